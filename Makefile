@@ -1,0 +1,93 @@
+# autofix — build, test, benchmark.
+#
+#   make            build ./autofix
+#   make test       install what is missing, build, run the whole suite (what CI runs)
+#   make check      the suite under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make demo       run the main job on the bundled example
+#   make deps       install the Debian packages that building and testing need
+#   make bench      benchmarks (not part of make test)
+#
+# One test:  make build/tests/test-json && build/tests/test-json
+#            (or: make test T=tests/unit/test-json.c)
+
+CC ?= cc
+PKGS := libcurl libcjson libgit2 yaml-0.1 libcrypto sqlite3
+BUILD ?= build
+SAN ?=
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Ibot $(WARN)
+ifeq ($(SAN),1)
+OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+OPT := -O2 -g
+endif
+ALL_CFLAGS = $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(OPT) $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lpthread -lm
+
+LIB_SRC := $(sort $(filter-out bot/main.c,$(wildcard bot/*.c bot/*/*.c)))
+LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
+TEST_SRC := $(sort $(wildcard tests/unit/test-*.c))
+TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+TAP_OBJ := $(BUILD)/tests/tap.o
+
+.PHONY: all deps test check demo bench clean oracles
+
+all: autofix
+
+autofix: $(BUILD)/autofix
+	@if [ "$(BUILD)" = build ]; then cp $(BUILD)/autofix autofix; fi
+
+$(BUILD)/autofix: $(BUILD)/bot/main.o $(BUILD)/libautofix.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/libautofix.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(TAP_OBJ): tests/tap.c tests/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(TAP_OBJ) $(BUILD)/libautofix.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TAP_OBJ) $(BUILD)/libautofix.a $(LIBS)
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/bot/main.d
+
+deps:
+	@scripts/install-deps
+
+oracles: tests/node_modules/.package-lock.json
+
+tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The suite: C unit programs and script tests, run by prove inside a
+# loopback-only network namespace when that is possible (tests/run).
+test: deps
+	$(MAKE) all $(TEST_BIN) oracles
+	AUTOFIX=$(CURDIR)/$(BUILD)/autofix TEST_BIN_DIR=$(CURDIR)/$(BUILD)/tests tests/run $(T)
+
+check: deps oracles
+	$(MAKE) BUILD=build/asan SAN=1 build/asan/autofix $(patsubst $(BUILD)/%,build/asan/%,$(TEST_BIN))
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	AUTOFIX=$(CURDIR)/build/asan/autofix TEST_BIN_DIR=$(CURDIR)/build/asan/tests tests/run $(T)
+
+demo: autofix
+	@scripts/demo
+
+bench: autofix
+	@if [ -x bench/run ]; then bench/run; else echo "no benchmarks yet"; fi
+
+clean:
+	rm -rf build autofix

@@ -1,0 +1,87 @@
+/*
+ * autofix: infrastructure that fixes itself. This file is the command
+ * table and nothing else; each command lives in its own cmd_*.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "util/log.h"
+#include "version.h"
+#include "util/banned.h"
+
+static const struct command commands[] = {
+	{ "help", cmd_help, "show the commands, or one command's usage",
+	  "usage: autofix help [COMMAND]\n" },
+	{ "version", cmd_version, "print the version",
+	  "usage: autofix version\n       autofix --version\n" },
+};
+
+const struct command *command_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+int cmd_version(int argc, const char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("autofix %s\n", AUTOFIX_VERSION);
+	return EXIT_OK;
+}
+
+int cmd_help(int argc, const char **argv)
+{
+	size_t i;
+
+	if (argc > 2) {
+		fprintf(stderr, "usage: autofix help [COMMAND]\n");
+		return EXIT_USAGE;
+	}
+	if (argc == 2) {
+		const struct command *cmd = command_find(argv[1]);
+		if (!cmd) {
+			fprintf(stderr, "autofix: '%s' is not a command; see 'autofix help'\n", argv[1]);
+			return EXIT_USAGE;
+		}
+		printf("autofix %s: %s\n\n%s", cmd->name, cmd->summary, cmd->usage);
+		return EXIT_OK;
+	}
+	printf("usage: autofix [--version] [--help] <command> [options]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+	printf("\n'autofix help <command>' tells more about one command.\n"
+	       "exit codes: 0 ok, 1 findings or a failed job, 2 usage or configuration error\n");
+	return EXIT_OK;
+}
+
+int main(int argc, const char **argv)
+{
+	const struct command *cmd;
+
+	log_setup();
+	if (argc < 2) {
+		cmd_help(1, argv);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return cmd_version(1, argv + 1);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(argc - 1, argv + 1);
+	cmd = command_find(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "autofix: '%s' is not a command; see 'autofix help'\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	/* A command's "--help" is answered here, the same way for all. */
+	if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+		printf("%s", cmd->usage);
+		return EXIT_OK;
+	}
+	return cmd->fn(argc - 1, argv + 1);
+}

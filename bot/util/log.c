@@ -1,0 +1,248 @@
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/log.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+static FILE *log_stream;
+static enum log_level min_level = LOG_INFO;
+static int in_actions;
+static int set_up;
+
+static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
+static char **secrets;
+static size_t secrets_nr, secrets_alloc;
+
+static FILE *out(void)
+{
+	return log_stream ? log_stream : stderr;
+}
+
+void log_setup(void)
+{
+	const char *lvl = getenv("AUTOFIX_LOG");
+	const char *gha = getenv("GITHUB_ACTIONS");
+
+	if (set_up)
+		return;
+	set_up = 1;
+	in_actions = gha && !strcmp(gha, "true");
+	if (lvl) {
+		if (!strcasecmp(lvl, "debug"))
+			min_level = LOG_DEBUG;
+		else if (!strcasecmp(lvl, "warning") || !strcasecmp(lvl, "warn"))
+			min_level = LOG_WARNING;
+		else if (!strcasecmp(lvl, "error"))
+			min_level = LOG_ERROR;
+		else
+			min_level = LOG_INFO;
+	}
+}
+
+void log_set_stream(FILE *f)
+{
+	log_stream = f;
+}
+
+void log_set_level(enum log_level level)
+{
+	min_level = level;
+}
+
+int log_enabled(enum log_level level)
+{
+	return level >= min_level;
+}
+
+int log_in_actions(void)
+{
+	return in_actions;
+}
+
+/* Workflow command data: %, CR and LF are escaped; properties also escape ':' and ','. */
+static void add_escaped(struct strbuf *sb, const char *s, int property)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '%': strbuf_addstr(sb, "%25"); break;
+		case '\r': strbuf_addstr(sb, "%0D"); break;
+		case '\n': strbuf_addstr(sb, "%0A"); break;
+		case ':': strbuf_addstr(sb, property ? "%3A" : ":"); break;
+		case ',': strbuf_addstr(sb, property ? "%2C" : ","); break;
+		default: strbuf_addch(sb, *s);
+		}
+	}
+}
+
+static const char *plain_name(enum log_level level)
+{
+	switch (level) {
+	case LOG_DEBUG: return "debug";
+	case LOG_INFO: return "info";
+	case LOG_WARNING: return "warning";
+	default: return "error";
+	}
+}
+
+static const char *actions_name(enum log_level level)
+{
+	switch (level) {
+	case LOG_DEBUG: return "debug";
+	case LOG_INFO: return "notice";
+	case LOG_WARNING: return "warning";
+	default: return "error";
+	}
+}
+
+static void emit(enum log_level level, const char *file, int line, int col,
+		 const char *fmt, va_list ap)
+{
+	struct strbuf msg = STRBUF_INIT, line_out = STRBUF_INIT;
+
+	if (!set_up)
+		log_setup();
+	if (!log_enabled(level))
+		return;
+	strbuf_vaddf(&msg, fmt, ap);
+	log_redact(&msg);
+
+	if (in_actions && (file || level != LOG_INFO)) {
+		strbuf_addf(&line_out, "::%s", actions_name(level));
+		if (file) {
+			strbuf_addstr(&line_out, " file=");
+			add_escaped(&line_out, file, 1);
+			if (line > 0)
+				strbuf_addf(&line_out, ",line=%d", line);
+			if (col > 0)
+				strbuf_addf(&line_out, ",col=%d", col);
+		}
+		strbuf_addstr(&line_out, "::");
+		add_escaped(&line_out, msg.buf, 0);
+	} else if (file) {
+		strbuf_addstr(&line_out, file);
+		if (line > 0)
+			strbuf_addf(&line_out, ":%d", line);
+		if (line > 0 && col > 0)
+			strbuf_addf(&line_out, ":%d", col);
+		strbuf_addf(&line_out, ": %s: %s", plain_name(level), msg.buf);
+	} else if (level == LOG_INFO) {
+		strbuf_addbuf(&line_out, &msg);
+	} else {
+		strbuf_addf(&line_out, "%s: %s", plain_name(level), msg.buf);
+	}
+	strbuf_addch(&line_out, '\n');
+	fwrite(line_out.buf, 1, line_out.len, out());
+	fflush(out());
+	strbuf_release(&msg);
+	strbuf_release(&line_out);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(level, NULL, 0, 0, fmt, ap);
+	va_end(ap);
+}
+
+void log_at(enum log_level level, const char *file, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(level, file ? file : "", line, col, fmt, ap);
+	va_end(ap);
+}
+
+void log_group_start(const char *title)
+{
+	struct strbuf t = STRBUF_INIT;
+
+	if (!set_up)
+		log_setup();
+	strbuf_addstr(&t, title);
+	log_redact(&t);
+	if (in_actions) {
+		struct strbuf esc = STRBUF_INIT;
+		add_escaped(&esc, t.buf, 0);
+		fprintf(out(), "::group::%s\n", esc.buf);
+		strbuf_release(&esc);
+	} else if (log_enabled(LOG_INFO)) {
+		fprintf(out(), "== %s\n", t.buf);
+	}
+	fflush(out());
+	strbuf_release(&t);
+}
+
+void log_group_end(void)
+{
+	if (in_actions) {
+		fprintf(out(), "::endgroup::\n");
+		fflush(out());
+	}
+}
+
+void log_add_secret(const char *value)
+{
+	size_t i;
+
+	if (!value || strlen(value) < 4)
+		return;
+	if (!set_up)
+		log_setup();
+	pthread_mutex_lock(&secrets_lock);
+	for (i = 0; i < secrets_nr; i++)
+		if (!strcmp(secrets[i], value))
+			break;
+	if (i == secrets_nr) {
+		ALLOC_GROW(secrets, secrets_nr + 1, secrets_alloc);
+		secrets[secrets_nr++] = xstrdup(value);
+		if (in_actions && !strchr(value, '\n')) {
+			/* The runner masks a value only when told before it is printed. */
+			fprintf(out(), "::add-mask::%s\n", value);
+			fflush(out());
+		} else if (in_actions) {
+			/* A multi-line secret (a PEM key) is masked line by line. */
+			const char *p = value;
+			while (*p) {
+				const char *nl = strchr(p, '\n');
+				size_t n = nl ? (size_t)(nl - p) : strlen(p);
+				if (n >= 4)
+					fprintf(out(), "::add-mask::%.*s\n", (int)n, p);
+				p += n + (nl ? 1 : 0);
+			}
+			fflush(out());
+		}
+	}
+	pthread_mutex_unlock(&secrets_lock);
+}
+
+void log_redact(struct strbuf *sb)
+{
+	size_t i;
+
+	pthread_mutex_lock(&secrets_lock);
+	for (i = 0; i < secrets_nr; i++)
+		if (strstr(sb->buf, secrets[i]))
+			strbuf_replace_all(sb, secrets[i], "***");
+	pthread_mutex_unlock(&secrets_lock);
+}
+
+void log_clear_secrets(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&secrets_lock);
+	for (i = 0; i < secrets_nr; i++)
+		free(secrets[i]);
+	free(secrets);
+	secrets = NULL;
+	secrets_nr = secrets_alloc = 0;
+	pthread_mutex_unlock(&secrets_lock);
+}

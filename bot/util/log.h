@@ -1,0 +1,56 @@
+#ifndef UTIL_LOG_H
+#define UTIL_LOG_H
+
+#include <stdio.h>
+
+#include "util/strbuf.h"
+
+/*
+ * Logging to stderr. Under GitHub Actions (GITHUB_ACTIONS=true) messages
+ * become workflow commands (::error file=..,line=..::msg, ::group::,
+ * ::add-mask::) so that they show as annotations; elsewhere plain text.
+ * The level comes from AUTOFIX_LOG (debug, info, warning, error; default
+ * info). Every message is passed through log_redact() first, so a value
+ * registered with log_add_secret() never reaches the log.
+ */
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERROR };
+
+/* Reads GITHUB_ACTIONS and AUTOFIX_LOG; called by main(), idempotent. */
+void log_setup(void);
+/* Redirects output (tests); NULL means stderr. */
+void log_set_stream(FILE *f);
+void log_set_level(enum log_level level);
+int log_enabled(enum log_level level);
+/* Nonzero when running under GitHub Actions. */
+int log_in_actions(void);
+
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warning(...) log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
+/*
+ * A message tied to a place in a file: an annotation on that line in
+ * Actions, "file:line:col: level: msg" elsewhere. line/col 0 mean unknown.
+ */
+void log_at(enum log_level level, const char *file, int line, int col,
+	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Folds the lines that follow into a collapsible group in Actions. */
+void log_group_start(const char *title);
+void log_group_end(void);
+
+/*
+ * Registers a secret: from now on it is replaced by "***" in everything
+ * this process logs or passes through log_redact(), and under Actions the
+ * runner is told to mask it too. Values shorter than 4 bytes are ignored
+ * (masking "a" would garble every message). The string is copied.
+ */
+void log_add_secret(const char *value);
+/* Replaces every registered secret in sb by "***". */
+void log_redact(struct strbuf *sb);
+/* Forgets every registered secret (tests). */
+void log_clear_secrets(void);
+
+#endif

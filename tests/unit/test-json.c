@@ -1,0 +1,51 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "util/error.h"
+#include "util/json.h"
+
+int main(void)
+{
+	const char *doc = "{\"data\":{\"items\":[{\"name\":\"api\",\"n\":3},{\"name\":null,\"n\":2.5}],"
+			  "\"ok\":true}}";
+	struct json *root, *built;
+	const char *s;
+	double d;
+	int64_t i;
+	int b;
+	char *out;
+
+	ok(json_parse(&root, doc, strlen(doc)) == 0, "parses a document");
+	ok(json_get_str(&s, root, "data.items[%d].name", 0) == 0 && !strcmp(s, "api"),
+	   "a path with an index reaches a string");
+	ok(json_get_int(&i, root, "data.items[0].n") == 0 && i == 3, "integers");
+	ok(json_get_int(&i, root, "data.items[1].n") == BOT_EINVALID, "2.5 is not an integer");
+	ok(json_get_num(&d, root, "data.items[1].n") == 0 && d == 2.5, "numbers");
+	ok(json_get_bool(&b, root, "data.ok") == 0 && b == 1, "booleans");
+	ok(json_get_str(&s, root, "data.items[1].name") == BOT_EINVALID, "null is not a string");
+	is_str(bot_error_last(), "'data.items[1].name': expected string, found null",
+	       "the error names the path and what was found");
+	ok(json_get_str(&s, root, "data.missing") == BOT_EINVALID, "a missing field is an error");
+	is_str(bot_error_last(), "'data.missing': missing, expected string", "saying it is missing");
+	ok(json_get_opt_str(&s, root, "data.items[1].name") == 0 && s == NULL,
+	   "an optional string may be null");
+	is_int(json_size(json_get(root, "data.items")), 2, "array size");
+	ok(json_get(root, "data.items[7]") == NULL, "an index past the end is absent");
+	json_free(root);
+
+	ok(json_parse(&root, "{\"a\":1} x", 9) == BOT_EINVALID, "trailing data is rejected");
+	ok(json_parse(&root, "{\"a\":", 5) == BOT_EINVALID, "truncated JSON is rejected");
+
+	built = json_new_object();
+	json_set_str(built, "name", "a \"quoted\" name");
+	json_set_num(built, "nan", 0.0 / 0.0);
+	json_set(built, "list", json_new_array());
+	json_append((struct json *)json_get(built, "list"), json_new_num(1));
+	out = json_print(built, 0);
+	is_str(out, "{\"name\":\"a \\\"quoted\\\" name\",\"nan\":null,\"list\":[1]}",
+	       "building and printing; NaN becomes null");
+	free(out);
+	json_free(built);
+	return done_testing();
+}
