@@ -1,0 +1,337 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+static const char *metric_names[METRIC__COUNT] = {
+	"cpu", "cpu_limit", "memory", "memory_limit",
+	"requests", "requests_5xx", "requests_4xx", "latency_p95",
+};
+
+const char *metric_name(enum metric m)
+{
+	return m < METRIC__COUNT ? metric_names[m] : "unknown";
+}
+
+int metric_from_name(enum metric *out, const char *name)
+{
+	int i;
+
+	for (i = 0; i < METRIC__COUNT; i++)
+		if (!strcmp(metric_names[i], name)) {
+			*out = (enum metric)i;
+			return 0;
+		}
+	return BOT_ENOTFOUND;
+}
+
+void series_add(struct series *s, int64_t t, double v)
+{
+	ALLOC_GROW(s->items, s->nr + 1, s->alloc);
+	s->items[s->nr].t = t;
+	s->items[s->nr].v = v;
+	s->nr++;
+}
+
+void series_release(struct series *s)
+{
+	free(s->items);
+	s->items = NULL;
+	s->nr = s->alloc = 0;
+}
+
+static int cmp_sample(const void *a, const void *b)
+{
+	const struct sample *x = a, *y = b;
+	return (x->t > y->t) - (x->t < y->t);
+}
+
+void series_normalise(struct series *s)
+{
+	size_t i, out = 0;
+
+	/* A stable order is not needed: for equal times only the last value is kept below. */
+	qsort(s->items, s->nr, sizeof(*s->items), cmp_sample);
+	for (i = 0; i < s->nr; i++) {
+		if (out && s->items[out - 1].t == s->items[i].t)
+			s->items[out - 1] = s->items[i];
+		else
+			s->items[out++] = s->items[i];
+	}
+	s->nr = out;
+}
+
+void observation_init(struct observation *obs)
+{
+	memset(obs, 0, sizeof(*obs));
+}
+
+static void service_release(struct service_metrics *svc)
+{
+	size_t i;
+
+	free(svc->name);
+	free(svc->source_id);
+	free(svc->repo);
+	free(svc->root_dir);
+	for (i = 0; i < METRIC__COUNT; i++)
+		series_release(&svc->series[i]);
+	for (i = 0; i < svc->deployments_nr; i++) {
+		free(svc->deployments[i].id);
+		free(svc->deployments[i].status);
+		free(svc->deployments[i].commit);
+		free(svc->deployments[i].message);
+	}
+	free(svc->deployments);
+}
+
+void observation_release(struct observation *obs)
+{
+	size_t i;
+
+	for (i = 0; i < obs->services_nr; i++)
+		service_release(&obs->services[i]);
+	free(obs->services);
+	free(obs->source);
+	free(obs->project);
+	free(obs->environment);
+	observation_init(obs);
+}
+
+struct service_metrics *observation_add_service(struct observation *obs, const char *name)
+{
+	struct service_metrics *svc;
+
+	ALLOC_GROW(obs->services, obs->services_nr + 1, obs->services_alloc);
+	svc = &obs->services[obs->services_nr++];
+	memset(svc, 0, sizeof(*svc));
+	svc->name = xstrdup(name);
+	return svc;
+}
+
+struct service_metrics *observation_find_service(const struct observation *obs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < obs->services_nr; i++)
+		if (!strcmp(obs->services[i].name, name))
+			return &obs->services[i];
+	return NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void service_add_deployment(struct service_metrics *svc, const char *id, int64_t at,
+			    const char *status, const char *commit, const char *message)
+{
+	struct deployment *d;
+	size_t pos;
+
+	ALLOC_GROW(svc->deployments, svc->deployments_nr + 1, svc->deployments_alloc);
+	/* Keep time order: sources list newest first, scenarios oldest first. */
+	pos = svc->deployments_nr;
+	while (pos > 0 && svc->deployments[pos - 1].at > at)
+		pos--;
+	memmove(&svc->deployments[pos + 1], &svc->deployments[pos],
+		(svc->deployments_nr - pos) * sizeof(*d));
+	d = &svc->deployments[pos];
+	d->id = xstrdup(id);
+	d->at = at;
+	d->status = dup_or_null(status);
+	d->commit = dup_or_null(commit);
+	d->message = dup_or_null(message);
+	svc->deployments_nr++;
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+static void set_time(struct json *obj, const char *key, int64_t ms)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	time_format_iso8601(&sb, ms);
+	json_set_str(obj, key, sb.buf);
+	strbuf_release(&sb);
+}
+
+static void set_opt_str(struct json *obj, const char *key, const char *s)
+{
+	if (s)
+		json_set_str(obj, key, s);
+}
+
+struct json *observation_to_json(const struct observation *obs)
+{
+	struct json *root = json_new_object(), *services = json_new_array();
+	size_t i, j;
+	int m;
+
+	set_opt_str(root, "source", obs->source);
+	set_opt_str(root, "project", obs->project);
+	set_opt_str(root, "environment", obs->environment);
+	set_time(root, "start", obs->start);
+	set_time(root, "end", obs->end);
+	json_set_num(root, "step_s", (double)obs->step / 1000.0);
+	json_set_num(root, "requests", (double)obs->requests);
+	json_set_num(root, "bytes", (double)obs->bytes);
+	for (i = 0; i < obs->services_nr; i++) {
+		const struct service_metrics *svc = &obs->services[i];
+		struct json *s = json_new_object(), *series = json_new_object();
+		struct json *deploys = json_new_array();
+
+		json_set_str(s, "name", svc->name);
+		set_opt_str(s, "source_id", svc->source_id);
+		set_opt_str(s, "repo", svc->repo);
+		set_opt_str(s, "root_dir", svc->root_dir);
+		if (svc->replicas)
+			json_set_num(s, "replicas", svc->replicas);
+		for (m = 0; m < METRIC__COUNT; m++) {
+			const struct series *ser = &svc->series[m];
+			struct json *arr;
+			if (!ser->nr)
+				continue;
+			arr = json_new_array();
+			for (j = 0; j < ser->nr; j++) {
+				struct json *pair = json_new_array();
+				json_append(pair, json_new_num((double)ser->items[j].t / 1000.0));
+				json_append(pair, json_new_num(ser->items[j].v));
+				json_append(arr, pair);
+			}
+			json_set(series, metric_name((enum metric)m), arr);
+		}
+		json_set(s, "series", series);
+		for (j = 0; j < svc->deployments_nr; j++) {
+			const struct deployment *d = &svc->deployments[j];
+			struct json *dj = json_new_object();
+			json_set_str(dj, "id", d->id);
+			set_time(dj, "at", d->at);
+			set_opt_str(dj, "status", d->status);
+			set_opt_str(dj, "commit", d->commit);
+			set_opt_str(dj, "message", d->message);
+			json_append(deploys, dj);
+		}
+		json_set(s, "deployments", deploys);
+		json_append(services, s);
+	}
+	json_set(root, "services", services);
+	return root;
+}
+
+static int get_time(int64_t *out, const struct json *node, const char *path)
+{
+	const char *s;
+	int ret;
+
+	if ((ret = json_get_str(&s, node, "%s", path)) < 0)
+		return ret;
+	if ((ret = time_parse_iso8601(out, s)) < 0)
+		return bot_error_wrap(ret, "'%s': ", path);
+	return 0;
+}
+
+static char *opt_str(const struct json *node, const char *key)
+{
+	return dup_or_null(json_str_value(json_member(node, key)));
+}
+
+static int read_series(struct series *out, const struct json *arr, const char *svc, const char *name)
+{
+	const struct json *pair;
+	size_t k = 0;
+
+	if (json_type(arr) != JSON_ARRAY)
+		return bot_error(BOT_EINVALID, "'services.%s.series.%s': expected array, found %s",
+				 svc, name, json_type_name(arr));
+	for (pair = json_first(arr); pair; pair = json_next(pair), k++) {
+		const struct json *t = json_item(pair, 0), *v = json_item(pair, 1);
+		if (json_size(pair) != 2 || json_type(t) != JSON_NUMBER ||
+		    (json_type(v) != JSON_NUMBER && json_type(v) != JSON_NULL))
+			return bot_error(BOT_EINVALID,
+					 "'services.%s.series.%s[%zu]': expected [seconds, value or null]",
+					 svc, name, k);
+		series_add(out, (int64_t)llround(json_num_value(t) * 1000.0),
+			   json_type(v) == JSON_NULL ? NAN : json_num_value(v));
+	}
+	series_normalise(out);
+	return 0;
+}
+
+int observation_from_json(struct observation *obs, const struct json *root)
+{
+	const struct json *services, *svcj, *ser, *dj;
+	double step_s = 60;
+	size_t i;
+	int ret;
+
+	observation_init(obs);
+	obs->source = opt_str(root, "source");
+	obs->project = opt_str(root, "project");
+	obs->environment = opt_str(root, "environment");
+	if ((ret = get_time(&obs->start, root, "start")) < 0 ||
+	    (ret = get_time(&obs->end, root, "end")) < 0)
+		goto fail;
+	if (json_member(root, "step_s") && (ret = json_get_num(&step_s, root, "step_s")) < 0)
+		goto fail;
+	obs->step = (int64_t)llround(step_s * 1000.0);
+	obs->requests = (int64_t)json_num_value(json_member(root, "requests"));
+	obs->bytes = (int64_t)json_num_value(json_member(root, "bytes"));
+	if (obs->end <= obs->start) {
+		ret = bot_error(BOT_EINVALID, "'end' is not after 'start'");
+		goto fail;
+	}
+	if ((ret = json_get_arr(&services, root, "services")) < 0)
+		goto fail;
+	for (i = 0, svcj = json_first(services); svcj; svcj = json_next(svcj), i++) {
+		struct service_metrics *svc;
+		const char *name;
+		size_t k;
+
+		if ((ret = json_get_str(&name, root, "services[%zu].name", i)) < 0)
+			goto fail;
+		svc = observation_add_service(obs, name);
+		svc->source_id = opt_str(svcj, "source_id");
+		svc->repo = opt_str(svcj, "repo");
+		svc->root_dir = opt_str(svcj, "root_dir");
+		svc->replicas = (int)json_num_value(json_member(svcj, "replicas"));
+		for (ser = json_first(json_member(svcj, "series")); ser; ser = json_next(ser)) {
+			enum metric m;
+			if (metric_from_name(&m, json_key(ser)) < 0) {
+				ret = bot_error(BOT_EINVALID, "'services[%zu].series': unknown metric '%s'",
+						i, json_key(ser));
+				goto fail;
+			}
+			if ((ret = read_series(&svc->series[m], ser, name, json_key(ser))) < 0)
+				goto fail;
+		}
+		for (k = 0, dj = json_first(json_member(svcj, "deployments")); dj;
+		     dj = json_next(dj), k++) {
+			const char *id;
+			int64_t at;
+			struct strbuf path = STRBUF_INIT;
+
+			strbuf_addf(&path, "services[%zu].deployments[%zu].at", i, k);
+			ret = json_get_str(&id, svcj, "deployments[%zu].id", k);
+			if (!ret)
+				ret = get_time(&at, root, path.buf);
+			strbuf_release(&path);
+			if (ret < 0)
+				goto fail;
+			service_add_deployment(svc, id, at, json_str_value(json_member(dj, "status")),
+					       json_str_value(json_member(dj, "commit")),
+					       json_str_value(json_member(dj, "message")));
+		}
+	}
+	return 0;
+fail:
+	observation_release(obs);
+	return ret;
+}

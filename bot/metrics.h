@@ -1,0 +1,119 @@
+#ifndef METRICS_H
+#define METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/json.h"
+
+/*
+ * What a source observed over the analysis window: the detector's input and
+ * the observe step's journaled result. Sources (bot/source/) fill it in,
+ * the detector (bot/detect/) reads it, and the scenario corpus
+ * (tests/scenarios/) stores it as JSON in the format of
+ * observation_to_json(). A struct observation owns everything it points to.
+ *
+ * Units are fixed here so that no module guesses: times in milliseconds
+ * since the epoch (UTC); CPU in vCPU; memory in bytes; requests as counts
+ * per sample interval; latency in milliseconds. A missing sample is
+ * absent, or NAN where a source reports "no value".
+ */
+
+enum metric {
+	METRIC_CPU,          /* vCPU in use */
+	METRIC_CPU_LIMIT,    /* vCPU allowed */
+	METRIC_MEMORY,       /* bytes in use */
+	METRIC_MEMORY_LIMIT, /* bytes allowed */
+	METRIC_REQUESTS,     /* HTTP requests in the interval, every status */
+	METRIC_REQUESTS_5XX, /* of which answered 5xx */
+	METRIC_REQUESTS_4XX, /* of which answered 4xx */
+	METRIC_LATENCY_P95,  /* 95th percentile of response time, ms */
+	METRIC__COUNT
+};
+
+/* "cpu", "cpu_limit", "memory", "memory_limit", "requests", "requests_5xx", "requests_4xx", "latency_p95". */
+const char *metric_name(enum metric m);
+/* Returns 0 and sets *out, or BOT_ENOTFOUND. */
+int metric_from_name(enum metric *out, const char *name);
+
+struct sample {
+	int64_t t; /* ms since the epoch */
+	double v;
+};
+
+/* A time series in increasing time order. */
+struct series {
+	struct sample *items;
+	size_t nr, alloc;
+};
+
+#define SERIES_INIT { NULL, 0, 0 }
+void series_add(struct series *s, int64_t t, double v);
+void series_release(struct series *s);
+/* Sorts by time and drops exact duplicates of a timestamp (the last value wins). */
+void series_normalise(struct series *s);
+
+struct deployment {
+	char *id;
+	int64_t at;       /* when it was created (ms) */
+	char *status;     /* the source's word: SUCCESS, FAILED, CRASHED, REMOVED... */
+	char *commit;     /* commit sha, or NULL */
+	char *message;    /* commit message or description, or NULL */
+};
+
+struct service_metrics {
+	char *name;       /* the service's name in .autofix.yml, else its name at the source */
+	char *source_id;  /* its id at the source, or NULL */
+	char *repo;       /* "owner/name" the source builds it from, or NULL */
+	char *root_dir;   /* directory of its code in that repository, or NULL */
+	int replicas;     /* 0 when unknown */
+	struct series series[METRIC__COUNT];
+	struct deployment *deployments; /* increasing time order */
+	size_t deployments_nr, deployments_alloc;
+};
+
+struct observation {
+	char *source;     /* "railway", "prometheus", "scenario" */
+	char *project;    /* project name or id, or NULL */
+	char *environment;
+	int64_t start, end, step; /* the window and the sample interval, ms */
+	struct service_metrics *services;
+	size_t services_nr, services_alloc;
+	/* What it cost to observe (reported by the scan). */
+	int64_t requests;
+	int64_t bytes;
+};
+
+void observation_init(struct observation *obs);
+void observation_release(struct observation *obs);
+/* Appends an empty service with a copy of name; the pointer is valid until the next append. */
+struct service_metrics *observation_add_service(struct observation *obs, const char *name);
+struct service_metrics *observation_find_service(const struct observation *obs, const char *name);
+/* Appends a deployment (strings copied; NULL allowed except id). */
+void service_add_deployment(struct service_metrics *svc, const char *id, int64_t at,
+			    const char *status, const char *commit, const char *message);
+
+/*
+ * JSON form (the journal's result of the observe step, and the scenario format):
+ *
+ *   { "source": "railway", "project": "...", "environment": "production",
+ *     "start": "2026-11-28T09:30:00Z", "end": "2026-11-28T10:00:00Z", "step_s": 60,
+ *     "requests": 2, "bytes": 51234,
+ *     "services": [ { "name": "api", "source_id": "...", "repo": "o/r", "root_dir": "services/api",
+ *                     "replicas": 1,
+ *                     "series": { "memory": [[1795858200, 1.2e8], [1795858260, null], ...], ... },
+ *                     "deployments": [ { "id": "d-42", "at": "2026-11-28T09:40:00Z",
+ *                                        "status": "SUCCESS", "commit": "abc", "message": "..." } ] } ] }
+ *
+ * Series are [epoch seconds (may be fractional), value or null] pairs;
+ * only present series are written.
+ */
+struct json *observation_to_json(const struct observation *obs);
+/*
+ * Reads the JSON form into obs (initialised by the caller). On a malformed
+ * document returns BOT_EINVALID with the JSON path in the message and
+ * leaves obs released.
+ */
+int observation_from_json(struct observation *obs, const struct json *root);
+
+#endif

@@ -1,0 +1,66 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "tap.h"
+#include "util/error.h"
+
+static int roundtrip(struct observation *out, const struct observation *in)
+{
+	struct json *j = observation_to_json(in), *back;
+	char *text = json_print(j, 0);
+	int ret = json_parse(&back, text, strlen(text));
+
+	if (!ret)
+		ret = observation_from_json(out, back);
+	json_free(back);
+	json_free(j);
+	free(text);
+	return ret;
+}
+
+int main(void)
+{
+	struct observation obs, back;
+	struct service_metrics *api;
+	struct json *bad;
+	const char *doc;
+	enum metric m;
+
+	observation_init(&obs);
+	obs.source = strdup("scenario");
+	obs.start = 1795858200000LL;
+	obs.end = 1795860000000LL;
+	obs.step = 60000;
+	api = observation_add_service(&obs, "api");
+	series_add(&api->series[METRIC_MEMORY], 1795858260000LL, 2e8);
+	series_add(&api->series[METRIC_MEMORY], 1795858200000LL, 1e8);
+	series_add(&api->series[METRIC_MEMORY], 1795858320000LL, NAN);
+	series_normalise(&api->series[METRIC_MEMORY]);
+	ok(api->series[METRIC_MEMORY].items[0].t == 1795858200000LL, "normalise sorts by time");
+	service_add_deployment(api, "d-2", 1795859000000LL, "SUCCESS", "abc", NULL);
+	service_add_deployment(api, "d-1", 1795858000000LL, "REMOVED", NULL, NULL);
+	is_str(api->deployments[0].id, "d-1", "deployments are kept in time order");
+
+	ok(roundtrip(&back, &obs) == 0, "an observation survives JSON and back");
+	is_int(back.step, 60000, "step");
+	is_int(back.services_nr, 1, "services");
+	is_int(back.services[0].series[METRIC_MEMORY].nr, 3, "samples");
+	ok(isnan(back.services[0].series[METRIC_MEMORY].items[2].v), "a null sample stays NaN");
+	is_double(back.services[0].series[METRIC_MEMORY].items[1].v, 2e8, 0, "values");
+	is_int(back.services[0].deployments[1].at, 1795859000000LL, "deployment times");
+	observation_release(&back);
+	observation_release(&obs);
+
+	doc = "{\"start\":\"2026-11-28T09:30:00Z\",\"end\":\"2026-11-28T10:00:00Z\","
+	      "\"services\":[{\"name\":\"api\",\"series\":{\"memory\":[[1,\"x\"]]}}]}";
+	ok(json_parse(&bad, doc, strlen(doc)) == 0, "parse a bad observation");
+	ok(observation_from_json(&back, bad) == BOT_EINVALID, "a string sample is rejected");
+	like(bot_error_last(), "services.api.series.memory[0]", "naming the sample");
+	json_free(bad);
+
+	ok(metric_from_name(&m, "latency_p95") == 0 && m == METRIC_LATENCY_P95, "metric names");
+	ok(metric_from_name(&m, "latency") == BOT_ENOTFOUND, "unknown metric names");
+	return done_testing();
+}

@@ -1,0 +1,39 @@
+#include <stdlib.h>
+
+#include "tap.h"
+#include "util/error.h"
+#include "util/timeutil.h"
+
+static const char *fmt(int64_t ms)
+{
+	static struct strbuf sb = STRBUF_INIT;
+	strbuf_reset(&sb);
+	time_format_iso8601(&sb, ms);
+	return sb.buf;
+}
+
+int main(void)
+{
+	int64_t ms;
+
+	ok(time_parse_iso8601(&ms, "1970-01-01T00:00:00Z") == 0 && ms == 0, "the epoch is 0");
+	ok(time_parse_iso8601(&ms, "2026-11-28T10:00:00Z") == 0 && ms == 1795860000000LL,
+	   "a UTC time");
+	ok(time_parse_iso8601(&ms, "2026-11-28T11:00:00+01:00") == 0 && ms == 1795860000000LL,
+	   "an offset is applied");
+	ok(time_parse_iso8601(&ms, "2026-11-28T10:00:00.250Z") == 0 && ms == 1795860000250LL,
+	   "fractions of a second");
+	ok(time_parse_iso8601(&ms, "2024-02-29T00:00:00Z") == 0, "a leap day");
+	ok(time_parse_iso8601(&ms, "2026-13-01T00:00:00Z") == BOT_EINVALID, "month 13 is rejected");
+	ok(time_parse_iso8601(&ms, "2026-11-28T10:00:00") == BOT_EINVALID, "a time without zone is rejected");
+	ok(time_parse_iso8601(&ms, "2026-11-28T10:00:00Zjunk") == BOT_EINVALID, "trailing text is rejected");
+	like(bot_error_last(), "'2026-11-28T10:00:00Zjunk' is not an RFC 3339 time", "the message quotes the input");
+	is_str(fmt(1795860000000LL), "2026-11-28T10:00:00Z", "formatting");
+	is_str(fmt(1795860000250LL), "2026-11-28T10:00:00.250Z", "formatting keeps milliseconds");
+
+	setenv("AUTOFIX_NOW", "2026-11-28T10:00:00Z", 1);
+	is_int(time_now_ms(), 1795860000000LL, "AUTOFIX_NOW fixes the clock");
+	setenv("AUTOFIX_NOW", "1795860000", 1);
+	is_int(time_now_ms(), 1795860000000LL, "in epoch seconds too");
+	return done_testing();
+}
