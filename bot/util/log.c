@@ -188,45 +188,61 @@ void log_group_end(void)
 	}
 }
 
-void log_add_secret(const char *value)
+/* Stores one value; returns 1 when it was not known yet. */
+static int remember_secret(const char *value, size_t len)
 {
 	size_t i;
+	int added = 0;
+
+	pthread_mutex_lock(&secrets_lock);
+	for (i = 0; i < secrets_nr; i++)
+		if (strlen(secrets[i]) == len && !memcmp(secrets[i], value, len))
+			break;
+	if (i == secrets_nr) {
+		ALLOC_GROW(secrets, secrets_nr + 1, secrets_alloc);
+		secrets[secrets_nr++] = xstrndup(value, len);
+		added = 1;
+	}
+	pthread_mutex_unlock(&secrets_lock);
+	return added;
+}
+
+void log_add_secret(const char *value)
+{
+	const char *p;
 
 	if (!value || strlen(value) < 4)
 		return;
 	if (!set_up)
 		log_setup();
-	pthread_mutex_lock(&secrets_lock);
-	for (i = 0; i < secrets_nr; i++)
-		if (!strcmp(secrets[i], value))
-			break;
-	if (i == secrets_nr) {
-		ALLOC_GROW(secrets, secrets_nr + 1, secrets_alloc);
-		secrets[secrets_nr++] = xstrdup(value);
-		if (in_actions && !strchr(value, '\n')) {
-			/* The runner masks a value only when told before it is printed. */
+	if (!strchr(value, '\n')) {
+		/* The runner masks a value only when told before it is printed. */
+		if (remember_secret(value, strlen(value)) && in_actions) {
 			fprintf(out(), "::add-mask::%s\n", value);
 			fflush(out());
-		} else if (in_actions) {
-			/* A multi-line secret (a PEM key) is masked line by line. */
-			const char *p = value;
-			while (*p) {
-				const char *nl = strchr(p, '\n');
-				size_t n = nl ? (size_t)(nl - p) : strlen(p);
-				if (n >= 4)
-					fprintf(out(), "::add-mask::%.*s\n", (int)n, p);
-				p += n + (nl ? 1 : 0);
-			}
-			fflush(out());
 		}
+		return;
 	}
-	pthread_mutex_unlock(&secrets_lock);
+	/*
+	 * A multi-line secret (a PEM key): the runner masks line by line, and a
+	 * single line of it may show up alone, so each line is a secret too.
+	 */
+	remember_secret(value, strlen(value));
+	for (p = value; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n >= 4 && remember_secret(p, n) && in_actions)
+			fprintf(out(), "::add-mask::%.*s\n", (int)n, p);
+		p += n + (nl ? 1 : 0);
+	}
+	fflush(out());
 }
 
 void log_redact(struct strbuf *sb)
 {
 	size_t i;
 
+	/* Secrets are matched in the order registered; a whole PEM comes before its lines. */
 	pthread_mutex_lock(&secrets_lock);
 	for (i = 0; i < secrets_nr; i++)
 		if (strstr(sb->buf, secrets[i]))

@@ -1,0 +1,49 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "util/log.h"
+
+static const char *captured(void (*fn)(void))
+{
+	static char buf[8192];
+	FILE *f = tmpfile();
+	size_t n;
+
+	log_set_stream(f);
+	fn();
+	log_set_stream(NULL);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void register_secret(void) { log_add_secret("s3cr3t-value"); }
+static void register_pem(void) { log_add_secret("-----BEGIN KEY-----\nAAAABBBB\n-----END KEY-----"); }
+static void say_at(void) { log_at(LOG_ERROR, "dir,a:b.yml", 3, 5, "bad value 's3cr3t-value'"); }
+static void say_multiline(void) { log_warning("50%% done\nnext"); }
+static void say_info(void) { log_info("plain"); }
+static void group(void) { log_group_start("observe"); log_group_end(); }
+
+int main(void)
+{
+	setenv("GITHUB_ACTIONS", "true", 1);
+	log_setup();
+	ok(log_in_actions(), "GITHUB_ACTIONS=true switches to workflow commands");
+
+	is_str(captured(register_secret), "::add-mask::s3cr3t-value\n",
+	       "a secret is announced to the runner with add-mask");
+	is_str(captured(register_secret), "", "only once");
+	is_str(captured(register_pem), "::add-mask::-----BEGIN KEY-----\n::add-mask::AAAABBBB\n"
+	       "::add-mask::-----END KEY-----\n", "a multi-line secret is masked line by line");
+	is_str(captured(say_at), "::error file=dir%2Ca%3Ab.yml,line=3,col=5::bad value '***'\n",
+	       "an annotation escapes its properties and redacts the message");
+	is_str(captured(say_multiline), "::warning::50%25 done%0Anext\n",
+	       "message data escapes %%, CR and LF");
+	is_str(captured(say_info), "plain\n", "info lines stay plain text");
+	is_str(captured(group), "::group::observe\n::endgroup::\n", "groups");
+	return done_testing();
+}
