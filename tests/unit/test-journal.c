@@ -1,0 +1,565 @@
+/*
+ * Step semantics of the journal: stored results are returned without
+ * calling the step, retries stop at the bound, non-retryable errors stop
+ * at once, parallel steps are journaled each on its own, a failed run
+ * resumes at the failed step, a run is held by one process at a time,
+ * and old runs are pruned.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "journal.h"
+#include "util/error.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+static char dir[256];
+
+/* A step that counts its calls, fails `fail_times` times with `fail_code`, then returns {"n":calls}. */
+struct counter {
+	atomic_int calls;
+	int fail_times;
+	int fail_code;
+	int sleep_ms;
+	atomic_int *active, *max_active;
+};
+
+static void msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int counting_step(struct json **out, void *data)
+{
+	struct counter *c = data;
+	int n = atomic_fetch_add(&c->calls, 1) + 1;
+
+	if (c->active) {
+		int a = atomic_fetch_add(c->active, 1) + 1, m = atomic_load(c->max_active);
+		while (a > m && !atomic_compare_exchange_weak(c->max_active, &m, a))
+			;
+	}
+	if (c->sleep_ms)
+		msleep(c->sleep_ms);
+	if (c->active)
+		atomic_fetch_sub(c->active, 1);
+	if (n <= c->fail_times)
+		return bot_error(c->fail_code, "call %d refused by the peer", n);
+	*out = json_new_object();
+	json_set_num(*out, "n", n);
+	return 0;
+}
+
+static int null_step(struct json **out, void *data)
+{
+	(void)data;
+	(void)out; /* leaves *out NULL: the journal stores null */
+	return 0;
+}
+
+struct sleeps {
+	int ms[16];
+	int nr;
+};
+
+static void record_sleep(void *data, int ms)
+{
+	struct sleeps *s = data;
+	if (s->nr < 16)
+		s->ms[s->nr] = ms;
+	s->nr++;
+}
+
+static char *db_path(const char *name)
+{
+	static char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return path;
+}
+
+static int result_n(const struct json *r)
+{
+	int64_t n = -1;
+	if (json_get_int(&n, r, "n") < 0)
+		return -1;
+	return (int)n;
+}
+
+static void test_paths_and_ids(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	unsetenv("AUTOFIX_STATE");
+	is_str(journal_path(NULL), ".autofix/state.db", "default state path");
+	setenv("AUTOFIX_STATE", "/tmp/x.db", 1);
+	is_str(journal_path(NULL), "/tmp/x.db", "AUTOFIX_STATE overrides the default");
+	is_str(journal_path("y.db"), "y.db", "--state overrides AUTOFIX_STATE");
+	unsetenv("AUTOFIX_STATE");
+
+	ok(journal_run_id(&sb, "scan", "my-run.1") == 0 && !strcmp(sb.buf, "my-run.1"),
+	   "an explicit run id is used as it is");
+	strbuf_reset(&sb);
+	ok(journal_run_id(&sb, "scan", "bad id") == BOT_EINVALID, "a run id with a space is refused");
+	like(bot_error_last(), "bad run id 'bad id'", "naming it");
+	ok(journal_run_id(&sb, "scan", "") == BOT_EINVALID, "an empty run id is refused");
+
+	setenv("GITHUB_RUN_ID", "4242", 1);
+	setenv("GITHUB_REPOSITORY", "octo/app", 1);
+	setenv("GITHUB_RUN_ATTEMPT", "2", 1);
+	strbuf_reset(&sb);
+	ok(journal_run_id(&sb, "scan", NULL) == 0, "a run id under Actions");
+	is_str(sb.buf, "gh:octo/app:4242:scan", "derives from GITHUB_RUN_ID, not the attempt");
+	unsetenv("GITHUB_RUN_ID");
+	unsetenv("GITHUB_REPOSITORY");
+	unsetenv("GITHUB_RUN_ATTEMPT");
+
+	{
+		struct strbuf other = STRBUF_INIT;
+		strbuf_reset(&sb);
+		ok(journal_run_id(&sb, "scan", NULL) == 0 && starts_with(sb.buf, "scan-") &&
+		   strlen(sb.buf) == strlen("scan-20261128T120000Z-abcdef"),
+		   "elsewhere a fresh id: %s", sb.buf);
+		journal_run_id(&other, "scan", NULL);
+		ok(strcmp(sb.buf, other.buf) != 0, "two fresh ids differ");
+		strbuf_release(&other);
+	}
+	strbuf_release(&sb);
+}
+
+static void test_open(void)
+{
+	struct journal *j = NULL;
+	FILE *f;
+	char *path = db_path("deep/er/state.db");
+	struct stat st;
+
+	ok(journal_open(&j, path) == 0, "opens a journal in directories that do not exist yet");
+	ok(stat(path, &st) == 0, "the file exists");
+	journal_close(j);
+	ok(journal_open(&j, path) == 0, "opens it again");
+	journal_close(j);
+
+	path = db_path("garbage.db");
+	f = fopen(path, "w");
+	fputs("this is not a database, but it is long enough to look like one at first glance....."
+	      "..................................................................................", f);
+	fclose(f);
+	j = NULL;
+	ok(journal_open(&j, path) == BOT_EINVALID && j == NULL, "a file that is not a database is refused");
+	like(bot_error_last(), "is not a state database", "saying so: %s", bot_error_last());
+}
+
+static void test_cached(struct journal *j)
+{
+	struct journal_run *run;
+	struct counter c = { 0 };
+	struct json *r = NULL;
+
+	ok(journal_run_begin(&run, j, "cached-1", "scan", "cli", NULL) == 0, "begins a run");
+	is_str(journal_run_get_id(run), "cached-1", "the run knows its id");
+	ok(journal_step(&r, run, "observe", NULL, counting_step, &c) == 0, "first step runs");
+	is_int(result_n(r), 1, "with its result");
+	json_free(r);
+	r = NULL;
+	ok(journal_step(&r, run, "observe", NULL, counting_step, &c) == 0, "the same step again");
+	is_int(atomic_load(&c.calls), 1, "is not called a second time");
+	is_int(result_n(r), 1, "and returns the stored result");
+	json_free(r);
+	r = NULL;
+	ok(journal_step(&r, run, "nothing", NULL, null_step, NULL) == 0 && r &&
+	   json_type(r) == JSON_NULL, "a step returning no result stores null");
+	json_free(r);
+	ok(journal_run_finish(run, 0) == 0, "finishes");
+	journal_run_free(run);
+
+	ok(journal_run_begin(&run, j, "cached-1", "scan", "cli", NULL) == 0, "a finished run can be run again");
+	r = NULL;
+	ok(journal_step(&r, run, "observe", NULL, counting_step, &c) == 0 && result_n(r) == 1 &&
+	   atomic_load(&c.calls) == 1, "from another handle the stored result is returned without a call");
+	json_free(r);
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+
+	ok(journal_run_begin(&run, j, "cached-1", "event", "cli", NULL) == BOT_EINVALID,
+	   "a run id of another workflow is refused");
+	like(bot_error_last(), "is a 'scan' run, not 'event'", "saying whose it is");
+}
+
+static void test_retries(struct journal *j)
+{
+	struct journal_run_options opts = JOURNAL_RUN_OPTIONS_INIT;
+	struct journal_retry retry = { 3, 100, 150 };
+	struct journal_run *run;
+	struct sleeps s = { { 0 }, 0 };
+	struct counter always = { 0, 99, BOT_ETRANSIENT, 0, NULL, NULL };
+	struct counter twice = { 0, 2, BOT_ETIMEOUT, 0, NULL, NULL };
+	struct counter bad = { 0, 99, BOT_EINVALID, 0, NULL, NULL };
+	struct counter auth = { 0, 99, BOT_EAUTH, 0, NULL, NULL };
+	struct json *r = NULL, *shown = NULL;
+	const struct json *step;
+	int64_t n;
+
+	opts.sleep_ms = record_sleep;
+	opts.sleep_data = &s;
+	ok(journal_run_begin(&run, j, "retry-1", "scan", "cli", &opts) == 0, "begins a run");
+
+	is_int(journal_step(&r, run, "flaky", &retry, counting_step, &always), BOT_ETRANSIENT,
+	       "a step that keeps failing transiently fails with its code");
+	is_int(atomic_load(&always.calls), 3, "after exactly max_attempts calls");
+	is_int(s.nr, 2, "waiting between attempts, not after the last");
+	ok(s.ms[0] == 100 && s.ms[1] == 150, "exponential backoff up to the cap (%d, %d)", s.ms[0], s.ms[1]);
+	like(bot_error_last(), "step 'flaky' failed after 3 attempts: call 3 refused by the peer",
+	     "the message names the step, the attempts and the last error");
+
+	s.nr = 0;
+	ok(journal_step(&r, run, "recovers", &retry, counting_step, &twice) == 0 && result_n(r) == 3,
+	   "a step that fails twice with timeouts and then succeeds");
+	json_free(r);
+	r = NULL;
+	is_int(s.nr, 2, "waited twice");
+
+	s.nr = 0;
+	is_int(journal_step(&r, run, "bad-request", &retry, counting_step, &bad), BOT_EINVALID,
+	       "an invalid request");
+	is_int(atomic_load(&bad.calls), 1, "fails at once");
+	is_int(s.nr, 0, "without waiting");
+	is_int(journal_step(&r, run, "refused", &retry, counting_step, &auth), BOT_EAUTH,
+	       "refused credentials");
+	is_int(atomic_load(&auth.calls), 1, "fail at once too");
+
+	ok(journal_error_is_retryable(BOT_ERATELIMIT) && journal_error_is_retryable(BOT_EIO) &&
+	   !journal_error_is_retryable(BOT_ENOTFOUND) && !journal_error_is_retryable(BOT_ERROR) &&
+	   !journal_error_is_retryable(BOT_ECONFLICT), "which codes are retryable");
+	journal_run_finish(run, BOT_ETRANSIENT);
+	journal_run_free(run);
+
+	ok(journal_run_show(&shown, j, "retry-1") == 0, "shows the run");
+	is_str(json_str_value(json_get(shown, "status")), "failed", "the run failed");
+	step = json_get(shown, "steps[0]");
+	is_str(json_str_value(json_get(step, "name")), "flaky", "steps in the order they ran");
+	is_str(json_str_value(json_get(step, "status")), "failed", "the flaky step failed");
+	ok(json_get_int(&n, step, "attempts") == 0 && n == 3, "with 3 attempts");
+	is_int(json_size(json_get(step, "failures")), 3, "each failed attempt recorded");
+	ok(json_get_int(&n, step, "failures[2].attempt") == 0 && n == 3, "with its number");
+	is_str(json_str_value(json_get(step, "failures[1].error")), "call 2 refused by the peer",
+	       "with its error");
+	is_str(json_str_value(json_get(step, "failures[1].error_code")), "transient", "and its code");
+	ok(json_get(step, "failures[0].duration_ms") && json_type(json_get(step, "failures[0].duration_ms")) == JSON_NUMBER,
+	   "and its duration");
+	step = json_get(shown, "steps[1]");
+	is_str(json_str_value(json_get(step, "status")), "succeeded", "the recovering step succeeded");
+	is_int(json_size(json_get(step, "failures")), 2, "after two recorded failures");
+	ok(json_get_int(&n, step, "result.n") == 0 && n == 3, "its result is shown");
+	json_free(shown);
+}
+
+static void test_resume(struct journal *j)
+{
+	struct journal_retry once = { 1, 0, 0 };
+	struct journal_run *run;
+	struct counter first = { 0 }, second = { 0, 1, BOT_ETRANSIENT, 0, NULL, NULL }, third = { 0 };
+	struct json *r = NULL, *shown = NULL;
+	int rc;
+
+	ok(journal_run_begin(&run, j, "resume-1", "scan", "schedule", NULL) == 0, "begins");
+	ok(journal_step(&r, run, "one", &once, counting_step, &first) == 0, "step one succeeds");
+	json_free(r);
+	r = NULL;
+	rc = journal_step(&r, run, "two", &once, counting_step, &second);
+	is_int(rc, BOT_ETRANSIENT, "step two exhausts its single attempt");
+	journal_run_finish(run, rc);
+	journal_run_free(run);
+	journal_run_show(&shown, j, "resume-1");
+	is_str(json_str_value(json_get(shown, "status")), "failed", "the run is failed");
+	like(json_str_value(json_get(shown, "error")), "step 'two' failed", "with the step's error");
+	json_free(shown);
+
+	ok(journal_run_begin(&run, j, "resume-1", "scan", "schedule", NULL) == 0, "resumes the failed run");
+	ok(journal_step(&r, run, "one", &once, counting_step, &first) == 0, "step one again");
+	json_free(r);
+	r = NULL;
+	is_int(atomic_load(&first.calls), 1, "comes from the journal");
+	ok(journal_step(&r, run, "two", &once, counting_step, &second) == 0, "step two is retried");
+	json_free(r);
+	r = NULL;
+	is_int(atomic_load(&second.calls), 2, "and called again");
+	ok(journal_step(&r, run, "three", &once, counting_step, &third) == 0, "the run goes on");
+	json_free(r);
+	ok(journal_run_finish(run, 0) == 0, "and succeeds");
+	journal_run_free(run);
+
+	journal_run_show(&shown, j, "resume-1");
+	{
+		int64_t n = 0;
+		is_str(json_str_value(json_get(shown, "status")), "succeeded", "the run is succeeded");
+		json_get_int(&n, shown, "steps[1].attempts");
+		is_int(n, 2, "attempt numbers go on across executions");
+		ok(json_get_int(&n, shown, "resumes") == 0 && n == 1, "one resume counted");
+		is_str(json_str_value(json_get(shown, "trigger")), "schedule", "the trigger is kept");
+	}
+	json_free(shown);
+}
+
+static int always_fail_step(struct json **out, void *data)
+{
+	(void)out;
+	(void)data;
+	return bot_error(BOT_ENOTFOUND, "no such service");
+}
+
+static void test_parallel(struct journal *j)
+{
+	struct journal_run *run;
+	atomic_int active = 0, max_active = 0;
+	struct counter c[4];
+	struct journal_task tasks[5];
+	const char *names[4] = { "observe:api", "observe:worker", "observe:db", "observe:web" };
+	struct json *shown;
+	int i, rc;
+
+	memset(tasks, 0, sizeof(tasks));
+	for (i = 0; i < 4; i++) {
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].sleep_ms = 150;
+		c[i].active = &active;
+		c[i].max_active = &max_active;
+		tasks[i].name = names[i];
+		tasks[i].fn = counting_step;
+		tasks[i].data = &c[i];
+	}
+	tasks[4].name = "observe:broken";
+	tasks[4].fn = always_fail_step;
+
+	ok(journal_run_begin(&run, j, "parallel-1", "scan", "cli", NULL) == 0, "begins");
+	rc = journal_step_parallel(run, tasks, 5, NULL, 0);
+	is_int(rc, BOT_ENOTFOUND, "one failing task makes the batch fail with its code");
+	like(bot_error_last(), "step 'observe:broken' failed: no such service", "and its message");
+	ok(atomic_load(&max_active) > 1, "tasks ran at the same time (up to %d)", atomic_load(&max_active));
+	for (i = 0; i < 4; i++)
+		ok(tasks[i].error == 0 && result_n(tasks[i].result) == 1, "task %s has its result", names[i]);
+	ok(tasks[4].error == BOT_ENOTFOUND && tasks[4].result == NULL && tasks[4].message,
+	   "the failed task has its code and message");
+	journal_tasks_release(tasks, 5);
+	journal_run_finish(run, rc);
+	journal_run_free(run);
+
+	ok(journal_run_begin(&run, j, "parallel-1", "scan", "cli", NULL) == 0, "resumes");
+	tasks[4].fn = counting_step;
+	tasks[4].data = &c[0];
+	rc = journal_step_parallel(run, tasks, 5, NULL, 2);
+	is_int(rc, 0, "the batch succeeds on two threads");
+	is_int(atomic_load(&c[1].calls) + atomic_load(&c[2].calls) + atomic_load(&c[3].calls), 3,
+	       "the tasks that had succeeded were not called again");
+	is_int(atomic_load(&c[0].calls), 2, "only the failed one was (through c[0])");
+	journal_tasks_release(tasks, 5);
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+
+	journal_run_show(&shown, j, "parallel-1");
+	is_int(json_size(json_get(shown, "steps")), 5, "five steps journaled");
+	json_free(shown);
+}
+
+/* A child that takes run `id` with a short stale timeout, then does what the pipe says. */
+static pid_t lock_child(const char *path, const char *id, int *to_child, int *from_child)
+{
+	int down[2], up[2];
+	pid_t pid;
+
+	if (pipe(down) < 0 || pipe(up) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct journal *cj;
+		struct journal_run *run;
+		struct journal_run_options o = JOURNAL_RUN_OPTIONS_INIT;
+		struct counter c = { 0 };
+		struct json *r = NULL;
+		char cmd = 0;
+		int rc;
+
+		close(down[1]);
+		close(up[0]);
+		o.lock_stale_ms = 400;
+		if (journal_open(&cj, path) < 0 || journal_run_begin(&run, cj, id, "scan", "cli", &o) < 0)
+			_exit(3);
+		if (write(up[1], "r", 1) != 1)
+			_exit(4);
+		if (read(down[0], &cmd, 1) != 1)
+			_exit(5);
+		if (cmd == 'x') /* exit without releasing anything, as a crash would */
+			_exit(0);
+		rc = journal_step(&r, run, "late", NULL, counting_step, &c);
+		_exit(rc == BOT_ECONFLICT ? 42 : rc == 0 ? 0 : 6);
+	}
+	close(down[0]);
+	close(up[1]);
+	*to_child = down[1];
+	*from_child = up[0];
+	return pid;
+}
+
+static void test_locks(struct journal *j, const char *path)
+{
+	struct journal_run_options wait = JOURNAL_RUN_OPTIONS_INIT;
+	struct journal_run *a, *b = NULL;
+	struct timespec t0, t1;
+	int to_child, from_child, status;
+	char c;
+	pid_t pid;
+	long waited;
+
+	ok(journal_run_begin(&a, j, "lock-1", "scan", "cli", NULL) == 0, "one handle takes the run");
+	is_int(journal_run_begin(&b, j, "lock-1", "scan", "cli", NULL), BOT_ECONFLICT,
+	       "a second one, even in the same process, is refused");
+	like(bot_error_last(), "is being run by process", "naming the holder: %s", bot_error_last());
+	wait.lock_wait_ms = 400;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	is_int(journal_run_begin(&b, j, "lock-1", "scan", "cli", &wait), BOT_ECONFLICT,
+	       "waiting does not help while it is held");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	waited = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ok(waited >= 400 && waited < 3000, "it waited about lock_wait_ms (%ldms)", waited);
+	journal_run_free(a);
+	ok(journal_run_begin(&b, j, "lock-1", "scan", "cli", NULL) == 0, "once released it can be taken");
+	journal_run_finish(b, 0);
+	journal_run_free(b);
+
+	/* A holder that died: its lock is stale at once on the same host. */
+	pid = lock_child(path, "lock-2", &to_child, &from_child);
+	ok(read(from_child, &c, 1) == 1, "a child process holds run lock-2");
+	ok(journal_run_begin(&b, j, "lock-2", "scan", "cli", NULL) == BOT_ECONFLICT, "which is refused to us");
+	if (write(to_child, "x", 1) != 1)
+		diag("cannot talk to the child");
+	waitpid(pid, &status, 0);
+	ok(journal_run_begin(&b, j, "lock-2", "scan", "cli", NULL) == 0,
+	   "when the holder died without releasing, the run is taken over at once");
+	journal_run_free(b);
+	close(to_child);
+	close(from_child);
+
+	/* A holder that stalls (SIGSTOP: alive, no heartbeat) loses the lock after the stale timeout. */
+	pid = lock_child(path, "lock-3", &to_child, &from_child);
+	ok(read(from_child, &c, 1) == 1, "a child process holds run lock-3 (stale after 400ms)");
+	kill(pid, SIGSTOP);
+	ok(journal_run_begin(&b, j, "lock-3", "scan", "cli", NULL) == BOT_ECONFLICT,
+	   "a stalled holder still holds the lock before its expiry");
+	msleep(700);
+	ok(journal_run_begin(&b, j, "lock-3", "scan", "cli", NULL) == 0,
+	   "after the stale timeout it is taken over");
+	kill(pid, SIGCONT);
+	if (write(to_child, "s", 1) != 1)
+		diag("cannot talk to the child");
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 42,
+	   "the old holder's next step commit is refused (fencing), exit %d", WEXITSTATUS(status));
+	journal_run_finish(b, 0);
+	journal_run_free(b);
+	close(to_child);
+	close(from_child);
+}
+
+static void test_prune(struct journal *j)
+{
+	struct journal_run *run;
+	struct json *list = NULL;
+	struct counter c = { 0 };
+	struct json *r = NULL;
+	size_t before;
+	int rc;
+
+	ok(journal_run_begin(&run, j, "old-1", "scan", "cli", NULL) == 0, "an old run");
+	journal_step(&r, run, "s", NULL, counting_step, &c);
+	json_free(r);
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+	ok(journal_run_begin(&run, j, "unfinished-1", "scan", "cli", NULL) == 0, "an unfinished run");
+	journal_run_free(run);
+
+	journal_runs_list(&list, j, 0);
+	before = json_size(list);
+	json_free(list);
+	is_int(journal_prune(j, 3600 * 1000), 0, "nothing is older than an hour");
+	msleep(20);
+	rc = journal_prune(j, 10);
+	ok(rc >= 1, "runs finished more than 10ms ago are pruned (%d)", rc);
+	journal_runs_list(&list, j, 0);
+	is_int(json_size(list), before - (size_t)rc, "they are gone from the list");
+	is_str(json_str_value(json_get(list, "[0].id")), "unfinished-1", "the unfinished run is kept");
+	ok(json_get(list, "[0].locked") && !json_bool_value(json_get(list, "[0].locked")),
+	   "and shows as not locked (interrupted)");
+	json_free(list);
+	ok(journal_run_show(&list, j, "old-1") == BOT_ENOTFOUND, "its steps went with it");
+}
+
+static void test_list(struct journal *j)
+{
+	struct json *list = NULL;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct journal_run *run;
+		char id[32];
+		snprintf(id, sizeof(id), "list-%d", i);
+		journal_run_begin(&run, j, id, "event", "issue_comment", NULL);
+		journal_run_finish(run, 0);
+		journal_run_free(run);
+		msleep(3);
+	}
+	ok(journal_runs_list(&list, j, 2) == 0, "lists runs");
+	is_int(json_size(list), 2, "limited");
+	is_str(json_str_value(json_get(list, "[0].id")), "list-2", "newest first");
+	is_str(json_str_value(json_get(list, "[0].workflow")), "event", "with the workflow");
+	is_str(json_str_value(json_get(list, "[0].trigger")), "issue_comment", "the trigger");
+	is_str(json_str_value(json_get(list, "[0].status")), "succeeded", "the status");
+	ok(json_type(json_get(list, "[0].duration_ms")) == JSON_NUMBER, "and a duration");
+	json_free(list);
+}
+
+int main(void)
+{
+	struct journal *j;
+	const char *tmp = getenv("TMPDIR");
+	char *path;
+
+	snprintf(dir, sizeof(dir), "%s/test-journal-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		skip_all("cannot make a temporary directory");
+
+	log_set_level(LOG_ERROR); /* the retry and takeover warnings are expected here */
+	test_paths_and_ids();
+	test_open();
+	path = db_path("state.db");
+	if (journal_open(&j, path) < 0) {
+		ok(0, "cannot open %s: %s", path, bot_error_last());
+		return done_testing();
+	}
+	test_cached(j);
+	test_retries(j);
+	test_resume(j);
+	test_parallel(j);
+	test_locks(j, path);
+	test_prune(j);
+	test_list(j);
+	journal_close(j);
+	{
+		char cmd[600];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			diag("could not remove %s", dir);
+	}
+	return done_testing();
+}
