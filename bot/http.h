@@ -1,0 +1,137 @@
+#ifndef HTTP_H
+#define HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/strbuf.h"
+
+/*
+ * The one HTTP layer: every external call of autofix goes through here,
+ * so timeouts, retries, rate limits, size caps and the request log are
+ * decided in one place. It is the only module that sees libcurl.
+ *
+ * Ownership: a client owns its options, counters and ETag cache; a request
+ * owns copies of its method, URL, headers and body; a response owns its
+ * body and headers. Everything is released by the matching *_release or
+ * *_free function.
+ *
+ * What is retried (exponential backoff with full jitter, at most
+ * max_attempts attempts and max_total_ms in all): connection errors,
+ * timeouts, resets and truncated bodies; statuses 408, 429, 500, 502,
+ * 503, 504; 403 when it is GitHub's rate limit (x-ratelimit-remaining: 0,
+ * Retry-After, or a body saying "secondary rate limit"). Retry-After
+ * (seconds or an HTTP date) and x-ratelimit-reset are honoured; a wait
+ * longer than max_wait_ms fails with BOT_ERATELIMIT instead of sleeping.
+ * Every other status is returned as it is, never retried.
+ */
+
+struct http_header {
+	char *name;
+	char *value;
+};
+
+struct http_options {
+	long connect_timeout_ms; /* 0: 10 s */
+	long timeout_ms;         /* one attempt, 0: 60 s */
+	size_t max_body;         /* response body cap, 0: 8 MiB */
+	int max_attempts;        /* 0: 4 */
+	long max_total_ms;       /* all attempts and waits, 0: 5 min */
+	long max_wait_ms;        /* longest single wait for a rate limit, 0: 60 s */
+	long backoff_base_ms;    /* 0: 500 ms; attempt n waits rand(0, base * 2^n) */
+	long backoff_max_ms;     /* 0: 30 s */
+	int per_host;            /* concurrent transfers per host in http_run_all, 0: 4 */
+	const char *ca_bundle;   /* NULL: $AUTOFIX_CA_BUNDLE, else the system's */
+	const char *user_agent;  /* NULL: "autofix/<version>" */
+	/* Injected clock and sleep (tests); NULL: the wall clock and nanosleep. */
+	int64_t (*now_ms)(void *ctx);  /* milliseconds since the epoch */
+	void (*sleep_ms)(void *ctx, long ms);
+	void *clock_ctx;
+};
+#define HTTP_OPTIONS_INIT { 0 }
+
+struct http_request {
+	char *method;            /* "GET" unless set */
+	char *url;
+	struct http_header *headers;
+	size_t headers_nr, headers_alloc;
+	struct strbuf body;      /* sent when method is not GET/HEAD or body is non-empty */
+	size_t max_body;         /* 0: the client's cap */
+	long timeout_ms;         /* 0: the client's */
+	int no_retry;            /* one attempt only */
+	int no_cache;            /* do not use or fill the ETag cache */
+};
+
+/* Sets up req for method ("GET" when NULL) and url; both are copied. */
+void http_request_init(struct http_request *req, const char *method, const char *url);
+/*
+ * Adds a header (value formatted). The value of a credential header
+ * (Authorization, Project-Access-Token, Cookie, X-Api-Key...) is also
+ * registered with log_add_secret(), so it can never be logged.
+ */
+void http_request_header(struct http_request *req, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void http_request_release(struct http_request *req);
+
+struct http_response {
+	long status;             /* the final status (after redirects), 0 when none */
+	struct strbuf body;
+	struct http_header *headers; /* of the final response only */
+	size_t headers_nr, headers_alloc;
+	char *url;               /* the effective URL after redirects, or NULL */
+	int attempts;            /* attempts made */
+	int from_cache;          /* 1 when a 304 was answered from the ETag cache */
+	struct strbuf error;     /* why it failed (http_run_all), empty on success */
+};
+
+void http_response_init(struct http_response *resp);
+void http_response_release(struct http_response *resp);
+/* The first value of header name (case-insensitive), or NULL. Points into resp. */
+const char *http_response_header(const struct http_response *resp, const char *name);
+
+/*
+ * Turns a non-2xx response into an error: records "<what>: HTTP <status>
+ * <GitHub's message if any>" and returns BOT_EAUTH (401, 403),
+ * BOT_ENOTFOUND (404, 410), BOT_ECONFLICT (409), BOT_EINVALID (400, 422),
+ * BOT_ERATELIMIT (429), BOT_ETRANSIENT (5xx) or BOT_ERROR. Returns 0 for 2xx.
+ */
+int http_status_error(const struct http_response *resp, const char *what);
+
+struct http_client;
+
+/* A new client; opts may be NULL for the defaults. The options are copied. */
+struct http_client *http_client_new(const struct http_options *opts);
+void http_client_free(struct http_client *client);
+
+/*
+ * Performs req with retries, filling out (initialise it first; it is reset).
+ * Returns 0 when an HTTP response was received, whatever its status (check
+ * out->status or use http_status_error); a negative code when none was:
+ * BOT_ETIMEOUT, BOT_ETRANSIENT (connection failures after the last
+ * attempt), BOT_ETOOBIG (body over the cap), BOT_ERATELIMIT (the wait
+ * would exceed max_wait_ms), BOT_EINVALID (a bad URL), BOT_ERROR.
+ */
+int http_do(struct http_client *client, const struct http_request *req,
+	    struct http_response *out);
+
+/*
+ * Performs n independent requests in parallel (curl multi), at most
+ * per_host at a time per host, each with the same retry rules as
+ * http_do(). results[i] is what http_do() would have returned for
+ * reqs[i]; out[i] must be initialised. Returns 0 when every result is 0,
+ * else the first negative result (with its message recorded).
+ */
+int http_run_all(struct http_client *client, const struct http_request *reqs,
+		 struct http_response *out, int *results, size_t n);
+
+struct http_stats {
+	uint64_t requests;       /* attempts sent, retries included */
+	uint64_t bytes_received; /* headers and bodies */
+	uint64_t retries;
+	uint64_t cache_hits;     /* 304s answered from the ETag cache */
+};
+
+/* Copies the client's counters into out. */
+void http_client_stats(const struct http_client *client, struct http_stats *out);
+
+#endif
