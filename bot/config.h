@@ -19,6 +19,10 @@
 
 #define CONFIG_VERSION 1
 #define CONFIG_MAX_FILE_SIZE (1024 * 1024)
+/* Nodes of the document once YAML aliases are expanded (the billion-laughs guard). */
+#define CONFIG_MAX_NODES 10000
+/* Nesting of mappings and lists. */
+#define CONFIG_MAX_DEPTH 64
 
 /* The signals autofix watches; the order is the order of reports. */
 enum signal {
