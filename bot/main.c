@@ -13,6 +13,13 @@
 static const struct command commands[] = {
 	{ "help", cmd_help, "show the commands, or one command's usage",
 	  "usage: autofix help [COMMAND]\n" },
+	{ "validate", cmd_validate, "check .autofix.yml files, or print the effective configuration",
+	  "usage: autofix validate [--print] [--quiet] [FILE ...]\n\n"
+	  "Checks each FILE (default: .autofix.yml here) and reports every problem as\n"
+	  "FILE:LINE:COLUMN: error: KEY.PATH: MESSAGE (annotations under GitHub Actions).\n\n"
+	  "  --print   print the effective configuration, defaults filled in, as JSON\n"
+	  "  --quiet   say nothing about valid files\n\n"
+	  "Exit status: 0 every file valid, 2 any file invalid or missing.\n" },
 	{ "version", cmd_version, "print the version",
 	  "usage: autofix version\n       autofix --version\n" },
 };
