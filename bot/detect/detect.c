@@ -1,0 +1,1083 @@
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect.h"
+#include "detect/series_math.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+/*
+ * Constants of the rules that are not (yet) configuration. Each is named
+ * in the README's "How detection works".
+ */
+#define RATE_WINDOW_MS (5 * 60 * 1000)     /* error rates: sliding window, like rate(x[5m]) */
+#define RATE_WINDOW_MIN_REQUESTS 20        /* a sliding window with fewer requests says nothing */
+#define LEAK_MIN_SPAN_MS (10 * 60 * 1000)  /* a trend needs this much history to be believed */
+#define DEFAULT_STEP_MS (60 * 1000)
+
+/* ---- names ------------------------------------------------------------- */
+
+static const char *kind_names[FINDING_KIND__COUNT] = {
+	"memory_leak", "memory_pressure", "cpu_saturation",
+	"error_rate_5xx", "error_rate_4xx", "latency",
+};
+
+const char *finding_kind_name(enum finding_kind k)
+{
+	return k < FINDING_KIND__COUNT ? kind_names[k] : "unknown";
+}
+
+int finding_kind_from_name(enum finding_kind *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < FINDING_KIND__COUNT; i++)
+		if (!strcmp(kind_names[i], name)) {
+			*out = (enum finding_kind)i;
+			return 0;
+		}
+	return BOT_ENOTFOUND;
+}
+
+static const char *severity_names[] = { "none", "warning", "critical" };
+
+const char *severity_name(enum severity s)
+{
+	return (size_t)s < ARRAY_SIZE(severity_names) ? severity_names[s] : "unknown";
+}
+
+int severity_from_name(enum severity *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(severity_names); i++)
+		if (!strcmp(severity_names[i], name)) {
+			*out = (enum severity)i;
+			return 0;
+		}
+	return BOT_ENOTFOUND;
+}
+
+static const char *unit_names[] = { "fraction", "ms", "bytes", "ratio" };
+
+const char *figure_unit_name(enum figure_unit u)
+{
+	return (size_t)u < ARRAY_SIZE(unit_names) ? unit_names[u] : "unknown";
+}
+
+static int figure_unit_from_name(enum figure_unit *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(unit_names); i++)
+		if (!strcmp(unit_names[i], name)) {
+			*out = (enum figure_unit)i;
+			return 0;
+		}
+	return BOT_ENOTFOUND;
+}
+
+static const char *method_names[] = { "threshold", "trend", "crash_loop", "regression" };
+
+const char *finding_method_name(enum finding_method m)
+{
+	return (size_t)m < ARRAY_SIZE(method_names) ? method_names[m] : "unknown";
+}
+
+static int finding_method_from_name(enum finding_method *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(method_names); i++)
+		if (!strcmp(method_names[i], name)) {
+			*out = (enum finding_method)i;
+			return 0;
+		}
+	return BOT_ENOTFOUND;
+}
+
+/* ---- life cycle ------------------------------------------------------- */
+
+void findings_init(struct findings *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+static void finding_release(struct finding *fd)
+{
+	free(fd->service);
+	free(fd->deployment);
+	free(fd->reason);
+	free(fd->summary);
+	series_release(&fd->evidence);
+}
+
+void findings_release(struct findings *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nr; i++)
+		finding_release(&f->items[i]);
+	free(f->items);
+	for (i = 0; i < f->services_nr; i++)
+		free(f->services[i].name);
+	free(f->services);
+	findings_init(f);
+}
+
+void finding_fingerprint(char out[17], const char *service, enum finding_kind kind)
+{
+	/* FNV-1a, 64 bits, over "service\0kind": short, stable, no crypto needed. */
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *k = finding_kind_name(kind);
+	size_t i, n = strlen(service);
+
+	for (i = 0; i <= n; i++) {
+		h ^= (unsigned char)service[i];
+		h *= 0x100000001b3ULL;
+	}
+	for (; *k; k++) {
+		h ^= (unsigned char)*k;
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(out, 17, "%016" PRIx64, h);
+}
+
+const struct threshold *detect_thresholds_for(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->services_nr; i++)
+		if (cfg->services[i].name && !strcmp(cfg->services[i].name, name))
+			return cfg->services[i].thresholds;
+	for (i = 0; i < cfg->services_nr; i++)
+		if (cfg->services[i].deployed_as && !strcmp(cfg->services[i].deployed_as, name))
+			return cfg->services[i].thresholds;
+	return cfg->thresholds;
+}
+
+static const struct service_config *service_config_for(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->services_nr; i++)
+		if (cfg->services[i].name && !strcmp(cfg->services[i].name, name))
+			return &cfg->services[i];
+	for (i = 0; i < cfg->services_nr; i++)
+		if (cfg->services[i].deployed_as && !strcmp(cfg->services[i].deployed_as, name))
+			return &cfg->services[i];
+	return NULL;
+}
+
+/* ---- formatting for summaries ---------------------------------------- */
+
+static void add_duration(struct strbuf *sb, int64_t ms)
+{
+	int64_t m = (ms + 30000) / 60000, d = m / 1440, h = (m % 1440) / 60;
+
+	if (d)
+		strbuf_addf(sb, "%" PRId64 "d%" PRId64 "h", d, h);
+	else if (h)
+		strbuf_addf(sb, "%" PRId64 "h%02" PRId64 "m", h, m % 60);
+	else
+		strbuf_addf(sb, "%" PRId64 "m", m);
+}
+
+static void add_figure(struct strbuf *sb, double v, enum figure_unit u)
+{
+	switch (u) {
+	case FIGURE_FRACTION:
+		if (v < 0.01)
+			strbuf_addf(sb, "%.2f%%", v * 100);
+		else
+			strbuf_addf(sb, "%.1f%%", v * 100);
+		break;
+	case FIGURE_MS:
+		if (v >= 10000)
+			strbuf_addf(sb, "%.1fs", v / 1000);
+		else
+			strbuf_addf(sb, "%.0fms", v);
+		break;
+	case FIGURE_BYTES:
+		if (v >= 1024.0 * 1024 * 1024)
+			strbuf_addf(sb, "%.2f GiB", v / (1024.0 * 1024 * 1024));
+		else
+			strbuf_addf(sb, "%.0f MiB", v / (1024.0 * 1024));
+		break;
+	case FIGURE_RATIO:
+		strbuf_addf(sb, "x%.1f", v);
+		break;
+	}
+}
+
+static void add_time(struct strbuf *sb, int64_t ms)
+{
+	time_format_iso8601(sb, ms);
+}
+
+/* ---- the per-service evaluation --------------------------------------- */
+
+/* What a service's rules share: its window-clipped series and its settings. */
+struct svc_ctx {
+	const struct observation *obs;
+	const struct service_metrics *svc;
+	const struct threshold *th;
+	const struct config *cfg;
+	struct series s[METRIC__COUNT]; /* clipped to [start, end], finite values only */
+	int64_t step, max_gap;
+	struct findings *out;
+};
+
+static void clip(struct series *out, const struct series *in, int64_t start, int64_t end)
+{
+	size_t i;
+
+	for (i = 0; i < in->nr; i++)
+		if (in->items[i].t >= start && in->items[i].t <= end && isfinite(in->items[i].v))
+			series_add(out, in->items[i].t, in->items[i].v);
+}
+
+/* The latest deployment in the window at or before t, or NULL. */
+static const struct deployment *deployment_before(const struct svc_ctx *c, int64_t t)
+{
+	const struct deployment *best = NULL;
+	size_t i;
+
+	for (i = 0; i < c->svc->deployments_nr; i++) {
+		const struct deployment *d = &c->svc->deployments[i];
+		if (d->at >= c->obs->start && d->at <= t)
+			best = d;
+	}
+	return best;
+}
+
+static struct finding *new_finding(struct svc_ctx *c, enum finding_kind kind, enum severity sev,
+				   enum finding_method method)
+{
+	struct finding *fd;
+
+	ALLOC_GROW(c->out->items, c->out->nr + 1, c->out->alloc);
+	fd = &c->out->items[c->out->nr++];
+	memset(fd, 0, sizeof(*fd));
+	fd->service = xstrdup(c->svc->name);
+	fd->kind = kind;
+	fd->severity = sev;
+	fd->method = method;
+	finding_fingerprint(fd->fingerprint, c->svc->name, kind);
+	return fd;
+}
+
+static void set_onset(struct svc_ctx *c, struct finding *fd, int64_t onset)
+{
+	const struct deployment *d = deployment_before(c, onset);
+
+	fd->onset = onset;
+	if (d) {
+		fd->deployment = xstrdup(d->id);
+		fd->deployment_at = d->at;
+	}
+}
+
+static void copy_series(struct series *out, const struct series *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->nr; i++)
+		series_add(out, in->items[i].t, in->items[i].v);
+}
+
+static const char *signal_word(enum finding_kind k)
+{
+	switch (k) {
+	case FINDING_MEMORY_LEAK:
+	case FINDING_MEMORY_PRESSURE: return "memory";
+	case FINDING_CPU_SATURATION: return "CPU";
+	case FINDING_ERROR_RATE_5XX: return "5xx rate";
+	case FINDING_ERROR_RATE_4XX: return "4xx rate";
+	case FINDING_LATENCY: return "p95 latency";
+	default: return "?";
+	}
+}
+
+/*
+ * A level held for `for`: tries critical first, then warning. Each level
+ * is compared with the series in its own unit (a memory level may be a
+ * fraction of the limit or absolute bytes).
+ */
+struct level_input {
+	enum finding_kind kind;
+	enum metric metric;
+	const struct series *fraction; /* for LEVEL_FRACTION levels (NULL: not available) */
+	const struct series *ms;       /* for LEVEL_MS levels */
+	const struct series *bytes;    /* for LEVEL_BYTES levels */
+	const char *context;           /* appended to the reason ("5,210 requests"), or NULL */
+};
+
+static const struct series *series_for_level(const struct level_input *in, const struct level *lv,
+					     enum figure_unit *unit)
+{
+	switch (lv->unit) {
+	case LEVEL_FRACTION: *unit = FIGURE_FRACTION; return in->fraction;
+	case LEVEL_MS: *unit = FIGURE_MS; return in->ms;
+	case LEVEL_BYTES: *unit = FIGURE_BYTES; return in->bytes;
+	default: return NULL;
+	}
+}
+
+static double threshold_confidence(const struct hold *h, int64_t for_ms, double level)
+{
+	/* Held twice as long as required and well over the level: near certain. */
+	double held = (double)(h->last - h->onset);
+	double dur = for_ms > 0 ? held / (2.0 * (double)for_ms) : 1.0;
+	double margin = level > 0 ? (h->mean - level) / level / 0.5 : 1.0;
+
+	if (dur > 1)
+		dur = 1;
+	if (margin > 1)
+		margin = 1;
+	if (margin < 0)
+		margin = 0;
+	return 0.5 + 0.3 * dur + 0.2 * margin;
+}
+
+static void eval_levels(struct svc_ctx *c, enum signal sig, const struct level_input *in)
+{
+	const struct threshold *th = &c->th[sig];
+	const struct level *levels[2] = { &th->critical, &th->warning };
+	enum severity sevs[2] = { SEVERITY_CRITICAL, SEVERITY_WARNING };
+	int i;
+
+	if (!th->enabled)
+		return;
+	for (i = 0; i < 2; i++) {
+		const struct series *s;
+		struct finding *fd;
+		enum figure_unit unit = FIGURE_FRACTION;
+		struct strbuf sb = STRBUF_INIT;
+		struct hold h;
+
+		if (levels[i]->unit == LEVEL_UNSET)
+			continue;
+		s = series_for_level(in, levels[i], &unit);
+		if (!s || series_count_finite(s) < (size_t)(th->min_samples > 0 ? th->min_samples : 1))
+			continue;
+		if (!series_hold(&h, s, levels[i]->value, th->for_ms, c->max_gap))
+			continue;
+
+		fd = new_finding(c, in->kind, sevs[i], METHOD_THRESHOLD);
+		fd->observed = h.mean;
+		fd->threshold = levels[i]->value;
+		fd->unit = unit;
+		set_onset(c, fd, h.onset);
+		fd->detected = h.fired;
+		fd->ongoing = h.ongoing;
+		fd->evidence_metric = in->metric;
+		fd->evidence_unit = unit;
+		fd->evidence_level = levels[i]->value;
+		copy_series(&fd->evidence, s);
+		fd->confidence = threshold_confidence(&h, th->for_ms, levels[i]->value);
+
+		strbuf_addf(&sb, "%s ", signal_word(in->kind));
+		add_figure(&sb, h.mean, unit);
+		strbuf_addstr(&sb, " (>= ");
+		add_figure(&sb, levels[i]->value, unit);
+		strbuf_addstr(&sb, ") for ");
+		add_duration(&sb, h.last - h.onset);
+		strbuf_addf(&sb, " over %zu samples", h.samples);
+		if (in->context)
+			strbuf_addf(&sb, ", %s", in->context);
+		fd->reason = strbuf_detach(&sb, NULL);
+
+		strbuf_addf(&sb, "%s: %s %s ", c->svc->name, severity_name(fd->severity),
+			    signal_word(in->kind));
+		if (in->kind == FINDING_MEMORY_PRESSURE || in->kind == FINDING_CPU_SATURATION) {
+			add_figure(&sb, h.mean, unit);
+			strbuf_addstr(&sb, unit == FIGURE_FRACTION ? " of the limit" : "");
+		} else {
+			add_figure(&sb, h.mean, unit);
+		}
+		strbuf_addstr(&sb, " (level ");
+		add_figure(&sb, levels[i]->value, unit);
+		strbuf_addstr(&sb, ") for ");
+		add_duration(&sb, h.last - h.onset);
+		strbuf_addstr(&sb, " since ");
+		add_time(&sb, h.onset);
+		if (fd->deployment)
+			strbuf_addf(&sb, ", after deployment %s", fd->deployment);
+		if (!h.ongoing)
+			strbuf_addstr(&sb, " (recovered by the end of the window)");
+		fd->summary = strbuf_detach(&sb, NULL);
+		return;
+	}
+}
+
+/* ---- memory trend ------------------------------------------------------ */
+
+struct trend {
+	struct line_fit fit;
+	double limit;
+	int64_t ttl;
+};
+
+/*
+ * The trend rule evaluated at time `at` over the samples of the window
+ * ending there: a positive slope, a good enough fit, enough history, and
+ * a forecast that meets the limit within the horizon.
+ */
+static int trend_at(struct trend *out, const struct svc_ctx *c, const struct series *mem,
+		    double limit, int64_t from, int64_t at)
+{
+	const struct leak_config *lk = &c->cfg->leak;
+	int64_t window = c->obs->end - c->obs->start;
+	int64_t min_span = window / 2 < LEAK_MIN_SPAN_MS ? window / 2 : LEAK_MIN_SPAN_MS;
+	size_t min_samples = c->th[SIGNAL_MEMORY].min_samples > 3 ?
+		(size_t)c->th[SIGNAL_MEMORY].min_samples : 3;
+
+	memset(out, 0, sizeof(*out));
+	if (!(limit > 0))
+		return 0;
+	if (series_fit_line(&out->fit, mem, from, at) < 0)
+		return 0;
+	if (out->fit.n < min_samples || out->fit.last - out->fit.first < min_span)
+		return 0;
+	if (!(out->fit.slope > 0) || out->fit.r2 < lk->min_fit)
+		return 0;
+	out->limit = limit;
+	out->ttl = line_fit_time_to(&out->fit, at, limit);
+	return out->ttl >= 0 && out->ttl <= lk->horizon_ms;
+}
+
+/*
+ * Where the climb began: the split that best explains the samples as a
+ * flat stretch followed by a line (least squares, with a penalty so that
+ * a straight line from the first sample wins when it explains as much).
+ */
+static int64_t climb_onset(const struct series *mem, int64_t from, int64_t to)
+{
+	double *t, *v, total_sse = 0, best, penalty;
+	size_t i, n = 0, k, best_k = 0;
+	struct line_fit all;
+	int64_t onset = from;
+
+	t = xmalloc((mem->nr + 1) * sizeof(*t));
+	v = xmalloc((mem->nr + 1) * sizeof(*v));
+	for (i = 0; i < mem->nr; i++)
+		if (mem->items[i].t >= from && mem->items[i].t <= to) {
+			t[n] = (double)mem->items[i].t;
+			v[n++] = mem->items[i].v;
+		}
+	if (n < 4 || series_fit_line(&all, mem, from, to) < 0)
+		goto done;
+	onset = (int64_t)t[0];
+	for (i = 0; i < n; i++) {
+		double e = v[i] - line_fit_at(&all, (int64_t)t[i]);
+		total_sse += e * e;
+	}
+	penalty = 2.0 * (total_sse / (double)n) * log((double)n);
+	best = total_sse;
+	for (k = 1; k + 3 <= n; k++) {
+		/* Flat part [0,k): its mean; line part [k,n): its own fit. */
+		double mean = 0, sse = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, m = (double)(n - k);
+		double slope, icpt, vx;
+		for (i = 0; i < k; i++)
+			mean += v[i];
+		mean /= (double)k;
+		for (i = 0; i < k; i++)
+			sse += (v[i] - mean) * (v[i] - mean);
+		for (i = k; i < n; i++) {
+			double x = t[i] - t[k];
+			sx += x;
+			sy += v[i];
+			sxx += x * x;
+			sxy += x * v[i];
+		}
+		vx = sxx / m - (sx / m) * (sx / m);
+		if (!(vx > 0))
+			continue;
+		slope = (sxy / m - (sx / m) * (sy / m)) / vx;
+		icpt = sy / m - slope * sx / m;
+		for (i = k; i < n; i++) {
+			double e = v[i] - (icpt + slope * (t[i] - t[k]));
+			sse += e * e;
+		}
+		/* The line must start near the flat level, or this is a step, not a climb. */
+		if (sse + penalty < best) {
+			best = sse + penalty;
+			best_k = k;
+		}
+	}
+	onset = (int64_t)t[best_k];
+done:
+	free(t);
+	free(v);
+	return onset;
+}
+
+static void eval_trend(struct svc_ctx *c, const struct series *frac)
+{
+	const struct series *mem = &c->s[METRIC_MEMORY];
+	const struct leak_config *lk = &c->cfg->leak;
+	const struct threshold *mth = &c->th[SIGNAL_MEMORY];
+	int64_t window = c->obs->end - c->obs->start;
+	struct strbuf sb = STRBUF_INIT;
+	struct finding *fd;
+	struct trend tr, at;
+	double limit;
+	size_t i;
+
+	if (!lk->enabled || !mem->nr)
+		return;
+	limit = series_value_at(&c->s[METRIC_MEMORY_LIMIT], c->obs->end);
+	if (isnan(limit) && mth->critical.unit == LEVEL_BYTES)
+		limit = mth->critical.value;
+	if (!trend_at(&tr, c, mem, limit, c->obs->start, c->obs->end))
+		return;
+
+	fd = new_finding(c, FINDING_MEMORY_LEAK,
+			 tr.ttl <= lk->horizon_ms / 4 ? SEVERITY_CRITICAL : SEVERITY_WARNING,
+			 METHOD_TREND);
+	fd->observed = (double)tr.ttl;
+	fd->threshold = (double)lk->horizon_ms;
+	fd->unit = FIGURE_MS;
+	set_onset(c, fd, climb_onset(mem, c->obs->start, c->obs->end));
+	fd->detected = c->obs->end;
+	/* The first sample at which the same rule, run then, would have fired. */
+	for (i = 0; i < mem->nr; i++) {
+		int64_t t = mem->items[i].t;
+		double lim = series_value_at(&c->s[METRIC_MEMORY_LIMIT], t);
+		if (isnan(lim))
+			lim = limit;
+		if (trend_at(&at, c, mem, lim, t - window, t)) {
+			fd->detected = t;
+			break;
+		}
+	}
+	if (fd->detected < fd->onset)
+		fd->detected = fd->onset;
+	fd->ongoing = 1;
+	fd->leak.slope = tr.fit.slope * 3600e3;
+	fd->leak.r2 = tr.fit.r2;
+	fd->leak.limit = limit;
+	fd->leak.time_to_limit = tr.ttl;
+	fd->evidence_metric = METRIC_MEMORY;
+	if (frac->nr) {
+		fd->evidence_unit = FIGURE_FRACTION;
+		fd->evidence_level = 1.0;
+		copy_series(&fd->evidence, frac);
+	} else {
+		fd->evidence_unit = FIGURE_BYTES;
+		fd->evidence_level = limit;
+		copy_series(&fd->evidence, mem);
+	}
+	fd->confidence = tr.fit.r2;
+
+	strbuf_addf(&sb, "straight-line fit R^2 %.2f over %zu samples (", tr.fit.r2, tr.fit.n);
+	add_duration(&sb, tr.fit.last - tr.fit.first);
+	strbuf_addstr(&sb, "), +");
+	add_figure(&sb, fd->leak.slope, FIGURE_BYTES);
+	strbuf_addstr(&sb, "/h");
+	fd->reason = strbuf_detach(&sb, NULL);
+
+	strbuf_addf(&sb, "%s: %s memory leak: +", c->svc->name, severity_name(fd->severity));
+	add_figure(&sb, fd->leak.slope, FIGURE_BYTES);
+	strbuf_addstr(&sb, "/h, at ");
+	add_figure(&sb, line_fit_at(&tr.fit, c->obs->end) / limit, FIGURE_FRACTION);
+	strbuf_addstr(&sb, " of the limit, reaches it in ");
+	add_duration(&sb, tr.ttl);
+	strbuf_addstr(&sb, " (horizon ");
+	add_duration(&sb, lk->horizon_ms);
+	strbuf_addstr(&sb, "), climbing since ");
+	add_time(&sb, fd->onset);
+	if (fd->deployment)
+		strbuf_addf(&sb, ", after deployment %s", fd->deployment);
+	fd->summary = strbuf_detach(&sb, NULL);
+}
+
+/* ---- one service ------------------------------------------------------- */
+
+static void add_count(struct strbuf *sb, double n)
+{
+	char digits[32];
+	size_t len, i;
+
+	snprintf(digits, sizeof(digits), "%.0f", n);
+	len = strlen(digits);
+	for (i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			strbuf_addch(sb, ',');
+		strbuf_addch(sb, digits[i]);
+	}
+}
+
+/* p95 samples of intervals that served requests (a p95 of nothing is not slow). */
+static void latency_with_traffic(struct series *out, const struct svc_ctx *c)
+{
+	const struct series *p95 = &c->s[METRIC_LATENCY_P95], *req = &c->s[METRIC_REQUESTS];
+	size_t i, j = 0;
+
+	for (i = 0; i < p95->nr; i++) {
+		int64_t t = p95->items[i].t;
+		if (req->nr) {
+			while (j < req->nr && req->items[j].t < t)
+				j++;
+			if (j < req->nr && req->items[j].t == t && req->items[j].v <= 0)
+				continue;
+		}
+		series_add(out, t, p95->items[i].v);
+	}
+}
+
+static void summarise(struct service_summary *sum, const struct svc_ctx *c,
+		      const struct series *mem_frac, const struct series *cpu_frac)
+{
+	const struct series *s = c->s;
+	int64_t a = c->obs->start, b = c->obs->end;
+
+	sum->name = xstrdup(c->svc->name);
+	sum->memory_peak = series_max(mem_frac, a, b);
+	sum->memory_avg = series_mean(mem_frac, a, b);
+	sum->memory_peak_bytes = series_max(&s[METRIC_MEMORY], a, b);
+	sum->memory_limit_bytes = series_value_at(&s[METRIC_MEMORY_LIMIT], b);
+	sum->cpu_peak = series_max(cpu_frac, a, b);
+	sum->cpu_avg = series_mean(cpu_frac, a, b);
+	sum->cpu_limit = series_value_at(&s[METRIC_CPU_LIMIT], b);
+	sum->requests = s[METRIC_REQUESTS].nr ? series_sum(&s[METRIC_REQUESTS], a, b) : NAN;
+	sum->rate_5xx = sum->rate_4xx = NAN;
+	if (sum->requests > 0) {
+		if (s[METRIC_REQUESTS_5XX].nr)
+			sum->rate_5xx = series_sum(&s[METRIC_REQUESTS_5XX], a, b) / sum->requests;
+		if (s[METRIC_REQUESTS_4XX].nr)
+			sum->rate_4xx = series_sum(&s[METRIC_REQUESTS_4XX], a, b) / sum->requests;
+	}
+	sum->p95_ms = series_quantile(&s[METRIC_LATENCY_P95], 0.5);
+	sum->p95_max_ms = series_max(&s[METRIC_LATENCY_P95], a, b);
+	sum->samples = s[METRIC_MEMORY].nr;
+}
+
+static void detect_service(struct findings *out, const struct observation *obs,
+			   const struct service_metrics *svc, const struct config *cfg)
+{
+	const struct service_config *sc = service_config_for(cfg, svc->name);
+	struct series mem_frac = SERIES_INIT, cpu_frac = SERIES_INIT;
+	struct series r5 = SERIES_INIT, r4 = SERIES_INIT, lat = SERIES_INIT;
+	struct service_summary *sum;
+	struct svc_ctx c;
+	size_t first = out->nr, i;
+	int m;
+
+	memset(&c, 0, sizeof(c));
+	c.obs = obs;
+	c.svc = svc;
+	c.cfg = cfg;
+	c.th = detect_thresholds_for(cfg, svc->name);
+	c.out = out;
+	c.step = obs->step > 0 ? obs->step : DEFAULT_STEP_MS;
+	c.max_gap = 2 * c.step;
+	for (m = 0; m < METRIC__COUNT; m++)
+		clip(&c.s[m], &svc->series[m], obs->start, obs->end);
+	series_fraction_of_limit(&mem_frac, &c.s[METRIC_MEMORY], &c.s[METRIC_MEMORY_LIMIT]);
+	series_fraction_of_limit(&cpu_frac, &c.s[METRIC_CPU], &c.s[METRIC_CPU_LIMIT]);
+
+	if (!sc || sc->enabled) {
+		double total = series_sum(&c.s[METRIC_REQUESTS], obs->start, obs->end);
+		struct strbuf ctx = STRBUF_INIT;
+		struct level_input in;
+
+		/* Kinds in enum order: leak, pressure, cpu, 5xx, 4xx, latency. */
+		eval_trend(&c, &mem_frac);
+
+		memset(&in, 0, sizeof(in));
+		in.kind = FINDING_MEMORY_PRESSURE;
+		in.metric = METRIC_MEMORY;
+		in.fraction = mem_frac.nr ? &mem_frac : NULL;
+		in.bytes = c.s[METRIC_MEMORY].nr ? &c.s[METRIC_MEMORY] : NULL;
+		eval_levels(&c, SIGNAL_MEMORY, &in);
+
+		memset(&in, 0, sizeof(in));
+		in.kind = FINDING_CPU_SATURATION;
+		in.metric = METRIC_CPU;
+		in.fraction = cpu_frac.nr ? &cpu_frac : NULL;
+		eval_levels(&c, SIGNAL_CPU, &in);
+
+		add_count(&ctx, total);
+		strbuf_addstr(&ctx, " requests in the window");
+		if (c.s[METRIC_REQUESTS].nr && total >= (double)c.th[SIGNAL_ERROR_RATE_5XX].min_requests) {
+			series_windowed_ratio(&r5, &c.s[METRIC_REQUESTS_5XX], &c.s[METRIC_REQUESTS],
+					      RATE_WINDOW_MS, RATE_WINDOW_MIN_REQUESTS);
+			memset(&in, 0, sizeof(in));
+			in.kind = FINDING_ERROR_RATE_5XX;
+			in.metric = METRIC_REQUESTS_5XX;
+			in.fraction = &r5;
+			in.context = ctx.buf;
+			eval_levels(&c, SIGNAL_ERROR_RATE_5XX, &in);
+		}
+		if (c.s[METRIC_REQUESTS].nr && total >= (double)c.th[SIGNAL_ERROR_RATE_4XX].min_requests) {
+			series_windowed_ratio(&r4, &c.s[METRIC_REQUESTS_4XX], &c.s[METRIC_REQUESTS],
+					      RATE_WINDOW_MS, RATE_WINDOW_MIN_REQUESTS);
+			memset(&in, 0, sizeof(in));
+			in.kind = FINDING_ERROR_RATE_4XX;
+			in.metric = METRIC_REQUESTS_4XX;
+			in.fraction = &r4;
+			in.context = ctx.buf;
+			eval_levels(&c, SIGNAL_ERROR_RATE_4XX, &in);
+		}
+
+		latency_with_traffic(&lat, &c);
+		memset(&in, 0, sizeof(in));
+		in.kind = FINDING_LATENCY;
+		in.metric = METRIC_LATENCY_P95;
+		in.ms = &lat;
+		eval_levels(&c, SIGNAL_LATENCY_P95, &in);
+		strbuf_release(&ctx);
+	}
+
+	ALLOC_GROW(out->services, out->services_nr + 1, out->services_alloc);
+	sum = &out->services[out->services_nr++];
+	memset(sum, 0, sizeof(*sum));
+	summarise(sum, &c, &mem_frac, &cpu_frac);
+	for (i = first; i < out->nr; i++) {
+		sum->findings++;
+		if (out->items[i].severity > sum->worst)
+			sum->worst = out->items[i].severity;
+	}
+
+	for (m = 0; m < METRIC__COUNT; m++)
+		series_release(&c.s[m]);
+	series_release(&mem_frac);
+	series_release(&cpu_frac);
+	series_release(&r5);
+	series_release(&r4);
+	series_release(&lat);
+}
+
+int detect_run(struct findings *out, const struct observation *obs, const struct config *cfg)
+{
+	size_t i, before = out->nr;
+
+	if (obs->end <= obs->start)
+		return bot_error(BOT_EINVALID, "observation window ends before it starts");
+	for (i = 0; i < obs->services_nr; i++)
+		detect_service(out, obs, &obs->services[i], cfg);
+	return (int)(out->nr - before);
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+static void set_time(struct json *obj, const char *key, int64_t ms)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	time_format_iso8601(&sb, ms);
+	json_set_str(obj, key, sb.buf);
+	strbuf_release(&sb);
+}
+
+/* json_new_num() writes NAN as null, which is what "no data" should read as. */
+static struct json *series_to_json(const struct series *s)
+{
+	struct json *arr = json_new_array();
+	size_t i;
+
+	for (i = 0; i < s->nr; i++) {
+		struct json *pair = json_new_array();
+		json_append(pair, json_new_num((double)s->items[i].t / 1000.0));
+		json_append(pair, json_new_num(s->items[i].v));
+		json_append(arr, pair);
+	}
+	return arr;
+}
+
+struct json *findings_to_json(const struct findings *f)
+{
+	struct json *root = json_new_object(), *items = json_new_array(), *svcs = json_new_array();
+	size_t i;
+
+	for (i = 0; i < f->nr; i++) {
+		const struct finding *fd = &f->items[i];
+		struct json *o = json_new_object(), *ev = json_new_object();
+
+		json_set_str(o, "service", fd->service);
+		json_set_str(o, "kind", finding_kind_name(fd->kind));
+		json_set_str(o, "severity", severity_name(fd->severity));
+		json_set_str(o, "method", finding_method_name(fd->method));
+		json_set_str(o, "fingerprint", fd->fingerprint);
+		json_set_str(o, "summary", fd->summary);
+		json_set_num(o, "observed", fd->observed);
+		json_set_num(o, "threshold", fd->threshold);
+		json_set_str(o, "unit", figure_unit_name(fd->unit));
+		set_time(o, "onset", fd->onset);
+		set_time(o, "detected", fd->detected);
+		json_set_bool(o, "ongoing", fd->ongoing);
+		if (fd->deployment) {
+			struct json *d = json_new_object();
+			json_set_str(d, "id", fd->deployment);
+			set_time(d, "at", fd->deployment_at);
+			json_set(o, "deployment", d);
+		} else {
+			json_set(o, "deployment", json_new_null());
+		}
+		json_set_num(o, "confidence", fd->confidence);
+		json_set_str(o, "reason", fd->reason);
+		json_set_str(ev, "metric", metric_name(fd->evidence_metric));
+		json_set_str(ev, "unit", figure_unit_name(fd->evidence_unit));
+		json_set_num(ev, "level", fd->evidence_level);
+		json_set(ev, "points", series_to_json(&fd->evidence));
+		json_set(o, "evidence", ev);
+		if (fd->kind == FINDING_MEMORY_LEAK) {
+			struct json *l = json_new_object();
+			json_set_num(l, "slope_bytes_per_hour", fd->leak.slope);
+			json_set_num(l, "r2", fd->leak.r2);
+			json_set_num(l, "limit_bytes", fd->leak.limit);
+			json_set_num(l, "time_to_limit_ms", (double)fd->leak.time_to_limit);
+			json_set_num(l, "cycles", fd->leak.cycles);
+			json_set_num(l, "cycle_ms", (double)fd->leak.cycle_ms);
+			json_set(o, "leak", l);
+		}
+		if (fd->method == METHOD_REGRESSION) {
+			struct json *r = json_new_object();
+			json_set_num(r, "before", fd->regression.before);
+			json_set_num(r, "after", fd->regression.after);
+			json_set_num(r, "ratio", fd->regression.ratio);
+			json_set_num(r, "p_value", fd->regression.p_value);
+			json_set_num(r, "n_before", (double)fd->regression.n_before);
+			json_set_num(r, "n_after", (double)fd->regression.n_after);
+			json_set(o, "regression", r);
+		}
+		json_append(items, o);
+	}
+	for (i = 0; i < f->services_nr; i++) {
+		const struct service_summary *s = &f->services[i];
+		struct json *o = json_new_object();
+
+		json_set_str(o, "name", s->name);
+		json_set_num(o, "memory_peak", s->memory_peak);
+		json_set_num(o, "memory_avg", s->memory_avg);
+		json_set_num(o, "memory_peak_bytes", s->memory_peak_bytes);
+		json_set_num(o, "memory_limit_bytes", s->memory_limit_bytes);
+		json_set_num(o, "cpu_peak", s->cpu_peak);
+		json_set_num(o, "cpu_avg", s->cpu_avg);
+		json_set_num(o, "cpu_limit", s->cpu_limit);
+		json_set_num(o, "requests", s->requests);
+		json_set_num(o, "rate_5xx", s->rate_5xx);
+		json_set_num(o, "rate_4xx", s->rate_4xx);
+		json_set_num(o, "p95_ms", s->p95_ms);
+		json_set_num(o, "p95_max_ms", s->p95_max_ms);
+		json_set_num(o, "samples", (double)s->samples);
+		json_set_str(o, "worst", severity_name(s->worst));
+		json_set_num(o, "findings", (double)s->findings);
+		json_append(svcs, o);
+	}
+	json_set(root, "findings", items);
+	json_set(root, "services", svcs);
+	return root;
+}
+
+/* A number or null (NAN). */
+static int get_num_or_null(double *out, const struct json *node, const char *key,
+			   const char *where, size_t idx)
+{
+	const struct json *v = json_member(node, key);
+
+	if (json_type(v) == JSON_NULL) {
+		*out = NAN;
+		return 0;
+	}
+	if (json_type(v) != JSON_NUMBER)
+		return bot_error(BOT_EINVALID, "'%s[%zu].%s': expected number, found %s",
+				 where, idx, key, json_type_name(v));
+	*out = json_num_value(v);
+	return 0;
+}
+
+static int get_time_at(int64_t *out, const struct json *node, const char *key,
+		       const char *where, size_t idx)
+{
+	const char *s = json_str_value(json_member(node, key));
+	int ret;
+
+	if (!s)
+		return bot_error(BOT_EINVALID, "'%s[%zu].%s': expected a time string, found %s",
+				 where, idx, key, json_type_name(json_member(node, key)));
+	if ((ret = time_parse_iso8601(out, s)) < 0)
+		return bot_error_wrap(ret, "'%s[%zu].%s': ", where, idx, key);
+	return 0;
+}
+
+static int get_str_at(const char **out, const struct json *node, const char *key,
+		      const char *where, size_t idx)
+{
+	*out = json_str_value(json_member(node, key));
+	if (!*out)
+		return bot_error(BOT_EINVALID, "'%s[%zu].%s': expected string, found %s",
+				 where, idx, key, json_type_name(json_member(node, key)));
+	return 0;
+}
+
+static int finding_from_json(struct finding *fd, const struct json *o, size_t i)
+{
+	const char *kind, *sev, *method, *unit, *fp, *s;
+	const struct json *ev, *pts, *p, *d, *l, *r;
+	int ret;
+
+	if ((ret = get_str_at(&s, o, "service", "findings", i)) < 0)
+		return ret;
+	fd->service = xstrdup(s);
+	if ((ret = get_str_at(&kind, o, "kind", "findings", i)) < 0 ||
+	    (ret = get_str_at(&sev, o, "severity", "findings", i)) < 0 ||
+	    (ret = get_str_at(&unit, o, "unit", "findings", i)) < 0)
+		return ret;
+	if (finding_kind_from_name(&fd->kind, kind) < 0)
+		return bot_error(BOT_EINVALID, "'findings[%zu].kind': unknown kind '%s'", i, kind);
+	if (severity_from_name(&fd->severity, sev) < 0)
+		return bot_error(BOT_EINVALID, "'findings[%zu].severity': unknown severity '%s'", i, sev);
+	if (figure_unit_from_name(&fd->unit, unit) < 0)
+		return bot_error(BOT_EINVALID, "'findings[%zu].unit': unknown unit '%s'", i, unit);
+	method = json_str_value(json_member(o, "method"));
+	if (method && finding_method_from_name(&fd->method, method) < 0)
+		return bot_error(BOT_EINVALID, "'findings[%zu].method': unknown method '%s'", i, method);
+	/* The fingerprint is recomputed: it is a function of (service, kind), never trusted. */
+	finding_fingerprint(fd->fingerprint, fd->service, fd->kind);
+	fp = json_str_value(json_member(o, "fingerprint"));
+	if (fp && strcmp(fp, fd->fingerprint))
+		return bot_error(BOT_EINVALID, "'findings[%zu].fingerprint': '%s' does not match "
+				 "service and kind", i, fp);
+	if ((ret = get_num_or_null(&fd->observed, o, "observed", "findings", i)) < 0 ||
+	    (ret = get_num_or_null(&fd->threshold, o, "threshold", "findings", i)) < 0 ||
+	    (ret = get_time_at(&fd->onset, o, "onset", "findings", i)) < 0 ||
+	    (ret = get_time_at(&fd->detected, o, "detected", "findings", i)) < 0)
+		return ret;
+	fd->ongoing = json_bool_value(json_member(o, "ongoing"));
+	if ((s = json_str_value(json_member(o, "summary"))))
+		fd->summary = xstrdup(s);
+	if ((s = json_str_value(json_member(o, "reason"))))
+		fd->reason = xstrdup(s);
+	if (json_member(o, "confidence") &&
+	    (ret = get_num_or_null(&fd->confidence, o, "confidence", "findings", i)) < 0)
+		return ret;
+	d = json_member(o, "deployment");
+	if (json_type(d) == JSON_OBJECT) {
+		if ((ret = get_str_at(&s, d, "id", "findings[].deployment", i)) < 0 ||
+		    (ret = get_time_at(&fd->deployment_at, d, "at", "findings[].deployment", i)) < 0)
+			return ret;
+		fd->deployment = xstrdup(s);
+	}
+	ev = json_member(o, "evidence");
+	if (json_type(ev) == JSON_OBJECT) {
+		enum metric m;
+		const char *mn = json_str_value(json_member(ev, "metric"));
+		const char *un = json_str_value(json_member(ev, "unit"));
+		size_t k = 0;
+
+		if (!mn || metric_from_name(&m, mn) < 0)
+			return bot_error(BOT_EINVALID, "'findings[%zu].evidence.metric': unknown metric", i);
+		fd->evidence_metric = m;
+		if (!un || figure_unit_from_name(&fd->evidence_unit, un) < 0)
+			return bot_error(BOT_EINVALID, "'findings[%zu].evidence.unit': unknown unit", i);
+		if ((ret = get_num_or_null(&fd->evidence_level, ev, "level", "findings[].evidence", i)) < 0)
+			return ret;
+		pts = json_member(ev, "points");
+		if (json_type(pts) != JSON_ARRAY)
+			return bot_error(BOT_EINVALID, "'findings[%zu].evidence.points': expected array", i);
+		for (p = json_first(pts); p; p = json_next(p), k++) {
+			const struct json *t = json_item(p, 0), *v = json_item(p, 1);
+			if (json_size(p) != 2 || json_type(t) != JSON_NUMBER ||
+			    (json_type(v) != JSON_NUMBER && json_type(v) != JSON_NULL))
+				return bot_error(BOT_EINVALID,
+						 "'findings[%zu].evidence.points[%zu]': expected [seconds, value]",
+						 i, k);
+			series_add(&fd->evidence, (int64_t)llround(json_num_value(t) * 1000.0),
+				   json_type(v) == JSON_NULL ? NAN : json_num_value(v));
+		}
+	}
+	l = json_member(o, "leak");
+	if (json_type(l) == JSON_OBJECT) {
+		fd->leak.slope = json_num_value(json_member(l, "slope_bytes_per_hour"));
+		fd->leak.r2 = json_num_value(json_member(l, "r2"));
+		fd->leak.limit = json_num_value(json_member(l, "limit_bytes"));
+		fd->leak.time_to_limit = (int64_t)json_num_value(json_member(l, "time_to_limit_ms"));
+		fd->leak.cycles = (int)json_num_value(json_member(l, "cycles"));
+		fd->leak.cycle_ms = (int64_t)json_num_value(json_member(l, "cycle_ms"));
+	}
+	r = json_member(o, "regression");
+	if (json_type(r) == JSON_OBJECT) {
+		fd->regression.before = json_num_value(json_member(r, "before"));
+		fd->regression.after = json_num_value(json_member(r, "after"));
+		fd->regression.ratio = json_num_value(json_member(r, "ratio"));
+		fd->regression.p_value = json_num_value(json_member(r, "p_value"));
+		fd->regression.n_before = (int64_t)json_num_value(json_member(r, "n_before"));
+		fd->regression.n_after = (int64_t)json_num_value(json_member(r, "n_after"));
+	}
+	return 0;
+}
+
+static int summary_from_json(struct service_summary *s, const struct json *o, size_t i)
+{
+	static const struct { const char *key; size_t off; } nums[] = {
+#define F(x) { #x, offsetof(struct service_summary, x) }
+		F(memory_peak), F(memory_avg), F(memory_peak_bytes), F(memory_limit_bytes),
+		F(cpu_peak), F(cpu_avg), F(cpu_limit), F(requests), F(rate_5xx), F(rate_4xx),
+		F(p95_ms), F(p95_max_ms),
+#undef F
+	};
+	const char *name, *worst;
+	size_t k;
+	int ret;
+
+	if ((ret = get_str_at(&name, o, "name", "services", i)) < 0)
+		return ret;
+	s->name = xstrdup(name);
+	for (k = 0; k < ARRAY_SIZE(nums); k++)
+		if ((ret = get_num_or_null((double *)((char *)s + nums[k].off), o, nums[k].key,
+					   "services", i)) < 0)
+			return ret;
+	s->samples = (size_t)json_num_value(json_member(o, "samples"));
+	s->findings = (size_t)json_num_value(json_member(o, "findings"));
+	worst = json_str_value(json_member(o, "worst"));
+	if (worst && severity_from_name(&s->worst, worst) < 0)
+		return bot_error(BOT_EINVALID, "'services[%zu].worst': unknown severity '%s'", i, worst);
+	return 0;
+}
+
+int findings_from_json(struct findings *out, const struct json *root)
+{
+	const struct json *items, *svcs, *o;
+	size_t i;
+	int ret;
+
+	if ((ret = json_get_arr(&items, root, "findings")) < 0)
+		goto fail;
+	for (i = 0, o = json_first(items); o; o = json_next(o), i++) {
+		struct finding *fd;
+
+		if (json_type(o) != JSON_OBJECT) {
+			ret = bot_error(BOT_EINVALID, "'findings[%zu]': expected object, found %s",
+					i, json_type_name(o));
+			goto fail;
+		}
+		ALLOC_GROW(out->items, out->nr + 1, out->alloc);
+		fd = &out->items[out->nr++];
+		memset(fd, 0, sizeof(*fd));
+		if ((ret = finding_from_json(fd, o, i)) < 0)
+			goto fail;
+	}
+	svcs = json_member(root, "services");
+	for (i = 0, o = json_first(svcs); o; o = json_next(o), i++) {
+		struct service_summary *s;
+
+		ALLOC_GROW(out->services, out->services_nr + 1, out->services_alloc);
+		s = &out->services[out->services_nr++];
+		memset(s, 0, sizeof(*s));
+		if ((ret = summary_from_json(s, o, i)) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	findings_release(out);
+	return ret;
+}

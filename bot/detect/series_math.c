@@ -1,0 +1,286 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/series_math.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+size_t series_count_finite(const struct series *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nr; i++)
+		if (isfinite(s->items[i].v))
+			n++;
+	return n;
+}
+
+double series_value_at(const struct series *s, int64_t t)
+{
+	double v = NAN;
+	size_t i;
+
+	for (i = 0; i < s->nr; i++) {
+		if (!isfinite(s->items[i].v))
+			continue;
+		if (s->items[i].t > t && !isnan(v))
+			break;
+		v = s->items[i].v;
+		if (s->items[i].t >= t)
+			break;
+	}
+	return v;
+}
+
+void series_fraction_of_limit(struct series *out, const struct series *usage,
+			      const struct series *limit)
+{
+	size_t i;
+
+	for (i = 0; i < usage->nr; i++) {
+		const struct sample *u = &usage->items[i];
+		double lim;
+
+		if (!isfinite(u->v))
+			continue;
+		lim = series_value_at(limit, u->t);
+		if (!(lim > 0))
+			continue;
+		series_add(out, u->t, u->v / lim);
+	}
+}
+
+/* Sum of the finite values with lo < t <= hi. */
+static double sum_open_closed(const struct series *s, int64_t lo, int64_t hi)
+{
+	double sum = 0;
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->items[i].t > lo && s->items[i].t <= hi && isfinite(s->items[i].v))
+			sum += s->items[i].v;
+	return sum;
+}
+
+void series_windowed_ratio(struct series *out, const struct series *num,
+			   const struct series *den, int64_t max_width, double min_den)
+{
+	size_t i;
+
+	for (i = 0; i < den->nr; i++) {
+		int64_t t = den->items[i].t, lo = t;
+		double d = 0, n;
+		size_t j = i + 1;
+
+		if (!isfinite(den->items[i].v))
+			continue;
+		while (j-- > 0 && den->items[j].t > t - max_width) {
+			if (!isfinite(den->items[j].v))
+				continue;
+			d += den->items[j].v;
+			lo = den->items[j].t;
+			if (d >= min_den)
+				break;
+		}
+		if (d < min_den || d <= 0)
+			continue;
+		n = sum_open_closed(num, lo - 1, t);
+		series_add(out, t, n / d);
+	}
+}
+
+double series_sum(const struct series *s, int64_t from, int64_t to)
+{
+	return sum_open_closed(s, from - 1, to);
+}
+
+double series_mean(const struct series *s, int64_t from, int64_t to)
+{
+	double sum = 0;
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->items[i].t >= from && s->items[i].t <= to && isfinite(s->items[i].v)) {
+			sum += s->items[i].v;
+			n++;
+		}
+	return n ? sum / (double)n : NAN;
+}
+
+double series_max(const struct series *s, int64_t from, int64_t to)
+{
+	double m = NAN;
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->items[i].t >= from && s->items[i].t <= to && isfinite(s->items[i].v) &&
+		    (isnan(m) || s->items[i].v > m))
+			m = s->items[i].v;
+	return m;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+double quantile_sorted_inplace(double *v, size_t n, double q)
+{
+	double h;
+	size_t lo;
+
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmp_double);
+	if (q <= 0)
+		return v[0];
+	if (q >= 1)
+		return v[n - 1];
+	h = q * (double)(n - 1);
+	lo = (size_t)floor(h);
+	if (lo + 1 >= n)
+		return v[n - 1];
+	return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+}
+
+double series_quantile(const struct series *s, double q)
+{
+	double *v = xmalloc((s->nr ? s->nr : 1) * sizeof(*v)), r;
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nr; i++)
+		if (isfinite(s->items[i].v))
+			v[n++] = s->items[i].v;
+	r = quantile_sorted_inplace(v, n, q);
+	free(v);
+	return r;
+}
+
+int series_hold(struct hold *out, const struct series *s, double level, int64_t for_ms,
+		int64_t max_gap)
+{
+	int64_t prev_t = 0, last_finite = 0;
+	int in_run = 0, have_prev = 0;
+	struct hold run;
+	double sum = 0;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	memset(&run, 0, sizeof(run));
+	for (i = 0; i < s->nr; i++)
+		if (isfinite(s->items[i].v))
+			last_finite = s->items[i].t;
+
+	for (i = 0; i < s->nr; i++) {
+		const struct sample *p = &s->items[i];
+
+		if (!isfinite(p->v))
+			continue;
+		if (in_run && have_prev && p->t - prev_t > max_gap) {
+			if (run.found)
+				break;
+			in_run = 0;
+		}
+		have_prev = 1;
+		prev_t = p->t;
+		if (p->v < level) {
+			if (run.found)
+				break;
+			in_run = 0;
+			continue;
+		}
+		if (!in_run) {
+			memset(&run, 0, sizeof(run));
+			run.onset = p->t;
+			run.peak = p->v;
+			sum = 0;
+			in_run = 1;
+		}
+		run.last = p->t;
+		run.samples++;
+		sum += p->v;
+		if (p->v > run.peak)
+			run.peak = p->v;
+		if (!run.found && p->t - run.onset >= for_ms) {
+			run.found = 1;
+			run.fired = p->t;
+		}
+	}
+	if (!run.found)
+		return 0;
+	run.mean = sum / (double)run.samples;
+	run.ongoing = run.last == last_finite;
+	*out = run;
+	return 1;
+}
+
+int series_fit_line(struct line_fit *out, const struct series *s, int64_t from, int64_t to)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, n = 0, mx, my, vx, vy, cxy;
+	int64_t t0 = 0, first = 0, last = 0;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < s->nr; i++) {
+		const struct sample *p = &s->items[i];
+		double x;
+
+		if (p->t < from || p->t > to || !isfinite(p->v))
+			continue;
+		if (n == 0)
+			t0 = first = p->t;
+		last = p->t;
+		/* Times relative to the first sample keep the sums well conditioned. */
+		x = (double)(p->t - t0);
+		sx += x;
+		sy += p->v;
+		sxx += x * x;
+		sxy += x * p->v;
+		syy += p->v * p->v;
+		n++;
+	}
+	if (n < 2)
+		return -1;
+	mx = sx / n;
+	my = sy / n;
+	vx = sxx / n - mx * mx;
+	vy = syy / n - my * my;
+	cxy = sxy / n - mx * my;
+	if (!(vx > 0))
+		return -1;
+	out->t0 = t0;
+	out->first = first;
+	out->last = last;
+	out->n = (size_t)n;
+	out->slope = cxy / vx;
+	out->intercept = my - out->slope * mx;
+	/* Relative to the spread of the values, cancellation noise is not variance. */
+	if (vy > 1e-12 * (my * my + 1e-300))
+		out->r2 = (cxy * cxy) / (vx * vy);
+	else
+		out->r2 = 0;
+	if (out->r2 > 1)
+		out->r2 = 1;
+	return 0;
+}
+
+double line_fit_at(const struct line_fit *f, int64_t t)
+{
+	return f->intercept + f->slope * (double)(t - f->t0);
+}
+
+int64_t line_fit_time_to(const struct line_fit *f, int64_t from, double level)
+{
+	double now = line_fit_at(f, from), ms;
+
+	if (now >= level)
+		return 0;
+	if (!(f->slope > 0))
+		return -1;
+	ms = (level - now) / f->slope;
+	if (ms > 9e15)
+		return -1;
+	return (int64_t)ceil(ms);
+}

@@ -1,0 +1,391 @@
+#!/usr/bin/env node
+// Writes the detector's scenario corpus: one JSON file per case in this
+// directory, in the observation format of bot/metrics.h plus what the
+// detector must find. Deterministic: every case has its own seeded PRNG,
+// so running this again rewrites identical files. The files are committed;
+// run `node tests/scenarios/generate.js` after changing a case here.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+
+const GiB = 1073741824;
+const MiB = 1048576;
+const START = Date.parse('2026-11-28T09:30:00Z');
+
+// mulberry32: small, seedable, good enough for test noise.
+function prng(seed) {
+	let a = seed >>> 0;
+	const next = () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+	const gauss = () => {
+		const u = Math.max(next(), 1e-12), v = next();
+		return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+	};
+	// Poisson-ish count around mean (normal approximation, clamped at 0).
+	const count = (mean) => Math.max(0, Math.round(mean + Math.sqrt(Math.max(mean, 0)) * gauss()));
+	// Binomial-ish: k of n with probability p.
+	const binom = (n, p) => {
+		if (n <= 0 || p <= 0) return 0;
+		if (n < 50) {
+			let k = 0;
+			for (let i = 0; i < n; i++) if (next() < p) k++;
+			return k;
+		}
+		return Math.min(n, Math.max(0, Math.round(n * p + Math.sqrt(n * p * (1 - p)) * gauss())));
+	};
+	return { next, gauss, count, binom };
+}
+
+const iso = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const round = (v, d) => (v === null ? null : Number(v.toFixed(d)));
+
+// A window of n samples (inclusive of both ends) at step seconds.
+function window(minutes = 30, stepS = 60, start = START) {
+	const n = Math.round((minutes * 60) / stepS) + 1;
+	return { start, end: start + minutes * 60000, stepS, n, t: (i) => start + i * stepS * 1000 };
+}
+
+// Builds one service. Each generator gets (i, minute) and returns a value,
+// null (a missing sample reported as null) or undefined (no sample at all).
+// Traffic: `rps` gives requests per sample; `p5`/`p4` the 5xx/4xx
+// probability; `p95` the latency. Memory in fractions of memLimit unless
+// memBytes is given.
+function service(name, w, r, o) {
+	const series = {};
+	const put = (metric, i, v, digits) => {
+		if (v === undefined) return;
+		(series[metric] = series[metric] || []).push([w.t(i) / 1000, v === null ? null : round(v, digits)]);
+	};
+	for (let i = 0; i < w.n; i++) {
+		const m = (i * w.stepS) / 60;
+		const limit = o.memLimit ? (typeof o.memLimit === 'function' ? o.memLimit(i, m) : o.memLimit) : undefined;
+		if (o.mem) {
+			const f = o.mem(i, m);
+			put('memory', i, f === null || f === undefined ? f : Math.round(f * (o.memScale || limit)), 0);
+		}
+		if (o.memBytes) put('memory', i, o.memBytes(i, m), 0);
+		if (limit !== undefined && (o.memLimitEvery ? i % o.memLimitEvery === 0 : true)) put('memory_limit', i, limit, 0);
+		const cpuLimit = o.cpuLimit === undefined ? undefined : o.cpuLimit;
+		if (o.cpu) {
+			const f = o.cpu(i, m);
+			put('cpu', i, f === null || f === undefined ? f : f * cpuLimit, 4);
+		}
+		if (cpuLimit !== undefined) put('cpu_limit', i, cpuLimit, 2);
+		if (o.rps) {
+			const req = o.rps(i, m);
+			if (req === undefined || req === null) {
+				put('requests', i, req);
+				continue;
+			}
+			const n = Math.round(req);
+			const e5 = r.binom(n, o.p5 ? o.p5(i, m) : 0.001);
+			const e4 = r.binom(n - e5, o.p4 ? o.p4(i, m) : 0.02);
+			put('requests', i, n, 0);
+			put('requests_5xx', i, e5, 0);
+			put('requests_4xx', i, e4, 0);
+			if (o.p95) put('latency_p95', i, n > 0 || o.p95WhenIdle ? o.p95(i, m) : null, 1);
+		}
+	}
+	const svc = { name, series };
+	if (o.repo !== false) {
+		svc.repo = 'acme/shop';
+		svc.root_dir = `services/${name}`;
+	}
+	svc.deployments = (o.deployments || []).map(([id, minute, status]) => ({
+		id, at: iso(w.start + minute * 60000), status: status || 'SUCCESS',
+		commit: (id.replace(/[^0-9a-f]/g, '') + 'abcdef0123456789').slice(0, 12),
+	}));
+	return svc;
+}
+
+// Noise helpers bound to a PRNG.
+const around = (r, v, sd) => v + sd * r.gauss();
+const clampPos = (v) => (v < 0 ? 0 : v);
+
+// A plain healthy web service: memory ~40%, CPU ~20%, 400 req/min, p95 ~120 ms.
+function healthy(name, w, r, extra = {}) {
+	return service(name, w, r, Object.assign({
+		memLimit: GiB, cpuLimit: 2,
+		mem: () => around(r, 0.40, 0.01),
+		cpu: () => clampPos(around(r, 0.20, 0.03)),
+		rps: () => r.count(400),
+		p95: () => clampPos(around(r, 120, 12)),
+	}, extra));
+}
+
+const cases = [];
+function add(name, description, build, expect, config_overrides, win) {
+	cases.push({ name, description, build, expect, config_overrides, window: win });
+}
+
+// ---------------------------------------------------------------- healthy
+add('healthy-single', 'A healthy web service: nothing to report.',
+	(w, r) => [healthy('api', w, r)], []);
+
+add('healthy-many', 'Five healthy services of different shapes, one without HTTP metrics.',
+	(w, r) => [
+		healthy('api', w, r),
+		healthy('web', w, r, { mem: () => around(r, 0.55, 0.02), cpu: () => clampPos(around(r, 0.45, 0.05)) }),
+		service('worker', w, r, { memLimit: 2 * GiB, cpuLimit: 4, mem: () => around(r, 0.30, 0.01),
+			cpu: () => clampPos(around(r, 0.35, 0.08)) }),
+		healthy('auth', w, r, { rps: () => r.count(50), p95: () => clampPos(around(r, 80, 10)) }),
+		healthy('search', w, r, { p95: () => clampPos(around(r, 600, 80)) }),
+	], []);
+
+add('healthy-noisy-memory', 'Memory jittering between 45% and 65% (GC): no trend, no pressure.',
+	(w, r) => [healthy('api', w, r, { mem: (i) => 0.55 + 0.08 * Math.sin(i * 1.7) + 0.02 * r.gauss() })], []);
+
+// ---------------------------------------------------------------- leaks
+add('leak-linear-critical', 'Memory climbing steadily from 60% to 88%: the line reaches the limit within minutes, and usage has held over 70% for more than 10 minutes.',
+	(w, r) => [healthy('api', w, r, { mem: (i) => 0.60 + (0.28 * i) / 30 + 0.003 * r.gauss() })],
+	[{ service: 'api', kind: 'memory_leak', severity: 'critical' },
+	 { service: 'api', kind: 'memory_pressure', severity: 'warning' }]);
+
+add('leak-far-below-threshold', 'A leak still far below the thresholds: 30% to 40% in 30 minutes reaches the limit in about 3 hours, within the 4-hour horizon.',
+	(w, r) => [healthy('api', w, r, { mem: (i) => 0.30 + (0.10 * i) / 30 + 0.002 * r.gauss() })],
+	[{ service: 'api', kind: 'memory_leak', severity: 'warning' }]);
+
+add('leak-too-slow', 'Memory growing 2% in 30 minutes: it would take 17 hours to reach the limit, beyond the horizon.',
+	(w, r) => [healthy('api', w, r, { mem: (i) => 0.30 + (0.02 * i) / 30 + 0.001 * r.gauss() })], []);
+
+add('leak-stepwise', 'Memory stepping up 4% every 5 minutes (a cache that never evicts): a staircase the fitted line follows.',
+	(w, r) => [healthy('api', w, r, { mem: (i) => 0.40 + 0.04 * Math.floor(i / 5) + 0.002 * r.gauss() })],
+	[{ service: 'api', kind: 'memory_leak', severity: 'critical' }]);
+
+add('leak-after-deployment', 'Flat memory until deployment d-2 at 09:40, then a steady climb: a leak that began after the deployment.',
+	(w, r) => [healthy('api', w, r, {
+		mem: (i) => (i < 10 ? 0.35 : 0.35 + (0.25 * (i - 10)) / 20) + 0.002 * r.gauss(),
+		deployments: [['d-1', -300], ['d-2', 10]],
+	})],
+	[{ service: 'api', kind: 'memory_leak', severity: 'critical', deployment: 'd-2' }]);
+
+add('leak-worker-no-http', 'A worker without HTTP metrics leaking 300 MiB per hour out of 2 GiB.',
+	(w, r) => [service('worker', w, r, { memLimit: 2 * GiB, cpuLimit: 1,
+		mem: (i) => 0.50 + (150 * MiB * i) / 30 / (2 * GiB) + 0.001 * r.gauss(),
+		cpu: () => clampPos(around(r, 0.3, 0.05)) }), healthy('api', w, r)],
+	[{ service: 'worker', kind: 'memory_leak', severity: 'warning' }]);
+
+add('leak-noisy-not-a-line', 'Memory wandering up and down by 15% (R^2 well below the minimum fit): not a trend.',
+	(w, r) => [healthy('api', w, r, { mem: (i) => 0.45 + 0.07 * Math.sin(i / 2.5) + 0.03 * r.gauss() + 0.002 * i })], []);
+
+// ---------------------------------------------------------------- memory pressure
+add('memory-pressure-critical', 'Memory steady at 93% of the limit all window.',
+	(w, r) => [healthy('api', w, r, { mem: () => around(r, 0.93, 0.005) })],
+	[{ service: 'api', kind: 'memory_pressure', severity: 'critical' }]);
+
+add('memory-pressure-warning', 'Memory steady at 78%.',
+	(w, r) => [healthy('api', w, r, { mem: () => around(r, 0.78, 0.01) })],
+	[{ service: 'api', kind: 'memory_pressure', severity: 'warning' }]);
+
+add('memory-spike-brief', 'A 3-minute spike to 96% (a batch job), back to 50%: shorter than for.',
+	(w, r) => [healthy('api', w, r, { mem: (i) => (i >= 14 && i < 17 ? 0.96 : 0.50) + 0.005 * r.gauss() })], []);
+
+add('memory-pressure-recovered', 'Memory at 95% for 15 minutes, then the service restarted and sits at 30%: it happened in the window, it is reported (recovered).',
+	(w, r) => [healthy('api', w, r, { mem: (i) => (i <= 15 ? 0.95 : 0.30) + 0.003 * r.gauss() })],
+	[{ service: 'api', kind: 'memory_pressure', severity: 'critical' }]);
+
+// ---------------------------------------------------------------- CPU
+add('cpu-spiky-healthy', 'CPU around 30% with one-minute spikes to 100% every 5 minutes: healthy.',
+	(w, r) => [healthy('api', w, r, { cpu: (i) => (i % 5 === 2 ? 1.0 : clampPos(around(r, 0.30, 0.05))) })], []);
+
+add('cpu-saturation-critical', 'CPU pinned at 96% for the last 15 minutes.',
+	(w, r) => [healthy('api', w, r, { cpu: (i) => (i >= 15 ? Math.min(1, around(r, 0.96, 0.01)) : around(r, 0.3, 0.03)) })],
+	[{ service: 'api', kind: 'cpu_saturation', severity: 'critical' }]);
+
+add('cpu-saturation-warning', 'CPU between 75% and 85% all window.',
+	(w, r) => [healthy('api', w, r, { cpu: () => around(r, 0.80, 0.02) })],
+	[{ service: 'api', kind: 'cpu_saturation', severity: 'warning' }]);
+
+add('cpu-no-limit', 'CPU usage without a CPU limit series: no fraction, no verdict.',
+	(w, r) => [healthy('api', w, r, { cpuLimit: undefined, cpu: () => 1.9 })], []);
+
+add('diurnal-load', 'A day of traffic (24h window, 5-minute samples): requests and CPU follow the sun, memory and errors stay flat. Nothing to report.',
+	(w, r) => {
+		const day = (m) => 0.5 - 0.5 * Math.cos((2 * Math.PI * m) / 1440);
+		return [healthy('api', w, r, {
+			rps: (i, m) => r.count(5 * (100 + 1900 * day(m))),
+			cpu: (i, m) => clampPos(0.12 + 0.5 * day(m) + 0.03 * r.gauss()),
+			mem: () => around(r, 0.45, 0.01),
+			p95: (i, m) => clampPos(150 + 250 * day(m) + 20 * r.gauss()),
+			p5: () => 0.002,
+		})];
+	}, [], undefined, { minutes: 1440, stepS: 300 });
+
+// ---------------------------------------------------------------- errors
+add('error-burst-short', 'A 3-minute 5xx burst (30%) during a dependency blip: shorter than for: 5m.',
+	(w, r) => [healthy('api', w, r, { p5: (i) => (i >= 12 && i < 15 ? 0.30 : 0.001) })], []);
+
+add('error-5xx-after-deployment', 'Deployment d-7 at 09:45; 5xx goes from 0.1% to 8% right after and stays.',
+	(w, r) => [healthy('api', w, r, { p5: (i) => (i >= 15 ? 0.08 : 0.001), deployments: [['d-6', -1440], ['d-7', 15]] })],
+	[{ service: 'api', kind: 'error_rate_5xx', severity: 'critical', deployment: 'd-7' }]);
+
+add('error-5xx-warning', '5xx at 2% all window, the last deployment was yesterday (outside the window).',
+	(w, r) => [healthy('api', w, r, { p5: () => 0.02, rps: () => r.count(1000), deployments: [['d-3', -1000]] })],
+	[{ service: 'api', kind: 'error_rate_5xx', severity: 'warning', deployment: null }]);
+
+add('error-4xx-critical', '4xx at 30% for the last 20 minutes (a broken client release).',
+	(w, r) => [healthy('api', w, r, { p4: (i) => (i >= 10 ? 0.30 : 0.02) })],
+	[{ service: 'api', kind: 'error_rate_4xx', severity: 'critical' }]);
+
+add('error-4xx-normal', '4xx at 6%: ordinary for a public API, under the 10% warning.',
+	(w, r) => [healthy('api', w, r, { p4: () => 0.06 })], []);
+
+add('low-traffic-few-errors', 'A quiet admin service: 2 requests a minute (60 in the window), 5 of them 5xx in a row: too few requests in any 5-minute window to judge.',
+	(w, r) => [healthy('admin', w, r, { rps: () => 2, p5: (i) => (i >= 20 && i < 23 ? 0.9 : 0) })], []);
+
+add('low-traffic-under-min-requests', '20 requests in the window, 6 of them 5xx: under min_requests (50), no verdict.',
+	(w, r) => [healthy('admin', w, r, { rps: (i) => (i % 3 === 0 ? 2 : 0), p5: () => 0.3 })], []);
+
+add('low-traffic-sustained-errors', '10 requests a minute, half of them 5xx for 20 minutes: little traffic, but enough over 5-minute windows to be sure.',
+	(w, r) => [healthy('admin', w, r, { rps: () => 10, p5: (i) => (i >= 10 ? 0.5 : 0) })],
+	[{ service: 'admin', kind: 'error_rate_5xx', severity: 'critical' }]);
+
+add('errors-since-before-window', '5xx at 9% since before the window; the deployment was 2 hours ago: no deployment to blame in the window.',
+	(w, r) => [healthy('api', w, r, { p5: () => 0.09, deployments: [['d-9', -120]] })],
+	[{ service: 'api', kind: 'error_rate_5xx', severity: 'critical', deployment: null }]);
+
+// ---------------------------------------------------------------- latency
+add('latency-after-deployment', 'p95 from 150 ms to 1.5 s after deployment d-4 at 09:42.',
+	(w, r) => [healthy('api', w, r, { p95: (i) => (i >= 12 ? around(r, 1500, 100) : around(r, 150, 15)), deployments: [['d-4', 12]] })],
+	[{ service: 'api', kind: 'latency', severity: 'warning', deployment: 'd-4' }]);
+
+add('latency-critical', 'p95 at 4 s for the last 20 minutes (a database lock).',
+	(w, r) => [healthy('api', w, r, { p95: (i) => (i >= 10 ? around(r, 4000, 200) : around(r, 150, 15)) })],
+	[{ service: 'api', kind: 'latency', severity: 'critical' }]);
+
+add('latency-spike-brief', 'Two samples of 5 s p95 (a cold cache): brief.',
+	(w, r) => [healthy('api', w, r, { p95: (i) => (i === 7 || i === 8 ? 5000 : around(r, 150, 15)) })], []);
+
+add('latency-idle-intervals', 'A p95 of 5 s reported for intervals that served no request (an exporter artefact): not slowness.',
+	(w, r) => [healthy('api', w, r, { rps: (i) => (i % 2 ? 0 : r.count(300)), p95: (i) => (i % 2 ? 5000 : around(r, 150, 15)), p95WhenIdle: true })], []);
+
+// ---------------------------------------------------------------- traffic and data quality
+add('no-traffic', 'A service that received no request at all: zero counts, no p95; memory and CPU healthy.',
+	(w, r) => [healthy('api', w, r, { rps: () => 0, p95: () => null })], []);
+
+add('missing-samples', 'Memory at 95% with every third sample missing (null): one missed scrape does not break the hold.',
+	(w, r) => [healthy('api', w, r, { mem: (i) => (i % 3 === 1 ? null : around(r, 0.95, 0.004)) })],
+	[{ service: 'api', kind: 'memory_pressure', severity: 'critical' }]);
+
+add('gap-breaks-hold', 'CPU at 95% for 9 minutes, a 12-minute hole in the data, then 95% for 9 minutes: no run held for 10 minutes.',
+	(w, r) => [healthy('api', w, r, { cpu: (i) => (i >= 9 && i <= 20 ? undefined : around(r, 0.95, 0.01)) })], []);
+
+add('too-few-samples', 'Only 4 memory samples in the window (the service started a minute ago), all at 97%: fewer than min_samples, no verdict.',
+	(w, r) => [healthy('api', w, r, { mem: (i) => (i >= 27 ? 0.97 : undefined) })], []);
+
+add('limit-raised-mid-window', 'Usage constant at 800 MiB; the limit was raised from 850 MiB (94%) to 2 GiB at 09:38: the 8 minutes at 94% are under for, and after the raise usage is 39%.',
+	(w, r) => [healthy('api', w, r, {
+		mem: undefined, memBytes: () => 800 * MiB + Math.round(2 * MiB * r.gauss()),
+		memLimit: (i) => (i < 8 ? 850 * MiB : 2 * GiB),
+	})], []);
+
+add('limit-lowered-mid-window', 'Usage constant at 950 MiB; the limit was lowered from 2 GiB to 1 GiB at 09:35: 93% of the new limit for 25 minutes.',
+	(w, r) => [healthy('api', w, r, {
+		mem: undefined, memBytes: () => 950 * MiB + Math.round(2 * MiB * r.gauss()),
+		memLimit: (i) => (i < 5 ? 2 * GiB : GiB),
+	})],
+	[{ service: 'api', kind: 'memory_pressure', severity: 'critical' }]);
+
+add('limit-raised-during-leak', 'Memory climbing 400 to 700 MiB while the limit is raised from 1 to 2 GiB at 09:45: as a fraction the line drops, in bytes against the new limit it still reaches it in about 2 hours.',
+	(w, r) => [healthy('api', w, r, {
+		mem: undefined, memBytes: (i) => Math.round((400 + 10 * i) * MiB + 1 * MiB * r.gauss()),
+		memLimit: (i) => (i < 15 ? GiB : 2 * GiB),
+	})],
+	[{ service: 'api', kind: 'memory_leak', severity: 'warning' }]);
+
+add('limit-reported-sparsely', 'The memory limit is reported only every 10 minutes (a step series): it is carried forward; 91% held.',
+	(w, r) => [healthy('api', w, r, { mem: () => around(r, 0.91, 0.003), memLimitEvery: 10 })],
+	[{ service: 'api', kind: 'memory_pressure', severity: 'critical' }]);
+
+// ---------------------------------------------------------------- several services and configuration
+add('mixed-services', 'Three services: api with a 5xx problem, worker leaking, web healthy.',
+	(w, r) => [
+		healthy('api', w, r, { p5: (i) => (i >= 5 ? 0.03 : 0.001) }),
+		service('worker', w, r, { memLimit: GiB, cpuLimit: 1, mem: (i) => 0.3 + (0.12 * i) / 30 + 0.002 * r.gauss(),
+			cpu: () => clampPos(around(r, 0.2, 0.03)) }),
+		healthy('web', w, r),
+	],
+	[{ service: 'api', kind: 'error_rate_5xx', severity: 'warning' },
+	 { service: 'worker', kind: 'memory_leak', severity: 'warning' }]);
+
+add('config-signal-disabled', 'CPU at 95% but the cpu threshold is disabled in .autofix.yml.',
+	(w, r) => [healthy('api', w, r, { cpu: () => around(r, 0.95, 0.01) })], [],
+	{ thresholds: { cpu: { enabled: false } } });
+
+add('config-service-override', 'worker at 93% memory; its own critical level is 97%, so only the warning (70%) holds. api at 93% is critical.',
+	(w, r) => [
+		healthy('api', w, r, { mem: () => around(r, 0.93, 0.003) }),
+		healthy('worker', w, r, { mem: () => around(r, 0.93, 0.003) }),
+	],
+	[{ service: 'api', kind: 'memory_pressure', severity: 'critical' },
+	 { service: 'worker', kind: 'memory_pressure', severity: 'warning' }],
+	{ services: { worker: { thresholds: { memory: { critical: '97%' } } } } });
+
+add('config-short-for', 'CPU at 92% for 4 minutes: nothing with for: 10m, critical with for: 3m.',
+	(w, r) => [healthy('api', w, r, { cpu: (i) => (i >= 20 && i < 24 ? around(r, 0.92, 0.005) : around(r, 0.3, 0.03)) })],
+	[{ service: 'api', kind: 'cpu_saturation', severity: 'critical' }],
+	{ thresholds: { cpu: { for: '3m' } } });
+
+add('config-leak-horizon', 'The leak of leak-far-below-threshold with a 1-hour horizon: 3 hours away is not reported.',
+	(w, r) => [healthy('api', w, r, { mem: (i) => 0.30 + (0.10 * i) / 30 + 0.002 * r.gauss() })], [],
+	{ detect: { memory_leak: { horizon: '1h' } } });
+
+add('everything-wrong', 'One service with every problem at once.',
+	(w, r) => [healthy('api', w, r, {
+		mem: (i) => 0.85 + (0.12 * i) / 30 + 0.002 * r.gauss(),
+		cpu: () => around(r, 0.95, 0.01),
+		p5: () => 0.1, p4: () => 0.45,
+		p95: () => around(r, 3500, 100),
+	})],
+	[{ service: 'api', kind: 'memory_leak', severity: 'critical' },
+	 { service: 'api', kind: 'memory_pressure', severity: 'critical' },
+	 { service: 'api', kind: 'cpu_saturation', severity: 'critical' },
+	 { service: 'api', kind: 'error_rate_5xx', severity: 'critical' },
+	 { service: 'api', kind: 'error_rate_4xx', severity: 'critical' },
+	 { service: 'api', kind: 'latency', severity: 'critical' }]);
+
+// ---------------------------------------------------------------- write
+function fnv(s) {
+	let h = 2166136261;
+	for (const c of s) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+	return h;
+}
+
+// JSON with objects indented and arrays of plain values (a series) on one line.
+function print(v, ind) {
+	const flat = (x) => x === null || typeof x !== 'object' ||
+		(Array.isArray(x) && x.every((y) => y === null || typeof y !== 'object' || (Array.isArray(y) && y.every((z) => z === null || typeof z !== 'object'))));
+	if (flat(v)) return JSON.stringify(v);
+	const inner = ind + '  ';
+	if (Array.isArray(v)) return '[\n' + v.map((x) => inner + print(x, inner)).join(',\n') + '\n' + ind + ']';
+	return '{\n' + Object.keys(v).map((k) => inner + JSON.stringify(k) + ': ' + print(v[k], inner)).join(',\n') + '\n' + ind + '}';
+}
+
+function main() {
+	const dir = __dirname;
+	const only = process.argv[2];
+	for (const c of cases) {
+		if (only && c.name !== only) continue;
+		const extra = c.window || {};
+		const w = window(extra.minutes || 30, extra.stepS || 60);
+		const r = prng(fnv(c.name));
+		const services = c.build(w, r);
+		const doc = { description: c.description };
+		if (c.config_overrides) doc.config_overrides = c.config_overrides;
+		doc.observation = {
+			source: 'scenario', project: 'acme', environment: 'production',
+			start: iso(w.start), end: iso(w.end), step_s: w.stepS, services,
+		};
+		doc.expect = c.expect;
+		fs.writeFileSync(path.join(dir, `${c.name}.json`), print(doc, '') + '\n');
+	}
+	console.log(`${cases.length} scenarios`);
+}
+
+main();

@@ -1,0 +1,180 @@
+/* The detector's arithmetic against values worked out by hand. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "detect/series_math.h"
+#include "tap.h"
+
+#define MIN_ (60 * 1000LL)
+
+static void fill(struct series *s, const double *v, size_t n, int64_t step)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		series_add(s, (int64_t)i * step, v[i]);
+}
+
+static void test_fraction_of_limit(void)
+{
+	struct series use = SERIES_INIT, lim = SERIES_INIT, out = SERIES_INIT;
+
+	series_add(&use, 0, 100);
+	series_add(&use, 60000, 200);
+	series_add(&use, 120000, 300);
+	series_add(&use, 180000, NAN);
+	series_add(&lim, 0, 400);
+	series_add(&lim, 90000, 1000); /* raised between the 2nd and 3rd sample */
+	series_fraction_of_limit(&out, &use, &lim);
+	is_int(out.nr, 3, "a NaN usage sample is left out");
+	is_double(out.items[0].v, 0.25, 1e-12, "100 of 400");
+	is_double(out.items[1].v, 0.5, 1e-12, "200 of 400: the old limit still applies");
+	is_double(out.items[2].v, 0.3, 1e-12, "300 of 1000: the raised limit applies from its change");
+	series_release(&out);
+	series_release(&lim);
+
+	series_add(&lim, 60000, 500);
+	series_fraction_of_limit(&out, &use, &lim);
+	is_double(out.items[0].v, 0.2, 1e-12, "a limit reported late applies from the start");
+	series_release(&out);
+	series_release(&lim);
+
+	series_add(&lim, 0, 0);
+	series_fraction_of_limit(&out, &use, &lim);
+	is_int(out.nr, 0, "no fraction of a zero limit");
+	series_release(&out);
+	series_release(&lim);
+	series_release(&use);
+
+	series_add(&lim, 0, NAN);
+	ok(isnan(series_value_at(&lim, 0)), "a limit series of nothing has no value");
+	series_release(&lim);
+}
+
+static void test_windowed_ratio(void)
+{
+	/* requests 10, 30, 40, 0, 100 per minute; errors 1, 2, 0, 0, 5. */
+	static const double req[] = { 10, 30, 40, 0, 100 }, err[] = { 1, 2, 0, 0, 5 };
+	struct series r = SERIES_INIT, e = SERIES_INIT, out = SERIES_INIT;
+
+	fill(&r, req, 5, MIN_);
+	fill(&e, err, 5, MIN_);
+	series_windowed_ratio(&out, &e, &r, 2 * MIN_, 20);
+	/*
+	 * At least 20 requests: t=0 has 10 and nothing before, left out;
+	 * t=1m 2/30 alone; t=2m 0/40; t=3m has 0, widens to 2m: 0/40; t=4m 5/100.
+	 */
+	is_int(out.nr, 4, "a window that cannot collect 20 requests is left out");
+	is_int(out.items[0].t, MIN_, "first point at 1m");
+	is_double(out.items[0].v, 2.0 / 30, 1e-12, "enough traffic: the interval's own ratio");
+	is_double(out.items[1].v, 0.0, 1e-12, "no errors");
+	is_double(out.items[2].v, 0.0 / 40, 1e-12, "an empty interval borrows the one before");
+	is_double(out.items[3].v, 0.05, 1e-12, "5/100");
+	series_release(&out);
+
+	series_windowed_ratio(&out, &e, &r, 2 * MIN_, 50);
+	/* At least 50 within (t-2m, t]: only t=2m (40+30: 2/70) and t=4m (100: 5/100). */
+	is_int(out.nr, 2, "max_width bounds how far back a window widens");
+	is_int(out.items[0].t, 2 * MIN_, "t=2m");
+	is_double(out.items[0].v, 2.0 / 70, 1e-12, "(2+0)/(30+40)");
+	is_double(out.items[1].v, 0.05, 1e-12, "t=4m: 5/100");
+	is_double(series_sum(&r, 0, 4 * MIN_), 180, 1e-9, "sum over the window");
+	is_double(series_mean(&e, MIN_, 2 * MIN_), 1.0, 1e-12, "mean of [1m, 2m]");
+	is_double(series_max(&r, 0, 3 * MIN_), 40, 0, "max of [0, 3m]");
+	series_release(&out);
+	series_release(&r);
+	series_release(&e);
+}
+
+static void test_quantile(void)
+{
+	static const double v[] = { 4, 1, NAN, 3, 2 };
+	struct series s = SERIES_INIT;
+
+	fill(&s, v, 5, MIN_);
+	is_double(series_quantile(&s, 0.5), 2.5, 1e-12, "median of 1..4");
+	is_double(series_quantile(&s, 0.95), 3.85, 1e-12, "p95 of 1..4: 3 + 0.85");
+	is_double(series_quantile(&s, 0), 1, 0, "q=0 is the minimum");
+	is_double(series_quantile(&s, 1), 4, 0, "q=1 is the maximum");
+	series_release(&s);
+	ok(isnan(series_quantile(&s, 0.5)), "no quantile of nothing");
+}
+
+static void test_hold(void)
+{
+	/* Minutes 0..12; above 0.8 from minute 2 to minute 9 except minute 5 is missing. */
+	static const double v[] = { 0.5, 0.6, 0.85, 0.9, 0.95, NAN, 0.9, 0.85, 0.82, 0.9, 0.7, 0.9, 0.9 };
+	struct series s = SERIES_INIT;
+	struct hold h;
+
+	fill(&s, v, 13, MIN_);
+	ok(series_hold(&h, &s, 0.8, 5 * MIN_, 2 * MIN_), "held 7m >= 5m across one missing sample");
+	is_int(h.onset, 2 * MIN_, "onset at the first sample over the level");
+	is_int(h.fired, 7 * MIN_, "fires at onset + for");
+	is_int(h.last, 9 * MIN_, "the run lasts until minute 9");
+	is_int(h.samples, 7, "7 samples in the run");
+	is_double(h.mean, (0.85 + 0.9 + 0.95 + 0.9 + 0.85 + 0.82 + 0.9) / 7, 1e-12, "mean over the run");
+	is_double(h.peak, 0.95, 0, "peak");
+	ok(!h.ongoing, "the run ended before the last sample");
+
+	ok(!series_hold(&h, &s, 0.8, 5 * MIN_, MIN_), "with no gap allowed, the missing sample breaks it");
+	ok(!series_hold(&h, &s, 0.8, 8 * MIN_, 2 * MIN_), "7m does not satisfy for: 8m");
+	ok(series_hold(&h, &s, 0.8, 0, 2 * MIN_) && h.fired == 2 * MIN_, "for: 0 fires at once");
+	ok(series_hold(&h, &s, 0.88, MIN_, 2 * MIN_) && h.onset == 3 * MIN_ && h.fired == 4 * MIN_,
+	   "higher level: run from minute 3");
+	ok(series_hold(&h, &s, 0.88, MIN_, 2 * MIN_) && h.last == 6 * MIN_,
+	   "0.85 at minute 7 ends that run");
+	ok(series_hold(&h, &s, 0.9, MIN_, 2 * MIN_) && h.onset == 3 * MIN_,
+	   "a value equal to the level holds");
+	series_release(&s);
+
+	series_add(&s, 0, 0.9);
+	series_add(&s, MIN_, 0.9);
+	series_add(&s, 10 * MIN_, 0.9); /* a 9-minute outage */
+	series_add(&s, 11 * MIN_, 0.9);
+	ok(!series_hold(&h, &s, 0.8, 5 * MIN_, 2 * MIN_), "an outage in the data breaks the hold");
+	ok(series_hold(&h, &s, 0.8, 5 * MIN_, 10 * MIN_) && h.ongoing, "unless the gap is allowed");
+	series_release(&s);
+}
+
+static void test_fit(void)
+{
+	static const double line[] = { 1, 3, 5 }, noisy[] = { 0, 1, 0, 1 };
+	struct series s = SERIES_INIT;
+	struct line_fit f;
+
+	fill(&s, line, 3, MIN_);
+	ok(series_fit_line(&f, &s, 0, 10 * MIN_) == 0, "fit three points");
+	is_double(f.slope * MIN_, 2.0, 1e-9, "slope 2 per minute");
+	is_double(f.r2, 1.0, 1e-12, "a perfect line");
+	is_double(line_fit_at(&f, 3 * MIN_), 7.0, 1e-9, "extrapolated");
+	is_int(line_fit_time_to(&f, 2 * MIN_, 11), 3 * MIN_, "from 5 to 11 at 2/min: 3 minutes");
+	is_int(line_fit_time_to(&f, 2 * MIN_, 4), 0, "already above");
+	ok(series_fit_line(&f, &s, MIN_, MIN_) < 0, "one point is no line");
+	series_release(&s);
+
+	/* x = 0,1,2,3 s; y = 0,1,0,1: cov 0.25, var x 1.25, var y 0.25 -> slope 0.2/s, R^2 0.2. */
+	fill(&s, noisy, 4, 1000);
+	ok(series_fit_line(&f, &s, 0, 3000) == 0, "fit four noisy points");
+	is_double(f.slope * 1000, 0.2, 1e-12, "slope 0.2 per second");
+	is_double(f.r2, 0.2, 1e-12, "R^2 0.2");
+	is_double(f.intercept, 0.2, 1e-12, "intercept 0.5 - 0.2 * 1.5");
+	series_release(&s);
+
+	series_add(&s, 0, 7);
+	series_add(&s, 1000, 7);
+	series_add(&s, 2000, 7);
+	ok(series_fit_line(&f, &s, 0, 2000) == 0 && f.slope == 0 && f.r2 == 0, "flat: slope 0, R^2 0");
+	is_int(line_fit_time_to(&f, 2000, 8), -1, "a flat line never reaches a higher level");
+	series_release(&s);
+}
+
+int main(void)
+{
+	test_fraction_of_limit();
+	test_windowed_ratio();
+	test_quantile();
+	test_hold();
+	test_fit();
+	return done_testing();
+}
