@@ -24,5 +24,6 @@ const struct command *command_find(const char *name);
 int cmd_help(int argc, const char **argv);
 int cmd_version(int argc, const char **argv);
 int cmd_validate(int argc, const char **argv);
+int cmd_jwt(int argc, const char **argv);
 
 #endif

@@ -22,6 +22,13 @@ static const struct command commands[] = {
 	  "Exit status: 0 every file valid, 2 any file invalid or missing.\n" },
 	{ "version", cmd_version, "print the version",
 	  "usage: autofix version\n       autofix --version\n" },
+	{ "jwt", cmd_jwt, "print a fresh GitHub App JWT (a secret, valid 10 minutes)",
+	  "usage: autofix jwt [--app-id ID] [--key FILE]\n\n"
+	  "Signs an App JWT (RS256) with the App's private key, for checking an App's\n"
+	  "setup by hand. The App ID (or Client ID) comes from --app-id, AUTOFIX_APP_ID or\n"
+	  "AUTOFIX_APP_CLIENT_ID; the key (PKCS#1 or PKCS#8 PEM) from --key,\n"
+	  "AUTOFIX_APP_PRIVATE_KEY (the PEM text; literal \\n accepted) or\n"
+	  "AUTOFIX_APP_PRIVATE_KEY_FILE. Under GitHub Actions the JWT is masked.\n" },
 };
 
 const struct command *command_find(const char *name)

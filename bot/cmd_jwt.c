@@ -1,0 +1,68 @@
+/*
+ * autofix jwt: prints a fresh App JWT, for checking an App's setup by hand
+ * (curl -H "Authorization: Bearer $(autofix jwt)" .../app). The JWT is a
+ * credential for ten minutes: under Actions it is masked before it is printed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "builtin.h"
+#include "github/app.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/banned.h"
+
+int cmd_jwt(int argc, const char **argv)
+{
+	const char *app_id = NULL, *key_file = NULL, *key_pem;
+	struct github_app_key *key = NULL;
+	char *jwt = NULL;
+	int i, err;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--app-id") && i + 1 < argc)
+			app_id = argv[++i];
+		else if (!strcmp(argv[i], "--key") && i + 1 < argc)
+			key_file = argv[++i];
+		else {
+			fprintf(stderr, "usage: autofix jwt [--app-id ID] [--key FILE]\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (!app_id)
+		app_id = getenv("AUTOFIX_APP_ID");
+	if (!app_id || !*app_id)
+		app_id = getenv("AUTOFIX_APP_CLIENT_ID");
+	if (!app_id || !*app_id) {
+		log_error("jwt: no App ID: set AUTOFIX_APP_ID (or AUTOFIX_APP_CLIENT_ID) or pass --app-id");
+		return EXIT_USAGE;
+	}
+	key_pem = getenv("AUTOFIX_APP_PRIVATE_KEY");
+	if (!key_file && (!key_pem || !*key_pem))
+		key_file = getenv("AUTOFIX_APP_PRIVATE_KEY_FILE");
+	if (key_file && *key_file)
+		err = github_app_key_load(&key, key_file);
+	else if (key_pem && *key_pem)
+		err = github_app_key_parse(&key, key_pem, strlen(key_pem));
+	else {
+		log_error("jwt: no private key: set AUTOFIX_APP_PRIVATE_KEY or "
+			  "AUTOFIX_APP_PRIVATE_KEY_FILE, or pass --key");
+		return EXIT_USAGE;
+	}
+	if (err < 0) {
+		log_error("jwt: %s", bot_error_last());
+		return EXIT_USAGE;
+	}
+	err = github_app_jwt(&jwt, key, app_id, (int64_t)time(NULL));
+	github_app_key_free(key);
+	if (err < 0) {
+		log_error("jwt: %s", bot_error_last());
+		return EXIT_FAILURE_JOB;
+	}
+	/* Not through log_*: that would print "***", the registered secret. */
+	printf("%s\n", jwt);
+	free(jwt);
+	return EXIT_OK;
+}

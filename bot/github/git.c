@@ -1,0 +1,183 @@
+/*
+ * Repository data: file contents, git refs, comparisons, and who may do
+ * what (collaborator permission).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "github/github.h"
+#include "util/error.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+#define DEFAULT_CONTENT_MAX ((size_t)1 << 20)
+
+/* Escapes each segment of a slash-separated path, keeping the slashes. */
+static void add_escaped_path(struct strbuf *sb, const char *path)
+{
+	struct strbuf seg = STRBUF_INIT;
+
+	for (;;) {
+		const char *slash = strchr(path, '/');
+		size_t n = slash ? (size_t)(slash - path) : strlen(path);
+		strbuf_reset(&seg);
+		strbuf_add(&seg, path, n);
+		github_escape(sb, seg.buf);
+		if (!slash)
+			break;
+		strbuf_addch(sb, '/');
+		path = slash + 1;
+	}
+	strbuf_release(&seg);
+}
+
+int github_content_raw(struct github *gh, struct strbuf *out, const char *file, const char *ref,
+		       size_t max)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct http_response resp;
+	int err;
+
+	if (!max)
+		max = DEFAULT_CONTENT_MAX;
+	github_add_repo_path(&path, gh);
+	strbuf_addstr(&path, "/contents/");
+	add_escaped_path(&path, file);
+	if (ref) {
+		strbuf_addstr(&path, "?ref=");
+		github_escape(&path, ref);
+	}
+	http_response_init(&resp);
+	/* The raw media type answers with the file's bytes, not base64 inside JSON. */
+	err = github_call(gh, "GET", path.buf, NULL, github_accept_raw(gh), &resp);
+	if (!err && resp.body.len > max)
+		err = bot_error(BOT_ETOOBIG, "'%s' is larger than %zu bytes", file, max);
+	if (!err)
+		strbuf_addbuf(out, &resp.body);
+	http_response_release(&resp);
+	strbuf_release(&path);
+	return err;
+}
+
+int github_collaborator_permission(struct github *gh, char **out, const char *user)
+{
+	struct strbuf esc = STRBUF_INIT;
+	struct json *doc = NULL;
+	const char *perm;
+	char *path;
+	int err;
+
+	*out = NULL;
+	github_escape(&esc, user);
+	path = github_repo_pathf(gh, "/collaborators/%s/permission", esc.buf);
+	err = github_call_json(gh, &doc, "GET", path, NULL);
+	if (!err)
+		err = json_get_str(&perm, doc, "permission");
+	if (!err)
+		*out = xstrdup(perm);
+	json_free(doc);
+	free(path);
+	strbuf_release(&esc);
+	return err;
+}
+
+static int check_ref(const char *ref, int qualified)
+{
+	if (!ref || !*ref || strstr(ref, "..") || ref[0] == '/')
+		return bot_error(BOT_EINVALID, "bad git ref '%s'", ref ? ref : "");
+	if (qualified != starts_with(ref, "refs/"))
+		return bot_error(BOT_EINVALID, "git ref '%s' %s start with 'refs/'", ref,
+				 qualified ? "must" : "must not");
+	return 0;
+}
+
+int github_ref_get(struct github *gh, char **sha_out, const char *ref)
+{
+	struct json *doc = NULL;
+	const char *sha;
+	char *path;
+	int err;
+
+	*sha_out = NULL;
+	if ((err = check_ref(ref, 0)) < 0)
+		return err;
+	path = github_repo_pathf(gh, "/git/ref/%s", ref);
+	err = github_call_json(gh, &doc, "GET", path, NULL);
+	if (!err)
+		err = json_get_str(&sha, doc, "object.sha");
+	if (!err)
+		*sha_out = xstrdup(sha);
+	json_free(doc);
+	free(path);
+	return err;
+}
+
+int github_ref_create(struct github *gh, const char *ref, const char *sha)
+{
+	struct json *req, *doc = NULL;
+	char *path;
+	int err;
+
+	if ((err = check_ref(ref, 1)) < 0)
+		return err;
+	req = json_new_object();
+	json_set_str(req, "ref", ref);
+	json_set_str(req, "sha", sha);
+	path = github_repo_pathf(gh, "/git/refs");
+	err = github_call_json(gh, &doc, "POST", path, req);
+	json_free(doc);
+	json_free(req);
+	free(path);
+	return err;
+}
+
+int github_ref_update(struct github *gh, const char *ref, const char *sha, int force)
+{
+	struct json *req, *doc = NULL;
+	char *path;
+	int err;
+
+	if ((err = check_ref(ref, 0)) < 0)
+		return err;
+	req = json_new_object();
+	json_set_str(req, "sha", sha);
+	if (force)
+		json_set_bool(req, "force", 1);
+	path = github_repo_pathf(gh, "/git/refs/%s", ref);
+	err = github_call_json(gh, &doc, "PATCH", path, req);
+	json_free(doc);
+	json_free(req);
+	free(path);
+	return err;
+}
+
+int github_ref_delete(struct github *gh, const char *ref)
+{
+	struct json *doc = NULL;
+	char *path;
+	int err;
+
+	if ((err = check_ref(ref, 0)) < 0)
+		return err;
+	path = github_repo_pathf(gh, "/git/refs/%s", ref);
+	err = github_call_json(gh, &doc, "DELETE", path, NULL);
+	json_free(doc);
+	free(path);
+	return err;
+}
+
+int github_compare(struct github *gh, struct json **out, const char *base, const char *head)
+{
+	struct strbuf b = STRBUF_INIT, h = STRBUF_INIT;
+	char *path;
+	int err;
+
+	github_escape(&b, base);
+	github_escape(&h, head);
+	path = github_repo_pathf(gh, "/compare/%s...%s", b.buf, h.buf);
+	err = github_call_json(gh, out, "GET", path, NULL);
+	free(path);
+	strbuf_release(&b);
+	strbuf_release(&h);
+	return err;
+}

@@ -1,0 +1,251 @@
+/*
+ * Issues, their comments, labels and reactions. Pull requests are issues
+ * too for GitHub: labels and comments on a PR go through these calls.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "github/github.h"
+#include "util/error.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+int github_issues_list(struct github *gh, struct json **out, const char *labels, const char *state)
+{
+	struct strbuf q = STRBUF_INIT;
+	char *path;
+	int err;
+
+	strbuf_addstr(&q, "?state=");
+	github_escape(&q, state ? state : "open");
+	if (labels) {
+		strbuf_addstr(&q, "&labels=");
+		github_escape(&q, labels);
+	}
+	path = github_repo_pathf(gh, "/issues%s", q.buf);
+	err = github_paginate(gh, out, path);
+	free(path);
+	strbuf_release(&q);
+	return err;
+}
+
+static struct json *str_array(const char *const *items, size_t n)
+{
+	struct json *arr = json_new_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_append(arr, json_new_str(items[i]));
+	return arr;
+}
+
+int github_issue_create(struct github *gh, struct json **out, const char *title, const char *body,
+			const char *const *labels, size_t labels_nr)
+{
+	struct json *req = json_new_object();
+	char *path = github_repo_pathf(gh, "/issues");
+	int err;
+
+	json_set_str(req, "title", title);
+	if (body)
+		json_set_str(req, "body", body);
+	if (labels_nr)
+		json_set(req, "labels", str_array(labels, labels_nr));
+	err = github_call_json(gh, out, "POST", path, req);
+	json_free(req);
+	free(path);
+	return err;
+}
+
+int github_issue_update(struct github *gh, struct json **out, int64_t number, const char *title,
+			const char *body, const char *state)
+{
+	struct json *req = json_new_object();
+	char *path = github_repo_pathf(gh, "/issues/%lld", (long long)number);
+	int err;
+
+	if (title)
+		json_set_str(req, "title", title);
+	if (body)
+		json_set_str(req, "body", body);
+	if (state)
+		json_set_str(req, "state", state);
+	err = github_call_json(gh, out, "PATCH", path, req);
+	json_free(req);
+	free(path);
+	return err;
+}
+
+int github_issue_comments(struct github *gh, struct json **out, int64_t number)
+{
+	char *path = github_repo_pathf(gh, "/issues/%lld/comments", (long long)number);
+	int err = github_paginate(gh, out, path);
+
+	free(path);
+	return err;
+}
+
+int github_comment_create(struct github *gh, struct json **out, int64_t number, const char *body)
+{
+	struct json *req = json_new_object();
+	char *path = github_repo_pathf(gh, "/issues/%lld/comments", (long long)number);
+	int err;
+
+	json_set_str(req, "body", body);
+	err = github_call_json(gh, out, "POST", path, req);
+	json_free(req);
+	free(path);
+	return err;
+}
+
+int github_comment_update(struct github *gh, struct json **out, int64_t comment_id, const char *body)
+{
+	struct json *req = json_new_object();
+	char *path = github_repo_pathf(gh, "/issues/comments/%lld", (long long)comment_id);
+	int err;
+
+	json_set_str(req, "body", body);
+	err = github_call_json(gh, out, "PATCH", path, req);
+	json_free(req);
+	free(path);
+	return err;
+}
+
+/* ---------------------------------------------------------------- labels */
+
+static char *label_path(const struct github *gh, const char *name)
+{
+	struct strbuf esc = STRBUF_INIT;
+	char *path;
+
+	github_escape(&esc, name);
+	path = github_repo_pathf(gh, "/labels/%s", esc.buf);
+	strbuf_release(&esc);
+	return path;
+}
+
+int github_labels_list(struct github *gh, struct json **out)
+{
+	char *path = github_repo_pathf(gh, "/labels");
+	int err = github_paginate(gh, out, path);
+
+	free(path);
+	return err;
+}
+
+int github_label_get(struct github *gh, struct json **out, const char *name)
+{
+	char *path = label_path(gh, name);
+	int err = github_call_json(gh, out, "GET", path, NULL);
+
+	free(path);
+	return err;
+}
+
+int github_label_create(struct github *gh, struct json **out, const char *name, const char *color,
+			const char *description)
+{
+	struct json *req = json_new_object();
+	char *path = github_repo_pathf(gh, "/labels");
+	int err;
+
+	json_set_str(req, "name", name);
+	json_set_str(req, "color", color && *color == '#' ? color + 1 : color);
+	if (description)
+		json_set_str(req, "description", description);
+	err = github_call_json(gh, out, "POST", path, req);
+	json_free(req);
+	free(path);
+	return err;
+}
+
+int github_label_update(struct github *gh, struct json **out, const char *name,
+			const char *new_name, const char *color, const char *description)
+{
+	struct json *req = json_new_object();
+	char *path = label_path(gh, name);
+	int err;
+
+	if (new_name)
+		json_set_str(req, "new_name", new_name);
+	if (color)
+		json_set_str(req, "color", *color == '#' ? color + 1 : color);
+	if (description)
+		json_set_str(req, "description", description);
+	err = github_call_json(gh, out, "PATCH", path, req);
+	json_free(req);
+	free(path);
+	return err;
+}
+
+int github_label_delete(struct github *gh, const char *name)
+{
+	struct json *doc = NULL;
+	char *path = label_path(gh, name);
+	int err = github_call_json(gh, &doc, "DELETE", path, NULL);
+
+	json_free(doc);
+	free(path);
+	return err;
+}
+
+int github_label_ensure(struct github *gh, const char *name, const char *color,
+			const char *description)
+{
+	struct json *doc = NULL;
+	int err = github_label_get(gh, &doc, name);
+
+	json_free(doc);
+	if (err != BOT_ENOTFOUND)
+		return err;
+	doc = NULL;
+	err = github_label_create(gh, &doc, name, color, description);
+	json_free(doc);
+	/* Someone (another run) created it between our two calls. */
+	if (err == BOT_EINVALID && strstr(bot_error_last(), "already_exists"))
+		return 0;
+	return err;
+}
+
+int github_labels_add(struct github *gh, int64_t number, const char *const *labels, size_t n)
+{
+	struct json *req = json_new_object(), *doc = NULL;
+	char *path = github_repo_pathf(gh, "/issues/%lld/labels", (long long)number);
+	int err;
+
+	json_set(req, "labels", str_array(labels, n));
+	err = github_call_json(gh, &doc, "POST", path, req);
+	json_free(doc);
+	json_free(req);
+	free(path);
+	return err;
+}
+
+/* ---------------------------------------------------------------- reactions */
+
+int github_reaction_add(struct github *gh, enum github_comment_kind kind, int64_t comment_id,
+			const char *content)
+{
+	static const char *const allowed[] = {
+		"+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes",
+	};
+	struct json *req, *doc = NULL;
+	char *path;
+	size_t i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(allowed); i++)
+		if (!strcmp(content, allowed[i]))
+			break;
+	if (i == ARRAY_SIZE(allowed))
+		return bot_error(BOT_EINVALID, "'%s' is not a GitHub reaction", content);
+	path = github_repo_pathf(gh, "/%s/comments/%lld/reactions",
+				 kind == GITHUB_REVIEW_COMMENT ? "pulls" : "issues", (long long)comment_id);
+	req = json_new_object();
+	json_set_str(req, "content", content);
+	err = github_call_json(gh, &doc, "POST", path, req);
+	json_free(doc);
+	json_free(req);
+	free(path);
+	return err;
+}
