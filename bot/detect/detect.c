@@ -728,12 +728,17 @@ static void detect_service(struct findings *out, const struct observation *obs,
 			eval_levels(&c, SIGNAL_ERROR_RATE_4XX, &in);
 		}
 
-		latency_with_traffic(&lat, &c);
-		memset(&in, 0, sizeof(in));
-		in.kind = FINDING_LATENCY;
-		in.metric = METRIC_LATENCY_P95;
-		in.ms = &lat;
-		eval_levels(&c, SIGNAL_LATENCY_P95, &in);
+		/* A p95 over a handful of requests is one slow request; with no request series, trust it. */
+		if (!c.s[METRIC_REQUESTS].nr ||
+		    total >= (double)c.th[SIGNAL_LATENCY_P95].min_requests) {
+			latency_with_traffic(&lat, &c);
+			memset(&in, 0, sizeof(in));
+			in.kind = FINDING_LATENCY;
+			in.metric = METRIC_LATENCY_P95;
+			in.ms = &lat;
+			in.context = c.s[METRIC_REQUESTS].nr ? ctx.buf : NULL;
+			eval_levels(&c, SIGNAL_LATENCY_P95, &in);
+		}
 		strbuf_release(&ctx);
 	}
 

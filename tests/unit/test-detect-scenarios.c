@@ -5,10 +5,10 @@
  * where the case names one. Each result also goes through the findings
  * JSON form and back.
  *
- * The thresholds are the defaults of tests/scenarios/README.md with the
- * case's "config_overrides" (a fragment of .autofix.yml in JSON form)
- * applied by a small reader below, so that the detector is tested without
- * the configuration loader.
+ * The configuration is tests/scenarios/base.autofix.json with the case's
+ * "config_overrides" (a fragment of .autofix.yml in JSON form) merged in,
+ * read by the real loader (config_load_buffer), so a case's thresholds
+ * mean exactly what they would in a user's .autofix.yml.
  */
 #include <dirent.h>
 #include <math.h>
@@ -24,172 +24,49 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#define MINUTES(n) ((int64_t)(n) * 60 * 1000)
-
-static const char *signal_keys[SIGNAL__COUNT] = {
-	"cpu", "memory", "error_rate_5xx", "error_rate_4xx", "latency_p95",
-};
-
-static void default_thresholds(struct threshold *th)
-{
-	memset(th, 0, SIGNAL__COUNT * sizeof(*th));
-	th[SIGNAL_CPU] = (struct threshold){ 1, { LEVEL_FRACTION, 0.70 }, { LEVEL_FRACTION, 0.90 },
-					     MINUTES(10), 5, 0 };
-	th[SIGNAL_MEMORY] = (struct threshold){ 1, { LEVEL_FRACTION, 0.70 }, { LEVEL_FRACTION, 0.90 },
-						MINUTES(10), 5, 0 };
-	th[SIGNAL_ERROR_RATE_5XX] = (struct threshold){ 1, { LEVEL_FRACTION, 0.01 }, { LEVEL_FRACTION, 0.05 },
-							MINUTES(5), 5, 50 };
-	th[SIGNAL_ERROR_RATE_4XX] = (struct threshold){ 1, { LEVEL_FRACTION, 0.10 }, { LEVEL_FRACTION, 0.25 },
-							MINUTES(10), 5, 50 };
-	th[SIGNAL_LATENCY_P95] = (struct threshold){ 1, { LEVEL_MS, 1000 }, { LEVEL_MS, 3000 },
-						     MINUTES(10), 5, 0 };
-}
-
-static void default_config(struct config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->version = 1;
-	cfg->window_ms = MINUTES(30);
-	cfg->step_ms = MINUTES(1);
-	default_thresholds(cfg->thresholds);
-	cfg->leak = (struct leak_config){ 1, MINUTES(240), 0.8 };
-	cfg->regression = (struct regression_config){ 1, 2.0, 3.0, 0.005, 0.99, MINUTES(60) };
-}
-
-static void release_config(struct config *cfg)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->services_nr; i++)
-		free(cfg->services[i].name);
-	free(cfg->services);
-}
-
-/* "97%", "1500ms", "2s", "10m", "4h", "600MB", or a plain number. */
-static int parse_quantity(double *out, enum level_unit *unit, const struct json *v)
-{
-	const char *s = json_str_value(v);
-	char *end;
-	double x;
-
-	if (json_type(v) == JSON_NUMBER) {
-		*out = json_num_value(v);
-		*unit = LEVEL_FRACTION;
-		return 0;
-	}
-	if (!s)
-		return -1;
-	x = strtod(s, &end);
-	if (end == s)
-		return -1;
-	if (!strcmp(end, "%")) { *out = x / 100; *unit = LEVEL_FRACTION; }
-	else if (!strcmp(end, "ms")) { *out = x; *unit = LEVEL_MS; }
-	else if (!strcmp(end, "s")) { *out = x * 1000; *unit = LEVEL_MS; }
-	else if (!strcmp(end, "m")) { *out = x * 60000; *unit = LEVEL_MS; }
-	else if (!strcmp(end, "h")) { *out = x * 3600000; *unit = LEVEL_MS; }
-	else if (!strcmp(end, "MB")) { *out = x * 1e6; *unit = LEVEL_BYTES; }
-	else if (!strcmp(end, "GB")) { *out = x * 1e9; *unit = LEVEL_BYTES; }
-	else return -1;
-	return 0;
-}
-
-static int apply_threshold(struct threshold *th, const struct json *obj)
+/*
+ * Deep-merges over into base (objects member by member, anything else
+ * replaced); base takes copies.
+ */
+static void merge(struct json *base, const struct json *over)
 {
 	const struct json *m;
 
-	for (m = json_first(obj); m; m = json_next(m)) {
-		const char *k = json_key(m);
-		enum level_unit u;
-		double x;
-
-		if (!strcmp(k, "enabled"))
-			th->enabled = json_bool_value(m);
-		else if (parse_quantity(&x, &u, m) < 0)
-			return -1;
-		else if (!strcmp(k, "warning"))
-			th->warning = (struct level){ u, x };
-		else if (!strcmp(k, "critical"))
-			th->critical = (struct level){ u, x };
-		else if (!strcmp(k, "for"))
-			th->for_ms = (int64_t)x;
-		else if (!strcmp(k, "min_samples"))
-			th->min_samples = (int)x;
-		else if (!strcmp(k, "min_requests"))
-			th->min_requests = (int64_t)x;
+	for (m = json_first(over); m; m = json_next(m)) {
+		struct json *have = (struct json *)json_member(base, json_key(m));
+		if (have && json_type(have) == JSON_OBJECT && json_type(m) == JSON_OBJECT)
+			merge(have, m);
 		else
-			return -1;
+			json_set(base, json_key(m), json_dup(m));
 	}
-	return 0;
 }
 
-static int apply_thresholds(struct threshold *th, const struct json *obj)
+/* The case's configuration: base.autofix.json with its overrides, through the real loader. */
+static int load_config(struct config *cfg, const char *dir, const char *file, const struct json *ov)
 {
-	const struct json *m;
-	int i;
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	struct config_diags diags = { NULL, 0, 0 };
+	struct json *base = NULL;
+	char *doc = NULL;
+	int ret;
 
-	for (m = json_first(obj); m; m = json_next(m)) {
-		for (i = 0; i < SIGNAL__COUNT; i++)
-			if (!strcmp(json_key(m), signal_keys[i]))
-				break;
-		if (i == SIGNAL__COUNT || apply_threshold(&th[i], m) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int apply_overrides(struct config *cfg, const struct json *ov)
-{
-	const struct json *m, *s;
-	enum level_unit u;
-	double x;
-
-	if (!ov)
-		return 0;
-	if ((m = json_member(ov, "thresholds")) && apply_thresholds(cfg->thresholds, m) < 0)
-		return -1;
-	for (s = json_first(json_member(ov, "services")); s; s = json_next(s)) {
-		struct service_config *sc;
-
-		cfg->services = xrealloc(cfg->services, (cfg->services_nr + 1) * sizeof(*cfg->services));
-		sc = &cfg->services[cfg->services_nr++];
-		memset(sc, 0, sizeof(*sc));
-		sc->name = xstrdup(json_key(s));
-		sc->enabled = json_member(s, "enabled") ? json_bool_value(json_member(s, "enabled")) : 1;
-		memcpy(sc->thresholds, cfg->thresholds, sizeof(sc->thresholds));
-		if ((m = json_member(s, "thresholds")) && apply_thresholds(sc->thresholds, m) < 0)
-			return -1;
-	}
-	for (m = json_first(json_get(ov, "detect.memory_leak")); m; m = json_next(m)) {
-		if (!strcmp(json_key(m), "enabled"))
-			cfg->leak.enabled = json_bool_value(m);
-		else if (parse_quantity(&x, &u, m) < 0)
-			return -1;
-		else if (!strcmp(json_key(m), "horizon"))
-			cfg->leak.horizon_ms = (int64_t)x;
-		else if (!strcmp(json_key(m), "min_fit"))
-			cfg->leak.min_fit = x;
-		else
-			return -1;
-	}
-	for (m = json_first(json_get(ov, "detect.regression")); m; m = json_next(m)) {
-		if (!strcmp(json_key(m), "enabled"))
-			cfg->regression.enabled = json_bool_value(m);
-		else if (parse_quantity(&x, &u, m) < 0)
-			return -1;
-		else if (!strcmp(json_key(m), "latency_ratio"))
-			cfg->regression.latency_ratio = x;
-		else if (!strcmp(json_key(m), "error_rate_ratio"))
-			cfg->regression.error_rate_ratio = x;
-		else if (!strcmp(json_key(m), "min_error_rate"))
-			cfg->regression.min_error_rate = x;
-		else if (!strcmp(json_key(m), "confidence"))
-			cfg->regression.confidence = x;
-		else if (!strcmp(json_key(m), "baseline"))
-			cfg->regression.baseline_ms = (int64_t)x;
-		else
-			return -1;
-	}
-	return 0;
+	strbuf_addf(&path, "%s/base.autofix.json", dir);
+	if ((ret = strbuf_read_file(&text, path.buf, 1 << 20)) < 0 ||
+	    (ret = json_parse(&base, text.buf, text.len)) < 0)
+		goto out;
+	if (ov)
+		merge(base, ov);
+	doc = json_print(base, 0);
+	ret = config_load_buffer(cfg, file, doc, strlen(doc), &diags);
+	if (ret < 0 && diags.nr)
+		bot_error(ret, "%s: %s", diags.items[0].key_path, diags.items[0].message);
+out:
+	config_diags_release(&diags);
+	json_free(base);
+	free(doc);
+	strbuf_release(&path);
+	strbuf_release(&text);
+	return ret;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -250,7 +127,7 @@ static void run_case(const char *dir, const char *file)
 	size_t i, k, nexp;
 	int ret, all = 1;
 
-	default_config(&cfg);
+	config_init(&cfg);
 	observation_init(&obs);
 	strbuf_addf(&path, "%s/%s", dir, file);
 	if (strbuf_read_file(&text, path.buf, 16 << 20) < 0 ||
@@ -258,8 +135,8 @@ static void run_case(const char *dir, const char *file)
 		ok(0, "%s: readable JSON: %s", file, bot_error_last());
 		goto out;
 	}
-	if (apply_overrides(&cfg, json_member(doc, "config_overrides")) < 0) {
-		ok(0, "%s: config_overrides understood", file);
+	if (load_config(&cfg, dir, file, json_member(doc, "config_overrides")) < 0) {
+		ok(0, "%s: configuration loads: %s", file, bot_error_last());
 		goto out;
 	}
 	if ((ret = observation_from_json(&obs, json_member(doc, "observation"))) < 0) {
@@ -326,7 +203,7 @@ out:
 	free(used);
 	findings_release(&f);
 	observation_release(&obs);
-	release_config(&cfg);
+	config_release(&cfg);
 	json_free(doc);
 	strbuf_release(&path);
 	strbuf_release(&text);
@@ -346,7 +223,7 @@ int main(void)
 		return done_testing();
 	}
 	while ((de = readdir(d)))
-		if (ends_with(de->d_name, ".json")) {
+		if (ends_with(de->d_name, ".json") && !ends_with(de->d_name, ".autofix.json")) {
 			ALLOC_GROW(names, nr + 1, alloc);
 			names[nr++] = xstrdup(de->d_name);
 		}
