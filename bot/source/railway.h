@@ -1,0 +1,62 @@
+#ifndef SOURCE_RAILWAY_H
+#define SOURCE_RAILWAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "metrics.h"
+#include "source/source.h"
+#include "util/json.h"
+#include "util/strbuf.h"
+
+/*
+ * The Railway source's GraphQL documents and response readers, exported
+ * so that tests can check every document against Railway's schema and
+ * feed the readers canned responses. The ops table is in source.h.
+ *
+ * Cost model (why the documents look like this): a scan of N services
+ * sends exactly three requests whatever N is (four when token_kind is
+ * auto and the token turns out to be an account token): the architecture
+ * (project, environments, service and volume instances, platformStatus),
+ * then in parallel one aliased `metrics` query for every service and one
+ * aliased query with every service's `httpMetricsGroupedByStatus`,
+ * `httpDurationMetrics` and `deployments`.
+ */
+
+/* Most services one scan observes; the aliased documents grow with N. */
+#define RAILWAY_MAX_SERVICES 200
+/* Deployments asked per service; more than this inside the window is an error. */
+#define RAILWAY_DEPLOYMENTS_PAGE 50
+
+/* Appends the JSON request body {"query", "variables"} of each document. */
+void railway_body_architecture(struct strbuf *body, const char *project_id);
+void railway_body_metrics(struct strbuf *body, const char *environment_id,
+			  const char *const *service_ids, size_t n,
+			  int64_t start, int64_t end, int64_t step);
+void railway_body_http(struct strbuf *body, const char *project_id, const char *environment_id,
+		       const char *const *service_ids, size_t n,
+		       int64_t start, int64_t end, int64_t step);
+void railway_body_logs(struct strbuf *body, const struct log_query *q);
+
+/*
+ * Checks a parsed GraphQL response: 0 when it has `data` and no
+ * `errors`; otherwise BOT_EAUTH ("Not Authorized") or BOT_ERROR with the
+ * first message and its path. Railway answers errors with HTTP 200, so
+ * this runs on every response, and a response with both data and errors
+ * is an error (nothing acts on partial data).
+ */
+int railway_check_response(const struct json *resp);
+
+/*
+ * Readers of the `data` member of each response. The environment is
+ * picked by name or id; services and volumes of that environment only.
+ */
+int railway_read_architecture(struct architecture *out, const struct json *resp,
+			      const char *environment);
+/* Adds the series of the observed services of arch, in the order the bodies listed them. */
+int railway_read_metrics(struct observation *obs, const struct json *resp, size_t n);
+int railway_read_http(struct observation *obs, const struct json *resp, size_t n,
+		      int64_t start, int64_t end);
+int railway_read_logs(struct log_lines *out, const struct json *resp, enum log_kind kind);
+
+#endif

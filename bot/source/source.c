@@ -1,0 +1,286 @@
+/*
+ * The source interface: dispatch, and the architecture model every
+ * source fills in.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "source/source.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+/* ---------------------------------------------------------------- architecture */
+
+void architecture_init(struct architecture *arch)
+{
+	memset(arch, 0, sizeof(*arch));
+}
+
+void architecture_release(struct architecture *arch)
+{
+	size_t i;
+
+	for (i = 0; i < arch->services_nr; i++) {
+		struct arch_service *s = &arch->services[i];
+		free(s->name);
+		free(s->id);
+		free(s->config_name);
+		free(s->repo);
+		free(s->image);
+		free(s->root_dir);
+		free(s->latest_deployment_id);
+		free(s->latest_deployment_status);
+	}
+	for (i = 0; i < arch->volumes_nr; i++) {
+		struct arch_volume *v = &arch->volumes[i];
+		free(v->name);
+		free(v->id);
+		free(v->service_id);
+		free(v->mount_path);
+	}
+	free(arch->services);
+	free(arch->volumes);
+	free(arch->source);
+	free(arch->project_id);
+	free(arch->project_name);
+	free(arch->environment_id);
+	free(arch->environment_name);
+	free(arch->platform_incident);
+	architecture_init(arch);
+}
+
+struct arch_service *architecture_add_service(struct architecture *arch, const char *name)
+{
+	struct arch_service *s;
+
+	ALLOC_GROW(arch->services, arch->services_nr + 1, arch->services_alloc);
+	s = &arch->services[arch->services_nr++];
+	memset(s, 0, sizeof(*s));
+	s->name = xstrdup(name);
+	return s;
+}
+
+struct arch_volume *architecture_add_volume(struct architecture *arch, const char *name)
+{
+	struct arch_volume *v;
+
+	ALLOC_GROW(arch->volumes, arch->volumes_nr + 1, arch->volumes_alloc);
+	v = &arch->volumes[arch->volumes_nr++];
+	memset(v, 0, sizeof(*v));
+	v->name = xstrdup(name);
+	return v;
+}
+
+static struct json *id_name(const char *id, const char *name)
+{
+	struct json *o = json_new_object();
+	json_set_str(o, "id", id);
+	json_set_str(o, "name", name);
+	return o;
+}
+
+static struct json *time_json(int64_t ms)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json *j;
+
+	if (!ms)
+		return json_new_null();
+	time_format_iso8601(&sb, ms);
+	j = json_new_str(sb.buf);
+	strbuf_release(&sb);
+	return j;
+}
+
+struct json *architecture_to_json(const struct architecture *arch)
+{
+	struct json *root = json_new_object(), *arr;
+	size_t i;
+
+	json_set_str(root, "source", arch->source);
+	json_set(root, "project", id_name(arch->project_id, arch->project_name));
+	json_set(root, "environment", id_name(arch->environment_id, arch->environment_name));
+	if (arch->platform_known) {
+		struct json *p = json_new_object();
+		json_set_bool(p, "stable", arch->platform_stable);
+		json_set_str(p, "incident", arch->platform_incident);
+		json_set(root, "platform", p);
+	} else {
+		json_set(root, "platform", json_new_null());
+	}
+
+	arr = json_new_array();
+	for (i = 0; i < arch->services_nr; i++) {
+		const struct arch_service *s = &arch->services[i];
+		struct json *o = json_new_object();
+		json_set_str(o, "name", s->name);
+		json_set_str(o, "id", s->id);
+		json_set_str(o, "config_name", s->config_name);
+		json_set_str(o, "repo", s->repo);
+		json_set_str(o, "image", s->image);
+		json_set_str(o, "root_dir", s->root_dir);
+		json_set_num(o, "replicas", s->replicas);
+		json_set_bool(o, "observed", s->observed);
+		if (s->latest_deployment_id) {
+			struct json *d = json_new_object();
+			json_set_str(d, "id", s->latest_deployment_id);
+			json_set_str(d, "status", s->latest_deployment_status);
+			json_set(d, "at", time_json(s->latest_deployment_at));
+			json_set(o, "latest_deployment", d);
+		} else {
+			json_set(o, "latest_deployment", json_new_null());
+		}
+		json_append(arr, o);
+	}
+	json_set(root, "services", arr);
+
+	arr = json_new_array();
+	for (i = 0; i < arch->volumes_nr; i++) {
+		const struct arch_volume *v = &arch->volumes[i];
+		struct json *o = json_new_object();
+		json_set_str(o, "name", v->name);
+		json_set_str(o, "id", v->id);
+		json_set_str(o, "service_id", v->service_id);
+		json_set_str(o, "mount_path", v->mount_path);
+		json_set_num(o, "size_mb", v->size_mb);
+		json_set_num(o, "used_mb", v->used_mb);
+		json_append(arr, o);
+	}
+	json_set(root, "volumes", arr);
+	return root;
+}
+
+void log_lines_release(struct log_lines *lines)
+{
+	size_t i;
+
+	for (i = 0; i < lines->nr; i++) {
+		free(lines->items[i].severity);
+		free(lines->items[i].message);
+	}
+	free(lines->items);
+	memset(lines, 0, sizeof(*lines));
+}
+
+/* ---------------------------------------------------------------- selection */
+
+static struct arch_service *find_deployed(struct architecture *arch, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < arch->services_nr; i++)
+		if (!strcmp(arch->services[i].name, name) ||
+		    (arch->services[i].id && !strcmp(arch->services[i].id, name)))
+			return &arch->services[i];
+	return NULL;
+}
+
+int source_select_services(struct architecture *arch, const struct config *cfg)
+{
+	size_t i;
+
+	if (!cfg->services_nr) {
+		for (i = 0; i < arch->services_nr; i++)
+			arch->services[i].observed = 1;
+		return 0;
+	}
+	for (i = 0; i < cfg->services_nr; i++) {
+		const struct service_config *sc = &cfg->services[i];
+		const char *deployed = sc->deployed_as ? sc->deployed_as : sc->name;
+		struct arch_service *s;
+
+		if (!sc->enabled)
+			continue;
+		s = find_deployed(arch, deployed);
+		if (!s) {
+			struct strbuf have = STRBUF_INIT;
+			size_t j;
+			int code;
+
+			for (j = 0; j < arch->services_nr; j++)
+				strbuf_addf(&have, "%s'%s'", j ? ", " : "", arch->services[j].name);
+			code = bot_error(BOT_ENOTFOUND,
+					 "service '%s' of .autofix.yml (deployed as '%s') is not in environment '%s' (it has: %s)",
+					 sc->name, deployed,
+					 arch->environment_name ? arch->environment_name : "?",
+					 have.len ? have.buf : "no services");
+			strbuf_release(&have);
+			return code;
+		}
+		s->observed = 1;
+		free(s->config_name);
+		s->config_name = xstrdup(sc->name);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+int source_open(struct source **out, const struct config *cfg)
+{
+	const struct source_ops *ops;
+	struct source *src;
+	int err;
+
+	*out = NULL;
+	switch (cfg->source.kind) {
+	case SOURCE_RAILWAY:
+		ops = &railway_source_ops;
+		break;
+	case SOURCE_PROMETHEUS:
+		ops = &prometheus_source_ops;
+		break;
+	default:
+		return bot_error(BOT_EINVALID, "no source configured: set 'source.railway' or 'source.prometheus' in .autofix.yml");
+	}
+	src = xcalloc(1, sizeof(*src));
+	src->ops = ops;
+	src->cfg = cfg;
+	if ((err = ops->open(src)) < 0) {
+		free(src);
+		return err;
+	}
+	*out = src;
+	return 0;
+}
+
+void source_close(struct source *src)
+{
+	if (!src)
+		return;
+	if (src->ops->close)
+		src->ops->close(src);
+	free(src);
+}
+
+int source_architecture(struct source *src, struct architecture *out)
+{
+	int err = src->ops->architecture(src, out);
+	if (err < 0)
+		architecture_release(out);
+	return err;
+}
+
+int source_observe(struct source *src, const struct architecture *arch,
+		   int64_t start, int64_t end, int64_t step, struct observation *out)
+{
+	int err = src->ops->observe(src, arch, start, end, step, out);
+	if (err < 0)
+		observation_release(out);
+	return err;
+}
+
+int source_logs(struct source *src, const struct log_query *q, struct log_lines *out)
+{
+	int err;
+
+	if (!src->ops->logs)
+		return bot_error(BOT_ENOTFOUND, "the %s source has no logs", src->ops->name);
+	err = src->ops->logs(src, q, out);
+	if (err < 0)
+		log_lines_release(out);
+	return err;
+}

@@ -1,0 +1,250 @@
+/*
+ * The Railway source's documents and response readers, without a network.
+ *
+ * With `--dump DIR` it writes every request body the source can send
+ * (one file per document shape) into DIR instead, for
+ * tests/source/railway-schema.test to validate against Railway's schema.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "source/railway.h"
+#include "util/error.h"
+#include "util/json.h"
+#include "util/strbuf.h"
+#include "util/timeutil.h"
+
+#define T0 1795856400000LL /* 2026-11-28T09:00:00Z */
+
+static const char *const ids[] = { "svc-a", "svc-\"quoted\"", "svc-c" };
+
+static int write_file(const char *dir, const char *name, const struct strbuf *body)
+{
+	struct strbuf path = STRBUF_INIT;
+	FILE *f;
+	int ok_ = 0;
+
+	strbuf_addf(&path, "%s/%s.json", dir, name);
+	f = fopen(path.buf, "w");
+	if (f) {
+		ok_ = fwrite(body->buf, 1, body->len, f) == body->len;
+		ok_ &= fclose(f) == 0;
+	}
+	if (!ok_)
+		fprintf(stderr, "cannot write '%s'\n", path.buf);
+	strbuf_release(&path);
+	return ok_ ? 0 : -1;
+}
+
+/* Every shape of document: each query, with one and several services, each log kind, with and without a filter. */
+static int dump(const char *dir)
+{
+	struct strbuf b = STRBUF_INIT;
+	struct log_query q = { LOGS_DEPLOYMENT, "dep-1", T0, T0 + 1800000, NULL, 0 };
+	int err = 0;
+
+#define DUMP(name) do { err |= write_file(dir, name, &b); strbuf_reset(&b); } while (0)
+	railway_body_architecture(&b, "proj-1");
+	DUMP("architecture");
+	railway_body_metrics(&b, "env-1", ids, 1, T0, T0 + 1800000, 60000);
+	DUMP("metrics-1");
+	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000);
+	DUMP("metrics-3");
+	railway_body_http(&b, "proj-1", "env-1", ids, 1, T0, T0 + 1800000, 60000);
+	DUMP("http-1");
+	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000);
+	DUMP("http-3");
+	railway_body_logs(&b, &q);
+	DUMP("logs-deployment");
+	q.filter = "@level:error";
+	railway_body_logs(&b, &q);
+	DUMP("logs-deployment-filter");
+	q.kind = LOGS_BUILD;
+	q.filter = NULL;
+	q.limit = 200;
+	railway_body_logs(&b, &q);
+	DUMP("logs-build");
+	q.kind = LOGS_HTTP;
+	q.filter = "@httpStatus:>=500";
+	railway_body_logs(&b, &q);
+	DUMP("logs-http");
+#undef DUMP
+	strbuf_release(&b);
+	return err ? 1 : 0;
+}
+
+static struct json *parse(const char *text)
+{
+	struct json *j = NULL;
+	if (json_parse(&j, text, strlen(text)) < 0)
+		diag("bad test JSON: %s", bot_error_last());
+	return j;
+}
+
+static void test_bodies(void)
+{
+	struct strbuf b = STRBUF_INIT;
+	struct json *j;
+	const char *query;
+	size_t n;
+
+	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000);
+	j = parse(b.buf);
+	ok(j != NULL, "metrics body is JSON");
+	ok(json_get_str(&query, j, "query") == 0, "it has a query");
+	for (n = 0; query && (query = strstr(query, ": metrics(")); query++, n++)
+		;
+	is_int(n, 3, "one aliased metrics field per service");
+	is_str(json_str_value(json_get(j, "variables.s1")), "svc-\"quoted\"", "service ids travel as variables, intact");
+	is_str(json_str_value(json_get(j, "variables.startDate")), "2026-11-28T09:00:00Z", "start date");
+	is_int((long long)json_num_value(json_get(j, "variables.step")), 60, "step in seconds");
+	json_get_str(&query, j, "query");
+	ok(strstr(query, "MEMORY_LIMIT_GB") && strstr(query, "CPU_LIMIT"), "asks for the limit series");
+	ok(!strstr(query, "serviceInstanceLimits"), "never the untyped limits JSON");
+	json_free(j);
+	strbuf_release(&b);
+
+	railway_body_http(&b, "proj-1", "env-1", ids, 2, T0, T0 + 1800000, 60000);
+	j = parse(b.buf);
+	json_get_str(&query, j, "query");
+	ok(strstr(query, "h1: httpMetricsGroupedByStatus") && strstr(query, "l1: httpDurationMetrics") &&
+	   strstr(query, "d1: deployments"), "HTTP body has status counts, durations and deployments per service");
+	ok(!strstr(query, "h2:"), "and no more than asked");
+	json_free(j);
+	strbuf_release(&b);
+}
+
+static const char arch_reply[] =
+	"{\"data\":{\"project\":{\"id\":\"p1\",\"name\":\"shop\",\"environments\":{"
+	"\"pageInfo\":{\"hasNextPage\":false},\"edges\":["
+	"{\"node\":{\"id\":\"e0\",\"name\":\"staging\",\"serviceInstances\":{\"pageInfo\":{\"hasNextPage\":false},\"edges\":[]},"
+	"\"volumeInstances\":{\"pageInfo\":{\"hasNextPage\":false},\"edges\":[]}}},"
+	"{\"node\":{\"id\":\"e1\",\"name\":\"production\",\"serviceInstances\":{\"pageInfo\":{\"hasNextPage\":false},\"edges\":["
+	"{\"node\":{\"id\":\"si1\",\"serviceId\":\"s1\",\"serviceName\":\"api\",\"rootDirectory\":\"services/api\","
+	"\"numReplicas\":2,\"source\":{\"repo\":\"acme/shop\",\"image\":null},"
+	"\"latestDeployment\":{\"id\":\"d9\",\"status\":\"SUCCESS\",\"createdAt\":\"2026-11-28T09:10:00Z\"}}},"
+	"{\"node\":{\"id\":\"si2\",\"serviceId\":\"s2\",\"serviceName\":\"db\",\"rootDirectory\":null,"
+	"\"numReplicas\":null,\"source\":{\"repo\":null,\"image\":\"postgres:16\"},\"latestDeployment\":null}}]},"
+	"\"volumeInstances\":{\"pageInfo\":{\"hasNextPage\":false},\"edges\":["
+	"{\"node\":{\"id\":\"vi1\",\"serviceId\":\"s2\",\"mountPath\":\"/data\",\"sizeMB\":5000,\"currentSizeMB\":120.5,"
+	"\"volume\":{\"id\":\"v1\",\"name\":\"pgdata\"}}}]}}}]}},"
+	"\"platformStatus\":{\"isStable\":false,\"incident\":{\"id\":\"i\",\"message\":\"Degraded builds\",\"status\":\"INVESTIGATING\",\"url\":\"u\"},\"maintenance\":null}}}";
+
+static void test_architecture(void)
+{
+	struct architecture arch;
+	struct json *j = parse(arch_reply);
+
+	architecture_init(&arch);
+	is_int(railway_read_architecture(&arch, j, "production"), 0, "architecture reads");
+	is_str(arch.environment_id, "e1", "environment picked by name");
+	is_int(arch.services_nr, 2, "services of that environment only");
+	is_str(arch.services[0].repo, "acme/shop", "repo");
+	is_str(arch.services[0].root_dir, "services/api", "root directory");
+	is_int(arch.services[0].replicas, 2, "replicas");
+	is_str(arch.services[0].latest_deployment_status, "SUCCESS", "latest deployment");
+	is_str(arch.services[1].image, "postgres:16", "image service");
+	is_int(arch.volumes_nr, 1, "volume");
+	is_double(arch.volumes[0].used_mb, 120.5, 1e-9, "volume usage");
+	ok(arch.platform_known && !arch.platform_stable, "platform status read");
+	is_str(arch.platform_incident, "Degraded builds", "incident message");
+	architecture_release(&arch);
+
+	architecture_init(&arch);
+	is_int(railway_read_architecture(&arch, j, "e0"), 0, "environment picked by id");
+	is_int(arch.services_nr, 0, "staging has no services");
+	architecture_release(&arch);
+
+	architecture_init(&arch);
+	is_int(railway_read_architecture(&arch, j, "prod"), BOT_ENOTFOUND, "unknown environment");
+	like(bot_error_last(), "'production'", "the message lists the environments there are");
+	architecture_release(&arch);
+	json_free(j);
+}
+
+static void test_errors(void)
+{
+	struct json *j = parse("{\"data\":{\"m0\":null},\"errors\":[{\"message\":\"Problem processing request\","
+			       "\"path\":[\"m0\"]}]}");
+	is_int(railway_check_response(j), BOT_ERROR, "errors with data are an error");
+	like(bot_error_last(), "Problem processing request", "message kept");
+	like(bot_error_last(), "'m0'", "path kept");
+	json_free(j);
+	j = parse("{\"data\":null,\"errors\":[{\"message\":\"Not Authorized\"}]}");
+	is_int(railway_check_response(j), BOT_EAUTH, "Not Authorized is an auth error");
+	json_free(j);
+	j = parse("{\"errors\":[]}");
+	is_int(railway_check_response(j), BOT_EINVALID, "no data, no errors: invalid");
+	json_free(j);
+	j = parse(arch_reply);
+	is_int(railway_check_response(j), 0, "a clean response passes");
+	json_free(j);
+	j = parse("{\"data\":{\"project\":{\"id\":\"p1\",\"name\":\"shop\",\"environments\":{"
+		  "\"pageInfo\":{\"hasNextPage\":true},\"edges\":[]}}}}");
+	{
+		struct architecture arch;
+		architecture_init(&arch);
+		is_int(railway_read_architecture(&arch, j, "production"), BOT_ETOOBIG,
+		       "a partial listing is refused");
+		architecture_release(&arch);
+	}
+	json_free(j);
+}
+
+static void test_metrics(void)
+{
+	struct observation obs;
+	struct json *j;
+	struct service_metrics *svc;
+
+	observation_init(&obs);
+	observation_add_service(&obs, "api");
+	j = parse("{\"data\":{\"m0\":["
+		  "{\"measurement\":\"MEMORY_USAGE_GB\",\"values\":[{\"ts\":1795856460,\"value\":0.5},{\"ts\":1795856400,\"value\":0.25}]},"
+		  "{\"measurement\":\"MEMORY_LIMIT_GB\",\"values\":[{\"ts\":1795856400,\"value\":1}]},"
+		  "{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":0.3}]},"
+		  "{\"measurement\":\"CPU_LIMIT\",\"values\":[{\"ts\":1795856400,\"value\":2}]}]}}");
+	is_int(railway_read_metrics(&obs, j, 1), 0, "metrics read");
+	svc = &obs.services[0];
+	is_int(svc->series[METRIC_MEMORY].nr, 2, "two memory samples");
+	is_int(svc->series[METRIC_MEMORY].items[0].t, T0, "sorted by time, ms");
+	is_double(svc->series[METRIC_MEMORY].items[0].v, 0.25e9, 1, "GB to bytes");
+	is_double(svc->series[METRIC_MEMORY_LIMIT].items[0].v, 1e9, 1, "limit in bytes");
+	is_double(svc->series[METRIC_CPU_LIMIT].items[0].v, 2, 1e-9, "CPU limit in vCPU");
+	json_free(j);
+
+	j = parse("{\"data\":{\"h0\":["
+		  "{\"statusCode\":200,\"samples\":[{\"ts\":1795856400,\"value\":90},{\"ts\":1795856460,\"value\":80}]},"
+		  "{\"statusCode\":503,\"samples\":[{\"ts\":1795856400,\"value\":7}]},"
+		  "{\"statusCode\":404,\"samples\":[{\"ts\":1795856460,\"value\":3}]}],"
+		  "\"l0\":{\"samples\":[{\"ts\":1795856400,\"p50\":10,\"p90\":50,\"p95\":120,\"p99\":400}]},"
+		  "\"d0\":{\"pageInfo\":{\"hasNextPage\":false},\"edges\":["
+		  "{\"node\":{\"id\":\"d2\",\"status\":\"SUCCESS\",\"createdAt\":\"2026-11-28T09:20:00Z\","
+		  "\"meta\":{\"commitHash\":\"abc\",\"commitMessage\":\"fix\"}}},"
+		  "{\"node\":{\"id\":\"d1\",\"status\":\"REMOVED\",\"createdAt\":\"2026-11-27T09:20:00Z\",\"meta\":null}}]}}}");
+	is_int(railway_read_http(&obs, j, 1, T0, T0 + 1800000), 0, "HTTP metrics read");
+	is_int(svc->series[METRIC_REQUESTS].nr, 2, "one request bucket per time");
+	is_double(svc->series[METRIC_REQUESTS].items[0].v, 97, 1e-9, "all statuses add up");
+	is_double(svc->series[METRIC_REQUESTS_5XX].items[0].v, 7, 1e-9, "5xx counted");
+	is_double(svc->series[METRIC_REQUESTS_5XX].items[1].v, 0, 1e-9, "a bucket without 5xx has 0, not a gap");
+	is_double(svc->series[METRIC_REQUESTS_4XX].items[1].v, 3, 1e-9, "4xx counted");
+	is_double(svc->series[METRIC_LATENCY_P95].items[0].v, 120, 1e-9, "p95 in ms");
+	is_int(svc->deployments_nr, 1, "only deployments inside the window");
+	is_str(svc->deployments[0].commit, "abc", "commit from meta");
+	json_free(j);
+	observation_release(&obs);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--dump"))
+		return dump(argv[2]);
+	test_bodies();
+	test_architecture();
+	test_errors();
+	test_metrics();
+	return done_testing();
+}
