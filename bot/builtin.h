@@ -25,5 +25,6 @@ int cmd_help(int argc, const char **argv);
 int cmd_version(int argc, const char **argv);
 int cmd_validate(int argc, const char **argv);
 int cmd_jwt(int argc, const char **argv);
+int cmd_scan(int argc, const char **argv);
 
 #endif

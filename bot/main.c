@@ -29,6 +29,14 @@ static const struct command commands[] = {
 	  "AUTOFIX_APP_CLIENT_ID; the key (PKCS#1 or PKCS#8 PEM) from --key,\n"
 	  "AUTOFIX_APP_PRIVATE_KEY (the PEM text; literal \\n accepted) or\n"
 	  "AUTOFIX_APP_PRIVATE_KEY_FILE. Under GitHub Actions the JWT is masked.\n" },
+	{ "scan", cmd_scan, "observe the services, detect problems, report them",
+	  "usage: autofix scan [--dry-run] [--json] [--config FILE]\n\n"
+	  "Reads .autofix.yml (or FILE), fetches the architecture and every watched\n"
+	  "service's metrics over the window from the configured source, runs the\n"
+	  "detector and prints the report (--json: as JSON). Under GitHub Actions it\n"
+	  "also appends a job summary to $GITHUB_STEP_SUMMARY. Acting on findings is\n"
+	  "not implemented yet: without --dry-run the scan runs as a dry run.\n\n"
+	  "exit codes: 0 healthy, 1 findings or a failed scan, 2 usage or configuration error\n" },
 };
 
 const struct command *command_find(const char *name)

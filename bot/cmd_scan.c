@@ -1,0 +1,158 @@
+/*
+ * autofix scan: observe and detect, then report.
+ *
+ * Exit codes: 0 every watched service is healthy; 1 there are findings,
+ * or the job failed (the source could not be read: nothing is reported
+ * as healthy on partial data); 2 usage or configuration error (the file,
+ * a missing token, a service or environment that does not exist).
+ *
+ * Without --dry-run the scan would go on to investigate, plan, fix and
+ * deliver; those stages are not written yet, so it says so and runs as
+ * a dry run, with the same output and exit code.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "config.h"
+#include "pipeline.h"
+#include "scan_report.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+#include "util/timeutil.h"
+#include "util/banned.h"
+
+#define SCAN_USAGE "usage: autofix scan [--dry-run] [--json] [--config FILE]\n"
+
+static int report_config_diags(const struct config_diags *diags, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < diags->nr; i++) {
+		const struct config_diag *d = &diags->items[i];
+		if (d->key_path && *d->key_path)
+			log_at(LOG_ERROR, d->file ? d->file : path, d->line, d->col, "%s: %s",
+			       d->key_path, d->message);
+		else
+			log_at(LOG_ERROR, d->file ? d->file : path, d->line, d->col, "%s", d->message);
+	}
+	if (!diags->nr)
+		log_error("cannot load '%s': %s", path, bot_error_last());
+	return EXIT_USAGE;
+}
+
+/* Appends the Markdown summary to $GITHUB_STEP_SUMMARY; a failure to write it is only a warning. */
+static void write_step_summary(const struct observe_result *observed, const struct findings *found)
+{
+	const char *path = getenv("GITHUB_STEP_SUMMARY");
+	struct strbuf md = STRBUF_INIT;
+	FILE *f;
+
+	if (!path || !*path)
+		return;
+	scan_report_markdown(&md, observed, found);
+	log_redact(&md);
+	f = fopen(path, "a");
+	if (!f || fwrite(md.buf, 1, md.len, f) != md.len || fclose(f) != 0) {
+		if (f)
+			fclose(f);
+		log_warning("cannot write the job summary to '%s'", path);
+	}
+	strbuf_release(&md);
+}
+
+static int print_redacted(struct strbuf *sb)
+{
+	log_redact(sb);
+	return fwrite(sb->buf, 1, sb->len, stdout) == sb->len ? 0 : -1;
+}
+
+int cmd_scan(int argc, const char **argv)
+{
+	const char *config_path = ".autofix.yml";
+	int dry_run = 0, as_json = 0, i, err, code;
+	struct config cfg;
+	struct config_diags diags = { NULL, 0, 0 };
+	struct observe_result observed;
+	struct findings found;
+	enum stage_failure failure;
+	struct strbuf out = STRBUF_INIT;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--dry-run"))
+			dry_run = 1;
+		else if (!strcmp(argv[i], "--json"))
+			as_json = 1;
+		else if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			config_path = argv[++i];
+		else if (starts_with(argv[i], "--config="))
+			config_path = argv[i] + strlen("--config=");
+		else {
+			fprintf(stderr, "autofix scan: unknown argument '%s'\n%s", argv[i], SCAN_USAGE);
+			return EXIT_USAGE;
+		}
+	}
+	if (!dry_run)
+		log_warning("acting on findings (investigate, plan, fix, deliver) is not implemented yet; "
+			    "running as 'autofix scan --dry-run'");
+
+	config_init(&cfg);
+	if (config_load_file(&cfg, config_path, &diags) < 0) {
+		code = report_config_diags(&diags, config_path);
+		config_diags_release(&diags);
+		config_release(&cfg);
+		return code;
+	}
+	config_diags_release(&diags);
+
+	/* Stage 1: observe. */
+	observe_result_init(&observed);
+	if ((err = pipeline_observe(&observed, &failure, &cfg, time_now_ms())) < 0) {
+		if (failure == STAGE_FAILED_CONFIG) {
+			log_error("configuration error: %s", bot_error_last());
+			code = EXIT_USAGE;
+		} else {
+			log_error("scan failed while observing (%lld requests made): %s",
+				  (long long)observed.requests, bot_error_last());
+			code = EXIT_FAILURE_JOB;
+		}
+		observe_result_release(&observed);
+		config_release(&cfg);
+		return code;
+	}
+
+	/* Stage 2: detect. */
+	findings_init(&found);
+	if ((err = pipeline_detect(&found, &observed, &cfg)) < 0) {
+		log_error("scan failed while detecting: %s", bot_error_last());
+		code = EXIT_FAILURE_JOB;
+		goto done;
+	}
+
+	if (as_json) {
+		struct json *j = scan_report_json(&observed, &found, 1);
+		char *text = json_print(j, 1);
+		strbuf_addstr(&out, text);
+		strbuf_addch(&out, '\n');
+		free(text);
+		json_free(j);
+	} else {
+		scan_report_text(&out, &observed, &found, 1);
+	}
+	if (print_redacted(&out) < 0 || fflush(stdout) != 0) {
+		log_error("cannot write the report to standard output");
+		code = EXIT_FAILURE_JOB;
+		goto done;
+	}
+	write_step_summary(&observed, &found);
+	code = found.nr ? EXIT_FINDINGS : EXIT_OK;
+
+done:
+	strbuf_release(&out);
+	findings_release(&found);
+	observe_result_release(&observed);
+	config_release(&cfg);
+	return code;
+}

@@ -1,0 +1,101 @@
+/*
+ * The scan, top to bottom. This is the only file that knows the order of
+ * the stages; each stage module knows only its own input and output.
+ *
+ *   observe: source.h  (Railway's GraphQL API, or Prometheus)
+ *   detect:  detect/detect.h  (deterministic rules; decides alone whether
+ *            there is an incident, before any LLM is involved)
+ *   investigate, plan, fix, deliver: not written yet. They will take the
+ *            findings and the observe result, and each will be one more
+ *            function here with a JSON-serialisable result.
+ */
+#include <string.h>
+
+#include "pipeline.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/banned.h"
+
+#define DEFAULT_STEP_MS 60000
+
+void observe_result_init(struct observe_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	architecture_init(&r->arch);
+	observation_init(&r->obs);
+}
+
+void observe_result_release(struct observe_result *r)
+{
+	architecture_release(&r->arch);
+	observation_release(&r->obs);
+	observe_result_init(r);
+}
+
+struct json *observe_result_to_json(const struct observe_result *r)
+{
+	struct json *root = json_new_object(), *cost = json_new_object();
+
+	json_set(root, "architecture", architecture_to_json(&r->arch));
+	json_set(root, "observation", observation_to_json(&r->obs));
+	json_set_num(cost, "requests", (double)r->requests);
+	json_set_num(cost, "bytes", (double)r->bytes);
+	json_set(root, "cost", cost);
+	return root;
+}
+
+/* ---------------------------------------------------------------- stage 1: observe */
+
+int pipeline_observe(struct observe_result *out, enum stage_failure *failure,
+		     const struct config *cfg, int64_t now)
+{
+	struct source *src = NULL;
+	int64_t step = cfg->step_ms > 0 ? cfg->step_ms : DEFAULT_STEP_MS;
+	int64_t start = now - cfg->window_ms;
+	int err;
+
+	*failure = STAGE_FAILED_CONFIG;
+	if (cfg->window_ms <= 0)
+		return bot_error(BOT_EINVALID, "the analysis window is not set ('window' in .autofix.yml)");
+
+	/* Opening reads only the configuration and the environment: its failures are configuration errors. */
+	if ((err = source_open(&src, cfg)) < 0)
+		return err;
+
+	*failure = STAGE_FAILED_JOB;
+	log_debug("observing %s over the last %lld s", src->ops->name, (long long)(cfg->window_ms / 1000));
+	if ((err = source_architecture(src, &out->arch)) < 0) {
+		/* An environment that does not exist is a stale configuration, not an outage. */
+		if (err == BOT_ENOTFOUND)
+			*failure = STAGE_FAILED_CONFIG;
+		goto done;
+	}
+	if ((err = source_select_services(&out->arch, cfg)) < 0) {
+		*failure = STAGE_FAILED_CONFIG;
+		goto done;
+	}
+	err = source_observe(src, &out->arch, start, now, step, &out->obs);
+
+done:
+	out->requests = src->requests;
+	out->bytes = src->bytes;
+	out->obs.requests = src->requests;
+	out->obs.bytes = src->bytes;
+	source_close(src);
+	if (err < 0) {
+		int64_t requests = out->requests, bytes = out->bytes;
+		observe_result_release(out);
+		/* The cost of a failed scan still counts against the rate limit: keep it. */
+		out->requests = requests;
+		out->bytes = bytes;
+	}
+	return err;
+}
+
+/* ---------------------------------------------------------------- stage 2: detect */
+
+int pipeline_detect(struct findings *out, const struct observe_result *observed,
+		    const struct config *cfg)
+{
+	return detect_run(out, &observed->obs, cfg);
+}

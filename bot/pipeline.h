@@ -1,0 +1,61 @@
+#ifndef PIPELINE_H
+#define PIPELINE_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "detect/detect.h"
+#include "metrics.h"
+#include "source/source.h"
+#include "util/json.h"
+
+/*
+ * The scan workflow, one stage per function, in the order they run:
+ *
+ *   observe  -> what is deployed and how it behaved over the window
+ *   detect   -> which services are in trouble, and why (no I/O, no LLM)
+ *   (later)  investigate -> plan -> fix -> deliver
+ *
+ * Each stage takes the previous stage's result and returns its own, and
+ * each result has a JSON form, so that a journal can run a stage as a
+ * durable step, store its result, and resume after it. Results own their
+ * contents; release them with the matching *_release().
+ */
+
+/* The observe stage's result. */
+struct observe_result {
+	struct architecture arch;
+	struct observation obs;
+	int64_t requests;     /* what observing cost, for the report */
+	int64_t bytes;
+};
+
+void observe_result_init(struct observe_result *r);
+void observe_result_release(struct observe_result *r);
+/* { "architecture": ..., "observation": ..., "cost": {"requests", "bytes"} }; the caller owns it. */
+struct json *observe_result_to_json(const struct observe_result *r);
+
+/* Where a stage failed, so that the command can tell a configuration problem from a failed job. */
+enum stage_failure {
+	STAGE_FAILED_JOB,     /* the source failed, or answered something unusable */
+	STAGE_FAILED_CONFIG,  /* the configuration does not match what is deployed, or cannot be used */
+};
+
+/*
+ * Stage 1, observe: opens the configured source, learns the architecture,
+ * selects the services .autofix.yml names, and fetches their series over
+ * the window that ends at now (ms) and is cfg->window_ms long. On failure
+ * returns a negative code with the message recorded, sets *failure, and
+ * leaves out released.
+ */
+int pipeline_observe(struct observe_result *out, enum stage_failure *failure,
+		     const struct config *cfg, int64_t now);
+
+/*
+ * Stage 2, detect: runs the detector over the observation. Returns the
+ * number of findings, or a negative code (an unusable observation).
+ */
+int pipeline_detect(struct findings *out, const struct observe_result *observed,
+		    const struct config *cfg);
+
+#endif

@@ -1,0 +1,532 @@
+/*
+ * The scan's report in three forms: text, JSON and a Markdown job summary.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan_report.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+/* Points of a Mermaid chart; longer evidence is thinned so the chart stays legible. */
+#define CHART_MAX_POINTS 40
+
+/* ---------------------------------------------------------------- figures */
+
+static void add_bytes(struct strbuf *sb, double b)
+{
+	if (isnan(b))
+		strbuf_addstr(sb, "-");
+	else if (b >= 1024.0 * 1024 * 1024)
+		strbuf_addf(sb, "%.1f GiB", b / (1024.0 * 1024 * 1024));
+	else if (b >= 1024.0 * 1024)
+		strbuf_addf(sb, "%.0f MiB", b / (1024.0 * 1024));
+	else if (b >= 1024.0)
+		strbuf_addf(sb, "%.0f KiB", b / 1024.0);
+	else
+		strbuf_addf(sb, "%.0f B", b);
+}
+
+static void add_pct(struct strbuf *sb, double f)
+{
+	if (isnan(f))
+		strbuf_addstr(sb, "-");
+	else if (f != 0 && fabs(f) < 0.1)
+		strbuf_addf(sb, "%.1f%%", f * 100);
+	else
+		strbuf_addf(sb, "%.0f%%", f * 100);
+}
+
+static void add_duration(struct strbuf *sb, double ms)
+{
+	long long s = (long long)llround(ms / 1000);
+
+	if (isnan(ms))
+		strbuf_addstr(sb, "-");
+	else if (s >= 86400)
+		strbuf_addf(sb, "%lldd%lldh", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		strbuf_addf(sb, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		strbuf_addf(sb, "%lldm", s / 60);
+	else
+		strbuf_addf(sb, "%llds", s);
+}
+
+static void add_time(struct strbuf *sb, int64_t ms)
+{
+	if (!ms)
+		strbuf_addstr(sb, "-");
+	else
+		time_format_iso8601(sb, ms);
+}
+
+/* A duration when the figure is a time to the limit, otherwise by unit. */
+static void add_figure(struct strbuf *sb, double v, enum figure_unit unit, int is_duration)
+{
+	if (isnan(v)) {
+		strbuf_addstr(sb, "-");
+		return;
+	}
+	switch (unit) {
+	case FIGURE_FRACTION:
+		add_pct(sb, v);
+		break;
+	case FIGURE_MS:
+		if (is_duration)
+			add_duration(sb, v);
+		else
+			strbuf_addf(sb, "%.0f ms", v);
+		break;
+	case FIGURE_BYTES:
+		add_bytes(sb, v);
+		break;
+	case FIGURE_RATIO:
+		strbuf_addf(sb, "x%.2f", v);
+		break;
+	}
+}
+
+static int figure_is_duration(const struct finding *f)
+{
+	return f->kind == FINDING_MEMORY_LEAK && f->method != METHOD_THRESHOLD;
+}
+
+static void add_severity_upper(struct strbuf *sb, enum severity s)
+{
+	const char *n = severity_name(s);
+	for (; *n; n++)
+		strbuf_addch(sb, *n >= 'a' && *n <= 'z' ? *n - 'a' + 'A' : *n);
+}
+
+/* A sparkline of the evidence: eight levels between its minimum and maximum, gaps as spaces. */
+static void add_sparkline(struct strbuf *sb, const struct series *s, size_t width)
+{
+	static const char *const bars[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+	double lo = INFINITY, hi = -INFINITY;
+	size_t i, n = s->nr, cols = n < width ? n : width;
+
+	for (i = 0; i < n; i++)
+		if (isfinite(s->items[i].v)) {
+			lo = s->items[i].v < lo ? s->items[i].v : lo;
+			hi = s->items[i].v > hi ? s->items[i].v : hi;
+		}
+	for (i = 0; i < cols; i++) {
+		double v = s->items[i * n / cols].v;
+		int level;
+		if (!isfinite(v)) {
+			strbuf_addch(sb, ' ');
+			continue;
+		}
+		level = hi > lo ? (int)((v - lo) / (hi - lo) * 7.999) : 0;
+		strbuf_addstr(sb, bars[level < 0 ? 0 : level > 7 ? 7 : level]);
+	}
+}
+
+static void series_range(const struct series *s, double *lo, double *hi, double *last)
+{
+	size_t i;
+
+	*lo = NAN;
+	*hi = NAN;
+	*last = NAN;
+	for (i = 0; i < s->nr; i++) {
+		double v = s->items[i].v;
+		if (!isfinite(v))
+			continue;
+		if (isnan(*lo) || v < *lo)
+			*lo = v;
+		if (isnan(*hi) || v > *hi)
+			*hi = v;
+		*last = v;
+	}
+}
+
+/* ---------------------------------------------------------------- text */
+
+static const struct arch_service *arch_service_of(const struct architecture *arch, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id && i < arch->services_nr; i++)
+		if (arch->services[i].id && !strcmp(arch->services[i].id, id))
+			return &arch->services[i];
+	return NULL;
+}
+
+static void text_architecture(struct strbuf *out, const struct architecture *arch)
+{
+	size_t i;
+
+	strbuf_addf(out, "%s", arch->source ? arch->source : "?");
+	if (arch->project_name)
+		strbuf_addf(out, " project '%s'", arch->project_name);
+	if (arch->environment_name)
+		strbuf_addf(out, ", environment '%s'", arch->environment_name);
+	strbuf_addch(out, '\n');
+	if (arch->platform_known) {
+		if (arch->platform_stable && !arch->platform_incident)
+			strbuf_addstr(out, "platform: stable\n");
+		else
+			strbuf_addf(out, "platform: %s%s%s\n", arch->platform_stable ? "stable" : "UNSTABLE",
+				    arch->platform_incident ? ", incident: " : "",
+				    arch->platform_incident ? arch->platform_incident : "");
+	}
+	strbuf_addf(out, "%zu service%s, %zu volume%s:\n", arch->services_nr,
+		    arch->services_nr == 1 ? "" : "s", arch->volumes_nr, arch->volumes_nr == 1 ? "" : "s");
+	for (i = 0; i < arch->services_nr; i++) {
+		const struct arch_service *s = &arch->services[i];
+		strbuf_addf(out, "  %-20s", s->config_name ? s->config_name : s->name);
+		if (s->repo)
+			strbuf_addf(out, " %s%s%s", s->repo, s->root_dir ? ":" : "", s->root_dir ? s->root_dir : "");
+		else if (s->image)
+			strbuf_addf(out, " image %s", s->image);
+		else if (s->root_dir)
+			strbuf_addf(out, " %s", s->root_dir);
+		if (s->replicas)
+			strbuf_addf(out, ", %d replica%s", s->replicas, s->replicas == 1 ? "" : "s");
+		if (s->latest_deployment_id) {
+			strbuf_addf(out, ", deployed %s ", s->latest_deployment_status ? s->latest_deployment_status : "?");
+			add_time(out, s->latest_deployment_at);
+		}
+		if (!s->observed)
+			strbuf_addstr(out, " (not watched)");
+		strbuf_addch(out, '\n');
+	}
+	for (i = 0; i < arch->volumes_nr; i++) {
+		const struct arch_volume *v = &arch->volumes[i];
+		const struct arch_service *s = arch_service_of(arch, v->service_id);
+		strbuf_addf(out, "  volume %s", v->name);
+		if (s)
+			strbuf_addf(out, " on %s", s->name);
+		if (v->mount_path)
+			strbuf_addf(out, " at %s", v->mount_path);
+		strbuf_addf(out, ": %.0f of %.0f MB\n", v->used_mb, v->size_mb);
+	}
+}
+
+static void text_service(struct strbuf *out, const struct service_summary *s)
+{
+	struct strbuf col = STRBUF_INIT;
+
+	strbuf_addf(out, "  %-20s", s->name);
+	strbuf_addstr(&col, "mem ");
+	add_pct(&col, s->memory_peak);
+	strbuf_addstr(&col, " peak/");
+	add_pct(&col, s->memory_avg);
+	strbuf_addstr(&col, " avg of ");
+	add_bytes(&col, s->memory_limit_bytes);
+	strbuf_addf(out, " %-30s", col.buf);
+	strbuf_reset(&col);
+	strbuf_addstr(&col, "cpu ");
+	add_pct(&col, s->cpu_peak);
+	strbuf_addstr(&col, "/");
+	add_pct(&col, s->cpu_avg);
+	if (!isnan(s->cpu_limit))
+		strbuf_addf(&col, " of %g vCPU", s->cpu_limit);
+	strbuf_addf(out, " %-22s", col.buf);
+	strbuf_reset(&col);
+	if (isnan(s->requests))
+		strbuf_addstr(&col, "- req");
+	else
+		strbuf_addf(&col, "%.0f req", s->requests);
+	strbuf_addstr(&col, " 5xx ");
+	add_pct(&col, s->rate_5xx);
+	strbuf_addstr(&col, " 4xx ");
+	add_pct(&col, s->rate_4xx);
+	strbuf_addf(out, " %-28s", col.buf);
+	strbuf_reset(&col);
+	strbuf_addstr(&col, "p95 ");
+	if (isnan(s->p95_ms))
+		strbuf_addstr(&col, "-");
+	else
+		strbuf_addf(&col, "%.0f ms", s->p95_ms);
+	strbuf_addf(out, " %-12s ", col.buf);
+	if (s->worst == SEVERITY_NONE)
+		strbuf_addstr(out, "ok");
+	else {
+		add_severity_upper(out, s->worst);
+		strbuf_addf(out, " (%zu)", s->findings);
+	}
+	strbuf_addch(out, '\n');
+	strbuf_release(&col);
+}
+
+static void text_finding(struct strbuf *out, const struct finding *f)
+{
+	double lo, hi, last;
+	int dur = figure_is_duration(f);
+
+	strbuf_addstr(out, "  ");
+	add_severity_upper(out, f->severity);
+	strbuf_addf(out, " %s %s (%s): %s\n", f->service, finding_kind_name(f->kind),
+		    finding_method_name(f->method), f->summary ? f->summary : "");
+	strbuf_addstr(out, "      observed ");
+	add_figure(out, f->observed, f->unit, dur);
+	strbuf_addstr(out, dur ? " to the limit, horizon " : ", threshold ");
+	add_figure(out, f->threshold, f->unit, dur);
+	strbuf_addstr(out, "; since ");
+	add_time(out, f->onset);
+	if (f->ongoing)
+		strbuf_addstr(out, ", ongoing");
+	if (f->deployment) {
+		strbuf_addf(out, "; began after deployment %s at ", f->deployment);
+		add_time(out, f->deployment_at);
+	}
+	strbuf_addch(out, '\n');
+	series_range(&f->evidence, &lo, &hi, &last);
+	strbuf_addf(out, "      evidence %s, %zu samples: ", metric_name(f->evidence_metric), f->evidence.nr);
+	add_sparkline(out, &f->evidence, 40);
+	strbuf_addstr(out, "  min ");
+	add_figure(out, lo, f->evidence_unit, 0);
+	strbuf_addstr(out, " max ");
+	add_figure(out, hi, f->evidence_unit, 0);
+	strbuf_addstr(out, " last ");
+	add_figure(out, last, f->evidence_unit, 0);
+	strbuf_addstr(out, " level ");
+	add_figure(out, f->evidence_level, f->evidence_unit, 0);
+	strbuf_addch(out, '\n');
+	if (f->reason)
+		strbuf_addf(out, "      confidence %.2f: %s\n", f->confidence, f->reason);
+	strbuf_addf(out, "      fingerprint %s\n", f->fingerprint);
+}
+
+void scan_report_text(struct strbuf *out, const struct observe_result *observed,
+		      const struct findings *found, int dry_run)
+{
+	const struct observation *obs = &observed->obs;
+	size_t i;
+
+	strbuf_addf(out, "autofix scan%s: ", dry_run ? " (dry run)" : "");
+	text_architecture(out, &observed->arch);
+	strbuf_addstr(out, "window ");
+	add_time(out, obs->start);
+	strbuf_addstr(out, " .. ");
+	add_time(out, obs->end);
+	strbuf_addf(out, ", step %llds\n\n", (long long)(obs->step / 1000));
+
+	strbuf_addf(out, "services (%zu watched):\n", found->services_nr);
+	for (i = 0; i < found->services_nr; i++)
+		text_service(out, &found->services[i]);
+	strbuf_addch(out, '\n');
+
+	if (!found->nr)
+		strbuf_addstr(out, "no findings: every watched service is healthy\n");
+	else
+		strbuf_addf(out, "findings (%zu):\n", found->nr);
+	for (i = 0; i < found->nr; i++)
+		text_finding(out, &found->items[i]);
+
+	strbuf_addf(out, "\ncost: %lld request%s, ", (long long)observed->requests,
+		    observed->requests == 1 ? "" : "s");
+	add_bytes(out, (double)observed->bytes);
+	strbuf_addstr(out, " received\n");
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+struct json *scan_report_json(const struct observe_result *observed, const struct findings *found,
+			      int dry_run)
+{
+	struct json *root = json_new_object(), *window = json_new_object(), *cost = json_new_object();
+	struct json *det = findings_to_json(found);
+	struct strbuf t = STRBUF_INIT;
+	const struct json *part;
+
+	json_set_bool(root, "dry_run", dry_run);
+	json_set_bool(root, "healthy", found->nr == 0);
+	add_time(&t, observed->obs.start);
+	json_set_str(window, "start", t.buf);
+	strbuf_reset(&t);
+	add_time(&t, observed->obs.end);
+	json_set_str(window, "end", t.buf);
+	json_set_num(window, "step_s", (double)(observed->obs.step / 1000));
+	json_set(root, "window", window);
+	json_set(root, "architecture", architecture_to_json(&observed->arch));
+	part = json_get(det, "services");
+	json_set(root, "services", part ? json_dup(part) : json_new_array());
+	part = json_get(det, "findings");
+	json_set(root, "findings", part ? json_dup(part) : json_new_array());
+	json_set_num(cost, "requests", (double)observed->requests);
+	json_set_num(cost, "bytes", (double)observed->bytes);
+	json_set(root, "cost", cost);
+	json_free(det);
+	strbuf_release(&t);
+	return root;
+}
+
+/* ---------------------------------------------------------------- Markdown */
+
+/* Table cells and chart titles come from the source (service names): keep them from breaking the markup. */
+static void add_md_text(struct strbuf *sb, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|' || *s == '`' || *s == '<' || *s == '>' || *s == '[' || *s == ']' ||
+		    *s == '*' || *s == '_' || *s == '\\')
+			strbuf_addch(sb, '\\');
+		if (*s == '\n' || *s == '\r')
+			strbuf_addch(sb, ' ');
+		else
+			strbuf_addch(sb, *s);
+	}
+}
+
+/* Mermaid strings are double-quoted; drop what would end them. */
+static void add_mermaid_text(struct strbuf *sb, const char *s)
+{
+	for (; s && *s; s++)
+		strbuf_addch(sb, *s == '"' || *s == '\n' || *s == '`' ? '\'' : *s);
+}
+
+/* A chart value in the unit shown: percent for fractions, as is otherwise. */
+static double chart_value(double v, enum figure_unit unit)
+{
+	return unit == FIGURE_FRACTION ? v * 100 : unit == FIGURE_BYTES ? v / (1024.0 * 1024) : v;
+}
+
+static const char *chart_unit(enum figure_unit unit)
+{
+	switch (unit) {
+	case FIGURE_FRACTION:
+		return "%";
+	case FIGURE_MS:
+		return "ms";
+	case FIGURE_BYTES:
+		return "MiB";
+	case FIGURE_RATIO:
+		return "ratio";
+	}
+	return "";
+}
+
+static void md_chart(struct strbuf *out, const struct finding *f)
+{
+	size_t n = 0, i, step, *pick = NULL;
+	double hi, lo, last, top, level = chart_value(f->evidence_level, f->evidence_unit);
+
+	for (i = 0; i < f->evidence.nr; i++)
+		if (isfinite(f->evidence.items[i].v))
+			n++;
+	if (!n)
+		return;
+	pick = xcalloc(n, sizeof(*pick));
+	for (i = 0, n = 0; i < f->evidence.nr; i++)
+		if (isfinite(f->evidence.items[i].v))
+			pick[n++] = i;
+	step = (n + CHART_MAX_POINTS - 1) / CHART_MAX_POINTS;
+	series_range(&f->evidence, &lo, &hi, &last);
+	top = chart_value(hi, f->evidence_unit);
+	if (isfinite(level) && level > top)
+		top = level;
+	top = top > 0 ? top * 1.1 : 1;
+
+	strbuf_addstr(out, "```mermaid\nxychart-beta\n  title \"");
+	add_mermaid_text(out, f->service);
+	strbuf_addf(out, " %s (%s) against its level\"\n  x-axis [", metric_name(f->evidence_metric),
+		    chart_unit(f->evidence_unit));
+	for (i = 0; i < n; i += step) {
+		struct strbuf t = STRBUF_INIT;
+		time_format_iso8601(&t, f->evidence.items[pick[i]].t);
+		/* "HH:MM" of "YYYY-MM-DDTHH:MM:SSZ" */
+		strbuf_addf(out, "%s\"%.5s\"", i ? ", " : "", t.len >= 16 ? t.buf + 11 : t.buf);
+		strbuf_release(&t);
+	}
+	strbuf_addf(out, "]\n  y-axis \"%s\" 0 --> %.6g\n  line [", chart_unit(f->evidence_unit), top);
+	for (i = 0; i < n; i += step)
+		strbuf_addf(out, "%s%.6g", i ? ", " : "",
+			    chart_value(f->evidence.items[pick[i]].v, f->evidence_unit));
+	strbuf_addstr(out, "]\n");
+	if (isfinite(level)) {
+		strbuf_addstr(out, "  line [");
+		for (i = 0; i < n; i += step)
+			strbuf_addf(out, "%s%.6g", i ? ", " : "", level);
+		strbuf_addstr(out, "]\n");
+	}
+	strbuf_addstr(out, "```\n\n");
+	free(pick);
+}
+
+void scan_report_markdown(struct strbuf *out, const struct observe_result *observed,
+			  const struct findings *found)
+{
+	const struct architecture *arch = &observed->arch;
+	size_t i;
+
+	if (found->nr)
+		strbuf_addf(out, "## autofix scan: %zu finding%s\n\n", found->nr, found->nr == 1 ? "" : "s");
+	else
+		strbuf_addstr(out, "## autofix scan: healthy\n\n");
+	strbuf_addf(out, "%s", arch->source ? arch->source : "?");
+	if (arch->project_name) {
+		strbuf_addstr(out, " project **");
+		add_md_text(out, arch->project_name);
+		strbuf_addstr(out, "**");
+	}
+	if (arch->environment_name) {
+		strbuf_addstr(out, ", environment **");
+		add_md_text(out, arch->environment_name);
+		strbuf_addstr(out, "**");
+	}
+	strbuf_addstr(out, "; window ");
+	add_time(out, observed->obs.start);
+	strbuf_addstr(out, " to ");
+	add_time(out, observed->obs.end);
+	strbuf_addf(out, "; %lld requests, ", (long long)observed->requests);
+	add_bytes(out, (double)observed->bytes);
+	strbuf_addstr(out, ".\n\n");
+
+	strbuf_addstr(out, "| service | memory peak | CPU peak | requests | 5xx | 4xx | p95 | status |\n"
+			   "|---|---:|---:|---:|---:|---:|---:|---|\n");
+	for (i = 0; i < found->services_nr; i++) {
+		const struct service_summary *s = &found->services[i];
+		strbuf_addstr(out, "| ");
+		add_md_text(out, s->name);
+		strbuf_addstr(out, " | ");
+		add_pct(out, s->memory_peak);
+		strbuf_addstr(out, " | ");
+		add_pct(out, s->cpu_peak);
+		if (isnan(s->requests))
+			strbuf_addstr(out, " | - | ");
+		else
+			strbuf_addf(out, " | %.0f | ", s->requests);
+		add_pct(out, s->rate_5xx);
+		strbuf_addstr(out, " | ");
+		add_pct(out, s->rate_4xx);
+		if (isnan(s->p95_ms))
+			strbuf_addstr(out, " | - | ");
+		else
+			strbuf_addf(out, " | %.0f ms | ", s->p95_ms);
+		strbuf_addstr(out, s->worst == SEVERITY_CRITICAL ? "🔴 critical" :
+			      s->worst == SEVERITY_WARNING ? "🟠 warning" : "🟢 ok");
+		strbuf_addstr(out, " |\n");
+	}
+	strbuf_addch(out, '\n');
+
+	for (i = 0; i < found->nr; i++) {
+		const struct finding *f = &found->items[i];
+		int dur = figure_is_duration(f);
+
+		strbuf_addf(out, "### %s ", f->severity == SEVERITY_CRITICAL ? "🔴" : "🟠");
+		add_md_text(out, f->service);
+		strbuf_addf(out, ": %s (%s)\n\n", finding_kind_name(f->kind), severity_name(f->severity));
+		if (f->summary) {
+			add_md_text(out, f->summary);
+			strbuf_addstr(out, "\n\n");
+		}
+		strbuf_addstr(out, "Observed ");
+		add_figure(out, f->observed, f->unit, dur);
+		strbuf_addstr(out, dur ? " to the limit (horizon " : " (threshold ");
+		add_figure(out, f->threshold, f->unit, dur);
+		strbuf_addstr(out, "), since ");
+		add_time(out, f->onset);
+		if (f->deployment) {
+			strbuf_addstr(out, ", after deployment `");
+			add_md_text(out, f->deployment);
+			strbuf_addstr(out, "`");
+		}
+		strbuf_addf(out, ". Fingerprint `%s`.\n\n", f->fingerprint);
+		md_chart(out, f);
+	}
+}
