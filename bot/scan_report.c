@@ -101,11 +101,15 @@ static void add_severity_upper(struct strbuf *sb, enum severity s)
 		strbuf_addch(sb, *n >= 'a' && *n <= 'z' ? *n - 'a' + 'A' : *n);
 }
 
-/* A sparkline of the evidence: eight levels between its minimum and maximum, gaps as spaces. */
-static void add_sparkline(struct strbuf *sb, const struct series *s, size_t width)
+/*
+ * A sparkline of the evidence: eight levels between its extremes and the
+ * level it is judged against (so that a flat line just above the level
+ * does not look like a wild swing), gaps as spaces.
+ */
+static void add_sparkline(struct strbuf *sb, const struct series *s, double level, size_t width)
 {
 	static const char *const bars[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
-	double lo = INFINITY, hi = -INFINITY;
+	double lo = isfinite(level) ? level : INFINITY, hi = isfinite(level) ? level : -INFINITY;
 	size_t i, n = s->nr, cols = n < width ? n : width;
 
 	for (i = 0; i < n; i++)
@@ -115,13 +119,13 @@ static void add_sparkline(struct strbuf *sb, const struct series *s, size_t widt
 		}
 	for (i = 0; i < cols; i++) {
 		double v = s->items[i * n / cols].v;
-		int level;
+		int bar;
 		if (!isfinite(v)) {
 			strbuf_addch(sb, ' ');
 			continue;
 		}
-		level = hi > lo ? (int)((v - lo) / (hi - lo) * 7.999) : 0;
-		strbuf_addstr(sb, bars[level < 0 ? 0 : level > 7 ? 7 : level]);
+		bar = hi > lo ? (int)((v - lo) / (hi - lo) * 7.999) : 0;
+		strbuf_addstr(sb, bars[bar < 0 ? 0 : bar > 7 ? 7 : bar]);
 	}
 }
 
@@ -218,7 +222,7 @@ static void text_service(struct strbuf *out, const struct service_summary *s)
 	add_pct(&col, s->memory_avg);
 	strbuf_addstr(&col, " avg of ");
 	add_bytes(&col, s->memory_limit_bytes);
-	strbuf_addf(out, " %-30s", col.buf);
+	strbuf_addf(out, " %-34s", col.buf);
 	strbuf_reset(&col);
 	strbuf_addstr(&col, "cpu ");
 	add_pct(&col, s->cpu_peak);
@@ -226,7 +230,7 @@ static void text_service(struct strbuf *out, const struct service_summary *s)
 	add_pct(&col, s->cpu_avg);
 	if (!isnan(s->cpu_limit))
 		strbuf_addf(&col, " of %g vCPU", s->cpu_limit);
-	strbuf_addf(out, " %-22s", col.buf);
+	strbuf_addf(out, " %-24s", col.buf);
 	strbuf_reset(&col);
 	if (isnan(s->requests))
 		strbuf_addstr(&col, "- req");
@@ -278,7 +282,7 @@ static void text_finding(struct strbuf *out, const struct finding *f)
 	strbuf_addch(out, '\n');
 	series_range(&f->evidence, &lo, &hi, &last);
 	strbuf_addf(out, "      evidence %s, %zu samples: ", metric_name(f->evidence_metric), f->evidence.nr);
-	add_sparkline(out, &f->evidence, 40);
+	add_sparkline(out, &f->evidence, f->evidence_level, 40);
 	strbuf_addstr(out, "  min ");
 	add_figure(out, lo, f->evidence_unit, 0);
 	strbuf_addstr(out, " max ");
@@ -433,15 +437,15 @@ static void md_chart(struct strbuf *out, const struct finding *f)
 		strbuf_addf(out, "%s\"%.5s\"", i ? ", " : "", t.len >= 16 ? t.buf + 11 : t.buf);
 		strbuf_release(&t);
 	}
-	strbuf_addf(out, "]\n  y-axis \"%s\" 0 --> %.6g\n  line [", chart_unit(f->evidence_unit), top);
+	strbuf_addf(out, "]\n  y-axis \"%s\" 0 --> %.4g\n  line [", chart_unit(f->evidence_unit), top);
 	for (i = 0; i < n; i += step)
-		strbuf_addf(out, "%s%.6g", i ? ", " : "",
+		strbuf_addf(out, "%s%.4g", i ? ", " : "",
 			    chart_value(f->evidence.items[pick[i]].v, f->evidence_unit));
 	strbuf_addstr(out, "]\n");
 	if (isfinite(level)) {
 		strbuf_addstr(out, "  line [");
 		for (i = 0; i < n; i += step)
-			strbuf_addf(out, "%s%.6g", i ? ", " : "", level);
+			strbuf_addf(out, "%s%.4g", i ? ", " : "", level);
 		strbuf_addstr(out, "]\n");
 	}
 	strbuf_addstr(out, "```\n\n");
