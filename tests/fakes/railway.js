@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+// A fake Railway GraphQL API on 127.0.0.1, held to Railway's contract:
+// every document is validated against Railway's published schema (an
+// invalid one is answered with a GraphQL error, as Railway does) and then
+// executed by graphql-js against that schema, so the answers have exactly
+// the schema's shapes. It serves one observation (the scenario format of
+// tests/scenarios/, or N synthetic healthy services) and counts requests.
+//
+//   node railway.js --port-file F [--scenario FILE | --services N --now ISO]
+//                   [--token T] [--token-kind project|account] [--fail FIELD]
+//
+// GET /__stats answers {"requests": n, "operations": [...]} for the tests.
+'use strict';
+const fs = require('fs');
+const http = require('http');
+const graphql = require('graphql');
+const { loadSchema, checkBody, schemaPath } = require('./railway-schema');
+
+const opts = { tokenKind: 'project', token: null, fail: null, services: 0 };
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i];
+  const v = () => process.argv[++i];
+  if (a === '--port-file') opts.portFile = v();
+  else if (a === '--scenario') opts.scenario = v();
+  else if (a === '--services') opts.services = Number(v());
+  else if (a === '--now') opts.now = v();
+  else if (a === '--token') opts.token = v();
+  else if (a === '--token-kind') opts.tokenKind = v();
+  else if (a === '--fail') opts.fail = v();
+  else { console.error(`railway.js: unknown argument ${a}`); process.exit(2); }
+}
+const schema = loadSchema();
+if (!schema) { console.error(`railway.js: no schema at ${schemaPath()}`); process.exit(3); }
+
+const PROJECT_ID = 'p-autofix-test';
+const ENV_ID = 'e-production';
+const GB = 1e9;
+
+// ------------------------------------------------------------------ the data
+
+function syntheticObservation(n, nowIso) {
+  const end = Math.floor(Date.parse(nowIso) / 1000);
+  const start = end - 1800;
+  const services = [];
+  for (let k = 0; k < n; k++) {
+    const series = { memory: [], memory_limit: [], cpu: [], cpu_limit: [], requests: [], requests_5xx: [], requests_4xx: [], latency_p95: [] };
+    for (let t = start; t <= end; t += 60) {
+      const wave = Math.sin((t / 60 + k) / 3);
+      series.memory.push([t, (0.30 + 0.02 * wave) * 1e9]);
+      series.memory_limit.push([t, 1e9]);
+      series.cpu.push([t, 0.2 + 0.05 * wave]);
+      series.cpu_limit.push([t, 2]);
+      series.requests.push([t, 100 + Math.round(10 * wave)]);
+      series.requests_5xx.push([t, 0]);
+      series.requests_4xx.push([t, 1]);
+      series.latency_p95.push([t, 80 + 5 * wave]);
+    }
+    services.push({ name: `svc-${String(k).padStart(3, '0')}`, repo: 'acme/shop', root_dir: `services/svc-${k}`, replicas: 1, series, deployments: [] });
+  }
+  return {
+    source: 'scenario', project: 'shop', environment: 'production',
+    start: new Date(start * 1000).toISOString(), end: new Date(end * 1000).toISOString(), step_s: 60, services,
+  };
+}
+
+let obs;
+if (opts.scenario) {
+  const doc = JSON.parse(fs.readFileSync(opts.scenario, 'utf8'));
+  obs = doc.observation || doc;
+} else {
+  obs = syntheticObservation(opts.services, opts.now || new Date().toISOString());
+}
+const services = obs.services.map((s, k) => ({ ...s, id: `s-${k}-${s.name}`, instanceId: `si-${k}` }));
+const byId = new Map(services.map((s) => [s.id, s]));
+
+// [[epoch s, v|null]...] within [from, to] (ms), nulls dropped: Railway's samples are never null.
+function samples(svc, metric, from, to, scale = 1) {
+  return ((svc.series || {})[metric] || [])
+    .filter(([t, v]) => v !== null && t * 1000 >= from && t * 1000 <= to)
+    .map(([t, v]) => ({ ts: Math.round(t), value: v * scale }));
+}
+
+function serviceOf(args) {
+  if (args.environmentId !== undefined && args.environmentId !== ENV_ID) throw new Error('Environment not found');
+  const svc = byId.get(args.serviceId);
+  if (!svc) throw new Error(`Service ${args.serviceId} not found`);
+  return svc;
+}
+
+function window(args) {
+  const from = Date.parse(args.startDate);
+  const to = args.endDate ? Date.parse(args.endDate) : Date.now();
+  if (Number.isNaN(from) || Number.isNaN(to)) throw new Error('Invalid date');
+  return [from, to];
+}
+
+const measurementSeries = {
+  CPU_USAGE: ['cpu', 1], CPU_LIMIT: ['cpu_limit', 1], MEMORY_USAGE_GB: ['memory', 1 / GB], MEMORY_LIMIT_GB: ['memory_limit', 1 / GB],
+};
+
+const root = {
+  project(args) {
+    if (args.id !== PROJECT_ID) throw new Error('Project not found');
+    const edge = (node) => ({ cursor: node.id, node });
+    const instances = services.map((s) => edge({
+      id: s.instanceId, serviceId: s.id, serviceName: s.name, rootDirectory: s.root_dir || null,
+      numReplicas: s.replicas || 1, source: { repo: s.repo || null, image: null },
+      latestDeployment: (s.deployments || []).length ? deployment(s.deployments[s.deployments.length - 1]) : null,
+    }));
+    const env = {
+      id: ENV_ID, name: obs.environment || 'production',
+      serviceInstances: { pageInfo: { hasNextPage: false }, edges: instances },
+      volumeInstances: { pageInfo: { hasNextPage: false }, edges: [] },
+    };
+    const staging = { id: 'e-staging', name: 'staging', serviceInstances: { pageInfo: { hasNextPage: false }, edges: [] }, volumeInstances: { pageInfo: { hasNextPage: false }, edges: [] } };
+    return { id: PROJECT_ID, name: obs.project || 'shop', environments: { pageInfo: { hasNextPage: false }, edges: [edge(staging), edge(env)] } };
+  },
+  platformStatus() { return { isStable: true, incident: null, maintenance: null }; },
+  metrics(args) {
+    const svc = serviceOf(args);
+    const [from, to] = window(args);
+    return args.measurements.map((m) => {
+      const [name, scale] = measurementSeries[m] || [null, 1];
+      return { measurement: m, tags: { serviceId: svc.id, environmentId: ENV_ID }, values: name ? samples(svc, name, from, to, scale) : [] };
+    });
+  },
+  httpMetricsGroupedByStatus(args) {
+    const svc = serviceOf(args);
+    const [from, to] = window(args);
+    const all = samples(svc, 'requests', from, to);
+    const e5 = new Map(samples(svc, 'requests_5xx', from, to).map((s) => [s.ts, s.value]));
+    const e4 = new Map(samples(svc, 'requests_4xx', from, to).map((s) => [s.ts, s.value]));
+    const ok = all.map((s) => ({ ts: s.ts, value: Math.max(0, s.value - (e5.get(s.ts) || 0) - (e4.get(s.ts) || 0)) }));
+    const groups = [{ statusCode: 200, samples: ok }];
+    if (e5.size) groups.push({ statusCode: 503, samples: [...e5].map(([ts, value]) => ({ ts, value })) });
+    if (e4.size) groups.push({ statusCode: 404, samples: [...e4].map(([ts, value]) => ({ ts, value })) });
+    return all.length ? groups : [];
+  },
+  httpDurationMetrics(args) {
+    const svc = serviceOf(args);
+    const [from, to] = window(args);
+    return { samples: samples(svc, 'latency_p95', from, to).map((s) => ({ ts: s.ts, p50: s.value / 2, p90: s.value * 0.9, p95: s.value, p99: s.value * 1.5 })) };
+  },
+  deployments(args) {
+    const svc = byId.get(args.input.serviceId);
+    if (!svc) throw new Error('Service not found');
+    const list = [...(svc.deployments || [])].reverse().slice(0, args.first || 100);
+    return { pageInfo: { hasNextPage: false }, edges: list.map((d) => ({ cursor: d.id, node: deployment(d) })) };
+  },
+  deploymentLogs() { return []; },
+  buildLogs() { return []; },
+  httpLogs() { return []; },
+};
+
+function deployment(d) {
+  return { id: d.id, status: d.status || 'SUCCESS', createdAt: d.at, meta: { commitHash: d.commit || null, commitMessage: d.message || null } };
+}
+
+// ------------------------------------------------------------------ the server
+
+const stats = { requests: 0, operations: [] };
+
+function send(res, status, obj) {
+  const body = JSON.stringify(obj);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function authorised(req) {
+  if (!opts.token) return true;
+  if (opts.tokenKind === 'project') return req.headers['project-access-token'] === opts.token && !req.headers.authorization;
+  return req.headers.authorization === `Bearer ${opts.token}` && !req.headers['project-access-token'];
+}
+
+const server = http.createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/__stats') return send(res, 200, stats);
+  if (req.method !== 'POST' || req.url !== '/graphql/v2') return send(res, 404, { errors: [{ message: 'Not Found' }] });
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', async () => {
+    stats.requests++;
+    let body;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch (e) {
+      return send(res, 400, { errors: [{ message: `Invalid JSON body: ${e.message}` }] });
+    }
+    const { document, errors } = checkBody(schema, body);
+    const op = document ? graphql.getOperationAST(document) : null;
+    stats.operations.push(op && op.name ? op.name.value : '(invalid)');
+    if (errors.length) {
+      console.error(`railway.js: rejected document: ${errors.join('; ')}`);
+      return send(res, 200, { errors: errors.map((message) => ({ message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) });
+    }
+    if (!authorised(req)) return send(res, 200, { data: null, errors: [{ message: 'Not Authorized' }] });
+    const fields = op.selectionSet.selections.map((s) => s.name.value);
+    if (opts.fail && fields.includes(opts.fail)) {
+      // Railway's partial failure: data for what worked, errors for what did not.
+      return send(res, 200, { data: null, errors: [{ message: 'Problem processing request', path: [opts.fail], extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    }
+    const result = await graphql.execute({ schema, document, rootValue: root, variableValues: body.variables || {} });
+    send(res, 200, result);
+  });
+});
+
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address();
+  if (opts.portFile) fs.writeFileSync(opts.portFile, String(port));
+  else console.log(port);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
