@@ -44,6 +44,7 @@ struct github_options {
 	 * .v3.raw), which GitHub treats the same; recorded fixtures expect them.
 	 */
 	const char *media_version;
+	int per_page;            /* page size of listings; 0: 100; negative: GitHub's default (no parameter) */
 	struct http_client *http;/* borrowed; NULL: the client makes its own */
 	int64_t (*now)(void);    /* seconds since the epoch (tests); NULL: time(2) */
 };
@@ -91,7 +92,7 @@ int github_call_json(struct github *gh, struct json **out, const char *method, c
 
 /*
  * GETs path and every following page (Link rel="next"), concatenating the
- * arrays into one array *out. per_page=100 is added unless path has it.
+ * arrays into one array *out. per_page (the option) is added unless path has it.
  * Any failing page fails the whole listing. At most 100 pages.
  */
 int github_paginate(struct github *gh, struct json **out, const char *path);

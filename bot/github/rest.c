@@ -31,6 +31,7 @@ struct github {
 	char *app_id;
 	struct github_app_key *key;
 	int64_t installation_id;
+	int per_page;
 	char *accept_json, *accept_raw;
 	struct http_client *http;
 	int own_http;
@@ -123,6 +124,7 @@ int github_new(struct github **out, const struct github_options *o)
 	gh->repo = o->repo ? xstrdup(o->repo) : NULL;
 	gh->mode = o->mode;
 	gh->installation_id = o->installation_id;
+	gh->per_page = o->per_page ? o->per_page : 100;
 	gh->now = o->now ? o->now : system_now;
 	if (o->media_version && *o->media_version) {
 		struct strbuf sb = STRBUF_INIT;
@@ -377,8 +379,8 @@ int github_paginate(struct github *gh, struct json **out, const char *path)
 	*out = NULL;
 	http_response_init(&resp);
 	strbuf_addstr(&next, path);
-	if (!strstr(path, "per_page="))
-		strbuf_addf(&next, "%sper_page=100", strchr(path, '?') ? "&" : "?");
+	if (gh->per_page > 0 && !strstr(path, "per_page="))
+		strbuf_addf(&next, "%sper_page=%d", strchr(path, '?') ? "&" : "?", gh->per_page);
 	for (;;) {
 		struct json *page = NULL;
 		const struct json *item;
