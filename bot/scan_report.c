@@ -167,6 +167,8 @@ static void text_architecture(struct strbuf *out, const struct architecture *arc
 	strbuf_addf(out, "%s", arch->source ? arch->source : "?");
 	if (arch->project_name)
 		strbuf_addf(out, " project '%s'", arch->project_name);
+	else if (arch->project_id)
+		strbuf_addf(out, " at %s", arch->project_id);
 	if (arch->environment_name)
 		strbuf_addf(out, ", environment '%s'", arch->environment_name);
 	strbuf_addch(out, '\n');
@@ -197,6 +199,8 @@ static void text_architecture(struct strbuf *out, const struct architecture *arc
 		}
 		if (!s->observed)
 			strbuf_addstr(out, " (not watched)");
+		while (out->len && out->buf[out->len - 1] == ' ')
+			strbuf_setlen(out, out->len - 1);
 		strbuf_addch(out, '\n');
 	}
 	for (i = 0; i < arch->volumes_nr; i++) {

@@ -262,11 +262,11 @@ static int prometheus_architecture(struct source *src, struct architecture *out)
 	size_t i;
 
 	out->source = xstrdup("prometheus");
-	out->project_name = xstrdup(p->cfg->url);
+	/* No project or environment: the server's URL is what identifies what was observed. */
+	out->project_id = xstrdup(p->cfg->url);
 	for (i = 0; i < cfg->services_nr; i++) {
 		const struct service_config *sc = &cfg->services[i];
-		struct arch_service *s = architecture_add_service(out, sc->deployed_as ? sc->deployed_as : sc->name);
-		s->root_dir = sc->path ? xstrdup(sc->path) : NULL;
+		architecture_add_service(out, sc->deployed_as ? sc->deployed_as : sc->name);
 	}
 	return 0;
 }
@@ -286,19 +286,17 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 	int err = 0;
 
 	out->source = xstrdup("prometheus");
-	out->project = xstrdup(arch->project_name ? arch->project_name : "prometheus");
+	out->project = xstrdup(arch->project_id ? arch->project_id : "prometheus");
 	out->start = start;
 	out->end = end;
 	out->step = step;
 	svcs = xcalloc(arch->services_nr + 1, sizeof(*svcs));
 	for (i = 0; i < arch->services_nr; i++) {
-		struct service_metrics *svc;
 		if (!arch->services[i].observed)
 			continue;
 		svcs[n++] = &arch->services[i];
-		svc = observation_add_service(out, arch->services[i].config_name ?
-					      arch->services[i].config_name : arch->services[i].name);
-		svc->root_dir = arch->services[i].root_dir ? xstrdup(arch->services[i].root_dir) : NULL;
+		observation_add_service(out, arch->services[i].config_name ?
+					arch->services[i].config_name : arch->services[i].name);
 	}
 	while (baselen && base[baselen - 1] == '/')
 		baselen--;
@@ -349,6 +347,21 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 			json_free(root);
 			strbuf_release(&what);
 		}
+	/*
+	 * An error query with an empty result, where requests were counted,
+	 * means no series matched: no errors, not unknown. Zeros at the
+	 * request times let the detector judge the rate.
+	 */
+	for (i = 0; !err && i < n; i++) {
+		struct service_metrics *svc = &out->services[i];
+		const struct series *req = &svc->series[METRIC_REQUESTS];
+		enum metric m;
+
+		for (m = METRIC_REQUESTS_5XX; m <= METRIC_REQUESTS_4XX; m++)
+			if (!svc->series[m].nr)
+				for (k = 0; k < req->nr; k++)
+					series_add(&svc->series[m], req->items[k].t, isnan(req->items[k].v) ? NAN : 0);
+	}
 	http_client_stats(p->http, &st);
 	src->requests = (int64_t)st.requests;
 	src->bytes = (int64_t)st.bytes_received;
