@@ -9,7 +9,8 @@
 //   node railway.js --port-file F [--scenario FILE | --services N --now ISO]
 //                   [--token T] [--token-kind project|account] [--fail FIELD]
 //
-// GET /__stats answers {"requests": n, "operations": [...]} for the tests.
+// GET /__stats answers {"requests": n, "operations": [...]} for the tests;
+// POST /__load?FILE serves another scenario and resets the counters.
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -64,14 +65,19 @@ function syntheticObservation(n, nowIso) {
 }
 
 let obs;
-if (opts.scenario) {
-  const doc = JSON.parse(fs.readFileSync(opts.scenario, 'utf8'));
-  obs = doc.observation || doc;
-} else {
-  obs = syntheticObservation(opts.services, opts.now || new Date().toISOString());
+let services;
+let byId;
+function load(file) {
+  const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  use(doc.observation || doc);
 }
-const services = obs.services.map((s, k) => ({ ...s, id: `s-${k}-${s.name}`, instanceId: `si-${k}` }));
-const byId = new Map(services.map((s) => [s.id, s]));
+function use(o) {
+  obs = o;
+  services = obs.services.map((s, k) => ({ ...s, id: `s-${k}-${s.name}`, instanceId: `si-${k}` }));
+  byId = new Map(services.map((s) => [s.id, s]));
+}
+if (opts.scenario) load(opts.scenario);
+else use(syntheticObservation(opts.services, opts.now || new Date().toISOString()));
 
 // [[epoch s, v|null]...] within [from, to] (ms), nulls dropped: Railway's samples are never null.
 function samples(svc, metric, from, to, scale = 1) {
@@ -174,6 +180,17 @@ function authorised(req) {
 
 const server = http.createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/__stats') return send(res, 200, stats);
+  if (req.method === 'POST' && req.url.startsWith('/__load?')) {
+    // Test control: serve another scenario file and reset the counters.
+    try {
+      load(decodeURIComponent(req.url.slice('/__load?'.length)));
+    } catch (e) {
+      return send(res, 400, { error: e.message });
+    }
+    stats.requests = 0;
+    stats.operations = [];
+    return send(res, 200, { loaded: obs.services.length });
+  }
   if (req.method !== 'POST' || req.url !== '/graphql/v2') return send(res, 404, { errors: [{ message: 'Not Found' }] });
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
