@@ -56,6 +56,8 @@ void series_normalise(struct series *s)
 {
 	size_t i, out = 0;
 
+	if (s->nr < 2)
+		return; /* nothing to order; and qsort(NULL, 0, ...) is undefined */
 	/* A stable order is not needed: for equal times only the last value is kept below. */
 	qsort(s->items, s->nr, sizeof(*s->items), cmp_sample);
 	for (i = 0; i < s->nr; i++) {
