@@ -537,7 +537,8 @@ static int read_status_counts(struct service_metrics *svc, const struct json *gr
 		}
 	}
 	/* Buckets of the same time from different status codes add up. */
-	qsort(b, nr, sizeof(*b), cmp_bucket);
+	if (nr > 1)
+		qsort(b, nr, sizeof(*b), cmp_bucket);
 	for (k = 0, out = 0; k < nr; k++) {
 		if (out && b[out - 1].t == b[k].t) {
 			b[out - 1].all += b[k].all;
