@@ -397,6 +397,352 @@ static void run_fixtures(void)
 	fixture_rename();
 }
 
+/* ---------------------------------------------------------------- the OpenAPI fake */
+
+static struct server fake;
+static char keydir[] = "/tmp/autofix-test-XXXXXX";
+
+static struct json *fake_report(void)
+{
+	return control(&fake, "GET", "/_fake/report", NULL);
+}
+
+static int64_t report_int(const char *path)
+{
+	struct json *r = fake_report();
+	int64_t v = -1;
+
+	json_get_int(&v, r, "%s", path);
+	json_free(r);
+	return v;
+}
+
+static struct github *app_client(const char *key_file, const char *app_id, struct http_client *http)
+{
+	struct github_options o = { 0 };
+	struct strbuf url = STRBUF_INIT;
+	struct github *gh = NULL;
+
+	strbuf_addf(&url, "http://127.0.0.1:%d", fake.port);
+	o.api_url = url.buf;
+	o.owner = "octo-org";
+	o.repo = "hello";
+	o.mode = GITHUB_AUTH_APP;
+	o.app_id = app_id;
+	o.app_key_file = key_file;
+	o.http = http;
+	if (github_new(&gh, &o) < 0)
+		diag("github_new: %s", bot_error_last());
+	strbuf_release(&url);
+	return gh;
+}
+
+static void openapi_auth(void)
+{
+	struct strbuf key = STRBUF_INIT, other = STRBUF_INIT;
+	struct github *gh;
+	const char *token = NULL;
+	char *first = NULL;
+	struct json *r;
+
+	strbuf_addf(&key, "%s/app.pem", keydir);
+	strbuf_addf(&other, "%s/other.pem", keydir);
+
+	gh = app_client(key.buf, "12345", NULL);
+	ok(gh && github_token(gh, &token) == 0 && token && starts_with(token, "ghs_"),
+	   "App mode: JWT accepted, installation found, token issued");
+	first = token ? xstrdup(token) : NULL;
+	ok(gh && github_token(gh, &token) == 0 && first && !strcmp(token, first),
+	   "the token is cached");
+	is_int(report_int("tokensIssued"), 1, "one token for both calls");
+	r = fake_report();
+	is_str(json_str_value(json_get(r, "lastTokenRequest.repositories[0]")), "hello",
+	       "the token is narrowed to the repository");
+	is_str(json_str_value(json_get(r, "lastTokenRequest.permissions.contents")), "write",
+	       "and to the permissions autofix needs (contents)");
+	is_str(json_str_value(json_get(r, "lastTokenRequest.permissions.pull_requests")), "write",
+	       "(pull requests)");
+	json_free(r);
+	github_free(gh);
+
+	/* A token that expires within the refresh margin is replaced transparently. */
+	json_free(control(&fake, "POST", "/_fake/config", "{\"token_ttl\":120}"));
+	gh = app_client(key.buf, "12345", NULL);
+	ok(gh && github_token(gh, &token) == 0 && github_token(gh, &token) == 0,
+	   "a short-lived token is refreshed");
+	is_int(report_int("tokensIssued"), 3, "a new token each time it is close to expiry");
+	json_free(control(&fake, "POST", "/_fake/config", "{\"token_ttl\":3600}"));
+	github_free(gh);
+
+	gh = app_client(other.buf, "12345", NULL);
+	is_int(gh ? github_token(gh, &token) : -99, BOT_EAUTH, "a JWT signed with another key is refused");
+	like(bot_error_last(), "401", "with GitHub's status");
+	github_free(gh);
+	gh = app_client(key.buf, "99999", NULL);
+	is_int(gh ? github_token(gh, &token) : -99, BOT_EAUTH, "a JWT for another App is refused");
+	github_free(gh);
+
+	{
+		struct github_options o = { 0 };
+		struct strbuf url = STRBUF_INIT;
+		struct json *doc = NULL;
+		strbuf_addf(&url, "http://127.0.0.1:%d", fake.port);
+		o.api_url = url.buf;
+		o.owner = "octo-org";
+		o.repo = "hello";
+		o.mode = GITHUB_AUTH_TOKEN;
+		o.token = "not-a-token-the-fake-knows";
+		github_new(&gh, &o);
+		is_int(github_label_get(gh, &doc, "bug"), BOT_EAUTH, "token mode: a bad token is BOT_EAUTH");
+		github_free(gh);
+		o.token = "fake-token-0123456789";
+		github_new(&gh, &o);
+		ok(github_label_get(gh, &doc, "bug") == 0, "token mode: a good token works");
+		json_free(doc);
+		github_free(gh);
+		strbuf_release(&url);
+	}
+	free(first);
+	strbuf_release(&key);
+	strbuf_release(&other);
+}
+
+static void openapi_calls(void)
+{
+	struct strbuf key = STRBUF_INIT, raw = STRBUF_INIT, log = STRBUF_INIT;
+	struct http_options ho = HTTP_OPTIONS_INIT;
+	struct http_client *http = http_client_new(&ho);
+	struct github *gh;
+	struct json *doc = NULL;
+	const char *token = NULL;
+	char *sha = NULL, *perm = NULL, *tok_copy;
+	int64_t pr = 0, issue = 0, comment = 0;
+	static const char *const labels[] = { "autofix", "bug" };
+	static const char *const reviewers[] = { "alice" };
+	const char *sha1 = "1111111111111111111111111111111111111111";
+	const char *sha2 = "2222222222222222222222222222222222222222";
+	FILE *f = tmpfile();
+	char buf[4096];
+	size_t n;
+
+	log_set_stream(f);
+	log_set_level(LOG_DEBUG);
+	strbuf_addf(&key, "%s/app.pem", keydir);
+	gh = app_client(key.buf, "12345", http);
+	if (!gh) {
+		ok(0, "an App client");
+		return;
+	}
+
+	ok(github_content_raw(gh, &raw, ".autofix.yml", NULL, 0) == 0, "contents: raw file at the default branch");
+	is_str(raw.buf, "version: 1\nwindow: 30m\n", "contents: its bytes");
+	strbuf_reset(&raw);
+	ok(github_content_raw(gh, &raw, ".autofix.yml", "autofix/test", 0) == 0 &&
+	   !strcmp(raw.buf, "version: 1\nwindow: 10m\n"), "contents: at a ref");
+	is_int(github_content_raw(gh, &raw, "missing.yml", NULL, 0), BOT_ENOTFOUND, "contents: missing -> BOT_ENOTFOUND");
+
+	ok(github_ref_get(gh, &sha, "heads/main") == 0 && sha && strlen(sha) == 40, "refs: get");
+	free(sha);
+	ok(github_ref_create(gh, "refs/heads/autofix/api-memory", sha1) == 0, "refs: create (a branch with a slash)");
+	ok(github_ref_update(gh, "heads/autofix/api-memory", sha2, 1) == 0, "refs: force update");
+	ok(github_ref_get(gh, &sha, "heads/autofix/api-memory") == 0 && sha && !strcmp(sha, sha2),
+	   "refs: the update took");
+	free(sha);
+	is_int(github_ref_get(gh, &sha, "heads/nope"), BOT_ENOTFOUND, "refs: missing -> BOT_ENOTFOUND");
+
+	ok(github_pull_create(gh, &doc, "autofix: api memory", "autofix/api-memory", "main",
+			      "body <!-- autofix:finding=api/memory -->", 1) == 0 &&
+	   json_get_int(&pr, doc, "number") == 0, "pulls: create");
+	json_free(doc);
+	ok(github_pulls_list(gh, &doc, "octo-org:autofix/api-memory", "open") == 0 && json_size(doc) == 1,
+	   "pulls: list by head");
+	json_free(doc);
+	ok(github_pulls_list(gh, &doc, "octo-org:other", NULL) == 0 && json_size(doc) == 0,
+	   "pulls: another head lists nothing");
+	json_free(doc);
+	ok(github_pull_get(gh, &doc, pr) == 0, "pulls: get");
+	json_free(doc);
+	ok(github_pull_update(gh, &doc, pr, "autofix: api memory (updated)", "new body", NULL) == 0 &&
+	   !strcmp(json_str_value(json_get(doc, "title")), "autofix: api memory (updated)"), "pulls: update");
+	json_free(doc);
+	ok(github_pull_files(gh, &doc, pr) == 0, "pulls: files");
+	is_int(json_size(doc), 250, "pulls: all 250 files over three pages");
+	is_str(json_str_value(json_get(doc, "[249].filename")), "src/file249.c", "pulls: in order");
+	json_free(doc);
+	ok(github_pull_reviews(gh, &doc, pr) == 0 && json_type(doc) == JSON_ARRAY, "pulls: reviews");
+	json_free(doc);
+	ok(github_pull_review_comments(gh, &doc, pr) == 0 && json_type(doc) == JSON_ARRAY, "pulls: review comments");
+	json_free(doc);
+	ok(github_pull_request_reviewers(gh, pr, reviewers, 1) == 0, "pulls: request reviewers");
+
+	ok(github_label_ensure(gh, "autofix", "#5319e7", "Opened by autofix") == 0, "labels: ensure creates");
+	ok(github_label_ensure(gh, "autofix", "#5319e7", "Opened by autofix") == 0, "labels: ensure again is a no-op");
+	ok(github_label_get(gh, &doc, "autofix") == 0 &&
+	   !strcmp(json_str_value(json_get(doc, "description")), "Opened by autofix") &&
+	   !strcmp(json_str_value(json_get(doc, "color")), "5319e7"), "labels: with colour and description");
+	json_free(doc);
+	ok(github_labels_add(gh, pr, labels, 2) == 0, "labels: added to the PR");
+
+	ok(github_issue_create(gh, &doc, "autofix: worker cpu", "details", labels, 1) == 0 &&
+	   json_get_int(&issue, doc, "number") == 0, "issues: create with a label");
+	json_free(doc);
+	ok(github_issues_list(gh, &doc, "autofix", "open") == 0 && json_size(doc) == 2,
+	   "issues: list by label (the PR and the issue)");
+	json_free(doc);
+	ok(github_issue_update(gh, &doc, issue, NULL, NULL, "closed") == 0, "issues: close");
+	json_free(doc);
+	ok(github_issues_list(gh, &doc, "autofix", NULL) == 0 && json_size(doc) == 1, "issues: closed ones are gone");
+	json_free(doc);
+	ok(github_comment_create(gh, &doc, pr, "working on it") == 0 &&
+	   json_get_int(&comment, doc, "id") == 0, "comments: create");
+	json_free(doc);
+	ok(github_comment_update(gh, &doc, comment, "done") == 0, "comments: update");
+	json_free(doc);
+	ok(github_issue_comments(gh, &doc, pr) == 0 && json_size(doc) == 1 &&
+	   !strcmp(json_str_value(json_get(doc, "[0].body")), "done"), "comments: list");
+	json_free(doc);
+
+	ok(github_reaction_add(gh, GITHUB_ISSUE_COMMENT, comment, "eyes") == 0, "reactions: on an issue comment");
+	ok(github_reaction_add(gh, GITHUB_REVIEW_COMMENT, 77, "+1") == 0, "reactions: on a review comment");
+	is_int(github_reaction_add(gh, GITHUB_ISSUE_COMMENT, comment, "thumbsup"), BOT_EINVALID,
+	       "reactions: an unknown reaction is refused here");
+
+	ok(github_collaborator_permission(gh, &perm, "alice") == 0 && perm && !strcmp(perm, "admin"),
+	   "permission: alice is admin");
+	free(perm);
+	ok(github_collaborator_permission(gh, &perm, "carol") == 0 && perm && !strcmp(perm, "read"),
+	   "permission: carol can read");
+	free(perm);
+	is_int(github_collaborator_permission(gh, &perm, "mallory"), BOT_ENOTFOUND,
+	       "permission: a stranger -> BOT_ENOTFOUND");
+
+	ok(github_compare(gh, &doc, "main", "autofix/api-memory") == 0 &&
+	   !strcmp(json_str_value(json_get(doc, "status")), "ahead"), "compare");
+	json_free(doc);
+	ok(github_pull_update(gh, &doc, pr, NULL, NULL, "closed") == 0, "pulls: close");
+	json_free(doc);
+	ok(github_ref_delete(gh, "heads/autofix/api-memory") == 0, "refs: delete");
+
+	/* The log: debug lines for every request, and neither the JWT nor the token. */
+	github_token(gh, &token);
+	tok_copy = xstrdup(token ? token : "no token");
+	fflush(f);
+	rewind(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&log, buf, n);
+	fclose(f);
+	log_set_stream(NULL);
+	log_set_level(LOG_INFO);
+	like(log.buf, "http: > POST", "the requests were logged at debug level");
+	ok(!strstr(log.buf, tok_copy), "the installation token is not in the log");
+	ok(!strstr(log.buf, "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9."), "no JWT is in the log");
+	ok(!strstr(log.buf, "PRIVATE KEY"), "nor the private key");
+	free(tok_copy);
+
+	{
+		struct http_stats st;
+		http_client_stats(http, &st);
+		ok(st.requests >= 40 && st.bytes_received > 10000, "the counters count (%llu requests, %llu bytes)",
+		   (unsigned long long)st.requests, (unsigned long long)st.bytes_received);
+	}
+	github_free(gh);
+	http_client_free(http);
+	strbuf_release(&key);
+	strbuf_release(&raw);
+	strbuf_release(&log);
+}
+
+/* Every operation the client can send, by GitHub's operationId. */
+static const char *const client_operations[] = {
+	"apps/get-repo-installation", "apps/create-installation-access-token",
+	"repos/get-content", "pulls/list", "pulls/get", "pulls/create", "pulls/update",
+	"pulls/list-files", "pulls/list-reviews", "pulls/list-review-comments",
+	"pulls/request-reviewers", "issues/list-for-repo", "issues/create", "issues/update",
+	"issues/list-comments", "issues/create-comment", "issues/update-comment",
+	"issues/get-label", "issues/create-label", "issues/add-labels",
+	"reactions/create-for-issue-comment", "reactions/create-for-pull-request-review-comment",
+	"repos/get-collaborator-permission-level", "git/get-ref", "git/create-ref",
+	"git/update-ref", "git/delete-ref", "repos/compare-commits",
+};
+
+static void openapi_report(void)
+{
+	struct json *r = fake_report();
+	const struct json *v;
+	size_t i, missing = 0;
+
+	v = json_get(r, "violations");
+	is_int(json_size(v), 0, "no request broke GitHub's OpenAPI description, no answer of the fake did");
+	for (i = 0; i < json_size(v); i++)
+		diag("%s", json_str_value(json_item(v, i)));
+	for (i = 0; i < ARRAY_SIZE(client_operations); i++)
+		if (!json_get(r, "seen.%s", client_operations[i])) {
+			diag("never sent: %s", client_operations[i]);
+			missing++;
+		}
+	is_int(missing, 0, "every operation of the client was sent and checked (%zu)", ARRAY_SIZE(client_operations));
+	json_free(r);
+
+	/* The oracle can fail: a body without the required name is caught. */
+	{
+		struct github *gh;
+		struct strbuf key = STRBUF_INIT;
+		struct json *body = json_new_object(), *doc = NULL;
+		strbuf_addf(&key, "%s/app.pem", keydir);
+		gh = app_client(key.buf, "12345", NULL);
+		json_set_str(body, "color", "ffffff");
+		github_call_json(gh, &doc, "POST", "/repos/octo-org/hello/labels", body);
+		json_free(doc);
+		github_call_json(gh, &doc, "GET", "/repos/octo-org/hello/no-such-thing", NULL);
+		json_free(doc);
+		r = fake_report();
+		is_int(json_size(json_get(r, "violations")), 2, "negative control: a bad body and a bad path are both reported");
+		like(json_str_value(json_get(r, "violations[0]")), "must have required property 'name'",
+		     "negative control: ajv names the missing property");
+		json_free(r);
+		json_free(body);
+		github_free(gh);
+		strbuf_release(&key);
+	}
+}
+
+static void run_openapi(void)
+{
+	struct strbuf cmd = STRBUF_INIT, pub = STRBUF_INIT;
+	const char *env[4];
+
+	if (!mkdtemp(keydir)) {
+		ok(0, "a temporary directory");
+		return;
+	}
+	/* Keys are made here, never committed. */
+	strbuf_addf(&cmd, "cd '%s' && openssl genrsa -traditional -out app.pem 2048 2>/dev/null && "
+		    "openssl rsa -in app.pem -pubout -out pub.pem 2>/dev/null && "
+		    "openssl genrsa -out other.pem 2048 2>/dev/null", keydir);
+	if (system(cmd.buf) != 0) {
+		ok(0, "openssl makes test keys");
+		return;
+	}
+	strbuf_addf(&pub, "FAKE_GITHUB_APP_PUBLIC_KEY=%s/pub.pem", keydir);
+	env[0] = "FAKE_GITHUB_APP_ID=12345";
+	env[1] = pub.buf;
+	env[2] = "FAKE_GITHUB_TOKEN=fake-token-0123456789";
+	env[3] = NULL;
+	if (start_server(&fake, test_data_path("github/fake-github.mjs"), env) < 0) {
+		ok(0, "the OpenAPI fake starts");
+	} else {
+		openapi_auth();
+		openapi_calls();
+		openapi_report();
+	}
+	strbuf_reset(&cmd);
+	strbuf_addf(&cmd, "rm -rf '%s'", keydir);
+	if (system(cmd.buf) != 0)
+		diag("could not remove %s", keydir);
+	strbuf_release(&cmd);
+	strbuf_release(&pub);
+}
+
 int main(void)
 {
 	struct stat st;
@@ -412,6 +758,7 @@ int main(void)
 	plain_http = http_client_new(&ho);
 
 	run_fixtures();
+	run_openapi();
 
 	stop_servers();
 	http_client_free(plain_http);

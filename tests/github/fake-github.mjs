@@ -1,0 +1,525 @@
+// A fake GitHub REST API held to GitHub's own OpenAPI description
+// (@octokit/openapi, generated/api.github.com.json):
+//  - a request whose method and path are not in the description is a
+//    violation (answered 404, as GitHub would);
+//  - query parameters must be declared by the operation and valid;
+//  - a JSON body must validate against the operation's request schema
+//    (ajv), a body where the operation takes none is a violation;
+//  - every answer the fake gives is validated against the operation's
+//    response schema for that status, so the fake cannot drift either;
+//  - /app/* requests need an App JWT that jose verifies with the App's
+//    public key; every other request needs a token the fake issued (or
+//    FAKE_GITHUB_TOKEN).
+// State is small and in memory: labels, issues, pulls, comments, refs,
+// files. Control endpoints under /_fake/ are not part of the API.
+//
+// Environment: FAKE_GITHUB_APP_ID, FAKE_GITHUB_APP_PUBLIC_KEY (PEM file),
+// FAKE_GITHUB_TOKEN. Prints "port N" once listening; exits when stdin closes.
+import http from "node:http";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { randomBytes } from "node:crypto";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+import { importSPKI, jwtVerify } from "jose";
+
+const require = createRequire(import.meta.url);
+const spec = require("@octokit/openapi/generated/api.github.com.json");
+
+// ---------------------------------------------------------------- validation
+
+// OpenAPI 3.0's `nullable` is not JSON Schema: turn it into a "null" type.
+function denull(node) {
+  if (Array.isArray(node)) return node.map(denull);
+  if (!node || typeof node !== "object") return node;
+  const out = {};
+  for (const [k, v] of Object.entries(node)) out[k] = k === "example" || k === "examples" ? v : denull(v);
+  if (out.nullable === true) {
+    delete out.nullable;
+    if (typeof out.type === "string") {
+      out.type = [out.type, "null"];
+      if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+      return out;
+    }
+    return { anyOf: [out, { type: "null" }] };
+  }
+  delete out.nullable;
+  return out;
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true, logger: false, validateSchema: false });
+addFormats(ajv);
+ajv.addSchema({ $id: "gh", components: { schemas: denull(spec.components.schemas) } });
+const compiled = new Map();
+
+function rewriteRefs(node) {
+  if (Array.isArray(node)) return node.map(rewriteRefs);
+  if (node && typeof node === "object") {
+    const out = {};
+    for (const [k, v] of Object.entries(node))
+      out[k] = k === "$ref" && typeof v === "string" && v.startsWith("#/") ? "gh" + v : rewriteRefs(v);
+    return out;
+  }
+  return node;
+}
+
+function validator(key, schema) {
+  if (!compiled.has(key)) compiled.set(key, ajv.compile(rewriteRefs(denull(schema))));
+  return compiled.get(key);
+}
+
+function resolve(obj) {
+  while (obj && obj.$ref) {
+    const parts = obj.$ref.replace(/^#\//, "").split("/");
+    obj = parts.reduce((o, p) => o[p.replace(/~1/g, "/").replace(/~0/g, "~")], spec);
+  }
+  return obj;
+}
+
+// Routes: every path template of the description, most literal first.
+const routes = Object.keys(spec.paths)
+  .map((template) => {
+    const names = [];
+    const re = template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{([^}]+)\}/g, (_, name) => {
+      names.push(name);
+      // A ref, a file path or base...head may contain slashes.
+      return ["ref", "path", "basehead"].includes(name) ? "(.+)" : "([^/]+)";
+    });
+    const literal = template.replace(/\{[^}]+\}/g, "").length;
+    return { template, re: new RegExp(`^${re}$`), names, literal };
+  })
+  .sort((a, b) => b.literal - a.literal);
+
+function route(method, pathname) {
+  for (const r of routes) {
+    const m = r.re.exec(pathname);
+    if (!m) continue;
+    const op = spec.paths[r.template][method.toLowerCase()];
+    if (!op) continue;
+    const params = {};
+    r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1])));
+    return { template: r.template, op, params };
+  }
+  return null;
+}
+
+const violations = [];
+const seen = {};
+let tokensIssued = 0;
+let tokenTtl = 3600;
+
+function violation(msg) {
+  violations.push(msg);
+  process.stderr.write(`fake-github: ${msg}\n`);
+}
+
+function checkQuery(op, url, where) {
+  const declared = (op.parameters || []).map(resolve).filter((p) => p.in === "query");
+  for (const [key, value] of url.searchParams) {
+    const p = declared.find((d) => d.name === key);
+    if (!p) {
+      violation(`${where}: query parameter '${key}' is not in the description`);
+      continue;
+    }
+    let v = value;
+    if (p.schema && p.schema.type === "integer") v = Number(value);
+    if (p.schema && p.schema.type === "boolean") v = value === "true";
+    const validate = validator(`${where} query ${key}`, p.schema || {});
+    if (!validate(v)) violation(`${where}: query ${key}=${value}: ${ajv.errorsText(validate.errors)}`);
+  }
+}
+
+function checkBody(op, body, where) {
+  const rb = resolve(op.requestBody);
+  const schema = rb && rb.content && rb.content["application/json"] && rb.content["application/json"].schema;
+  if (!schema) {
+    if (body.length) violation(`${where}: sends a body but the operation takes none`);
+    return null;
+  }
+  if (!body.length) {
+    if (rb.required) {
+      violation(`${where}: the request body is required`);
+      return undefined;
+    }
+    return null;
+  }
+  let json;
+  try {
+    json = JSON.parse(body);
+  } catch (e) {
+    violation(`${where}: the body is not JSON: ${e.message}`);
+    return undefined;
+  }
+  const validate = validator(`${where} body`, schema);
+  if (!validate(json)) {
+    violation(`${where}: body ${body} does not validate: ${ajv.errorsText(validate.errors)}`);
+    return undefined;
+  }
+  return json;
+}
+
+function checkResponse(op, status, json, where) {
+  const r = resolve(op.responses[String(status)]);
+  if (!r) {
+    violation(`${where}: the fake answered ${status}, which the description does not list`);
+    return;
+  }
+  const schema = r.content && r.content["application/json"] && r.content["application/json"].schema;
+  if (!schema) return;
+  const validate = validator(`${where} response ${status}`, schema);
+  if (!validate(json))
+    violation(`${where}: the fake's own ${status} answer does not validate: ${ajv.errorsText(validate.errors)}`);
+}
+
+// The first documented example of an operation's response, deep-copied.
+function example(op, status) {
+  const r = resolve(op.responses[String(status)]);
+  const ex = r.content["application/json"].examples;
+  const first = resolve(Object.values(ex)[0]);
+  return structuredClone(first.value);
+}
+
+// ---------------------------------------------------------------- state
+
+const state = {
+  labels: new Map([["bug", { name: "bug", color: "d73a4a", description: "Something isn't working" }]]),
+  issues: [],
+  comments: [],
+  refs: new Map([["heads/main", "aa218f56b14c9653891f9e74264a383fa43fefbd"]]),
+  files: new Map([
+    ["main:.autofix.yml", "version: 1\nwindow: 30m\n"],
+    ["autofix/test:.autofix.yml", "version: 1\nwindow: 10m\n"],
+  ]),
+  permissions: new Map([["alice", "admin"], ["bob", "write"], ["carol", "read"]]),
+  nextNumber: 1,
+  nextComment: 1000,
+};
+
+const owner = { login: "octo-org" };
+
+function issueJson(op, status, issue, inList) {
+  const j = inList ? example(op, status)[0] : example(op, status);
+  Object.assign(j, {
+    id: issue.number * 10, number: issue.number, title: issue.title, body: issue.body ?? null,
+    state: issue.state,
+  });
+  const template = example(spec.paths["/repos/{owner}/{repo}/labels/{name}"].get, 200);
+  j.labels = issue.labels.map((name, i) => ({ ...template, id: i + 1, name, color: "ededed", default: false }));
+  if (!issue.pull) delete j.pull_request;
+  return j;
+}
+
+function pullJson(op, status, pr) {
+  const j = example(op, status);
+  Object.assign(j, {
+    id: pr.number * 10, number: pr.number, title: pr.title, body: pr.body ?? null, state: pr.state,
+    draft: !!pr.draft,
+  });
+  // GitHub's own example lists a team without the fields its schema requires.
+  j.requested_teams = [];
+  j.head.ref = pr.head;
+  j.head.label = `${owner.login}:${pr.head}`;
+  j.base.ref = pr.base;
+  return j;
+}
+
+// ---------------------------------------------------------------- handlers
+
+// Each handler gets { params, query, body, url } and returns [status, json, headers?].
+const handlers = {
+  "apps/get-repo-installation": (c) => {
+    const j = example(c.op, 200);
+    j.id = 4242;
+    return [200, j];
+  },
+  "apps/create-installation-access-token": (c) => {
+    if (c.params.installation_id !== "4242") return [404, { message: "Not Found", documentation_url: "x" }];
+    tokensIssued++;
+    const token = `ghs_${randomBytes(18).toString("hex")}`;
+    issuedTokens.add(token);
+    const j = example(c.op, 201);
+    j.token = token;
+    j.expires_at = new Date(Date.now() + tokenTtl * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+    j.permissions = c.body.permissions || j.permissions;
+    j.repository_selection = "selected";
+    if (c.body.repositories) j.repositories = c.body.repositories.map((name) => ({ ...j.repositories[0], name }));
+    lastTokenRequest = c.body;
+    return [201, j];
+  },
+  "repos/get-content": (c) => {
+    const ref = c.query.get("ref") || "main";
+    const text = state.files.get(`${ref}:${c.params.path}`);
+    if (text === undefined) return [404, { message: "Not Found", documentation_url: "x" }];
+    if (!/raw/.test(c.headers.accept || "")) return [415, { message: "the fake serves raw only" }];
+    return [200, text, { "content-type": "application/vnd.github.raw; charset=utf-8" }];
+  },
+  "pulls/list": (c) => {
+    const head = c.query.get("head");
+    const st = c.query.get("state") || "open";
+    const list = state.issues.filter(
+      (i) => i.pull && (st === "all" || i.state === st) && (!head || `${owner.login}:${i.head}` === head),
+    );
+    return [200, list.map((pr) => pullJson(spec.paths["/repos/{owner}/{repo}/pulls/{pull_number}"].get, 200, pr))];
+  },
+  "pulls/get": (c) => {
+    const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
+    return pr ? [200, pullJson(c.op, 200, pr)] : [404, { message: "Not Found", documentation_url: "x" }];
+  },
+  "pulls/create": (c) => {
+    if (!state.refs.has(`heads/${c.body.head}`))
+      return [422, { message: "Validation Failed", errors: [{ resource: "PullRequest", field: "head", code: "invalid" }], documentation_url: "x" }];
+    const pr = { number: state.nextNumber++, pull: true, title: c.body.title, body: c.body.body, head: c.body.head, base: c.body.base, draft: c.body.draft, state: "open", labels: [] };
+    state.issues.push(pr);
+    return [201, pullJson(c.op, 201, pr)];
+  },
+  "pulls/update": (c) => {
+    const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
+    if (!pr) return [404, { message: "Not Found", documentation_url: "x" }];
+    for (const k of ["title", "body", "state"]) if (k in c.body) pr[k] = c.body[k];
+    return [200, pullJson(c.op, 200, pr)];
+  },
+  "pulls/list-files": (c) => {
+    // 250 files: three pages at per_page=100, so that pagination is exercised.
+    const ex = example(c.op, 200)[0];
+    return [200, Array.from({ length: 250 }, (_, i) => ({ ...ex, sha: ex.sha, filename: `src/file${i}.c` }))];
+  },
+  "pulls/list-reviews": (c) => [200, example(c.op, 200)],
+  "pulls/list-review-comments": (c) => [200, example(c.op, 200)],
+  "pulls/request-reviewers": (c) => {
+    const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
+    return pr ? [201, pullJson(c.op, 201, pr)] : [404, { message: "Not Found", documentation_url: "x" }];
+  },
+  "issues/list-for-repo": (c) => {
+    const want = (c.query.get("labels") || "").split(",").filter(Boolean);
+    const st = c.query.get("state") || "open";
+    const list = state.issues.filter(
+      (i) => (st === "all" || i.state === st) && want.every((l) => i.labels.includes(l)),
+    );
+    return [200, list.map((i) => issueJson(c.op, 200, i, true))];
+  },
+  "issues/create": (c) => {
+    const issue = { number: state.nextNumber++, title: c.body.title, body: c.body.body, state: "open", labels: c.body.labels || [] };
+    state.issues.push(issue);
+    return [201, issueJson(c.op, 201, issue)];
+  },
+  "issues/update": (c) => {
+    const issue = state.issues.find((i) => i.number === Number(c.params.issue_number));
+    if (!issue) return [404, { message: "Not Found", documentation_url: "x" }];
+    for (const k of ["title", "body", "state"]) if (k in c.body) issue[k] = c.body[k];
+    return [200, issueJson(c.op, 200, issue)];
+  },
+  "issues/list-comments": (c) => {
+    const n = Number(c.params.issue_number);
+    return [200, state.comments.filter((m) => m.issue === n).map((m) => commentJson(c.op, 200, m, true))];
+  },
+  "issues/create-comment": (c) => {
+    const m = { id: state.nextComment++, issue: Number(c.params.issue_number), body: c.body.body };
+    state.comments.push(m);
+    return [201, commentJson(c.op, 201, m)];
+  },
+  "issues/update-comment": (c) => {
+    const m = state.comments.find((x) => x.id === Number(c.params.comment_id));
+    if (!m) return [404, { message: "Not Found", documentation_url: "x" }];
+    m.body = c.body.body;
+    return [200, commentJson(c.op, 200, m)];
+  },
+  "issues/get-label": (c) => {
+    const l = state.labels.get(c.params.name);
+    return l ? [200, labelJson(c.op, 200, l)] : [404, { message: "Not Found", documentation_url: "x" }];
+  },
+  "issues/list-labels-for-repo": (c) => [200, [...state.labels.values()].map((l) => labelJson(c.op, 200, l, true))],
+  "issues/create-label": (c) => {
+    if (state.labels.has(c.body.name))
+      return [422, { message: "Validation Failed", errors: [{ resource: "Label", code: "already_exists", field: "name" }], documentation_url: "x" }];
+    const l = { name: c.body.name, color: c.body.color, description: c.body.description ?? null };
+    state.labels.set(l.name, l);
+    return [201, labelJson(c.op, 201, l)];
+  },
+  "issues/add-labels": (c) => {
+    const issue = state.issues.find((i) => i.number === Number(c.params.issue_number));
+    if (!issue) return [404, { message: "Not Found", documentation_url: "x" }];
+    for (const l of c.body.labels) if (!issue.labels.includes(l)) issue.labels.push(l);
+    return [200, issue.labels.map((name) => labelJson(c.op, 200, state.labels.get(name) || { name, color: "ededed", description: null }, true))];
+  },
+  "reactions/create-for-issue-comment": (c) => reaction(c),
+  "reactions/create-for-pull-request-review-comment": (c) => reaction(c),
+  "repos/get-collaborator-permission-level": (c) => {
+    const perm = state.permissions.get(c.params.username);
+    if (!perm) return [404, { message: "Not Found", documentation_url: "x" }];
+    const j = example(c.op, 200);
+    j.permission = perm;
+    j.role_name = perm;
+    j.user.login = c.params.username;
+    j.user.role_name = perm; // missing from GitHub's example, required by its schema
+    return [200, j];
+  },
+  "git/get-ref": (c) => {
+    const sha = state.refs.get(c.params.ref);
+    return sha ? [200, refJson(c.op, 200, c.params.ref, sha)] : [404, { message: "Not Found", documentation_url: "x" }];
+  },
+  "git/create-ref": (c) => {
+    const ref = c.body.ref.replace(/^refs\//, "");
+    if (state.refs.has(ref)) return [422, { message: "Reference already exists", documentation_url: "x" }];
+    state.refs.set(ref, c.body.sha);
+    return [201, refJson(c.op, 201, ref, c.body.sha)];
+  },
+  "git/update-ref": (c) => {
+    if (!state.refs.has(c.params.ref)) return [422, { message: "Reference does not exist", documentation_url: "x" }];
+    state.refs.set(c.params.ref, c.body.sha);
+    return [200, refJson(c.op, 200, c.params.ref, c.body.sha)];
+  },
+  "git/delete-ref": (c) => {
+    if (!state.refs.delete(c.params.ref)) return [422, { message: "Reference does not exist", documentation_url: "x" }];
+    return [204, null];
+  },
+  "repos/compare-commits": (c) => {
+    const j = example(c.op, 200);
+    j.status = "ahead";
+    j.ahead_by = 1;
+    j.behind_by = 0;
+    return [200, j];
+  },
+};
+
+const issuedTokens = new Set(process.env.FAKE_GITHUB_TOKEN ? [process.env.FAKE_GITHUB_TOKEN] : []);
+let lastTokenRequest = null;
+
+function commentJson(op, status, m, inList) {
+  const j = example(op, status);
+  const one = inList ? j[0] : j;
+  Object.assign(one, { id: m.id, body: m.body });
+  return one;
+}
+
+function labelJson(op, status, l, inList) {
+  const j = example(op, status);
+  const one = Array.isArray(j) ? j[0] : j;
+  Object.assign(one, { name: l.name, color: l.color, description: l.description });
+  return one;
+}
+
+function refJson(op, status, ref, sha) {
+  const j = example(op, status);
+  j.ref = `refs/${ref}`;
+  j.object.sha = sha;
+  return j;
+}
+
+function reaction(c) {
+  const j = example(c.op, 201);
+  j.content = c.body.content;
+  return [201, j];
+}
+
+// ---------------------------------------------------------------- auth
+
+const appId = process.env.FAKE_GITHUB_APP_ID;
+const appKey = process.env.FAKE_GITHUB_APP_PUBLIC_KEY
+  ? await importSPKI(readFileSync(process.env.FAKE_GITHUB_APP_PUBLIC_KEY, "utf8"), "RS256")
+  : null;
+
+async function authorize(req, template) {
+  const auth = req.headers.authorization || "";
+  if (template.startsWith("/app/") || template === "/repos/{owner}/{repo}/installation") {
+    const m = /^Bearer (.+)$/.exec(auth);
+    if (!m || !appKey) return "an App JWT is required";
+    try {
+      const { payload } = await jwtVerify(m[1], appKey, { algorithms: ["RS256"], issuer: appId });
+      if (payload.exp - payload.iat > 660) return "the JWT lives longer than GitHub allows";
+    } catch (e) {
+      return `the JWT does not verify: ${e.code}`;
+    }
+    return null;
+  }
+  const m = /^(?:token|Bearer) (.+)$/.exec(auth);
+  if (!m || !issuedTokens.has(m[1])) return "Bad credentials";
+  return null;
+}
+
+// ---------------------------------------------------------------- server
+
+function paginate(req, url, list) {
+  const perPage = Math.min(Number(url.searchParams.get("per_page") || 30), 100);
+  const page = Number(url.searchParams.get("page") || 1);
+  const last = Math.max(1, Math.ceil(list.length / perPage));
+  const headers = {};
+  const link = (p, rel) => {
+    const u = new URL(url);
+    u.searchParams.set("page", String(p));
+    return `<${u}>; rel="${rel}"`;
+  };
+  const links = [];
+  if (page < last) links.push(link(page + 1, "next"), link(last, "last"));
+  if (page > 1) links.push(link(1, "first"), link(page - 1, "prev"));
+  if (links.length) headers.link = links.join(", ");
+  return [list.slice((page - 1) * perPage, page * perPage), headers];
+}
+
+function send(res, status, body, headers = {}) {
+  const text = body === null ? "" : typeof body === "string" ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "x-ratelimit-limit": "5000",
+    "x-ratelimit-remaining": "4999",
+    "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+    ...headers,
+  });
+  res.end(text);
+}
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", async () => {
+    const body = Buffer.concat(chunks).toString("utf8");
+    const url = new URL(req.url, `http://${req.headers.host}`);
+    try {
+      if (url.pathname === "/_fake/report") return send(res, 200, { violations, seen, tokensIssued, lastTokenRequest });
+      if (url.pathname === "/_fake/config" && req.method === "POST") {
+        const cfg = JSON.parse(body);
+        if ("token_ttl" in cfg) tokenTtl = cfg.token_ttl;
+        return send(res, 200, { ok: true });
+      }
+      const where = `${req.method} ${url.pathname}`;
+      const r = route(req.method, url.pathname);
+      if (!r) {
+        violation(`${where}: no such operation in GitHub's description`);
+        return send(res, 404, { message: "Not Found", documentation_url: "x" });
+      }
+      const opId = r.op.operationId;
+      seen[opId] = (seen[opId] || 0) + 1;
+      const accept = req.headers.accept || "";
+      if (!/^application\/vnd\.github(\.v3)?(\+json|\.raw)/.test(accept)) violation(`${where}: Accept '${accept}'`);
+      if (req.headers["x-github-api-version"] !== "2022-11-28")
+        violation(`${where}: X-GitHub-Api-Version '${req.headers["x-github-api-version"]}'`);
+      if (!/^autofix\//.test(req.headers["user-agent"] || "")) violation(`${where}: User-Agent '${req.headers["user-agent"]}'`);
+      checkQuery(r.op, url, `${opId}`);
+      const json = checkBody(r.op, body, `${opId}`);
+      if (json === undefined)
+        return send(res, 422, { message: "Validation Failed (fake-github: the body breaks the description)", documentation_url: "x" });
+      const denied = await authorize(req, r.template);
+      if (denied) return send(res, 401, { message: denied, documentation_url: "x" });
+      const handler = handlers[opId];
+      if (!handler) {
+        violation(`${opId}: the fake does not implement it`);
+        return send(res, 501, { message: "not implemented by the fake" });
+      }
+      let [status, out, headers] = handler({ op: r.op, params: r.params, query: url.searchParams, body: json || {}, headers: req.headers });
+      if (Array.isArray(out) && status === 200) {
+        let h;
+        [out, h] = paginate(req, url, out);
+        headers = { ...headers, ...h };
+      }
+      if (typeof out !== "string" && out !== null) checkResponse(r.op, status, out, opId);
+      send(res, status, out, headers);
+    } catch (e) {
+      violation(`${req.method} ${url.pathname}: the fake crashed: ${e.stack}`);
+      send(res, 500, { message: String(e) });
+    }
+  });
+});
+
+server.listen(0, "127.0.0.1", () => process.stdout.write(`port ${server.address().port}\n`));
+process.stdin.on("end", () => process.exit(0));
+process.stdin.resume();
+setTimeout(() => process.exit(3), 300000).unref();
