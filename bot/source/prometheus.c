@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "source/prometheus.h"
 #include "source/source.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -89,9 +90,9 @@ static void add_label_value(struct strbuf *sb, const char *s)
 	}
 }
 
-static void render_query(struct strbuf *out, const char *tmpl, const char *service, int64_t step)
+void prometheus_render_query(struct strbuf *out, const char *tmpl, const char *service, int64_t step_ms)
 {
-	int64_t range_s = step / 1000 * 2;
+	int64_t range_s = step_ms / 1000 * 2;
 	const char *p = tmpl;
 
 	if (range_s < 60)
@@ -135,12 +136,11 @@ static int parse_value(double *out, const char *s)
 }
 
 /*
- * Reads a query_range answer into s. Samples that are NaN or infinite
- * (histogram_quantile of an empty or overflowing histogram) are kept as
- * NAN, a missing sample.
+ * Samples that are NaN or infinite (histogram_quantile of an empty or
+ * overflowing histogram) are kept as NAN, a missing sample.
  */
-static int read_matrix(struct series *s, const struct json *root, double factor, int keep_max,
-		       const char *what)
+int prometheus_read_matrix(struct series *s, const struct json *root, double factor, int keep_max,
+			   const char *what)
 {
 	const char *status, *type;
 	const struct json *result, *r, *v;
@@ -309,7 +309,7 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 			struct strbuf url = STRBUF_INIT, q = STRBUF_INIT;
 			size_t r = i * PROM_QUERY__COUNT + k;
 
-			render_query(&q, query_template(p, (enum prom_query)k), svcs[i]->name, step);
+			prometheus_render_query(&q, query_template(p, (enum prom_query)k), svcs[i]->name, step);
 			strbuf_add(&url, base, baselen);
 			strbuf_addstr(&url, "/api/v1/query_range?query=");
 			add_url_escaped(&url, q.buf);
@@ -341,8 +341,8 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 				if (!err)
 					err = bot_error(BOT_EINVALID, "%s: the answer is not JSON", what.buf);
 			} else {
-				err = read_matrix(&out->services[i].series[query_target[k].metric], root,
-						  factor, query_target[k].keep_max, what.buf);
+				err = prometheus_read_matrix(&out->services[i].series[query_target[k].metric],
+							     root, factor, query_target[k].keep_max, what.buf);
 			}
 			json_free(root);
 			strbuf_release(&what);
