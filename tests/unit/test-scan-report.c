@@ -1,0 +1,142 @@
+/*
+ * The scan's report forms from hand-made results: the text lines, the
+ * JSON shape, and a job summary that survives hostile names, gaps and
+ * long series.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "scan_report.h"
+#include "util/xalloc.h"
+
+#define T0 1795858200000LL /* 2026-11-28T09:30:00Z */
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (; (hay = strstr(hay, needle)); hay += strlen(needle))
+		n++;
+	return n;
+}
+
+static void setup(struct observe_result *r, struct findings *f, size_t points)
+{
+	struct arch_service *s;
+	struct service_summary *sum;
+	struct finding *fi;
+	size_t i;
+
+	observe_result_init(r);
+	r->arch.source = xstrdup("railway");
+	r->arch.project_name = xstrdup("shop");
+	r->arch.environment_name = xstrdup("production");
+	s = architecture_add_service(&r->arch, "api|<b>x</b>");
+	s->observed = 1;
+	r->obs.start = T0;
+	r->obs.end = T0 + 1800000;
+	r->obs.step = 60000;
+	r->requests = 3;
+	r->bytes = 2048;
+
+	findings_init(f);
+	ALLOC_GROW(f->services, 1, f->services_alloc);
+	f->services_nr = 1;
+	sum = &f->services[0];
+	memset(sum, 0, sizeof(*sum));
+	sum->name = xstrdup("api|<b>x</b>");
+	sum->memory_peak = 0.97;
+	sum->memory_avg = 0.9;
+	sum->memory_limit_bytes = 1073741824;
+	sum->cpu_peak = sum->cpu_avg = sum->cpu_limit = NAN;
+	sum->requests = NAN;
+	sum->rate_5xx = sum->rate_4xx = NAN;
+	sum->p95_ms = sum->p95_max_ms = NAN;
+	sum->worst = SEVERITY_CRITICAL;
+	sum->findings = 1;
+
+	ALLOC_GROW(f->items, 1, f->alloc);
+	f->nr = 1;
+	fi = &f->items[0];
+	memset(fi, 0, sizeof(*fi));
+	fi->service = xstrdup("api|<b>x</b>");
+	fi->kind = FINDING_MEMORY_PRESSURE;
+	fi->severity = SEVERITY_CRITICAL;
+	fi->method = METHOD_THRESHOLD;
+	fi->observed = 0.97;
+	fi->threshold = 0.9;
+	fi->unit = FIGURE_FRACTION;
+	fi->onset = T0;
+	fi->evidence_metric = METRIC_MEMORY;
+	fi->evidence_unit = FIGURE_FRACTION;
+	fi->evidence_level = 0.9;
+	for (i = 0; i < points; i++)
+		series_add(&fi->evidence, T0 + (int64_t)i * 60000, i % 7 == 3 ? NAN : 0.95);
+	fi->summary = xstrdup("memory \"high\"\n| injected |");
+	finding_fingerprint(fi->fingerprint, fi->service, fi->kind);
+}
+
+static void teardown(struct observe_result *r, struct findings *f)
+{
+	observe_result_release(r);
+	findings_release(f);
+}
+
+int main(void)
+{
+	struct observe_result r;
+	struct findings f;
+	struct strbuf sb = STRBUF_INIT;
+	struct json *j;
+	const char *chart, *line;
+
+	setup(&r, &f, 31);
+	scan_report_text(&sb, &r, &f, 1);
+	like(sb.buf, "autofix scan (dry run): railway project 'shop', environment 'production'", "header");
+	like(sb.buf, "mem 97% peak/90% avg of 1.0 GiB", "memory figures with the limit");
+	like(sb.buf, "cpu -/-", "no CPU data: dashes, not zeros or nan");
+	ok(!strstr(sb.buf, "nan"), "no 'nan' anywhere");
+	like(sb.buf, "CRITICAL (1)", "worst severity and count on the service line");
+	like(sb.buf, "  CRITICAL api|<b>x</b> memory_pressure (threshold)", "the finding line");
+	like(sb.buf, "evidence memory, 31 samples:", "evidence with its length");
+	like(sb.buf, "cost: 3 requests, 2 KiB received", "cost line");
+	strbuf_reset(&sb);
+
+	j = scan_report_json(&r, &f, 1);
+	ok(json_get(j, "healthy") && !json_bool_value(json_get(j, "healthy")), "json: not healthy");
+	is_str(json_str_value(json_get(j, "window.start")), "2026-11-28T09:30:00Z", "json: window");
+	is_int((long long)json_num_value(json_get(j, "cost.bytes")), 2048, "json: cost");
+	is_str(json_str_value(json_get(j, "findings[0].kind")), "memory_pressure", "json: findings");
+	ok(json_type(json_get(j, "services[0].cpu_peak")) == JSON_NULL, "json: unknown figures are null");
+	is_str(json_str_value(json_get(j, "architecture.services[0].name")), "api|<b>x</b>", "json: architecture");
+	json_free(j);
+	teardown(&r, &f);
+
+	setup(&r, &f, 200);
+	scan_report_markdown(&sb, &r, &f);
+	like(sb.buf, "## autofix scan: 1 finding", "summary title");
+	like(sb.buf, "| api\\|\\<b\\>x\\</b\\> | 97% |", "a name cannot break the table or inject HTML");
+	ok(!strstr(sb.buf, "\n| injected |"), "a summary cannot start a table row");
+	chart = strstr(sb.buf, "```mermaid\nxychart-beta\n");
+	ok(chart != NULL, "a Mermaid xychart-beta");
+	if (chart) {
+		like(chart, "title \"api|<b>x</b> memory (%) against its level\"", "chart title");
+		line = strstr(chart, "  line [");
+		ok(line && count(line, "\n") >= 2, "a line for the series");
+		if (line) {
+			const char *end = strchr(line, '\n');
+			size_t commas = 0;
+			const char *p;
+			for (p = line; p < end; p++)
+				commas += *p == ',';
+			ok(commas + 1 <= 40, "thinned to at most 40 points (%zu)", commas + 1);
+			ok(!strstr(line, "nan") && !strstr(line, "inf"), "gaps dropped, not drawn as nan");
+			like(line, "95", "values in percent");
+			like(strstr(line + 1, "  line ["), "  line [90, 90", "a second line at the level");
+		}
+	}
+	teardown(&r, &f);
+	strbuf_release(&sb);
+	return done_testing();
+}
