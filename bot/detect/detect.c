@@ -18,6 +18,8 @@
  */
 #define RATE_WINDOW_MS (5 * 60 * 1000)     /* error rates: sliding window, like rate(x[5m]) */
 #define RATE_WINDOW_MIN_REQUESTS 20        /* a sliding window with fewer requests says nothing */
+#define RATE_CONFIDENCE_Z 1.645            /* a run's rate: its 95% lower bound must reach the level */
+#define RATE_MIN_ERRORS 5                  /* and it must hold this many failed requests */
 #define LEAK_MIN_SPAN_MS (10 * 60 * 1000)  /* a trend needs this much history to be believed */
 #define DEFAULT_STEP_MS (60 * 1000)
 
@@ -232,6 +234,7 @@ struct svc_ctx {
 	struct series s[METRIC__COUNT]; /* clipped to [start, end], finite values only */
 	int64_t step, max_gap;
 	struct findings *out;
+	size_t first;                   /* index of this service's first finding in out */
 };
 
 static void clip(struct series *out, const struct series *in, int64_t start, int64_t end)
@@ -317,6 +320,8 @@ struct level_input {
 	const struct series *ms;       /* for LEVEL_MS levels */
 	const struct series *bytes;    /* for LEVEL_BYTES levels */
 	const char *context;           /* appended to the reason ("5,210 requests"), or NULL */
+	const struct series *errors;   /* rates: the error counts and request counts behind the */
+	const struct series *requests; /* ratio, for the run's significance check */
 };
 
 static const struct series *series_for_level(const struct level_input *in, const struct level *lv,
@@ -346,6 +351,38 @@ static double threshold_confidence(const struct hold *h, int64_t for_ms, double 
 	return 0.5 + 0.3 * dur + 0.2 * margin;
 }
 
+/*
+ * series_hold(), and for rates a check of the run as a whole: a few
+ * failed requests make a high ratio on a quiet service without being an
+ * incident, so the run must hold RATE_MIN_ERRORS errors and its rate's
+ * 95% lower bound (Wilson) must reach the level. A run that fails is
+ * skipped and the next one tried.
+ */
+static int rate_hold(struct hold *h, const struct series *s, const struct level_input *in,
+		     double level, int64_t for_ms, int64_t max_gap)
+{
+	struct series view = *s;
+
+	while (series_hold(h, &view, level, for_ms, max_gap)) {
+		double k, n;
+		size_t skip = 0;
+
+		if (!in->errors)
+			return 1;
+		k = series_sum(in->errors, h->onset, h->last);
+		n = series_sum(in->requests, h->onset, h->last);
+		if (k >= RATE_MIN_ERRORS && stat_wilson_lower(k, n, RATE_CONFIDENCE_Z) >= level) {
+			h->ongoing = h->last == s->items[s->nr - 1].t;
+			return 1;
+		}
+		while (skip < view.nr && view.items[skip].t <= h->last)
+			skip++;
+		view.items += skip;
+		view.nr -= skip;
+	}
+	return 0;
+}
+
 static void eval_levels(struct svc_ctx *c, enum signal sig, const struct level_input *in)
 {
 	const struct threshold *th = &c->th[sig];
@@ -367,7 +404,7 @@ static void eval_levels(struct svc_ctx *c, enum signal sig, const struct level_i
 		s = series_for_level(in, levels[i], &unit);
 		if (!s || series_count_finite(s) < (size_t)(th->min_samples > 0 ? th->min_samples : 1))
 			continue;
-		if (!series_hold(&h, s, levels[i]->value, th->for_ms, c->max_gap))
+		if (!rate_hold(&h, s, in, levels[i]->value, th->for_ms, c->max_gap))
 			continue;
 
 		fd = new_finding(c, in->kind, sevs[i], METHOD_THRESHOLD);
@@ -519,52 +556,198 @@ done:
 	return onset;
 }
 
-static void eval_trend(struct svc_ctx *c, const struct series *frac)
+/*
+ * Restarts split memory into segments: a sample at most RESET_DROP of the
+ * one before, and lower by at least RESET_MIN_OF_LIMIT of the limit, is a
+ * process that started again (killed at its limit, or redeployed).
+ */
+#define RESET_DROP 0.7
+#define RESET_MIN_OF_LIMIT 0.10
+#define CRASH_PEAK 0.80           /* a cycle that peaked at 80% of the limit ran into it */
+#define CRASH_MIN_CYCLES 2
+#define CRASH_MIN_FIT 0.7         /* cycles are short; their fit may be looser than a trend's */
+#define RESUME_SLOPE_RATIO 2.0    /* slopes within a factor 2 are "the same slope" */
+#define LOAD_MIN_FIT 0.8          /* memory moves with request rate at least this well */
+#define LOAD_SMOOTH_SAMPLES 5     /* request rate smoothed over this many samples */
+
+struct segment {
+	int64_t from, to; /* times of its first and last sample */
+	size_t n;
+};
+
+static double limit_at(const struct svc_ctx *c, int64_t t)
 {
-	const struct series *mem = &c->s[METRIC_MEMORY];
-	const struct leak_config *lk = &c->cfg->leak;
+	double lim = series_value_at(&c->s[METRIC_MEMORY_LIMIT], t);
 	const struct threshold *mth = &c->th[SIGNAL_MEMORY];
-	int64_t window = c->obs->end - c->obs->start;
-	struct strbuf sb = STRBUF_INIT;
-	struct finding *fd;
-	struct trend tr, at;
-	double limit;
+
+	if (isnan(lim) && mth->critical.unit == LEVEL_BYTES)
+		lim = mth->critical.value;
+	return lim;
+}
+
+static size_t memory_segments(struct segment **out, const struct svc_ctx *c, const struct series *mem)
+{
+	struct segment *seg = NULL;
+	size_t nr = 0, alloc = 0, i;
+
+	for (i = 0; i < mem->nr; i++) {
+		const struct sample *p = &mem->items[i];
+		int reset = 0;
+
+		if (i) {
+			double prev = mem->items[i - 1].v, lim = limit_at(c, mem->items[i - 1].t);
+			reset = p->v <= RESET_DROP * prev &&
+				(!(lim > 0) || prev - p->v >= RESET_MIN_OF_LIMIT * lim);
+		}
+		if (!nr || reset) {
+			ALLOC_GROW(seg, nr + 1, alloc);
+			seg[nr++] = (struct segment){ p->t, p->t, 0 };
+		}
+		seg[nr - 1].to = p->t;
+		seg[nr - 1].n++;
+	}
+	*out = seg;
+	return nr;
+}
+
+/*
+ * Whether a memory climb over [from, to] is explained by traffic: memory
+ * moves with the (smoothed) request rate (a good positive fit of one on
+ * the other), traffic grew, and memory grew by no larger a share than
+ * traffic did, so its ratio to traffic stayed flat or fell (memory that
+ * serves load has a fixed base and grows proportionally less). Memory
+ * that climbs while traffic is flat or falling, or faster than traffic,
+ * is not explained. Without request data the answer is no.
+ */
+static int follows_load(const struct svc_ctx *c, const struct series *mem, int64_t from, int64_t to)
+{
+	const struct series *req = &c->s[METRIC_REQUESTS];
+	double *x, *y, *t, b, a, r2, sm, am, rm, sr, ar, rr, span, mem_growth, req_growth;
+	size_t i, n = 0;
+	int ret = 0;
+
+	if (!req->nr || series_sum(req, from, to) < (double)c->th[SIGNAL_ERROR_RATE_5XX].min_requests)
+		return 0;
+	x = xmalloc((mem->nr + 1) * sizeof(*x));
+	y = xmalloc((mem->nr + 1) * sizeof(*y));
+	t = xmalloc((mem->nr + 1) * sizeof(*t));
+	for (i = 0; i < mem->nr; i++) {
+		const struct sample *p = &mem->items[i];
+		double r;
+		if (p->t < from || p->t > to)
+			continue;
+		r = series_mean(req, p->t - (LOAD_SMOOTH_SAMPLES - 1) * c->step, p->t);
+		if (isnan(r))
+			continue;
+		x[n] = r;
+		y[n] = p->v;
+		t[n] = (double)(p->t - from);
+		n++;
+	}
+	if (n < 5 || fit_xy(&b, &a, &r2, x, y, n) < 0 || !(b > 0) || r2 < LOAD_MIN_FIT)
+		goto out;
+	if (fit_xy(&sm, &am, &rm, t, y, n) < 0 || fit_xy(&sr, &ar, &rr, t, x, n) < 0)
+		goto out;
+	span = t[n - 1] - t[0];
+	if (!(am > 0) || !(ar > 0))
+		goto out;
+	mem_growth = sm * span / am;
+	req_growth = sr * span / ar;
+	ret = req_growth > 0 && mem_growth <= req_growth;
+out:
+	free(x);
+	free(y);
+	free(t);
+	return ret;
+}
+
+/* A climb: enough samples, rising, fitting a line at least min_fit. */
+static int climb(struct line_fit *fit, const struct series *mem, int64_t from, int64_t to, double min_fit)
+{
+	return series_fit_line(fit, mem, from, to) == 0 && fit->n >= 3 && fit->slope > 0 &&
+	       fit->r2 >= min_fit;
+}
+
+/* A deployment within two samples of time t (the restart that caused a reset), or NULL. */
+static const struct deployment *deployment_near(const struct svc_ctx *c, int64_t t)
+{
 	size_t i;
 
-	if (!lk->enabled || !mem->nr)
-		return;
-	limit = series_value_at(&c->s[METRIC_MEMORY_LIMIT], c->obs->end);
-	if (isnan(limit) && mth->critical.unit == LEVEL_BYTES)
-		limit = mth->critical.value;
-	if (!trend_at(&tr, c, mem, limit, c->obs->start, c->obs->end))
-		return;
-
-	fd = new_finding(c, FINDING_MEMORY_LEAK,
-			 tr.ttl <= lk->horizon_ms / 4 ? SEVERITY_CRITICAL : SEVERITY_WARNING,
-			 METHOD_TREND);
-	fd->observed = (double)tr.ttl;
-	fd->threshold = (double)lk->horizon_ms;
-	fd->unit = FIGURE_MS;
-	set_onset(c, fd, climb_onset(mem, c->obs->start, c->obs->end));
-	fd->detected = c->obs->end;
-	/* The first sample at which the same rule, run then, would have fired. */
-	for (i = 0; i < mem->nr; i++) {
-		int64_t t = mem->items[i].t;
-		double lim = series_value_at(&c->s[METRIC_MEMORY_LIMIT], t);
-		if (isnan(lim))
-			lim = limit;
-		if (trend_at(&at, c, mem, lim, t - window, t)) {
-			fd->detected = t;
-			break;
-		}
+	for (i = 0; i < c->svc->deployments_nr; i++) {
+		const struct deployment *d = &c->svc->deployments[i];
+		if (d->at >= t - 2 * c->step && d->at <= t)
+			return d;
 	}
-	if (fd->detected < fd->onset)
-		fd->detected = fd->onset;
-	fd->ongoing = 1;
-	fd->leak.slope = tr.fit.slope * 3600e3;
-	fd->leak.r2 = tr.fit.r2;
-	fd->leak.limit = limit;
-	fd->leak.time_to_limit = tr.ttl;
+	return NULL;
+}
+
+struct leak_eval {
+	struct line_fit fit;       /* the line that forecasts */
+	double limit;
+	int64_t ttl;
+	int64_t from;              /* where the forecasting climb's data starts */
+	const struct deployment *restart; /* the climb resumed after this deployment restarted it */
+	int64_t prev_from, prev_to;       /* the climb before that restart */
+	struct line_fit prev;
+};
+
+/*
+ * The trend rule as it would have been evaluated at time `at`, with the
+ * data up to then: a trend since the last restart (within the window),
+ * or, right after a deployment restarted the service, a new climb at
+ * the same slope as the one before the restart.
+ */
+static int trend_rule(struct leak_eval *ev, const struct svc_ctx *c, const struct series *mem,
+		      const struct segment *seg, size_t nseg, int64_t at)
+{
+	const struct leak_config *lk = &c->cfg->leak;
+	int64_t window = c->obs->end - c->obs->start;
+	struct trend tr;
+	struct line_fit cur;
+	size_t k = 0, i;
+	double ratio;
+
+	memset(ev, 0, sizeof(*ev));
+	for (i = 0; i < nseg; i++)
+		if (seg[i].from <= at)
+			k = i;
+	ev->limit = limit_at(c, at);
+	if (!(ev->limit > 0))
+		return 0;
+	ev->from = seg[k].from > at - window ? seg[k].from : at - window;
+	if (k > 0 && (ev->restart = deployment_near(c, seg[k].from)) &&
+	    climb(&ev->prev, mem, seg[k - 1].from, seg[k - 1].to, lk->min_fit)) {
+		ev->prev_from = seg[k - 1].from;
+		ev->prev_to = seg[k - 1].to;
+	} else {
+		ev->restart = NULL;
+	}
+
+	if (trend_at(&tr, c, mem, ev->limit, ev->from, at) && !follows_load(c, mem, ev->from, at)) {
+		ev->fit = tr.fit;
+		ev->ttl = tr.ttl;
+		if (ev->restart) {
+			ratio = tr.fit.slope / ev->prev.slope;
+			if (ratio > RESUME_SLOPE_RATIO || ratio < 1 / RESUME_SLOPE_RATIO)
+				ev->restart = NULL;
+		}
+		return 1;
+	}
+	if (!ev->restart || !climb(&cur, mem, seg[k].from, at, lk->min_fit))
+		return 0;
+	ratio = cur.slope / ev->prev.slope;
+	if (ratio > RESUME_SLOPE_RATIO || ratio < 1 / RESUME_SLOPE_RATIO)
+		return 0;
+	ev->fit = cur;
+	ev->ttl = line_fit_time_to(&cur, at, ev->limit);
+	if (ev->ttl < 0 || ev->ttl > lk->horizon_ms || follows_load(c, mem, seg[k].from, at))
+		return 0;
+	return 1;
+}
+
+static void leak_evidence(struct finding *fd, const struct series *frac, const struct series *mem,
+			  double limit)
+{
 	fd->evidence_metric = METRIC_MEMORY;
 	if (frac->nr) {
 		fd->evidence_unit = FIGURE_FRACTION;
@@ -575,28 +758,166 @@ static void eval_trend(struct svc_ctx *c, const struct series *frac)
 		fd->evidence_level = limit;
 		copy_series(&fd->evidence, mem);
 	}
-	fd->confidence = tr.fit.r2;
+}
 
-	strbuf_addf(&sb, "straight-line fit R^2 %.2f over %zu samples (", tr.fit.r2, tr.fit.n);
-	add_duration(&sb, tr.fit.last - tr.fit.first);
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * Crash loop: at least CRASH_MIN_CYCLES segments that climbed along a line
+ * to CRASH_PEAK of the limit and ended in a reset. A line fitted to the
+ * whole window is flat there, so the trend rule cannot see it.
+ */
+static int eval_crash_loop(struct svc_ctx *c, const struct series *mem, const struct series *frac,
+			   const struct segment *seg, size_t nseg)
+{
+	double slopes[64], r2s[64], ttls[64];
+	int64_t lens[64], onset = 0, detected = 0;
+	size_t q = 0, nl = 0, k;
+	struct strbuf sb = STRBUF_INIT;
+	struct finding *fd;
+	double limit = limit_at(c, c->obs->end), slope, r2, per_cycle, now;
+
+	for (k = 0; k + 1 < nseg && q < ARRAY_SIZE(slopes); k++) {
+		struct line_fit f;
+		double peak = series_max(mem, seg[k].from, seg[k].to), lim = limit_at(c, seg[k].to);
+
+		if (!(lim > 0) || peak < CRASH_PEAK * lim ||
+		    !climb(&f, mem, seg[k].from, seg[k].to, CRASH_MIN_FIT))
+			continue;
+		if (!q)
+			onset = seg[k].from;
+		slopes[q] = f.slope;
+		r2s[q] = f.r2;
+		ttls[q] = (lim - line_fit_at(&f, seg[k].from)) / f.slope;
+		q++;
+		if (q == CRASH_MIN_CYCLES)
+			detected = seg[k + 1].from;
+		if (k > 0) /* the first segment may have begun before the window */
+			lens[nl++] = seg[k + 1].from - seg[k].from;
+	}
+	if (q < CRASH_MIN_CYCLES || !(limit > 0))
+		return 0;
+	if (!nl)
+		lens[nl++] = seg[1].from - seg[0].from;
+	qsort(lens, nl, sizeof(*lens), cmp_i64);
+	slope = quantile_sorted_inplace(slopes, q, 0.5);
+	r2 = quantile_sorted_inplace(r2s, q, 0.5);
+	per_cycle = quantile_sorted_inplace(ttls, q, 0.5);
+	now = mem->items[mem->nr - 1].v;
+
+	fd = new_finding(c, FINDING_MEMORY_LEAK, SEVERITY_CRITICAL, METHOD_CRASH_LOOP);
+	fd->observed = per_cycle;
+	fd->threshold = (double)c->cfg->leak.horizon_ms;
+	fd->unit = FIGURE_MS;
+	set_onset(c, fd, onset);
+	fd->detected = detected;
+	fd->ongoing = 1;
+	fd->leak.slope = slope * 3600e3;
+	fd->leak.r2 = r2;
+	fd->leak.limit = limit;
+	fd->leak.time_to_limit = now >= limit ? 0 : (int64_t)((limit - now) / slope);
+	fd->leak.cycles = (int)q;
+	fd->leak.cycle_ms = lens[nl / 2];
+	leak_evidence(fd, frac, mem, limit);
+	fd->confidence = q >= 3 ? r2 : 0.8 * r2;
+
+	strbuf_addf(&sb, "%zu climbs to at least %.0f%% of the limit, each ended by a restart; "
+		    "median fit R^2 %.2f", q, CRASH_PEAK * 100, r2);
+	fd->reason = strbuf_detach(&sb, NULL);
+	strbuf_addf(&sb, "%s: critical memory leak (crash loop): %zu cycles of climbing to the limit "
+		    "and restarting, one every ", c->svc->name, q);
+	add_duration(&sb, fd->leak.cycle_ms);
+	strbuf_addstr(&sb, ", +");
+	add_figure(&sb, fd->leak.slope, FIGURE_BYTES);
+	strbuf_addstr(&sb, "/h, the limit reached ");
+	add_duration(&sb, (int64_t)per_cycle);
+	strbuf_addstr(&sb, " after each start, next in ");
+	add_duration(&sb, fd->leak.time_to_limit);
+	if (fd->deployment)
+		strbuf_addf(&sb, "; began after deployment %s", fd->deployment);
+	fd->summary = strbuf_detach(&sb, NULL);
+	return 1;
+}
+
+static void eval_memory_leak(struct svc_ctx *c, const struct series *frac)
+{
+	const struct series *mem = &c->s[METRIC_MEMORY];
+	const struct leak_config *lk = &c->cfg->leak;
+	struct strbuf sb = STRBUF_INIT;
+	struct segment *seg = NULL;
+	struct leak_eval ev, at;
+	struct finding *fd;
+	size_t nseg, i;
+
+	if (!lk->enabled || !mem->nr)
+		return;
+	nseg = memory_segments(&seg, c, mem);
+	if (eval_crash_loop(c, mem, frac, seg, nseg) ||
+	    !trend_rule(&ev, c, mem, seg, nseg, c->obs->end))
+		goto out;
+
+	fd = new_finding(c, FINDING_MEMORY_LEAK,
+			 ev.ttl <= lk->horizon_ms / 4 ? SEVERITY_CRITICAL : SEVERITY_WARNING,
+			 METHOD_TREND);
+	fd->observed = (double)ev.ttl;
+	fd->threshold = (double)lk->horizon_ms;
+	fd->unit = FIGURE_MS;
+	/* A climb that resumed after a restart began before that restart. */
+	if (ev.restart)
+		set_onset(c, fd, climb_onset(mem, ev.prev_from, ev.prev_to));
+	else
+		set_onset(c, fd, climb_onset(mem, ev.from, c->obs->end));
+	fd->detected = c->obs->end;
+	/* The first sample at which the same rule, run then, would have fired. */
+	for (i = 0; i < mem->nr; i++)
+		if (trend_rule(&at, c, mem, seg, nseg, mem->items[i].t)) {
+			fd->detected = mem->items[i].t;
+			break;
+		}
+	if (fd->detected < fd->onset)
+		fd->detected = fd->onset;
+	fd->ongoing = 1;
+	fd->leak.slope = ev.fit.slope * 3600e3;
+	fd->leak.r2 = ev.fit.r2;
+	fd->leak.limit = ev.limit;
+	fd->leak.time_to_limit = ev.ttl;
+	leak_evidence(fd, frac, mem, ev.limit);
+	fd->confidence = ev.fit.r2 * (ev.fit.n >= 10 ? 1.0 : 0.9);
+
+	strbuf_addf(&sb, "straight-line fit R^2 %.2f over %zu samples (", ev.fit.r2, ev.fit.n);
+	add_duration(&sb, ev.fit.last - ev.fit.first);
 	strbuf_addstr(&sb, "), +");
 	add_figure(&sb, fd->leak.slope, FIGURE_BYTES);
 	strbuf_addstr(&sb, "/h");
+	if (c->s[METRIC_REQUESTS].nr)
+		strbuf_addstr(&sb, ", not explained by request rate");
+	if (ev.restart) {
+		strbuf_addf(&sb, "; resumed at x%.2f the slope after deployment %s restarted it",
+			    ev.fit.slope / ev.prev.slope, ev.restart->id);
+	}
 	fd->reason = strbuf_detach(&sb, NULL);
 
 	strbuf_addf(&sb, "%s: %s memory leak: +", c->svc->name, severity_name(fd->severity));
 	add_figure(&sb, fd->leak.slope, FIGURE_BYTES);
 	strbuf_addstr(&sb, "/h, at ");
-	add_figure(&sb, line_fit_at(&tr.fit, c->obs->end) / limit, FIGURE_FRACTION);
+	add_figure(&sb, line_fit_at(&ev.fit, c->obs->end) / ev.limit, FIGURE_FRACTION);
 	strbuf_addstr(&sb, " of the limit, reaches it in ");
-	add_duration(&sb, tr.ttl);
+	add_duration(&sb, ev.ttl);
 	strbuf_addstr(&sb, " (horizon ");
 	add_duration(&sb, lk->horizon_ms);
 	strbuf_addstr(&sb, "), climbing since ");
 	add_time(&sb, fd->onset);
+	if (ev.restart)
+		strbuf_addf(&sb, " (the restart by deployment %s did not stop it)", ev.restart->id);
 	if (fd->deployment)
 		strbuf_addf(&sb, ", after deployment %s", fd->deployment);
 	fd->summary = strbuf_detach(&sb, NULL);
+out:
+	free(seg);
 }
 
 /* ---- one service ------------------------------------------------------- */
@@ -630,6 +951,277 @@ static void latency_with_traffic(struct series *out, const struct svc_ctx *c)
 				continue;
 		}
 		series_add(out, t, p95->items[i].v);
+	}
+}
+
+/* ---- regressions against the service's own baseline ------------------- */
+
+/*
+ * A p95 that doubled from 5 ms to 10 ms is not worth a pull request: the
+ * after-median must also be this much slower in absolute terms.
+ */
+#define REGRESSION_MIN_LATENCY_DELTA_MS 50.0
+#define REGRESSION_MIN_SAMPLES 5
+
+/* An existing finding of this service and kind, or NULL. */
+static struct finding *finding_of(struct svc_ctx *c, enum finding_kind kind)
+{
+	size_t i;
+
+	for (i = c->first; i < c->out->nr; i++)
+		if (c->out->items[i].kind == kind)
+			return &c->out->items[i];
+	return NULL;
+}
+
+struct regression_eval {
+	struct regression_detail d;
+	int64_t after_from;   /* first time counted after the deployment */
+};
+
+/*
+ * Error rate after deployment d over (at + one step, until] against the
+ * baseline [at - baseline, at): significantly higher (two-proportion
+ * z-test), by at least the configured ratio, above the floor, with
+ * enough requests on both sides, and in both halves of the after period
+ * (a warm-up burst right after a deploy is not a regression).
+ */
+static int rate_regression(struct regression_eval *ev, const struct svc_ctx *c, enum metric errm,
+			   enum signal sig, const struct deployment *d, int64_t until)
+{
+	const struct regression_config *rg = &c->cfg->regression;
+	const struct series *req = &c->svc->series[METRIC_REQUESTS], *err = &c->svc->series[errm];
+	int64_t from = d->at - rg->baseline_ms, a0 = d->at + c->step, mid;
+	double min_req = (double)c->th[sig].min_requests, n1, k1, n2, k2, p1, p2, floor1;
+	int half;
+
+	memset(ev, 0, sizeof(*ev));
+	if (until - a0 < 2 * c->step)
+		return 0;
+	n1 = series_sum(req, from, d->at - 1);
+	k1 = series_sum(err, from, d->at - 1);
+	n2 = series_sum(req, a0, until);
+	k2 = series_sum(err, a0, until);
+	if (n1 < min_req || n2 < min_req || n1 <= 0 || n2 <= 0)
+		return 0;
+	p1 = k1 / n1;
+	p2 = k2 / n2;
+	/* No errors before is "fewer than one in n1", not zero: half an error keeps the ratio finite. */
+	floor1 = p1 > 0.5 / n1 ? p1 : 0.5 / n1;
+	ev->d.before = p1;
+	ev->d.after = p2;
+	ev->d.ratio = p2 / floor1;
+	ev->d.p_value = stat_two_proportion_p(k1, n1, k2, n2);
+	ev->d.n_before = (int64_t)n1;
+	ev->d.n_after = (int64_t)n2;
+	ev->after_from = a0;
+	if (p2 < rg->min_error_rate || ev->d.ratio < rg->error_rate_ratio ||
+	    ev->d.p_value > 1 - rg->confidence)
+		return 0;
+	mid = a0 + (until - a0) / 2;
+	for (half = 0; half < 2; half++) {
+		double n = series_sum(req, half ? mid + 1 : a0, half ? until : mid);
+		double k = series_sum(err, half ? mid + 1 : a0, half ? until : mid);
+		if (n <= 0 || k / n < rg->min_error_rate || k / n / floor1 < rg->error_rate_ratio)
+			return 0;
+	}
+	return 1;
+}
+
+/* p95 samples in [from, to] of intervals that served requests, into an array the caller frees. */
+static double *latency_values(const struct svc_ctx *c, int64_t from, int64_t to, size_t *n)
+{
+	const struct series *p95 = &c->svc->series[METRIC_LATENCY_P95];
+	const struct series *req = &c->svc->series[METRIC_REQUESTS];
+	double *v = xmalloc((p95->nr + 1) * sizeof(*v));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < p95->nr; i++) {
+		const struct sample *p = &p95->items[i];
+		if (p->t < from || p->t > to || !isfinite(p->v))
+			continue;
+		if (req->nr && !(series_sum(req, p->t, p->t) > 0))
+			continue;
+		v[(*n)++] = p->v;
+	}
+	return v;
+}
+
+/*
+ * p95 after deployment d against its baseline: the median of the p95
+ * samples at least latency_ratio higher (and REGRESSION_MIN_LATENCY_DELTA_MS
+ * slower), the samples significantly higher by a Mann-Whitney U test (so
+ * the spread of the samples counts, not one slow minute), and the median
+ * of each half of the after period higher too (a warm-up is brief).
+ */
+static int latency_regression(struct regression_eval *ev, const struct svc_ctx *c,
+			      const struct deployment *d, int64_t until)
+{
+	const struct regression_config *rg = &c->cfg->regression;
+	int64_t a0 = d->at + c->step, mid = a0 + (until - a0) / 2;
+	size_t nb, na, nh1, nh2;
+	double *b = latency_values(c, d->at - rg->baseline_ms, d->at - 1, &nb);
+	double *a = latency_values(c, a0, until, &na);
+	double *h1 = latency_values(c, a0, mid, &nh1), *h2 = latency_values(c, mid + 1, until, &nh2);
+	double mb, ma, req_after;
+	int ret = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->after_from = a0;
+	req_after = series_sum(&c->svc->series[METRIC_REQUESTS], a0, until);
+	if (nb < REGRESSION_MIN_SAMPLES || na < REGRESSION_MIN_SAMPLES || !nh1 || !nh2)
+		goto out;
+	if (c->svc->series[METRIC_REQUESTS].nr &&
+	    req_after < (double)c->th[SIGNAL_LATENCY_P95].min_requests)
+		goto out;
+	ev->d.p_value = stat_mann_whitney_p(b, nb, a, na);
+	mb = quantile_sorted_inplace(b, nb, 0.5);
+	ma = quantile_sorted_inplace(a, na, 0.5);
+	ev->d.before = mb;
+	ev->d.after = ma;
+	ev->d.ratio = mb > 0 ? ma / mb : INFINITY;
+	ev->d.n_before = (int64_t)nb;
+	ev->d.n_after = (int64_t)na;
+	if (ev->d.ratio < rg->latency_ratio || ma - mb < REGRESSION_MIN_LATENCY_DELTA_MS ||
+	    ev->d.p_value > 1 - rg->confidence)
+		goto out;
+	ret = quantile_sorted_inplace(h1, nh1, 0.5) >= rg->latency_ratio * mb &&
+	      quantile_sorted_inplace(h2, nh2, 0.5) >= rg->latency_ratio * mb;
+out:
+	free(b);
+	free(a);
+	free(h1);
+	free(h2);
+	return ret;
+}
+
+static void add_regression_reason(struct strbuf *sb, enum finding_kind kind,
+				  const struct regression_detail *d, const char *deploy)
+{
+	if (kind == FINDING_LATENCY) {
+		strbuf_addf(sb, "p95 x%.1f after deployment %s (median %.0f ms -> %.0f ms, "
+			    "%" PRId64 " samples before, %" PRId64 " after; Mann-Whitney p=%.2g)",
+			    d->ratio, deploy, d->before, d->after, d->n_before, d->n_after, d->p_value);
+	} else {
+		strbuf_addf(sb, "%s x%.1f after deployment %s (", signal_word(kind), d->ratio, deploy);
+		add_figure(sb, d->before, FIGURE_FRACTION);
+		strbuf_addstr(sb, " -> ");
+		add_figure(sb, d->after, FIGURE_FRACTION);
+		strbuf_addstr(sb, ", ");
+		add_count(sb, (double)d->n_before);
+		strbuf_addstr(sb, " requests before, ");
+		add_count(sb, (double)d->n_after);
+		strbuf_addf(sb, " after; z-test p=%.2g)", d->p_value);
+	}
+}
+
+static int regression_at(struct regression_eval *ev, const struct svc_ctx *c, enum finding_kind kind,
+			 const struct deployment *d, int64_t until)
+{
+	switch (kind) {
+	case FINDING_ERROR_RATE_5XX:
+		return rate_regression(ev, c, METRIC_REQUESTS_5XX, SIGNAL_ERROR_RATE_5XX, d, until);
+	case FINDING_ERROR_RATE_4XX:
+		return rate_regression(ev, c, METRIC_REQUESTS_4XX, SIGNAL_ERROR_RATE_4XX, d, until);
+	case FINDING_LATENCY:
+		return latency_regression(ev, c, d, until);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * For each signal, the most recent deployment in (or just before) the
+ * window after which the signal is significantly worse than before it.
+ * A signal that also crossed its threshold keeps that finding, which
+ * gains the comparison; otherwise the regression is a finding of its own.
+ */
+static void eval_regressions(struct svc_ctx *c, const struct series *r5, const struct series *r4,
+			     const struct series *lat)
+{
+	static const struct { enum finding_kind kind; enum signal sig; enum metric m; } sigs[] = {
+		{ FINDING_ERROR_RATE_5XX, SIGNAL_ERROR_RATE_5XX, METRIC_REQUESTS_5XX },
+		{ FINDING_ERROR_RATE_4XX, SIGNAL_ERROR_RATE_4XX, METRIC_REQUESTS_4XX },
+		{ FINDING_LATENCY, SIGNAL_LATENCY_P95, METRIC_LATENCY_P95 },
+	};
+	const struct regression_config *rg = &c->cfg->regression;
+	size_t s, k, i;
+
+	if (!rg->enabled)
+		return;
+	for (s = 0; s < ARRAY_SIZE(sigs); s++) {
+		const struct series *ev_series = sigs[s].kind == FINDING_LATENCY ? lat :
+			sigs[s].kind == FINDING_ERROR_RATE_5XX ? r5 : r4;
+		struct regression_eval ev;
+		const struct deployment *d = NULL;
+		struct strbuf sb = STRBUF_INIT;
+		struct finding *fd;
+
+		if (!c->th[sigs[s].sig].enabled || !c->svc->series[sigs[s].m].nr)
+			continue;
+		for (k = c->svc->deployments_nr; k-- > 0;) {
+			const struct deployment *dk = &c->svc->deployments[k];
+			if (dk->at > c->obs->end || dk->at < c->obs->start - rg->baseline_ms)
+				continue;
+			if (regression_at(&ev, c, sigs[s].kind, dk, c->obs->end)) {
+				d = dk;
+				break;
+			}
+		}
+		if (!d)
+			continue;
+
+		add_regression_reason(&sb, sigs[s].kind, &ev.d, d->id);
+		if ((fd = finding_of(c, sigs[s].kind))) {
+			/* Crossed the threshold too: keep that finding, add the comparison. */
+			fd->regression = ev.d;
+			strbuf_addf(&sb, "; %s", fd->reason);
+			free(fd->reason);
+			fd->reason = strbuf_detach(&sb, NULL);
+			if (1 - ev.d.p_value > fd->confidence)
+				fd->confidence = 1 - ev.d.p_value;
+			continue;
+		}
+		fd = new_finding(c, sigs[s].kind, SEVERITY_WARNING, METHOD_REGRESSION);
+		fd->regression = ev.d;
+		fd->observed = ev.d.ratio;
+		fd->threshold = sigs[s].kind == FINDING_LATENCY ? rg->latency_ratio : rg->error_rate_ratio;
+		fd->unit = FIGURE_RATIO;
+		fd->onset = ev.after_from;
+		fd->deployment = xstrdup(d->id);
+		fd->deployment_at = d->at;
+		fd->detected = c->obs->end;
+		for (i = 0; i < c->s[METRIC_REQUESTS].nr + c->s[METRIC_LATENCY_P95].nr; i++) {
+			/* Replay on the sample times after the deployment. */
+			const struct series *clock = c->s[METRIC_REQUESTS].nr ? &c->s[METRIC_REQUESTS] :
+						     &c->s[METRIC_LATENCY_P95];
+			struct regression_eval tmp;
+			if (i >= clock->nr)
+				break;
+			if (clock->items[i].t <= ev.after_from)
+				continue;
+			if (regression_at(&tmp, c, sigs[s].kind, d, clock->items[i].t)) {
+				fd->detected = clock->items[i].t;
+				break;
+			}
+		}
+		fd->ongoing = 1;
+		fd->evidence_metric = sigs[s].m;
+		fd->evidence_unit = sigs[s].kind == FINDING_LATENCY ? FIGURE_MS : FIGURE_FRACTION;
+		fd->evidence_level = sigs[s].kind == FINDING_LATENCY ? ev.d.before * rg->latency_ratio :
+				     ev.d.before * rg->error_rate_ratio;
+		copy_series(&fd->evidence, ev_series);
+		fd->confidence = 1 - ev.d.p_value;
+		fd->reason = strbuf_detach(&sb, NULL);
+
+		strbuf_addf(&sb, "%s: warning %s regression after deployment %s: ", c->svc->name,
+			    signal_word(sigs[s].kind), d->id);
+		add_figure(&sb, ev.d.before, fd->evidence_unit);
+		strbuf_addstr(&sb, " before, ");
+		add_figure(&sb, ev.d.after, fd->evidence_unit);
+		strbuf_addf(&sb, " after (x%.1f), under the static thresholds", ev.d.ratio);
+		fd->summary = strbuf_detach(&sb, NULL);
 	}
 }
 
@@ -677,6 +1269,7 @@ static void detect_service(struct findings *out, const struct observation *obs,
 	c.cfg = cfg;
 	c.th = detect_thresholds_for(cfg, svc->name);
 	c.out = out;
+	c.first = out->nr;
 	c.step = obs->step > 0 ? obs->step : DEFAULT_STEP_MS;
 	c.max_gap = 2 * c.step;
 	for (m = 0; m < METRIC__COUNT; m++)
@@ -690,7 +1283,7 @@ static void detect_service(struct findings *out, const struct observation *obs,
 		struct level_input in;
 
 		/* Kinds in enum order: leak, pressure, cpu, 5xx, 4xx, latency. */
-		eval_trend(&c, &mem_frac);
+		eval_memory_leak(&c, &mem_frac);
 
 		memset(&in, 0, sizeof(in));
 		in.kind = FINDING_MEMORY_PRESSURE;
@@ -709,21 +1302,25 @@ static void detect_service(struct findings *out, const struct observation *obs,
 		strbuf_addstr(&ctx, " requests in the window");
 		if (c.s[METRIC_REQUESTS].nr && total >= (double)c.th[SIGNAL_ERROR_RATE_5XX].min_requests) {
 			series_windowed_ratio(&r5, &c.s[METRIC_REQUESTS_5XX], &c.s[METRIC_REQUESTS],
-					      RATE_WINDOW_MS, RATE_WINDOW_MIN_REQUESTS);
+					      RATE_WINDOW_MS, RATE_WINDOW_MIN_REQUESTS, 0);
 			memset(&in, 0, sizeof(in));
 			in.kind = FINDING_ERROR_RATE_5XX;
 			in.metric = METRIC_REQUESTS_5XX;
 			in.fraction = &r5;
+			in.errors = &c.s[METRIC_REQUESTS_5XX];
+			in.requests = &c.s[METRIC_REQUESTS];
 			in.context = ctx.buf;
 			eval_levels(&c, SIGNAL_ERROR_RATE_5XX, &in);
 		}
 		if (c.s[METRIC_REQUESTS].nr && total >= (double)c.th[SIGNAL_ERROR_RATE_4XX].min_requests) {
 			series_windowed_ratio(&r4, &c.s[METRIC_REQUESTS_4XX], &c.s[METRIC_REQUESTS],
-					      RATE_WINDOW_MS, RATE_WINDOW_MIN_REQUESTS);
+					      RATE_WINDOW_MS, RATE_WINDOW_MIN_REQUESTS, 0);
 			memset(&in, 0, sizeof(in));
 			in.kind = FINDING_ERROR_RATE_4XX;
 			in.metric = METRIC_REQUESTS_4XX;
 			in.fraction = &r4;
+			in.errors = &c.s[METRIC_REQUESTS_4XX];
+			in.requests = &c.s[METRIC_REQUESTS];
 			in.context = ctx.buf;
 			eval_levels(&c, SIGNAL_ERROR_RATE_4XX, &in);
 		}
@@ -739,6 +1336,7 @@ static void detect_service(struct findings *out, const struct observation *obs,
 			in.context = c.s[METRIC_REQUESTS].nr ? ctx.buf : NULL;
 			eval_levels(&c, SIGNAL_LATENCY_P95, &in);
 		}
+		eval_regressions(&c, &r5, &r4, &lat);
 		strbuf_release(&ctx);
 	}
 

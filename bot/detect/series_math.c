@@ -64,7 +64,7 @@ static double sum_open_closed(const struct series *s, int64_t lo, int64_t hi)
 }
 
 void series_windowed_ratio(struct series *out, const struct series *num,
-			   const struct series *den, int64_t max_width, double min_den)
+			   const struct series *den, int64_t max_width, double min_den, double z)
 {
 	size_t i;
 
@@ -86,8 +86,22 @@ void series_windowed_ratio(struct series *out, const struct series *num,
 		if (d < min_den || d <= 0)
 			continue;
 		n = sum_open_closed(num, lo - 1, t);
-		series_add(out, t, n / d);
+		series_add(out, t, z > 0 ? stat_wilson_lower(n, d, z) : n / d);
 	}
+}
+
+double stat_wilson_lower(double k, double n, double z)
+{
+	double p, z2, centre, spread;
+
+	if (!(n > 0))
+		return 0;
+	p = k / n;
+	z2 = z * z;
+	centre = p + z2 / (2 * n);
+	spread = z * sqrt(p * (1 - p) / n + z2 / (4 * n * n));
+	p = (centre - spread) / (1 + z2 / n);
+	return p > 0 ? p : 0;
 }
 
 double series_sum(const struct series *s, int64_t from, int64_t to)
@@ -283,4 +297,102 @@ int64_t line_fit_time_to(const struct line_fit *f, int64_t from, double level)
 	if (ms > 9e15)
 		return -1;
 	return (int64_t)ceil(ms);
+}
+
+int fit_xy(double *slope, double *intercept, double *r2, const double *x, const double *y, size_t n)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, mx, my, vx, vy, cxy, dn = (double)n;
+	size_t i;
+
+	if (n < 2)
+		return -1;
+	for (i = 0; i < n; i++) {
+		sx += x[i];
+		sy += y[i];
+	}
+	mx = sx / dn;
+	my = sy / dn;
+	/* Centred sums: no cancellation when x or y sit far from zero. */
+	for (i = 0; i < n; i++) {
+		sxx += (x[i] - mx) * (x[i] - mx);
+		sxy += (x[i] - mx) * (y[i] - my);
+		syy += (y[i] - my) * (y[i] - my);
+	}
+	vx = sxx / dn;
+	vy = syy / dn;
+	cxy = sxy / dn;
+	if (!(vx > 0))
+		return -1;
+	*slope = cxy / vx;
+	*intercept = my - *slope * mx;
+	*r2 = vy > 0 ? (cxy * cxy) / (vx * vy) : 0;
+	if (*r2 > 1)
+		*r2 = 1;
+	return 0;
+}
+
+double stat_normal_upper(double z)
+{
+	return 0.5 * erfc(z / sqrt(2.0));
+}
+
+double stat_two_proportion_p(double k1, double n1, double k2, double n2)
+{
+	double p1, p2, p, se;
+
+	if (!(n1 > 0) || !(n2 > 0))
+		return 1;
+	p1 = k1 / n1;
+	p2 = k2 / n2;
+	p = (k1 + k2) / (n1 + n2);
+	se = sqrt(p * (1 - p) * (1 / n1 + 1 / n2));
+	if (!(se > 0))
+		return p2 > p1 ? 0 : 1;
+	return stat_normal_upper((p2 - p1) / se);
+}
+
+struct ranked {
+	double v;
+	int side; /* 0: a, 1: b */
+};
+
+static int cmp_ranked(const void *x, const void *y)
+{
+	const struct ranked *a = x, *b = y;
+	return (a->v > b->v) - (a->v < b->v);
+}
+
+double stat_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb)
+{
+	size_t n = na + nb, i, j;
+	struct ranked *r;
+	double rank_b = 0, ties = 0, u, mean, var, dn = (double)n;
+
+	if (!na || !nb)
+		return 1;
+	r = xmalloc(n * sizeof(*r));
+	for (i = 0; i < na; i++)
+		r[i] = (struct ranked){ a[i], 0 };
+	for (i = 0; i < nb; i++)
+		r[na + i] = (struct ranked){ b[i], 1 };
+	qsort(r, n, sizeof(*r), cmp_ranked);
+	for (i = 0; i < n; i = j) {
+		double avg, t;
+		for (j = i + 1; j < n && r[j].v == r[i].v; j++)
+			;
+		/* Ranks i+1..j share their average. */
+		avg = ((double)(i + 1) + (double)j) / 2.0;
+		t = (double)(j - i);
+		ties += t * t * t - t;
+		for (size_t k = i; k < j; k++)
+			if (r[k].side)
+				rank_b += avg;
+	}
+	free(r);
+	u = rank_b - (double)nb * ((double)nb + 1) / 2.0;
+	mean = (double)na * (double)nb / 2.0;
+	var = (double)na * (double)nb / 12.0 * ((dn + 1) - ties / (dn * (dn - 1)));
+	if (!(var > 0))
+		return 1;
+	return stat_normal_upper((u - mean - 0.5) / sqrt(var));
 }

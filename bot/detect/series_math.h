@@ -42,10 +42,17 @@ void series_fraction_of_limit(struct series *out, const struct series *usage,
  * over it. With plenty of traffic that is the ratio of the interval
  * itself, so a burst lasts exactly as long as it did; a quiet service
  * gets up to max_width of history. Points that cannot collect min_den
- * are left out (too few requests to say anything).
+ * are left out (too few requests to say anything). With z > 0 each
+ * point is instead the Wilson lower confidence bound of that ratio at z
+ * standard deviations: a rate we are that sure is at least this high.
  */
 void series_windowed_ratio(struct series *out, const struct series *num,
-			   const struct series *den, int64_t max_width, double min_den);
+			   const struct series *den, int64_t max_width, double min_den, double z);
+
+/* The Wilson score lower bound of the proportion k/n at z (0 when n is 0). */
+double stat_wilson_lower(double k, double n, double z);
+
+
 
 /*
  * The sum and mean of the finite values in [from, to]; mean is NAN when
@@ -114,5 +121,32 @@ double line_fit_at(const struct line_fit *f, int64_t t);
  * already there at `from`, -1 when it never will (slope <= 0 below level).
  */
 int64_t line_fit_time_to(const struct line_fit *f, int64_t from, double level);
+
+/*
+ * Least squares of y on x over n pairs: y = intercept + slope * x. r2 as
+ * above. Returns 0, or -1 when n < 2 or x does not vary.
+ */
+int fit_xy(double *slope, double *intercept, double *r2, const double *x, const double *y, size_t n);
+
+/* ---- significance tests ------------------------------------------------- */
+
+/*
+ * One-sided two-proportion z-test: the p-value of "the rate k2/n2 is
+ * higher than k1/n1" under the null hypothesis that both come from one
+ * rate (pooled). 1 when either side has no trials or the rates are equal
+ * and zero.
+ */
+double stat_two_proportion_p(double k1, double n1, double k2, double n2);
+
+/*
+ * One-sided Mann-Whitney U test (normal approximation with tie correction
+ * and continuity correction): the p-value of "values in b tend to be
+ * larger than values in a". The arrays are not modified. 1 when either
+ * side is empty.
+ */
+double stat_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb);
+
+/* The upper tail of the standard normal distribution, P(Z > z). */
+double stat_normal_upper(double z);
 
 #endif

@@ -229,8 +229,8 @@ add('error-5xx-warning', '5xx at 2% all window, the last deployment was yesterda
 	(w, r) => [healthy('api', w, r, { p5: () => 0.02, rps: () => r.count(1000), deployments: [['d-3', -1000]] })],
 	[{ service: 'api', kind: 'error_rate_5xx', severity: 'warning', deployment: null }]);
 
-add('error-4xx-critical', '4xx at 30% for the last 20 minutes (a broken client release).',
-	(w, r) => [healthy('api', w, r, { p4: (i) => (i >= 10 ? 0.30 : 0.02) })],
+add('error-4xx-critical', '4xx at 40% for the last 20 minutes (a broken client release).',
+	(w, r) => [healthy('api', w, r, { p4: (i) => (i >= 10 ? 0.40 : 0.02) })],
 	[{ service: 'api', kind: 'error_rate_4xx', severity: 'critical' }]);
 
 add('error-4xx-normal', '4xx at 6%: ordinary for a public API, under the 10% warning.',
@@ -350,6 +350,87 @@ add('everything-wrong', 'One service with every problem at once.',
 	 { service: 'api', kind: 'error_rate_4xx', severity: 'critical' },
 	 { service: 'api', kind: 'latency', severity: 'critical' }]);
 
+// ---------------------------------------------------------------- baselines, crash loops, load (issue 6)
+add('regression-latency-under-threshold', 'p95 from 70 ms to 650 ms after deployment d-42 at 09:45: far under the 1 s threshold, but x9 against the service\'s own baseline.',
+	(w, r) => [healthy('api', w, r, {
+		p95: (i) => (i > 15 ? around(r, 650, 60) : around(r, 70, 7)),
+		deployments: [['d-41', -2000], ['d-42', 15]],
+	})],
+	[{ service: 'api', kind: 'latency', severity: 'warning', deployment: 'd-42', at: 16 }]);
+
+add('regression-5xx-under-threshold', '5xx from 0.05% to 0.8% after deployment d-42 at 09:45, 1,000 requests a minute: under the 1% threshold, x16 the baseline, with thousands of requests on each side.',
+	(w, r) => [healthy('api', w, r, {
+		rps: () => r.count(1000),
+		p5: (i) => (i > 15 ? 0.008 : 0.0005),
+		deployments: [['d-42', 15]],
+	})],
+	[{ service: 'api', kind: 'error_rate_5xx', severity: 'warning', deployment: 'd-42', at: 16 }]);
+
+add('regression-warmup-spike', 'Deployment d-8 at 09:45 with a 2-minute warm-up: p95 2.5 s and 5% 5xx for two samples, then back to normal. Healthy.',
+	(w, r) => [healthy('api', w, r, {
+		p95: (i) => (i === 16 || i === 17 ? around(r, 2500, 100) : around(r, 120, 12)),
+		p5: (i) => (i === 16 || i === 17 ? 0.05 : 0.001),
+		deployments: [['d-8', 15]],
+	})], []);
+
+add('regression-low-traffic-jump', 'A quiet service (4 requests a minute) with 3 failed requests after deployment d-3: the error ratio jumps from 0 to 5%, on a handful of requests. Not significant.',
+	(w, r) => [healthy('admin', w, r, {
+		rps: () => 4,
+		p5: (i) => (i === 18 || i === 23 || i === 28 ? 0.25 : 0),
+		deployments: [['d-3', 15]],
+	})], []);
+
+add('regression-latency-jitter', 'p95 jittering between 80 and 250 ms before and after deployment d-5: normal variation, no regression.',
+	(w, r) => [healthy('api', w, r, {
+		p95: () => 80 + 170 * r.next(),
+		deployments: [['d-5', 15]],
+	})], []);
+
+add('crash-loop', 'Memory climbs from 30% to the limit in about 8 minutes, the process is killed and restarts, again and again: a line fitted to the window is flat and usage is over 90% only a minute at a time.',
+	(w, r) => [healthy('api', w, r, {
+		mem: (i) => { const k = i % 8; return Math.min(0.985, 0.30 + 0.095 * k) + 0.004 * r.gauss(); },
+	})],
+	[{ service: 'api', kind: 'memory_leak', severity: 'critical', at: 0 }]);
+
+add('crash-loop-worker', 'A worker without HTTP metrics in a 12-minute crash loop out of 2 GiB, restarts reported as CRASHED deployments.',
+	(w, r) => [service('worker', w, r, { memLimit: 2 * GiB, cpuLimit: 1,
+		mem: (i) => { const k = (i + 5) % 12; return Math.min(0.99, 0.25 + 0.068 * k) + 0.003 * r.gauss(); },
+		cpu: () => clampPos(around(r, 0.3, 0.05)) })],
+	[{ service: 'worker', kind: 'memory_leak', severity: 'critical', at: 0 }]);
+
+add('leak-restart-resumes', 'A leak climbing 1% a minute, interrupted by deployment d-5 at 09:54 that restarts the service; the climb resumes at the same slope. The restart is not the cause: the leak began before it.',
+	(w, r) => [healthy('api', w, r, {
+		mem: (i) => (i < 24 ? 0.40 + 0.01 * i : 0.30 + 0.01 * (i - 24)) + 0.002 * r.gauss(),
+		deployments: [['d-4', -600], ['d-5', 24]],
+	})],
+	[{ service: 'api', kind: 'memory_leak', severity: 'warning', deployment: null, at: 0 }]);
+
+add('memory-follows-load', 'Morning ramp: requests grow from 200 to 1,000 a minute and memory follows them (in-flight work), from 37% to 65% of the limit. Its ratio to traffic is flat: not a leak.',
+	(w, r) => {
+		const load = (i) => 200 + (800 * i) / 30;
+		return [healthy('api', w, r, {
+			rps: (i) => r.count(load(i)),
+			mem: (i) => (300 * MiB + 0.45 * MiB * load(i)) / GiB + 0.003 * r.gauss(),
+			cpu: (i) => clampPos(0.1 + load(i) / 2000 + 0.02 * r.gauss()),
+		})];
+	}, []);
+
+add('leak-while-traffic-falls', 'Memory climbing 35% to 50% while traffic falls from 800 to 300 requests a minute: a leak, not load.',
+	(w, r) => [healthy('api', w, r, {
+		rps: (i) => r.count(800 - (500 * i) / 30),
+		mem: (i) => 0.35 + (0.15 * i) / 30 + 0.002 * r.gauss(),
+	})],
+	[{ service: 'api', kind: 'memory_leak', severity: 'warning', at: 0 }]);
+
+add('leak-on-top-of-load', 'Traffic grows 400 to 600 requests a minute (memory would follow by 5%), while memory climbs 30% to 55%: the part load does not explain still climbs. A leak.',
+	(w, r) => {
+		const load = (i) => 400 + (200 * i) / 30;
+		return [healthy('api', w, r, {
+			rps: (i) => r.count(load(i)),
+			mem: (i) => (200 * MiB + 0.25 * MiB * load(i)) / GiB + 0.05 + (0.2 * i) / 30 + 0.003 * r.gauss(),
+		})];
+	}, [{ service: 'api', kind: 'memory_leak', severity: 'critical', at: 0 }]);
+
 // ---------------------------------------------------------------- write
 function fnv(s) {
 	let h = 2166136261;
@@ -382,7 +463,14 @@ function main() {
 			source: 'scenario', project: 'acme', environment: 'production',
 			start: iso(w.start), end: iso(w.end), step_s: w.stepS, services,
 		};
-		doc.expect = c.expect;
+		// `at` (minutes from the window start, default 0) is when the incident began: the bench
+		// measures how long each system took to notice it. The table test ignores it.
+		doc.expect = c.expect.map((e) => {
+			const o = Object.assign({}, e);
+			delete o.at;
+			o.onset = iso(w.start + (e.at || 0) * 60000);
+			return o;
+		});
 		fs.writeFileSync(path.join(dir, `${c.name}.json`), print(doc, '') + '\n');
 	}
 	console.log(`${cases.length} scenarios`);

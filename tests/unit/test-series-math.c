@@ -59,7 +59,7 @@ static void test_windowed_ratio(void)
 
 	fill(&r, req, 5, MIN_);
 	fill(&e, err, 5, MIN_);
-	series_windowed_ratio(&out, &e, &r, 2 * MIN_, 20);
+	series_windowed_ratio(&out, &e, &r, 2 * MIN_, 20, 0);
 	/*
 	 * At least 20 requests: t=0 has 10 and nothing before, left out;
 	 * t=1m 2/30 alone; t=2m 0/40; t=3m has 0, widens to 2m: 0/40; t=4m 5/100.
@@ -72,12 +72,19 @@ static void test_windowed_ratio(void)
 	is_double(out.items[3].v, 0.05, 1e-12, "5/100");
 	series_release(&out);
 
-	series_windowed_ratio(&out, &e, &r, 2 * MIN_, 50);
+	series_windowed_ratio(&out, &e, &r, 2 * MIN_, 50, 0);
 	/* At least 50 within (t-2m, t]: only t=2m (40+30: 2/70) and t=4m (100: 5/100). */
 	is_int(out.nr, 2, "max_width bounds how far back a window widens");
 	is_int(out.items[0].t, 2 * MIN_, "t=2m");
 	is_double(out.items[0].v, 2.0 / 70, 1e-12, "(2+0)/(30+40)");
 	is_double(out.items[1].v, 0.05, 1e-12, "t=4m: 5/100");
+	series_release(&out);
+
+	series_windowed_ratio(&out, &e, &r, 2 * MIN_, 50, 1.645);
+	is_double(out.items[1].v, stat_wilson_lower(5, 100, 1.645), 1e-15, "z > 0: the Wilson lower bound");
+	is_double(stat_wilson_lower(1, 20, 1.645), 0.011233541950954265, 1e-12, "1 of 20: at least 1.1%%");
+	is_double(stat_wilson_lower(32, 400, 1.645), 0.06040510061139561, 1e-12, "32 of 400: at least 6.0%%");
+	is_double(stat_wilson_lower(0, 10, 1.645), 0, 0, "none of 10: at least 0");
 	is_double(series_sum(&r, 0, 4 * MIN_), 180, 1e-9, "sum over the window");
 	is_double(series_mean(&e, MIN_, 2 * MIN_), 1.0, 1e-12, "mean of [1m, 2m]");
 	is_double(series_max(&r, 0, 3 * MIN_), 40, 0, "max of [0, 3m]");
@@ -169,8 +176,33 @@ static void test_fit(void)
 	series_release(&s);
 }
 
+static void test_stats(void)
+{
+	static const double a[] = { 3, 1, 2 }, b[] = { 6, 4, 5 };
+	static const double ta[] = { 1, 2, 2 }, tb[] = { 2, 3, 3 };
+	static const double x[] = { 1, 2, 3, 4 }, y[] = { 3, 5, 7, 9 };
+	double slope, icpt, r2;
+
+	is_double(stat_normal_upper(1.959963984540054), 0.025, 1e-12, "P(Z > 1.96) = 2.5%%");
+	is_double(stat_normal_upper(0), 0.5, 1e-15, "P(Z > 0) = 1/2");
+	/* 10/1000 vs 30/1000: pooled 2%, se sqrt(.02*.98*.002), z 3.19438. */
+	is_double(stat_two_proportion_p(10, 1000, 30, 1000), 0.00070065079, 1e-9, "two proportions: z 3.19");
+	ok(stat_two_proportion_p(30, 1000, 10, 1000) > 0.99, "a lower rate after is not significant");
+	is_double(stat_two_proportion_p(0, 100, 0, 100), 1, 0, "no errors on either side");
+	is_double(stat_two_proportion_p(1, 0, 1, 10), 1, 0, "no trials before: no evidence");
+	/* U = 9 of 9, mean 4.5, var 9/12*7: z = (9-4.5-0.5)/sqrt(5.25). */
+	is_double(stat_mann_whitney_p(a, 3, b, 3), 0.0404277992, 1e-9, "Mann-Whitney, no ties");
+	/* ranks 1, 3,3,3, 5.5,5.5: U 8, tie term 30, var 0.75*(7-1): z 3/sqrt(4.5). */
+	is_double(stat_mann_whitney_p(ta, 3, tb, 3), 0.0786496035, 1e-9, "Mann-Whitney with ties");
+	ok(stat_mann_whitney_p(b, 3, a, 3) > 0.9, "smaller values after are not significant");
+	is_double(stat_mann_whitney_p(a, 0, b, 3), 1, 0, "an empty side: no evidence");
+	ok(fit_xy(&slope, &icpt, &r2, x, y, 4) == 0 && slope == 2 && icpt == 1 && r2 == 1, "y = 1 + 2x");
+	ok(fit_xy(&slope, &icpt, &r2, x, y, 1) < 0, "one point is no line");
+}
+
 int main(void)
 {
+	test_stats();
 	test_fraction_of_limit();
 	test_windowed_ratio();
 	test_quantile();
