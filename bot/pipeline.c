@@ -44,6 +44,23 @@ struct json *observe_result_to_json(const struct observe_result *r)
 	return root;
 }
 
+int observe_result_from_json(struct observe_result *r, const struct json *root)
+{
+	const struct json *part;
+	int err;
+
+	if ((err = json_get_obj(&part, root, "architecture")) < 0 ||
+	    (err = architecture_from_json(&r->arch, part)) < 0 ||
+	    (err = json_get_obj(&part, root, "observation")) < 0 ||
+	    (err = observation_from_json(&r->obs, part)) < 0) {
+		observe_result_release(r);
+		return err;
+	}
+	r->requests = (int64_t)json_num_value(json_get(root, "cost.requests"));
+	r->bytes = (int64_t)json_num_value(json_get(root, "cost.bytes"));
+	return 0;
+}
+
 /* ---------------------------------------------------------------- stage 1: observe */
 
 int pipeline_observe(struct observe_result *out, enum stage_failure *failure,

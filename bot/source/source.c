@@ -153,6 +153,93 @@ struct json *architecture_to_json(const struct architecture *arch)
 	return root;
 }
 
+static int opt_str(char **out, const struct json *node, const char *key)
+{
+	const char *s;
+	int err = json_get_opt_str(&s, node, "%s", key);
+
+	if (err < 0)
+		return err;
+	*out = s ? xstrdup(s) : NULL;
+	return 0;
+}
+
+static int opt_time(int64_t *out, const struct json *node, const char *key)
+{
+	const char *s;
+	int err = json_get_opt_str(&s, node, "%s", key);
+
+	*out = 0;
+	if (err < 0 || !s)
+		return err;
+	return time_parse_iso8601(out, s);
+}
+
+static int read_arch(struct architecture *out, const struct json *root)
+{
+	const struct json *arr, *n, *p;
+	const char *name;
+	size_t i;
+	int err;
+
+	if ((err = opt_str(&out->source, root, "source")) < 0 ||
+	    (err = opt_str(&out->project_id, root, "project.id")) < 0 ||
+	    (err = opt_str(&out->project_name, root, "project.name")) < 0 ||
+	    (err = opt_str(&out->environment_id, root, "environment.id")) < 0 ||
+	    (err = opt_str(&out->environment_name, root, "environment.name")) < 0)
+		return err;
+	p = json_get(root, "platform");
+	if (p && json_type(p) == JSON_OBJECT) {
+		out->platform_known = 1;
+		out->platform_stable = json_bool_value(json_get(p, "stable"));
+		if ((err = opt_str(&out->platform_incident, p, "incident")) < 0)
+			return err;
+	}
+	if ((err = json_get_arr(&arr, root, "services")) < 0)
+		return err;
+	for (i = 0, n = json_first(arr); n; n = json_next(n), i++) {
+		struct arch_service *s;
+		if ((err = json_get_str(&name, root, "services[%zu].name", i)) < 0)
+			return err;
+		s = architecture_add_service(out, name);
+		if ((err = opt_str(&s->id, n, "id")) < 0 ||
+		    (err = opt_str(&s->config_name, n, "config_name")) < 0 ||
+		    (err = opt_str(&s->repo, n, "repo")) < 0 ||
+		    (err = opt_str(&s->image, n, "image")) < 0 ||
+		    (err = opt_str(&s->root_dir, n, "root_dir")) < 0 ||
+		    (err = opt_str(&s->latest_deployment_id, n, "latest_deployment.id")) < 0 ||
+		    (err = opt_str(&s->latest_deployment_status, n, "latest_deployment.status")) < 0 ||
+		    (err = opt_time(&s->latest_deployment_at, n, "latest_deployment.at")) < 0)
+			return bot_error_wrap(err, "services[%zu]: ", i);
+		s->replicas = (int)json_num_value(json_get(n, "replicas"));
+		s->observed = json_bool_value(json_get(n, "observed"));
+	}
+	if ((err = json_get_arr(&arr, root, "volumes")) < 0)
+		return err;
+	for (i = 0, n = json_first(arr); n; n = json_next(n), i++) {
+		struct arch_volume *v;
+		if ((err = json_get_str(&name, root, "volumes[%zu].name", i)) < 0)
+			return err;
+		v = architecture_add_volume(out, name);
+		if ((err = opt_str(&v->id, n, "id")) < 0 ||
+		    (err = opt_str(&v->service_id, n, "service_id")) < 0 ||
+		    (err = opt_str(&v->mount_path, n, "mount_path")) < 0)
+			return bot_error_wrap(err, "volumes[%zu]: ", i);
+		v->size_mb = json_num_value(json_get(n, "size_mb"));
+		v->used_mb = json_num_value(json_get(n, "used_mb"));
+	}
+	return 0;
+}
+
+int architecture_from_json(struct architecture *out, const struct json *root)
+{
+	int err = read_arch(out, root);
+
+	if (err < 0)
+		architecture_release(out);
+	return err;
+}
+
 void log_lines_release(struct log_lines *lines)
 {
 	size_t i;

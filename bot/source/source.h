@@ -75,6 +75,12 @@ struct arch_volume *architecture_add_volume(struct architecture *arch, const cha
  * The caller owns the result.
  */
 struct json *architecture_to_json(const struct architecture *arch);
+/*
+ * Reads that form into out (initialised by the caller), so that a
+ * journaled observe step can be resumed. On a malformed document returns
+ * BOT_EINVALID naming the JSON path and leaves out released.
+ */
+int architecture_from_json(struct architecture *out, const struct json *root);
 
 /* One log line of a deployment, build or HTTP log. */
 struct log_line {

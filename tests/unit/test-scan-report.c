@@ -9,6 +9,7 @@
 
 #include "tap.h"
 #include "scan_report.h"
+#include "util/error.h"
 #include "util/xalloc.h"
 
 #define T0 1795858200000LL /* 2026-11-28T09:30:00Z */
@@ -111,6 +112,29 @@ int main(void)
 	ok(json_type(json_get(j, "services[0].cpu_peak")) == JSON_NULL, "json: unknown figures are null");
 	is_str(json_str_value(json_get(j, "architecture.services[0].name")), "api|<b>x</b>", "json: architecture");
 	json_free(j);
+
+	{
+		struct observe_result back;
+		struct json *a = observe_result_to_json(&r), *b;
+		char *ta = json_print(a, 0), *tb;
+
+		observe_result_init(&back);
+		is_int(observe_result_from_json(&back, a), 0, "observe result JSON reads back");
+		b = observe_result_to_json(&back);
+		tb = json_print(b, 0);
+		is_str(tb, ta, "and prints the same");
+		free(ta);
+		free(tb);
+		json_free(a);
+		json_free(b);
+		observe_result_release(&back);
+		a = json_new_object();
+		json_set(a, "architecture", json_new_array());
+		observe_result_init(&back);
+		is_int(observe_result_from_json(&back, a), BOT_EINVALID, "a malformed one is refused");
+		like(bot_error_last(), "architecture", "naming the path");
+		json_free(a);
+	}
 	teardown(&r, &f);
 
 	setup(&r, &f, 200);
