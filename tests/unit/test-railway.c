@@ -255,6 +255,37 @@ static void test_metrics(void)
 	observation_release(&obs);
 }
 
+static void test_logs(void)
+{
+	struct log_lines lines = { NULL, 0, 0 };
+	struct json *j;
+
+	j = parse("{\"data\":{\"httpLogs\":[{\"timestamp\":\"2026-11-28T09:41:00.250Z\",\"method\":\"GET\","
+		  "\"path\":\"/api/cart\",\"httpStatus\":502,\"totalDuration\":1234,\"requestId\":\"r1\"}]}}");
+	is_int(railway_read_logs(&lines, j, LOGS_HTTP), 0, "HTTP logs read");
+	is_int(lines.nr, 1, "one line");
+	is_int(lines.items[0].http_status, 502, "status kept");
+	is_str(lines.items[0].message, "GET /api/cart -> 502 (1234 ms)", "a readable line");
+	is_int(lines.items[0].at, T0 + 41 * 60000 + 250, "timestamp with milliseconds");
+	log_lines_release(&lines);
+	json_free(j);
+
+	j = parse("{\"data\":{\"logs\":[{\"timestamp\":\"2026-11-28T09:42:00Z\",\"severity\":\"error\","
+		  "\"message\":\"out of memory\"},{\"timestamp\":\"2026-11-28T09:42:01Z\",\"severity\":null,\"message\":\"restart\"}]}}");
+	is_int(railway_read_logs(&lines, j, LOGS_DEPLOYMENT), 0, "deployment logs read");
+	is_int(lines.nr, 2, "two lines");
+	is_str(lines.items[0].severity, "error", "severity");
+	ok(lines.items[1].severity == NULL, "no severity: NULL");
+	log_lines_release(&lines);
+	json_free(j);
+
+	j = parse("{\"data\":{\"logs\":[{\"timestamp\":\"yesterday\",\"message\":\"x\"}]}}");
+	is_int(railway_read_logs(&lines, j, LOGS_BUILD), BOT_EINVALID, "a bad timestamp is an error");
+	like(bot_error_last(), "log line 0", "naming the line");
+	log_lines_release(&lines);
+	json_free(j);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--dump"))
@@ -263,5 +294,6 @@ int main(int argc, char **argv)
 	test_architecture();
 	test_errors();
 	test_metrics();
+	test_logs();
 	return done_testing();
 }
