@@ -37,8 +37,18 @@ static int validate_one(const char *path, int print, int quiet)
 		return rc;
 	if (print) {
 		struct json *j = config_to_json(&cfg);
-		char *text = json_print(j, 1);
-		printf("%s\n", text);
+		char *text = json_print(j, 1), *p;
+		/*
+		 * Tabs appear only as layout (a string's tab is escaped), and
+		 * spaces keep the output a valid .autofix.yml, which refuses
+		 * tabs in indentation.
+		 */
+		for (p = text; *p; p++)
+			if (*p == '\t')
+				fputs(p > text && p[-1] == ':' ? " " : "  ", stdout);
+			else
+				putchar(*p);
+		putchar('\n');
 		free(text);
 		json_free(j);
 	}

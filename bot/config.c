@@ -147,8 +147,8 @@ static void set_defaults(struct config *cfg)
 	cfg->step_ms = MINUTE;
 	for (s = 0; s < SIGNAL__COUNT; s++)
 		default_threshold(&cfg->thresholds[s], (enum signal)s);
-	cfg->leak = (struct leak_config){ 1, 12 * HOUR, 0.8 };
-	cfg->regression = (struct regression_config){ 1, 1.5, 2.0, 0.01, 0.95, 2 * HOUR };
+	cfg->leak = (struct leak_config){ 1, 4 * HOUR, 0.8 };
+	cfg->regression = (struct regression_config){ 1, 2.0, 3.0, 0.005, 0.99, HOUR };
 	cfg->source.railway.environment = xstrdup("production");
 	cfg->source.railway.token_env = xstrdup("RAILWAY_API_TOKEN");
 	cfg->source.railway.endpoint = xstrdup(DEFAULT_RAILWAY_ENDPOINT);
@@ -376,6 +376,10 @@ static void free_tree(struct loader *L)
 	L->depth = L->stack_alloc = 0;
 }
 
+enum ytype { YT_NULL, YT_BOOL, YT_INT, YT_FLOAT, YT_STR, YT_MAP, YT_SEQ };
+static enum ytype ytype(const struct ynode *n);
+static void describe(struct strbuf *sb, const struct ynode *n);
+
 /* ---------------------------------------------------- pass 1: the text */
 
 static int is_printable(unsigned cp)
@@ -523,9 +527,24 @@ static int attach(struct loader *L, struct ynode *n, size_t added, const yaml_ma
 		struct strbuf path = STRBUF_INIT;
 
 		if (n->kind != Y_SCALAR) {
+			parent->nr--;
 			stack_path(L, &path);
+			parent->nr++;
 			report(L, n->line, n->col, path.buf, "a key must be a string, found %s",
 			       n->kind == Y_MAP ? "a mapping" : "a list");
+			strbuf_release(&path);
+			return 0;
+		}
+		if (ytype(n) != YT_STR) {
+			/* `1:`, `true:` or `null:` would be keys of other types for other readers */
+			struct strbuf found = STRBUF_INIT;
+			describe(&found, n);
+			parent->nr--; /* the path is the mapping's */
+			stack_path(L, &path);
+			parent->nr++;
+			report(L, n->line, n->col, path.buf, "a key must be a string, found %s; "
+			       "quote it", found.buf);
+			strbuf_release(&found);
 			strbuf_release(&path);
 			return 0;
 		}
@@ -695,8 +714,6 @@ static int build_tree(struct loader *L, const char *buf, size_t len)
 }
 
 /* --------------------------------------------------- scalars and types */
-
-enum ytype { YT_NULL, YT_BOOL, YT_INT, YT_FLOAT, YT_STR, YT_MAP, YT_SEQ };
 
 static int span(const char *s, const char *set)
 {
@@ -1152,7 +1169,7 @@ static int number_in(struct loader *L, const struct ynode *v, struct strbuf *pat
 	double d;
 
 	if (t != YT_INT && t != YT_FLOAT) {
-		report_type(L, v, path, "%s from %g to %g", what, min, max);
+		report_type(L, v, path, "%s from %.15g to %.15g", what, min, max);
 		return -1;
 	}
 	d = number_value(v);
@@ -1161,7 +1178,7 @@ static int number_in(struct loader *L, const struct ynode *v, struct strbuf *pat
 		return -1;
 	}
 	if (d < min || d > max) {
-		report_at(L, v, path, "expected %s from %g to %g, found %s", what, min, max, v->str);
+		report_at(L, v, path, "expected %s from %.15g to %.15g, found %s", what, min, max, v->str);
 		return -1;
 	}
 	*out = d;
