@@ -17,6 +17,7 @@
 
 #include "http.h"
 #include "util/error.h"
+#include "util/json.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 #include "version.h"
@@ -156,6 +157,47 @@ const char *http_response_header(const struct http_response *resp, const char *n
 	return header_list_get(resp->headers, resp->headers_nr, name);
 }
 
+/*
+ * GitHub's reason ("message", and for a 422 what each of "errors" says:
+ * "Validation Failed (Label name already_exists)"), appended to sb.
+ */
+static void add_api_message(struct strbuf *sb, const struct strbuf *body)
+{
+	const struct json *errors, *e;
+	struct json *doc = NULL;
+	const char *msg;
+
+	if (!body->len || body->buf[0] != '{' || json_parse(&doc, body->buf, body->len) < 0)
+		return;
+	msg = json_str_value(json_get(doc, "message"));
+	if (msg)
+		strbuf_addf(sb, ": %.300s", msg);
+	errors = json_get(doc, "errors");
+	if (json_type(errors) == JSON_ARRAY && json_size(errors)) {
+		const char *sep = " (";
+		for (e = json_first(errors); e; e = json_next(e)) {
+			static const char *const keys[] = { "resource", "field", "code", "message" };
+			const char *space = "";
+			size_t i;
+			strbuf_addstr(sb, sep);
+			sep = "; ";
+			if (json_type(e) == JSON_STRING) {
+				strbuf_addf(sb, "%.200s", json_str_value(e));
+				continue;
+			}
+			for (i = 0; i < ARRAY_SIZE(keys); i++) {
+				const char *v = json_str_value(json_member(e, keys[i]));
+				if (v) {
+					strbuf_addf(sb, "%s%.200s", space, v);
+					space = " ";
+				}
+			}
+		}
+		strbuf_addch(sb, ')');
+	}
+	json_free(doc);
+}
+
 int http_status_error(const struct http_response *resp, const char *what)
 {
 	struct strbuf msg = STRBUF_INIT;
@@ -171,19 +213,7 @@ int http_status_error(const struct http_response *resp, const char *what)
 	case 429: code = BOT_ERATELIMIT; break;
 	default: code = resp->status >= 500 ? BOT_ETRANSIENT : BOT_ERROR;
 	}
-	/* GitHub (and most JSON APIs) put a human reason in "message". */
-	if (resp->body.len && resp->body.buf[0] == '{') {
-		const char *m = strstr(resp->body.buf, "\"message\"");
-		if (m && (m = strchr(m + 9, '"'))) {
-			const char *end = m + 1;
-			while (*end && *end != '"' && end - m < 200) {
-				if (*end == '\\' && end[1])
-					end++;
-				end++;
-			}
-			strbuf_addf(&msg, ": %.*s", (int)(end - m - 1), m + 1);
-		}
-	}
+	add_api_message(&msg, &resp->body);
 	bot_error(code, "%s: HTTP %ld%s", what ? what : "request", resp->status, msg.buf);
 	strbuf_release(&msg);
 	return code;
@@ -649,8 +679,12 @@ static int transfer_start(struct http_client *c, struct transfer *t, CURLM *mult
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	else if (!is_get || req->body.len) {
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body.buf);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body.len);
+		/* A DELETE without a body sends none; a POST without one says Content-Length: 0. */
+		if (req->body.len || !strcmp(req->method, "POST") || !strcmp(req->method, "PUT") ||
+		    !strcmp(req->method, "PATCH")) {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body.buf);
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body.len);
+		}
 	}
 
 	for (i = 0; i < req->headers_nr; i++) {

@@ -582,6 +582,9 @@ static void openapi_calls(void)
 	   !strcmp(json_str_value(json_get(doc, "color")), "5319e7"), "labels: with colour and description");
 	json_free(doc);
 	ok(github_labels_add(gh, pr, labels, 2) == 0, "labels: added to the PR");
+	is_int(github_label_create(gh, &doc, "autofix", "ffffff", NULL), BOT_EINVALID,
+	       "labels: creating an existing label is a 422");
+	like(bot_error_last(), "already_exists", "labels: whose message says already_exists (what ensure relies on)");
 
 	ok(github_issue_create(gh, &doc, "autofix: worker cpu", "details", labels, 1) == 0 &&
 	   json_get_int(&issue, doc, "number") == 0, "issues: create with a label");

@@ -372,6 +372,21 @@ static void test_basics(void)
 	is_int(http_status_error(&resp, "get thing"), BOT_ENOTFOUND, "404 -> BOT_ENOTFOUND");
 	is_str(bot_error_last(), "get thing: HTTP 404: Not Found", "the message");
 	script_reset();
+	script(STEP_REPLY, reply("422 Unprocessable Entity", NULL,
+				 "{\"message\":\"Validation Failed\",\"errors\":[{\"resource\":\"Label\","
+				 "\"code\":\"already_exists\",\"field\":\"name\"},\"plain text\"]}"), 0);
+	ok(fetch(c, "POST", "/labels", &resp) == 0, "a 422");
+	is_int(http_status_error(&resp, "create label"), BOT_EINVALID, "422 -> BOT_EINVALID");
+	is_str(bot_error_last(), "create label: HTTP 422: Validation Failed (Label name already_exists; plain text)",
+	       "the message says what each error is");
+	script_reset();
+	script(STEP_REPLY, reply("403 Forbidden", NULL, "<html>not json</html>"), 0);
+	ok(fetch(c, "DELETE", "/thing", &resp) == 0 && http_status_error(&resp, "delete") == BOT_EAUTH &&
+	   !strcmp(bot_error_last(), "delete: HTTP 403"), "a body that is not JSON adds nothing");
+	like(srv.requests[0].buf, "DELETE /thing HTTP/1.1", "DELETE request line");
+	ok(!strcasestr(srv.requests[0].buf, "Content-Type:") && !strcasestr(srv.requests[0].buf, "Content-Length:"),
+	   "a DELETE without a body sends no body headers");
+	script_reset();
 
 	http_response_release(&resp);
 	http_client_free(c);
