@@ -69,6 +69,8 @@ int pipeline_observe(struct observe_result *out, enum stage_failure *failure,
 	struct source *src = NULL;
 	int64_t step = cfg->step_ms > 0 ? cfg->step_ms : DEFAULT_STEP_MS;
 	int64_t start = now - cfg->window_ms;
+	int64_t history = cfg->regression.enabled && cfg->regression.baseline_ms > 0 ?
+			  cfg->regression.baseline_ms : 0;
 	int err;
 
 	*failure = STAGE_FAILED_CONFIG;
@@ -91,7 +93,15 @@ int pipeline_observe(struct observe_result *out, enum stage_failure *failure,
 		*failure = STAGE_FAILED_CONFIG;
 		goto done;
 	}
-	err = source_observe(src, &out->arch, start, now, step, &out->obs);
+	/*
+	 * The series reach back `detect.regression.baseline` before the
+	 * window, so that a deployment early in the window is compared with
+	 * the service's own history before it. The window itself (obs.start
+	 * to obs.end) is what the thresholds judge and the report shows.
+	 */
+	err = source_observe(src, &out->arch, start - history, now, step, &out->obs);
+	if (!err)
+		out->obs.start = start;
 
 done:
 	out->requests = src->requests;

@@ -46,7 +46,9 @@ enum stage_failure {
 /*
  * Stage 1, observe: opens the configured source, learns the architecture,
  * selects the services .autofix.yml names, and fetches their series over
- * the window that ends at now (ms) and is cfg->window_ms long. On failure
+ * the window that ends at now (ms) and is cfg->window_ms long, reaching
+ * back detect.regression.baseline further (when regressions are on) for
+ * the detector's before/after comparison. On failure
  * returns a negative code with the message recorded, sets *failure, and
  * leaves out released.
  */

@@ -164,7 +164,7 @@ function deployment(d) {
 
 // ------------------------------------------------------------------ the server
 
-const stats = { requests: 0, operations: [] };
+const stats = { requests: 0, operations: [], windows: [] };
 
 function send(res, status, obj) {
   const body = JSON.stringify(obj);
@@ -189,6 +189,7 @@ const server = http.createServer((req, res) => {
     }
     stats.requests = 0;
     stats.operations = [];
+    stats.windows = [];
     return send(res, 200, { loaded: obs.services.length });
   }
   if (req.method !== 'POST' || req.url !== '/graphql/v2') return send(res, 404, { errors: [{ message: 'Not Found' }] });
@@ -211,6 +212,8 @@ const server = http.createServer((req, res) => {
     }
     if (!authorised(req)) return send(res, 200, { data: null, errors: [{ message: 'Not Authorized' }] });
     const fields = op.selectionSet.selections.map((s) => s.name.value);
+    const vars = body.variables || {};
+    if (vars.startDate) stats.windows.push({ operation: op.name ? op.name.value : null, startDate: vars.startDate, endDate: vars.endDate });
     if (opts.fail && fields.includes(opts.fail)) {
       // Railway's partial failure: data for what worked, errors for what did not.
       return send(res, 200, { data: null, errors: [{ message: 'Problem processing request', path: [opts.fail], extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
