@@ -258,9 +258,16 @@ static int do_call(struct github *gh, enum auth_as as, const char *method, const
 	struct strbuf url = STRBUF_INIT;
 	int err = 0;
 
-	if (starts_with(path, "https://") || starts_with(path, "http://"))
+	if (starts_with(path, "https://") || starts_with(path, "http://")) {
+		/* A Link or Location elsewhere must not receive our credentials. */
+		size_t n = strlen(gh->api_url);
+		if (strncmp(path, gh->api_url, n) || (path[n] && path[n] != '/' && path[n] != '?')) {
+			strbuf_release(&url);
+			return bot_error(BOT_EINVALID, "refusing to send GitHub credentials to '%s', "
+					 "outside the API URL '%s'", path, gh->api_url);
+		}
 		strbuf_addstr(&url, path);
-	else
+	} else
 		strbuf_addf(&url, "%s%s", gh->api_url, path);
 	http_request_init(&req, method, url.buf);
 	http_request_header(&req, "Accept", "%s", accept ? accept : gh->accept_json);

@@ -100,6 +100,16 @@ int main(void)
 		is_str(p, "/repos/acme/shop/labels/x", "repository paths");
 		free(p);
 	}
+	{
+		struct http_response resp;
+		http_response_init(&resp);
+		is_int(github_call(gh, "GET", "https://evil.example/repos/acme/shop", NULL, NULL, &resp),
+		       BOT_EINVALID, "an absolute URL outside the API URL is refused (credentials stay home)");
+		is_int(github_call(gh, "GET", "https://api.github.com.evil.example/x", NULL, NULL, &resp),
+		       BOT_EINVALID, "a host that merely starts like the API's too");
+		is_int(resp.attempts, 0, "without sending anything");
+		http_response_release(&resp);
+	}
 	github_free(gh);
 
 	github_escape(&sb, "needs review/ünï 100%");
