@@ -635,7 +635,7 @@ static void openapi_calls(void)
 		strbuf_add(&log, buf, n);
 	fclose(f);
 	log_set_stream(NULL);
-	log_set_level(LOG_INFO);
+	log_set_level(LOG_WARNING);
 	like(log.buf, "http: > POST", "the requests were logged at debug level");
 	ok(!strstr(log.buf, tok_copy), "the installation token is not in the log");
 	ok(!strstr(log.buf, "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9."), "no JWT is in the log");
@@ -759,6 +759,7 @@ int main(void)
 	atexit(stop_servers);
 	ho.max_attempts = 1;
 	plain_http = http_client_new(&ho);
+	log_set_level(LOG_WARNING);
 
 	run_fixtures();
 	run_openapi();
