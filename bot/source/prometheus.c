@@ -385,4 +385,5 @@ const struct source_ops prometheus_source_ops = {
 	.architecture = prometheus_architecture,
 	.observe = prometheus_observe,
 	.logs = NULL,
+	.deployments = NULL,
 };

@@ -250,6 +250,28 @@ void railway_body_logs(struct strbuf *body, const struct log_query *q)
 	strbuf_release(&doc);
 }
 
+void railway_body_deployments(struct strbuf *body, const char *project_id, const char *environment_id,
+			      const char *service_id)
+{
+	struct strbuf doc = STRBUF_INIT;
+
+	strbuf_addf(&doc,
+		    "query autofixDeployments($projectId: String!, $environmentId: String!, $serviceId: String!) {\n"
+		    "  d0: deployments(first: %d, input: { projectId: $projectId, "
+		    "environmentId: $environmentId, serviceId: $serviceId }) "
+		    "{ pageInfo { hasNextPage } edges { node { id status createdAt meta } } }\n}\n",
+		    RAILWAY_DEPLOYMENTS_PAGE);
+	add_query(body, &doc);
+	strbuf_addstr(body, ",\"variables\":{\"projectId\":");
+	add_json_str(body, project_id);
+	strbuf_addstr(body, ",\"environmentId\":");
+	add_json_str(body, environment_id);
+	strbuf_addstr(body, ",\"serviceId\":");
+	add_json_str(body, service_id);
+	strbuf_addstr(body, "}}");
+	strbuf_release(&doc);
+}
+
 /* ---------------------------------------------------------------- responses */
 
 int railway_check_response(const struct json *resp)
@@ -598,6 +620,21 @@ static int cmp_deployment(const void *a, const void *b)
 	return (x->at > y->at) - (x->at < y->at);
 }
 
+int railway_read_deployments(struct service_metrics *out, const struct json *resp,
+			     int64_t start, int64_t end)
+{
+	const struct json *deps;
+	int err;
+
+	if ((err = railway_check_response(resp)) < 0 ||
+	    (err = json_get_obj(&deps, resp, "data.d0")) < 0 ||
+	    (err = read_deployments(out, deps, 0, start, end)) < 0)
+		return err;
+	if (out->deployments_nr > 1)
+		qsort(out->deployments, out->deployments_nr, sizeof(*out->deployments), cmp_deployment);
+	return 0;
+}
+
 int railway_read_http(struct observation *obs, const struct json *resp, size_t n,
 		      int64_t start, int64_t end)
 {
@@ -936,6 +973,28 @@ static int railway_logs(struct source *src, const struct log_query *q, struct lo
 	return err;
 }
 
+static int railway_deployments(struct source *src, const struct architecture *arch,
+			       const struct arch_service *svc, int64_t start, int64_t end,
+			       struct service_metrics *out)
+{
+	struct railway *rw = src->priv;
+	struct strbuf body = STRBUF_INIT;
+	const char *what = "railway deployments query";
+	struct json *reply;
+	int err;
+
+	if (!svc->id || !arch->project_id || !arch->environment_id)
+		return bot_error(BOT_EINVALID, "service '%s' has no Railway ids", svc->name);
+	railway_body_deployments(&body, arch->project_id, arch->environment_id, svc->id);
+	err = railway_send(src, rw, &body, &what, &reply, 1);
+	strbuf_release(&body);
+	if (err < 0)
+		return err;
+	err = railway_read_deployments(out, reply, start, end);
+	json_free(reply);
+	return err;
+}
+
 const struct source_ops railway_source_ops = {
 	.name = "railway",
 	.open = railway_open,
@@ -943,4 +1002,5 @@ const struct source_ops railway_source_ops = {
 	.architecture = railway_architecture,
 	.observe = railway_observe,
 	.logs = railway_logs,
+	.deployments = railway_deployments,
 };

@@ -37,6 +37,9 @@ void railway_body_http(struct strbuf *body, const char *project_id, const char *
 		       const char *const *service_ids, size_t n,
 		       int64_t start, int64_t end, int64_t step);
 void railway_body_logs(struct strbuf *body, const struct log_query *q);
+/* One service's deployments (the investigate stage's query; the scan gets them in the HTTP body). */
+void railway_body_deployments(struct strbuf *body, const char *project_id, const char *environment_id,
+			      const char *service_id);
 
 /*
  * Checks a parsed GraphQL response: 0 when it has `data` and no
@@ -58,5 +61,8 @@ int railway_read_metrics(struct observation *obs, const struct json *resp, size_
 int railway_read_http(struct observation *obs, const struct json *resp, size_t n,
 		      int64_t start, int64_t end);
 int railway_read_logs(struct log_lines *out, const struct json *resp, enum log_kind kind);
+/* Appends the deployments in [start, end] of the answer to railway_body_deployments(). */
+int railway_read_deployments(struct service_metrics *out, const struct json *resp,
+			     int64_t start, int64_t end);
 
 #endif

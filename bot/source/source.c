@@ -371,3 +371,26 @@ int source_logs(struct source *src, const struct log_query *q, struct log_lines 
 		log_lines_release(out);
 	return err;
 }
+
+int source_deployments(struct source *src, const struct architecture *arch,
+		       const struct arch_service *svc, int64_t start, int64_t end,
+		       struct service_metrics *out)
+{
+	size_t before = out->deployments_nr, i;
+	int err;
+
+	if (!src->ops->deployments)
+		return bot_error(BOT_ENOTFOUND, "the %s source knows no deployments", src->ops->name);
+	err = src->ops->deployments(src, arch, svc, start, end, out);
+	if (err < 0) {
+		/* Take back what a failed listing appended: nothing acts on a partial list. */
+		for (i = before; i < out->deployments_nr; i++) {
+			free(out->deployments[i].id);
+			free(out->deployments[i].status);
+			free(out->deployments[i].commit);
+			free(out->deployments[i].message);
+		}
+		out->deployments_nr = before;
+	}
+	return err;
+}

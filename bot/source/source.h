@@ -125,6 +125,14 @@ struct source_ops {
 		       int64_t start, int64_t end, int64_t step, struct observation *out);
 	/* Optional (NULL: the source has no logs). */
 	int (*logs)(struct source *src, const struct log_query *q, struct log_lines *out);
+	/*
+	 * Optional (NULL: the source knows no deployments). Appends the
+	 * deployments of svc created in [start, end] to out->deployments,
+	 * oldest first.
+	 */
+	int (*deployments)(struct source *src, const struct architecture *arch,
+			   const struct arch_service *svc, int64_t start, int64_t end,
+			   struct service_metrics *out);
 };
 
 struct source {
@@ -151,6 +159,10 @@ int source_observe(struct source *src, const struct architecture *arch,
 		   int64_t start, int64_t end, int64_t step, struct observation *out);
 /* BOT_ENOTFOUND when the source has no logs. */
 int source_logs(struct source *src, const struct log_query *q, struct log_lines *out);
+/* BOT_ENOTFOUND when the source knows no deployments; on failure out gains nothing. */
+int source_deployments(struct source *src, const struct architecture *arch,
+		       const struct arch_service *svc, int64_t start, int64_t end,
+		       struct service_metrics *out);
 
 /* The tables, one per file. */
 extern const struct source_ops railway_source_ops;

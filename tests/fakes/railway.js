@@ -153,10 +153,39 @@ const root = {
     const list = [...(svc.deployments || [])].reverse().slice(0, args.first || 100);
     return { pageInfo: { hasNextPage: false }, edges: list.map((d) => ({ cursor: d.id, node: deployment(d) })) };
   },
-  deploymentLogs() { return []; },
-  buildLogs() { return []; },
-  httpLogs() { return []; },
+  // Logs are synthesised per deployment: a few lines in the window asked for.
+  deploymentLogs(args) { return logLines(args, 'deploy'); },
+  buildLogs(args) { return logLines(args, 'build'); },
+  httpLogs(args) {
+    const d = findDeployment(args.deploymentId);
+    const anchor = args.anchorDate ? Date.parse(args.anchorDate) : Date.parse(d.at) + 600000;
+    let lines = [200, 502, 503, 200, 500].map((status, k) => ({
+      timestamp: new Date(anchor - (k + 1) * 30000).toISOString(), method: 'GET', path: `/api/item/${k}`,
+      httpStatus: status, totalDuration: 100 * (k + 1), requestId: `req-${k}`,
+    }));
+    const m = /^@httpStatus:>=(\d+)$/.exec(args.filter || '');
+    if (args.filter && !m) throw new Error(`unsupported filter ${args.filter}`);
+    if (m) lines = lines.filter((l) => l.httpStatus >= Number(m[1]));
+    if (args.beforeDate) lines = lines.filter((l) => Date.parse(l.timestamp) >= Date.parse(args.beforeDate));
+    return lines.slice(0, args.beforeLimit || lines.length);
+  },
 };
+
+function findDeployment(id) {
+  for (const s of services) for (const d of s.deployments || []) if (d.id === id) return d;
+  throw new Error(`Deployment ${id} not found`);
+}
+
+function logLines(args, kind) {
+  const d = findDeployment(args.deploymentId);
+  const at = Date.parse(d.at);
+  const lines = [
+    { timestamp: new Date(at + 1000).toISOString(), severity: 'info', message: `${kind} started for ${d.id}` },
+    { timestamp: new Date(at + 2000).toISOString(), severity: 'error', message: `${kind}: connection refused` },
+  ];
+  return lines.filter((l) => (!args.startDate || Date.parse(l.timestamp) >= Date.parse(args.startDate))
+    && (!args.endDate || Date.parse(l.timestamp) <= Date.parse(args.endDate))).slice(0, args.limit || 100);
+}
 
 function deployment(d) {
   return { id: d.id, status: d.status || 'SUCCESS', createdAt: d.at, meta: { commitHash: d.commit || null, commitMessage: d.message || null } };

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "config.h"
 #include "source/railway.h"
 #include "util/error.h"
 #include "util/json.h"
@@ -71,6 +72,8 @@ static int dump(const char *dir)
 	q.filter = "@httpStatus:>=500";
 	railway_body_logs(&b, &q);
 	DUMP("logs-http");
+	railway_body_deployments(&b, "proj-1", "env-1", "svc-a");
+	DUMP("deployments");
 #undef DUMP
 	strbuf_release(&b);
 	return err ? 1 : 0;
@@ -286,10 +289,109 @@ static void test_logs(void)
 	json_free(j);
 }
 
+/*
+ * With `--live ENDPOINT`: the source's operations through the HTTP layer
+ * against tests/fakes/railway.js serving tests/source/fixtures/
+ * railway-unhealthy.json (run by tests/source/railway-ops.test).
+ */
+static int live(const char *endpoint)
+{
+	struct strbuf yml = STRBUF_INIT;
+	struct config cfg;
+	struct config_diags diags = { NULL, 0, 0 };
+	struct architecture arch;
+	struct service_metrics svc;
+	struct log_lines lines = { NULL, 0, 0 };
+	struct log_query q;
+	struct source *src = NULL;
+	const struct arch_service *api = NULL;
+	size_t i;
+	int64_t start = T0, end = T0 + 3600000;
+
+	strbuf_addf(&yml, "version: 1\nsource:\n  railway:\n    project: p-autofix-test\n"
+		    "    environment: production\n    token_env: LIVE_RAILWAY_TOKEN\n"
+		    "    token_kind: project\n    endpoint: %s\nwindow: 30m\n"
+		    "services:\n  api: {}\n  worker: {}\n", endpoint);
+	config_init(&cfg);
+	if (config_load_buffer(&cfg, "live.yml", yml.buf, yml.len, &diags) < 0) {
+		diag("config: %s", diags.nr ? diags.items[0].message : bot_error_last());
+		return 1;
+	}
+	is_int(source_open(&src, &cfg), 0, "the railway source opens");
+	if (!src)
+		return done_testing();
+	is_str(src->ops->name, "railway", "picked by source.kind");
+	architecture_init(&arch);
+	is_int(source_architecture(src, &arch), 0, "architecture through the fake");
+	is_int(source_select_services(&arch, &cfg), 0, "services selected");
+	for (i = 0; i < arch.services_nr; i++)
+		if (!strcmp(arch.services[i].name, "api"))
+			api = &arch.services[i];
+	ok(api != NULL, "api is there");
+
+	memset(&svc, 0, sizeof(svc));
+	if (api) {
+		is_int(source_deployments(src, &arch, api, start, end, &svc), 0, "deployments of api");
+		is_int(svc.deployments_nr, 1, "one deployment in the hour");
+		if (svc.deployments_nr)
+			is_str(svc.deployments[0].commit, "abc1234", "with its commit");
+		is_int(source_deployments(src, &arch, api, end, end + 3600000, &svc), 0, "a later hour");
+		is_int(svc.deployments_nr, 1, "adds nothing");
+	}
+
+	memset(&q, 0, sizeof(q));
+	q.kind = LOGS_HTTP;
+	q.deployment_id = "d-41";
+	q.start = start;
+	q.end = end;
+	q.filter = "@httpStatus:>=500";
+	q.limit = 10;
+	is_int(source_logs(src, &q, &lines), 0, "HTTP logs of the deployment, 5xx only");
+	is_int(lines.nr, 3, "three 5xx lines");
+	for (i = 0; i < lines.nr; i++)
+		ok(lines.items[i].http_status >= 500, "line %zu is a 5xx: %s", i, lines.items[i].message);
+	log_lines_release(&lines);
+
+	q.kind = LOGS_DEPLOYMENT;
+	q.filter = NULL;
+	is_int(source_logs(src, &q, &lines), 0, "deployment logs");
+	is_int(lines.nr, 2, "two lines");
+	if (lines.nr == 2)
+		is_str(lines.items[1].severity, "error", "with severity");
+	log_lines_release(&lines);
+
+	q.kind = LOGS_BUILD;
+	is_int(source_logs(src, &q, &lines), 0, "build logs");
+	is_int(lines.nr, 2, "two lines");
+	log_lines_release(&lines);
+
+	q.deployment_id = "d-nope";
+	is_int(source_logs(src, &q, &lines), BOT_ERROR, "an unknown deployment: Railway's error");
+	like(bot_error_last(), "Deployment d-nope not found", "its message");
+	is_int(lines.nr, 0, "no lines");
+
+	ok(src->requests == 7, "one request per operation (%lld)", (long long)src->requests);
+	log_lines_release(&lines);
+	for (i = 0; i < svc.deployments_nr; i++) {
+		free(svc.deployments[i].id);
+		free(svc.deployments[i].status);
+		free(svc.deployments[i].commit);
+		free(svc.deployments[i].message);
+	}
+	free(svc.deployments);
+	architecture_release(&arch);
+	source_close(src);
+	config_release(&cfg);
+	strbuf_release(&yml);
+	return done_testing();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--dump"))
 		return dump(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--live"))
+		return live(argv[2]);
 	test_bodies();
 	test_architecture();
 	test_errors();
