@@ -61,6 +61,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(TAP_OBJ) $(BUILD)/libautofix.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TAP_OBJ) $(BUILD)/libautofix.a $(LIBS)
 
+# Benchmark helpers: bench/*.c linked with the library (built by make bench).
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libautofix.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libautofix.a $(LIBS)
+
 -include $(LIB_OBJ:.o=.d) $(BUILD)/bot/main.d
 
 deps:

@@ -767,16 +767,42 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /*
+ * The first sample of segment seg at which its climb so far (three
+ * samples at least) runs at the given slope, within a factor of
+ * RESUME_SLOPE_RATIO; 0 when it never does.
+ */
+static int64_t climb_resumed_at(const struct series *mem, const struct segment *seg, double slope)
+{
+	size_t i;
+
+	for (i = 0; i < mem->nr; i++) {
+		int64_t t = mem->items[i].t;
+		struct line_fit f;
+		double ratio;
+
+		if (t < seg->from || t > seg->to || !climb(&f, mem, seg->from, t, CRASH_MIN_FIT))
+			continue;
+		ratio = f.slope / slope;
+		if (ratio <= RESUME_SLOPE_RATIO && ratio >= 1 / RESUME_SLOPE_RATIO)
+			return t;
+	}
+	return 0;
+}
+
+/*
  * Crash loop: at least CRASH_MIN_CYCLES segments that climbed along a line
- * to CRASH_PEAK of the limit and ended in a reset. A line fitted to the
- * whole window is flat there, so the trend rule cannot see it.
+ * to CRASH_PEAK of the limit and ended in a reset, or one such cycle and
+ * a new climb at the same slope since. A line fitted to the whole window
+ * is flat there, so the trend rule cannot see it.
  */
 static int eval_crash_loop(struct svc_ctx *c, const struct series *mem, const struct series *frac,
 			   const struct segment *seg, size_t nseg)
 {
 	double slopes[64], r2s[64], ttls[64];
 	int64_t lens[64], onset = 0, detected = 0;
-	size_t q = 0, nl = 0, k;
+	size_t q = 0, nl = 0, k, first_k = 0;
+	int64_t early;
+	double first_slope = 0;
 	struct strbuf sb = STRBUF_INIT;
 	struct finding *fd;
 	double limit = limit_at(c, c->obs->end), slope, r2, per_cycle, now;
@@ -788,8 +814,11 @@ static int eval_crash_loop(struct svc_ctx *c, const struct series *mem, const st
 		if (!(lim > 0) || peak < CRASH_PEAK * lim ||
 		    !climb(&f, mem, seg[k].from, seg[k].to, CRASH_MIN_FIT))
 			continue;
-		if (!q)
+		if (!q) {
 			onset = seg[k].from;
+			first_k = k;
+			first_slope = f.slope;
+		}
 		slopes[q] = f.slope;
 		r2s[q] = f.r2;
 		ttls[q] = (lim - line_fit_at(&f, seg[k].from)) / f.slope;
@@ -799,8 +828,18 @@ static int eval_crash_loop(struct svc_ctx *c, const struct series *mem, const st
 		if (k > 0) /* the first segment may have begun before the window */
 			lens[nl++] = seg[k + 1].from - seg[k].from;
 	}
-	if (q < CRASH_MIN_CYCLES || !(limit > 0))
+	if (!q || !(limit > 0))
 		return 0;
+	/*
+	 * One cycle that ran into the limit and a new climb at the same slope
+	 * after the restart is already a loop: waiting for the second crash
+	 * would only report it later.
+	 */
+	early = first_k + 1 < nseg ? climb_resumed_at(mem, &seg[first_k + 1], first_slope) : 0;
+	if (q < CRASH_MIN_CYCLES && !early)
+		return 0;
+	if (early && (!detected || early < detected))
+		detected = early;
 	if (!nl)
 		lens[nl++] = seg[1].from - seg[0].from;
 	qsort(lens, nl, sizeof(*lens), cmp_i64);
@@ -825,11 +864,12 @@ static int eval_crash_loop(struct svc_ctx *c, const struct series *mem, const st
 	leak_evidence(fd, frac, mem, limit);
 	fd->confidence = q >= 3 ? r2 : 0.8 * r2;
 
-	strbuf_addf(&sb, "%zu climbs to at least %.0f%% of the limit, each ended by a restart; "
-		    "median fit R^2 %.2f", q, CRASH_PEAK * 100, r2);
+	strbuf_addf(&sb, "%zu climb%s to at least %.0f%% of the limit ended by a restart%s; "
+		    "median fit R^2 %.2f", q, q > 1 ? "s" : "", CRASH_PEAK * 100,
+		    early ? ", then the same climb again" : "", r2);
 	fd->reason = strbuf_detach(&sb, NULL);
-	strbuf_addf(&sb, "%s: critical memory leak (crash loop): %zu cycles of climbing to the limit "
-		    "and restarting, one every ", c->svc->name, q);
+	strbuf_addf(&sb, "%s: critical memory leak (crash loop): %zu restart%s at the limit, "
+		    "a cycle every ", c->svc->name, q, q > 1 ? "s" : "");
 	add_duration(&sb, fd->leak.cycle_ms);
 	strbuf_addstr(&sb, ", +");
 	add_figure(&sb, fd->leak.slope, FIGURE_BYTES);

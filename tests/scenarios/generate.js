@@ -163,7 +163,7 @@ add('leak-after-deployment', 'Flat memory until deployment d-2 at 09:40, then a 
 		mem: (i) => (i < 10 ? 0.35 : 0.35 + (0.25 * (i - 10)) / 20) + 0.002 * r.gauss(),
 		deployments: [['d-1', -300], ['d-2', 10]],
 	})],
-	[{ service: 'api', kind: 'memory_leak', severity: 'critical', deployment: 'd-2' }]);
+	[{ service: 'api', kind: 'memory_leak', severity: 'critical', deployment: 'd-2', at: 10 }]);
 
 add('leak-worker-no-http', 'A worker without HTTP metrics leaking 300 MiB per hour out of 2 GiB.',
 	(w, r) => [service('worker', w, r, { memLimit: 2 * GiB, cpuLimit: 1,
@@ -196,7 +196,7 @@ add('cpu-spiky-healthy', 'CPU around 30% with one-minute spikes to 100% every 5 
 
 add('cpu-saturation-critical', 'CPU pinned at 96% for the last 15 minutes.',
 	(w, r) => [healthy('api', w, r, { cpu: (i) => (i >= 15 ? Math.min(1, around(r, 0.96, 0.01)) : around(r, 0.3, 0.03)) })],
-	[{ service: 'api', kind: 'cpu_saturation', severity: 'critical' }]);
+	[{ service: 'api', kind: 'cpu_saturation', severity: 'critical', at: 15 }]);
 
 add('cpu-saturation-warning', 'CPU between 75% and 85% all window.',
 	(w, r) => [healthy('api', w, r, { cpu: () => around(r, 0.80, 0.02) })],
@@ -223,7 +223,7 @@ add('error-burst-short', 'A 3-minute 5xx burst (30%) during a dependency blip: s
 
 add('error-5xx-after-deployment', 'Deployment d-7 at 09:45; 5xx goes from 0.1% to 8% right after and stays.',
 	(w, r) => [healthy('api', w, r, { p5: (i) => (i >= 15 ? 0.08 : 0.001), deployments: [['d-6', -1440], ['d-7', 15]] })],
-	[{ service: 'api', kind: 'error_rate_5xx', severity: 'critical', deployment: 'd-7' }]);
+	[{ service: 'api', kind: 'error_rate_5xx', severity: 'critical', deployment: 'd-7', at: 15 }]);
 
 add('error-5xx-warning', '5xx at 2% all window, the last deployment was yesterday (outside the window).',
 	(w, r) => [healthy('api', w, r, { p5: () => 0.02, rps: () => r.count(1000), deployments: [['d-3', -1000]] })],
@@ -231,7 +231,7 @@ add('error-5xx-warning', '5xx at 2% all window, the last deployment was yesterda
 
 add('error-4xx-critical', '4xx at 40% for the last 20 minutes (a broken client release).',
 	(w, r) => [healthy('api', w, r, { p4: (i) => (i >= 10 ? 0.40 : 0.02) })],
-	[{ service: 'api', kind: 'error_rate_4xx', severity: 'critical' }]);
+	[{ service: 'api', kind: 'error_rate_4xx', severity: 'critical', at: 10 }]);
 
 add('error-4xx-normal', '4xx at 6%: ordinary for a public API, under the 10% warning.',
 	(w, r) => [healthy('api', w, r, { p4: () => 0.06 })], []);
@@ -244,7 +244,7 @@ add('low-traffic-under-min-requests', '20 requests in the window, 6 of them 5xx:
 
 add('low-traffic-sustained-errors', '10 requests a minute, half of them 5xx for 20 minutes: little traffic, but enough over 5-minute windows to be sure.',
 	(w, r) => [healthy('admin', w, r, { rps: () => 10, p5: (i) => (i >= 10 ? 0.5 : 0) })],
-	[{ service: 'admin', kind: 'error_rate_5xx', severity: 'critical' }]);
+	[{ service: 'admin', kind: 'error_rate_5xx', severity: 'critical', at: 10 }]);
 
 add('errors-since-before-window', '5xx at 9% since before the window; the deployment was 2 hours ago: no deployment to blame in the window.',
 	(w, r) => [healthy('api', w, r, { p5: () => 0.09, deployments: [['d-9', -120]] })],
@@ -253,11 +253,11 @@ add('errors-since-before-window', '5xx at 9% since before the window; the deploy
 // ---------------------------------------------------------------- latency
 add('latency-after-deployment', 'p95 from 150 ms to 1.5 s after deployment d-4 at 09:42.',
 	(w, r) => [healthy('api', w, r, { p95: (i) => (i >= 12 ? around(r, 1500, 100) : around(r, 150, 15)), deployments: [['d-4', 12]] })],
-	[{ service: 'api', kind: 'latency', severity: 'warning', deployment: 'd-4' }]);
+	[{ service: 'api', kind: 'latency', severity: 'warning', deployment: 'd-4', at: 12 }]);
 
 add('latency-critical', 'p95 at 4 s for the last 20 minutes (a database lock).',
 	(w, r) => [healthy('api', w, r, { p95: (i) => (i >= 10 ? around(r, 4000, 200) : around(r, 150, 15)) })],
-	[{ service: 'api', kind: 'latency', severity: 'critical' }]);
+	[{ service: 'api', kind: 'latency', severity: 'critical', at: 10 }]);
 
 add('latency-spike-brief', 'Two samples of 5 s p95 (a cold cache): brief.',
 	(w, r) => [healthy('api', w, r, { p95: (i) => (i === 7 || i === 8 ? 5000 : around(r, 150, 15)) })], []);
@@ -290,7 +290,7 @@ add('limit-lowered-mid-window', 'Usage constant at 950 MiB; the limit was lowere
 		mem: undefined, memBytes: () => 950 * MiB + Math.round(2 * MiB * r.gauss()),
 		memLimit: (i) => (i < 5 ? 2 * GiB : GiB),
 	})],
-	[{ service: 'api', kind: 'memory_pressure', severity: 'critical' }]);
+	[{ service: 'api', kind: 'memory_pressure', severity: 'critical', at: 5 }]);
 
 add('limit-raised-during-leak', 'Memory climbing 400 to 700 MiB while the limit is raised from 1 to 2 GiB at 09:45: as a fraction the line drops, in bytes against the new limit it still reaches it in about 2 hours.',
 	(w, r) => [healthy('api', w, r, {
@@ -311,7 +311,7 @@ add('mixed-services', 'Three services: api with a 5xx problem, worker leaking, w
 			cpu: () => clampPos(around(r, 0.2, 0.03)) }),
 		healthy('web', w, r),
 	],
-	[{ service: 'api', kind: 'error_rate_5xx', severity: 'warning' },
+	[{ service: 'api', kind: 'error_rate_5xx', severity: 'warning', at: 5 },
 	 { service: 'worker', kind: 'memory_leak', severity: 'warning' }]);
 
 add('config-signal-disabled', 'CPU at 95% but the cpu threshold is disabled in .autofix.yml.',
@@ -329,7 +329,7 @@ add('config-service-override', 'worker at 93% memory; its own critical level is 
 
 add('config-short-for', 'CPU at 92% for 4 minutes: nothing with for: 10m, critical with for: 3m.',
 	(w, r) => [healthy('api', w, r, { cpu: (i) => (i >= 20 && i < 24 ? around(r, 0.92, 0.005) : around(r, 0.3, 0.03)) })],
-	[{ service: 'api', kind: 'cpu_saturation', severity: 'critical' }],
+	[{ service: 'api', kind: 'cpu_saturation', severity: 'critical', at: 20 }],
 	{ thresholds: { cpu: { for: '3m' } } });
 
 add('config-leak-horizon', 'The leak of leak-far-below-threshold with a 1-hour horizon: 3 hours away is not reported.',
