@@ -34,6 +34,9 @@ LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 TEST_SRC := $(sort $(wildcard tests/unit/test-*.c))
 TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TAP_OBJ := $(BUILD)/tests/tap.o
+# Programs that script tests drive (not tests themselves): tests/helpers/*.c.
+HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
 
 .PHONY: all deps test check demo bench clean oracles
 
@@ -66,6 +69,10 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libautofix.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libautofix.a $(LIBS)
 
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libautofix.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libautofix.a $(LIBS)
+
 -include $(LIB_OBJ:.o=.d) $(BUILD)/bot/main.d
 
 deps:
@@ -80,11 +87,11 @@ tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.jso
 # The suite: C unit programs and script tests, run by prove inside a
 # loopback-only network namespace when that is possible (tests/run).
 test: deps
-	$(MAKE) all $(TEST_BIN) oracles
+	$(MAKE) all $(TEST_BIN) $(HELPER_BIN) oracles
 	AUTOFIX=$(CURDIR)/$(BUILD)/autofix TEST_BIN_DIR=$(CURDIR)/$(BUILD)/tests tests/run $(T)
 
 check: deps oracles
-	$(MAKE) BUILD=build/asan SAN=1 build/asan/autofix $(patsubst $(BUILD)/%,build/asan/%,$(TEST_BIN))
+	$(MAKE) BUILD=build/asan SAN=1 build/asan/autofix $(patsubst $(BUILD)/%,build/asan/%,$(TEST_BIN) $(HELPER_BIN))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	AUTOFIX=$(CURDIR)/build/asan/autofix TEST_BIN_DIR=$(CURDIR)/build/asan/tests tests/run $(T)
 

@@ -10,6 +10,8 @@
 #define EXIT_FINDINGS 1
 #define EXIT_FAILURE_JOB 1
 #define EXIT_USAGE 2
+/* Another process is running the same journaled run (see journal.h). */
+#define EXIT_BUSY 3
 
 struct command {
 	const char *name;
@@ -26,5 +28,6 @@ int cmd_version(int argc, const char **argv);
 int cmd_validate(int argc, const char **argv);
 int cmd_jwt(int argc, const char **argv);
 int cmd_scan(int argc, const char **argv);
+int cmd_runs(int argc, const char **argv);
 
 #endif

@@ -24,6 +24,7 @@
 #include "journal.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/units.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -430,6 +431,20 @@ static int backoff_ms(const struct journal_retry *r, int attempt)
 	if (d > r->backoff_cap_ms)
 		d = r->backoff_cap_ms;
 	return d < 0 ? 0 : (int)d;
+}
+
+int journal_retention(int64_t *out_ms)
+{
+	const char *v = getenv("AUTOFIX_RETENTION");
+	int rc;
+
+	if (!v || !*v) {
+		*out_ms = JOURNAL_DEFAULT_RETENTION_MS;
+		return 0;
+	}
+	if ((rc = units_parse_duration(out_ms, v)) < 0)
+		return bot_error_wrap(rc, "AUTOFIX_RETENTION: ");
+	return 0;
 }
 
 /* ---------------------------------------------------------------- locks */
@@ -1092,6 +1107,25 @@ out:
 }
 
 /* ---------------------------------------------------------------- reading */
+
+int journal_integrity_check(struct journal *j)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	pthread_mutex_lock(&j->mu);
+	if ((rc = db_prepare(j, &st, "PRAGMA integrity_check")) < 0)
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		rc = db_fail(j, "integrity check");
+	else if (strcmp(col_text(st, 0) ? col_text(st, 0) : "", "ok"))
+		rc = bot_error(BOT_EINVALID, "state database '%s' is damaged: %s", j->path,
+			       col_text(st, 0) ? col_text(st, 0) : "?");
+	sqlite3_finalize(st);
+out:
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
 
 static struct json *col_json_int(sqlite3_stmt *st, int i)
 {

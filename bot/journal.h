@@ -85,7 +85,15 @@ struct journal_run_options {
 	void (*sleep_ms)(void *data, int ms);
 	void *sleep_data;
 };
-#define JOURNAL_RUN_OPTIONS_INIT { 0, 60000, 30LL * 24 * 3600 * 1000, NULL, NULL }
+#define JOURNAL_DEFAULT_RETENTION_MS (30LL * 24 * 3600 * 1000)
+#define JOURNAL_RUN_OPTIONS_INIT { 0, 60000, JOURNAL_DEFAULT_RETENTION_MS, NULL, NULL }
+
+/*
+ * How long finished runs are kept: $AUTOFIX_RETENTION (a duration such as
+ * "30d" or "12h") when set, else JOURNAL_DEFAULT_RETENTION_MS. Returns 0,
+ * or BOT_EINVALID naming the variable when its value does not parse.
+ */
+int journal_retention(int64_t *out_ms);
 
 /*
  * Begins, or resumes, run id of workflow started by trigger ("schedule",
@@ -175,6 +183,12 @@ void journal_run_free(struct journal_run *run);
  * Returns the number of runs deleted, or a negative code.
  */
 int journal_prune(struct journal *j, int64_t max_age_ms);
+
+/*
+ * Runs SQLite's integrity check over the whole file. Returns 0 when it
+ * passes, BOT_EINVALID with SQLite's first complaint when it does not.
+ */
+int journal_integrity_check(struct journal *j);
 
 /*
  * The most recent runs (limit <= 0: all), newest first, as a JSON array of

@@ -20,6 +20,14 @@ static const struct command commands[] = {
 	  "  --print   print the effective configuration, defaults filled in, as JSON\n"
 	  "  --quiet   say nothing about valid files\n\n"
 	  "Exit status: 0 every file valid, 2 any file invalid or missing.\n" },
+	{ "runs", cmd_runs, "list journaled runs, or show one run's steps",
+	  "usage: autofix runs [--json] [--limit N] [--state PATH]\n"
+	  "       autofix runs show ID [--json] [--state PATH]\n"
+	  "       autofix runs prune [--older-than DURATION] [--state PATH]\n\n"
+	  "The journal is --state, else $AUTOFIX_STATE, else .autofix/state.db.\n"
+	  "A 'running' run whose process has gone is shown as 'interrupted'; running\n"
+	  "its workflow again with the same run id resumes it. prune deletes finished\n"
+	  "runs older than DURATION (default $AUTOFIX_RETENTION, else 30d).\n" },
 	{ "version", cmd_version, "print the version",
 	  "usage: autofix version\n       autofix --version\n" },
 	{ "jwt", cmd_jwt, "print a fresh GitHub App JWT (a secret, valid 10 minutes)",

@@ -1,0 +1,366 @@
+/*
+ * autofix runs: what the journal remembers. The terminal counterpart of a
+ * durable-execution engine's run view: recent runs, then one run's steps
+ * with their attempts, results and errors (truncated, secrets masked).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "journal.h"
+#include "util/error.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+#include "util/timeutil.h"
+#include "util/units.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+#define RUNS_USAGE \
+	"usage: autofix runs [--json] [--limit N] [--state PATH]\n" \
+	"       autofix runs show ID [--json] [--state PATH]\n" \
+	"       autofix runs prune [--older-than DURATION] [--state PATH]\n"
+
+/* Results longer than this are cut in the output (the journal keeps them whole). */
+#define TEXT_RESULT_MAX 160
+#define JSON_RESULT_MAX 8192
+
+/*
+ * The journal may hold what a step saw: mask every value of an
+ * environment variable that looks like a credential, as well as whatever
+ * the process registered already.
+ */
+static void register_env_secrets(void)
+{
+	extern char **environ;
+	static const char *const suffixes[] = { "_TOKEN", "_KEY", "_SECRET", "_PASSWORD" };
+	char **e;
+	size_t i;
+
+	for (e = environ; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char *name;
+
+		if (!eq || !eq[1])
+			continue;
+		name = xstrndup(*e, (size_t)(eq - *e));
+		for (i = 0; i < ARRAY_SIZE(suffixes); i++)
+			if (ends_with(name, suffixes[i]))
+				log_add_secret(eq + 1);
+		free(name);
+	}
+}
+
+/* Redacts text in place and cuts it at max bytes (on a UTF-8 boundary); returns whether it was cut. */
+static int redact_cut(struct strbuf *sb, size_t max)
+{
+	size_t n;
+
+	log_redact(sb);
+	if (sb->len <= max)
+		return 0;
+	n = max;
+	while (n > 0 && ((unsigned char)sb->buf[n] & 0xC0) == 0x80)
+		n--;
+	strbuf_setlen(sb, n);
+	strbuf_addstr(sb, "...");
+	return 1;
+}
+
+static void add_duration(struct strbuf *sb, const struct json *ms)
+{
+	double v;
+
+	if (json_type(ms) != JSON_NUMBER) {
+		strbuf_addstr(sb, "-");
+		return;
+	}
+	v = json_num_value(ms);
+	if (v < 1000)
+		strbuf_addf(sb, "%.0fms", v);
+	else if (v < 60000)
+		strbuf_addf(sb, "%.1fs", v / 1000);
+	else if (v < 3600000)
+		strbuf_addf(sb, "%dm%02ds", (int)(v / 60000), (int)(v / 1000) % 60);
+	else
+		strbuf_addf(sb, "%dh%02dm", (int)(v / 3600000), (int)(v / 60000) % 60);
+}
+
+static void add_time(struct strbuf *sb, const struct json *ms)
+{
+	if (json_type(ms) != JSON_NUMBER) {
+		strbuf_addstr(sb, "-");
+		return;
+	}
+	/* Seconds are enough for a listing. */
+	time_format_iso8601(sb, (int64_t)(json_num_value(ms) / 1000) * 1000);
+}
+
+/* "running" only while someone holds the run; otherwise it was interrupted. */
+static const char *shown_status(const struct json *run)
+{
+	const char *s = json_str_value(json_get(run, "status"));
+
+	if (s && !strcmp(s, "running") && !json_bool_value(json_get(run, "locked")))
+		return "interrupted";
+	return s ? s : "?";
+}
+
+static void redact_string_member(struct json *obj, const char *key, size_t max)
+{
+	const char *v = json_str_value(json_get(obj, "%s", key));
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!v)
+		return;
+	strbuf_addstr(&sb, v);
+	redact_cut(&sb, max);
+	json_set_str(obj, key, sb.buf);
+	strbuf_release(&sb);
+}
+
+/* Makes a run from journal_run_show() fit to print: results and errors redacted and cut. */
+static void sanitise_run(struct json *run)
+{
+	const struct json *steps = json_get(run, "steps");
+	const struct json *s;
+
+	redact_string_member(run, "error", JSON_RESULT_MAX);
+	for (s = json_first(steps); s; s = json_next(s)) {
+		struct json *step = (struct json *)s;
+		const struct json *f;
+		struct strbuf sb = STRBUF_INIT;
+		char *text = json_print(json_get(step, "result"), 0);
+		struct json *parsed = NULL;
+		int cut;
+
+		strbuf_addstr(&sb, text);
+		free(text);
+		cut = redact_cut(&sb, JSON_RESULT_MAX);
+		if (!cut && json_parse(&parsed, sb.buf, sb.len) == 0)
+			json_set(step, "result", parsed);
+		else
+			json_set_str(step, "result", sb.buf);
+		json_set_bool(step, "result_truncated", cut);
+		strbuf_release(&sb);
+		redact_string_member(step, "error", JSON_RESULT_MAX);
+		for (f = json_first(json_get(step, "failures")); f; f = json_next(f))
+			redact_string_member((struct json *)f, "error", JSON_RESULT_MAX);
+	}
+}
+
+static int print_json(const struct json *doc)
+{
+	char *text = json_print(doc, 1);
+
+	printf("%s\n", text);
+	free(text);
+	return EXIT_OK;
+}
+
+static int list_runs(struct journal *j, int limit, int as_json)
+{
+	struct json *runs;
+	const struct json *r;
+	int rc;
+
+	if ((rc = journal_runs_list(&runs, j, limit)) < 0) {
+		log_error("%s", bot_error_last());
+		return EXIT_FAILURE_JOB;
+	}
+	if (as_json) {
+		for (r = json_first(runs); r; r = json_next(r))
+			redact_string_member((struct json *)r, "error", JSON_RESULT_MAX);
+		rc = print_json(runs);
+		json_free(runs);
+		return rc;
+	}
+	if (!json_size(runs))
+		printf("no runs yet\n");
+	else
+		printf("%-40s %-8s %-14s %-11s %-20s %s\n", "ID", "WORKFLOW", "TRIGGER", "STATUS",
+		       "STARTED", "DURATION");
+	for (r = json_first(runs); r; r = json_next(r)) {
+		struct strbuf started = STRBUF_INIT, dur = STRBUF_INIT;
+
+		add_time(&started, json_get(r, "started_at"));
+		add_duration(&dur, json_get(r, "duration_ms"));
+		printf("%-40s %-8s %-14s %-11s %-20s %s\n", json_str_value(json_get(r, "id")),
+		       json_str_value(json_get(r, "workflow")), json_str_value(json_get(r, "trigger")),
+		       shown_status(r), started.buf, dur.buf);
+		strbuf_release(&started);
+		strbuf_release(&dur);
+	}
+	json_free(runs);
+	return EXIT_OK;
+}
+
+static int show_run(struct journal *j, const char *id, int as_json)
+{
+	struct json *run;
+	const struct json *s, *f;
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	if ((rc = journal_run_show(&run, j, id)) < 0) {
+		log_error("%s", bot_error_last());
+		return EXIT_FAILURE_JOB;
+	}
+	sanitise_run(run);
+	if (as_json) {
+		rc = print_json(run);
+		json_free(run);
+		return rc;
+	}
+	strbuf_addf(&sb, "run %s: %s, trigger %s, %s, started ", id,
+		    json_str_value(json_get(run, "workflow")), json_str_value(json_get(run, "trigger")),
+		    shown_status(run));
+	add_time(&sb, json_get(run, "started_at"));
+	strbuf_addstr(&sb, ", took ");
+	add_duration(&sb, json_get(run, "duration_ms"));
+	if (json_num_value(json_get(run, "resumes")) > 0)
+		strbuf_addf(&sb, ", resumed %.0f time(s)", json_num_value(json_get(run, "resumes")));
+	printf("%s\n", sb.buf);
+	if (json_str_value(json_get(run, "error")))
+		printf("error: %s\n", json_str_value(json_get(run, "error")));
+	if (!json_size(json_get(run, "steps")))
+		printf("no steps yet\n");
+	else
+		printf("\n%-24s %-10s %-8s %-9s %s\n", "STEP", "STATUS", "ATTEMPTS", "DURATION",
+		       "RESULT OR ERROR");
+	for (s = json_first(json_get(run, "steps")); s; s = json_next(s)) {
+		const char *err = json_str_value(json_get(s, "error"));
+		char *text;
+
+		strbuf_reset(&sb);
+		add_duration(&sb, json_get(s, "duration_ms"));
+		printf("%-24s %-10s %-8.0f %-9s ", json_str_value(json_get(s, "name")),
+		       json_str_value(json_get(s, "status")), json_num_value(json_get(s, "attempts")),
+		       sb.buf);
+		strbuf_reset(&sb);
+		if (err) {
+			strbuf_addf(&sb, "%s: %s", json_str_value(json_get(s, "error_code")), err);
+		} else if (json_type(json_get(s, "result")) == JSON_STRING) {
+			strbuf_addstr(&sb, json_str_value(json_get(s, "result")));
+		} else {
+			text = json_print(json_get(s, "result"), 0);
+			strbuf_addstr(&sb, text);
+			free(text);
+		}
+		redact_cut(&sb, TEXT_RESULT_MAX);
+		printf("%s\n", sb.buf);
+		for (f = json_first(json_get(s, "failures")); f; f = json_next(f)) {
+			strbuf_reset(&sb);
+			add_duration(&sb, json_get(f, "duration_ms"));
+			strbuf_addf(&sb, ": %s: %s", json_str_value(json_get(f, "error_code")),
+				    json_str_value(json_get(f, "error")));
+			redact_cut(&sb, TEXT_RESULT_MAX);
+			printf("  attempt %.0f failed after %s\n", json_num_value(json_get(f, "attempt")),
+			       sb.buf);
+		}
+	}
+	strbuf_release(&sb);
+	json_free(run);
+	return EXIT_OK;
+}
+
+static int prune_runs(struct journal *j, int64_t age_ms)
+{
+	int rc = journal_prune(j, age_ms);
+
+	if (rc < 0) {
+		log_error("%s", bot_error_last());
+		return EXIT_FAILURE_JOB;
+	}
+	printf("pruned %d finished run(s)\n", rc);
+	return EXIT_OK;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "autofix runs: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", RUNS_USAGE);
+	return EXIT_USAGE;
+}
+
+int cmd_runs(int argc, const char **argv)
+{
+	const char *state = NULL, *sub = NULL, *id = NULL, *older = NULL, *path;
+	int as_json = 0, limit = 20, i, rc;
+	int64_t age_ms = 0;
+	struct journal *j;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--json")) {
+			as_json = 1;
+		} else if (!strcmp(a, "--state") || !strcmp(a, "--limit") || !strcmp(a, "--older-than")) {
+			if (i + 1 >= argc)
+				return usage_error("'%s' needs a value", a);
+			if (!strcmp(a, "--state")) {
+				state = argv[++i];
+			} else if (!strcmp(a, "--older-than")) {
+				older = argv[++i];
+			} else {
+				char *end;
+				long n = strtol(argv[++i], &end, 10);
+				if (end == argv[i] || *end || n < 1 || n > 1000000)
+					return usage_error("bad --limit '%s': expected a number from 1 to 1000000",
+							   argv[i]);
+				limit = (int)n;
+			}
+		} else if (a[0] == '-') {
+			return usage_error("unknown option '%s'", a);
+		} else if (!sub && (!strcmp(a, "show") || !strcmp(a, "prune"))) {
+			sub = a;
+		} else if (sub && !strcmp(sub, "show") && !id) {
+			id = a;
+		} else {
+			return usage_error("unexpected argument '%s'", a);
+		}
+	}
+	if (sub && !strcmp(sub, "show") && !id)
+		return usage_error("%s", "'show' needs a run id");
+	if (older && (!sub || strcmp(sub, "prune")))
+		return usage_error("%s", "--older-than goes with 'prune'");
+	if (older && units_parse_duration(&age_ms, older) < 0) {
+		fprintf(stderr, "autofix runs: bad --older-than: %s\n", bot_error_last());
+		return EXIT_USAGE;
+	}
+	if (!older && journal_retention(&age_ms) < 0) {
+		fprintf(stderr, "autofix runs: %s\n", bot_error_last());
+		return EXIT_USAGE;
+	}
+
+	path = journal_path(state);
+	/* Looking must not create: no file means no runs. */
+	if (access(path, F_OK) < 0) {
+		if (sub && !strcmp(sub, "show")) {
+			log_error("no run '%s': there is no state database at '%s'", id, path);
+			return EXIT_FAILURE_JOB;
+		}
+		if (as_json && !sub)
+			printf("[]\n");
+		else
+			printf("no runs yet (no state database at '%s')\n", path);
+		return EXIT_OK;
+	}
+	if (journal_open(&j, path) < 0) {
+		log_error("%s", bot_error_last());
+		return EXIT_FAILURE_JOB;
+	}
+	register_env_secrets();
+	if (!sub)
+		rc = list_runs(j, limit, as_json);
+	else if (!strcmp(sub, "show"))
+		rc = show_run(j, id, as_json);
+	else
+		rc = prune_runs(j, age_ms);
+	journal_close(j);
+	return rc;
+}
