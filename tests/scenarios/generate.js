@@ -356,7 +356,7 @@ add('regression-latency-under-threshold', 'p95 from 70 ms to 650 ms after deploy
 		p95: (i) => (i > 15 ? around(r, 650, 60) : around(r, 70, 7)),
 		deployments: [['d-41', -2000], ['d-42', 15]],
 	})],
-	[{ service: 'api', kind: 'latency', severity: 'warning', deployment: 'd-42', at: 16 }]);
+	[{ service: 'api', kind: 'latency', severity: 'warning', method: 'regression', deployment: 'd-42', at: 16 }]);
 
 add('regression-5xx-under-threshold', '5xx from 0.05% to 0.8% after deployment d-42 at 09:45, 1,000 requests a minute: under the 1% threshold, x16 the baseline, with thousands of requests on each side.',
 	(w, r) => [healthy('api', w, r, {
@@ -364,7 +364,7 @@ add('regression-5xx-under-threshold', '5xx from 0.05% to 0.8% after deployment d
 		p5: (i) => (i > 15 ? 0.008 : 0.0005),
 		deployments: [['d-42', 15]],
 	})],
-	[{ service: 'api', kind: 'error_rate_5xx', severity: 'warning', deployment: 'd-42', at: 16 }]);
+	[{ service: 'api', kind: 'error_rate_5xx', severity: 'warning', method: 'regression', deployment: 'd-42', at: 16 }]);
 
 add('regression-warmup-spike', 'Deployment d-8 at 09:45 with a 2-minute warm-up: p95 2.5 s and 5% 5xx for two samples, then back to normal. Healthy.',
 	(w, r) => [healthy('api', w, r, {
@@ -390,20 +390,20 @@ add('crash-loop', 'Memory climbs from 30% to the limit in about 8 minutes, the p
 	(w, r) => [healthy('api', w, r, {
 		mem: (i) => { const k = i % 8; return Math.min(0.985, 0.30 + 0.095 * k) + 0.004 * r.gauss(); },
 	})],
-	[{ service: 'api', kind: 'memory_leak', severity: 'critical', at: 0 }]);
+	[{ service: 'api', kind: 'memory_leak', severity: 'critical', method: 'crash_loop', at: 0 }]);
 
 add('crash-loop-worker', 'A worker without HTTP metrics in a 12-minute crash loop out of 2 GiB, restarts reported as CRASHED deployments.',
 	(w, r) => [service('worker', w, r, { memLimit: 2 * GiB, cpuLimit: 1,
 		mem: (i) => { const k = (i + 5) % 12; return Math.min(0.99, 0.25 + 0.068 * k) + 0.003 * r.gauss(); },
 		cpu: () => clampPos(around(r, 0.3, 0.05)) })],
-	[{ service: 'worker', kind: 'memory_leak', severity: 'critical', at: 0 }]);
+	[{ service: 'worker', kind: 'memory_leak', severity: 'critical', method: 'crash_loop', at: 0 }]);
 
-add('leak-restart-resumes', 'A leak climbing 1% a minute, interrupted by deployment d-5 at 09:54 that restarts the service; the climb resumes at the same slope. The restart is not the cause: the leak began before it.',
+add('leak-restart-resumes', 'A leak climbing 0.8% a minute, interrupted by deployment d-5 at 09:54 that restarts the service; the climb resumes at the same slope. The restart is not the cause: the leak began before it.',
 	(w, r) => [healthy('api', w, r, {
-		mem: (i) => (i < 24 ? 0.40 + 0.01 * i : 0.30 + 0.01 * (i - 24)) + 0.002 * r.gauss(),
+		mem: (i) => (i < 24 ? 0.40 + 0.008 * i : 0.30 + 0.008 * (i - 24)) + 0.002 * r.gauss(),
 		deployments: [['d-4', -600], ['d-5', 24]],
 	})],
-	[{ service: 'api', kind: 'memory_leak', severity: 'warning', deployment: null, at: 0 }]);
+	[{ service: 'api', kind: 'memory_leak', severity: 'warning', method: 'trend', deployment: null, at: 0 }]);
 
 add('memory-follows-load', 'Morning ramp: requests grow from 200 to 1,000 a minute and memory follows them (in-flight work), from 37% to 65% of the limit. Its ratio to traffic is flat: not a leak.',
 	(w, r) => {
@@ -449,13 +449,16 @@ function print(v, ind) {
 }
 
 function main() {
-	const dir = __dirname;
+	// SCENARIO_OUT and SCENARIO_SEED write the same cases with other noise elsewhere, to see how
+	// much the expectations depend on this particular draw (the committed files use seed 0).
+	const dir = process.env.SCENARIO_OUT || __dirname;
+	const salt = process.env.SCENARIO_SEED || '';
 	const only = process.argv[2];
 	for (const c of cases) {
 		if (only && c.name !== only) continue;
 		const extra = c.window || {};
 		const w = window(extra.minutes || 30, extra.stepS || 60);
-		const r = prng(fnv(c.name));
+		const r = prng(fnv(c.name + salt));
 		const services = c.build(w, r);
 		const doc = { description: c.description };
 		if (c.config_overrides) doc.config_overrides = c.config_overrides;

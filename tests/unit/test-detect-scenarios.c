@@ -171,6 +171,14 @@ static void run_case(const char *dir, const char *file)
 			all = 0;
 			continue;
 		}
+		if (json_member(e, "method") &&
+		    strcmp(json_str_value(json_member(e, "method")) ? json_str_value(json_member(e, "method")) : "",
+			   finding_method_name(f.items[m].method))) {
+			ok(0, "%s: %s %s found by %s, expected %s", file, f.items[m].service,
+			   finding_kind_name(f.items[m].kind), finding_method_name(f.items[m].method),
+			   json_str_value(json_member(e, "method")));
+			all = 0;
+		}
 		if (dep) {
 			const char *want = json_str_value(dep), *have = f.items[m].deployment;
 			if (!((!want && !have) || (want && have && !strcmp(want, have)))) {

@@ -130,8 +130,95 @@ static void test_run(void)
 	observation_release(&obs);
 }
 
+static void base_config(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->thresholds[SIGNAL_MEMORY] = (struct threshold){ 1, { LEVEL_FRACTION, 0.7 },
+							     { LEVEL_FRACTION, 0.9 }, 10 * 60000, 5, 0 };
+	cfg->thresholds[SIGNAL_LATENCY_P95] = (struct threshold){ 1, { LEVEL_MS, 1000 }, { LEVEL_MS, 3000 },
+								  10 * 60000, 5, 50 };
+	cfg->leak = (struct leak_config){ 1, 4 * 3600000LL, 0.8 };
+	cfg->regression = (struct regression_config){ 1, 2.0, 3.0, 0.005, 0.99, 3600000LL };
+}
+
+static void test_regression(void)
+{
+	struct observation obs;
+	struct findings f = FINDINGS_INIT;
+	struct service_metrics *svc;
+	struct config cfg;
+	int i;
+
+	base_config(&cfg);
+	observation_init(&obs);
+	obs.end = 30 * 60000;
+	obs.step = 60000;
+	svc = observation_add_service(&obs, "api");
+	for (i = 0; i <= 30; i++) {
+		series_add(&svc->series[METRIC_REQUESTS], i * 60000LL, 400);
+		series_add(&svc->series[METRIC_LATENCY_P95], i * 60000LL, i <= 15 ? 70 : 650);
+	}
+	service_add_deployment(svc, "d-42", 15 * 60000LL, "SUCCESS", NULL, NULL);
+	is_int(detect_run(&f, &obs, &cfg), 1, "p95 70 -> 650 ms after a deployment: one finding");
+	is_int(f.items[0].kind, FINDING_LATENCY, "of kind latency");
+	is_int(f.items[0].method, METHOD_REGRESSION, "found against the baseline");
+	is_int(f.items[0].severity, SEVERITY_WARNING, "a warning");
+	is_str(f.items[0].deployment, "d-42", "naming the deployment");
+	is_double(f.items[0].regression.before, 70, 0, "median before");
+	is_double(f.items[0].regression.after, 650, 0, "median after");
+	is_double(f.items[0].observed, 650.0 / 70, 1e-12, "the ratio is the observed figure");
+	is_int(f.items[0].regression.n_before, 15, "samples [at - 1h, at): minutes 0..14");
+	is_int(f.items[0].regression.n_after, 15, "samples from one step after: minutes 16..30");
+	is_int(f.items[0].onset, 16 * 60000, "onset one step after the deployment");
+	like(f.items[0].reason, "p95 x9.3 after deployment d-42", "the reason gives ratio and deployment");
+	ok(f.items[0].confidence > 0.99, "confidence from the test's p-value (%g)", f.items[0].confidence);
+	findings_release(&f);
+
+	cfg.regression.enabled = 0;
+	is_int(detect_run(&f, &obs, &cfg), 0, "regressions can be switched off");
+	findings_release(&f);
+	cfg.regression.enabled = 1;
+	cfg.regression.latency_ratio = 10;
+	is_int(detect_run(&f, &obs, &cfg), 0, "x9.3 is not x10");
+	findings_release(&f);
+	observation_release(&obs);
+}
+
+static void test_crash_loop(void)
+{
+	struct observation obs;
+	struct findings f = FINDINGS_INIT;
+	struct service_metrics *svc;
+	struct config cfg;
+	int i;
+
+	base_config(&cfg);
+	observation_init(&obs);
+	obs.end = 30 * 60000;
+	obs.step = 60000;
+	svc = observation_add_service(&obs, "api");
+	/* 30%, 44%, ... 100% of 1e9 in 5 minutes, restart, again: a cycle every 6 minutes. */
+	for (i = 0; i <= 30; i++) {
+		series_add(&svc->series[METRIC_MEMORY], i * 60000LL, 1e9 * (0.30 + 0.14 * (i % 6)));
+		series_add(&svc->series[METRIC_MEMORY_LIMIT], i * 60000LL, 1e9);
+	}
+	is_int(detect_run(&f, &obs, &cfg), 1, "a sawtooth to the limit: one finding");
+	is_int(f.items[0].kind, FINDING_MEMORY_LEAK, "a memory leak");
+	is_int(f.items[0].method, METHOD_CRASH_LOOP, "found as a crash loop");
+	is_int(f.items[0].severity, SEVERITY_CRITICAL, "critical");
+	is_int(f.items[0].leak.cycles, 5, "five climbs ended by a restart");
+	is_int(f.items[0].leak.cycle_ms, 6 * 60000, "a cycle every 6 minutes");
+	is_double(f.items[0].observed, 5 * 60000, 1, "(100%% - 30%%) / 14%% a minute: 5 minutes to the limit");
+	is_int(f.items[0].detected, 8 * 60000, "seen at the third sample of the second climb");
+	is_double(f.items[0].leak.slope, 0.14e9 * 60, 1, "slope per hour");
+	findings_release(&f);
+	observation_release(&obs);
+}
+
 int main(void)
 {
+	test_regression();
+	test_crash_loop();
 	test_names();
 	test_fingerprint();
 	test_bad_input();
