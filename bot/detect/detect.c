@@ -800,7 +800,7 @@ static int eval_crash_loop(struct svc_ctx *c, const struct series *mem, const st
 {
 	double slopes[64], r2s[64], ttls[64];
 	int64_t lens[64], onset = 0, detected = 0;
-	size_t q = 0, nl = 0, k, first_k = 0;
+	size_t q = 0, nl = 0, k, first_k = 0, logged = 0;
 	int64_t early;
 	double first_slope = 0;
 	struct strbuf sb = STRBUF_INIT;
@@ -827,6 +827,8 @@ static int eval_crash_loop(struct svc_ctx *c, const struct series *mem, const st
 			detected = seg[k + 1].from;
 		if (k > 0) /* the first segment may have begun before the window */
 			lens[nl++] = seg[k + 1].from - seg[k].from;
+		if (deployment_near(c, seg[k + 1].from))
+			logged++;
 	}
 	if (!q || !(limit > 0))
 		return 0;
@@ -862,11 +864,16 @@ static int eval_crash_loop(struct svc_ctx *c, const struct series *mem, const st
 	fd->leak.cycles = (int)q;
 	fd->leak.cycle_ms = lens[nl / 2];
 	leak_evidence(fd, frac, mem, limit);
-	fd->confidence = q >= 3 ? r2 : 0.8 * r2;
+	/* More cycles, and restarts the source's deployment log confirms, make it surer. */
+	fd->confidence = (q >= 3 ? r2 : 0.8 * r2) + 0.1 * (double)logged / (double)q;
+	if (fd->confidence > 1)
+		fd->confidence = 1;
 
 	strbuf_addf(&sb, "%zu climb%s to at least %.0f%% of the limit ended by a restart%s; "
 		    "median fit R^2 %.2f", q, q > 1 ? "s" : "", CRASH_PEAK * 100,
 		    early ? ", then the same climb again" : "", r2);
+	if (logged)
+		strbuf_addf(&sb, "; %zu of the restarts in the deployment log", logged);
 	fd->reason = strbuf_detach(&sb, NULL);
 	strbuf_addf(&sb, "%s: critical memory leak (crash loop): %zu restart%s at the limit, "
 		    "a cycle every ", c->svc->name, q, q > 1 ? "s" : "");

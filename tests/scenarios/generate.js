@@ -395,7 +395,8 @@ add('crash-loop', 'Memory climbs from 30% to the limit in about 8 minutes, the p
 add('crash-loop-worker', 'A worker without HTTP metrics in a 12-minute crash loop out of 2 GiB, restarts reported as CRASHED deployments.',
 	(w, r) => [service('worker', w, r, { memLimit: 2 * GiB, cpuLimit: 1,
 		mem: (i) => { const k = (i + 5) % 12; return Math.min(0.99, 0.25 + 0.068 * k) + 0.003 * r.gauss(); },
-		cpu: () => clampPos(around(r, 0.3, 0.05)) })],
+		cpu: () => clampPos(around(r, 0.3, 0.05)),
+		deployments: [['d-20', -300], ['d-20-restart-1', 7, 'CRASHED'], ['d-20-restart-2', 19, 'CRASHED']] })],
 	[{ service: 'worker', kind: 'memory_leak', severity: 'critical', method: 'crash_loop', at: 0 }]);
 
 add('leak-restart-resumes', 'A leak climbing 0.8% a minute, interrupted by deployment d-5 at 09:54 that restarts the service; the climb resumes at the same slope. The restart is not the cause: the leak began before it.',
