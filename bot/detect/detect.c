@@ -1202,6 +1202,7 @@ static void eval_regressions(struct svc_ctx *c, const struct series *r5, const s
 			sigs[s].kind == FINDING_ERROR_RATE_5XX ? r5 : r4;
 		struct regression_eval ev;
 		const struct deployment *d = NULL;
+		const struct series *clock;
 		struct strbuf sb = STRBUF_INIT;
 		struct finding *fd;
 
@@ -1238,17 +1239,13 @@ static void eval_regressions(struct svc_ctx *c, const struct series *r5, const s
 		fd->onset = ev.after_from;
 		fd->deployment = xstrdup(d->id);
 		fd->deployment_at = d->at;
+		/* When it was first visible: the same test replayed at each sample time since. */
 		fd->detected = c->obs->end;
-		for (i = 0; i < c->s[METRIC_REQUESTS].nr + c->s[METRIC_LATENCY_P95].nr; i++) {
-			/* Replay on the sample times after the deployment. */
-			const struct series *clock = c->s[METRIC_REQUESTS].nr ? &c->s[METRIC_REQUESTS] :
-						     &c->s[METRIC_LATENCY_P95];
+		clock = c->s[METRIC_REQUESTS].nr ? &c->s[METRIC_REQUESTS] : &c->s[METRIC_LATENCY_P95];
+		for (i = 0; i < clock->nr; i++) {
 			struct regression_eval tmp;
-			if (i >= clock->nr)
-				break;
-			if (clock->items[i].t <= ev.after_from)
-				continue;
-			if (regression_at(&tmp, c, sigs[s].kind, d, clock->items[i].t)) {
+			if (clock->items[i].t > ev.after_from &&
+			    regression_at(&tmp, c, sigs[s].kind, d, clock->items[i].t)) {
 				fd->detected = clock->items[i].t;
 				break;
 			}
@@ -1297,6 +1294,12 @@ static void summarise(struct service_summary *sum, const struct svc_ctx *c,
 	sum->p95_ms = series_quantile(&s[METRIC_LATENCY_P95], 0.5);
 	sum->p95_max_ms = series_max(&s[METRIC_LATENCY_P95], a, b);
 	sum->samples = s[METRIC_MEMORY].nr;
+}
+
+static int cmp_finding_kind(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+	return (x->kind > y->kind) - (x->kind < y->kind);
 }
 
 static void detect_service(struct findings *out, const struct observation *obs,
@@ -1386,6 +1389,9 @@ static void detect_service(struct findings *out, const struct observation *obs,
 		eval_regressions(&c, &r5, &r4, &lat);
 		strbuf_release(&ctx);
 	}
+
+	/* At most one finding per kind; regressions come last, so put them in kind order. */
+	qsort(out->items + first, out->nr - first, sizeof(*out->items), cmp_finding_kind);
 
 	ALLOC_GROW(out->services, out->services_nr + 1, out->services_alloc);
 	sum = &out->services[out->services_nr++];

@@ -197,6 +197,13 @@ static void run_case(const char *dir, const char *file)
 	if (all)
 		ok(ret == (int)nexp, "%s: exactly the %zu expected finding(s)", file, nexp);
 	is_int(f.services_nr, obs.services_nr, "%s: one summary per service", file);
+	for (i = 1; i < f.nr; i++)
+		if (!strcmp(f.items[i].service, f.items[i - 1].service) &&
+		    f.items[i].kind <= f.items[i - 1].kind) {
+			ok(0, "%s: one finding per kind, in kind order (%s after %s)", file,
+			   finding_kind_name(f.items[i].kind), finding_kind_name(f.items[i - 1].kind));
+			all = 0;
+		}
 	for (i = 0; i < f.nr; i++) {
 		char fp[17];
 		finding_fingerprint(fp, f.items[i].service, f.items[i].kind);
