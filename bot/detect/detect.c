@@ -1495,7 +1495,8 @@ struct json *findings_to_json(const struct findings *f)
 			json_set_num(l, "cycle_ms", (double)fd->leak.cycle_ms);
 			json_set(o, "leak", l);
 		}
-		if (fd->method == METHOD_REGRESSION) {
+		/* A threshold finding that also regressed against its baseline carries the comparison too. */
+		if (fd->method == METHOD_REGRESSION || fd->regression.n_after > 0) {
 			struct json *r = json_new_object();
 			json_set_num(r, "before", fd->regression.before);
 			json_set_num(r, "after", fd->regression.after);

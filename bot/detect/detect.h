@@ -173,7 +173,7 @@ void finding_fingerprint(char out[17], const char *service, enum finding_kind ki
  *                     "observed", "threshold", "unit", "onset", "detected", "ongoing",
  *                     "deployment": {"id","at"} | null, "confidence", "reason",
  *                     "evidence": { "metric", "unit", "level", "points": [[epoch s, v], ...] },
- *                     "leak": {...} (memory_leak only), "regression": {...} (regression only) } ],
+ *                     "leak": {...} (memory_leak only), "regression": {...} (when compared with a baseline) } ],
  *     "services": [ { "name", "memory_peak", ..., "worst", "findings" } ] }
  * Times are RFC 3339 strings; NAN figures are null. The caller owns the result.
  */

@@ -174,6 +174,24 @@ static void test_regression(void)
 	ok(f.items[0].confidence > 0.99, "confidence from the test's p-value (%g)", f.items[0].confidence);
 	findings_release(&f);
 
+	/* Over the threshold as well: one finding, the threshold's, carrying the comparison. */
+	for (i = 16; i <= 30; i++)
+		svc->series[METRIC_LATENCY_P95].items[i].v = 1500;
+	is_int(detect_run(&f, &obs, &cfg), 1, "p95 70 -> 1500 ms: still one finding");
+	is_int(f.items[0].method, METHOD_THRESHOLD, "the held threshold's");
+	is_double(f.items[0].regression.ratio, 1500.0 / 70, 1e-12, "with the baseline ratio");
+	like(f.items[0].reason, "after deployment d-42", "and the comparison in its reason");
+	{
+		struct json *j = findings_to_json(&f);
+		char *text = json_print(j, 0);
+		like(text, "\"regression\":{\"before\":70", "the JSON form carries the comparison");
+		free(text);
+		json_free(j);
+	}
+	findings_release(&f);
+	for (i = 16; i <= 30; i++)
+		svc->series[METRIC_LATENCY_P95].items[i].v = 650;
+
 	cfg.regression.enabled = 0;
 	is_int(detect_run(&f, &obs, &cfg), 0, "regressions can be switched off");
 	findings_release(&f);
