@@ -49,6 +49,8 @@ struct journal_run {
 	atomic_int next_seq;
 	const char *crash_after;
 	const char *crash_before;
+	char *pause_step; /* AUTOFIX_PAUSE_AFTER_STEP: K, then pause_ms */
+	int pause_ms;
 	int finished;
 
 	pthread_t heartbeat;
@@ -648,6 +650,16 @@ int journal_run_begin(struct journal_run **out, struct journal *j, const char *i
 		 j->host, nonce[0], nonce[1], nonce[2], nonce[3]);
 	run->crash_after = crash_env("AUTOFIX_CRASH_AFTER_STEP");
 	run->crash_before = crash_env("AUTOFIX_CRASH_BEFORE_STEP");
+	if (crash_env("AUTOFIX_PAUSE_AFTER_STEP")) {
+		char *colon;
+
+		run->pause_step = xstrdup(crash_env("AUTOFIX_PAUSE_AFTER_STEP"));
+		colon = strrchr(run->pause_step, ':');
+		if (colon) {
+			*colon = '\0';
+			run->pause_ms = (int)strtol(colon + 1, NULL, 10);
+		}
+	}
 	pthread_mutex_init(&run->hb_mu, NULL);
 	pthread_cond_init(&run->hb_cv, NULL);
 
@@ -660,6 +672,7 @@ int journal_run_begin(struct journal_run **out, struct journal *j, const char *i
 	if (rc < 0) {
 		pthread_mutex_destroy(&run->hb_mu);
 		pthread_cond_destroy(&run->hb_cv);
+		free(run->pause_step);
 		free(run->id);
 		free(run->workflow);
 		free(run);
@@ -747,6 +760,7 @@ void journal_run_free(struct journal_run *run)
 		release_run(run, NULL, NULL);
 	pthread_mutex_destroy(&run->hb_mu);
 	pthread_cond_destroy(&run->hb_cv);
+	free(run->pause_step);
 	free(run->id);
 	free(run->workflow);
 	free(run);
@@ -924,7 +938,8 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 		free(stored);
 		if (rc < 0)
 			return bot_error_wrap(rc, "step '%s': stored result is unreadable: ", name);
-		log_debug("step '%s': result from the journal", name);
+		log_info("step '%s': result stored by an earlier execution of run '%s', not run again",
+			 name, run->id);
 		*out = res;
 		return 0;
 	}
@@ -955,6 +970,11 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 			}
 			if (crash_matches(run->crash_after, seq, name))
 				crash("AUTOFIX_CRASH_AFTER_STEP", run, name);
+			if (crash_matches(run->pause_step, seq, name)) {
+				log_warning("AUTOFIX_PAUSE_AFTER_STEP: pausing %dms after step '%s'",
+					    run->pause_ms, name);
+				real_sleep_ms(NULL, run->pause_ms);
+			}
 			*out = res;
 			return 0;
 		}

@@ -85,7 +85,7 @@ struct journal_run_options {
 	void (*sleep_ms)(void *data, int ms);
 	void *sleep_data;
 };
-#define JOURNAL_DEFAULT_RETENTION_MS (30LL * 24 * 3600 * 1000)
+#define JOURNAL_DEFAULT_RETENTION_MS (7LL * 24 * 3600 * 1000)
 #define JOURNAL_RUN_OPTIONS_INIT { 0, 60000, JOURNAL_DEFAULT_RETENTION_MS, NULL, NULL }
 
 /*
@@ -111,7 +111,9 @@ int journal_retention(int64_t *out_ms);
  * make the process abort(3) right after step K's result is committed, or
  * right after step K's function succeeded but before its result is
  * committed; K is a step's 1-based position in the run (cached steps
- * count) or its name. They exist for the crash tests.
+ * count) or its name. AUTOFIX_PAUSE_AFTER_STEP=K:MS makes the process
+ * sleep MS milliseconds after step K commits, so that a test can SIGKILL
+ * it between two steps. They exist for the crash tests.
  */
 int journal_run_begin(struct journal_run **out, struct journal *j, const char *id,
 		      const char *workflow, const char *trigger,

@@ -137,6 +137,18 @@ static void test_paths_and_ids(void)
 		strbuf_release(&other);
 	}
 	strbuf_release(&sb);
+
+	{
+		int64_t ms = 0;
+		unsetenv("AUTOFIX_RETENTION");
+		ok(journal_retention(&ms) == 0 && ms == 7LL * 24 * 3600 * 1000, "retention defaults to 7 days");
+		setenv("AUTOFIX_RETENTION", "12h", 1);
+		ok(journal_retention(&ms) == 0 && ms == 12LL * 3600 * 1000, "AUTOFIX_RETENTION=12h");
+		setenv("AUTOFIX_RETENTION", "12 hours", 1);
+		ok(journal_retention(&ms) == BOT_EINVALID, "a bad AUTOFIX_RETENTION is refused");
+		like(bot_error_last(), "AUTOFIX_RETENTION: ", "naming the variable");
+		unsetenv("AUTOFIX_RETENTION");
+	}
 }
 
 static void test_open(void)
