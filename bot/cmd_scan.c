@@ -16,6 +16,7 @@
 
 #include "builtin.h"
 #include "config.h"
+#include "journal.h"
 #include "pipeline.h"
 #include "scan_report.h"
 #include "util/error.h"
@@ -24,7 +25,7 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
-#define SCAN_USAGE "usage: autofix scan [--dry-run] [--json] [--config FILE]\n"
+#define SCAN_USAGE "usage: autofix scan [--dry-run] [--json] [--config FILE] [--run-id ID] [--state PATH]\n"
 
 static int report_config_diags(const struct config_diags *diags, const char *path)
 {
@@ -71,8 +72,13 @@ static int print_redacted(struct strbuf *sb)
 
 int cmd_scan(int argc, const char **argv)
 {
-	const char *config_path = ".autofix.yml";
+	const char *config_path = ".autofix.yml", *run_id_flag = NULL, *state_flag = NULL;
+	const char *stage = "observe", *trigger = getenv("GITHUB_EVENT_NAME");
 	int dry_run = 0, as_json = 0, i, err, code;
+	struct journal *journal = NULL;
+	struct journal_run *run = NULL;
+	struct journal_run_options run_opts = JOURNAL_RUN_OPTIONS_INIT;
+	struct strbuf run_id = STRBUF_INIT;
 	struct config cfg;
 	struct config_diags diags = { NULL, 0, 0 };
 	struct observe_result observed;
@@ -89,6 +95,10 @@ int cmd_scan(int argc, const char **argv)
 			config_path = argv[++i];
 		else if (starts_with(argv[i], "--config="))
 			config_path = argv[i] + strlen("--config=");
+		else if (!strcmp(argv[i], "--run-id") && i + 1 < argc)
+			run_id_flag = argv[++i];
+		else if (!strcmp(argv[i], "--state") && i + 1 < argc)
+			state_flag = argv[++i];
 		else {
 			fprintf(stderr, "autofix scan: unknown argument '%s'\n%s", argv[i], SCAN_USAGE);
 			return EXIT_USAGE;
@@ -107,27 +117,48 @@ int cmd_scan(int argc, const char **argv)
 	}
 	config_diags_release(&diags);
 
-	/* Stage 1: observe. */
+	/*
+	 * The stages run as steps of a journaled run, so that running the
+	 * same run id again (GitHub's "Re-run failed jobs" keeps
+	 * GITHUB_RUN_ID) repeats no completed stage and no source request.
+	 */
+	if (journal_run_id(&run_id, "scan", run_id_flag) < 0 ||
+	    journal_retention(&run_opts.retention_ms) < 0) {
+		fprintf(stderr, "autofix scan: %s\n%s", bot_error_last(), SCAN_USAGE);
+		strbuf_release(&run_id);
+		config_release(&cfg);
+		return EXIT_USAGE;
+	}
+	if (journal_open(&journal, journal_path(state_flag)) < 0) {
+		log_error("%s", bot_error_last());
+		strbuf_release(&run_id);
+		config_release(&cfg);
+		return EXIT_FAILURE_JOB;
+	}
+	if ((err = journal_run_begin(&run, journal, run_id.buf, "scan",
+				     trigger && *trigger ? trigger : "cli", &run_opts)) < 0) {
+		log_error("%s", bot_error_last());
+		journal_close(journal);
+		strbuf_release(&run_id);
+		config_release(&cfg);
+		return err == BOT_ECONFLICT ? EXIT_BUSY : err == BOT_EINVALID ? EXIT_USAGE : EXIT_FAILURE_JOB;
+	}
+	log_debug("scan run '%s'", run_id.buf);
+
 	observe_result_init(&observed);
-	if ((err = pipeline_observe(&observed, &failure, &cfg, time_now_ms())) < 0) {
+	findings_init(&found);
+	if ((err = pipeline_scan(&observed, &found, &stage, &failure, run, &cfg, time_now_ms())) < 0) {
 		if (failure == STAGE_FAILED_CONFIG) {
 			log_error("configuration error: %s", bot_error_last());
 			code = EXIT_USAGE;
-		} else {
+		} else if (!strcmp(stage, "observe")) {
 			log_error("scan failed while observing (%lld requests made): %s",
 				  (long long)observed.requests, bot_error_last());
 			code = EXIT_FAILURE_JOB;
+		} else {
+			log_error("scan failed while detecting: %s", bot_error_last());
+			code = EXIT_FAILURE_JOB;
 		}
-		observe_result_release(&observed);
-		config_release(&cfg);
-		return code;
-	}
-
-	/* Stage 2: detect. */
-	findings_init(&found);
-	if ((err = pipeline_detect(&found, &observed, &cfg)) < 0) {
-		log_error("scan failed while detecting: %s", bot_error_last());
-		code = EXIT_FAILURE_JOB;
 		goto done;
 	}
 
@@ -150,6 +181,12 @@ int cmd_scan(int argc, const char **argv)
 	code = found.nr ? EXIT_FINDINGS : EXIT_OK;
 
 done:
+	/* The run failed only when a stage did; a report with findings is a success. */
+	if (journal_run_finish(run, err < 0 ? err : 0) < 0)
+		log_warning("%s", bot_error_last());
+	journal_run_free(run);
+	journal_close(journal);
+	strbuf_release(&run_id);
 	strbuf_release(&out);
 	findings_release(&found);
 	observe_result_release(&observed);

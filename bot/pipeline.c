@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "journal.h"
 #include "pipeline.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -125,4 +126,84 @@ int pipeline_detect(struct findings *out, const struct observe_result *observed,
 		    const struct config *cfg)
 {
 	return detect_run(out, &observed->obs, cfg);
+}
+
+/* ---------------------------------------------------------------- the scan as journaled steps */
+
+struct scan_step {
+	const struct config *cfg;
+	int64_t now;
+	const struct observe_result *observed;
+	enum stage_failure failure;
+	int64_t requests; /* what this process's observe attempts cost */
+};
+
+static int observe_step(struct json **out, void *data)
+{
+	struct scan_step *s = data;
+	struct observe_result r;
+	int err;
+
+	observe_result_init(&r);
+	err = pipeline_observe(&r, &s->failure, s->cfg, s->now);
+	s->requests += r.requests;
+	if (err >= 0)
+		*out = observe_result_to_json(&r);
+	observe_result_release(&r);
+	return err;
+}
+
+static int detect_step(struct json **out, void *data)
+{
+	struct scan_step *s = data;
+	struct findings f;
+	int err;
+
+	findings_init(&f);
+	s->failure = STAGE_FAILED_JOB;
+	err = pipeline_detect(&f, s->observed, s->cfg);
+	if (err >= 0)
+		*out = findings_to_json(&f);
+	findings_release(&f);
+	return err < 0 ? err : 0;
+}
+
+int pipeline_scan(struct observe_result *observed, struct findings *found,
+		  const char **stage, enum stage_failure *failure, struct journal_run *run,
+		  const struct config *cfg, int64_t now)
+{
+	/*
+	 * One attempt per stage: http.c has already retried every request,
+	 * and a whole-scan retry would spend the source's rate limit (Railway's
+	 * free plan: 100 requests an hour) on what just failed. A failed run
+	 * is resumed by running it again.
+	 */
+	static const struct journal_retry once = { 1, 0, 0 };
+	struct scan_step s = { cfg, now, observed, STAGE_FAILED_JOB, 0 };
+	struct json *result = NULL;
+	int err;
+
+	*stage = "observe";
+	*failure = STAGE_FAILED_JOB;
+	err = journal_step(&result, run, "observe", &once, observe_step, &s);
+	observed->requests = s.requests;
+	if (err < 0) {
+		*failure = s.failure;
+		return err;
+	}
+	err = observe_result_from_json(observed, result);
+	json_free(result);
+	result = NULL;
+	if (err < 0)
+		return bot_error_wrap(err, "the journal's observe result: ");
+
+	*stage = "detect";
+	err = journal_step(&result, run, "detect", &once, detect_step, &s);
+	if (err < 0)
+		return err;
+	err = findings_from_json(found, result);
+	json_free(result);
+	if (err < 0)
+		return bot_error_wrap(err, "the journal's detect result: ");
+	return 0;
 }

@@ -62,4 +62,23 @@ int pipeline_observe(struct observe_result *out, enum stage_failure *failure,
 int pipeline_detect(struct findings *out, const struct observe_result *observed,
 		    const struct config *cfg);
 
+/* ---------------------------------------------------------------- the scan, journaled */
+
+struct journal_run;
+
+/*
+ * The scan's stages as durable steps of run (journal.h): "observe" (its
+ * result is observe_result_to_json) then "detect" (findings_to_json). A
+ * stage whose result the journal holds is not run again: re-running a
+ * run sends no request to the source for a completed observe. Both
+ * results go through their JSON form either way, so a resumed scan
+ * reports exactly what a fresh one would. observed and found must be
+ * initialised; on success they are filled. On failure returns the code
+ * with the message recorded, sets *stage ("observe" or "detect") and
+ * *failure, and observed->requests says what observing cost.
+ */
+int pipeline_scan(struct observe_result *observed, struct findings *found,
+		  const char **stage, enum stage_failure *failure, struct journal_run *run,
+		  const struct config *cfg, int64_t now);
+
 #endif
