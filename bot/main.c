@@ -27,7 +27,7 @@ static const struct command commands[] = {
 	  "The journal is --state, else $AUTOFIX_STATE, else .autofix/state.db.\n"
 	  "A 'running' run whose process has gone is shown as 'interrupted'; running\n"
 	  "its workflow again with the same run id resumes it. prune deletes finished\n"
-	  "runs older than DURATION (default $AUTOFIX_RETENTION, else 30d).\n" },
+	  "runs older than DURATION (default $AUTOFIX_RETENTION, else 7d).\n" },
 	{ "version", cmd_version, "print the version",
 	  "usage: autofix version\n       autofix --version\n" },
 	{ "jwt", cmd_jwt, "print a fresh GitHub App JWT (a secret, valid 10 minutes)",
