@@ -622,8 +622,8 @@ static size_t memory_segments(struct segment **out, const struct svc_ctx *c, con
 static int follows_load(const struct svc_ctx *c, const struct series *mem, int64_t from, int64_t to)
 {
 	const struct series *req = &c->s[METRIC_REQUESTS];
-	double *x, *y, *t, b, a, r2, sm, am, rm, sr, ar, rr, span, mem_growth, req_growth;
-	size_t i, n = 0;
+	double *x, *y, *t, b, a, r2, sm, am, rm, sr, ar, rr, span, mem_growth, req_growth, rsum = 0;
+	size_t i, n = 0, lo = 0, hi = 0;
 	int ret = 0;
 
 	if (!req->nr || series_sum(req, from, to) < (double)c->th[SIGNAL_ERROR_RATE_5XX].min_requests)
@@ -631,15 +631,23 @@ static int follows_load(const struct svc_ctx *c, const struct series *mem, int64
 	x = xmalloc((mem->nr + 1) * sizeof(*x));
 	y = xmalloc((mem->nr + 1) * sizeof(*y));
 	t = xmalloc((mem->nr + 1) * sizeof(*t));
+	/* Both series are in time order: a sliding window keeps this linear (the trend is replayed). */
 	for (i = 0; i < mem->nr; i++) {
 		const struct sample *p = &mem->items[i];
-		double r;
+		int64_t lo_t = p->t - (LOAD_SMOOTH_SAMPLES - 1) * c->step;
 		if (p->t < from || p->t > to)
 			continue;
-		r = series_mean(req, p->t - (LOAD_SMOOTH_SAMPLES - 1) * c->step, p->t);
-		if (isnan(r))
+		while (hi < req->nr && req->items[hi].t <= p->t) {
+			rsum += req->items[hi].v;
+			hi++;
+		}
+		while (lo < hi && req->items[lo].t < lo_t) {
+			rsum -= req->items[lo].v;
+			lo++;
+		}
+		if (lo == hi)
 			continue;
-		x[n] = r;
+		x[n] = rsum / (double)(hi - lo);
 		y[n] = p->v;
 		t[n] = (double)(p->t - from);
 		n++;
@@ -1081,15 +1089,23 @@ static double *latency_values(const struct svc_ctx *c, int64_t from, int64_t to,
 	const struct series *p95 = &c->svc->series[METRIC_LATENCY_P95];
 	const struct series *req = &c->svc->series[METRIC_REQUESTS];
 	double *v = xmalloc((p95->nr + 1) * sizeof(*v));
-	size_t i;
+	size_t i, j = 0;
 
 	*n = 0;
 	for (i = 0; i < p95->nr; i++) {
 		const struct sample *p = &p95->items[i];
 		if (p->t < from || p->t > to || !isfinite(p->v))
 			continue;
-		if (req->nr && !(series_sum(req, p->t, p->t) > 0))
-			continue;
+		if (req->nr) {
+			double served = 0;
+			while (j < req->nr && req->items[j].t < p->t)
+				j++;
+			for (size_t k = j; k < req->nr && req->items[k].t == p->t; k++)
+				if (isfinite(req->items[k].v))
+					served += req->items[k].v;
+			if (!(served > 0))
+				continue;
+		}
 		v[(*n)++] = p->v;
 	}
 	return v;
@@ -1391,7 +1407,8 @@ static void detect_service(struct findings *out, const struct observation *obs,
 	}
 
 	/* At most one finding per kind; regressions come last, so put them in kind order. */
-	qsort(out->items + first, out->nr - first, sizeof(*out->items), cmp_finding_kind);
+	if (out->nr - first > 1)
+		qsort(out->items + first, out->nr - first, sizeof(*out->items), cmp_finding_kind);
 
 	ALLOC_GROW(out->services, out->services_nr + 1, out->services_alloc);
 	sum = &out->services[out->services_nr++];

@@ -1,5 +1,6 @@
 /* detect.h beyond the scenario table: names, fingerprints, bad input, the JSON form. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,8 +234,79 @@ static void test_crash_loop(void)
 	observation_release(&obs);
 }
 
+static uint64_t rng_state = 42;
+
+static double rnd(void)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+/*
+ * Odd data must never crash the detector or give a malformed finding:
+ * random series (missing, NaN, negative, zero limits, steps in and out of
+ * the window), random deployments, random steps.
+ */
+static void test_random_observations(void)
+{
+	struct config cfg;
+	int round, bad = 0, total = 0;
+
+	base_config(&cfg);
+	cfg.thresholds[SIGNAL_CPU] = cfg.thresholds[SIGNAL_MEMORY];
+	cfg.thresholds[SIGNAL_ERROR_RATE_5XX] = (struct threshold){ 1, { LEVEL_FRACTION, 0.01 },
+								    { LEVEL_FRACTION, 0.05 }, 5 * 60000, 3, 20 };
+	cfg.thresholds[SIGNAL_ERROR_RATE_4XX] = cfg.thresholds[SIGNAL_ERROR_RATE_5XX];
+	for (round = 0; round < 300; round++) {
+		struct observation obs;
+		struct findings f = FINDINGS_INIT;
+		struct service_metrics *svc;
+		int n = (int)(rnd() * 90), m, i, ret;
+		size_t k;
+
+		observation_init(&obs);
+		obs.start = 1000000;
+		obs.step = rnd() < 0.1 ? 0 : 60000;
+		obs.end = obs.start + (int64_t)(1 + rnd() * 60) * 60000;
+		svc = observation_add_service(&obs, rnd() < 0.5 ? "api" : "worker");
+		for (m = 0; m < METRIC__COUNT; m++) {
+			double base = rnd() < 0.1 ? 0 : rnd() * (m == METRIC_MEMORY_LIMIT ? 2e9 : 1e3);
+			if (rnd() < 0.2)
+				continue;
+			for (i = 0; i < n; i++) {
+				double v = base * (rnd() < 0.5 ? 1 : rnd() * 2);
+				if (rnd() < 0.05)
+					v = NAN;
+				if (rnd() < 0.02)
+					v = -v;
+				if (m == METRIC_MEMORY && rnd() < 0.3)
+					v = (double)(i % 7) * 3e8;
+				series_add(&svc->series[m], obs.start + (int64_t)(i - 5) * 60000 +
+					   (rnd() < 0.1 ? 17 : 0), v);
+			}
+			series_normalise(&svc->series[m]);
+		}
+		for (i = 0; i < (int)(rnd() * 4); i++)
+			service_add_deployment(svc, i % 2 ? "d-1" : "d-2",
+					       obs.start + (int64_t)(rnd() * 70 - 5) * 60000, NULL, NULL, NULL);
+		ret = detect_run(&f, &obs, &cfg);
+		total += ret > 0 ? ret : 0;
+		if (ret < 0 || f.services_nr != 1)
+			bad++;
+		for (k = 0; k < f.nr; k++)
+			if (!f.items[k].summary || !f.items[k].reason || f.items[k].detected < f.items[k].onset ||
+			    !f.items[k].evidence.nr || isnan(f.items[k].confidence) ||
+			    f.items[k].confidence < 0 || f.items[k].confidence > 1)
+				bad++;
+		findings_release(&f);
+		observation_release(&obs);
+	}
+	is_int(bad, 0, "300 random observations: no error, every finding complete (%d findings)", total);
+}
+
 int main(void)
 {
+	test_random_observations();
 	test_regression();
 	test_crash_loop();
 	test_names();
