@@ -130,10 +130,15 @@ int cmd_scan(int argc, const char **argv)
 		return EXIT_USAGE;
 	}
 	if (journal_open(&journal, journal_path(state_flag)) < 0) {
-		log_error("%s", bot_error_last());
-		strbuf_release(&run_id);
-		config_release(&cfg);
-		return EXIT_FAILURE_JOB;
+		/* The journal saves work; it is never needed for correctness: go on without one. */
+		log_warning("%s; scanning without a journal (running this run again will start over)",
+			    bot_error_last());
+		if (journal_open(&journal, JOURNAL_MEMORY) < 0) {
+			log_error("%s", bot_error_last());
+			strbuf_release(&run_id);
+			config_release(&cfg);
+			return EXIT_FAILURE_JOB;
+		}
 	}
 	if ((err = journal_run_begin(&run, journal, run_id.buf, "scan",
 				     trigger && *trigger ? trigger : "cli", &run_opts)) < 0) {

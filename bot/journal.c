@@ -298,7 +298,8 @@ static int set_wal(struct journal *j)
 			? bot_error(BOT_EINVALID, "'%s' is not a state database (%s)", j->path,
 				    sqlite3_errmsg(j->db))
 			: db_fail(j, "set WAL mode");
-	} else if (strcmp(col_text(st, 0) ? col_text(st, 0) : "", "wal")) {
+	} else if (strcmp(col_text(st, 0) ? col_text(st, 0) : "", "wal") &&
+		   strcmp(j->path, JOURNAL_MEMORY)) {
 		rc = bot_error(BOT_EIO, "state database '%s': cannot use WAL mode (got '%s')",
 			       j->path, col_text(st, 0) ? col_text(st, 0) : "");
 	}

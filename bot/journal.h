@@ -32,13 +32,21 @@ struct journal_run;
 /* The state file when neither --state nor AUTOFIX_STATE says otherwise. */
 #define JOURNAL_DEFAULT_PATH ".autofix/state.db"
 
+/*
+ * A journal that lives in memory and dies with the process: what a
+ * command uses when the state file cannot be opened, since the journal
+ * only saves work and is never needed for correctness.
+ */
+#define JOURNAL_MEMORY ":memory:"
+
 /* Returns flag if set, else $AUTOFIX_STATE if set and non-empty, else JOURNAL_DEFAULT_PATH. */
 const char *journal_path(const char *flag);
 
 /*
  * Opens (creating it and its directory when missing) the state database at
  * path, in WAL mode with a busy timeout so that several processes can share
- * it. On success *out is the caller's, to close with journal_close().
+ * it. JOURNAL_MEMORY opens a journal in memory. On success *out is the
+ * caller's, to close with journal_close().
  * Returns BOT_EIO when the file or directory cannot be created or opened,
  * BOT_EINVALID when it is not a journal (another file, a newer schema).
  */

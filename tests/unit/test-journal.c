@@ -164,6 +164,21 @@ static void test_open(void)
 	ok(journal_open(&j, path) == 0, "opens it again");
 	journal_close(j);
 
+	j = NULL;
+	ok(journal_open(&j, JOURNAL_MEMORY) == 0, "a journal in memory opens");
+	if (j) {
+		struct journal_run *run;
+		struct counter c = { 0 };
+		struct json *r = NULL;
+		ok(journal_run_begin(&run, j, "mem-1", "scan", "cli", NULL) == 0 &&
+		   journal_step(&r, run, "s", NULL, counting_step, &c) == 0 && result_n(r) == 1,
+		   "and runs steps");
+		json_free(r);
+		journal_run_finish(run, 0);
+		journal_run_free(run);
+		journal_close(j);
+	}
+
 	path = db_path("garbage.db");
 	f = fopen(path, "w");
 	fputs("this is not a database, but it is long enough to look like one at first glance....."
@@ -385,7 +400,7 @@ static void test_parallel(struct journal *j)
 	json_free(shown);
 }
 
-/* A child that takes run `id` with a short stale timeout, then does what the pipe says. */
+/* A child that takes run `id` with a short stale timeout (1.5s: a heartbeat every 0.5s), then does what the pipe says. */
 static pid_t lock_child(const char *path, const char *id, int *to_child, int *from_child)
 {
 	int down[2], up[2];
@@ -405,7 +420,7 @@ static pid_t lock_child(const char *path, const char *id, int *to_child, int *fr
 
 		close(down[1]);
 		close(up[0]);
-		o.lock_stale_ms = 400;
+		o.lock_stale_ms = 1500;
 		if (journal_open(&cj, path) < 0 || journal_run_begin(&run, cj, id, "scan", "cli", &o) < 0)
 			_exit(3);
 		if (write(up[1], "r", 1) != 1)
@@ -465,11 +480,11 @@ static void test_locks(struct journal *j, const char *path)
 
 	/* A holder that stalls (SIGSTOP: alive, no heartbeat) loses the lock after the stale timeout. */
 	pid = lock_child(path, "lock-3", &to_child, &from_child);
-	ok(read(from_child, &c, 1) == 1, "a child process holds run lock-3 (stale after 400ms)");
+	ok(read(from_child, &c, 1) == 1, "a child process holds run lock-3 (stale after 1500ms)");
 	kill(pid, SIGSTOP);
 	ok(journal_run_begin(&b, j, "lock-3", "scan", "cli", NULL) == BOT_ECONFLICT,
 	   "a stalled holder still holds the lock before its expiry");
-	msleep(700);
+	msleep(2000);
 	ok(journal_run_begin(&b, j, "lock-3", "scan", "cli", NULL) == 0,
 	   "after the stale timeout it is taken over");
 	kill(pid, SIGCONT);
