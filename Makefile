@@ -95,7 +95,10 @@ check: deps oracles
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	AUTOFIX=$(CURDIR)/build/asan/autofix TEST_BIN_DIR=$(CURDIR)/build/asan/tests tests/run $(T)
 
-demo: autofix
+# A throwaway Prometheus loaded with examples/demo's metrics, then
+# autofix validate and autofix scan --dry-run against it (scripts/demo).
+demo: deps
+	@$(MAKE) -s --no-print-directory all
 	@scripts/demo
 
 bench: autofix
