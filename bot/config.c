@@ -273,6 +273,8 @@ struct anchor {
 struct frame {
 	struct ynode *node;
 	char *anchor;
+	int flow;             /* a [ ] or { } collection */
+	size_t start_line;    /* 0-based, where it began */
 };
 
 #define MAX_DIAGS 100
@@ -289,6 +291,11 @@ struct loader {
 	struct frame *stack;
 	size_t depth, stack_alloc;
 	size_t expanded;          /* nodes so far, aliases expanded */
+	const char *buf;          /* the text, and where each line starts in it */
+	size_t len;
+	size_t *line_starts;
+	size_t lines;
+	int flow_depth;           /* open [ ] and { } collections */
 	struct config *cfg;
 };
 
@@ -373,6 +380,9 @@ static void free_tree(struct loader *L)
 		free(L->stack[i].anchor);
 	free(L->stack);
 	L->stack = NULL;
+	free(L->line_starts);
+	L->line_starts = NULL;
+	L->lines = 0;
 	L->depth = L->stack_alloc = 0;
 }
 
@@ -456,7 +466,144 @@ static void check_text(struct loader *L, const char *buf, size_t len)
 		}
 		if (!is_printable(cp))
 			report(L, line, col, "", "control character U+%04X is not allowed", cp);
+		else if (cp == '\r' && (i >= len || s[i] != '\n'))
+			/* old Mac line ends: YAML readers disagree on what they mean */
+			report(L, line, col, "", "a carriage return without a line feed; "
+			       "end lines with LF or CRLF");
 		col++;
+	}
+}
+
+/*
+ * Two layout rules on which YAML readers disagree, so that the loader and
+ * the schema test (which uses another YAML reader) could give different
+ * verdicts on the same file. Both are checked on the text, the same way
+ * in tests/config/check.js, and are stricter than either reader:
+ *
+ *  - a '#' right after ] } " ' , [ or { is a comment to libyaml and an
+ *    error to others: refused outside comment lines;
+ *  - a '?' glued to what follows it, at the start of a word (after a
+ *    space, [ { or ,), is a key indicator to libyaml in [ ] and { } and
+ *    text to others: refused likewise;
+ *  - a ':' glued to a bracket or comma after it ("key:{}", "{a:}"), an
+ *    error to libyaml and a key to others (but "[:alpha:]" is fine, and
+ *    so is JSON's "key":{ after a quoted key);
+ *  - explicit keys ("? key" then ": value" lines), which some readers
+ *    also take where the key and its ':' are on different lines;
+ *  - a value or [ ] / { } list spanning lines must indent every line after
+ *    its first more than that first line ("- " counts as indentation); a
+ *    line holding only the closing bracket may sit at that indentation.
+ */
+
+static void index_lines(struct loader *L)
+{
+	size_t i, alloc = 0;
+
+	ALLOC_GROW(L->line_starts, L->lines + 1, alloc);
+	L->line_starts[L->lines++] = 0;
+	for (i = 0; i < L->len; i++)
+		if (L->buf[i] == '\n') {
+			ALLOC_GROW(L->line_starts, L->lines + 1, alloc);
+			L->line_starts[L->lines++] = i + 1;
+		}
+}
+
+static size_t line_end(const struct loader *L, size_t line)
+{
+	return line + 1 < L->lines ? L->line_starts[line + 1] - 1 : L->len;
+}
+
+/* Whether the ':' at line[i] ends a POSIX class name such as "[:alpha:". */
+static int closes_posix_class(const char *line, size_t i)
+{
+	size_t j = i;
+
+	while (j > 0 && line[j - 1] >= 'a' && line[j - 1] <= 'z')
+		j--;
+	return j < i && j >= 2 && line[j - 1] == ':' && line[j - 2] == '[' && line[i + 1] == ']';
+}
+
+static void check_indicators(struct loader *L)
+{
+	size_t line;
+
+	for (line = 0; line < L->lines; line++) {
+		size_t i = L->line_starts[line], end = line_end(L, line);
+		while (i < end && L->buf[i] == ' ')
+			i++;
+		if (i < end && L->buf[i] == '#')
+			continue;
+		if (i < end && (L->buf[i] == '?' || L->buf[i] == ':') &&
+		    (i + 1 == end || strchr(" \t\r", L->buf[i + 1]))) {
+			report(L, (int)line + 1, (int)(i - L->line_starts[line]) + 1, "",
+			       "a line starting with '%c ': explicit keys are not supported; "
+			       "write 'key: value' on one line", L->buf[i]);
+			continue;
+		}
+		for (; i < end; i++) {
+			char prev = i > L->line_starts[line] ? L->buf[i - 1] : ' ';
+			if (L->buf[i] == '#' && i > L->line_starts[line] && strchr("]}\"',[{", prev))
+				report(L, (int)line + 1, (int)(i - L->line_starts[line]) + 1, "",
+				       "a '#' right after '%c' needs a space before it (YAML "
+				       "readers disagree on what it means)", prev);
+			else if (L->buf[i] == ':' && i + 1 < end && strchr("[{}],", L->buf[i + 1]) &&
+				 prev != '"' && prev != '\'' &&
+				 !closes_posix_class(L->buf + L->line_starts[line], i - L->line_starts[line]))
+				report(L, (int)line + 1, (int)(i - L->line_starts[line]) + 1, "",
+				       "a ':' glued to '%c' (YAML readers disagree on what it "
+				       "means); add a space after the ':'", L->buf[i + 1]);
+			else if (L->buf[i] == '?' && strchr(" [{,", prev) && i + 1 < end &&
+				 !strchr(" \t\r", L->buf[i + 1]))
+				report(L, (int)line + 1, (int)(i - L->line_starts[line]) + 1, "",
+				       "a '?' glued to the text after it (YAML readers disagree "
+				       "on what it means); quote the text or add a space");
+		}
+	}
+}
+
+/* The indentation of a line, counting "- " sequence indicators as indentation. */
+static size_t line_indent(const struct loader *L, size_t line)
+{
+	size_t start = L->line_starts[line], end = line_end(L, line), i = start;
+
+	for (;;) {
+		while (i < end && L->buf[i] == ' ')
+			i++;
+		if (i < end && L->buf[i] == '-' &&
+		    (i + 1 == end || L->buf[i + 1] == ' ' || L->buf[i + 1] == '\r'))
+			i++;
+		else
+			return i - start;
+	}
+}
+
+/* Lines first+1..last continue something begun on line first (0-based). */
+static void check_span(struct loader *L, size_t first, size_t last)
+{
+	size_t need, line;
+
+	if (last <= first || last >= L->lines)
+		return;
+	need = line_indent(L, first);
+	for (line = first + 1; line <= last; line++) {
+		size_t start = L->line_starts[line], end = line_end(L, line), i = start, j;
+		int closer;
+
+		while (i < end && L->buf[i] == ' ')
+			i++;
+		for (j = i; j < end && strchr(" \t\r", L->buf[j]); j++)
+			;
+		if (j == end)
+			continue; /* a blank line */
+		for (j = i + 1; j < end && strchr(" \r", L->buf[j]); j++)
+			;
+		closer = (L->buf[i] == ']' || L->buf[i] == '}') && j == end;
+		if (i - start > need || (closer && i - start == need))
+			continue;
+		report(L, (int)line + 1, (int)(i - start) + 1, "",
+		       "this line continues what line %zu began and must be indented "
+		       "more than it", first + 1);
+		return;
 	}
 }
 
@@ -587,6 +734,9 @@ static int on_scalar(struct loader *L, yaml_event_t *ev)
 
 	n->str = xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
 	n->plain = !tagged && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	if (!L->flow_depth && ev->data.scalar.style != YAML_LITERAL_SCALAR_STYLE &&
+	    ev->data.scalar.style != YAML_FOLDED_SCALAR_STYLE)
+		check_span(L, ev->start_mark.line, ev->end_mark.line);
 	if (memchr(ev->data.scalar.value, 0, ev->data.scalar.length))
 		report_here(L, &ev->start_mark, "a value contains a NUL character");
 	if (attach(L, n, 1, &ev->start_mark) < 0)
@@ -612,16 +762,23 @@ static int on_start(struct loader *L, yaml_event_t *ev, enum ykind kind)
 		return -1;
 	ALLOC_GROW(L->stack, L->depth + 1, L->stack_alloc);
 	L->stack[L->depth].node = n;
+	L->stack[L->depth].flow = kind == Y_MAP
+		? ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+		: ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
+	L->stack[L->depth].start_line = ev->start_mark.line;
+	L->flow_depth += L->stack[L->depth].flow;
 	/* registered when the collection ends, so that it cannot contain itself */
 	L->stack[L->depth++].anchor = anchor ? xstrdup((const char *)anchor) : NULL;
 	return 0;
 }
 
-static void on_end(struct loader *L)
+static void on_end(struct loader *L, const yaml_event_t *ev)
 {
 	struct frame *f = &L->stack[--L->depth];
 	size_t i;
 
+	if (f->flow && --L->flow_depth == 0)
+		check_span(L, f->start_line, ev->end_mark.line);
 	for (i = 0; i < f->node->nr; i++)
 		f->node->weight += f->node->kids[i]->weight;
 	if (f->anchor) {
@@ -699,7 +856,7 @@ static int build_tree(struct loader *L, const char *buf, size_t len)
 			break;
 		case YAML_MAPPING_END_EVENT:
 		case YAML_SEQUENCE_END_EVENT:
-			on_end(L);
+			on_end(L, &ev);
 			break;
 		case YAML_ALIAS_EVENT:
 			rc = on_alias(L, &ev);
@@ -1842,6 +1999,199 @@ static void rd_verify(struct loader *L, const struct ynode *n, struct strbuf *pa
 	rd_duration(L, n, "timeout", path, &v->timeout_ms, 1);
 }
 
+/*
+ * Redaction patterns are POSIX extended regular expressions (regcomp), and
+ * the schema test compiles them as JavaScript ones. Where the two dialects
+ * read a pattern differently the result is worse than an error: '\d' is a
+ * digit to JavaScript and a 'd' to glibc, so a secret would go unmasked.
+ * Patterns are therefore held to the subset both read the same way, with
+ * the same code in tests/config/check.js (portableRegex):
+ * escapes only of punctuation, no backslash inside [ ], braces only as
+ * {n}, {n,} or {n,m} after something to repeat, no ']' or '}' alone, no
+ * empty alternative, no '(?', ranges in order, ASCII inside [ ].
+ */
+struct re_scan {
+	const char *s;
+	size_t pos;
+	const char *err;
+};
+
+static int re_fail(struct re_scan *r, const char *msg)
+{
+	if (!r->err)
+		r->err = msg;
+	return -1;
+}
+
+static int re_bracket(struct re_scan *r)
+{
+	static const char *const classes[] = {
+		"alpha", "digit", "alnum", "upper", "lower", "space", "punct", "xdigit", NULL,
+	};
+	const char *s = r->s;
+	size_t start;
+	int prev = -1; /* the last single character, which may start a range */
+
+	if (s[r->pos] == '^')
+		r->pos++;
+	start = r->pos;
+	for (;;) {
+		unsigned char c = (unsigned char)s[r->pos];
+		if (!c)
+			return re_fail(r, "a '[' without its ']'");
+		if (c == ']') {
+			if (r->pos == start)
+				return re_fail(r, "an empty [ ], or ']' first inside [ ]");
+			r->pos++;
+			return 0;
+		}
+		if (c == '\\')
+			return re_fail(r, "a backslash inside [ ] (POSIX reads it as itself, "
+				       "JavaScript as an escape)");
+		if (c >= 0x80)
+			return re_fail(r, "a non-ASCII character inside [ ]");
+		if (c == '[') {
+			const char *end;
+			size_t i;
+			if (s[r->pos + 1] != ':' || !(end = strstr(s + r->pos + 2, ":]")))
+				return re_fail(r, "a '[' inside [ ] that is not a class like [:alpha:]");
+			for (i = 0; classes[i]; i++)
+				if (strlen(classes[i]) == (size_t)(end - s - r->pos - 2) &&
+				    !strncmp(classes[i], s + r->pos + 2, strlen(classes[i])))
+					break;
+			if (!classes[i])
+				return re_fail(r, "an unknown class inside [ ]");
+			r->pos = (size_t)(end - s) + 2;
+			prev = -1;
+			continue;
+		}
+		if (c == '-' && prev >= 0 && s[r->pos + 1] && s[r->pos + 1] != ']') {
+			unsigned char hi = (unsigned char)s[r->pos + 1];
+			if (hi == '\\' || hi == '[' || hi >= 0x80)
+				return re_fail(r, "a range that ends in a class or an escape");
+			if (hi < prev)
+				return re_fail(r, "a range whose end comes before its start");
+			r->pos += 2;
+			prev = -1;
+			continue;
+		}
+		prev = c;
+		r->pos++;
+	}
+}
+
+/* {n}, {n,} or {n,m}, 0 <= n <= m <= 255, at r->pos. */
+static int re_interval(struct re_scan *r)
+{
+	const char *s = r->s + r->pos + 1;
+	int n = 0, m = -1, digits = 0;
+
+	while (*s >= '0' && *s <= '9' && digits < 4)
+		n = n * 10 + (*s++ - '0'), digits++;
+	if (!digits || digits > 3)
+		return -1;
+	if (*s == ',') {
+		s++;
+		digits = 0;
+		if (*s >= '0' && *s <= '9') {
+			m = 0;
+			while (*s >= '0' && *s <= '9' && digits < 4)
+				m = m * 10 + (*s++ - '0'), digits++;
+			if (digits > 3 || m < n)
+				return -1;
+		}
+	} else {
+		m = n;
+	}
+	if (*s != '}' || n > 255 || m > 255)
+		return -1;
+	r->pos = (size_t)(s + 1 - r->s);
+	return 0;
+}
+
+static int re_alternatives(struct re_scan *r, int depth)
+{
+	const char *s = r->s;
+
+	for (;;) {
+		int atoms = 0, repeatable = 0;
+		for (;;) {
+			char c = s[r->pos];
+			if (!c || c == '|' || c == ')')
+				break;
+			atoms++;
+			switch (c) {
+			case '(':
+				if (depth >= 16)
+					return re_fail(r, "groups nested deeper than 16");
+				if (s[++r->pos] == '?')
+					return re_fail(r, "'(?', a JavaScript group");
+				if (re_alternatives(r, depth + 1) < 0)
+					return -1;
+				if (s[r->pos] != ')')
+					return re_fail(r, "a '(' without its ')'");
+				r->pos++;
+				repeatable = 1;
+				break;
+			case '[':
+				r->pos++;
+				if (re_bracket(r) < 0)
+					return -1;
+				repeatable = 1;
+				break;
+			case '\\':
+				if (!s[r->pos + 1] || !strchr(".[](){}*+?|^$\\/-", s[r->pos + 1]))
+					return re_fail(r, "a backslash before a letter, digit or "
+						       "nothing (write [0-9] for \\d, and so on)");
+				r->pos += 2;
+				repeatable = 1;
+				break;
+			case '*':
+			case '+':
+			case '?':
+				if (!repeatable)
+					return re_fail(r, "a '*', '+' or '?' with nothing to repeat");
+				r->pos++;
+				repeatable = 0;
+				break;
+			case '{':
+				if (!repeatable || re_interval(r) < 0)
+					return re_fail(r, "a '{' that is not a count like {2} or {2,5} "
+						       "after something to repeat (write \\{ for a brace)");
+				repeatable = 0;
+				break;
+			case ']':
+			case '}':
+				return re_fail(r, "a ']' or '}' alone (write \\] or \\})");
+			case '^':
+			case '$':
+				r->pos++;
+				repeatable = 0;
+				break;
+			default:
+				r->pos++;
+				repeatable = 1;
+			}
+		}
+		if (!atoms)
+			return re_fail(r, "an empty alternative");
+		if (s[r->pos] != '|')
+			return 0;
+		r->pos++;
+	}
+}
+
+/* NULL when re is in the portable subset, else why not. */
+static const char *regex_not_portable(const char *re, size_t *at)
+{
+	struct re_scan r = { re, 0, NULL };
+
+	if (re_alternatives(&r, 0) == 0 && re[r.pos] == ')')
+		re_fail(&r, "a ')' without its '('");
+	*at = r.pos + 1;
+	return r.err;
+}
+
 static void rd_redact(struct loader *L, const struct ynode *top, struct strbuf *path)
 {
 	const struct ynode *list = map_get(top, "redact");
@@ -1853,11 +2203,20 @@ static void rd_redact(struct loader *L, const struct ynode *top, struct strbuf *
 		return;
 	for (i = 0; i < list->nr; i++) {
 		const struct ynode *item = list->kids[i];
+		const char *why_not;
 		regex_t re;
+		size_t at;
 		int rc;
 
 		if (ytype(item) != YT_STR || !*item->str)
 			continue;
+		if ((why_not = regex_not_portable(item->str, &at))) {
+			strbuf_addf(path, "redact[%zu]", i);
+			report_at(L, item, path, "'%s' is not a valid regular expression for "
+				  "autofix: %s (at character %zu)", item->str, why_not, at);
+			strbuf_reset(path);
+			continue;
+		}
 		rc = regcomp(&re, item->str, REG_EXTENDED | REG_NOSUB);
 		if (rc) {
 			char why[128];
@@ -1982,13 +2341,18 @@ int config_load_buffer(struct config *cfg, const char *name, const char *buf, si
 		return bot_error(BOT_ETOOBIG, "'%s' is larger than 1 MiB", name);
 	}
 	check_text(&L, buf, len);
+	L.buf = buf;
+	L.len = len;
+	index_lines(&L);
+	if (!had_problems(&L))
+		check_indicators(&L);
 	if (!had_problems(&L)) {
 		set_defaults(cfg);
 		cfg->path = xstrdup(name);
 		if (build_tree(&L, buf, len) == 0)
 			rd_config(&L, L.root);
-		free_tree(&L);
 	}
+	free_tree(&L);
 	sort_diags(diags, L.diags_start);
 	if (L.dropped) {
 		L.diags_start = diags->nr; /* room for the last word */

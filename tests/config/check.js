@@ -20,8 +20,17 @@
  *
  *   size            > 1 MiB                       -> raw byte length
  *   encoding        not UTF-8                     -> TextDecoder({fatal: true})
- *   characters      control characters, stray BOM -> the YAML printable set
+ *   characters      control characters, stray BOM -> the YAML printable set;
+ *                   a CR not followed by LF (readers disagree on it)
  *   tabs            a tab in a line's indentation -> the same line rule as C
+ *   layout          a '#' right after ] } " ' , [ {, a '?' glued to the
+ *                   word it starts, a ':' glued to [ ] { } or ',' (but for
+ *                   "[:alpha:]" and JSON's "key":{), lines
+ *                   starting with '? ' or ': '
+ *                   (explicit keys), and lines of a value or a
+ *                   [ ] / { } list not indented past the line it began on:
+ *                   YAML readers disagree on both, so C and this file apply
+ *                   the same textual rules (checkIndicators, checkSpans)
  *   syntax          YAML syntax errors            -> the `yaml` package's errors
  *   duplicate keys  -> `yaml` with uniqueKeys: true
  *   documents       more than one                 -> parseAllDocuments().length
@@ -32,14 +41,16 @@
  *                   counts them (every scalar, key, mapping and list is one;
  *                   an alias weighs what its anchor's node weighs)
  *   recursion       an alias inside its own anchor, or to no anchor
+ *   anchor names    letters, digits, '_', '-' only (libyaml's rule; YAML 1.2
+ *                   allows more, libyaml reports a syntax error)
  *   depth           > 64 nested collections
  *   NUL             a scalar holding U+0000 (C strings end there)
  *   numbers         .inf and .nan                 -> Number.isFinite
  *   upstreams       a service naming an upstream 'upstreams' does not declare
- *   redact          a pattern that does not compile. C compiles POSIX EREs,
- *                   this side JavaScript RegExps: the two agree on what the
- *                   corpus uses (unbalanced groups and brackets), not on every
- *                   exotic pattern.
+ *   redact          a pattern outside the subset that POSIX EREs (C) and
+ *                   JavaScript read alike: portableRegex() is a line-by-line
+ *                   twin of regex_not_portable() in bot/config.c; then each
+ *                   side compiles it (regcomp there, RegExp here)
  */
 const fs = require('fs');
 const path = require('path');
@@ -52,6 +63,8 @@ const MAX_SIZE = 1024 * 1024;
 const MAX_NODES = 10000;
 const MAX_DEPTH = 64;
 const STR_TAG = 'tag:yaml.org,2002:str';
+/* libyaml's rule for anchor and alias names, stricter than YAML 1.2's */
+const ANCHOR = /^[A-Za-z0-9_-]+$/;
 
 const schema = JSON.parse(fs.readFileSync(SCHEMA_FILE, 'utf8'));
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
@@ -81,12 +94,82 @@ function checkText(buf) {
 	for (const ch of text)
 		if (!printable(ch.codePointAt(0)))
 			fail(`control character U+${ch.codePointAt(0).toString(16).toUpperCase()}`);
+	if (/\r(?!\n)/.test(text))
+		fail('a carriage return without a line feed');
 	text.split('\n').forEach((line, i) => {
 		const lead = /^[ \t\r]*/.exec(line)[0];
 		if (lead.includes('\t') && line.length > lead.length)
 			fail(`a tab in the indentation of line ${i + 1}`);
 	});
 	return text;
+}
+
+function checkIndicators(text) {
+	text.split('\n').forEach((line, n) => {
+		if (/^ *#/.test(line))
+			return;
+		const m = /[\]}"',[{]#/.exec(line);
+		if (m)
+			fail(`a '#' right after '${m[0][0]}' on line ${n + 1}`);
+		if (/(?<!["'])(?::[[{},]|(?<!\[:[a-z]+):\])/.test(line))
+			fail(`a ':' glued to a bracket or comma on line ${n + 1}`);
+		if (/^ *[?:](?:[ \t\r]|$)/.test(line))
+			fail(`line ${n + 1} starts with an explicit key or value indicator`);
+		if (/(?:^|[ [{,])\?[^ \t\r]/.test(line))
+			fail(`a '?' glued to the text after it on line ${n + 1}`);
+	});
+}
+
+/* The indentation of a line, "- " sequence indicators counted as indentation. */
+function lineIndent(line) {
+	return /^(?: *-(?= |\r|$))* */.exec(line)[0].length;
+}
+
+function checkSpans(doc, text) {
+	const lines = text.split('\n');
+	const lineOf = (offset) => {
+		let n = 0;
+		for (let i = 0; i < offset; i++)
+			if (text.charCodeAt(i) === 10)
+				n++;
+		return n;
+	};
+	function span(node) {
+		const first = lineOf(node.range[0]), last = lineOf(node.range[1]);
+		const need = lineIndent(lines[first]);
+		for (let l = first + 1; l <= last; l++) {
+			const line = lines[l];
+			if (/^[ \t\r]*$/.test(line))
+				continue;
+			const ind = /^ */.exec(line)[0].length;
+			const closer = /^ *[\]}][ \r]*$/.test(line);
+			if (ind > need || (closer && ind === need))
+				continue;
+			fail(`line ${l + 1} continues what line ${first + 1} began and is not indented more`);
+		}
+	}
+	function visit(node, inFlow) {
+		if (!node || YAML.isAlias(node))
+			return;
+		if (YAML.isScalar(node)) {
+			if (!inFlow && !['BLOCK_LITERAL', 'BLOCK_FOLDED'].includes(node.type))
+				span(node);
+			return;
+		}
+		if (YAML.isMap(node) || YAML.isSeq(node)) {
+			if (node.flow && !inFlow)
+				span(node);
+			for (const item of node.items) {
+				if (YAML.isPair(item)) {
+					visit(item.key, inFlow || node.flow);
+					visit(item.value, inFlow || node.flow);
+				} else {
+					visit(item, inFlow || node.flow);
+				}
+			}
+		}
+	}
+	visit(doc.contents, false);
 }
 
 function checkTree(doc) {
@@ -96,7 +179,11 @@ function checkTree(doc) {
 	function weigh(node, depth) {
 		if (node === null || node === undefined)
 			return 1; /* an empty value: libyaml reports an empty scalar */
+		if (node.anchor !== undefined && !ANCHOR.test(node.anchor))
+			fail(`anchor name '${node.anchor}'`);
 		if (YAML.isAlias(node)) {
+			if (!ANCHOR.test(node.source))
+				fail(`alias name '${node.source}'`);
 			const target = node.resolve(doc);
 			if (!target)
 				fail(`alias '*${node.source}' refers to no anchor`);
@@ -140,6 +227,133 @@ function checkTree(doc) {
 	weigh(doc.contents, 1);
 }
 
+/* The twin of regex_not_portable() in bot/config.c: null when portable, else why not. */
+function portableRegex(re) {
+	const CLASSES = ['alpha', 'digit', 'alnum', 'upper', 'lower', 'space', 'punct', 'xdigit'];
+	const bytes = Buffer.from(re, 'utf8');
+	const s = (i) => (i < bytes.length ? String.fromCharCode(bytes[i]) : '');
+	let pos = 0;
+	class Bad extends Error {}
+	const bad = (msg) => { throw new Bad(msg); };
+	function bracket() {
+		let prev = -1;
+		if (s(pos) === '^')
+			pos++;
+		const start = pos;
+		for (;;) {
+			const c = s(pos);
+			if (c === '')
+				bad("a '[' without its ']'");
+			if (c === ']') {
+				if (pos === start)
+					bad("an empty [ ], or ']' first inside [ ]");
+				pos++;
+				return;
+			}
+			if (c === '\\')
+				bad('a backslash inside [ ]');
+			if (bytes[pos] >= 0x80)
+				bad('a non-ASCII character inside [ ]');
+			if (c === '[') {
+				const rest = bytes.subarray(pos + 2).toString('latin1');
+				const end = rest.indexOf(':]');
+				if (s(pos + 1) !== ':' || end < 0)
+					bad("a '[' inside [ ] that is not a class like [:alpha:]");
+				if (!CLASSES.includes(rest.slice(0, end)))
+					bad('an unknown class inside [ ]');
+				pos += 2 + end + 2;
+				prev = -1;
+				continue;
+			}
+			if (c === '-' && prev >= 0 && s(pos + 1) !== '' && s(pos + 1) !== ']') {
+				const hi = bytes[pos + 1];
+				if (s(pos + 1) === '\\' || s(pos + 1) === '[' || hi >= 0x80)
+					bad('a range that ends in a class or an escape');
+				if (hi < prev)
+					bad('a range whose end comes before its start');
+				pos += 2;
+				prev = -1;
+				continue;
+			}
+			prev = bytes[pos];
+			pos++;
+		}
+	}
+	function interval() {
+		const m = /^\{([0-9]{1,3})(?:(,)([0-9]{1,3})?)?\}/.exec(bytes.subarray(pos).toString('latin1'));
+		if (!m)
+			return false;
+		const lo = Number(m[1]), hi = m[2] ? (m[3] === undefined ? -1 : Number(m[3])) : lo;
+		if (lo > 255 || hi > 255 || (hi >= 0 && hi < lo))
+			return false;
+		pos += m[0].length;
+		return true;
+	}
+	function alternatives(depth) {
+		for (;;) {
+			let atoms = 0, repeatable = false;
+			for (;;) {
+				const c = s(pos);
+				if (c === '' || c === '|' || c === ')')
+					break;
+				atoms++;
+				if (c === '(') {
+					if (depth >= 16)
+						bad('groups nested deeper than 16');
+					if (s(++pos) === '?')
+						bad("'(?', a JavaScript group");
+					alternatives(depth + 1);
+					if (s(pos) !== ')')
+						bad("a '(' without its ')'");
+					pos++;
+					repeatable = true;
+				} else if (c === '[') {
+					pos++;
+					bracket();
+					repeatable = true;
+				} else if (c === '\\') {
+					if (s(pos + 1) === '' || !'.[](){}*+?|^$\\/-'.includes(s(pos + 1)))
+						bad('a backslash before a letter, digit or nothing');
+					pos += 2;
+					repeatable = true;
+				} else if (c === '*' || c === '+' || c === '?') {
+					if (!repeatable)
+						bad("a '*', '+' or '?' with nothing to repeat");
+					pos++;
+					repeatable = false;
+				} else if (c === '{') {
+					if (!repeatable || !interval())
+						bad("a '{' that is not a count");
+					repeatable = false;
+				} else if (c === ']' || c === '}') {
+					bad("a ']' or '}' alone");
+				} else if (c === '^' || c === '$') {
+					pos++;
+					repeatable = false;
+				} else {
+					pos++;
+					repeatable = true;
+				}
+			}
+			if (!atoms)
+				bad('an empty alternative');
+			if (s(pos) !== '|')
+				return;
+			pos++;
+		}
+	}
+	try {
+		alternatives(0);
+		if (s(pos) === ')')
+			bad("a ')' without its '('");
+		return null;
+	} catch (e) {
+		if (e instanceof Bad)
+			return e.message;
+		throw e;
+	}
+}
+
 function checkReferences(data) {
 	if (!data || typeof data !== 'object' || Array.isArray(data))
 		return;
@@ -151,7 +365,10 @@ function checkReferences(data) {
 					fail(`services.${name}: upstream '${up}' is not declared`);
 	if (Array.isArray(data.redact))
 		for (const re of data.redact)
-			if (typeof re === 'string') {
+			if (typeof re === 'string' && re !== '') {
+				const why = portableRegex(re);
+				if (why)
+					fail(`redact: '${re}': ${why}`);
 				try {
 					new RegExp(re);
 				} catch (e) {
@@ -162,6 +379,7 @@ function checkReferences(data) {
 
 function check(file) {
 	const text = checkText(fs.readFileSync(file));
+	checkIndicators(text);
 	let docs;
 	try {
 		docs = YAML.parseAllDocuments(text, { uniqueKeys: true, merge: false, version: '1.2' });
@@ -180,6 +398,7 @@ function check(file) {
 		    tags['!!'] !== 'tag:yaml.org,2002:')
 			fail('a %YAML or %TAG directive');
 		checkTree(doc);
+		checkSpans(doc, text);
 		data = doc.toJS({ maxAliasCount: -1 });
 	}
 	if (!validate(data))

@@ -256,7 +256,7 @@ static void test_errors(void)
 	rejects("both sources", "version: 1\nsource: { railway: { project: p }, prometheus: { url: 'http://x' } }\n"
 		"services: { api: }\n", "exactly one of 'railway', 'prometheus'", 2, 9, "source");
 	rejects("a bad regex", HEAD "services: { api: }\nredact: ['(open']\n",
-		"not a valid POSIX extended regular expression", 6, 10, "redact[0]");
+		"not a valid regular expression for autofix", 6, 10, "redact[0]");
 	rejects("a bad version", "version: 2\nsource: { railway: { project: p } }\nservices: { api: }\n",
 		"the only version so far", 1, 10, "version");
 	rejects("yes is not a boolean", HEAD "services: { api: }\npull_requests: { draft: yes }\n",
