@@ -1671,6 +1671,36 @@ static void rd_threshold(struct loader *L, const struct ynode *n, struct strbuf 
 		rd_int(L, n, "min_requests", path, &t->min_requests, 0, 1000000000);
 }
 
+static void add_level(struct strbuf *sb, const struct level *l)
+{
+	if (l->unit == LEVEL_FRACTION)
+		units_format_percent(sb, l->value);
+	else if (l->unit == LEVEL_MS)
+		units_format_duration(sb, (int64_t)l->value);
+	else
+		units_format_bytes(sb, l->value);
+}
+
+/*
+ * A warning level above the critical one is a typo more often than a
+ * wish, and it would make the warning unreachable: refused. Levels of
+ * different units (memory in % and in bytes) are not compared.
+ */
+static void check_level_order(struct loader *L, const struct ynode *n, struct strbuf *path,
+			      const struct threshold *t)
+{
+	struct strbuf w = STRBUF_INIT, c = STRBUF_INIT;
+
+	if (t->warning.unit == LEVEL_UNSET || t->warning.unit != t->critical.unit ||
+	    t->warning.value <= t->critical.value)
+		return;
+	add_level(&w, &t->warning);
+	add_level(&c, &t->critical);
+	report_at(L, n, path, "the warning level (%s) is above the critical level (%s)", w.buf, c.buf);
+	strbuf_release(&w);
+	strbuf_release(&c);
+}
+
 static void rd_thresholds(struct loader *L, const struct ynode *n, struct strbuf *path,
 			  struct threshold *th)
 {
@@ -1686,6 +1716,8 @@ static void rd_thresholds(struct loader *L, const struct ynode *n, struct strbuf
 			continue;
 		path_push(path, signal_names[s], &saved);
 		rd_threshold(L, v, path, (enum signal)s, &th[s]);
+		if (v->kind == Y_MAP)
+			check_level_order(L, v, path, &th[s]);
 		path_pop(path, saved);
 	}
 }

@@ -47,6 +47,10 @@
  *   NUL             a scalar holding U+0000 (C strings end there)
  *   numbers         .inf and .nan                 -> Number.isFinite
  *   upstreams       a service naming an upstream 'upstreams' does not declare
+ *   level order     a warning level above the critical one, once defaults,
+ *                   project-wide and service thresholds are merged
+ *                   (checkLevelOrder); levels of different units are not
+ *                   compared
  *   redact          a pattern outside the subset that POSIX EREs (C) and
  *                   JavaScript read alike: portableRegex() is a line-by-line
  *                   twin of regex_not_portable() in bot/config.c; then each
@@ -354,6 +358,45 @@ function portableRegex(re) {
 	}
 }
 
+/* A level's value in its unit's base, and the unit; null for null or a malformed level. */
+function levelValue(v) {
+	if (typeof v !== 'string')
+		return null;
+	let m = /^([0-9.]+)%$/.exec(v);
+	if (m)
+		return { unit: '%', value: Number(m[1]) / 100 };
+	m = /^([0-9.]+)(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/.exec(v);
+	if (m) {
+		const f = { B: 1, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KiB: 1024, MiB: 1024 ** 2,
+			GiB: 1024 ** 3, TiB: 1024 ** 4 }[m[2]];
+		return { unit: 'B', value: Number(m[1]) * f };
+	}
+	const ms = durationMs(v);
+	return ms === null ? null : { unit: 'ms', value: ms };
+}
+
+function checkLevelOrder(data) {
+	if (!data || typeof data !== 'object')
+		return;
+	const isObj = (o) => o !== null && typeof o === 'object' && !Array.isArray(o);
+	const defaults = schema.properties.thresholds.properties;
+	const project = isObj(data.thresholds) ? data.thresholds : {};
+	function check(t, where) {
+		const w = levelValue(t.warning), c = levelValue(t.critical);
+		if (w && c && w.unit === c.unit && w.value > c.value)
+			fail(`${where}: the warning level is above the critical level`);
+	}
+	for (const [sig, t] of Object.entries(project))
+		if (isObj(t) && defaults[sig])
+			check({ ...defaults[sig].default, ...t }, `thresholds.${sig}`);
+	for (const [name, svc] of Object.entries(isObj(data.services) ? data.services : {}))
+		if (isObj(svc) && isObj(svc.thresholds))
+			for (const [sig, t] of Object.entries(svc.thresholds))
+				if (isObj(t) && defaults[sig])
+					check({ ...defaults[sig].default, ...(isObj(project[sig]) ? project[sig] : {}), ...t },
+						`services.${name}.thresholds.${sig}`);
+}
+
 function checkReferences(data) {
 	if (!data || typeof data !== 'object' || Array.isArray(data))
 		return;
@@ -405,6 +448,7 @@ function check(file) {
 		fail('schema: ' + validate.errors.slice(0, 3)
 			.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; '));
 	checkReferences(data);
+	checkLevelOrder(data);
 }
 
 /* Durations compare by value: the schema says '24h' where the loader prints '1d'. */

@@ -259,6 +259,16 @@ static void test_errors(void)
 		"not a valid regular expression for autofix", 6, 10, "redact[0]");
 	rejects("a bad version", "version: 2\nsource: { railway: { project: p } }\nservices: { api: }\n",
 		"the only version so far", 1, 10, "version");
+	rejects("a warning above the critical level", HEAD "services: { api: }\n"
+		"thresholds:\n  cpu: { warning: 90%, critical: 80% }\n",
+		"the warning level (90%) is above the critical level (80%)", 7, 8, "thresholds.cpu");
+	rejects("a service's critical below the project-wide warning", HEAD
+		"thresholds: { memory: { warning: 2GB } }\n"
+		"services:\n  api: { thresholds: { memory: { critical: 1GB } } }\n",
+		"the warning level (2GB) is above the critical level (1GB)", 7, 32,
+		"services.api.thresholds.memory");
+	is_int(load(HEAD "services:\n  api: { thresholds: { memory: { warning: 3GB } } }\n"), 0,
+	       "memory levels in different units are not compared");
 	rejects("yes is not a boolean", HEAD "services: { api: }\npull_requests: { draft: yes }\n",
 		"expected true or false, found 'yes'", 6, 25, "pull_requests.draft");
 
