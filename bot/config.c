@@ -659,7 +659,8 @@ static int attach(struct loader *L, struct ynode *n, size_t added, const yaml_ma
 	L->expanded += added;
 	if (L->expanded > CONFIG_MAX_NODES) {
 		report_here(L, mark, "the document has more than %d nodes once aliases are "
-			    "expanded; refusing it (a guard against alias bombs)", CONFIG_MAX_NODES);
+			    "expanded (a guard against alias bombs; no configuration needs that many)",
+			    CONFIG_MAX_NODES);
 		return -1;
 	}
 	if (!L->depth) {

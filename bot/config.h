@@ -208,27 +208,41 @@ struct config_diag {
 	char *message;         /* "expected a percentage like '85%', found 'high'" */
 };
 
+/* Start with { NULL, 0, 0 }; the items and their strings belong to the caller. */
 struct config_diags {
 	struct config_diag *items;
 	size_t nr, alloc;
 };
 
+/* Zeroes cfg: no defaults (loading fills them in). */
 void config_init(struct config *cfg);
+/* Frees everything cfg owns and leaves it as config_init() does. */
 void config_release(struct config *cfg);
 
+/* Frees every diagnostic and leaves diags empty, ready for reuse. */
 void config_diags_release(struct config_diags *diags);
 
 /*
  * Loads a file. On success returns 0 and fills cfg (caller releases it).
  * On failure returns BOT_EINVALID (or BOT_ENOTFOUND, BOT_ETOOBIG, BOT_EIO),
  * appends every problem found to diags, and leaves cfg initialised but empty.
+ * cfg is overwritten without being released: pass an initialised or
+ * released one. Diagnostics come in file order, at most 100 per file (a
+ * last one counts the rest); bot_error_last() holds the first.
+ * The rules are those of config-schema/autofix.schema.json plus the
+ * text-level ones listed in the README (size, encoding, tabs, duplicate
+ * keys, alias expansion, layouts YAML readers disagree on).
  */
 int config_load_file(struct config *cfg, const char *path, struct config_diags *diags);
 /* The same for a buffer; `name` is used in messages. */
 int config_load_buffer(struct config *cfg, const char *name, const char *buf, size_t len,
 		       struct config_diags *diags);
 
-/* The effective configuration as JSON (what `autofix validate --print` shows); caller frees. */
+/*
+ * The effective configuration as JSON (what `autofix validate --print`
+ * shows), in the file's own shape and units ("30m", "85%", "2GB"), so that
+ * it loads back to the same configuration. Caller frees with json_free().
+ */
 struct json *config_to_json(const struct config *cfg);
 
 /* The service called name, or NULL. */
