@@ -1022,9 +1022,16 @@ static int match_name(const char *s)
 	       (size_t)span(s, DIGITS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._-") == n;
 }
 
-/* ^[A-Za-z_][A-Za-z0-9_]*$ */
+/*
+ * ^(?!gh[pousr]_|github_pat_)[A-Za-z_][A-Za-z0-9_]*$ : a
+ * variable name, and not one of the token shapes that would pass for one
+ * (a GitHub token pasted where its variable's name belongs).
+ */
 static int match_env_name(const char *s)
 {
+	if (starts_with(s, "github_pat_") ||
+	    (s[0] == 'g' && s[1] == 'h' && s[2] && strchr("pousr", s[2]) && s[3] == '_'))
+		return 0;
 	return *s && !(*s >= '0' && *s <= '9') &&
 	       (size_t)span(s, DIGITS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_") ==
 	       strlen(s);
@@ -1275,6 +1282,17 @@ typedef int (*match_fn)(const char *s);
 static int string_value(struct loader *L, const struct ynode *v, struct strbuf *path,
 			match_fn match, const char *expected)
 {
+	if (match == match_env_name && (ytype(v) != YT_STR || !match(v->str))) {
+		/*
+		 * Most likely the secret itself, pasted where the name of its
+		 * variable belongs: say so without repeating it into a log.
+		 */
+		report_at(L, v, path, "expected %s, found a value of %zu characters that is not "
+			  "one (if it is the secret itself, put it in an environment variable, "
+			  "name the variable here, and revoke the secret: this file is not secret)",
+			  expected, v->kind == Y_SCALAR ? strlen(v->str) : 0);
+		return -1;
+	}
 	if (ytype(v) != YT_STR || !*v->str) {
 		report_type(L, v, path, "%s", expected ? expected : "a non-empty string");
 		return -1;

@@ -269,6 +269,11 @@ static void test_errors(void)
 		"services.api.thresholds.memory");
 	is_int(load(HEAD "services:\n  api: { thresholds: { memory: { warning: 3GB } } }\n"), 0,
 	       "memory levels in different units are not compared");
+	rejects("a token where its variable's name belongs", "version: 1\nsource:\n  railway:\n"
+		"    project: p-1\n    token_env: ghp_0123456789abcdefghijklmnopqrstuvwxyz\n"
+		"services: { api: }\n", "found a value of 40 characters", 5, 16, "source.railway.token_env");
+	ok(diags.nr == 1 && !strstr(diags.items[0].message, "ghp_0123") &&
+	   !strstr(bot_error_last(), "ghp_0123"), "  without repeating the token");
 	rejects("yes is not a boolean", HEAD "services: { api: }\npull_requests: { draft: yes }\n",
 		"expected true or false, found 'yes'", 6, 25, "pull_requests.draft");
 
