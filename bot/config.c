@@ -1037,7 +1037,10 @@ static int match_env_name(const char *s)
 	       strlen(s);
 }
 
-/* ^https?://[A-Za-z0-9.:\[\]@%_~!$&'()*+,;=-]+([/?#][!-~]*)?$ */
+/*
+ * ^https?://[A-Za-z0-9.:\[\]%_~!$&'()*+,;=-]+([/?#][!-~]*)?$ : no '@' in
+ * the authority, so no user:password@ (credentials go in *_env variables).
+ */
 static int match_url(const char *s)
 {
 	int n;
@@ -1048,7 +1051,7 @@ static int match_url(const char *s)
 		s += 8;
 	else
 		return 0;
-	n = span(s, DIGITS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.:[]@%_~!$&'()*+,;=-");
+	n = span(s, DIGITS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.:[]%_~!$&'()*+,;=-");
 	if (!n)
 		return 0;
 	s += n;
@@ -1295,6 +1298,11 @@ static int string_value(struct loader *L, const struct ynode *v, struct strbuf *
 	}
 	if (ytype(v) != YT_STR || !*v->str) {
 		report_type(L, v, path, "%s", expected ? expected : "a non-empty string");
+		return -1;
+	}
+	if (match == match_url && !match(v->str) && strchr(v->str, '@')) {
+		report_at(L, v, path, "expected %s without credentials (user:password@); "
+			  "found one with an '@', not repeated here", expected);
 		return -1;
 	}
 	if (match && !match(v->str)) {
