@@ -1,0 +1,101 @@
+#ifndef DETECT_DETECT_INTERNAL_H
+#define DETECT_DETECT_INTERNAL_H
+
+/*
+ * What the detector's files share, and nobody outside bot/detect/ may
+ * include: the per-service context the rules read, the helpers that open
+ * a finding and word it, and one entry point per family of rules.
+ *
+ *   detect.c        orchestration: clip the window, run the rules, summarise
+ *   thresholds.c    levels held for `for` (memory, CPU, error rates, p95)
+ *   leak.c          memory leaks: trend, crash loop, load-aware
+ *   regression.c    signals worse after a deployment than before it
+ *   finding.c       names, life cycle, fingerprint, wording of findings
+ *   findings_json.c the JSON form
+ *
+ * Every finding a rule opens is appended to c->out and owned by it.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect/detect.h"
+#include "util/strbuf.h"
+
+/*
+ * Constants of the rules that are not (yet) configuration. Each is named
+ * in the README's "How detection works".
+ */
+#define RATE_WINDOW_MS (5 * 60 * 1000)     /* error rates: sliding window, like rate(x[5m]) */
+#define RATE_WINDOW_MIN_REQUESTS 20        /* a sliding window with fewer requests says nothing */
+#define RATE_CONFIDENCE_Z 1.645            /* a run's rate: its 95% lower bound must reach the level */
+#define RATE_MIN_ERRORS 5                  /* and it must hold this many failed requests */
+#define LEAK_MIN_SPAN_MS (10 * 60 * 1000)  /* a trend needs this much history to be believed */
+#define DEFAULT_STEP_MS (60 * 1000)
+
+/* What a service's rules share: its window-clipped series and its settings. */
+struct svc_ctx {
+	const struct observation *obs;
+	const struct service_metrics *svc;
+	const struct threshold *th;
+	const struct config *cfg;
+	struct series s[METRIC__COUNT]; /* clipped to [start, end], finite values only */
+	int64_t step, max_gap;
+	struct findings *out;
+	size_t first;                   /* index of this service's first finding in out */
+};
+
+/*
+ * A level held for `for`: tries critical first, then warning. Each level
+ * is compared with the series in its own unit (a memory level may be a
+ * fraction of the limit or absolute bytes).
+ */
+struct level_input {
+	enum finding_kind kind;
+	enum metric metric;
+	const struct series *fraction; /* for LEVEL_FRACTION levels (NULL: not available) */
+	const struct series *ms;       /* for LEVEL_MS levels */
+	const struct series *bytes;    /* for LEVEL_BYTES levels */
+	const char *context;           /* appended to the reason ("5,210 requests"), or NULL */
+	const struct series *errors;   /* rates: the error counts and request counts behind the */
+	const struct series *requests; /* ratio, for the run's significance check */
+};
+
+/* ---- the rules (each appends at most one finding of its kind) --------- */
+
+/* thresholds.c: the level of th[sig] held for its `for`, critical before warning. */
+void detect_eval_levels(struct svc_ctx *c, enum signal sig, const struct level_input *in);
+/* leak.c: a crash loop, else a trend towards the limit not explained by load. frac: memory/limit. */
+void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac);
+/*
+ * regression.c: each signal against its baseline before the latest
+ * deployment it worsened after; r5, r4, lat are the evaluated series kept
+ * as evidence. A kind that already has a finding gains the comparison.
+ */
+void detect_eval_regressions(struct svc_ctx *c, const struct series *r5, const struct series *r4,
+			     const struct series *lat);
+
+/* ---- finding.c: opening a finding and wording it ---------------------- */
+
+/* Appends a zeroed finding of c's service with its fingerprint; valid until the next append. */
+struct finding *detect_new_finding(struct svc_ctx *c, enum finding_kind kind, enum severity sev,
+				   enum finding_method method);
+/* Sets fd's onset, and the latest deployment in the window at or before it. */
+void detect_set_onset(struct svc_ctx *c, struct finding *fd, int64_t onset);
+/* Appends every sample of in to out. */
+void detect_copy_series(struct series *out, const struct series *in);
+/* "memory", "CPU", "5xx rate", "4xx rate", "p95 latency". */
+const char *detect_signal_word(enum finding_kind k);
+/* "12m", "1h05m", "2d3h". */
+void detect_add_duration(struct strbuf *sb, int64_t ms);
+/* "7.9%", "650ms", "512 MiB", "x9.3". */
+void detect_add_figure(struct strbuf *sb, double v, enum figure_unit u);
+/* RFC 3339. */
+void detect_add_time(struct strbuf *sb, int64_t ms);
+/* "1,800". */
+void detect_add_count(struct strbuf *sb, double n);
+/* Inverses of figure_unit_name() and finding_method_name(): 0, or BOT_ENOTFOUND. */
+int figure_unit_from_name(enum figure_unit *out, const char *name);
+int finding_method_from_name(enum finding_method *out, const char *name);
+
+#endif

@@ -1,0 +1,270 @@
+/*
+ * A finding and its words: the names of kinds, severities, units and
+ * methods, its life cycle and fingerprint, and the helpers every rule
+ * uses to open a finding and write its reason and summary.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect_internal.h"
+#include "detect/series_math.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+/* ---- names ------------------------------------------------------------- */
+
+static const char *kind_names[FINDING_KIND__COUNT] = {
+	"memory_leak", "memory_pressure", "cpu_saturation",
+	"error_rate_5xx", "error_rate_4xx", "latency",
+};
+
+const char *finding_kind_name(enum finding_kind k)
+{
+	return k < FINDING_KIND__COUNT ? kind_names[k] : "unknown";
+}
+
+int finding_kind_from_name(enum finding_kind *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < FINDING_KIND__COUNT; i++)
+		if (!strcmp(kind_names[i], name)) {
+			*out = (enum finding_kind)i;
+			return 0;
+		}
+	return BOT_ENOTFOUND;
+}
+
+static const char *severity_names[] = { "none", "warning", "critical" };
+
+const char *severity_name(enum severity s)
+{
+	return (size_t)s < ARRAY_SIZE(severity_names) ? severity_names[s] : "unknown";
+}
+
+int severity_from_name(enum severity *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(severity_names); i++)
+		if (!strcmp(severity_names[i], name)) {
+			*out = (enum severity)i;
+			return 0;
+		}
+	return BOT_ENOTFOUND;
+}
+
+static const char *unit_names[] = { "fraction", "ms", "bytes", "ratio" };
+
+const char *figure_unit_name(enum figure_unit u)
+{
+	return (size_t)u < ARRAY_SIZE(unit_names) ? unit_names[u] : "unknown";
+}
+
+int figure_unit_from_name(enum figure_unit *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(unit_names); i++)
+		if (!strcmp(unit_names[i], name)) {
+			*out = (enum figure_unit)i;
+			return 0;
+		}
+	return BOT_ENOTFOUND;
+}
+
+static const char *method_names[] = { "threshold", "trend", "crash_loop", "regression" };
+
+const char *finding_method_name(enum finding_method m)
+{
+	return (size_t)m < ARRAY_SIZE(method_names) ? method_names[m] : "unknown";
+}
+
+int finding_method_from_name(enum finding_method *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(method_names); i++)
+		if (!strcmp(method_names[i], name)) {
+			*out = (enum finding_method)i;
+			return 0;
+		}
+	return BOT_ENOTFOUND;
+}
+
+/* ---- life cycle ------------------------------------------------------- */
+
+void findings_init(struct findings *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+static void finding_release(struct finding *fd)
+{
+	free(fd->service);
+	free(fd->deployment);
+	free(fd->reason);
+	free(fd->summary);
+	series_release(&fd->evidence);
+}
+
+void findings_release(struct findings *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nr; i++)
+		finding_release(&f->items[i]);
+	free(f->items);
+	for (i = 0; i < f->services_nr; i++)
+		free(f->services[i].name);
+	free(f->services);
+	findings_init(f);
+}
+
+void finding_fingerprint(char out[17], const char *service, enum finding_kind kind)
+{
+	/* FNV-1a, 64 bits, over "service\0kind": short, stable, no crypto needed. */
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *k = finding_kind_name(kind);
+	size_t i, n = strlen(service);
+
+	for (i = 0; i <= n; i++) {
+		h ^= (unsigned char)service[i];
+		h *= 0x100000001b3ULL;
+	}
+	for (; *k; k++) {
+		h ^= (unsigned char)*k;
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(out, 17, "%016" PRIx64, h);
+}
+
+/* ---- formatting for summaries ---------------------------------------- */
+
+void detect_add_duration(struct strbuf *sb, int64_t ms)
+{
+	int64_t m = (ms + 30000) / 60000, d = m / 1440, h = (m % 1440) / 60;
+
+	if (d)
+		strbuf_addf(sb, "%" PRId64 "d%" PRId64 "h", d, h);
+	else if (h)
+		strbuf_addf(sb, "%" PRId64 "h%02" PRId64 "m", h, m % 60);
+	else
+		strbuf_addf(sb, "%" PRId64 "m", m);
+}
+
+void detect_add_figure(struct strbuf *sb, double v, enum figure_unit u)
+{
+	switch (u) {
+	case FIGURE_FRACTION:
+		if (v < 0.01)
+			strbuf_addf(sb, "%.2f%%", v * 100);
+		else
+			strbuf_addf(sb, "%.1f%%", v * 100);
+		break;
+	case FIGURE_MS:
+		if (v >= 10000)
+			strbuf_addf(sb, "%.1fs", v / 1000);
+		else
+			strbuf_addf(sb, "%.0fms", v);
+		break;
+	case FIGURE_BYTES:
+		if (v >= 1024.0 * 1024 * 1024)
+			strbuf_addf(sb, "%.2f GiB", v / (1024.0 * 1024 * 1024));
+		else
+			strbuf_addf(sb, "%.0f MiB", v / (1024.0 * 1024));
+		break;
+	case FIGURE_RATIO:
+		strbuf_addf(sb, "x%.1f", v);
+		break;
+	}
+}
+
+void detect_add_time(struct strbuf *sb, int64_t ms)
+{
+	time_format_iso8601(sb, ms);
+}
+
+/* ---- opening a finding ------------------------------------------------ */
+
+/* The latest deployment in the window at or before t, or NULL. */
+static const struct deployment *deployment_before(const struct svc_ctx *c, int64_t t)
+{
+	const struct deployment *best = NULL;
+	size_t i;
+
+	for (i = 0; i < c->svc->deployments_nr; i++) {
+		const struct deployment *d = &c->svc->deployments[i];
+		if (d->at >= c->obs->start && d->at <= t)
+			best = d;
+	}
+	return best;
+}
+
+struct finding *detect_new_finding(struct svc_ctx *c, enum finding_kind kind, enum severity sev,
+				   enum finding_method method)
+{
+	struct finding *fd;
+
+	ALLOC_GROW(c->out->items, c->out->nr + 1, c->out->alloc);
+	fd = &c->out->items[c->out->nr++];
+	memset(fd, 0, sizeof(*fd));
+	fd->service = xstrdup(c->svc->name);
+	fd->kind = kind;
+	fd->severity = sev;
+	fd->method = method;
+	finding_fingerprint(fd->fingerprint, c->svc->name, kind);
+	return fd;
+}
+
+void detect_set_onset(struct svc_ctx *c, struct finding *fd, int64_t onset)
+{
+	const struct deployment *d = deployment_before(c, onset);
+
+	fd->onset = onset;
+	if (d) {
+		fd->deployment = xstrdup(d->id);
+		fd->deployment_at = d->at;
+	}
+}
+
+void detect_copy_series(struct series *out, const struct series *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->nr; i++)
+		series_add(out, in->items[i].t, in->items[i].v);
+}
+
+const char *detect_signal_word(enum finding_kind k)
+{
+	switch (k) {
+	case FINDING_MEMORY_LEAK:
+	case FINDING_MEMORY_PRESSURE: return "memory";
+	case FINDING_CPU_SATURATION: return "CPU";
+	case FINDING_ERROR_RATE_5XX: return "5xx rate";
+	case FINDING_ERROR_RATE_4XX: return "4xx rate";
+	case FINDING_LATENCY: return "p95 latency";
+	default: return "?";
+	}
+}
+
+void detect_add_count(struct strbuf *sb, double n)
+{
+	char digits[32];
+	size_t len, i;
+
+	snprintf(digits, sizeof(digits), "%.0f", n);
+	len = strlen(digits);
+	for (i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			strbuf_addch(sb, ',');
+		strbuf_addch(sb, digits[i]);
+	}
+}

@@ -1,0 +1,289 @@
+/* Regressions against the service's own baseline after a deployment. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect_internal.h"
+#include "detect/series_math.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+
+/*
+ * A p95 that doubled from 5 ms to 10 ms is not worth a pull request: the
+ * after-median must also be this much slower in absolute terms.
+ */
+#define REGRESSION_MIN_LATENCY_DELTA_MS 50.0
+#define REGRESSION_MIN_SAMPLES 5
+
+/* An existing finding of this service and kind, or NULL. */
+static struct finding *finding_of(struct svc_ctx *c, enum finding_kind kind)
+{
+	size_t i;
+
+	for (i = c->first; i < c->out->nr; i++)
+		if (c->out->items[i].kind == kind)
+			return &c->out->items[i];
+	return NULL;
+}
+
+struct regression_eval {
+	struct regression_detail d;
+	int64_t after_from;   /* first time counted after the deployment */
+};
+
+/*
+ * Error rate after deployment d over (at + one step, until] against the
+ * baseline [at - baseline, at): significantly higher (two-proportion
+ * z-test), by at least the configured ratio, above the floor, with
+ * enough requests on both sides, and in both halves of the after period
+ * (a warm-up burst right after a deploy is not a regression).
+ */
+static int rate_regression(struct regression_eval *ev, const struct svc_ctx *c, enum metric errm,
+			   enum signal sig, const struct deployment *d, int64_t until)
+{
+	const struct regression_config *rg = &c->cfg->regression;
+	const struct series *req = &c->svc->series[METRIC_REQUESTS], *err = &c->svc->series[errm];
+	int64_t from = d->at - rg->baseline_ms, a0 = d->at + c->step, mid;
+	double min_req = (double)c->th[sig].min_requests, n1, k1, n2, k2, p1, p2, floor1;
+	int half;
+
+	memset(ev, 0, sizeof(*ev));
+	if (until - a0 < 2 * c->step)
+		return 0;
+	n1 = series_sum(req, from, d->at - 1);
+	k1 = series_sum(err, from, d->at - 1);
+	n2 = series_sum(req, a0, until);
+	k2 = series_sum(err, a0, until);
+	if (n1 < min_req || n2 < min_req || n1 <= 0 || n2 <= 0)
+		return 0;
+	p1 = k1 / n1;
+	p2 = k2 / n2;
+	/* No errors before is "fewer than one in n1", not zero: half an error keeps the ratio finite. */
+	floor1 = p1 > 0.5 / n1 ? p1 : 0.5 / n1;
+	ev->d.before = p1;
+	ev->d.after = p2;
+	ev->d.ratio = p2 / floor1;
+	ev->d.p_value = stat_two_proportion_p(k1, n1, k2, n2);
+	ev->d.n_before = (int64_t)n1;
+	ev->d.n_after = (int64_t)n2;
+	ev->after_from = a0;
+	if (p2 < rg->min_error_rate || ev->d.ratio < rg->error_rate_ratio ||
+	    ev->d.p_value > 1 - rg->confidence)
+		return 0;
+	mid = a0 + (until - a0) / 2;
+	for (half = 0; half < 2; half++) {
+		double n = series_sum(req, half ? mid + 1 : a0, half ? until : mid);
+		double k = series_sum(err, half ? mid + 1 : a0, half ? until : mid);
+		if (n <= 0 || k / n < rg->min_error_rate || k / n / floor1 < rg->error_rate_ratio)
+			return 0;
+	}
+	return 1;
+}
+
+/* p95 samples in [from, to] of intervals that served requests, into an array the caller frees. */
+static double *latency_values(const struct svc_ctx *c, int64_t from, int64_t to, size_t *n)
+{
+	const struct series *p95 = &c->svc->series[METRIC_LATENCY_P95];
+	const struct series *req = &c->svc->series[METRIC_REQUESTS];
+	double *v = xmalloc((p95->nr + 1) * sizeof(*v));
+	size_t i, j = 0;
+
+	*n = 0;
+	for (i = 0; i < p95->nr; i++) {
+		const struct sample *p = &p95->items[i];
+		if (p->t < from || p->t > to || !isfinite(p->v))
+			continue;
+		if (req->nr) {
+			double served = 0;
+			while (j < req->nr && req->items[j].t < p->t)
+				j++;
+			for (size_t k = j; k < req->nr && req->items[k].t == p->t; k++)
+				if (isfinite(req->items[k].v))
+					served += req->items[k].v;
+			if (!(served > 0))
+				continue;
+		}
+		v[(*n)++] = p->v;
+	}
+	return v;
+}
+
+/*
+ * p95 after deployment d against its baseline: the median of the p95
+ * samples at least latency_ratio higher (and REGRESSION_MIN_LATENCY_DELTA_MS
+ * slower), the samples significantly higher by a Mann-Whitney U test (so
+ * the spread of the samples counts, not one slow minute), and the median
+ * of each half of the after period higher too (a warm-up is brief).
+ */
+static int latency_regression(struct regression_eval *ev, const struct svc_ctx *c,
+			      const struct deployment *d, int64_t until)
+{
+	const struct regression_config *rg = &c->cfg->regression;
+	int64_t a0 = d->at + c->step, mid = a0 + (until - a0) / 2;
+	size_t nb, na, nh1, nh2;
+	double *b = latency_values(c, d->at - rg->baseline_ms, d->at - 1, &nb);
+	double *a = latency_values(c, a0, until, &na);
+	double *h1 = latency_values(c, a0, mid, &nh1), *h2 = latency_values(c, mid + 1, until, &nh2);
+	double mb, ma, req_after;
+	int ret = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->after_from = a0;
+	req_after = series_sum(&c->svc->series[METRIC_REQUESTS], a0, until);
+	if (nb < REGRESSION_MIN_SAMPLES || na < REGRESSION_MIN_SAMPLES || !nh1 || !nh2)
+		goto out;
+	if (c->svc->series[METRIC_REQUESTS].nr &&
+	    req_after < (double)c->th[SIGNAL_LATENCY_P95].min_requests)
+		goto out;
+	ev->d.p_value = stat_mann_whitney_p(b, nb, a, na);
+	mb = quantile_sorted_inplace(b, nb, 0.5);
+	ma = quantile_sorted_inplace(a, na, 0.5);
+	ev->d.before = mb;
+	ev->d.after = ma;
+	ev->d.ratio = mb > 0 ? ma / mb : INFINITY;
+	ev->d.n_before = (int64_t)nb;
+	ev->d.n_after = (int64_t)na;
+	if (ev->d.ratio < rg->latency_ratio || ma - mb < REGRESSION_MIN_LATENCY_DELTA_MS ||
+	    ev->d.p_value > 1 - rg->confidence)
+		goto out;
+	ret = quantile_sorted_inplace(h1, nh1, 0.5) >= rg->latency_ratio * mb &&
+	      quantile_sorted_inplace(h2, nh2, 0.5) >= rg->latency_ratio * mb;
+out:
+	free(b);
+	free(a);
+	free(h1);
+	free(h2);
+	return ret;
+}
+
+static void add_regression_reason(struct strbuf *sb, enum finding_kind kind,
+				  const struct regression_detail *d, const char *deploy)
+{
+	if (kind == FINDING_LATENCY) {
+		strbuf_addf(sb, "p95 x%.1f after deployment %s (median %.0f ms -> %.0f ms, "
+			    "%" PRId64 " samples before, %" PRId64 " after; Mann-Whitney p=%.2g)",
+			    d->ratio, deploy, d->before, d->after, d->n_before, d->n_after, d->p_value);
+	} else {
+		strbuf_addf(sb, "%s x%.1f after deployment %s (", detect_signal_word(kind), d->ratio, deploy);
+		detect_add_figure(sb, d->before, FIGURE_FRACTION);
+		strbuf_addstr(sb, " -> ");
+		detect_add_figure(sb, d->after, FIGURE_FRACTION);
+		strbuf_addstr(sb, ", ");
+		detect_add_count(sb, (double)d->n_before);
+		strbuf_addstr(sb, " requests before, ");
+		detect_add_count(sb, (double)d->n_after);
+		strbuf_addf(sb, " after; z-test p=%.2g)", d->p_value);
+	}
+}
+
+static int regression_at(struct regression_eval *ev, const struct svc_ctx *c, enum finding_kind kind,
+			 const struct deployment *d, int64_t until)
+{
+	switch (kind) {
+	case FINDING_ERROR_RATE_5XX:
+		return rate_regression(ev, c, METRIC_REQUESTS_5XX, SIGNAL_ERROR_RATE_5XX, d, until);
+	case FINDING_ERROR_RATE_4XX:
+		return rate_regression(ev, c, METRIC_REQUESTS_4XX, SIGNAL_ERROR_RATE_4XX, d, until);
+	case FINDING_LATENCY:
+		return latency_regression(ev, c, d, until);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * For each signal, the most recent deployment in (or just before) the
+ * window after which the signal is significantly worse than before it.
+ * A signal that also crossed its threshold keeps that finding, which
+ * gains the comparison; otherwise the regression is a finding of its own.
+ */
+void detect_eval_regressions(struct svc_ctx *c, const struct series *r5, const struct series *r4,
+			     const struct series *lat)
+{
+	static const struct { enum finding_kind kind; enum signal sig; enum metric m; } sigs[] = {
+		{ FINDING_ERROR_RATE_5XX, SIGNAL_ERROR_RATE_5XX, METRIC_REQUESTS_5XX },
+		{ FINDING_ERROR_RATE_4XX, SIGNAL_ERROR_RATE_4XX, METRIC_REQUESTS_4XX },
+		{ FINDING_LATENCY, SIGNAL_LATENCY_P95, METRIC_LATENCY_P95 },
+	};
+	const struct regression_config *rg = &c->cfg->regression;
+	size_t s, k, i;
+
+	if (!rg->enabled)
+		return;
+	for (s = 0; s < ARRAY_SIZE(sigs); s++) {
+		const struct series *ev_series = sigs[s].kind == FINDING_LATENCY ? lat :
+			sigs[s].kind == FINDING_ERROR_RATE_5XX ? r5 : r4;
+		struct regression_eval ev;
+		const struct deployment *d = NULL;
+		const struct series *clock;
+		struct strbuf sb = STRBUF_INIT;
+		struct finding *fd;
+
+		if (!c->th[sigs[s].sig].enabled || !c->svc->series[sigs[s].m].nr)
+			continue;
+		for (k = c->svc->deployments_nr; k-- > 0;) {
+			const struct deployment *dk = &c->svc->deployments[k];
+			if (dk->at > c->obs->end || dk->at < c->obs->start - rg->baseline_ms)
+				continue;
+			if (regression_at(&ev, c, sigs[s].kind, dk, c->obs->end)) {
+				d = dk;
+				break;
+			}
+		}
+		if (!d)
+			continue;
+
+		add_regression_reason(&sb, sigs[s].kind, &ev.d, d->id);
+		if ((fd = finding_of(c, sigs[s].kind))) {
+			/* Crossed the threshold too: keep that finding, add the comparison. */
+			fd->regression = ev.d;
+			strbuf_addf(&sb, "; %s", fd->reason);
+			free(fd->reason);
+			fd->reason = strbuf_detach(&sb, NULL);
+			if (1 - ev.d.p_value > fd->confidence)
+				fd->confidence = 1 - ev.d.p_value;
+			continue;
+		}
+		fd = detect_new_finding(c, sigs[s].kind, SEVERITY_WARNING, METHOD_REGRESSION);
+		fd->regression = ev.d;
+		fd->observed = ev.d.ratio;
+		fd->threshold = sigs[s].kind == FINDING_LATENCY ? rg->latency_ratio : rg->error_rate_ratio;
+		fd->unit = FIGURE_RATIO;
+		fd->onset = ev.after_from;
+		fd->deployment = xstrdup(d->id);
+		fd->deployment_at = d->at;
+		/* When it was first visible: the same test replayed at each sample time since. */
+		fd->detected = c->obs->end;
+		clock = c->s[METRIC_REQUESTS].nr ? &c->s[METRIC_REQUESTS] : &c->s[METRIC_LATENCY_P95];
+		for (i = 0; i < clock->nr; i++) {
+			struct regression_eval tmp;
+			if (clock->items[i].t > ev.after_from &&
+			    regression_at(&tmp, c, sigs[s].kind, d, clock->items[i].t)) {
+				fd->detected = clock->items[i].t;
+				break;
+			}
+		}
+		fd->ongoing = 1;
+		fd->evidence_metric = sigs[s].m;
+		fd->evidence_unit = sigs[s].kind == FINDING_LATENCY ? FIGURE_MS : FIGURE_FRACTION;
+		fd->evidence_level = sigs[s].kind == FINDING_LATENCY ? ev.d.before * rg->latency_ratio :
+				     ev.d.before * rg->error_rate_ratio;
+		detect_copy_series(&fd->evidence, ev_series);
+		fd->confidence = 1 - ev.d.p_value;
+		fd->reason = strbuf_detach(&sb, NULL);
+
+		strbuf_addf(&sb, "%s: warning %s regression after deployment %s: ", c->svc->name,
+			    detect_signal_word(sigs[s].kind), d->id);
+		detect_add_figure(&sb, ev.d.before, fd->evidence_unit);
+		strbuf_addstr(&sb, " before, ");
+		detect_add_figure(&sb, ev.d.after, fd->evidence_unit);
+		strbuf_addf(&sb, " after (x%.1f), under the static thresholds", ev.d.ratio);
+		fd->summary = strbuf_detach(&sb, NULL);
+	}
+}
