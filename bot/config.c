@@ -3,15 +3,18 @@
  *
  * Loading runs in passes, each reporting every problem it can find:
  *
- *  1. the raw text: size, UTF-8, control characters, tabs in indentation
- *     (checked here rather than left to libyaml, whose messages for these
- *     are cryptic, and so that the schema test can apply the same rules);
+ *  1. the raw text: size, UTF-8, control characters, tabs in indentation,
+ *     and layouts YAML readers disagree on (checked here rather than left
+ *     to libyaml, whose messages for these are cryptic or whose reading
+ *     differs from other tools', and so that the schema test applies the
+ *     very same rules);
  *  2. libyaml's event stream -> a small tree of nodes that remember their
  *     line:column, with aliases resolved and their expansion counted (the
- *     billion-laughs guard), duplicate keys and explicit tags reported;
+ *     billion-laughs guard), duplicate keys, non-string keys, explicit
+ *     tags and badly indented continuation lines reported;
  *  3. the tree -> struct config, section by section, by the same rules as
- *     config-schema/autofix.schema.json, then cross-references (upstreams
- *     named by services).
+ *     config-schema/autofix.schema.json, then what JSON Schema cannot say:
+ *     upstreams named by services, warning <= critical, redact patterns.
  *
  * Pass 2 runs only on text that passed 1; pass 3 runs after 2 unless 2
  * could not build a tree. Plain scalars are typed as YAML 1.2's core
