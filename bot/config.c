@@ -89,6 +89,11 @@ static const char *const prom_default_queries[PROM_QUERY__COUNT] = {
 	"(rate(http_request_duration_seconds_bucket{service=\"{{service}}\"}[{{window}}])))",
 };
 
+const char *prom_query_default(enum prom_query q)
+{
+	return (unsigned)q < PROM_QUERY__COUNT ? prom_default_queries[q] : NULL;
+}
+
 static const char *const token_kind_names[] = { "auto", "account", "project", NULL };
 static const char *const llm_provider_names[] = { "none", "openai", "anthropic", NULL };
 

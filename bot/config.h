@@ -108,6 +108,8 @@ enum prom_query {
 };
 /* The YAML key of a query ("cpu_usage", ...). */
 const char *prom_query_name(enum prom_query q);
+/* The default template of a query (what the loader fills in), or NULL for an unknown q. */
+const char *prom_query_default(enum prom_query q);
 
 struct prometheus_config {
 	char *url;

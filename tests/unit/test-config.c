@@ -186,6 +186,8 @@ static void test_names(void)
 	for (i = 0; i < PROM_QUERY__COUNT; i++)
 		ok(prom_query_name((enum prom_query)i)[0] != '\0', "query %d has a name", i);
 	is_str(prom_query_name(PROM_LATENCY_P95), "latency_p95", "prom_query_name");
+	like(prom_query_default(PROM_LATENCY_P95), "histogram_quantile(0.95,", "prom_query_default");
+	ok(prom_query_default(PROM_QUERY__COUNT) == NULL, "  NULL past the end");
 }
 
 static void test_json_round_trip(void)
