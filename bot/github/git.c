@@ -22,7 +22,7 @@ static void add_escaped_path(struct strbuf *sb, const char *path)
 		size_t n = slash ? (size_t)(slash - path) : strlen(path);
 		strbuf_reset(&seg);
 		strbuf_add(&seg, path, n);
-		github_escape(sb, seg.buf);
+		strbuf_add_urlencoded(sb, seg.buf);
 		if (!slash)
 			break;
 		strbuf_addch(sb, '/');
@@ -45,7 +45,7 @@ int github_content_raw(struct github *gh, struct strbuf *out, const char *file, 
 	add_escaped_path(&path, file);
 	if (ref) {
 		strbuf_addstr(&path, "?ref=");
-		github_escape(&path, ref);
+		strbuf_add_urlencoded(&path, ref);
 	}
 	http_response_init(&resp);
 	/* The raw media type answers with the file's bytes, not base64 inside JSON. */
@@ -68,7 +68,7 @@ int github_collaborator_permission(struct github *gh, char **out, const char *us
 	int err;
 
 	*out = NULL;
-	github_escape(&esc, user);
+	strbuf_add_urlencoded(&esc, user);
 	path = github_repo_pathf(gh, "/collaborators/%s/permission", esc.buf);
 	err = github_call_json(gh, &doc, "GET", path, NULL);
 	if (!err)
@@ -172,8 +172,8 @@ int github_compare(struct github *gh, struct json **out, const char *base, const
 	char *path;
 	int err;
 
-	github_escape(&b, base);
-	github_escape(&h, head);
+	strbuf_add_urlencoded(&b, base);
+	strbuf_add_urlencoded(&h, head);
 	path = github_repo_pathf(gh, "/compare/%s...%s", b.buf, h.buf);
 	err = github_call_json(gh, out, "GET", path, NULL);
 	free(path);

@@ -97,8 +97,6 @@ int github_call_json(struct github *gh, struct json **out, const char *method, c
  */
 int github_paginate(struct github *gh, struct json **out, const char *path);
 
-/* Appends s to sb percent-encoded for a path segment or query value. */
-void github_escape(struct strbuf *sb, const char *s);
 /* Appends "/repos/{owner}/{repo}" (escaped) to sb. */
 void github_add_repo_path(struct strbuf *sb, const struct github *gh);
 /* "/repos/{owner}/{repo}" followed by the formatted suffix (escape values yourself); free(3) it. */

@@ -17,10 +17,10 @@ int github_issues_list(struct github *gh, struct json **out, const char *labels,
 	int err;
 
 	strbuf_addstr(&q, "?state=");
-	github_escape(&q, state ? state : "open");
+	strbuf_add_urlencoded(&q, state ? state : "open");
 	if (labels) {
 		strbuf_addstr(&q, "&labels=");
-		github_escape(&q, labels);
+		strbuf_add_urlencoded(&q, labels);
 	}
 	path = github_repo_pathf(gh, "/issues%s", q.buf);
 	err = github_paginate(gh, out, path);
@@ -118,7 +118,7 @@ static char *label_path(const struct github *gh, const char *name)
 	struct strbuf esc = STRBUF_INIT;
 	char *path;
 
-	github_escape(&esc, name);
+	strbuf_add_urlencoded(&esc, name);
 	path = github_repo_pathf(gh, "/labels/%s", esc.buf);
 	strbuf_release(&esc);
 	return path;

@@ -16,10 +16,10 @@ int github_pulls_list(struct github *gh, struct json **out, const char *head, co
 	int err;
 
 	strbuf_addstr(&q, "?state=");
-	github_escape(&q, state ? state : "open");
+	strbuf_add_urlencoded(&q, state ? state : "open");
 	if (head) {
 		strbuf_addstr(&q, "&head=");
-		github_escape(&q, head);
+		strbuf_add_urlencoded(&q, head);
 	}
 	path = github_repo_pathf(gh, "/pulls%s", q.buf);
 	err = github_paginate(gh, out, path);

@@ -213,26 +213,12 @@ const char *github_accept_raw(const struct github *gh)
 	return gh->accept_raw;
 }
 
-void github_escape(struct strbuf *sb, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.' || c == '~')
-			strbuf_addch(sb, c);
-		else
-			strbuf_addf(sb, "%%%c%c", hex[c >> 4], hex[c & 15]);
-	}
-}
-
 void github_add_repo_path(struct strbuf *sb, const struct github *gh)
 {
 	strbuf_addstr(sb, "/repos/");
-	github_escape(sb, gh->owner ? gh->owner : "");
+	strbuf_add_urlencoded(sb, gh->owner ? gh->owner : "");
 	strbuf_addch(sb, '/');
-	github_escape(sb, gh->repo ? gh->repo : "");
+	strbuf_add_urlencoded(sb, gh->repo ? gh->repo : "");
 }
 
 char *github_repo_pathf(const struct github *gh, const char *fmt, ...)

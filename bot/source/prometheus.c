@@ -110,18 +110,6 @@ void prometheus_render_query(struct strbuf *out, const char *tmpl, const char *s
 	}
 }
 
-static void add_url_escaped(struct strbuf *sb, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.' || c == '~')
-			strbuf_addch(sb, c);
-		else
-			strbuf_addf(sb, "%%%02X", c);
-	}
-}
-
 /* Prometheus writes values as strings: "1.5", "NaN", "+Inf", "-Inf". */
 static int parse_value(double *out, const char *s)
 {
@@ -312,7 +300,7 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 			prometheus_render_query(&q, query_template(p, (enum prom_query)k), svcs[i]->name, step);
 			strbuf_add(&url, base, baselen);
 			strbuf_addstr(&url, "/api/v1/query_range?query=");
-			add_url_escaped(&url, q.buf);
+			strbuf_add_urlencoded(&url, q.buf);
 			strbuf_addf(&url, "&start=%.3f&end=%.3f&step=%.3f",
 				    start / 1000.0, end / 1000.0, step / 1000.0);
 			http_request_init(&reqs[r], "GET", url.buf);

@@ -144,6 +144,23 @@ void strbuf_add_json_escaped(struct strbuf *sb, const char *s)
 	}
 }
 
+void strbuf_add_urlencoded(struct strbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~') {
+			strbuf_addch(sb, c);
+		} else {
+			strbuf_addch(sb, '%');
+			strbuf_addch(sb, hex[c >> 4]);
+			strbuf_addch(sb, hex[c & 15]);
+		}
+	}
+}
+
 void strbuf_trim(struct strbuf *sb)
 {
 	size_t start = 0, end = sb->len;

@@ -40,6 +40,11 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 /* Appends s with JSON string escaping, without the surrounding quotes. */
 void strbuf_add_json_escaped(struct strbuf *sb, const char *s);
+/*
+ * Appends s percent-encoded for a URL path segment or query value: every
+ * byte but RFC 3986's unreserved ones (A-Z a-z 0-9 - _ . ~) becomes %XX.
+ */
+void strbuf_add_urlencoded(struct strbuf *sb, const char *s);
 
 /* Removes whitespace at both ends. */
 void strbuf_trim(struct strbuf *sb);

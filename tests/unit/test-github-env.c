@@ -112,7 +112,7 @@ int main(void)
 	}
 	github_free(gh);
 
-	github_escape(&sb, "needs review/ünï 100%");
+	strbuf_add_urlencoded(&sb, "needs review/ünï 100%");
 	is_str(sb.buf, "needs%20review%2F%C3%BCn%C3%AF%20100%25", "labels are escaped for paths and queries");
 	strbuf_release(&sb);
 	return done_testing();
