@@ -114,7 +114,7 @@ int github_ref_get(struct github *gh, char **sha_out, const char *ref)
 
 int github_ref_create(struct github *gh, const char *ref, const char *sha)
 {
-	struct json *req, *doc = NULL;
+	struct json *req;
 	char *path;
 	int err;
 
@@ -124,8 +124,7 @@ int github_ref_create(struct github *gh, const char *ref, const char *sha)
 	json_set_str(req, "ref", ref);
 	json_set_str(req, "sha", sha);
 	path = github_repo_pathf(gh, "/git/refs");
-	err = github_call_json(gh, &doc, "POST", path, req);
-	json_free(doc);
+	err = github_call_json(gh, NULL, "POST", path, req);
 	json_free(req);
 	free(path);
 	return err;
@@ -133,7 +132,7 @@ int github_ref_create(struct github *gh, const char *ref, const char *sha)
 
 int github_ref_update(struct github *gh, const char *ref, const char *sha, int force)
 {
-	struct json *req, *doc = NULL;
+	struct json *req;
 	char *path;
 	int err;
 
@@ -144,8 +143,7 @@ int github_ref_update(struct github *gh, const char *ref, const char *sha, int f
 	if (force)
 		json_set_bool(req, "force", 1);
 	path = github_repo_pathf(gh, "/git/refs/%s", ref);
-	err = github_call_json(gh, &doc, "PATCH", path, req);
-	json_free(doc);
+	err = github_call_json(gh, NULL, "PATCH", path, req);
 	json_free(req);
 	free(path);
 	return err;
@@ -153,15 +151,13 @@ int github_ref_update(struct github *gh, const char *ref, const char *sha, int f
 
 int github_ref_delete(struct github *gh, const char *ref)
 {
-	struct json *doc = NULL;
 	char *path;
 	int err;
 
 	if ((err = check_ref(ref, 0)) < 0)
 		return err;
 	path = github_repo_pathf(gh, "/git/refs/%s", ref);
-	err = github_call_json(gh, &doc, "DELETE", path, NULL);
-	json_free(doc);
+	err = github_call_json(gh, NULL, "DELETE", path, NULL);
 	free(path);
 	return err;
 }

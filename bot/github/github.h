@@ -86,7 +86,10 @@ const char *github_accept_raw(const struct github *gh);
 int github_call(struct github *gh, const char *method, const char *path, const struct json *body,
 		const char *accept, struct http_response *resp);
 
-/* github_call, then the 2xx body parsed into *out (NULL for an empty body). */
+/*
+ * github_call, then the 2xx body parsed into *out (NULL for an empty body).
+ * out NULL: the body is still parsed (a 2xx that is not JSON fails) but dropped.
+ */
 int github_call_json(struct github *gh, struct json **out, const char *method, const char *path,
 		     const struct json *body);
 
@@ -96,6 +99,22 @@ int github_call_json(struct github *gh, struct json **out, const char *method, c
  * Any failing page fails the whole listing. At most 100 pages.
  */
 int github_paginate(struct github *gh, struct json **out, const char *path);
+
+/*
+ * Lists what ("/issues", "/pulls") of the repository in state (NULL:
+ * "open"), narrowed by the query parameter key=value when value is not
+ * NULL, every page. Returns as github_paginate.
+ */
+int github_list_in_state(struct github *gh, struct json **out, const char *what,
+			 const char *state, const char *key, const char *value);
+
+/*
+ * PATCHes an issue or a pull request at path with those of title, body and
+ * state that are not NULL; *out is the updated object. Returns as
+ * github_call_json.
+ */
+int github_edit_issue_fields(struct github *gh, struct json **out, const char *path,
+			     const char *title, const char *body, const char *state);
 
 /* Appends "/repos/{owner}/{repo}" (escaped) to sb. */
 void github_add_repo_path(struct strbuf *sb, const struct github *gh);

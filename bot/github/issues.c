@@ -10,7 +10,9 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-int github_issues_list(struct github *gh, struct json **out, const char *labels, const char *state)
+/* Shared with pulls.c: GitHub lists pull requests with the same query. */
+int github_list_in_state(struct github *gh, struct json **out, const char *what,
+			 const char *state, const char *key, const char *value)
 {
 	struct strbuf q = STRBUF_INIT;
 	char *path;
@@ -18,25 +20,20 @@ int github_issues_list(struct github *gh, struct json **out, const char *labels,
 
 	strbuf_addstr(&q, "?state=");
 	strbuf_add_urlencoded(&q, state ? state : "open");
-	if (labels) {
-		strbuf_addstr(&q, "&labels=");
-		strbuf_add_urlencoded(&q, labels);
+	if (value) {
+		strbuf_addf(&q, "&%s=", key);
+		strbuf_add_urlencoded(&q, value);
 	}
-	path = github_repo_pathf(gh, "/issues%s", q.buf);
+	path = github_repo_pathf(gh, "%s%s", what, q.buf);
 	err = github_paginate(gh, out, path);
 	free(path);
 	strbuf_release(&q);
 	return err;
 }
 
-static struct json *str_array(const char *const *items, size_t n)
+int github_issues_list(struct github *gh, struct json **out, const char *labels, const char *state)
 {
-	struct json *arr = json_new_array();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		json_append(arr, json_new_str(items[i]));
-	return arr;
+	return github_list_in_state(gh, out, "/issues", state, "labels", labels);
 }
 
 int github_issue_create(struct github *gh, struct json **out, const char *title, const char *body,
@@ -50,18 +47,18 @@ int github_issue_create(struct github *gh, struct json **out, const char *title,
 	if (body)
 		json_set_str(req, "body", body);
 	if (labels_nr)
-		json_set(req, "labels", str_array(labels, labels_nr));
+		json_set(req, "labels", json_new_str_array(labels, labels_nr));
 	err = github_call_json(gh, out, "POST", path, req);
 	json_free(req);
 	free(path);
 	return err;
 }
 
-int github_issue_update(struct github *gh, struct json **out, int64_t number, const char *title,
-			const char *body, const char *state)
+/* Shared with pulls.c: a pull request's title, body and state are its issue's. */
+int github_edit_issue_fields(struct github *gh, struct json **out, const char *path,
+			     const char *title, const char *body, const char *state)
 {
 	struct json *req = json_new_object();
-	char *path = github_repo_pathf(gh, "/issues/%lld", (long long)number);
 	int err;
 
 	if (title)
@@ -72,6 +69,15 @@ int github_issue_update(struct github *gh, struct json **out, int64_t number, co
 		json_set_str(req, "state", state);
 	err = github_call_json(gh, out, "PATCH", path, req);
 	json_free(req);
+	return err;
+}
+
+int github_issue_update(struct github *gh, struct json **out, int64_t number, const char *title,
+			const char *body, const char *state)
+{
+	char *path = github_repo_pathf(gh, "/issues/%lld", (long long)number);
+	int err = github_edit_issue_fields(gh, out, path, title, body, state);
+
 	free(path);
 	return err;
 }
@@ -180,11 +186,9 @@ int github_label_update(struct github *gh, struct json **out, const char *name,
 
 int github_label_delete(struct github *gh, const char *name)
 {
-	struct json *doc = NULL;
 	char *path = label_path(gh, name);
-	int err = github_call_json(gh, &doc, "DELETE", path, NULL);
+	int err = github_call_json(gh, NULL, "DELETE", path, NULL);
 
-	json_free(doc);
 	free(path);
 	return err;
 }
@@ -209,13 +213,12 @@ int github_label_ensure(struct github *gh, const char *name, const char *color,
 
 int github_labels_add(struct github *gh, int64_t number, const char *const *labels, size_t n)
 {
-	struct json *req = json_new_object(), *doc = NULL;
+	struct json *req = json_new_object();
 	char *path = github_repo_pathf(gh, "/issues/%lld/labels", (long long)number);
 	int err;
 
-	json_set(req, "labels", str_array(labels, n));
-	err = github_call_json(gh, &doc, "POST", path, req);
-	json_free(doc);
+	json_set(req, "labels", json_new_str_array(labels, n));
+	err = github_call_json(gh, NULL, "POST", path, req);
 	json_free(req);
 	free(path);
 	return err;
@@ -229,7 +232,7 @@ int github_reaction_add(struct github *gh, enum github_comment_kind kind, int64_
 	static const char *const allowed[] = {
 		"+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes",
 	};
-	struct json *req, *doc = NULL;
+	struct json *req;
 	char *path;
 	size_t i;
 	int err;
@@ -243,8 +246,7 @@ int github_reaction_add(struct github *gh, enum github_comment_kind kind, int64_
 				 kind == GITHUB_REVIEW_COMMENT ? "pulls" : "issues", (long long)comment_id);
 	req = json_new_object();
 	json_set_str(req, "content", content);
-	err = github_call_json(gh, &doc, "POST", path, req);
-	json_free(doc);
+	err = github_call_json(gh, NULL, "POST", path, req);
 	json_free(req);
 	free(path);
 	return err;

@@ -11,21 +11,7 @@
 
 int github_pulls_list(struct github *gh, struct json **out, const char *head, const char *state)
 {
-	struct strbuf q = STRBUF_INIT;
-	char *path;
-	int err;
-
-	strbuf_addstr(&q, "?state=");
-	strbuf_add_urlencoded(&q, state ? state : "open");
-	if (head) {
-		strbuf_addstr(&q, "&head=");
-		strbuf_add_urlencoded(&q, head);
-	}
-	path = github_repo_pathf(gh, "/pulls%s", q.buf);
-	err = github_paginate(gh, out, path);
-	free(path);
-	strbuf_release(&q);
-	return err;
+	return github_list_in_state(gh, out, "/pulls", state, "head", head);
 }
 
 int github_pull_get(struct github *gh, struct json **out, int64_t number)
@@ -61,18 +47,9 @@ int github_pull_create(struct github *gh, struct json **out, const char *title, 
 int github_pull_update(struct github *gh, struct json **out, int64_t number, const char *title,
 		       const char *body, const char *state)
 {
-	struct json *req = json_new_object();
 	char *path = github_repo_pathf(gh, "/pulls/%lld", (long long)number);
-	int err;
+	int err = github_edit_issue_fields(gh, out, path, title, body, state);
 
-	if (title)
-		json_set_str(req, "title", title);
-	if (body)
-		json_set_str(req, "body", body);
-	if (state)
-		json_set_str(req, "state", state);
-	err = github_call_json(gh, out, "PATCH", path, req);
-	json_free(req);
 	free(path);
 	return err;
 }
@@ -104,16 +81,12 @@ int github_pull_review_comments(struct github *gh, struct json **out, int64_t nu
 int github_pull_request_reviewers(struct github *gh, int64_t number, const char *const *users,
 				  size_t n)
 {
-	struct json *req = json_new_object(), *arr = json_new_array(), *doc = NULL;
+	struct json *req = json_new_object();
 	char *path = github_repo_pathf(gh, "/pulls/%lld/requested_reviewers", (long long)number);
-	size_t i;
 	int err;
 
-	for (i = 0; i < n; i++)
-		json_append(arr, json_new_str(users[i]));
-	json_set(req, "reviewers", arr);
-	err = github_call_json(gh, &doc, "POST", path, req);
-	json_free(doc);
+	json_set(req, "reviewers", json_new_str_array(users, n));
+	err = github_call_json(gh, NULL, "POST", path, req);
 	json_free(req);
 	free(path);
 	return err;

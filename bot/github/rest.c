@@ -321,14 +321,20 @@ int github_call_json(struct github *gh, struct json **out, const char *method, c
 		     const struct json *body)
 {
 	struct http_response resp;
+	struct json *doc = NULL;
 	int err;
 
-	*out = NULL;
+	if (out)
+		*out = NULL;
 	http_response_init(&resp);
 	err = github_call(gh, method, path, body, NULL, &resp);
 	if (!err)
-		err = parse_body(out, &resp, method, path);
+		err = parse_body(&doc, &resp, method, path);
 	http_response_release(&resp);
+	if (out)
+		*out = doc;
+	else
+		json_free(doc);
 	return err;
 }
 

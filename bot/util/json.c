@@ -296,6 +296,16 @@ struct json *json_new_str(const char *s)
 	return J(s ? cJSON_CreateString(s) : cJSON_CreateNull());
 }
 
+struct json *json_new_str_array(const char *const *items, size_t n)
+{
+	struct json *arr = json_new_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_append(arr, json_new_str(items[i]));
+	return arr;
+}
+
 struct json *json_new_num(double n)
 {
 	install_hooks();

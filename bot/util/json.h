@@ -85,6 +85,8 @@ const char *json_key(const struct json *node);
 struct json *json_new_object(void);
 struct json *json_new_array(void);
 struct json *json_new_str(const char *s); /* NULL gives a JSON null */
+/* An array of the n strings items[0..n-1] (copied). */
+struct json *json_new_str_array(const char *const *items, size_t n);
 struct json *json_new_num(double n);
 struct json *json_new_bool(int b);
 struct json *json_new_null(void);
