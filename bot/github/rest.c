@@ -13,6 +13,7 @@
 #include "github/github.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -456,26 +457,13 @@ int github_installation_id(struct github *gh, int64_t *out)
 }
 
 /* "2026-11-28T12:00:00Z" -> epoch seconds. */
-static int parse_iso8601(int64_t *out, const char *s)
-{
-	struct tm tm;
-	const char *end;
-
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!end || (*end && strcmp(end, "Z")))
-		return bot_error(BOT_EINVALID, "'%s' is not a UTC timestamp", s);
-	*out = (int64_t)timegm(&tm);
-	return 0;
-}
-
 int github_token(struct github *gh, const char **out)
 {
 	struct http_response resp;
 	struct strbuf path = STRBUF_INIT;
 	struct json *body = NULL, *doc = NULL, *repos, *perms;
 	const char *token = NULL, *expires = NULL;
-	int64_t id = 0, exp = 0;
+	int64_t id = 0, exp_ms = 0;
 	int err;
 
 	*out = NULL;
@@ -516,11 +504,11 @@ int github_token(struct github *gh, const char **out)
 	if (!err)
 		err = json_get_str(&expires, doc, "expires_at");
 	if (!err)
-		err = parse_iso8601(&exp, expires);
+		err = time_parse_iso8601(&exp_ms, expires);
 	if (!err) {
 		free(gh->token);
 		gh->token = xstrdup(token);
-		gh->token_expires = exp;
+		gh->token_expires = exp_ms / 1000;
 		log_add_secret(gh->token);
 		log_debug("github: installation token for installation %lld, expires %s",
 			  (long long)id, expires);
