@@ -76,6 +76,8 @@ struct regression_config {
 	double min_error_rate;    /* an error rate below this after the deploy is never a regression */
 	double confidence;        /* statistical confidence required, 0..1 */
 	int64_t baseline_ms;      /* how much history before the deployment to compare with */
+	double cpu_ratio;         /* after/before CPU ratio (load-adjusted) that counts as worse */
+	double memory_ratio;      /* after/before memory ratio (load-adjusted) that counts as worse */
 };
 
 enum source_kind { SOURCE_NONE, SOURCE_RAILWAY, SOURCE_PROMETHEUS };

@@ -94,6 +94,8 @@ static void test_defaults(void)
 	ok(cfg.verify.command == NULL, "no verify command");
 	is_int(cfg.verify.timeout_ms, 600000, "verify timeout 10m");
 	ok(cfg.leak.enabled && cfg.regression.enabled, "leak and regression detection on");
+	is_double(cfg.regression.cpu_ratio, 1.5, 1e-9, "regression.cpu_ratio 1.5");
+	is_double(cfg.regression.memory_ratio, 1.25, 1e-9, "regression.memory_ratio 1.25");
 	is_int(cfg.redact_nr, 0, "no extra redaction");
 }
 
@@ -155,6 +157,17 @@ static void test_overrides(void)
 	is_str(cfg.verify.command, "make test", "verify command");
 	is_int(cfg.verify.timeout_ms, 900000, "verify timeout");
 	is_int(cfg.redact_nr, 1, "a redaction pattern");
+}
+
+static void test_regression_ratios(void)
+{
+	is_int(load(HEAD "services:\n  api:\ndetect:\n  regression:\n    cpu_ratio: 2.5\n    memory_ratio: 1.1\n"), 0,
+	       "detect.regression.cpu_ratio and memory_ratio load");
+	is_double(cfg.regression.cpu_ratio, 2.5, 1e-9, "  cpu_ratio 2.5");
+	is_double(cfg.regression.memory_ratio, 1.1, 1e-9, "  memory_ratio 1.1");
+	ok(load(HEAD "services:\n  api:\ndetect:\n  regression:\n    memory_ratio: 0.5\n") == BOT_EINVALID &&
+	   diags.nr == 1 && !strcmp(diags.items[0].key_path, "detect.regression.memory_ratio"),
+	   "a memory_ratio under 1 (better counted as worse) is refused at its key");
 }
 
 static void test_prometheus(void)
@@ -307,6 +320,7 @@ int main(void)
 	config_init(&cfg);
 	test_defaults();
 	test_overrides();
+	test_regression_ratios();
 	test_prometheus();
 	test_names();
 	test_json_round_trip();
