@@ -130,11 +130,14 @@ static void detect_service(struct findings *out, const struct observation *obs,
 		clip(&c.s[m], &svc->series[m], obs->start, obs->end);
 	series_fraction_of_limit(&mem_frac, &c.s[METRIC_MEMORY], &c.s[METRIC_MEMORY_LIMIT]);
 	series_fraction_of_limit(&cpu_frac, &c.s[METRIC_CPU], &c.s[METRIC_CPU_LIMIT]);
+	series_fraction_of_limit(&c.mem_hist, &svc->series[METRIC_MEMORY], &svc->series[METRIC_MEMORY_LIMIT]);
+	series_fraction_of_limit(&c.cpu_hist, &svc->series[METRIC_CPU], &svc->series[METRIC_CPU_LIMIT]);
 
 	if (!sc || sc->enabled) {
 		double total = series_sum(&c.s[METRIC_REQUESTS], obs->start, obs->end);
 		struct strbuf ctx = STRBUF_INIT;
 		struct level_input in;
+		struct eval_series evs;
 
 		/* Kinds in enum order: leak, pressure, cpu, 5xx, 4xx, latency. */
 		detect_eval_memory_leak(&c, &mem_frac);
@@ -190,7 +193,12 @@ static void detect_service(struct findings *out, const struct observation *obs,
 			in.context = c.s[METRIC_REQUESTS].nr ? ctx.buf : NULL;
 			detect_eval_levels(&c, SIGNAL_LATENCY_P95, &in);
 		}
-		detect_eval_regressions(&c, &r5, &r4, &lat);
+		evs.r5 = &r5;
+		evs.r4 = &r4;
+		evs.lat = &lat;
+		evs.cpu = &cpu_frac;
+		evs.mem = &mem_frac;
+		detect_eval_regressions(&c, &evs);
 		strbuf_release(&ctx);
 	}
 
@@ -210,6 +218,8 @@ static void detect_service(struct findings *out, const struct observation *obs,
 
 	for (m = 0; m < METRIC__COUNT; m++)
 		series_release(&c.s[m]);
+	series_release(&c.mem_hist);
+	series_release(&c.cpu_hist);
 	series_release(&mem_frac);
 	series_release(&cpu_frac);
 	series_release(&r5);

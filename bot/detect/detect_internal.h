@@ -40,6 +40,8 @@ struct svc_ctx {
 	const struct threshold *th;
 	const struct config *cfg;
 	struct series s[METRIC__COUNT]; /* clipped to [start, end], finite values only */
+	/* usage / limit over everything the source sent, the baseline before the window included */
+	struct series cpu_hist, mem_hist;
 	int64_t step, max_gap;
 	struct findings *out;
 	size_t first;                   /* index of this service's first finding in out */
@@ -67,13 +69,19 @@ struct level_input {
 void detect_eval_levels(struct svc_ctx *c, enum signal sig, const struct level_input *in);
 /* leak.c: a crash loop, else a trend towards the limit not explained by load. frac: memory/limit. */
 void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac);
+/* The evaluated series of a service, kept as a finding's evidence. */
+struct eval_series {
+	const struct series *r5, *r4;     /* windowed 5xx and 4xx rates */
+	const struct series *lat;         /* p95 of intervals that served requests */
+	const struct series *cpu, *mem;   /* fraction of the limit, in the window */
+};
+
 /*
  * regression.c: each signal against its baseline before the latest
- * deployment it worsened after; r5, r4, lat are the evaluated series kept
- * as evidence. A kind that already has a finding gains the comparison.
+ * deployment it worsened after. A kind that already has a finding gains
+ * the comparison.
  */
-void detect_eval_regressions(struct svc_ctx *c, const struct series *r5, const struct series *r4,
-			     const struct series *lat);
+void detect_eval_regressions(struct svc_ctx *c, const struct eval_series *ev);
 
 /* ---- finding.c: opening a finding and wording it ---------------------- */
 

@@ -20,6 +20,11 @@
  */
 #define REGRESSION_MIN_LATENCY_DELTA_MS 50.0
 #define REGRESSION_MIN_SAMPLES 5
+/*
+ * CPU from 4% to 8% of the limit doubled and does not matter: the
+ * after-median must also be this much higher, as a fraction of the limit.
+ */
+#define REGRESSION_MIN_RESOURCE_DELTA 0.10
 
 /* An existing finding of this service and kind, or NULL. */
 static struct finding *finding_of(struct svc_ctx *c, enum finding_kind kind)
@@ -35,6 +40,7 @@ static struct finding *finding_of(struct svc_ctx *c, enum finding_kind kind)
 struct regression_eval {
 	struct regression_detail d;
 	int64_t after_from;   /* first time counted after the deployment */
+	double load;          /* CPU, memory: traffic after / before the after side was divided by (>= 1) */
 };
 
 /*
@@ -162,10 +168,105 @@ out:
 	return ret;
 }
 
-static void add_regression_reason(struct strbuf *sb, enum finding_kind kind,
-				  const struct regression_detail *d, const char *deploy)
+/* Finite values of s in [from, to], into an array the caller frees. */
+static double *values_in(const struct series *s, int64_t from, int64_t to, size_t *n)
 {
-	if (kind == FINDING_LATENCY) {
+	double *v = xmalloc((s->nr + 1) * sizeof(*v));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < s->nr; i++)
+		if (s->items[i].t >= from && s->items[i].t <= to && isfinite(s->items[i].v))
+			v[(*n)++] = s->items[i].v;
+	return v;
+}
+
+/*
+ * How much busier the service was after the deployment than before it:
+ * mean requests per sample after / before, never below 1. More work is
+ * allowed to cost more CPU and memory; less work is not held against the
+ * new version (1). Without request data: 1.
+ */
+static double traffic_growth(const struct svc_ctx *c, int64_t b0, int64_t b1, int64_t a0, int64_t a1)
+{
+	const struct series *req = &c->svc->series[METRIC_REQUESTS];
+	double before = series_mean(req, b0, b1), after = series_mean(req, a0, a1);
+
+	if (!(before > 0) || !(after > before))
+		return 1;
+	return after / before;
+}
+
+/*
+ * CPU or memory (fractions of the limit, c->cpu_hist or c->mem_hist)
+ * after deployment d against its baseline, like latency: the after
+ * samples, divided by the traffic growth, have a median at least `ratio`
+ * times the baseline's and REGRESSION_MIN_RESOURCE_DELTA of the limit
+ * higher, are significantly higher by a Mann-Whitney U test, and so is the
+ * median of each half of the after period (a warm-up is brief). Without a
+ * limit there is no fraction and no verdict.
+ */
+static int resource_regression(struct regression_eval *ev, const struct svc_ctx *c,
+			       const struct series *frac, double ratio,
+			       const struct deployment *d, int64_t until)
+{
+	const struct regression_config *rg = &c->cfg->regression;
+	int64_t b0 = d->at - rg->baseline_ms, a0 = d->at + c->step, mid = a0 + (until - a0) / 2;
+	size_t nb, na, nh1, nh2, i;
+	double *b = values_in(frac, b0, d->at - 1, &nb), *a = values_in(frac, a0, until, &na);
+	double *h1 = values_in(frac, a0, mid, &nh1), *h2 = values_in(frac, mid + 1, until, &nh2);
+	double mb, ma;
+	int ret = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->after_from = a0;
+	ev->load = traffic_growth(c, b0, d->at - 1, a0, until);
+	if (nb < REGRESSION_MIN_SAMPLES || na < REGRESSION_MIN_SAMPLES || !nh1 || !nh2)
+		goto out;
+	for (i = 0; i < na; i++)
+		a[i] /= ev->load;
+	for (i = 0; i < nh1; i++)
+		h1[i] /= ev->load;
+	for (i = 0; i < nh2; i++)
+		h2[i] /= ev->load;
+	ev->d.p_value = stat_mann_whitney_p(b, nb, a, na);
+	mb = quantile_sorted_inplace(b, nb, 0.5);
+	ma = quantile_sorted_inplace(a, na, 0.5);
+	ev->d.before = mb;
+	ev->d.after = ma;
+	ev->d.ratio = mb > 0 ? ma / mb : INFINITY;
+	ev->d.n_before = (int64_t)nb;
+	ev->d.n_after = (int64_t)na;
+	if (ev->d.ratio < ratio || ma - mb < REGRESSION_MIN_RESOURCE_DELTA ||
+	    ev->d.p_value > 1 - rg->confidence)
+		goto out;
+	ret = quantile_sorted_inplace(h1, nh1, 0.5) >= ratio * mb &&
+	      quantile_sorted_inplace(h2, nh2, 0.5) >= ratio * mb;
+out:
+	free(b);
+	free(a);
+	free(h1);
+	free(h2);
+	return ret;
+}
+
+static void add_regression_reason(struct strbuf *sb, enum finding_kind kind,
+				  const struct regression_eval *ev, const char *deploy)
+{
+	const struct regression_detail *d = &ev->d;
+
+	if (kind == FINDING_MEMORY_PRESSURE || kind == FINDING_CPU_SATURATION) {
+		strbuf_addf(sb, "%s x%.1f after deployment %s (median ", detect_signal_word(kind),
+			    d->ratio, deploy);
+		detect_add_figure(sb, d->before, FIGURE_FRACTION);
+		strbuf_addstr(sb, " -> ");
+		detect_add_figure(sb, d->after, FIGURE_FRACTION);
+		strbuf_addstr(sb, " of the limit");
+		if (ev->load > 1)
+			strbuf_addf(sb, " once divided by the x%.2f traffic growth", ev->load);
+		strbuf_addf(sb, ", %" PRId64 " samples before, %" PRId64 " after; Mann-Whitney p=%.2g)",
+			    d->n_before, d->n_after, d->p_value);
+	} else if (kind == FINDING_LATENCY) {
 		strbuf_addf(sb, "p95 x%.1f after deployment %s (median %.0f ms -> %.0f ms, "
 			    "%" PRId64 " samples before, %" PRId64 " after; Mann-Whitney p=%.2g)",
 			    d->ratio, deploy, d->before, d->after, d->n_before, d->n_after, d->p_value);
@@ -192,6 +293,10 @@ static int regression_at(struct regression_eval *ev, const struct svc_ctx *c, en
 		return rate_regression(ev, c, METRIC_REQUESTS_4XX, SIGNAL_ERROR_RATE_4XX, d, until);
 	case FINDING_LATENCY:
 		return latency_regression(ev, c, d, until);
+	case FINDING_CPU_SATURATION:
+		return resource_regression(ev, c, &c->cpu_hist, c->cfg->regression.cpu_ratio, d, until);
+	case FINDING_MEMORY_PRESSURE:
+		return resource_regression(ev, c, &c->mem_hist, c->cfg->regression.memory_ratio, d, until);
 	default:
 		return 0;
 	}
@@ -203,10 +308,11 @@ static int regression_at(struct regression_eval *ev, const struct svc_ctx *c, en
  * A signal that also crossed its threshold keeps that finding, which
  * gains the comparison; otherwise the regression is a finding of its own.
  */
-void detect_eval_regressions(struct svc_ctx *c, const struct series *r5, const struct series *r4,
-			     const struct series *lat)
+void detect_eval_regressions(struct svc_ctx *c, const struct eval_series *evs)
 {
 	static const struct { enum finding_kind kind; enum signal sig; enum metric m; } sigs[] = {
+		{ FINDING_MEMORY_PRESSURE, SIGNAL_MEMORY, METRIC_MEMORY },
+		{ FINDING_CPU_SATURATION, SIGNAL_CPU, METRIC_CPU },
 		{ FINDING_ERROR_RATE_5XX, SIGNAL_ERROR_RATE_5XX, METRIC_REQUESTS_5XX },
 		{ FINDING_ERROR_RATE_4XX, SIGNAL_ERROR_RATE_4XX, METRIC_REQUESTS_4XX },
 		{ FINDING_LATENCY, SIGNAL_LATENCY_P95, METRIC_LATENCY_P95 },
@@ -217,8 +323,14 @@ void detect_eval_regressions(struct svc_ctx *c, const struct series *r5, const s
 	if (!rg->enabled)
 		return;
 	for (s = 0; s < ARRAY_SIZE(sigs); s++) {
-		const struct series *ev_series = sigs[s].kind == FINDING_LATENCY ? lat :
-			sigs[s].kind == FINDING_ERROR_RATE_5XX ? r5 : r4;
+		enum finding_kind kind = sigs[s].kind;
+		int resource = kind == FINDING_MEMORY_PRESSURE || kind == FINDING_CPU_SATURATION;
+		const struct series *ev_series = kind == FINDING_LATENCY ? evs->lat :
+			kind == FINDING_ERROR_RATE_5XX ? evs->r5 : kind == FINDING_ERROR_RATE_4XX ? evs->r4 :
+			kind == FINDING_CPU_SATURATION ? evs->cpu : evs->mem;
+		double ratio = kind == FINDING_LATENCY ? rg->latency_ratio :
+			kind == FINDING_CPU_SATURATION ? rg->cpu_ratio :
+			kind == FINDING_MEMORY_PRESSURE ? rg->memory_ratio : rg->error_rate_ratio;
 		struct regression_eval ev;
 		const struct deployment *d = NULL;
 		const struct series *clock;
@@ -226,6 +338,9 @@ void detect_eval_regressions(struct svc_ctx *c, const struct series *r5, const s
 		struct finding *fd;
 
 		if (!c->th[sigs[s].sig].enabled || !c->svc->series[sigs[s].m].nr)
+			continue;
+		/* A leak explains memory that is higher after the deployment: one finding is enough. */
+		if (kind == FINDING_MEMORY_PRESSURE && finding_of(c, FINDING_MEMORY_LEAK))
 			continue;
 		for (k = c->svc->deployments_nr; k-- > 0;) {
 			const struct deployment *dk = &c->svc->deployments[k];
@@ -239,7 +354,7 @@ void detect_eval_regressions(struct svc_ctx *c, const struct series *r5, const s
 		if (!d)
 			continue;
 
-		add_regression_reason(&sb, sigs[s].kind, &ev.d, d->id);
+		add_regression_reason(&sb, kind, &ev, d->id);
 		if ((fd = finding_of(c, sigs[s].kind))) {
 			/* Crossed the threshold too: keep that finding, add the comparison. */
 			fd->regression = ev.d;
@@ -253,14 +368,15 @@ void detect_eval_regressions(struct svc_ctx *c, const struct series *r5, const s
 		fd = detect_new_finding(c, sigs[s].kind, SEVERITY_WARNING, METHOD_REGRESSION);
 		fd->regression = ev.d;
 		fd->observed = ev.d.ratio;
-		fd->threshold = sigs[s].kind == FINDING_LATENCY ? rg->latency_ratio : rg->error_rate_ratio;
+		fd->threshold = ratio;
 		fd->unit = FIGURE_RATIO;
 		fd->onset = ev.after_from;
 		fd->deployment = xstrdup(d->id);
 		fd->deployment_at = d->at;
 		/* When it was first visible: the same test replayed at each sample time since. */
 		fd->detected = c->obs->end;
-		clock = c->s[METRIC_REQUESTS].nr ? &c->s[METRIC_REQUESTS] : &c->s[METRIC_LATENCY_P95];
+		clock = resource ? &c->s[sigs[s].m] :
+			c->s[METRIC_REQUESTS].nr ? &c->s[METRIC_REQUESTS] : &c->s[METRIC_LATENCY_P95];
 		for (i = 0; i < clock->nr; i++) {
 			struct regression_eval tmp;
 			if (clock->items[i].t > ev.after_from &&
@@ -272,8 +388,7 @@ void detect_eval_regressions(struct svc_ctx *c, const struct series *r5, const s
 		fd->ongoing = 1;
 		fd->evidence_metric = sigs[s].m;
 		fd->evidence_unit = sigs[s].kind == FINDING_LATENCY ? FIGURE_MS : FIGURE_FRACTION;
-		fd->evidence_level = sigs[s].kind == FINDING_LATENCY ? ev.d.before * rg->latency_ratio :
-				     ev.d.before * rg->error_rate_ratio;
+		fd->evidence_level = ev.d.before * ratio;
 		detect_copy_series(&fd->evidence, ev_series);
 		fd->confidence = 1 - ev.d.p_value;
 		fd->reason = strbuf_detach(&sb, NULL);
@@ -281,7 +396,7 @@ void detect_eval_regressions(struct svc_ctx *c, const struct series *r5, const s
 		strbuf_addf(&sb, "%s: warning %s regression after deployment %s: ", c->svc->name,
 			    detect_signal_word(sigs[s].kind), d->id);
 		detect_add_figure(&sb, ev.d.before, fd->evidence_unit);
-		strbuf_addstr(&sb, " before, ");
+		strbuf_addf(&sb, "%s before, ", resource ? " of the limit" : "");
 		detect_add_figure(&sb, ev.d.after, fd->evidence_unit);
 		strbuf_addf(&sb, " after (x%.1f), under the static thresholds", ev.d.ratio);
 		fd->summary = strbuf_detach(&sb, NULL);

@@ -386,6 +386,40 @@ add('regression-latency-jitter', 'p95 jittering between 80 and 250 ms before and
 		deployments: [['d-5', 15]],
 	})], []);
 
+add('regression-cpu-under-threshold', 'CPU from 20% to 45% of the limit after deployment d-51 at 09:45 with traffic unchanged (an N+1 query): under the 70% threshold, x2.2 the baseline.',
+	(w, r) => [healthy('api', w, r, {
+		cpu: (i) => clampPos(i > 15 ? around(r, 0.45, 0.03) : around(r, 0.20, 0.03)),
+		deployments: [['d-51', 15]],
+	})],
+	[{ service: 'api', kind: 'cpu_saturation', severity: 'warning', method: 'regression', deployment: 'd-51', at: 16 }]);
+
+add('regression-memory-under-threshold', 'Memory from 40% to 56% of the limit after deployment d-52 at 09:45 (a bigger cache per worker), flat since: under the 70% threshold, not a trend, x1.4 the baseline.',
+	(w, r) => [healthy('api', w, r, {
+		mem: (i) => (i > 16 ? around(r, 0.56, 0.01) : i === 16 ? 0.50 : around(r, 0.40, 0.01)),
+		deployments: [['d-52', 15]],
+	})],
+	[{ service: 'api', kind: 'memory_pressure', severity: 'warning', method: 'regression', deployment: 'd-52', at: 16 }]);
+
+add('regression-cpu-follows-traffic', 'Deployment d-53 at 09:45, and a campaign doubles traffic at the same time (400 to 900 requests a minute): CPU goes from 20% to 44%, in proportion. Per request nothing changed: healthy.',
+	(w, r) => [healthy('api', w, r, {
+		rps: (i) => r.count(i > 15 ? 900 : 400),
+		cpu: (i) => clampPos(i > 15 ? around(r, 0.44, 0.03) : around(r, 0.20, 0.03)),
+		deployments: [['d-53', 15]],
+	})], []);
+
+add('regression-resource-warmup', 'Deployment d-54 at 09:45 restarts the service: CPU at 95% for two minutes (JIT, cache fill), memory back from 30% to its usual 40% in three minutes. Healthy.',
+	(w, r) => [healthy('api', w, r, {
+		cpu: (i) => clampPos(i === 16 || i === 17 ? around(r, 0.95, 0.02) : around(r, 0.20, 0.03)),
+		mem: (i) => (i >= 16 && i <= 18 ? 0.30 + (i - 16) * 0.035 : around(r, 0.40, 0.01)),
+		deployments: [['d-54', 15]],
+	})], []);
+
+add('regression-cpu-jitter', 'CPU wandering between 10% and 40% before and after deployment d-55: normal variation, no regression.',
+	(w, r) => [healthy('api', w, r, {
+		cpu: () => 0.10 + 0.30 * r.next(),
+		deployments: [['d-55', 15]],
+	})], []);
+
 add('crash-loop', 'Memory climbs from 30% to the limit in about 8 minutes, the process is killed and restarts, again and again: a line fitted to the window is flat and usage is over 90% only a minute at a time.',
 	(w, r) => [healthy('api', w, r, {
 		mem: (i) => { const k = i % 8; return Math.min(0.985, 0.30 + 0.095 * k) + 0.004 * r.gauss(); },
