@@ -19,6 +19,7 @@
 #include "util/error.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "version.h"
 #include "util/banned.h"
@@ -252,24 +253,14 @@ struct http_client {
 
 static int64_t wall_now_ms(void *ctx)
 {
-	struct timespec ts;
-
 	(void)ctx;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return time_wall_ms();
 }
 
 static void real_sleep_ms(void *ctx, long ms)
 {
-	struct timespec ts;
-
 	(void)ctx;
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	time_sleep_ms(ms);
 }
 
 static int64_t now_ms(const struct http_client *c)

@@ -24,6 +24,7 @@
 #include "journal.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 #include "util/units.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -62,33 +63,16 @@ struct journal_run {
 
 /* ---------------------------------------------------------------- time */
 
+/* Lock expiry and timestamps follow the real clock, never AUTOFIX_NOW. */
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return time_wall_ms();
 }
 
 static void real_sleep_ms(void *data, int ms)
 {
-	struct timespec ts;
-
 	(void)data;
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	time_sleep_ms(ms);
 }
 
 /* ---------------------------------------------------------------- SQLite helpers */
@@ -583,8 +567,7 @@ static void *heartbeat_main(void *arg)
 		struct timespec ts;
 		int64_t until;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		until = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + period;
+		until = time_wall_ms() + period;
 		ts.tv_sec = until / 1000;
 		ts.tv_nsec = (long)(until % 1000) * 1000000L;
 		pthread_cond_timedwait(&run->hb_cv, &run->hb_mu, &ts);
@@ -667,8 +650,8 @@ int journal_run_begin(struct journal_run **out, struct journal *j, const char *i
 	if (run->opts.retention_ms > 0 && (rc = journal_prune(j, run->opts.retention_ms)) < 0)
 		log_warning("cannot prune old runs: %s", bot_error_last());
 
-	deadline = mono_ms() + run->opts.lock_wait_ms;
-	while ((rc = try_begin(run, trigger)) == BOT_ECONFLICT && mono_ms() < deadline)
+	deadline = time_monotonic_ms() + run->opts.lock_wait_ms;
+	while ((rc = try_begin(run, trigger)) == BOT_ECONFLICT && time_monotonic_ms() < deadline)
 		real_sleep_ms(NULL, 200);
 	if (rc < 0) {
 		pthread_mutex_destroy(&run->hb_mu);
@@ -924,7 +907,7 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 	const struct journal_retry *retry = retry_in ? retry_in : &defaults;
 	int max = retry->max_attempts < 1 ? 1 : retry->max_attempts;
 	char *stored = NULL;
-	int64_t step_start = mono_ms();
+	int64_t step_start = time_monotonic_ms();
 	int prior, rc, i;
 
 	if (!name || !*name)
@@ -947,13 +930,13 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 
 	for (i = 1; ; i++) {
 		struct json *res = NULL;
-		int64_t at = now_ms(), t0 = mono_ms(), dur;
+		int64_t at = now_ms(), t0 = time_monotonic_ms(), dur;
 		int attempt = prior + i, final, retryable;
 		char *msg;
 
 		bot_error_clear();
 		rc = fn(&res, data);
-		dur = mono_ms() - t0;
+		dur = time_monotonic_ms() - t0;
 		if (rc >= 0) {
 			char *text;
 
@@ -962,7 +945,7 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 			text = json_print(res, 0);
 			if (crash_matches(run->crash_before, seq, name))
 				crash("AUTOFIX_CRASH_BEFORE_STEP", run, name);
-			rc = step_record(run, name, attempt, at, dur, mono_ms() - step_start, text, 0,
+			rc = step_record(run, name, attempt, at, dur, time_monotonic_ms() - step_start, text, 0,
 					 NULL, 1);
 			free(text);
 			if (rc < 0) {
@@ -984,7 +967,7 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 		final = !retryable || i >= max;
 		msg = xstrdup(*bot_error_last() ? bot_error_last() : bot_error_name(rc));
 		{
-			int wrc = step_record(run, name, attempt, at, dur, mono_ms() - step_start, NULL,
+			int wrc = step_record(run, name, attempt, at, dur, time_monotonic_ms() - step_start, NULL,
 					      rc, msg, final);
 			if (wrc < 0) {
 				free(msg);

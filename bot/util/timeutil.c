@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +9,17 @@
 #include "util/timeutil.h"
 #include "util/banned.h"
 
+int64_t time_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int64_t time_now_ms(void)
 {
 	const char *fixed = getenv("AUTOFIX_NOW");
-	struct timespec ts;
 
 	if (fixed && *fixed) {
 		int64_t ms;
@@ -22,8 +30,7 @@ int64_t time_now_ms(void)
 		if (!time_parse_iso8601(&ms, fixed))
 			return ms;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return time_wall_ms();
 }
 
 int64_t time_monotonic_ms(void)
@@ -32,6 +39,18 @@ int64_t time_monotonic_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void time_sleep_ms(long ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */

@@ -12,8 +12,18 @@
  */
 int64_t time_now_ms(void);
 
+/*
+ * The system's wall clock in milliseconds since the epoch, whatever
+ * AUTOFIX_NOW says: for what must follow real time (lock expiry, HTTP
+ * cache ages, timed waits).
+ */
+int64_t time_wall_ms(void);
+
 /* A monotonic clock in milliseconds, for measuring durations. */
 int64_t time_monotonic_ms(void);
+
+/* Sleeps ms milliseconds (not at all when ms <= 0), resuming after a signal. */
+void time_sleep_ms(long ms);
 
 /*
  * Parses an RFC 3339 / ISO 8601 UTC time ("2026-11-28T10:00:00Z",

@@ -28,6 +28,7 @@
 #include "util/log.h"
 #include "util/marker.h"
 #include "util/strbuf.h"
+#include "util/timeutil.h"
 
 #define BRANCH "autofix/issue-1"
 #define BASE_SHA "aa218f56b14c9653891f9e74264a383fa43fefbd"
@@ -42,14 +43,8 @@ struct wf {
 
 static void maybe_pause(struct wf *w, const char *step)
 {
-	struct timespec ts;
-
-	if (!w->pause_step || strcmp(w->pause_step, step))
-		return;
-	ts.tv_sec = w->pause_ms / 1000;
-	ts.tv_nsec = (long)(w->pause_ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	if (w->pause_step && !strcmp(w->pause_step, step))
+		time_sleep_ms(w->pause_ms);
 }
 
 /*

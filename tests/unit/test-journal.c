@@ -23,6 +23,7 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/strbuf.h"
+#include "util/timeutil.h"
 
 static char dir[256];
 
@@ -35,13 +36,6 @@ struct counter {
 	atomic_int *active, *max_active;
 };
 
-static void msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static int counting_step(struct json **out, void *data)
 {
 	struct counter *c = data;
@@ -53,7 +47,7 @@ static int counting_step(struct json **out, void *data)
 			;
 	}
 	if (c->sleep_ms)
-		msleep(c->sleep_ms);
+		time_sleep_ms(c->sleep_ms);
 	if (c->active)
 		atomic_fetch_sub(c->active, 1);
 	if (n <= c->fail_times)
@@ -443,7 +437,7 @@ static void test_locks(struct journal *j, const char *path)
 {
 	struct journal_run_options wait = JOURNAL_RUN_OPTIONS_INIT;
 	struct journal_run *a, *b = NULL;
-	struct timespec t0, t1;
+	int64_t t0;
 	int to_child, from_child, status;
 	char c;
 	pid_t pid;
@@ -454,11 +448,10 @@ static void test_locks(struct journal *j, const char *path)
 	       "a second one, even in the same process, is refused");
 	like(bot_error_last(), "is being run by process", "naming the holder: %s", bot_error_last());
 	wait.lock_wait_ms = 400;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = time_monotonic_ms();
 	is_int(journal_run_begin(&b, j, "lock-1", "scan", "cli", &wait), BOT_ECONFLICT,
 	       "waiting does not help while it is held");
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	waited = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	waited = (long)(time_monotonic_ms() - t0);
 	ok(waited >= 400 && waited < 3000, "it waited about lock_wait_ms (%ldms)", waited);
 	journal_run_free(a);
 	ok(journal_run_begin(&b, j, "lock-1", "scan", "cli", NULL) == 0, "once released it can be taken");
@@ -484,7 +477,7 @@ static void test_locks(struct journal *j, const char *path)
 	kill(pid, SIGSTOP);
 	ok(journal_run_begin(&b, j, "lock-3", "scan", "cli", NULL) == BOT_ECONFLICT,
 	   "a stalled holder still holds the lock before its expiry");
-	msleep(2000);
+	time_sleep_ms(2000);
 	ok(journal_run_begin(&b, j, "lock-3", "scan", "cli", NULL) == 0,
 	   "after the stale timeout it is taken over");
 	kill(pid, SIGCONT);
@@ -520,7 +513,7 @@ static void test_prune(struct journal *j)
 	before = json_size(list);
 	json_free(list);
 	is_int(journal_prune(j, 3600 * 1000), 0, "nothing is older than an hour");
-	msleep(20);
+	time_sleep_ms(20);
 	rc = journal_prune(j, 10);
 	ok(rc >= 1, "runs finished more than 10ms ago are pruned (%d)", rc);
 	journal_runs_list(&list, j, 0);
@@ -544,7 +537,7 @@ static void test_list(struct journal *j)
 		journal_run_begin(&run, j, id, "event", "issue_comment", NULL);
 		journal_run_finish(run, 0);
 		journal_run_free(run);
-		msleep(3);
+		time_sleep_ms(3);
 	}
 	ok(journal_runs_list(&list, j, 2) == 0, "lists runs");
 	is_int(json_size(list), 2, "limited");
