@@ -607,6 +607,17 @@ static const char *crash_env(const char *name)
 	return v && *v ? v : NULL;
 }
 
+/* Frees the handle; its heartbeat is stopped (or never started) and its lock released. */
+static void run_destroy(struct journal_run *run)
+{
+	pthread_mutex_destroy(&run->hb_mu);
+	pthread_cond_destroy(&run->hb_cv);
+	free(run->pause_step);
+	free(run->id);
+	free(run->workflow);
+	free(run);
+}
+
 int journal_run_begin(struct journal_run **out, struct journal *j, const char *id,
 		      const char *workflow, const char *trigger,
 		      const struct journal_run_options *opts)
@@ -654,12 +665,7 @@ int journal_run_begin(struct journal_run **out, struct journal *j, const char *i
 	while ((rc = try_begin(run, trigger)) == BOT_ECONFLICT && time_monotonic_ms() < deadline)
 		real_sleep_ms(NULL, 200);
 	if (rc < 0) {
-		pthread_mutex_destroy(&run->hb_mu);
-		pthread_cond_destroy(&run->hb_cv);
-		free(run->pause_step);
-		free(run->id);
-		free(run->workflow);
-		free(run);
+		run_destroy(run);
 		return rc;
 	}
 	if (pthread_create(&run->heartbeat, NULL, heartbeat_main, run) == 0)
@@ -742,12 +748,7 @@ void journal_run_free(struct journal_run *run)
 	heartbeat_stop(run);
 	if (!run->finished)
 		release_run(run, NULL, NULL);
-	pthread_mutex_destroy(&run->hb_mu);
-	pthread_cond_destroy(&run->hb_cv);
-	free(run->pause_step);
-	free(run->id);
-	free(run->workflow);
-	free(run);
+	run_destroy(run);
 }
 
 /* ---------------------------------------------------------------- steps */
