@@ -207,6 +207,7 @@ static int prometheus_open(struct source *src)
 {
 	const struct prometheus_config *cfg = &src->cfg->source.prometheus;
 	struct prometheus *p;
+	int err;
 
 	if (!cfg->url || !*cfg->url)
 		return bot_error(BOT_EINVALID, "source.prometheus.url is not set");
@@ -215,15 +216,10 @@ static int prometheus_open(struct source *src)
 				 "name them under 'services:' in .autofix.yml");
 	p = xcalloc(1, sizeof(*p));
 	p->cfg = cfg;
-	if (cfg->token_env) {
-		const char *t = getenv(cfg->token_env);
-		if (!t || !*t) {
-			free(p);
-			return bot_error(BOT_EAUTH, "the Prometheus token is missing: set the environment variable '%s' "
-					 "(source.prometheus.token_env)", cfg->token_env);
-		}
-		log_add_secret(t);
-		p->token = xstrdup(t);
+	if (cfg->token_env && (err = source_token_from_env(&p->token, cfg->token_env, "Prometheus",
+							   "source.prometheus.token_env")) < 0) {
+		free(p);
+		return err;
 	}
 	p->http = http_client_new(NULL);
 	src->priv = p;

@@ -845,22 +845,20 @@ static int railway_open(struct source *src)
 {
 	const struct railway_config *cfg = &src->cfg->source.railway;
 	const char *env_name = cfg->token_env ? cfg->token_env : "RAILWAY_API_TOKEN";
-	const char *token = getenv(env_name);
 	struct railway *rw;
+	char *token;
+	int err;
 
 	if (!cfg->project || !*cfg->project)
 		return bot_error(BOT_EINVALID, "source.railway.project is not set");
 	if (!cfg->environment || !*cfg->environment)
 		return bot_error(BOT_EINVALID, "source.railway.environment is not set");
-	if (!token || !*token)
-		return bot_error(BOT_EAUTH, "the Railway token is missing: set the environment variable '%s' "
-				 "(source.railway.token_env)", env_name);
-	/* Registered before anything can log it; the HTTP layer also masks the header. */
-	log_add_secret(token);
+	if ((err = source_token_from_env(&token, env_name, "Railway", "source.railway.token_env")) < 0)
+		return err;
 	rw = xcalloc(1, sizeof(*rw));
 	rw->cfg = cfg;
 	rw->endpoint = cfg->endpoint && *cfg->endpoint ? cfg->endpoint : RAILWAY_DEFAULT_ENDPOINT;
-	rw->token = xstrdup(token);
+	rw->token = token;
 	rw->kind = cfg->token_kind;
 	rw->http = http_client_new(NULL);
 	src->priv = rw;

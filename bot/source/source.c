@@ -7,6 +7,7 @@
 
 #include "source/source.h"
 #include "util/error.h"
+#include "util/log.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -305,6 +306,20 @@ int source_select_services(struct architecture *arch, const struct config *cfg)
 }
 
 /* ---------------------------------------------------------------- dispatch */
+
+int source_token_from_env(char **out, const char *var, const char *who, const char *key)
+{
+	const char *token = getenv(var);
+
+	*out = NULL;
+	if (!token || !*token)
+		return bot_error(BOT_EAUTH, "the %s token is missing: set the environment variable '%s' (%s)",
+				 who, var, key);
+	/* The HTTP layer also masks the header; a message may quote the token anywhere. */
+	log_add_secret(token);
+	*out = xstrdup(token);
+	return 0;
+}
 
 int source_open(struct source **out, const struct config *cfg)
 {

@@ -164,6 +164,14 @@ int source_deployments(struct source *src, const struct architecture *arch,
 		       const struct arch_service *svc, int64_t start, int64_t end,
 		       struct service_metrics *out);
 
+/*
+ * For a source's open(): the API token in the environment variable var,
+ * registered with log_add_secret() before anything can log it. *out is a
+ * copy the caller frees. Returns BOT_EAUTH naming var, who ("Railway")
+ * and the setting that names var (key) when it is unset or empty.
+ */
+int source_token_from_env(char **out, const char *var, const char *who, const char *key);
+
 /* The tables, one per file. */
 extern const struct source_ops railway_source_ops;
 extern const struct source_ops prometheus_source_ops;
