@@ -102,21 +102,45 @@ static void add_severity_upper(struct strbuf *sb, enum severity s)
 }
 
 /*
- * A sparkline of the evidence: eight levels between its extremes and the
- * level it is judged against (so that a flat line just above the level
- * does not look like a wild swing), gaps as spaces.
+ * The range a sparkline draws: the data's own, so that a climb from 40% to
+ * 55% of the limit spans the bars instead of their bottom quarter. The
+ * level it is judged against is included when it is near the data (within
+ * one span of it; a span is at least a tenth of the largest value), so
+ * that a flat line just above the level does not look like a wild swing.
+ * Returns whether the level is in the range.
  */
-static void add_sparkline(struct strbuf *sb, const struct series *s, double level, size_t width)
+static int sparkline_range(double *lo, double *hi, const struct series *s, double level)
+{
+	double span;
+	size_t i;
+
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (i = 0; i < s->nr; i++)
+		if (isfinite(s->items[i].v)) {
+			*lo = s->items[i].v < *lo ? s->items[i].v : *lo;
+			*hi = s->items[i].v > *hi ? s->items[i].v : *hi;
+		}
+	if (!isfinite(*lo) || !isfinite(level))
+		return 0;
+	span = *hi - *lo;
+	if (span < 0.1 * fabs(*hi))
+		span = 0.1 * fabs(*hi);
+	if (level < *lo - span || level > *hi + span)
+		return 0;
+	*lo = level < *lo ? level : *lo;
+	*hi = level > *hi ? level : *hi;
+	return 1;
+}
+
+/* A sparkline of the evidence over sparkline_range(), gaps as spaces; returns whether the level is in it. */
+static int add_sparkline(struct strbuf *sb, const struct series *s, double level, size_t width)
 {
 	static const char *const bars[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
-	double lo = isfinite(level) ? level : INFINITY, hi = isfinite(level) ? level : -INFINITY;
+	double lo, hi;
 	size_t i, n = s->nr, cols = n < width ? n : width;
+	int with_level = sparkline_range(&lo, &hi, s, level);
 
-	for (i = 0; i < n; i++)
-		if (isfinite(s->items[i].v)) {
-			lo = s->items[i].v < lo ? s->items[i].v : lo;
-			hi = s->items[i].v > hi ? s->items[i].v : hi;
-		}
 	for (i = 0; i < cols; i++) {
 		double v = s->items[i * n / cols].v;
 		int bar;
@@ -127,6 +151,7 @@ static void add_sparkline(struct strbuf *sb, const struct series *s, double leve
 		bar = hi > lo ? (int)((v - lo) / (hi - lo) * 7.999) : 0;
 		strbuf_addstr(sb, bars[bar < 0 ? 0 : bar > 7 ? 7 : bar]);
 	}
+	return with_level;
 }
 
 static void series_range(const struct series *s, double *lo, double *hi, double *last)
@@ -265,7 +290,7 @@ static void text_service(struct strbuf *out, const struct service_summary *s)
 static void text_finding(struct strbuf *out, const struct finding *f)
 {
 	double lo, hi, last;
-	int dur = figure_is_duration(f);
+	int dur = figure_is_duration(f), level_shown;
 
 	strbuf_addstr(out, "  ");
 	add_severity_upper(out, f->severity);
@@ -286,7 +311,7 @@ static void text_finding(struct strbuf *out, const struct finding *f)
 	strbuf_addch(out, '\n');
 	series_range(&f->evidence, &lo, &hi, &last);
 	strbuf_addf(out, "      evidence %s, %zu samples: ", metric_name(f->evidence_metric), f->evidence.nr);
-	add_sparkline(out, &f->evidence, f->evidence_level, 40);
+	level_shown = add_sparkline(out, &f->evidence, f->evidence_level, 40);
 	strbuf_addstr(out, "  min ");
 	add_figure(out, lo, f->evidence_unit, 0);
 	strbuf_addstr(out, " max ");
@@ -295,6 +320,8 @@ static void text_finding(struct strbuf *out, const struct finding *f)
 	add_figure(out, last, f->evidence_unit, 0);
 	strbuf_addstr(out, " level ");
 	add_figure(out, f->evidence_level, f->evidence_unit, 0);
+	if (!level_shown && isfinite(f->evidence_level))
+		strbuf_addstr(out, f->evidence_level > hi ? " (above the sparkline)" : " (below the sparkline)");
 	strbuf_addch(out, '\n');
 	if (f->reason)
 		strbuf_addf(out, "      confidence %.2f: %s\n", f->confidence, f->reason);
@@ -412,7 +439,7 @@ static const char *chart_unit(enum figure_unit unit)
 static void md_chart(struct strbuf *out, const struct finding *f)
 {
 	size_t n = 0, i, step, *pick = NULL;
-	double hi, lo, last, top, level = chart_value(f->evidence_level, f->evidence_unit);
+	double hi, lo, last, top, bottom, span, level = chart_value(f->evidence_level, f->evidence_unit);
 
 	for (i = 0; i < f->evidence.nr; i++)
 		if (isfinite(f->evidence.items[i].v))
@@ -424,16 +451,34 @@ static void md_chart(struct strbuf *out, const struct finding *f)
 		if (isfinite(f->evidence.items[i].v))
 			pick[n++] = i;
 	step = (n + CHART_MAX_POINTS - 1) / CHART_MAX_POINTS;
+	/*
+	 * The y-axis runs from a little below the data's minimum to the larger
+	 * of its maximum and the level: starting at 0 would squeeze a climb
+	 * from 40% to 55% of the limit into a flat line under the limit's.
+	 */
 	series_range(&f->evidence, &lo, &hi, &last);
+	lo = chart_value(lo, f->evidence_unit);
 	top = chart_value(hi, f->evidence_unit);
 	if (isfinite(level) && level > top)
 		top = level;
-	top = top > 0 ? top * 1.1 : 1;
+	if (isfinite(level) && level < lo)
+		lo = level;
+	span = top - lo > 0 ? top - lo : (fabs(top) > 0 ? 0.1 * fabs(top) : 1);
+	bottom = lo - 0.1 * span;
+	if (lo >= 0 && bottom < 0)
+		bottom = 0;
+	top += 0.05 * span;
 
 	strbuf_addstr(out, "```mermaid\nxychart-beta\n  title \"");
 	add_mermaid_text(out, f->service);
-	strbuf_addf(out, " %s (%s) against its level\"\n  x-axis [", metric_name(f->evidence_metric),
+	strbuf_addf(out, " %s (%s) against its level", metric_name(f->evidence_metric),
 		    chart_unit(f->evidence_unit));
+	if (f->kind == FINDING_MEMORY_LEAK && f->leak.time_to_limit > 0) {
+		strbuf_addstr(out, ", the limit in ");
+		add_duration(out, (double)f->leak.time_to_limit);
+		strbuf_addstr(out, " at this slope");
+	}
+	strbuf_addstr(out, "\"\n  x-axis [");
 	for (i = 0; i < n; i += step) {
 		struct strbuf t = STRBUF_INIT;
 		time_format_iso8601(&t, f->evidence.items[pick[i]].t);
@@ -441,7 +486,8 @@ static void md_chart(struct strbuf *out, const struct finding *f)
 		strbuf_addf(out, "%s\"%.5s\"", i ? ", " : "", t.len >= 16 ? t.buf + 11 : t.buf);
 		strbuf_release(&t);
 	}
-	strbuf_addf(out, "]\n  y-axis \"%s\" 0 --> %.4g\n  line [", chart_unit(f->evidence_unit), top);
+	strbuf_addf(out, "]\n  y-axis \"%s\" %.4g --> %.4g\n  line [", chart_unit(f->evidence_unit),
+		    bottom, top);
 	for (i = 0; i < n; i += step)
 		strbuf_addf(out, "%s%.4g", i ? ", " : "",
 			    chart_value(f->evidence.items[pick[i]].v, f->evidence_unit));

@@ -4,6 +4,7 @@
  * long series.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,24 @@ static void setup(struct observe_result *r, struct findings *f, size_t points)
 		series_add(&fi->evidence, T0 + (int64_t)i * 60000, i % 7 == 3 ? NAN : 0.95);
 	fi->summary = xstrdup("memory \"high\"\n| injected |");
 	finding_fingerprint(fi->fingerprint, fi->service, fi->kind);
+}
+
+/* Turns the finding into a trend leak climbing from 40% to 55% of a 1 GiB limit. */
+static void leak_evidence(struct finding *fi, size_t points)
+{
+	size_t i;
+
+	fi->kind = FINDING_MEMORY_LEAK;
+	fi->method = METHOD_TREND;
+	fi->unit = FIGURE_MS;
+	fi->observed = 2 * 3600e3;
+	fi->threshold = 4 * 3600e3;
+	fi->evidence_level = 1.0;
+	fi->leak.limit = 1073741824.0;
+	fi->leak.time_to_limit = 2 * 3600000;
+	series_release(&fi->evidence);
+	for (i = 0; i < points; i++)
+		series_add(&fi->evidence, T0 + (int64_t)i * 60000, 0.40 + 0.15 * (double)i / (double)(points - 1));
 }
 
 static void teardown(struct observe_result *r, struct findings *f)
@@ -159,6 +178,39 @@ int main(void)
 			like(line, "95", "values in percent");
 			like(strstr(line + 1, "  line ["), "  line [90, 90", "a second line at the level");
 		}
+	}
+	teardown(&r, &f);
+
+	/* A flat line just above its level is drawn flat at the top, not as a swing. */
+	setup(&r, &f, 31);
+	scan_report_text(&sb, &r, &f, 1);
+	line = strstr(sb.buf, "evidence memory, 31 samples: ");
+	ok(line && strstr(line, "█") && !strstr(line, "▁"), "a flat line over its level sits at the top");
+	strbuf_reset(&sb);
+	teardown(&r, &f);
+
+	/* A leak from 40% to 55% of the limit: the charts follow the data, the limit stays in view. */
+	setup(&r, &f, 31);
+	leak_evidence(&f.items[0], 31);
+	scan_report_text(&sb, &r, &f, 1);
+	line = strstr(sb.buf, "evidence memory, 31 samples: ");
+	ok(line && !strncmp(line + strlen("evidence memory, 31 samples: "), "▁", strlen("▁")),
+	   "sparkline: the climb starts at the lowest bar");
+	ok(line && strstr(line, "█"), "  and reaches the highest");
+	like(sb.buf, "level 100% (above the sparkline)", "  the limit, off its scale, is said to be above");
+	strbuf_reset(&sb);
+	scan_report_markdown(&sb, &r, &f);
+	chart = strstr(sb.buf, "```mermaid\nxychart-beta\n");
+	ok(chart != NULL, "leak: a Mermaid chart");
+	if (chart) {
+		const char *y = strstr(chart, "y-axis \"%\" ");
+		double bottom = NAN, top = NAN;
+		like(chart, ", the limit in 2h00m at this slope\"", "the title says when the limit is reached");
+		ok(y && sscanf(y, "y-axis \"%%\" %lf --> %lf", &bottom, &top) == 2, "a y-axis range");
+		ok(bottom > 30 && bottom < 40, "from a little below the minimum, not 0 (%g)", bottom);
+		ok(top >= 100 && top < 110, "to just above the limit (%g)", top);
+		ok((55 - 40) / (top - bottom) > 0.2, "the climb fills more than a fifth of the height");
+		like(chart, "  line [100, 100", "the limit line");
 	}
 	teardown(&r, &f);
 	strbuf_release(&sb);
