@@ -60,7 +60,8 @@ $(TAP_OBJ): tests/tap.c tests/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(TAP_OBJ) $(BUILD)/libautofix.a
+# tests/lib/*.h: header-only helpers the unit programs share.
+$(BUILD)/tests/%: tests/unit/%.c $(TAP_OBJ) $(BUILD)/libautofix.a $(wildcard tests/lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TAP_OBJ) $(BUILD)/libautofix.a $(LIBS)
 

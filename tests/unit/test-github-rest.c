@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "lib/log-capture.h"
 #include "github/github.h"
 #include "http.h"
 #include "util/error.h"
@@ -521,11 +522,8 @@ static void openapi_calls(void)
 	static const char *const reviewers[] = { "alice" };
 	const char *sha1 = "1111111111111111111111111111111111111111";
 	const char *sha2 = "2222222222222222222222222222222222222222";
-	FILE *f = tmpfile();
-	char buf[4096];
-	size_t n;
+	FILE *f = log_capture_start();
 
-	log_set_stream(f);
 	log_set_level(LOG_DEBUG);
 	strbuf_addf(&key, "%s/app.pem", keydir);
 	gh = app_client(key.buf, "12345", http);
@@ -629,12 +627,7 @@ static void openapi_calls(void)
 	/* The log: debug lines for every request, and neither the JWT nor the token. */
 	github_token(gh, &token);
 	tok_copy = xstrdup(token ? token : "no token");
-	fflush(f);
-	rewind(f);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&log, buf, n);
-	fclose(f);
-	log_set_stream(NULL);
+	log_capture_end(f, &log);
 	log_set_level(LOG_WARNING);
 	like(log.buf, "http: > POST", "the requests were logged at debug level");
 	ok(!strstr(log.buf, tok_copy), "the installation token is not in the log");

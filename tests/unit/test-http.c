@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "lib/log-capture.h"
 #include "http.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -765,11 +766,11 @@ static void test_secrets_not_logged(void)
 	struct http_request req;
 	const char *token = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
 	struct strbuf log = STRBUF_INIT;
-	FILE *f = tmpfile();
+	FILE *f;
 	char *u;
 
 	clock_reset();
-	log_set_stream(f);
+	f = log_capture_start();
 	log_set_level(LOG_DEBUG);
 	c = fake_client(&o);
 	http_response_init(&resp);
@@ -794,17 +795,8 @@ static void test_secrets_not_logged(void)
 	http_do(c, &req, &resp);
 	http_request_release(&req);
 
-	fflush(f);
-	rewind(f);
-	{
-		char buf[4096];
-		size_t n;
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			strbuf_add(&log, buf, n);
-	}
-	log_set_stream(NULL);
+	log_capture_end(f, &log);
 	log_set_level(LOG_WARNING);
-	fclose(f);
 	like(log.buf, "http: > GET", "the debug log has the requests");
 	like(log.buf, "Authorization: ***", "the Authorization header is shown masked");
 	like(log.buf, "retrying", "and the retry");

@@ -3,23 +3,8 @@
 #include <string.h>
 
 #include "tap.h"
+#include "lib/log-capture.h"
 #include "util/log.h"
-
-static const char *captured(void (*fn)(void))
-{
-	static char buf[8192];
-	FILE *f = tmpfile();
-	size_t n;
-
-	log_set_stream(f);
-	fn();
-	log_set_stream(NULL);
-	rewind(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 static void register_secret(void) { log_add_secret("s3cr3t-value"); }
 static void register_pem(void) { log_add_secret("-----BEGIN KEY-----\nAAAABBBB\n-----END KEY-----"); }
@@ -34,16 +19,16 @@ int main(void)
 	log_setup();
 	ok(log_in_actions(), "GITHUB_ACTIONS=true switches to workflow commands");
 
-	is_str(captured(register_secret), "::add-mask::s3cr3t-value\n",
+	is_str(log_captured(register_secret), "::add-mask::s3cr3t-value\n",
 	       "a secret is announced to the runner with add-mask");
-	is_str(captured(register_secret), "", "only once");
-	is_str(captured(register_pem), "::add-mask::-----BEGIN KEY-----\n::add-mask::AAAABBBB\n"
+	is_str(log_captured(register_secret), "", "only once");
+	is_str(log_captured(register_pem), "::add-mask::-----BEGIN KEY-----\n::add-mask::AAAABBBB\n"
 	       "::add-mask::-----END KEY-----\n", "a multi-line secret is masked line by line");
-	is_str(captured(say_at), "::error file=dir%2Ca%3Ab.yml,line=3,col=5::bad value '***'\n",
+	is_str(log_captured(say_at), "::error file=dir%2Ca%3Ab.yml,line=3,col=5::bad value '***'\n",
 	       "an annotation escapes its properties and redacts the message");
-	is_str(captured(say_multiline), "::warning::50%25 done%0Anext\n",
+	is_str(log_captured(say_multiline), "::warning::50%25 done%0Anext\n",
 	       "message data escapes %%, CR and LF");
-	is_str(captured(say_info), "plain\n", "info lines stay plain text");
-	is_str(captured(group), "::group::observe\n::endgroup::\n", "groups");
+	is_str(log_captured(say_info), "plain\n", "info lines stay plain text");
+	is_str(log_captured(group), "::group::observe\n::endgroup::\n", "groups");
 	return done_testing();
 }

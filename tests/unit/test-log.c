@@ -3,24 +3,8 @@
 #include <string.h>
 
 #include "tap.h"
+#include "lib/log-capture.h"
 #include "util/log.h"
-
-/* Captures what the logger writes while fn runs. */
-static const char *captured(void (*fn)(void))
-{
-	static char buf[8192];
-	FILE *f = tmpfile();
-	size_t n;
-
-	log_set_stream(f);
-	fn();
-	log_set_stream(NULL);
-	rewind(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 static void say_secret(void) { log_warning("token is ghs_abcdef123456 and again ghs_abcdef123456"); }
 static void say_at(void) { log_at(LOG_ERROR, ".autofix.yml", 3, 5, "unknown key 'x'"); }
@@ -35,19 +19,19 @@ int main(void)
 	unsetenv("AUTOFIX_LOG");
 	log_setup();
 
-	captured(register_secret);
-	is_str(captured(say_secret), "warning: token is *** and again ***\n",
+	log_captured(register_secret);
+	is_str(log_captured(say_secret), "warning: token is *** and again ***\n",
 	       "a registered secret never reaches the log");
-	is_str(captured(say_at), ".autofix.yml:3:5: error: unknown key 'x'\n",
+	is_str(log_captured(say_at), ".autofix.yml:3:5: error: unknown key 'x'\n",
 	       "plain output locates a message as file:line:col");
-	is_str(captured(say_debug), "", "debug is off by default");
+	is_str(log_captured(say_debug), "", "debug is off by default");
 	log_set_level(LOG_DEBUG);
-	is_str(captured(say_debug), "debug: hidden\n", "and on when asked");
+	is_str(log_captured(say_debug), "debug: hidden\n", "and on when asked");
 	log_set_level(LOG_INFO);
-	captured(register_pem);
-	is_str(captured(say_pem_line), "key line *** leaked\n",
+	log_captured(register_pem);
+	is_str(log_captured(say_pem_line), "key line *** leaked\n",
 	       "one line of a multi-line secret is masked on its own");
 	log_clear_secrets();
-	is_str(captured(say_pem_line), "key line MIIEpAIBAAKCAQEA leaked\n", "until the secrets are cleared");
+	is_str(log_captured(say_pem_line), "key line MIIEpAIBAAKCAQEA leaked\n", "until the secrets are cleared");
 	return done_testing();
 }

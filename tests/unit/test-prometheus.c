@@ -6,18 +6,11 @@
 #include <string.h>
 
 #include "tap.h"
+#include "lib/json-check.h"
 #include "source/prometheus.h"
 #include "util/error.h"
 #include "util/json.h"
 #include "util/strbuf.h"
-
-static struct json *parse(const char *text)
-{
-	struct json *j = NULL;
-	if (json_parse(&j, text, strlen(text)) < 0)
-		diag("bad test JSON: %s", bot_error_last());
-	return j;
-}
 
 static void test_render(void)
 {
@@ -42,7 +35,7 @@ static void test_matrix(void)
 	struct series s = SERIES_INIT;
 	struct json *j;
 
-	j = parse("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
 		  "{\"metric\":{\"pod\":\"a\"},\"values\":[[1795856400,\"1.5\"],[1795856460,\"NaN\"],[1795856520,\"2\"]]},"
 		  "{\"metric\":{\"pod\":\"b\"},\"values\":[[1795856400,\"0.5\"],[1795856460,\"+Inf\"],[1795856520.5,\"1e1\"]]}]}}");
 	is_int(prometheus_read_matrix(&s, j, 60, 0, "q"), 0, "a two-series matrix reads");
@@ -58,25 +51,25 @@ static void test_matrix(void)
 	series_release(&s);
 	json_free(j);
 
-	j = parse("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}");
+	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}");
 	is_int(prometheus_read_matrix(&s, j, 1, 0, "q"), 0, "an empty result is no data");
 	is_int(s.nr, 0, "and no samples");
 	json_free(j);
 
-	j = parse("{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"1:5: parse error: unclosed left parenthesis\"}");
+	j = parse_json("{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"1:5: parse error: unclosed left parenthesis\"}");
 	is_int(prometheus_read_matrix(&s, j, 1, 0, "query 'cpu_usage'"), BOT_EINVALID, "bad_data is invalid input");
 	like(bot_error_last(), "query 'cpu_usage': prometheus answered bad_data: 1:5: parse error", "message says which query and why");
 	json_free(j);
 
-	j = parse("{\"status\":\"error\",\"errorType\":\"timeout\",\"error\":\"query timed out\"}");
+	j = parse_json("{\"status\":\"error\",\"errorType\":\"timeout\",\"error\":\"query timed out\"}");
 	is_int(prometheus_read_matrix(&s, j, 1, 0, "q"), BOT_ERROR, "another error type fails");
 	json_free(j);
 
-	j = parse("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}");
+	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}");
 	is_int(prometheus_read_matrix(&s, j, 1, 0, "q"), BOT_EINVALID, "a vector where a matrix is due");
 	json_free(j);
 
-	j = parse("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"values\":[[1,2]]}]}}");
+	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"values\":[[1,2]]}]}}");
 	is_int(prometheus_read_matrix(&s, j, 1, 0, "q"), BOT_EINVALID, "a value that is not a string");
 	is_int(s.nr, 0, "nothing kept from a malformed answer");
 	json_free(j);

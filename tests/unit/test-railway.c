@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "lib/json-check.h"
 #include "config.h"
 #include "source/railway.h"
 #include "util/error.h"
@@ -79,14 +80,6 @@ static int dump(const char *dir)
 	return err ? 1 : 0;
 }
 
-static struct json *parse(const char *text)
-{
-	struct json *j = NULL;
-	if (json_parse(&j, text, strlen(text)) < 0)
-		diag("bad test JSON: %s", bot_error_last());
-	return j;
-}
-
 static void test_bodies(void)
 {
 	struct strbuf b = STRBUF_INIT;
@@ -95,7 +88,7 @@ static void test_bodies(void)
 	size_t n;
 
 	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000);
-	j = parse(b.buf);
+	j = parse_json(b.buf);
 	ok(j != NULL, "metrics body is JSON");
 	ok(json_get_str(&query, j, "query") == 0, "it has a query");
 	for (n = 0; query && (query = strstr(query, ": metrics(")); query++, n++)
@@ -111,7 +104,7 @@ static void test_bodies(void)
 	strbuf_release(&b);
 
 	railway_body_http(&b, "proj-1", "env-1", ids, 2, T0, T0 + 1800000, 60000);
-	j = parse(b.buf);
+	j = parse_json(b.buf);
 	json_get_str(&query, j, "query");
 	ok(strstr(query, "h1: httpMetricsGroupedByStatus") && strstr(query, "l1: httpDurationMetrics") &&
 	   strstr(query, "d1: deployments"), "HTTP body has status counts, durations and deployments per service");
@@ -139,7 +132,7 @@ static const char arch_reply[] =
 static void test_architecture(void)
 {
 	struct architecture arch;
-	struct json *j = parse(arch_reply);
+	struct json *j = parse_json(arch_reply);
 
 	architecture_init(&arch);
 	is_int(railway_read_architecture(&arch, j, "production"), 0, "architecture reads");
@@ -154,23 +147,9 @@ static void test_architecture(void)
 	is_double(arch.volumes[0].used_mb, 120.5, 1e-9, "volume usage");
 	ok(arch.platform_known && !arch.platform_stable, "platform status read");
 	is_str(arch.platform_incident, "Degraded builds", "incident message");
-	{
-		/* The JSON form survives a round trip (a journaled observe step is resumed from it). */
-		struct json *a = architecture_to_json(&arch), *b;
-		struct architecture back;
-		char *ta = json_print(a, 0), *tb;
-
-		architecture_init(&back);
-		is_int(architecture_from_json(&back, a), 0, "architecture JSON reads back");
-		b = architecture_to_json(&back);
-		tb = json_print(b, 0);
-		is_str(tb, ta, "and prints the same");
-		free(ta);
-		free(tb);
-		json_free(a);
-		json_free(b);
-		architecture_release(&back);
-	}
+	/* The JSON form survives a round trip (a journaled observe step is resumed from it). */
+	is_json_round_trip(architecture, &arch, "architecture JSON reads back",
+			   "and prints the same");
 	architecture_release(&arch);
 
 	architecture_init(&arch);
@@ -187,22 +166,22 @@ static void test_architecture(void)
 
 static void test_errors(void)
 {
-	struct json *j = parse("{\"data\":{\"m0\":null},\"errors\":[{\"message\":\"Problem processing request\","
+	struct json *j = parse_json("{\"data\":{\"m0\":null},\"errors\":[{\"message\":\"Problem processing request\","
 			       "\"path\":[\"m0\"]}]}");
 	is_int(railway_check_response(j), BOT_ERROR, "errors with data are an error");
 	like(bot_error_last(), "Problem processing request", "message kept");
 	like(bot_error_last(), "'m0'", "path kept");
 	json_free(j);
-	j = parse("{\"data\":null,\"errors\":[{\"message\":\"Not Authorized\"}]}");
+	j = parse_json("{\"data\":null,\"errors\":[{\"message\":\"Not Authorized\"}]}");
 	is_int(railway_check_response(j), BOT_EAUTH, "Not Authorized is an auth error");
 	json_free(j);
-	j = parse("{\"errors\":[]}");
+	j = parse_json("{\"errors\":[]}");
 	is_int(railway_check_response(j), BOT_EINVALID, "no data, no errors: invalid");
 	json_free(j);
-	j = parse(arch_reply);
+	j = parse_json(arch_reply);
 	is_int(railway_check_response(j), 0, "a clean response passes");
 	json_free(j);
-	j = parse("{\"data\":{\"project\":{\"id\":\"p1\",\"name\":\"shop\",\"environments\":{"
+	j = parse_json("{\"data\":{\"project\":{\"id\":\"p1\",\"name\":\"shop\",\"environments\":{"
 		  "\"pageInfo\":{\"hasNextPage\":true},\"edges\":[]}}}}");
 	{
 		struct architecture arch;
@@ -222,7 +201,7 @@ static void test_metrics(void)
 
 	observation_init(&obs);
 	observation_add_service(&obs, "api");
-	j = parse("{\"data\":{\"m0\":["
+	j = parse_json("{\"data\":{\"m0\":["
 		  "{\"measurement\":\"MEMORY_USAGE_GB\",\"values\":[{\"ts\":1795856460,\"value\":0.5},{\"ts\":1795856400,\"value\":0.25}]},"
 		  "{\"measurement\":\"MEMORY_LIMIT_GB\",\"values\":[{\"ts\":1795856400,\"value\":1}]},"
 		  "{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":0.3}]},"
@@ -236,7 +215,7 @@ static void test_metrics(void)
 	is_double(svc->series[METRIC_CPU_LIMIT].items[0].v, 2, 1e-9, "CPU limit in vCPU");
 	json_free(j);
 
-	j = parse("{\"data\":{\"h0\":["
+	j = parse_json("{\"data\":{\"h0\":["
 		  "{\"statusCode\":200,\"samples\":[{\"ts\":1795856400,\"value\":90},{\"ts\":1795856460,\"value\":80}]},"
 		  "{\"statusCode\":503,\"samples\":[{\"ts\":1795856400,\"value\":7}]},"
 		  "{\"statusCode\":404,\"samples\":[{\"ts\":1795856460,\"value\":3}]}],"
@@ -263,7 +242,7 @@ static void test_logs(void)
 	struct log_lines lines = { NULL, 0, 0 };
 	struct json *j;
 
-	j = parse("{\"data\":{\"httpLogs\":[{\"timestamp\":\"2026-11-28T09:41:00.250Z\",\"method\":\"GET\","
+	j = parse_json("{\"data\":{\"httpLogs\":[{\"timestamp\":\"2026-11-28T09:41:00.250Z\",\"method\":\"GET\","
 		  "\"path\":\"/api/cart\",\"httpStatus\":502,\"totalDuration\":1234,\"requestId\":\"r1\"}]}}");
 	is_int(railway_read_logs(&lines, j, LOGS_HTTP), 0, "HTTP logs read");
 	is_int(lines.nr, 1, "one line");
@@ -273,7 +252,7 @@ static void test_logs(void)
 	log_lines_release(&lines);
 	json_free(j);
 
-	j = parse("{\"data\":{\"logs\":[{\"timestamp\":\"2026-11-28T09:42:00Z\",\"severity\":\"error\","
+	j = parse_json("{\"data\":{\"logs\":[{\"timestamp\":\"2026-11-28T09:42:00Z\",\"severity\":\"error\","
 		  "\"message\":\"out of memory\"},{\"timestamp\":\"2026-11-28T09:42:01Z\",\"severity\":null,\"message\":\"restart\"}]}}");
 	is_int(railway_read_logs(&lines, j, LOGS_DEPLOYMENT), 0, "deployment logs read");
 	is_int(lines.nr, 2, "two lines");
@@ -282,7 +261,7 @@ static void test_logs(void)
 	log_lines_release(&lines);
 	json_free(j);
 
-	j = parse("{\"data\":{\"logs\":[{\"timestamp\":\"yesterday\",\"message\":\"x\"}]}}");
+	j = parse_json("{\"data\":{\"logs\":[{\"timestamp\":\"yesterday\",\"message\":\"x\"}]}}");
 	is_int(railway_read_logs(&lines, j, LOGS_BUILD), BOT_EINVALID, "a bad timestamp is an error");
 	like(bot_error_last(), "log line 0", "naming the line");
 	log_lines_release(&lines);
