@@ -18,20 +18,6 @@
 #include "util/json.h"
 #include "util/strbuf.h"
 
-/* The same merge as tests/unit/test-detect-scenarios.c: overrides into the base, objects by member. */
-static void merge(struct json *base, const struct json *over)
-{
-	const struct json *m;
-
-	for (m = json_first(over); m; m = json_next(m)) {
-		struct json *have = (struct json *)json_member(base, json_key(m));
-		if (have && json_type(have) == JSON_OBJECT && json_type(m) == JSON_OBJECT)
-			merge(have, m);
-		else
-			json_set(base, json_key(m), json_dup(m));
-	}
-}
-
 static int read_json(struct json **out, const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -59,7 +45,7 @@ static int run(const char *base_path, const char *path)
 	if ((ret = read_json(&base, base_path)) < 0 || (ret = read_json(&doc, path)) < 0)
 		goto out;
 	if (json_member(doc, "config_overrides"))
-		merge(base, json_member(doc, "config_overrides"));
+		json_merge(base, json_member(doc, "config_overrides"));
 	text = json_print(base, 0);
 	if ((ret = config_load_buffer(&cfg, path, text, strlen(text), &diags)) < 0 ||
 	    (ret = observation_from_json(&obs, json_member(doc, "observation"))) < 0 ||

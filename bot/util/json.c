@@ -333,6 +333,19 @@ struct json *json_dup(const struct json *node)
 	return J(cJSON_Duplicate(C(node), 1));
 }
 
+void json_merge(struct json *base, const struct json *over)
+{
+	const struct json *m;
+
+	for (m = json_first(over); m; m = json_next(m)) {
+		struct json *have = (struct json *)json_member(base, json_key(m));
+		if (have && json_type(have) == JSON_OBJECT && json_type(m) == JSON_OBJECT)
+			json_merge(have, m);
+		else
+			json_set(base, json_key(m), json_dup(m));
+	}
+}
+
 void json_set(struct json *obj, const char *key, struct json *value)
 {
 	if (cJSON_GetObjectItemCaseSensitive(C(obj), key))

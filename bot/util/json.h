@@ -92,6 +92,12 @@ struct json *json_new_bool(int b);
 struct json *json_new_null(void);
 /* A deep copy, owned by the caller. */
 struct json *json_dup(const struct json *node);
+/*
+ * Deep-merges the object over into the object base: a member that is an
+ * object on both sides is merged in turn, any other member of over
+ * replaces base's (or is added) as a copy. over is left as it was.
+ */
+void json_merge(struct json *base, const struct json *over);
 /* Adds or replaces member key of obj; obj takes ownership of value. */
 void json_set(struct json *obj, const char *key, struct json *value);
 void json_set_str(struct json *obj, const char *key, const char *s);

@@ -24,23 +24,6 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-/*
- * Deep-merges over into base (objects member by member, anything else
- * replaced); base takes copies.
- */
-static void merge(struct json *base, const struct json *over)
-{
-	const struct json *m;
-
-	for (m = json_first(over); m; m = json_next(m)) {
-		struct json *have = (struct json *)json_member(base, json_key(m));
-		if (have && json_type(have) == JSON_OBJECT && json_type(m) == JSON_OBJECT)
-			merge(have, m);
-		else
-			json_set(base, json_key(m), json_dup(m));
-	}
-}
-
 /* The case's configuration: base.autofix.json with its overrides, through the real loader. */
 static int load_config(struct config *cfg, const char *dir, const char *file, const struct json *ov)
 {
@@ -55,7 +38,7 @@ static int load_config(struct config *cfg, const char *dir, const char *file, co
 	    (ret = json_parse(&base, text.buf, text.len)) < 0)
 		goto out;
 	if (ov)
-		merge(base, ov);
+		json_merge(base, ov);
 	doc = json_print(base, 0);
 	ret = config_load_buffer(cfg, file, doc, strlen(doc), &diags);
 	if (ret < 0 && diags.nr)

@@ -47,5 +47,24 @@ int main(void)
 	       "building and printing; NaN becomes null");
 	free(out);
 	json_free(built);
+
+	{
+		const char *bdoc = "{\"a\":{\"x\":1,\"y\":2},\"k\":[1],\"s\":\"old\"}";
+		const char *odoc = "{\"a\":{\"y\":3,\"z\":{\"w\":4}},\"k\":[2,3],\"s\":{\"now\":1}}";
+		struct json *base = NULL, *over = NULL;
+
+		ok(json_parse(&base, bdoc, strlen(bdoc)) == 0 && json_parse(&over, odoc, strlen(odoc)) == 0,
+		   "merge: two documents");
+		json_merge(base, over);
+		out = json_print(base, 0);
+		is_str(out, "{\"a\":{\"x\":1,\"y\":3,\"z\":{\"w\":4}},\"k\":[2,3],\"s\":{\"now\":1}}",
+		       "merge: objects member by member, anything else replaced");
+		free(out);
+		json_free(over);
+		out = json_print(base, 0);
+		like(out, "\"w\":4", "merge: base owns copies, not over's nodes");
+		free(out);
+		json_free(base);
+	}
 	return done_testing();
 }
