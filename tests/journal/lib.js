@@ -3,27 +3,15 @@
 'use strict';
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
-const http = require('http');
 const os = require('os');
 const path = require('path');
 
-let n = 0, failed = 0;
-function ok(cond, name, detail) {
-  n++;
-  if (!cond) failed++;
-  console.log(`${cond ? '' : 'not '}ok ${n} - ${name}`);
-  if (!cond && detail !== undefined) console.log('#   ' + JSON.stringify(detail).slice(0, 2000));
-  return cond;
-}
+const { ok, done: tapDone, skipAll, sleep, startServer, stopServer, request: httpRequest } = require('../lib/tap');
+
 function done() {
-  console.log(`1..${n}`);
-  process.exitCode = failed ? 1 : 0;
-  if (fake) fake.kill('SIGKILL');
+  tapDone();
+  if (fake) stopServer(fake, 'SIGKILL');
   fake = null;
-}
-function skipAll(why) {
-  console.log(`1..0 # SKIP ${why}`);
-  process.exit(0);
 }
 
 const binDir = process.env.TEST_BIN_DIR;
@@ -34,34 +22,19 @@ if (!autofix || !fs.existsSync(autofix)) skipAll('AUTOFIX is not built');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'journal-test-'));
 let fake = null;
-process.on('exit', () => {
-  if (fake) fake.kill('SIGKILL');
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
 async function startFake() {
   const portFile = path.join(tmp, 'port');
-  fake = spawn(process.execPath, [path.join(__dirname, 'fake-server.js'), portFile], { stdio: ['ignore', 'inherit', 'inherit'] });
-  for (let i = 0; i < 100; i++) {
-    if (fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8')) return `http://127.0.0.1:${fs.readFileSync(portFile, 'utf8')}`;
-    await sleep(100);
-  }
-  throw new Error('the fake server did not start within 10s');
+  const { child, port } = await startServer([path.join(__dirname, 'fake-server.js'), portFile], portFile,
+    { stdio: ['ignore', 'inherit', 'inherit'] });
+  fake = child;
+  return `http://127.0.0.1:${port}`;
 }
 
-function request(base, method, p) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(base + p, { method, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve(body ? JSON.parse(body) : null));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
+async function request(base, method, p) {
+  const { body } = await httpRequest(base + p, method);
+  return body ? JSON.parse(body) : null;
 }
 const stats = (base) => request(base, 'GET', '/__stats');
 const reset = (base) => request(base, 'POST', '/__reset');
