@@ -270,23 +270,44 @@ static int set_up_schema(struct journal *j)
 	return tx_commit(j);
 }
 
+/*
+ * Switching a new file to WAL needs the write lock while the statement
+ * already holds a read lock. When another connection has the write lock
+ * (another process switching the same new file), SQLite refuses at once
+ * with "database is locked" instead of calling the busy handler, since
+ * waiting could deadlock. So the switch is retried here, within the busy
+ * timeout; two `autofix scan`s started together on a fresh state file
+ * used to see one of them go on without a journal, so without the run
+ * lock. Once the file is in WAL mode the pragma only reads.
+ */
 static int set_wal(struct journal *j)
 {
+	int64_t deadline = time_monotonic_ms() + BUSY_TIMEOUT_MS;
 	sqlite3_stmt *st;
-	int rc = 0;
+	int rc = 0, attempt;
 
-	if ((rc = db_prepare(j, &st, "PRAGMA journal_mode = WAL")) < 0)
-		return rc;
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	for (attempt = 1; ; attempt++) {
+		if ((rc = db_prepare(j, &st, "PRAGMA journal_mode = WAL")) < 0)
+			return rc;
+		if (sqlite3_step(st) == SQLITE_ROW)
+			break;
+		if ((sqlite3_errcode(j->db) & 0xff) == SQLITE_BUSY && time_monotonic_ms() < deadline) {
+			sqlite3_finalize(st);
+			/* Two openers that retry in step would collide again. */
+			time_sleep_ms(5 + (getpid() + attempt) % 16);
+			continue;
+		}
 		rc = sqlite3_errcode(j->db) == SQLITE_NOTADB
 			? bot_error(BOT_EINVALID, "'%s' is not a state database (%s)", j->path,
 				    sqlite3_errmsg(j->db))
 			: db_fail(j, "set WAL mode");
-	} else if (strcmp(col_text(st, 0) ? col_text(st, 0) : "", "wal") &&
-		   strcmp(j->path, JOURNAL_MEMORY)) {
+		sqlite3_finalize(st);
+		return rc;
+	}
+	if (strcmp(col_text(st, 0) ? col_text(st, 0) : "", "wal") &&
+	    strcmp(j->path, JOURNAL_MEMORY))
 		rc = bot_error(BOT_EIO, "state database '%s': cannot use WAL mode (got '%s')",
 			       j->path, col_text(st, 0) ? col_text(st, 0) : "");
-	}
 	sqlite3_finalize(st);
 	return rc;
 }
