@@ -52,6 +52,7 @@ struct journal_run {
 	const char *crash_before;
 	char *pause_step; /* AUTOFIX_PAUSE_AFTER_STEP: K, then pause_ms */
 	int pause_ms;
+	const char *pause_until; /* AUTOFIX_PAUSE_UNTIL: the file that ends the pause early */
 	int finished;
 
 	pthread_t heartbeat;
@@ -647,7 +648,7 @@ int journal_run_begin(struct journal_run **out, struct journal *j, const char *i
 	struct journal_run *run;
 	unsigned char nonce[4] = { 0 };
 	int64_t deadline;
-	int rc;
+	int rc, waiting;
 
 	if (!valid_id(id))
 		return bot_error(BOT_EINVALID, "bad run id '%s'", id);
@@ -675,6 +676,7 @@ int journal_run_begin(struct journal_run **out, struct journal *j, const char *i
 			*colon = '\0';
 			run->pause_ms = (int)strtol(colon + 1, NULL, 10);
 		}
+		run->pause_until = crash_env("AUTOFIX_PAUSE_UNTIL");
 	}
 	pthread_mutex_init(&run->hb_mu, NULL);
 	pthread_cond_init(&run->hb_cv, NULL);
@@ -683,8 +685,14 @@ int journal_run_begin(struct journal_run **out, struct journal *j, const char *i
 		log_warning("cannot prune old runs: %s", bot_error_last());
 
 	deadline = time_monotonic_ms() + run->opts.lock_wait_ms;
-	while ((rc = try_begin(run, trigger)) == BOT_ECONFLICT && time_monotonic_ms() < deadline)
+	for (waiting = 0; (rc = try_begin(run, trigger)) == BOT_ECONFLICT &&
+			  time_monotonic_ms() < deadline; waiting = 1) {
+		/* A process that sits silent for minutes looks hung: say whom it waits for. */
+		if (!waiting)
+			log_info("%s; waiting up to %ds for it", bot_error_last(),
+				 (run->opts.lock_wait_ms + 999) / 1000);
 		real_sleep_ms(NULL, 200);
+	}
 	if (rc < 0) {
 		run_destroy(run);
 		return rc;
@@ -922,6 +930,28 @@ out_notx:
 	return rc;
 }
 
+/*
+ * AUTOFIX_PAUSE_AFTER_STEP's pause, ended early by AUTOFIX_PAUSE_UNTIL's
+ * file, so that a test holds a run exactly as long as it needs to instead
+ * of guessing how long a loaded machine takes to get there.
+ */
+static void pause_after_step(struct journal_run *run, const char *name)
+{
+	int64_t end = time_monotonic_ms() + run->pause_ms;
+	struct stat st;
+
+	if (!run->pause_until) {
+		log_warning("AUTOFIX_PAUSE_AFTER_STEP: pausing %dms after step '%s'",
+			    run->pause_ms, name);
+		real_sleep_ms(NULL, run->pause_ms);
+		return;
+	}
+	log_warning("AUTOFIX_PAUSE_AFTER_STEP: pausing %dms after step '%s', or until %s exists",
+		    run->pause_ms, name, run->pause_until);
+	while (time_monotonic_ms() < end && stat(run->pause_until, &st) < 0)
+		time_sleep_ms(20);
+}
+
 static int step_run(struct json **out, struct journal_run *run, const char *name, int seq,
 		    const struct journal_retry *retry_in, journal_step_fn fn, void *data)
 {
@@ -976,11 +1006,8 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 			}
 			if (crash_matches(run->crash_after, seq, name))
 				crash("AUTOFIX_CRASH_AFTER_STEP", run, name);
-			if (crash_matches(run->pause_step, seq, name)) {
-				log_warning("AUTOFIX_PAUSE_AFTER_STEP: pausing %dms after step '%s'",
-					    run->pause_ms, name);
-				real_sleep_ms(NULL, run->pause_ms);
-			}
+			if (crash_matches(run->pause_step, seq, name))
+				pause_after_step(run, name);
 			*out = res;
 			return 0;
 		}

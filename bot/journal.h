@@ -110,8 +110,9 @@ int journal_retention(int64_t *out_ms);
  * its succeeded steps are kept, its status becomes `running` again.
  * Returns BOT_ECONFLICT when another live process (or another handle in
  * this one) holds the run after waiting opts->lock_wait_ms, with a
- * message naming the holder; BOT_EINVALID when the id belongs to another
- * workflow. opts may be NULL for the defaults. On success *out is the
+ * message naming the holder (a wait begins by logging that message at
+ * info level, with "; waiting up to Ns for it"); BOT_EINVALID when the
+ * id belongs to another workflow. opts may be NULL for the defaults. On success *out is the
  * caller's: end it with journal_run_finish() and free it with
  * journal_run_free().
  *
@@ -120,8 +121,10 @@ int journal_retention(int64_t *out_ms);
  * right after step K's function succeeded but before its result is
  * committed; K is a step's 1-based position in the run (cached steps
  * count) or its name. AUTOFIX_PAUSE_AFTER_STEP=K:MS makes the process
- * sleep MS milliseconds after step K commits, so that a test can SIGKILL
- * it between two steps. They exist for the crash tests.
+ * sleep MS milliseconds after step K commits (logging a warning when it
+ * begins), so that a test can SIGKILL it between two steps or start a
+ * second process while it holds the run; AUTOFIX_PAUSE_UNTIL=FILE ends
+ * that pause as soon as FILE exists. They exist for the crash tests.
  */
 int journal_run_begin(struct journal_run **out, struct journal *j, const char *id,
 		      const char *workflow, const char *trigger,
