@@ -6,8 +6,14 @@
  * only when it is missing. Every external call goes through bot/http.h.
  *
  *   journal-workflow --state PATH --run-id ID --base URL
- *                    [--lock-wait MS] [--pause STEP:MS]
+ *                    [--lock-wait MS] [--pause STEP:MS [--release FILE]]
  *   journal-workflow --check PATH     (PRAGMA integrity_check)
+ *
+ * --pause sleeps MS at the start of STEP (so holding the run), saying
+ * "journal-workflow: process PID paused in step 'STEP'" on stderr when it
+ * begins; --release FILE ends the pause as soon as FILE exists. Tests
+ * wait for the one and create the other instead of guessing how long a
+ * loaded machine takes.
  *
  * Steps, in order (their positions are what AUTOFIX_CRASH_*_STEP count):
  *   1 issue   2 observe:api   3 observe:worker (parallel with 2)
@@ -19,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "journal.h"
@@ -38,13 +46,22 @@ struct wf {
 	const char *base;
 	const char *pause_step;
 	int pause_ms;
+	const char *release;
 	const struct json *issue, *api, *worker, *branch, *comment, *label;
 };
 
 static void maybe_pause(struct wf *w, const char *step)
 {
-	if (w->pause_step && !strcmp(w->pause_step, step))
-		time_sleep_ms(w->pause_ms);
+	int64_t end;
+	struct stat st;
+
+	if (!w->pause_step || strcmp(w->pause_step, step))
+		return;
+	fprintf(stderr, "journal-workflow: process %ld paused in step '%s'\n", (long)getpid(), step);
+	fflush(stderr);
+	end = time_monotonic_ms() + w->pause_ms;
+	while (time_monotonic_ms() < end && !(w->release && stat(w->release, &st) == 0))
+		time_sleep_ms(10);
 }
 
 /*
@@ -278,7 +295,7 @@ out:
 static int usage(void)
 {
 	fprintf(stderr, "usage: journal-workflow --state PATH --run-id ID --base URL"
-			" [--lock-wait MS] [--pause STEP:MS]\n"
+			" [--lock-wait MS] [--pause STEP:MS [--release FILE]]\n"
 			"       journal-workflow --check PATH\n");
 	return 2;
 }
@@ -304,6 +321,8 @@ int main(int argc, char **argv)
 			base = argv[i + 1];
 		else if (!strcmp(argv[i], "--check"))
 			check = argv[i + 1];
+		else if (!strcmp(argv[i], "--release"))
+			w.release = argv[i + 1];
 		else if (!strcmp(argv[i], "--lock-wait"))
 			opts.lock_wait_ms = (int)strtol(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--pause")) {

@@ -45,7 +45,8 @@ function runHelper(args, env) {
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-// The helper in the background: a promise of its result, and its process.
+// The helper in the background: a promise of its result, its process, and
+// what it has written to stderr so far (to wait for what it says).
 function startHelper(args, env) {
   const child = spawn(helper, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '', stderr = '';
@@ -56,7 +57,7 @@ function startHelper(args, env) {
     clearTimeout(timer);
     resolve({ status, signal, stdout, stderr });
   }));
-  return { child, result };
+  return { child, result, stderr: () => stderr };
 }
 
 function runsJson(state, ...args) {
