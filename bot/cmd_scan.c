@@ -19,6 +19,7 @@
 #include "journal.h"
 #include "pipeline.h"
 #include "scan_report.h"
+#include "util/env.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -47,11 +48,11 @@ static int report_config_diags(const struct config_diags *diags, const char *pat
 /* Appends the Markdown summary to $GITHUB_STEP_SUMMARY; a failure to write it is only a warning. */
 static void write_step_summary(const struct observe_result *observed, const struct findings *found)
 {
-	const char *path = getenv("GITHUB_STEP_SUMMARY");
+	const char *path = env_get("GITHUB_STEP_SUMMARY");
 	struct strbuf md = STRBUF_INIT;
 	FILE *f;
 
-	if (!path || !*path)
+	if (!path)
 		return;
 	scan_report_markdown(&md, observed, found);
 	log_redact(&md);

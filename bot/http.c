@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 
 #include "http.h"
+#include "util/env.h"
 #include "util/error.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -303,10 +304,10 @@ struct http_client *http_client_new(const struct http_options *opts)
 		c->opt.now_ms = wall_now_ms;
 	if (!c->opt.sleep_ms)
 		c->opt.sleep_ms = real_sleep_ms;
-	env = getenv("AUTOFIX_CA_BUNDLE");
+	env = env_get("AUTOFIX_CA_BUNDLE");
 	if (opts && opts->ca_bundle)
 		c->ca_bundle = xstrdup(opts->ca_bundle);
-	else if (env && *env)
+	else if (env)
 		c->ca_bundle = xstrdup(env);
 	c->opt.ca_bundle = NULL;
 	c->user_agent = xstrdup(opts && opts->user_agent ? opts->user_agent

@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "journal.h"
+#include "util/env.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -154,11 +155,11 @@ static const char *col_text(sqlite3_stmt *st, int i)
 
 const char *journal_path(const char *flag)
 {
-	const char *env = getenv("AUTOFIX_STATE");
+	const char *env = env_get("AUTOFIX_STATE");
 
 	if (flag && *flag)
 		return flag;
-	if (env && *env)
+	if (env)
 		return env;
 	return JOURNAL_DEFAULT_PATH;
 }
@@ -444,10 +445,10 @@ static int backoff_ms(const struct journal_retry *r, int attempt)
 
 int journal_retention(int64_t *out_ms)
 {
-	const char *v = getenv("AUTOFIX_RETENTION");
+	const char *v = env_get("AUTOFIX_RETENTION");
 	int rc;
 
-	if (!v || !*v) {
+	if (!v) {
 		*out_ms = JOURNAL_DEFAULT_RETENTION_MS;
 		return 0;
 	}
@@ -622,13 +623,6 @@ static void heartbeat_stop(struct journal_run *run)
 
 /* ---------------------------------------------------------------- runs */
 
-static const char *crash_env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
 /* Frees the handle; its heartbeat is stopped (or never started) and its lock released. */
 static void run_destroy(struct journal_run *run)
 {
@@ -665,12 +659,12 @@ int journal_run_begin(struct journal_run **out, struct journal *j, const char *i
 		memcpy(nonce, &run, sizeof(nonce) < sizeof(run) ? sizeof(nonce) : sizeof(run));
 	snprintf(run->owner, sizeof(run->owner), "%ld@%s#%02x%02x%02x%02x", (long)getpid(),
 		 j->host, nonce[0], nonce[1], nonce[2], nonce[3]);
-	run->crash_after = crash_env("AUTOFIX_CRASH_AFTER_STEP");
-	run->crash_before = crash_env("AUTOFIX_CRASH_BEFORE_STEP");
-	if (crash_env("AUTOFIX_PAUSE_AFTER_STEP")) {
+	run->crash_after = env_get("AUTOFIX_CRASH_AFTER_STEP");
+	run->crash_before = env_get("AUTOFIX_CRASH_BEFORE_STEP");
+	if (env_get("AUTOFIX_PAUSE_AFTER_STEP")) {
 		char *colon;
 
-		run->pause_step = xstrdup(crash_env("AUTOFIX_PAUSE_AFTER_STEP"));
+		run->pause_step = xstrdup(env_get("AUTOFIX_PAUSE_AFTER_STEP"));
 		colon = strrchr(run->pause_step, ':');
 		if (colon) {
 			*colon = '\0';

@@ -11,6 +11,7 @@
 
 #include "github/app.h"
 #include "github/github.h"
+#include "util/env.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -57,22 +58,16 @@ static int parse_id(int64_t *out, const char *s, const char *what)
 	return 0;
 }
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : NULL;
-}
-
 int github_options_from_env(struct github_options *o)
 {
-	const char *repo = env("GITHUB_REPOSITORY");
-	const char *inst = env("AUTOFIX_APP_INSTALLATION_ID");
+	const char *repo = env_get("GITHUB_REPOSITORY");
+	const char *inst = env_get("AUTOFIX_APP_INSTALLATION_ID");
 	static struct strbuf owner = STRBUF_INIT;
 	int err;
 
 	if (!o->api_url)
-		o->api_url = env("AUTOFIX_GITHUB_API_URL") ? env("AUTOFIX_GITHUB_API_URL")
-							   : env("GITHUB_API_URL");
+		o->api_url = env_get("AUTOFIX_GITHUB_API_URL") ? env_get("AUTOFIX_GITHUB_API_URL")
+							   : env_get("GITHUB_API_URL");
 	if (repo && !o->owner && !o->repo) {
 		const char *slash = strchr(repo, '/');
 		if (!slash || slash == repo || !slash[1] || strchr(slash + 1, '/'))
@@ -84,22 +79,22 @@ int github_options_from_env(struct github_options *o)
 	}
 	if (o->mode != GITHUB_AUTH_NONE)
 		return 0;
-	if (env("AUTOFIX_APP_ID") || env("AUTOFIX_APP_CLIENT_ID")) {
+	if (env_get("AUTOFIX_APP_ID") || env_get("AUTOFIX_APP_CLIENT_ID")) {
 		o->mode = GITHUB_AUTH_APP;
-		o->app_id = env("AUTOFIX_APP_ID") ? env("AUTOFIX_APP_ID") : env("AUTOFIX_APP_CLIENT_ID");
-		o->app_key_pem = env("AUTOFIX_APP_PRIVATE_KEY");
-		o->app_key_file = env("AUTOFIX_APP_PRIVATE_KEY_FILE");
+		o->app_id = env_get("AUTOFIX_APP_ID") ? env_get("AUTOFIX_APP_ID") : env_get("AUTOFIX_APP_CLIENT_ID");
+		o->app_key_pem = env_get("AUTOFIX_APP_PRIVATE_KEY");
+		o->app_key_file = env_get("AUTOFIX_APP_PRIVATE_KEY_FILE");
 		if (!o->app_key_pem && !o->app_key_file)
 			return bot_error(BOT_EAUTH, "AUTOFIX_APP_ID is set but neither "
 				"AUTOFIX_APP_PRIVATE_KEY nor AUTOFIX_APP_PRIVATE_KEY_FILE is");
 		if (inst && (err = parse_id(&o->installation_id, inst, "AUTOFIX_APP_INSTALLATION_ID")) < 0)
 			return err;
-	} else if (env("AUTOFIX_GITHUB_TOKEN")) {
+	} else if (env_get("AUTOFIX_GITHUB_TOKEN")) {
 		o->mode = GITHUB_AUTH_TOKEN;
-		o->token = env("AUTOFIX_GITHUB_TOKEN");
-	} else if (env("GITHUB_TOKEN")) {
+		o->token = env_get("AUTOFIX_GITHUB_TOKEN");
+	} else if (env_get("GITHUB_TOKEN")) {
 		o->mode = GITHUB_AUTH_TOKEN;
-		o->token = env("GITHUB_TOKEN");
+		o->token = env_get("GITHUB_TOKEN");
 	}
 	return 0;
 }

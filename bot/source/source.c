@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "source/source.h"
+#include "util/env.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -309,10 +310,10 @@ int source_select_services(struct architecture *arch, const struct config *cfg)
 
 int source_token_from_env(char **out, const char *var, const char *who, const char *key)
 {
-	const char *token = getenv(var);
+	const char *token = env_get(var);
 
 	*out = NULL;
-	if (!token || !*token)
+	if (!token)
 		return bot_error(BOT_EAUTH, "the %s token is missing: set the environment variable '%s' (%s)",
 				 who, var, key);
 	/* The HTTP layer also masks the header; a message may quote the token anywhere. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/env.h"
 #include "util/error.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
@@ -19,9 +20,9 @@ int64_t time_wall_ms(void)
 
 int64_t time_now_ms(void)
 {
-	const char *fixed = getenv("AUTOFIX_NOW");
+	const char *fixed = env_get("AUTOFIX_NOW");
 
-	if (fixed && *fixed) {
+	if (fixed) {
 		int64_t ms;
 		char *end;
 		long long secs = strtoll(fixed, &end, 10);
