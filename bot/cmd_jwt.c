@@ -16,7 +16,7 @@
 
 int cmd_jwt(int argc, const char **argv)
 {
-	const char *app_id = NULL, *key_file = NULL, *key_pem;
+	const char *app_id = NULL, *key_file = NULL, *key_pem, *env_id, *env_file;
 	struct github_app_key *key = NULL;
 	char *jwt = NULL;
 	int i, err;
@@ -31,20 +31,18 @@ int cmd_jwt(int argc, const char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!app_id)
-		app_id = getenv("AUTOFIX_APP_ID");
+	github_app_from_env(&env_id, &key_pem, &env_file);
 	if (!app_id || !*app_id)
-		app_id = getenv("AUTOFIX_APP_CLIENT_ID");
-	if (!app_id || !*app_id) {
+		app_id = env_id;
+	if (!app_id) {
 		log_error("jwt: no App ID: set AUTOFIX_APP_ID (or AUTOFIX_APP_CLIENT_ID) or pass --app-id");
 		return EXIT_USAGE;
 	}
-	key_pem = getenv("AUTOFIX_APP_PRIVATE_KEY");
-	if (!key_file && (!key_pem || !*key_pem))
-		key_file = getenv("AUTOFIX_APP_PRIVATE_KEY_FILE");
+	if (!key_file && !key_pem)
+		key_file = env_file;
 	if (key_file && *key_file)
 		err = github_app_key_load(&key, key_file);
-	else if (key_pem && *key_pem)
+	else if (key_pem)
 		err = github_app_key_parse(&key, key_pem, strlen(key_pem));
 	else {
 		log_error("jwt: no private key: set AUTOFIX_APP_PRIVATE_KEY or "

@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 
 #include "github/app.h"
+#include "util/env.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -56,6 +57,15 @@ int github_app_key_parse(struct github_app_key **out, const char *pem, size_t le
 	key->pkey = pkey;
 	*out = key;
 	return 0;
+}
+
+void github_app_from_env(const char **app_id, const char **key_pem, const char **key_file)
+{
+	*app_id = env_get("AUTOFIX_APP_ID");
+	if (!*app_id)
+		*app_id = env_get("AUTOFIX_APP_CLIENT_ID");
+	*key_pem = env_get("AUTOFIX_APP_PRIVATE_KEY");
+	*key_file = env_get("AUTOFIX_APP_PRIVATE_KEY_FILE");
 }
 
 int github_app_key_load(struct github_app_key **out, const char *path)

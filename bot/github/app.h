@@ -20,6 +20,14 @@ struct github_app_key;
  */
 int github_app_key_parse(struct github_app_key **out, const char *pem, size_t len);
 
+/*
+ * The App's credentials in the environment, an empty variable counting as
+ * unset: *app_id from AUTOFIX_APP_ID, else AUTOFIX_APP_CLIENT_ID; *key_pem
+ * from AUTOFIX_APP_PRIVATE_KEY; *key_file from AUTOFIX_APP_PRIVATE_KEY_FILE.
+ * Each is NULL when absent; the strings belong to the environment.
+ */
+void github_app_from_env(const char **app_id, const char **key_pem, const char **key_file);
+
 /* Reads and parses a key file (at most 64 KiB). BOT_ENOTFOUND / BOT_EINVALID. */
 int github_app_key_load(struct github_app_key **out, const char *path);
 

@@ -62,6 +62,7 @@ int github_options_from_env(struct github_options *o)
 {
 	const char *repo = env_get("GITHUB_REPOSITORY");
 	const char *inst = env_get("AUTOFIX_APP_INSTALLATION_ID");
+	const char *app_id, *key_pem, *key_file;
 	static struct strbuf owner = STRBUF_INIT;
 	int err;
 
@@ -79,11 +80,12 @@ int github_options_from_env(struct github_options *o)
 	}
 	if (o->mode != GITHUB_AUTH_NONE)
 		return 0;
-	if (env_get("AUTOFIX_APP_ID") || env_get("AUTOFIX_APP_CLIENT_ID")) {
+	github_app_from_env(&app_id, &key_pem, &key_file);
+	if (app_id) {
 		o->mode = GITHUB_AUTH_APP;
-		o->app_id = env_get("AUTOFIX_APP_ID") ? env_get("AUTOFIX_APP_ID") : env_get("AUTOFIX_APP_CLIENT_ID");
-		o->app_key_pem = env_get("AUTOFIX_APP_PRIVATE_KEY");
-		o->app_key_file = env_get("AUTOFIX_APP_PRIVATE_KEY_FILE");
+		o->app_id = app_id;
+		o->app_key_pem = key_pem;
+		o->app_key_file = key_file;
 		if (!o->app_key_pem && !o->app_key_file)
 			return bot_error(BOT_EAUTH, "AUTOFIX_APP_ID is set but neither "
 				"AUTOFIX_APP_PRIVATE_KEY nor AUTOFIX_APP_PRIVATE_KEY_FILE is");
