@@ -670,7 +670,7 @@ int journal_run_begin(struct journal_run **out, struct journal *j, const char *i
 			*colon = '\0';
 			run->pause_ms = (int)strtol(colon + 1, NULL, 10);
 		}
-		run->pause_until = crash_env("AUTOFIX_PAUSE_UNTIL");
+		run->pause_until = env_get("AUTOFIX_PAUSE_UNTIL");
 	}
 	pthread_mutex_init(&run->hb_mu, NULL);
 	pthread_cond_init(&run->hb_cv, NULL);
