@@ -156,7 +156,7 @@ static void set_defaults(struct config *cfg)
 	for (s = 0; s < SIGNAL__COUNT; s++)
 		default_threshold(&cfg->thresholds[s], (enum signal)s);
 	cfg->leak = (struct leak_config){ 1, 4 * HOUR, 0.8 };
-	cfg->regression = (struct regression_config){ 1, 2.0, 3.0, 0.005, 0.99, HOUR, 1.5, 1.25 };
+	cfg->regression = (struct regression_config){ 1, 2.0, 3.0, 0.005, 0.99, HOUR, 1.5, 1.25, 1 };
 	cfg->source.railway.environment = xstrdup("production");
 	cfg->source.railway.token_env = xstrdup("RAILWAY_API_TOKEN");
 	cfg->source.railway.endpoint = xstrdup(DEFAULT_RAILWAY_ENDPOINT);
@@ -1763,7 +1763,7 @@ static void rd_detect(struct loader *L, const struct ynode *n, struct strbuf *pa
 	static const char *const leak_keys[] = { "enabled", "horizon", "min_fit", NULL };
 	static const char *const reg_keys[] = {
 		"enabled", "latency_ratio", "error_rate_ratio", "min_error_rate", "confidence",
-		"baseline", "cpu_ratio", "memory_ratio", NULL,
+		"baseline", "cpu_ratio", "memory_ratio", "seasonal_days", NULL,
 	};
 	const struct ynode *v;
 	size_t saved;
@@ -1795,6 +1795,7 @@ static void rd_detect(struct loader *L, const struct ynode *n, struct strbuf *pa
 			rd_duration(L, v, "baseline", path, &r->baseline_ms, 1);
 			rd_num(L, v, "cpu_ratio", path, &r->cpu_ratio, 1, 1000);
 			rd_num(L, v, "memory_ratio", path, &r->memory_ratio, 1, 1000);
+			rd_small_int(L, v, "seasonal_days", path, &r->seasonal_days, 0, 7);
 		}
 		path_pop(path, saved);
 	}
@@ -2586,6 +2587,7 @@ struct json *config_to_json(const struct config *cfg)
 	set_duration(p, "baseline", cfg->regression.baseline_ms);
 	json_set_num(p, "cpu_ratio", cfg->regression.cpu_ratio);
 	json_set_num(p, "memory_ratio", cfg->regression.memory_ratio);
+	json_set_num(p, "seasonal_days", cfg->regression.seasonal_days);
 	json_set(o, "regression", p);
 	json_set(root, "detect", o);
 

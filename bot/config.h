@@ -78,6 +78,7 @@ struct regression_config {
 	int64_t baseline_ms;      /* how much history before the deployment to compare with */
 	double cpu_ratio;         /* after/before CPU ratio (load-adjusted) that counts as worse */
 	double memory_ratio;      /* after/before memory ratio (load-adjusted) that counts as worse */
+	int seasonal_days;        /* also compare with the same hours on this many earlier days; 0: off */
 };
 
 enum source_kind { SOURCE_NONE, SOURCE_RAILWAY, SOURCE_PROMETHEUS };

@@ -96,6 +96,7 @@ static void test_defaults(void)
 	ok(cfg.leak.enabled && cfg.regression.enabled, "leak and regression detection on");
 	is_double(cfg.regression.cpu_ratio, 1.5, 1e-9, "regression.cpu_ratio 1.5");
 	is_double(cfg.regression.memory_ratio, 1.25, 1e-9, "regression.memory_ratio 1.25");
+	is_int(cfg.regression.seasonal_days, 1, "regression.seasonal_days 1");
 	is_int(cfg.redact_nr, 0, "no extra redaction");
 }
 
@@ -168,6 +169,12 @@ static void test_regression_ratios(void)
 	ok(load(HEAD "services:\n  api:\ndetect:\n  regression:\n    memory_ratio: 0.5\n") == BOT_EINVALID &&
 	   diags.nr == 1 && !strcmp(diags.items[0].key_path, "detect.regression.memory_ratio"),
 	   "a memory_ratio under 1 (better counted as worse) is refused at its key");
+	is_int(load(HEAD "services:\n  api:\ndetect:\n  regression:\n    seasonal_days: 0\n"), 0,
+	       "seasonal_days: 0 (off) loads");
+	is_int(cfg.regression.seasonal_days, 0, "  as 0");
+	ok(load(HEAD "services:\n  api:\ndetect:\n  regression:\n    seasonal_days: 8\n") == BOT_EINVALID &&
+	   diags.nr == 1 && !strcmp(diags.items[0].key_path, "detect.regression.seasonal_days"),
+	   "more than 7 earlier days is refused at its key");
 }
 
 static void test_prometheus(void)

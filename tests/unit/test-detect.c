@@ -139,7 +139,7 @@ static void base_config(struct config *cfg)
 	cfg->thresholds[SIGNAL_LATENCY_P95] = (struct threshold){ 1, { LEVEL_MS, 1000 }, { LEVEL_MS, 3000 },
 								  10 * 60000, 5, 50 };
 	cfg->leak = (struct leak_config){ 1, 4 * 3600000LL, 0.8 };
-	cfg->regression = (struct regression_config){ 1, 2.0, 3.0, 0.005, 0.99, 3600000LL, 1.5, 1.25 };
+	cfg->regression = (struct regression_config){ 1, 2.0, 3.0, 0.005, 0.99, 3600000LL, 1.5, 1.25, 1 };
 }
 
 static void test_regression(void)
