@@ -82,8 +82,10 @@ static void service_release(struct service_metrics *svc)
 	free(svc->source_id);
 	free(svc->repo);
 	free(svc->root_dir);
-	for (i = 0; i < METRIC__COUNT; i++)
+	for (i = 0; i < METRIC__COUNT; i++) {
 		series_release(&svc->series[i]);
+		series_release(&svc->seasonal[i]);
+	}
 	for (i = 0; i < svc->deployments_nr; i++) {
 		free(svc->deployments[i].id);
 		free(svc->deployments[i].status);
@@ -171,6 +173,29 @@ static void set_opt_str(struct json *obj, const char *key, const char *s)
 		json_set_str(obj, key, s);
 }
 
+/* { "memory": [[seconds, value or null], ...], ... } of the non-empty series of set. */
+static struct json *series_set_to_json(const struct series *set)
+{
+	struct json *obj = json_new_object();
+	size_t m, j;
+
+	for (m = 0; m < METRIC__COUNT; m++) {
+		const struct series *ser = &set[m];
+		struct json *arr;
+		if (!ser->nr)
+			continue;
+		arr = json_new_array();
+		for (j = 0; j < ser->nr; j++) {
+			struct json *pair = json_new_array();
+			json_append(pair, json_new_num((double)ser->items[j].t / 1000.0));
+			json_append(pair, json_new_num(ser->items[j].v));
+			json_append(arr, pair);
+		}
+		json_set(obj, metric_name((enum metric)m), arr);
+	}
+	return obj;
+}
+
 struct json *observation_to_json(const struct observation *obs)
 {
 	struct json *root = json_new_object(), *services = json_new_array();
@@ -187,7 +212,7 @@ struct json *observation_to_json(const struct observation *obs)
 	json_set_num(root, "bytes", (double)obs->bytes);
 	for (i = 0; i < obs->services_nr; i++) {
 		const struct service_metrics *svc = &obs->services[i];
-		struct json *s = json_new_object(), *series = json_new_object();
+		struct json *s = json_new_object();
 		struct json *deploys = json_new_array();
 
 		json_set_str(s, "name", svc->name);
@@ -196,21 +221,12 @@ struct json *observation_to_json(const struct observation *obs)
 		set_opt_str(s, "root_dir", svc->root_dir);
 		if (svc->replicas)
 			json_set_num(s, "replicas", svc->replicas);
-		for (m = 0; m < METRIC__COUNT; m++) {
-			const struct series *ser = &svc->series[m];
-			struct json *arr;
-			if (!ser->nr)
-				continue;
-			arr = json_new_array();
-			for (j = 0; j < ser->nr; j++) {
-				struct json *pair = json_new_array();
-				json_append(pair, json_new_num((double)ser->items[j].t / 1000.0));
-				json_append(pair, json_new_num(ser->items[j].v));
-				json_append(arr, pair);
-			}
-			json_set(series, metric_name((enum metric)m), arr);
-		}
-		json_set(s, "series", series);
+		json_set(s, "series", series_set_to_json(svc->series));
+		for (m = 0; m < METRIC__COUNT; m++)
+			if (svc->seasonal[m].nr)
+				break;
+		if (m < METRIC__COUNT)
+			json_set(s, "seasonal", series_set_to_json(svc->seasonal));
 		for (j = 0; j < svc->deployments_nr; j++) {
 			const struct deployment *d = &svc->deployments[j];
 			struct json *dj = json_new_object();
@@ -245,21 +261,22 @@ static char *opt_str(const struct json *node, const char *key)
 	return dup_or_null(json_str_value(json_member(node, key)));
 }
 
-static int read_series(struct series *out, const struct json *arr, const char *svc, const char *name)
+static int read_series(struct series *out, const struct json *arr, const char *svc, const char *set,
+		       const char *name)
 {
 	const struct json *pair;
 	size_t k = 0;
 
 	if (json_type(arr) != JSON_ARRAY)
-		return bot_error(BOT_EINVALID, "'services.%s.series.%s': expected array, found %s",
-				 svc, name, json_type_name(arr));
+		return bot_error(BOT_EINVALID, "'services.%s.%s.%s': expected array, found %s",
+				 svc, set, name, json_type_name(arr));
 	for (pair = json_first(arr); pair; pair = json_next(pair), k++) {
 		const struct json *t = json_item(pair, 0), *v = json_item(pair, 1);
 		if (json_size(pair) != 2 || json_type(t) != JSON_NUMBER ||
 		    (json_type(v) != JSON_NUMBER && json_type(v) != JSON_NULL))
 			return bot_error(BOT_EINVALID,
-					 "'services.%s.series.%s[%zu]': expected [seconds, value or null]",
-					 svc, name, k);
+					 "'services.%s.%s.%s[%zu]': expected [seconds, value or null]",
+					 svc, set, name, k);
 		series_add(out, (int64_t)llround(json_num_value(t) * 1000.0),
 			   json_type(v) == JSON_NULL ? NAN : json_num_value(v));
 	}
@@ -267,9 +284,27 @@ static int read_series(struct series *out, const struct json *arr, const char *s
 	return 0;
 }
 
+/* The series object under key of service i (absent: nothing) into set. */
+static int read_series_set(struct series *set, const struct json *svcj, const char *key,
+			   const char *name, size_t i)
+{
+	const struct json *ser;
+	int ret;
+
+	for (ser = json_first(json_member(svcj, key)); ser; ser = json_next(ser)) {
+		enum metric m;
+		if (metric_from_name(&m, json_key(ser)) < 0)
+			return bot_error(BOT_EINVALID, "'services[%zu].%s': unknown metric '%s'",
+					 i, key, json_key(ser));
+		if ((ret = read_series(&set[m], ser, name, key, json_key(ser))) < 0)
+			return ret;
+	}
+	return 0;
+}
+
 int observation_from_json(struct observation *obs, const struct json *root)
 {
-	const struct json *services, *svcj, *ser, *dj;
+	const struct json *services, *svcj, *dj;
 	double step_s = 60;
 	size_t i;
 	int ret;
@@ -304,16 +339,9 @@ int observation_from_json(struct observation *obs, const struct json *root)
 		svc->repo = opt_str(svcj, "repo");
 		svc->root_dir = opt_str(svcj, "root_dir");
 		svc->replicas = (int)json_num_value(json_member(svcj, "replicas"));
-		for (ser = json_first(json_member(svcj, "series")); ser; ser = json_next(ser)) {
-			enum metric m;
-			if (metric_from_name(&m, json_key(ser)) < 0) {
-				ret = bot_error(BOT_EINVALID, "'services[%zu].series': unknown metric '%s'",
-						i, json_key(ser));
-				goto fail;
-			}
-			if ((ret = read_series(&svc->series[m], ser, name, json_key(ser))) < 0)
-				goto fail;
-		}
+		if ((ret = read_series_set(svc->series, svcj, "series", name, i)) < 0 ||
+		    (ret = read_series_set(svc->seasonal, svcj, "seasonal", name, i)) < 0)
+			goto fail;
 		for (k = 0, dj = json_first(json_member(svcj, "deployments")); dj;
 		     dj = json_next(dj), k++) {
 			const char *id;

@@ -68,6 +68,13 @@ struct service_metrics {
 	char *root_dir;   /* directory of its code in that repository, or NULL */
 	int replicas;     /* 0 when unknown */
 	struct series series[METRIC__COUNT];
+	/*
+	 * The same metrics at the same hours on earlier days (the fetched
+	 * range shifted back by 1..detect.regression.seasonal_days days), with
+	 * their own timestamps: how this service usually behaves at this time
+	 * of day. Empty when the source was not asked or cannot go back.
+	 */
+	struct series seasonal[METRIC__COUNT];
 	struct deployment *deployments; /* increasing time order */
 	size_t deployments_nr, deployments_alloc;
 };
@@ -102,11 +109,13 @@ void service_add_deployment(struct service_metrics *svc, const char *id, int64_t
  *     "services": [ { "name": "api", "source_id": "...", "repo": "o/r", "root_dir": "services/api",
  *                     "replicas": 1,
  *                     "series": { "memory": [[1795858200, 1.2e8], [1795858260, null], ...], ... },
+ *                     "seasonal": { "memory": [[1795771800, 1.1e8], ...], ... },   (optional)
  *                     "deployments": [ { "id": "d-42", "at": "2026-11-28T09:40:00Z",
  *                                        "status": "SUCCESS", "commit": "abc", "message": "..." } ] } ] }
  *
  * Series are [epoch seconds (may be fractional), value or null] pairs;
- * only present series are written.
+ * only present series are written; "seasonal" holds the earlier days'
+ * samples at their own times and is written only when there are any.
  */
 struct json *observation_to_json(const struct observation *obs);
 /*

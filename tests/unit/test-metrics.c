@@ -44,6 +44,15 @@ int main(void)
 	is_str(api->deployments[0].id, "d-1", "deployments are kept in time order");
 
 	ok(roundtrip(&back, &obs) == 0, "an observation survives JSON and back");
+	ok(!back.services[0].seasonal[METRIC_MEMORY].nr, "no seasonal series unless there were some");
+	observation_release(&back);
+	series_add(&api->seasonal[METRIC_CPU], 1795858200000LL - 86400000LL, 0.25);
+	series_add(&api->seasonal[METRIC_CPU], 1795858260000LL - 86400000LL, NAN);
+	ok(roundtrip(&back, &obs) == 0, "with the same hours a day earlier too");
+	is_int(back.services[0].seasonal[METRIC_CPU].nr, 2, "  seasonal samples kept");
+	is_int(back.services[0].seasonal[METRIC_CPU].items[0].t, 1795858200000LL - 86400000LL,
+	       "  at their own (earlier) times");
+	is_int(back.services[0].series[METRIC_CPU].nr, 0, "  and apart from today's series");
 	is_int(back.step, 60000, "step");
 	is_int(back.services_nr, 1, "services");
 	is_int(back.services[0].series[METRIC_MEMORY].nr, 3, "samples");
@@ -58,6 +67,12 @@ int main(void)
 	ok(json_parse(&bad, doc, strlen(doc)) == 0, "parse a bad observation");
 	ok(observation_from_json(&back, bad) == BOT_EINVALID, "a string sample is rejected");
 	like(bot_error_last(), "services.api.series.memory[0]", "naming the sample");
+	json_free(bad);
+	doc = "{\"start\":\"2026-11-28T09:30:00Z\",\"end\":\"2026-11-28T10:00:00Z\","
+	      "\"services\":[{\"name\":\"api\",\"seasonal\":{\"cpu\":[[1]]}}]}";
+	ok(json_parse(&bad, doc, strlen(doc)) == 0, "parse a bad seasonal series");
+	ok(observation_from_json(&back, bad) == BOT_EINVALID, "a sample without a value is rejected");
+	like(bot_error_last(), "services.api.seasonal.cpu[0]", "naming the seasonal sample");
 	json_free(bad);
 
 	ok(metric_from_name(&m, "latency_p95") == 0 && m == METRIC_LATENCY_P95, "metric names");
