@@ -1,6 +1,8 @@
 /*
  * Prometheus: the HTTP API (/api/v1/query_range), one query per signal and
- * service from the templates under `source.prometheus.queries`.
+ * service from the templates under `source.prometheus.queries`, and the
+ * same again over the range shifted back by each of
+ * `detect.regression.seasonal_days` days (the service's `seasonal` series).
  *
  * What a template must return (Prometheus's base units, what exporters
  * give): cpu_usage and cpu_limit in cores (vCPU); memory_usage and
@@ -259,7 +261,11 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 			      int64_t start, int64_t end, int64_t step, struct observation *out)
 {
 	struct prometheus *p = src->priv;
-	size_t n = 0, i, k, nreq;
+	size_t n = 0, i, k, d, nreq;
+	/* The same range on each of the `seasonal_days` days before, for the detector's "usual at this hour". */
+	size_t days = src->cfg->regression.enabled && src->cfg->regression.seasonal_days > 0 ?
+		      (size_t)src->cfg->regression.seasonal_days : 0;
+	const int64_t day = 24LL * 3600 * 1000;
 	struct http_request *reqs;
 	struct http_response *resps;
 	int *results;
@@ -284,21 +290,24 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 	}
 	while (baselen && base[baselen - 1] == '/')
 		baselen--;
-	nreq = n * PROM_QUERY__COUNT;
+	/* Request r = (d * n + i) * PROM_QUERY__COUNT + k: day d back (0: the range itself), service i, query k. */
+	nreq = (days + 1) * n * PROM_QUERY__COUNT;
 	reqs = xcalloc(nreq + 1, sizeof(*reqs));
 	resps = xcalloc(nreq + 1, sizeof(*resps));
 	results = xcalloc(nreq + 1, sizeof(*results));
+	for (d = 0; d <= days; d++)
 	for (i = 0; i < n; i++)
 		for (k = 0; k < PROM_QUERY__COUNT; k++) {
 			struct strbuf url = STRBUF_INIT, q = STRBUF_INIT;
-			size_t r = i * PROM_QUERY__COUNT + k;
+			size_t r = (d * n + i) * PROM_QUERY__COUNT + k;
 
 			prometheus_render_query(&q, query_template(p, (enum prom_query)k), svcs[i]->name, step);
 			strbuf_add(&url, base, baselen);
 			strbuf_addstr(&url, "/api/v1/query_range?query=");
 			strbuf_add_urlencoded(&url, q.buf);
 			strbuf_addf(&url, "&start=%.3f&end=%.3f&step=%.3f",
-				    start / 1000.0, end / 1000.0, step / 1000.0);
+				    (start - (int64_t)d * day) / 1000.0, (end - (int64_t)d * day) / 1000.0,
+				    step / 1000.0);
 			http_request_init(&reqs[r], "GET", url.buf);
 			if (p->token)
 				http_request_header(&reqs[r], "Authorization", "Bearer %s", p->token);
@@ -310,22 +319,27 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 		}
 	if (nreq)
 		err = http_run_all(p->http, reqs, resps, results, nreq);
+	for (d = 0; !err && d <= days; d++)
 	for (i = 0; !err && i < n; i++)
 		for (k = 0; !err && k < PROM_QUERY__COUNT; k++) {
-			size_t r = i * PROM_QUERY__COUNT + k;
+			size_t r = (d * n + i) * PROM_QUERY__COUNT + k;
+			struct service_metrics *svc = &out->services[i];
 			struct strbuf what = STRBUF_INIT;
 			struct json *root = NULL;
 			double factor = query_target[k].scale ? query_target[k].scale : step / 1000.0;
 
 			strbuf_addf(&what, "prometheus query '%s' for service '%s'",
-				    prom_query_name((enum prom_query)k), out->services[i].name);
+				    prom_query_name((enum prom_query)k), svc->name);
+			if (d)
+				strbuf_addf(&what, " %zu day%s earlier", d, d > 1 ? "s" : "");
 			/* Prometheus answers errors (400, 422, 503) with a JSON body saying why. */
 			if (json_parse(&root, resps[r].body.buf, resps[r].body.len) < 0) {
 				err = http_status_error(&resps[r], what.buf);
 				if (!err)
 					err = bot_error(BOT_EINVALID, "%s: the answer is not JSON", what.buf);
 			} else {
-				err = prometheus_read_matrix(&out->services[i].series[query_target[k].metric],
+				err = prometheus_read_matrix(d ? &svc->seasonal[query_target[k].metric] :
+							     &svc->series[query_target[k].metric],
 							     root, factor, query_target[k].keep_max, what.buf);
 			}
 			json_free(root);
@@ -346,6 +360,10 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 				for (k = 0; k < req->nr; k++)
 					series_add(&svc->series[m], req->items[k].t, isnan(req->items[k].v) ? NAN : 0);
 	}
+	/* Earlier days were read newest first: put their samples in time order. */
+	for (i = 0; days && i < n; i++)
+		for (k = 0; k < METRIC__COUNT; k++)
+			series_normalise(&out->services[i].seasonal[k]);
 	http_client_stats(p->http, &st);
 	src->requests = (int64_t)st.requests;
 	src->bytes = (int64_t)st.bytes_received;

@@ -114,26 +114,42 @@ void railway_body_architecture(struct strbuf *body, const char *project_id)
 	strbuf_release(&doc);
 }
 
-/* The variable list shared by the aliased documents: window, step and one $sI per service. */
-static void add_window_var_defs(struct strbuf *doc, size_t n)
+#define RAILWAY_DAY_MS (24LL * 3600 * 1000)
+
+/*
+ * The variable list shared by the aliased documents: window, step, one $sI
+ * per service, and $dayStartK/$dayEndK for the same window K days earlier.
+ */
+static void add_window_var_defs(struct strbuf *doc, size_t n, int days)
 {
 	size_t i;
+	int k;
 
 	strbuf_addstr(doc, "$environmentId: String!, $startDate: DateTime!, $endDate: DateTime!, $step: Int!");
+	for (k = 1; k <= days; k++)
+		strbuf_addf(doc, ", $dayStart%d: DateTime!, $dayEnd%d: DateTime!", k, k);
 	for (i = 0; i < n; i++)
 		strbuf_addf(doc, ", $s%zu: String!", i);
 }
 
 static void add_window_vars(struct strbuf *body, const char *environment_id,
 			    const char *const *service_ids, size_t n,
-			    int64_t start, int64_t end, int64_t step)
+			    int64_t start, int64_t end, int64_t step, int days)
 {
 	size_t i;
+	int k;
 
 	strbuf_addstr(body, ",\"variables\":{\"environmentId\":");
 	add_json_str(body, environment_id);
 	add_time_var(body, "startDate", start);
 	add_time_var(body, "endDate", end);
+	for (k = 1; k <= days; k++) {
+		char name[32];
+		snprintf(name, sizeof(name), "dayStart%d", k);
+		add_time_var(body, name, start - k * RAILWAY_DAY_MS);
+		snprintf(name, sizeof(name), "dayEnd%d", k);
+		add_time_var(body, name, end - k * RAILWAY_DAY_MS);
+	}
 	strbuf_addf(body, ",\"step\":%lld", (long long)(step / 1000 > 0 ? step / 1000 : 1));
 	for (i = 0; i < n; i++) {
 		strbuf_addf(body, ",\"s%zu\":", i);
@@ -143,13 +159,14 @@ static void add_window_vars(struct strbuf *body, const char *environment_id,
 
 void railway_body_metrics(struct strbuf *body, const char *environment_id,
 			  const char *const *service_ids, size_t n,
-			  int64_t start, int64_t end, int64_t step)
+			  int64_t start, int64_t end, int64_t step, int days)
 {
 	struct strbuf doc = STRBUF_INIT;
 	size_t i;
+	int k;
 
 	strbuf_addstr(&doc, "query autofixMetrics(");
-	add_window_var_defs(&doc, n);
+	add_window_var_defs(&doc, n, days);
 	strbuf_addstr(&doc, ") {\n");
 	/*
 	 * The limit series, not serviceInstanceLimits: that field is untyped
@@ -163,22 +180,32 @@ void railway_body_metrics(struct strbuf *body, const char *environment_id,
 			    "averagingWindowSeconds: $step, "
 			    "measurements: [CPU_USAGE, CPU_LIMIT, MEMORY_USAGE_GB, MEMORY_LIMIT_GB]) "
 			    "{ measurement values { ts value } }\n", i, i);
+	/* The same hours on earlier days ride in the same request: no extra call per scan. */
+	for (k = 1; k <= days; k++)
+		for (i = 0; i < n; i++)
+			strbuf_addf(&doc,
+				    "  y%d_%zu: metrics(environmentId: $environmentId, serviceId: $s%zu, "
+				    "startDate: $dayStart%d, endDate: $dayEnd%d, sampleRateSeconds: $step, "
+				    "averagingWindowSeconds: $step, "
+				    "measurements: [CPU_USAGE, CPU_LIMIT, MEMORY_USAGE_GB, MEMORY_LIMIT_GB]) "
+				    "{ measurement values { ts value } }\n", k, i, i, k, k);
 	strbuf_addstr(&doc, "}\n");
 	add_query(body, &doc);
-	add_window_vars(body, environment_id, service_ids, n, start, end, step);
+	add_window_vars(body, environment_id, service_ids, n, start, end, step, days);
 	strbuf_addstr(body, "}}");
 	strbuf_release(&doc);
 }
 
 void railway_body_http(struct strbuf *body, const char *project_id, const char *environment_id,
 		       const char *const *service_ids, size_t n,
-		       int64_t start, int64_t end, int64_t step)
+		       int64_t start, int64_t end, int64_t step, int days)
 {
 	struct strbuf doc = STRBUF_INIT;
 	size_t i;
+	int k;
 
 	strbuf_addstr(&doc, "query autofixHttp($projectId: String!, ");
-	add_window_var_defs(&doc, n);
+	add_window_var_defs(&doc, n, days);
 	strbuf_addstr(&doc, ") {\n");
 	for (i = 0; i < n; i++) {
 		strbuf_addf(&doc,
@@ -195,9 +222,15 @@ void railway_body_http(struct strbuf *body, const char *project_id, const char *
 			    "{ pageInfo { hasNextPage } edges { node { id status createdAt meta } } }\n",
 			    i, RAILWAY_DEPLOYMENTS_PAGE, i);
 	}
+	for (k = 1; k <= days; k++)
+		for (i = 0; i < n; i++)
+			strbuf_addf(&doc,
+				    "  yl%d_%zu: httpDurationMetrics(environmentId: $environmentId, serviceId: $s%zu, "
+				    "startDate: $dayStart%d, endDate: $dayEnd%d, stepSeconds: $step) "
+				    "{ samples { ts p95 } }\n", k, i, i, k, k);
 	strbuf_addstr(&doc, "}\n");
 	add_query(body, &doc);
-	add_window_vars(body, environment_id, service_ids, n, start, end, step);
+	add_window_vars(body, environment_id, service_ids, n, start, end, step, days);
 	strbuf_addstr(body, ",\"projectId\":");
 	add_json_str(body, project_id);
 	strbuf_addstr(body, "}}");
@@ -479,41 +512,58 @@ static int read_values(struct series *s, const struct json *values, double scale
 	return 0;
 }
 
-int railway_read_metrics(struct observation *obs, const struct json *resp, size_t n)
+/* The measurements of one aliased metrics field (named alias) into set. */
+static int read_measurements(struct series *set, const struct json *list, const char *alias)
 {
-	size_t i;
+	const struct json *m;
 	int err;
+
+	for (m = json_first(list); m; m = json_next(m)) {
+		const char *meas = json_str_value(json_get(m, "measurement"));
+		const struct json *values;
+		enum metric which;
+		double scale = 1;
+
+		if (!meas)
+			return bot_error(BOT_EINVALID, "'data.%s': a metric without 'measurement'", alias);
+		if (!strcmp(meas, "CPU_USAGE"))
+			which = METRIC_CPU;
+		else if (!strcmp(meas, "CPU_LIMIT"))
+			which = METRIC_CPU_LIMIT;
+		else if (!strcmp(meas, "MEMORY_USAGE_GB"))
+			which = METRIC_MEMORY, scale = RAILWAY_GB;
+		else if (!strcmp(meas, "MEMORY_LIMIT_GB"))
+			which = METRIC_MEMORY_LIMIT, scale = RAILWAY_GB;
+		else
+			continue;
+		if ((err = json_get_arr(&values, m, "values")) < 0)
+			return bot_error_wrap(err, "'data.%s' %s: ", alias, meas);
+		if ((err = read_values(&set[which], values, scale, "value")) < 0)
+			return bot_error_wrap(err, "'data.%s' %s: ", alias, meas);
+	}
+	return 0;
+}
+
+int railway_read_metrics(struct observation *obs, const struct json *resp, size_t n, int days)
+{
+	char alias[48];
+	size_t i;
+	int err, k;
 
 	if ((err = railway_check_response(resp)) < 0)
 		return err;
 	for (i = 0; i < n && i < obs->services_nr; i++) {
 		struct service_metrics *svc = &obs->services[i];
-		const struct json *list, *m;
+		const struct json *list;
 
-		if ((err = json_get_arr(&list, resp, "data.m%zu", i)) < 0)
-			return err;
-		for (m = json_first(list); m; m = json_next(m)) {
-			const char *meas = json_str_value(json_get(m, "measurement"));
-			const struct json *values;
-			enum metric which;
-			double scale = 1;
-
-			if (!meas)
-				return bot_error(BOT_EINVALID, "'data.m%zu': a metric without 'measurement'", i);
-			if (!strcmp(meas, "CPU_USAGE"))
-				which = METRIC_CPU;
-			else if (!strcmp(meas, "CPU_LIMIT"))
-				which = METRIC_CPU_LIMIT;
-			else if (!strcmp(meas, "MEMORY_USAGE_GB"))
-				which = METRIC_MEMORY, scale = RAILWAY_GB;
-			else if (!strcmp(meas, "MEMORY_LIMIT_GB"))
-				which = METRIC_MEMORY_LIMIT, scale = RAILWAY_GB;
+		for (k = 0; k <= days; k++) {
+			if (k)
+				snprintf(alias, sizeof(alias), "y%d_%zu", k, i);
 			else
-				continue;
-			if ((err = json_get_arr(&values, m, "values")) < 0)
-				return bot_error_wrap(err, "'data.m%zu' %s: ", i, meas);
-			if ((err = read_values(&svc->series[which], values, scale, "value")) < 0)
-				return bot_error_wrap(err, "'data.m%zu' %s: ", i, meas);
+				snprintf(alias, sizeof(alias), "m%zu", i);
+			if ((err = json_get_arr(&list, resp, "data.%s", alias)) < 0 ||
+			    (err = read_measurements(k ? svc->seasonal : svc->series, list, alias)) < 0)
+				return err;
 		}
 	}
 	return 0;
@@ -636,10 +686,10 @@ int railway_read_deployments(struct service_metrics *out, const struct json *res
 }
 
 int railway_read_http(struct observation *obs, const struct json *resp, size_t n,
-		      int64_t start, int64_t end)
+		      int64_t start, int64_t end, int days)
 {
 	size_t i;
-	int err;
+	int err, k;
 
 	if ((err = railway_check_response(resp)) < 0)
 		return err;
@@ -660,6 +710,12 @@ int railway_read_http(struct observation *obs, const struct json *resp, size_t n
 		if (svc->deployments_nr > 1)
 			qsort(svc->deployments, svc->deployments_nr, sizeof(*svc->deployments),
 			      cmp_deployment);
+		for (k = 1; k <= days; k++) {
+			if ((err = json_get_arr(&lat, resp, "data.yl%d_%zu.samples", k, i)) < 0)
+				return err;
+			if ((err = read_values(&svc->seasonal[METRIC_LATENCY_P95], lat, 1, "p95")) < 0)
+				return bot_error_wrap(err, "'data.yl%d_%zu': ", k, i);
+		}
 	}
 	return 0;
 }
@@ -905,6 +961,8 @@ static int railway_observe(struct source *src, const struct architecture *arch,
 	const char **ids;
 	size_t i, n = 0;
 	int err = 0;
+	/* The same hours on earlier days, for the detector's "usual at this hour" (0: not asked). */
+	int days = src->cfg->regression.enabled ? src->cfg->regression.seasonal_days : 0;
 
 	out->source = xstrdup("railway");
 	out->project = xstrdup(arch->project_name ? arch->project_name : arch->project_id);
@@ -933,12 +991,13 @@ static int railway_observe(struct source *src, const struct architecture *arch,
 	}
 	if (!n)
 		goto done;
-	railway_body_metrics(&bodies[0], arch->environment_id, ids, n, start, end, step);
-	railway_body_http(&bodies[1], arch->project_id, arch->environment_id, ids, n, start, end, step);
+	railway_body_metrics(&bodies[0], arch->environment_id, ids, n, start, end, step, days);
+	railway_body_http(&bodies[1], arch->project_id, arch->environment_id, ids, n, start, end, step,
+			  days);
 	if ((err = railway_send(src, rw, bodies, what, replies, 2)) < 0)
 		goto done;
-	if ((err = railway_read_metrics(out, replies[0], n)) < 0 ||
-	    (err = railway_read_http(out, replies[1], n, start, end)) < 0)
+	if ((err = railway_read_metrics(out, replies[0], n, days)) < 0 ||
+	    (err = railway_read_http(out, replies[1], n, start, end, days)) < 0)
 		goto done;
 	out->requests = src->requests;
 	out->bytes = src->bytes;

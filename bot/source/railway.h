@@ -28,14 +28,19 @@
 /* Deployments asked per service; more than this inside the window is an error. */
 #define RAILWAY_DEPLOYMENTS_PAGE 50
 
-/* Appends the JSON request body {"query", "variables"} of each document. */
+/*
+ * Appends the JSON request body {"query", "variables"} of each document.
+ * With days > 0 the metrics and HTTP bodies also ask, under the aliases
+ * yK_I (metrics) and ylK_I (p95), for the same window K = 1..days days
+ * earlier: the detector's "same hour on earlier days", in the same request.
+ */
 void railway_body_architecture(struct strbuf *body, const char *project_id);
 void railway_body_metrics(struct strbuf *body, const char *environment_id,
 			  const char *const *service_ids, size_t n,
-			  int64_t start, int64_t end, int64_t step);
+			  int64_t start, int64_t end, int64_t step, int days);
 void railway_body_http(struct strbuf *body, const char *project_id, const char *environment_id,
 		       const char *const *service_ids, size_t n,
-		       int64_t start, int64_t end, int64_t step);
+		       int64_t start, int64_t end, int64_t step, int days);
 void railway_body_logs(struct strbuf *body, const struct log_query *q);
 /* One service's deployments (the investigate stage's query; the scan gets them in the HTTP body). */
 void railway_body_deployments(struct strbuf *body, const char *project_id, const char *environment_id,
@@ -56,10 +61,14 @@ int railway_check_response(const struct json *resp);
  */
 int railway_read_architecture(struct architecture *out, const struct json *resp,
 			      const char *environment);
-/* Adds the series of the observed services of arch, in the order the bodies listed them. */
-int railway_read_metrics(struct observation *obs, const struct json *resp, size_t n);
+/*
+ * Adds the series of the observed services of arch, in the order the
+ * bodies listed them; with days > 0 the earlier days' answers go to each
+ * service's `seasonal` series (a missing alias is an error).
+ */
+int railway_read_metrics(struct observation *obs, const struct json *resp, size_t n, int days);
 int railway_read_http(struct observation *obs, const struct json *resp, size_t n,
-		      int64_t start, int64_t end);
+		      int64_t start, int64_t end, int days);
 int railway_read_logs(struct log_lines *out, const struct json *resp, enum log_kind kind);
 /* Appends the deployments in [start, end] of the answer to railway_body_deployments(). */
 int railway_read_deployments(struct service_metrics *out, const struct json *resp,

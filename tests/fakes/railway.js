@@ -80,8 +80,9 @@ if (opts.scenario) load(opts.scenario);
 else use(syntheticObservation(opts.services, opts.now || new Date().toISOString()));
 
 // [[epoch s, v|null]...] within [from, to] (ms), nulls dropped: Railway's samples are never null.
+// A scenario's `seasonal` series are the same service on earlier days: served to a query for those dates.
 function samples(svc, metric, from, to, scale = 1) {
-  return ((svc.series || {})[metric] || [])
+  return ((svc.series || {})[metric] || []).concat((svc.seasonal || {})[metric] || [])
     .filter(([t, v]) => v !== null && t * 1000 >= from && t * 1000 <= to)
     .map(([t, v]) => ({ ts: Math.round(t), value: v * scale }));
 }

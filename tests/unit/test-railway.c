@@ -51,14 +51,18 @@ static int dump(const char *dir)
 #define DUMP(name) do { err |= write_file(dir, name, &b); strbuf_reset(&b); } while (0)
 	railway_body_architecture(&b, "proj-1");
 	DUMP("architecture");
-	railway_body_metrics(&b, "env-1", ids, 1, T0, T0 + 1800000, 60000);
+	railway_body_metrics(&b, "env-1", ids, 1, T0, T0 + 1800000, 60000, 0);
 	DUMP("metrics-1");
-	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000);
+	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 0);
 	DUMP("metrics-3");
-	railway_body_http(&b, "proj-1", "env-1", ids, 1, T0, T0 + 1800000, 60000);
+	railway_body_http(&b, "proj-1", "env-1", ids, 1, T0, T0 + 1800000, 60000, 0);
 	DUMP("http-1");
-	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000);
+	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000, 0);
 	DUMP("http-3");
+	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 2);
+	DUMP("metrics-3-seasonal-2");
+	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000, 2);
+	DUMP("http-3-seasonal-2");
 	railway_body_logs(&b, &q);
 	DUMP("logs-deployment");
 	q.filter = "@level:error";
@@ -87,7 +91,7 @@ static void test_bodies(void)
 	const char *query;
 	size_t n;
 
-	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000);
+	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 0);
 	j = parse_json(b.buf);
 	ok(j != NULL, "metrics body is JSON");
 	ok(json_get_str(&query, j, "query") == 0, "it has a query");
@@ -103,7 +107,7 @@ static void test_bodies(void)
 	json_free(j);
 	strbuf_release(&b);
 
-	railway_body_http(&b, "proj-1", "env-1", ids, 2, T0, T0 + 1800000, 60000);
+	railway_body_http(&b, "proj-1", "env-1", ids, 2, T0, T0 + 1800000, 60000, 0);
 	j = parse_json(b.buf);
 	json_get_str(&query, j, "query");
 	ok(strstr(query, "h1: httpMetricsGroupedByStatus") && strstr(query, "l1: httpDurationMetrics") &&
@@ -206,7 +210,7 @@ static void test_metrics(void)
 		  "{\"measurement\":\"MEMORY_LIMIT_GB\",\"values\":[{\"ts\":1795856400,\"value\":1}]},"
 		  "{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":0.3}]},"
 		  "{\"measurement\":\"CPU_LIMIT\",\"values\":[{\"ts\":1795856400,\"value\":2}]}]}}");
-	is_int(railway_read_metrics(&obs, j, 1), 0, "metrics read");
+	is_int(railway_read_metrics(&obs, j, 1, 0), 0, "metrics read");
 	svc = &obs.services[0];
 	is_int(svc->series[METRIC_MEMORY].nr, 2, "two memory samples");
 	is_int(svc->series[METRIC_MEMORY].items[0].t, T0, "sorted by time, ms");
@@ -224,7 +228,7 @@ static void test_metrics(void)
 		  "{\"node\":{\"id\":\"d2\",\"status\":\"SUCCESS\",\"createdAt\":\"2026-11-28T09:20:00Z\","
 		  "\"meta\":{\"commitHash\":\"abc\",\"commitMessage\":\"fix\"}}},"
 		  "{\"node\":{\"id\":\"d1\",\"status\":\"REMOVED\",\"createdAt\":\"2026-11-27T09:20:00Z\",\"meta\":null}}]}}}");
-	is_int(railway_read_http(&obs, j, 1, T0, T0 + 1800000), 0, "HTTP metrics read");
+	is_int(railway_read_http(&obs, j, 1, T0, T0 + 1800000, 0), 0, "HTTP metrics read");
 	is_int(svc->series[METRIC_REQUESTS].nr, 2, "one request bucket per time");
 	is_double(svc->series[METRIC_REQUESTS].items[0].v, 97, 1e-9, "all statuses add up");
 	is_double(svc->series[METRIC_REQUESTS_5XX].items[0].v, 7, 1e-9, "5xx counted");
@@ -233,6 +237,28 @@ static void test_metrics(void)
 	is_double(svc->series[METRIC_LATENCY_P95].items[0].v, 120, 1e-9, "p95 in ms");
 	is_int(svc->deployments_nr, 1, "only deployments inside the window");
 	is_str(svc->deployments[0].commit, "abc", "commit from meta");
+	json_free(j);
+	observation_release(&obs);
+
+	/* The same hours a day earlier, under their own aliases, into the seasonal series. */
+	observation_init(&obs);
+	observation_add_service(&obs, "api");
+	j = parse_json("{\"data\":{\"m0\":[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":0.3}]}],"
+		  "\"y1_0\":[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795770000,\"value\":0.1}]},"
+		  "{\"measurement\":\"CPU_LIMIT\",\"values\":[{\"ts\":1795770000,\"value\":2}]}]}}");
+	is_int(railway_read_metrics(&obs, j, 1, 1), 0, "metrics with a day earlier read");
+	svc = &obs.services[0];
+	is_int(svc->series[METRIC_CPU].nr, 1, "  today's CPU in the series");
+	ok(svc->seasonal[METRIC_CPU].nr == 1 && svc->seasonal[METRIC_CPU].items[0].t == T0 - 86400000LL &&
+	   svc->seasonal[METRIC_CPU].items[0].v == 0.1, "  yesterday's in seasonal, at yesterday's time");
+	is_int(svc->seasonal[METRIC_CPU_LIMIT].nr, 1, "  with its limit");
+	json_free(j);
+	observation_release(&obs);
+	observation_init(&obs);
+	observation_add_service(&obs, "api");
+	j = parse_json("{\"data\":{\"m0\":[]}}");
+	ok(railway_read_metrics(&obs, j, 1, 1) < 0 && strstr(bot_error_last(), "y1_0"),
+	   "an answer without the earlier day's alias is an error naming it (%s)", bot_error_last());
 	json_free(j);
 	observation_release(&obs);
 }
