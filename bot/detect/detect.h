@@ -60,9 +60,10 @@ enum finding_method {
 	METHOD_TREND,       /* memory: fitted line reaches the limit within the horizon */
 	METHOD_CRASH_LOOP,  /* memory: repeated climbs to the limit with resets */
 	METHOD_REGRESSION,  /* a signal significantly worse after a deployment than before */
+	METHOD_SEASONAL,    /* a level never seen at the same hours on earlier days */
 };
 
-/* "threshold", "trend", "crash_loop", "regression". */
+/* "threshold", "trend", "crash_loop", "regression", "seasonal". */
 const char *finding_method_name(enum finding_method m);
 
 /* Memory-trend details of a memory_leak finding (zero otherwise). */
@@ -75,7 +76,7 @@ struct leak_detail {
 	int64_t cycle_ms;         /* crash-loop: median length of a cycle */
 };
 
-/* Baseline-regression details (zero otherwise). */
+/* Baseline-regression details (zero otherwise); for a seasonal finding "before" is the earlier days. */
 struct regression_detail {
 	double before;            /* the figure before the deployment (rate, or median p95 ms) */
 	double after;             /* after it */

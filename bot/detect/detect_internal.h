@@ -32,6 +32,7 @@
 #define RATE_MIN_ERRORS 5                  /* and it must hold this many failed requests */
 #define LEAK_MIN_SPAN_MS (10 * 60 * 1000)  /* a trend needs this much history to be believed */
 #define DEFAULT_STEP_MS (60 * 1000)
+#define DAY_MS (24LL * 3600 * 1000)
 
 /* What a service's rules share: its window-clipped series and its settings. */
 struct svc_ctx {
@@ -42,6 +43,12 @@ struct svc_ctx {
 	struct series s[METRIC__COUNT]; /* clipped to [start, end], finite values only */
 	/* usage / limit over everything the source sent, the baseline before the window included */
 	struct series cpu_hist, mem_hist;
+	/*
+	 * The same hours on earlier days (service_metrics.seasonal): CPU and
+	 * memory as fractions of the limit, and p95, each sample moved forward
+	 * by whole days onto today's clock (so days overlap: not time-ordered).
+	 */
+	struct series cpu_season, mem_season, lat_season;
 	int64_t step, max_gap;
 	struct findings *out;
 	size_t first;                   /* index of this service's first finding in out */

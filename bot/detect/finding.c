@@ -79,7 +79,7 @@ int figure_unit_from_name(enum figure_unit *out, const char *name)
 	return BOT_ENOTFOUND;
 }
 
-static const char *method_names[] = { "threshold", "trend", "crash_loop", "regression" };
+static const char *method_names[] = { "threshold", "trend", "crash_loop", "regression", "seasonal" };
 
 const char *finding_method_name(enum finding_method m)
 {

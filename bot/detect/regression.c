@@ -120,6 +120,54 @@ static double *latency_values(const struct svc_ctx *c, int64_t from, int64_t to,
 	return v;
 }
 
+/* Finite values of s in [from, to], into an array the caller frees. */
+static double *values_in(const struct series *s, int64_t from, int64_t to, size_t *n)
+{
+	double *v = xmalloc((s->nr + 1) * sizeof(*v));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < s->nr; i++)
+		if (s->items[i].t >= from && s->items[i].t <= to && isfinite(s->items[i].v))
+			v[(*n)++] = s->items[i].v;
+	return v;
+}
+
+/* ---- the same hours on earlier days ------------------------------------ */
+
+/* The season (c->cpu_season, mem_season or lat_season) of a kind, or NULL. */
+static const struct series *season_of(const struct svc_ctx *c, enum finding_kind kind)
+{
+	switch (kind) {
+	case FINDING_CPU_SATURATION: return &c->cpu_season;
+	case FINDING_MEMORY_PRESSURE: return &c->mem_season;
+	case FINDING_LATENCY: return &c->lat_season;
+	default: return NULL;
+	}
+}
+
+/*
+ * Whether `after` (a median over [from, to] today) is usual for these
+ * hours: on earlier days the same hours had a median of at least
+ * after / ratio, so a deployment that coincides with the daily peak is
+ * not blamed for it. 0 without (enough) earlier days' samples.
+ */
+static int usual_for_the_hour(const struct svc_ctx *c, enum finding_kind kind, int64_t from,
+			      int64_t to, double after, double ratio)
+{
+	const struct series *season = season_of(c, kind);
+	size_t n;
+	double *v, med;
+	int usual;
+
+	if (!season || !season->nr)
+		return 0;
+	v = values_in(season, from, to, &n);
+	usual = n >= REGRESSION_MIN_SAMPLES && (med = quantile_sorted_inplace(v, n, 0.5), after < ratio * med);
+	free(v);
+	return usual;
+}
+
 /*
  * p95 after deployment d against its baseline: the median of the p95
  * samples at least latency_ratio higher (and REGRESSION_MIN_LATENCY_DELTA_MS
@@ -159,26 +207,14 @@ static int latency_regression(struct regression_eval *ev, const struct svc_ctx *
 	    ev->d.p_value > 1 - rg->confidence)
 		goto out;
 	ret = quantile_sorted_inplace(h1, nh1, 0.5) >= rg->latency_ratio * mb &&
-	      quantile_sorted_inplace(h2, nh2, 0.5) >= rg->latency_ratio * mb;
+	      quantile_sorted_inplace(h2, nh2, 0.5) >= rg->latency_ratio * mb &&
+	      !usual_for_the_hour(c, FINDING_LATENCY, a0, until, ma, rg->latency_ratio);
 out:
 	free(b);
 	free(a);
 	free(h1);
 	free(h2);
 	return ret;
-}
-
-/* Finite values of s in [from, to], into an array the caller frees. */
-static double *values_in(const struct series *s, int64_t from, int64_t to, size_t *n)
-{
-	double *v = xmalloc((s->nr + 1) * sizeof(*v));
-	size_t i;
-
-	*n = 0;
-	for (i = 0; i < s->nr; i++)
-		if (s->items[i].t >= from && s->items[i].t <= to && isfinite(s->items[i].v))
-			v[(*n)++] = s->items[i].v;
-	return v;
 }
 
 /*
@@ -241,7 +277,9 @@ static int resource_regression(struct regression_eval *ev, const struct svc_ctx 
 	    ev->d.p_value > 1 - rg->confidence)
 		goto out;
 	ret = quantile_sorted_inplace(h1, nh1, 0.5) >= ratio * mb &&
-	      quantile_sorted_inplace(h2, nh2, 0.5) >= ratio * mb;
+	      quantile_sorted_inplace(h2, nh2, 0.5) >= ratio * mb &&
+	      !usual_for_the_hour(c, frac == &c->cpu_hist ? FINDING_CPU_SATURATION : FINDING_MEMORY_PRESSURE,
+				  a0, until, ma * ev->load, ratio);
 out:
 	free(b);
 	free(a);
@@ -303,6 +341,117 @@ static int regression_at(struct regression_eval *ev, const struct svc_ctx *c, en
 }
 
 /*
+ * A level never seen at these hours: today's samples since `from` (CPU as a
+ * fraction of the limit, or p95 of intervals with traffic) against the
+ * same hours on earlier days, compared like a regression: the median at
+ * least `ratio` times the earlier days' and the absolute floor higher,
+ * significant by a Mann-Whitney U test. No deployment needed.
+ */
+static int seasonal_at(struct regression_detail *out, const struct svc_ctx *c, enum finding_kind kind,
+		       double ratio, int64_t from, int64_t to)
+{
+	const struct regression_config *rg = &c->cfg->regression;
+	size_t nb, na;
+	double *b = values_in(season_of(c, kind), from, to, &nb);
+	double *a = kind == FINDING_LATENCY ? latency_values(c, from, to, &na) :
+		    values_in(&c->cpu_hist, from, to, &na);
+	double floor = kind == FINDING_LATENCY ? REGRESSION_MIN_LATENCY_DELTA_MS : REGRESSION_MIN_RESOURCE_DELTA;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (nb < REGRESSION_MIN_SAMPLES || na < REGRESSION_MIN_SAMPLES)
+		goto out;
+	out->p_value = stat_mann_whitney_p(b, nb, a, na);
+	out->before = quantile_sorted_inplace(b, nb, 0.5);
+	out->after = quantile_sorted_inplace(a, na, 0.5);
+	out->ratio = out->before > 0 ? out->after / out->before : INFINITY;
+	out->n_before = (int64_t)nb;
+	out->n_after = (int64_t)na;
+	ret = out->ratio >= ratio && out->after - out->before >= floor &&
+	      out->p_value <= 1 - rg->confidence;
+out:
+	free(b);
+	free(a);
+	return ret;
+}
+
+/*
+ * Where today's unusual level began: after the last two samples in a row
+ * under `level` (a single dip does not end it), else the window's start.
+ */
+static int64_t unusual_since(const struct series *s, double level, int64_t start)
+{
+	size_t i, under = 0;
+
+	for (i = s->nr; i-- > 0;) {
+		under = s->items[i].v < level ? under + 1 : 0;
+		if (under == 2)
+			return i + 2 < s->nr ? s->items[i + 2].t : s->items[s->nr - 1].t;
+	}
+	return start;
+}
+
+static void eval_seasonal(struct svc_ctx *c, enum finding_kind kind, double ratio,
+			  const struct series *today)
+{
+	const struct regression_config *rg = &c->cfg->regression;
+	int64_t end = c->obs->end, half = (end - c->obs->start) / 2, onset;
+	struct regression_detail d, tmp;
+	enum figure_unit unit = kind == FINDING_LATENCY ? FIGURE_MS : FIGURE_FRACTION;
+	struct strbuf sb = STRBUF_INIT;
+	struct finding *fd;
+	size_t i;
+
+	if (rg->seasonal_days <= 0 || !season_of(c, kind)->nr || !today->nr)
+		return;
+	/* The recent half of the window is what is unusual, or not. */
+	if (!seasonal_at(&d, c, kind, ratio, end - half, end))
+		return;
+	onset = unusual_since(today, ratio * d.before, c->obs->start);
+	if (onset > end - half)
+		onset = end - half;
+
+	fd = detect_new_finding(c, kind, SEVERITY_WARNING, METHOD_SEASONAL);
+	fd->regression = d;
+	fd->observed = d.ratio;
+	fd->threshold = ratio;
+	fd->unit = FIGURE_RATIO;
+	detect_set_onset(c, fd, onset);
+	/* When it was first visible: the same comparison since the onset, replayed at each sample. */
+	fd->detected = end;
+	for (i = 0; i < today->nr; i++)
+		if (today->items[i].t > onset && seasonal_at(&tmp, c, kind, ratio, onset, today->items[i].t)) {
+			fd->detected = today->items[i].t;
+			break;
+		}
+	fd->ongoing = 1;
+	fd->evidence_metric = kind == FINDING_LATENCY ? METRIC_LATENCY_P95 : METRIC_CPU;
+	fd->evidence_unit = unit;
+	fd->evidence_level = d.before * ratio;
+	detect_copy_series(&fd->evidence, today);
+	fd->confidence = 1 - d.p_value;
+
+	strbuf_addf(&sb, "%s x%.1f against the same hours on the %d day%s before (median ",
+		    detect_signal_word(kind), d.ratio, rg->seasonal_days, rg->seasonal_days > 1 ? "s" : "");
+	detect_add_figure(&sb, d.before, unit);
+	strbuf_addstr(&sb, " -> ");
+	detect_add_figure(&sb, d.after, unit);
+	strbuf_addf(&sb, ", %" PRId64 " samples then, %" PRId64 " now; Mann-Whitney p=%.2g)",
+		    d.n_before, d.n_after, d.p_value);
+	fd->reason = strbuf_detach(&sb, NULL);
+	strbuf_addf(&sb, "%s: warning %s unusual for the hour: ", c->svc->name, detect_signal_word(kind));
+	detect_add_figure(&sb, d.after, unit);
+	strbuf_addf(&sb, "%s since ", unit == FIGURE_FRACTION ? " of the limit" : "");
+	detect_add_time(&sb, onset);
+	strbuf_addstr(&sb, ", ");
+	detect_add_figure(&sb, d.before, unit);
+	strbuf_addf(&sb, " at the same hours on earlier days (x%.1f), under the static thresholds", d.ratio);
+	if (fd->deployment)
+		strbuf_addf(&sb, "; deployment %s came before it", fd->deployment);
+	fd->summary = strbuf_detach(&sb, NULL);
+}
+
+/*
  * For each signal, the most recent deployment in (or just before) the
  * window after which the signal is significantly worse than before it.
  * A signal that also crossed its threshold keeps that finding, which
@@ -351,8 +500,12 @@ void detect_eval_regressions(struct svc_ctx *c, const struct eval_series *evs)
 				break;
 			}
 		}
-		if (!d)
+		if (!d) {
+			if ((kind == FINDING_CPU_SATURATION || kind == FINDING_LATENCY) &&
+			    !finding_of(c, kind))
+				eval_seasonal(c, kind, ratio, ev_series);
 			continue;
+		}
 
 		add_regression_reason(&sb, kind, &ev, d->id);
 		if ((fd = finding_of(c, sigs[s].kind))) {

@@ -93,6 +93,13 @@ function service(name, w, r, o) {
 		}
 	}
 	const svc = { name, series };
+	// `seasonal`: overrides for the same hours a day earlier (the same generators unless replaced);
+	// those series go under "seasonal" at yesterday's times, as a source that can go back would send them.
+	if (o.seasonal) {
+		const y = Object.assign({}, w, { start: w.start - 86400000, end: w.end - 86400000, t: (i) => w.t(i) - 86400000 });
+		const yo = Object.assign({}, o, o.seasonal, { deployments: [], seasonal: undefined, repo: false });
+		svc.seasonal = service(name, y, r, yo).series;
+	}
 	if (o.repo !== false) {
 		svc.repo = 'acme/shop';
 		svc.root_dir = `services/${name}`;
@@ -419,6 +426,49 @@ add('regression-cpu-jitter', 'CPU wandering between 10% and 40% before and after
 		cpu: () => 0.10 + 0.30 * r.next(),
 		deployments: [['d-55', 15]],
 	})], []);
+
+add('seasonal-daily-peak-after-deployment', 'Deployment d-61 at 09:45 coincides with a daily job: CPU from 20% to 45% with traffic unchanged, exactly as at the same hours yesterday. Usual for the hour: not a regression.',
+	(w, r) => [healthy('api', w, r, {
+		cpu: (i) => clampPos(i > 15 ? around(r, 0.45, 0.03) : around(r, 0.20, 0.03)),
+		deployments: [['d-61', 15]],
+		seasonal: {},
+	})], []);
+
+add('seasonal-cpu-never-seen', 'No deployment; CPU from 20% to 48% of the limit at 09:40 and staying there, while at the same hours yesterday it was 20%: under the thresholds, never seen at this hour.',
+	(w, r) => [healthy('api', w, r, {
+		cpu: (i) => clampPos(i >= 10 ? around(r, 0.48, 0.03) : around(r, 0.20, 0.03)),
+		seasonal: { cpu: () => clampPos(around(r, 0.20, 0.03)) },
+	})],
+	[{ service: 'api', kind: 'cpu_saturation', severity: 'warning', method: 'seasonal', at: 10 }]);
+
+add('seasonal-latency-never-seen', 'No deployment; p95 from 120 ms to 700 ms at 09:38 (a slow upstream), against 120 ms at the same hours yesterday.',
+	(w, r) => [healthy('api', w, r, {
+		p95: (i) => clampPos(i >= 8 ? around(r, 700, 50) : around(r, 120, 12)),
+		seasonal: { p95: () => clampPos(around(r, 120, 12)) },
+	})],
+	[{ service: 'api', kind: 'latency', severity: 'warning', method: 'seasonal', at: 8 }]);
+
+add('seasonal-usual-level', 'CPU at 45% and p95 at 600 ms all window: high for this service, but the same hours yesterday looked the same (43%, 560 ms). Nothing to report.',
+	(w, r) => [healthy('api', w, r, {
+		cpu: () => clampPos(around(r, 0.45, 0.03)),
+		p95: () => clampPos(around(r, 600, 40)),
+		seasonal: { cpu: () => clampPos(around(r, 0.43, 0.03)), p95: () => clampPos(around(r, 560, 40)) },
+	})], []);
+
+add('config-seasonal-off', 'The data of seasonal-cpu-never-seen with detect.regression.seasonal_days: 0: without the earlier days, CPU at 48% is under every rule.',
+	(w, r) => [healthy('api', w, r, {
+		cpu: (i) => clampPos(i >= 10 ? around(r, 0.48, 0.03) : around(r, 0.20, 0.03)),
+		seasonal: { cpu: () => clampPos(around(r, 0.20, 0.03)) },
+	})], [], { detect: { regression: { seasonal_days: 0 } } });
+
+add('config-seasonal-off-deployment', 'The data of seasonal-daily-peak-after-deployment with detect.regression.seasonal_days: 0: without yesterday to compare with, the daily job looks like a CPU regression after d-61.',
+	(w, r) => [healthy('api', w, r, {
+		cpu: (i) => clampPos(i > 15 ? around(r, 0.45, 0.03) : around(r, 0.20, 0.03)),
+		deployments: [['d-61', 15]],
+		seasonal: {},
+	})],
+	[{ service: 'api', kind: 'cpu_saturation', severity: 'warning', method: 'regression', deployment: 'd-61', at: 16 }],
+	{ detect: { regression: { seasonal_days: 0 } } });
 
 add('crash-loop', 'Memory climbs from 30% to the limit in about 8 minutes, the process is killed and restarts, again and again: a line fitted to the window is flat and usage is over 90% only a minute at a time.',
 	(w, r) => [healthy('api', w, r, {
