@@ -109,11 +109,11 @@ int github_list_in_state(struct github *gh, struct json **out, const char *what,
 			 const char *state, const char *key, const char *value);
 
 /*
- * PATCHes an issue or a pull request at path with those of title, body and
- * state that are not NULL; *out is the updated object. Returns as
- * github_call_json.
+ * PATCHes issue or pull request number (what: "/issues", "/pulls") with
+ * those of title, body and state that are not NULL; *out is the updated
+ * object. Returns as github_call_json.
  */
-int github_edit_issue_fields(struct github *gh, struct json **out, const char *path,
+int github_edit_issue_fields(struct github *gh, struct json **out, const char *what, int64_t number,
 			     const char *title, const char *body, const char *state);
 
 /* Appends "/repos/{owner}/{repo}" (escaped) to sb. */

@@ -55,10 +55,11 @@ int github_issue_create(struct github *gh, struct json **out, const char *title,
 }
 
 /* Shared with pulls.c: a pull request's title, body and state are its issue's. */
-int github_edit_issue_fields(struct github *gh, struct json **out, const char *path,
+int github_edit_issue_fields(struct github *gh, struct json **out, const char *what, int64_t number,
 			     const char *title, const char *body, const char *state)
 {
 	struct json *req = json_new_object();
+	char *path = github_repo_pathf(gh, "%s/%lld", what, (long long)number);
 	int err;
 
 	if (title)
@@ -69,17 +70,14 @@ int github_edit_issue_fields(struct github *gh, struct json **out, const char *p
 		json_set_str(req, "state", state);
 	err = github_call_json(gh, out, "PATCH", path, req);
 	json_free(req);
+	free(path);
 	return err;
 }
 
 int github_issue_update(struct github *gh, struct json **out, int64_t number, const char *title,
 			const char *body, const char *state)
 {
-	char *path = github_repo_pathf(gh, "/issues/%lld", (long long)number);
-	int err = github_edit_issue_fields(gh, out, path, title, body, state);
-
-	free(path);
-	return err;
+	return github_edit_issue_fields(gh, out, "/issues", number, title, body, state);
 }
 
 int github_issue_comments(struct github *gh, struct json **out, int64_t number)

@@ -47,11 +47,7 @@ int github_pull_create(struct github *gh, struct json **out, const char *title, 
 int github_pull_update(struct github *gh, struct json **out, int64_t number, const char *title,
 		       const char *body, const char *state)
 {
-	char *path = github_repo_pathf(gh, "/pulls/%lld", (long long)number);
-	int err = github_edit_issue_fields(gh, out, path, title, body, state);
-
-	free(path);
-	return err;
+	return github_edit_issue_fields(gh, out, "/pulls", number, title, body, state);
 }
 
 static int list_of_pull(struct github *gh, struct json **out, int64_t number, const char *what)
