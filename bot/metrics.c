@@ -5,7 +5,6 @@
 #include "metrics.h"
 #include "util/error.h"
 #include "util/strbuf.h"
-#include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -158,15 +157,6 @@ void service_add_deployment(struct service_metrics *svc, const char *id, int64_t
 
 /* ---- JSON ------------------------------------------------------------- */
 
-static void set_time(struct json *obj, const char *key, int64_t ms)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	time_format_iso8601(&sb, ms);
-	json_set_str(obj, key, sb.buf);
-	strbuf_release(&sb);
-}
-
 static void set_opt_str(struct json *obj, const char *key, const char *s)
 {
 	if (s)
@@ -205,8 +195,8 @@ struct json *observation_to_json(const struct observation *obs)
 	set_opt_str(root, "source", obs->source);
 	set_opt_str(root, "project", obs->project);
 	set_opt_str(root, "environment", obs->environment);
-	set_time(root, "start", obs->start);
-	set_time(root, "end", obs->end);
+	json_set_time(root, "start", obs->start);
+	json_set_time(root, "end", obs->end);
 	json_set_num(root, "step_s", (double)obs->step / 1000.0);
 	json_set_num(root, "requests", (double)obs->requests);
 	json_set_num(root, "bytes", (double)obs->bytes);
@@ -231,7 +221,7 @@ struct json *observation_to_json(const struct observation *obs)
 			const struct deployment *d = &svc->deployments[j];
 			struct json *dj = json_new_object();
 			json_set_str(dj, "id", d->id);
-			set_time(dj, "at", d->at);
+			json_set_time(dj, "at", d->at);
 			set_opt_str(dj, "status", d->status);
 			set_opt_str(dj, "commit", d->commit);
 			set_opt_str(dj, "message", d->message);
@@ -242,18 +232,6 @@ struct json *observation_to_json(const struct observation *obs)
 	}
 	json_set(root, "services", services);
 	return root;
-}
-
-static int get_time(int64_t *out, const struct json *node, const char *path)
-{
-	const char *s;
-	int ret;
-
-	if ((ret = json_get_str(&s, node, "%s", path)) < 0)
-		return ret;
-	if ((ret = time_parse_iso8601(out, s)) < 0)
-		return bot_error_wrap(ret, "'%s': ", path);
-	return 0;
 }
 
 static char *opt_str(const struct json *node, const char *key)
@@ -313,8 +291,8 @@ int observation_from_json(struct observation *obs, const struct json *root)
 	obs->source = opt_str(root, "source");
 	obs->project = opt_str(root, "project");
 	obs->environment = opt_str(root, "environment");
-	if ((ret = get_time(&obs->start, root, "start")) < 0 ||
-	    (ret = get_time(&obs->end, root, "end")) < 0)
+	if ((ret = json_get_time(&obs->start, root, "start")) < 0 ||
+	    (ret = json_get_time(&obs->end, root, "end")) < 0)
 		goto fail;
 	if (json_member(root, "step_s") && (ret = json_get_num(&step_s, root, "step_s")) < 0)
 		goto fail;
@@ -346,13 +324,10 @@ int observation_from_json(struct observation *obs, const struct json *root)
 		     dj = json_next(dj), k++) {
 			const char *id;
 			int64_t at;
-			struct strbuf path = STRBUF_INIT;
 
-			strbuf_addf(&path, "services[%zu].deployments[%zu].at", i, k);
 			ret = json_get_str(&id, svcj, "deployments[%zu].id", k);
 			if (!ret)
-				ret = get_time(&at, root, path.buf);
-			strbuf_release(&path);
+				ret = json_get_time(&at, root, "services[%zu].deployments[%zu].at", i, k);
 			if (ret < 0)
 				goto fail;
 			service_add_deployment(svc, id, at, json_str_value(json_member(dj, "status")),

@@ -358,19 +358,6 @@ static int check_complete(const struct json *conn, const char *what)
 	return 0;
 }
 
-static int read_time(int64_t *out, const struct json *node, const char *path)
-{
-	const char *s;
-	int err;
-
-	*out = 0;
-	if ((err = json_get_opt_str(&s, node, "%s", path)) < 0)
-		return err;
-	if (!s)
-		return 0;
-	return time_parse_iso8601(out, s);
-}
-
 static int read_service_instance(struct architecture *arch, const struct json *node, size_t i)
 {
 	const char *name, *id, *s;
@@ -398,7 +385,7 @@ static int read_service_instance(struct architecture *arch, const struct json *n
 		svc->latest_deployment_id = xstrdup(s);
 		if (json_get_opt_str(&s, n, "status") == 0)
 			svc->latest_deployment_status = opt_dup(s);
-		if ((err = read_time(&svc->latest_deployment_at, n, "createdAt")) < 0)
+		if ((err = json_get_opt_time(&svc->latest_deployment_at, n, "createdAt")) < 0)
 			return err;
 	}
 	return 0;
@@ -647,7 +634,7 @@ static int read_deployments(struct service_metrics *svc, const struct json *conn
 
 		if ((err = json_get_str(&id, e, "node.id")) < 0 ||
 		    (err = json_get_str(&status, e, "node.status")) < 0 ||
-		    (err = read_time(&at, e, "node.createdAt")) < 0)
+		    (err = json_get_opt_time(&at, e, "node.createdAt")) < 0)
 			return bot_error_wrap(err, "'data.d%zu': ", i);
 		if (at < oldest)
 			oldest = at;

@@ -166,17 +166,6 @@ static int opt_str(char **out, const struct json *node, const char *key)
 	return 0;
 }
 
-static int opt_time(int64_t *out, const struct json *node, const char *key)
-{
-	const char *s;
-	int err = json_get_opt_str(&s, node, "%s", key);
-
-	*out = 0;
-	if (err < 0 || !s)
-		return err;
-	return time_parse_iso8601(out, s);
-}
-
 static int read_arch(struct architecture *out, const struct json *root)
 {
 	const struct json *arr, *n, *p;
@@ -211,7 +200,7 @@ static int read_arch(struct architecture *out, const struct json *root)
 		    (err = opt_str(&s->root_dir, n, "root_dir")) < 0 ||
 		    (err = opt_str(&s->latest_deployment_id, n, "latest_deployment.id")) < 0 ||
 		    (err = opt_str(&s->latest_deployment_status, n, "latest_deployment.status")) < 0 ||
-		    (err = opt_time(&s->latest_deployment_at, n, "latest_deployment.at")) < 0)
+		    (err = json_get_opt_time(&s->latest_deployment_at, n, "latest_deployment.at")) < 0)
 			return bot_error_wrap(err, "services[%zu]: ", i);
 		s->replicas = (int)json_num_value(json_get(n, "replicas"));
 		s->observed = json_bool_value(json_get(n, "observed"));

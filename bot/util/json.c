@@ -9,6 +9,7 @@
 #include "util/error.h"
 #include "util/json.h"
 #include "util/strbuf.h"
+#include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -230,6 +231,48 @@ int json_get_int(int64_t *out, const struct json *node, const char *pathfmt, ...
 	return ret;
 }
 
+static int vget_time(int64_t *out_ms, int optional, const struct json *node, const char *fmt,
+		     va_list ap)
+{
+	struct strbuf path = STRBUF_INIT;
+	const cJSON *n = vwalk(node, &path, fmt, ap);
+	int ret = 0;
+
+	if (optional)
+		*out_ms = 0;
+	if (optional && (!n || cJSON_IsNull(n)))
+		goto done;
+	if (!cJSON_IsString(n))
+		ret = type_error(path.buf, "string", n);
+	else if ((ret = time_parse_iso8601(out_ms, n->valuestring)) < 0)
+		ret = bot_error_wrap(ret, "'%s': ", path.buf);
+done:
+	strbuf_release(&path);
+	return ret;
+}
+
+int json_get_time(int64_t *out_ms, const struct json *node, const char *pathfmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, pathfmt);
+	ret = vget_time(out_ms, 0, node, pathfmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int json_get_opt_time(int64_t *out_ms, const struct json *node, const char *pathfmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, pathfmt);
+	ret = vget_time(out_ms, 1, node, pathfmt, ap);
+	va_end(ap);
+	return ret;
+}
+
 const char *json_str_value(const struct json *node)
 {
 	return cJSON_IsString(C(node)) ? C(node)->valuestring : NULL;
@@ -331,6 +374,15 @@ struct json *json_dup(const struct json *node)
 {
 	install_hooks();
 	return J(cJSON_Duplicate(C(node), 1));
+}
+
+void json_set_time(struct json *obj, const char *key, int64_t ms)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	time_format_iso8601(&sb, ms);
+	json_set_str(obj, key, sb.buf);
+	strbuf_release(&sb);
 }
 
 void json_merge(struct json *base, const struct json *over)

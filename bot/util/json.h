@@ -67,6 +67,16 @@ int json_get_obj(const struct json **out, const struct json *node, const char *p
 /* Like json_get_str but a missing or null field gives *out = NULL and 0. */
 int json_get_opt_str(const char **out, const struct json *node, const char *pathfmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * A time written as an RFC 3339 string ("2026-11-28T10:00:00Z"), read into
+ * *out_ms (milliseconds since the epoch): BOT_EINVALID naming the path
+ * when it is missing, not a string, or not such a time. The opt form
+ * gives *out_ms = 0 and 0 for a missing or null field.
+ */
+int json_get_time(int64_t *out_ms, const struct json *node, const char *pathfmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int json_get_opt_time(int64_t *out_ms, const struct json *node, const char *pathfmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Direct accessors; each returns a neutral value (0, NULL) for a node of another type. */
 const char *json_str_value(const struct json *node);
@@ -101,6 +111,8 @@ void json_merge(struct json *base, const struct json *over);
 /* Adds or replaces member key of obj; obj takes ownership of value. */
 void json_set(struct json *obj, const char *key, struct json *value);
 void json_set_str(struct json *obj, const char *key, const char *s);
+/* Member key as an RFC 3339 UTC string, the form json_get_time reads. */
+void json_set_time(struct json *obj, const char *key, int64_t ms);
 void json_set_num(struct json *obj, const char *key, double n);
 void json_set_bool(struct json *obj, const char *key, int b);
 /* Appends value to arr, which takes ownership. */

@@ -66,5 +66,23 @@ int main(void)
 		free(out);
 		json_free(base);
 	}
+
+	{
+		const char *tdoc = "{\"t\":\"2026-11-28T10:00:00Z\",\"bad\":\"yesterday\",\"n\":null,\"x\":3}";
+		struct json *tj = NULL;
+		int64_t ms = -1;
+
+		ok(json_parse(&tj, tdoc, strlen(tdoc)) == 0, "times: a document");
+		ok(json_get_time(&ms, tj, "t") == 0 && ms == 1795860000000LL, "times: read to ms");
+		is_int(json_get_time(&ms, tj, "bad"), BOT_EINVALID, "times: not a time is refused");
+		like(bot_error_last(), "'bad': ", "naming the path");
+		is_int(json_get_time(&ms, tj, "x"), BOT_EINVALID, "times: a number is not a time");
+		ok(json_get_opt_time(&ms, tj, "n") == 0 && ms == 0, "times: null is absent for the opt form");
+		ok(json_get_opt_time(&ms, tj, "missing") == 0 && ms == 0, "times: so is a missing field");
+		is_int(json_get_time(&ms, tj, "missing"), BOT_EINVALID, "times: not for the required form");
+		json_set_time(tj, "back", 1795860000123LL);
+		is_str(json_str_value(json_get(tj, "back")), "2026-11-28T10:00:00.123Z", "times: written back");
+		json_free(tj);
+	}
 	return done_testing();
 }
