@@ -89,7 +89,8 @@ struct regression_detail {
  * One problem of one service. `observed` and `threshold` are in `unit`:
  * for a threshold finding the figure that held and the level it held
  * above; for a trend leak the forecast time to the limit and the horizon
- * (ms); for a regression the after/before ratio and the configured ratio.
+ * (ms); for a regression the after/before ratio and the configured ratio;
+ * for a seasonal finding the ratio to the same hours on earlier days.
  */
 struct finding {
 	char *service;

@@ -157,13 +157,14 @@ static int usual_for_the_hour(const struct svc_ctx *c, enum finding_kind kind, i
 {
 	const struct series *season = season_of(c, kind);
 	size_t n;
-	double *v, med;
-	int usual;
+	double *v;
+	int usual = 0;
 
 	if (!season || !season->nr)
 		return 0;
 	v = values_in(season, from, to, &n);
-	usual = n >= REGRESSION_MIN_SAMPLES && (med = quantile_sorted_inplace(v, n, 0.5), after < ratio * med);
+	if (n >= REGRESSION_MIN_SAMPLES)
+		usual = after < ratio * quantile_sorted_inplace(v, n, 0.5);
 	free(v);
 	return usual;
 }

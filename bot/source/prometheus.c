@@ -295,56 +295,58 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 	reqs = xcalloc(nreq + 1, sizeof(*reqs));
 	resps = xcalloc(nreq + 1, sizeof(*resps));
 	results = xcalloc(nreq + 1, sizeof(*results));
-	for (d = 0; d <= days; d++)
-	for (i = 0; i < n; i++)
-		for (k = 0; k < PROM_QUERY__COUNT; k++) {
-			struct strbuf url = STRBUF_INIT, q = STRBUF_INIT;
-			size_t r = (d * n + i) * PROM_QUERY__COUNT + k;
+	for (d = 0; d <= days; d++) {
+		for (i = 0; i < n; i++)
+			for (k = 0; k < PROM_QUERY__COUNT; k++) {
+				struct strbuf url = STRBUF_INIT, q = STRBUF_INIT;
+				size_t r = (d * n + i) * PROM_QUERY__COUNT + k;
 
-			prometheus_render_query(&q, query_template(p, (enum prom_query)k), svcs[i]->name, step);
-			strbuf_add(&url, base, baselen);
-			strbuf_addstr(&url, "/api/v1/query_range?query=");
-			strbuf_add_urlencoded(&url, q.buf);
-			strbuf_addf(&url, "&start=%.3f&end=%.3f&step=%.3f",
-				    (start - (int64_t)d * day) / 1000.0, (end - (int64_t)d * day) / 1000.0,
-				    step / 1000.0);
-			http_request_init(&reqs[r], "GET", url.buf);
-			if (p->token)
-				http_request_header(&reqs[r], "Authorization", "Bearer %s", p->token);
-			reqs[r].max_body = PROM_MAX_RESPONSE;
-			reqs[r].no_cache = 1;
-			http_response_init(&resps[r]);
-			strbuf_release(&url);
-			strbuf_release(&q);
-		}
+				prometheus_render_query(&q, query_template(p, (enum prom_query)k), svcs[i]->name, step);
+				strbuf_add(&url, base, baselen);
+				strbuf_addstr(&url, "/api/v1/query_range?query=");
+				strbuf_add_urlencoded(&url, q.buf);
+				strbuf_addf(&url, "&start=%.3f&end=%.3f&step=%.3f",
+					    (start - (int64_t)d * day) / 1000.0, (end - (int64_t)d * day) / 1000.0,
+					    step / 1000.0);
+				http_request_init(&reqs[r], "GET", url.buf);
+				if (p->token)
+					http_request_header(&reqs[r], "Authorization", "Bearer %s", p->token);
+				reqs[r].max_body = PROM_MAX_RESPONSE;
+				reqs[r].no_cache = 1;
+				http_response_init(&resps[r]);
+				strbuf_release(&url);
+				strbuf_release(&q);
+			}
+	}
 	if (nreq)
 		err = http_run_all(p->http, reqs, resps, results, nreq);
-	for (d = 0; !err && d <= days; d++)
-	for (i = 0; !err && i < n; i++)
-		for (k = 0; !err && k < PROM_QUERY__COUNT; k++) {
-			size_t r = (d * n + i) * PROM_QUERY__COUNT + k;
-			struct service_metrics *svc = &out->services[i];
-			struct strbuf what = STRBUF_INIT;
-			struct json *root = NULL;
-			double factor = query_target[k].scale ? query_target[k].scale : step / 1000.0;
+	for (d = 0; !err && d <= days; d++) {
+		for (i = 0; !err && i < n; i++)
+			for (k = 0; !err && k < PROM_QUERY__COUNT; k++) {
+				size_t r = (d * n + i) * PROM_QUERY__COUNT + k;
+				struct service_metrics *svc = &out->services[i];
+				struct strbuf what = STRBUF_INIT;
+				struct json *root = NULL;
+				double factor = query_target[k].scale ? query_target[k].scale : step / 1000.0;
 
-			strbuf_addf(&what, "prometheus query '%s' for service '%s'",
-				    prom_query_name((enum prom_query)k), svc->name);
-			if (d)
-				strbuf_addf(&what, " %zu day%s earlier", d, d > 1 ? "s" : "");
-			/* Prometheus answers errors (400, 422, 503) with a JSON body saying why. */
-			if (json_parse(&root, resps[r].body.buf, resps[r].body.len) < 0) {
-				err = http_status_error(&resps[r], what.buf);
-				if (!err)
-					err = bot_error(BOT_EINVALID, "%s: the answer is not JSON", what.buf);
-			} else {
-				err = prometheus_read_matrix(d ? &svc->seasonal[query_target[k].metric] :
-							     &svc->series[query_target[k].metric],
-							     root, factor, query_target[k].keep_max, what.buf);
+				strbuf_addf(&what, "prometheus query '%s' for service '%s'",
+					    prom_query_name((enum prom_query)k), svc->name);
+				if (d)
+					strbuf_addf(&what, " %zu day%s earlier", d, d > 1 ? "s" : "");
+				/* Prometheus answers errors (400, 422, 503) with a JSON body saying why. */
+				if (json_parse(&root, resps[r].body.buf, resps[r].body.len) < 0) {
+					err = http_status_error(&resps[r], what.buf);
+					if (!err)
+						err = bot_error(BOT_EINVALID, "%s: the answer is not JSON", what.buf);
+				} else {
+					err = prometheus_read_matrix(d ? &svc->seasonal[query_target[k].metric] :
+								     &svc->series[query_target[k].metric],
+								     root, factor, query_target[k].keep_max, what.buf);
+				}
+				json_free(root);
+				strbuf_release(&what);
 			}
-			json_free(root);
-			strbuf_release(&what);
-		}
+	}
 	/*
 	 * An error query with an empty result, where requests were counted,
 	 * means no series matched: no errors, not unknown. Zeros at the
