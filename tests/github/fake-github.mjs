@@ -24,7 +24,7 @@ import addFormats from "ajv-formats";
 import { importSPKI, jwtVerify } from "jose";
 
 const require = createRequire(import.meta.url);
-const spec = require("@octokit/openapi/generated/api.github.com.json");
+const { spec, resolve, route } = require("../lib/github-routes.js");
 
 // ---------------------------------------------------------------- validation
 
@@ -66,41 +66,6 @@ function rewriteRefs(node) {
 function validator(key, schema) {
   if (!compiled.has(key)) compiled.set(key, ajv.compile(rewriteRefs(denull(schema))));
   return compiled.get(key);
-}
-
-function resolve(obj) {
-  while (obj && obj.$ref) {
-    const parts = obj.$ref.replace(/^#\//, "").split("/");
-    obj = parts.reduce((o, p) => o[p.replace(/~1/g, "/").replace(/~0/g, "~")], spec);
-  }
-  return obj;
-}
-
-// Routes: every path template of the description, most literal first.
-const routes = Object.keys(spec.paths)
-  .map((template) => {
-    const names = [];
-    const re = template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{([^}]+)\}/g, (_, name) => {
-      names.push(name);
-      // A ref, a file path or base...head may contain slashes.
-      return ["ref", "path", "basehead"].includes(name) ? "(.+)" : "([^/]+)";
-    });
-    const literal = template.replace(/\{[^}]+\}/g, "").length;
-    return { template, re: new RegExp(`^${re}$`), names, literal };
-  })
-  .sort((a, b) => b.literal - a.literal);
-
-function route(method, pathname) {
-  for (const r of routes) {
-    const m = r.re.exec(pathname);
-    if (!m) continue;
-    const op = spec.paths[r.template][method.toLowerCase()];
-    if (!op) continue;
-    const params = {};
-    r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1])));
-    return { template: r.template, op, params };
-  }
-  return null;
 }
 
 const violations = [];

@@ -12,24 +12,7 @@
 'use strict';
 const http = require('http');
 const fs = require('fs');
-const spec = require('@octokit/openapi/generated/api.github.com.json');
-
-// Path templates of the description as regular expressions; "{ref}"-like
-// parameters at the end may hold slashes (git/ref/heads/a/b).
-const routes = [];
-for (const [tpl, ops] of Object.entries(spec.paths)) {
-  const re = new RegExp('^' + tpl.replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-    .replace(/\{ref\}$/, '(.+)').replace(/\{[^}]+\}/g, '([^/]+)') + '$');
-  routes.push({ tpl, re, ops });
-}
-
-function findOperation(method, path) {
-  for (const r of routes) {
-    const op = r.ops[method.toLowerCase()];
-    if (op && r.re.test(path)) return { tpl: r.tpl, op };
-  }
-  return null;
-}
+const { route } = require('../lib/github-routes');
 
 let counts, state;
 function reset() {
@@ -51,7 +34,7 @@ function send(res, status, body) {
 }
 
 function handleGitHub(req, res, path, body) {
-  const found = findOperation(req.method, path);
+  const found = route(req.method, path);
   if (!found) return send(res, 404, { message: `fake: ${req.method} ${path} is not in GitHub's API description` });
   const rb = found.op.requestBody && found.op.requestBody.content &&
     found.op.requestBody.content['application/json'];
@@ -62,7 +45,7 @@ function handleGitHub(req, res, path, body) {
       if (!parsed || !(f in parsed)) return send(res, 422, { message: `missing required field '${f}'` });
     }
   }
-  const key = `${req.method} ${found.tpl}`;
+  const key = `${req.method} ${found.template}`;
   switch (key) {
     case 'GET /repos/{owner}/{repo}/issues/{issue_number}':
       return send(res, 200, issue);
