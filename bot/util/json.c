@@ -251,27 +251,19 @@ done:
 	return ret;
 }
 
-int json_get_time(int64_t *out_ms, const struct json *node, const char *pathfmt, ...)
-{
-	va_list ap;
-	int ret;
+#define TIME_GETTER(name, optional)                                             \
+	int name(int64_t *out_ms, const struct json *node, const char *pathfmt, ...) \
+	{                                                                       \
+		va_list ap;                                                     \
+		int ret;                                                        \
+		va_start(ap, pathfmt);                                          \
+		ret = vget_time(out_ms, optional, node, pathfmt, ap);           \
+		va_end(ap);                                                     \
+		return ret;                                                     \
+	}
 
-	va_start(ap, pathfmt);
-	ret = vget_time(out_ms, 0, node, pathfmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-int json_get_opt_time(int64_t *out_ms, const struct json *node, const char *pathfmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, pathfmt);
-	ret = vget_time(out_ms, 1, node, pathfmt, ap);
-	va_end(ap);
-	return ret;
-}
+TIME_GETTER(json_get_time, 0)
+TIME_GETTER(json_get_opt_time, 1)
 
 const char *json_str_value(const struct json *node)
 {
