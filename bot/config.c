@@ -2486,12 +2486,6 @@ static void set_percent(struct json *obj, const char *key, double fraction)
 	strbuf_release(&sb);
 }
 
-static void set_opt_str(struct json *obj, const char *key, const char *s)
-{
-	if (s)
-		json_set_str(obj, key, s);
-}
-
 static struct json *strv_json(char **v, size_t nr)
 {
 	struct json *arr = json_new_array();
@@ -2545,7 +2539,7 @@ static struct json *source_json(const struct source_config *src)
 	if (src->kind == SOURCE_PROMETHEUS) {
 		struct json *queries = json_new_object();
 		json_set_str(k, "url", src->prometheus.url);
-		set_opt_str(k, "token_env", src->prometheus.token_env);
+		json_set_opt_str(k, "token_env", src->prometheus.token_env);
 		for (q = 0; q < PROM_QUERY__COUNT; q++)
 			json_set_str(queries, prom_query_names[q], src->prometheus.queries[q]);
 		json_set(k, "queries", queries);
@@ -2608,7 +2602,7 @@ struct json *config_to_json(const struct config *cfg)
 	for (i = 0; i < cfg->upstreams_nr; i++) {
 		const struct upstream_config *up = &cfg->upstreams[i];
 		p = json_new_object();
-		set_opt_str(p, "statuspage", up->statuspage);
+		json_set_opt_str(p, "statuspage", up->statuspage);
 		json_set(p, "components", strv_json(up->components, up->components_nr));
 		json_set(o, up->name, p);
 	}
@@ -2623,7 +2617,7 @@ struct json *config_to_json(const struct config *cfg)
 			json_set_str(p, "url", cfg->agent.url);
 			json_set_str(p, "username", cfg->agent.username);
 			json_set_str(p, "password_env", cfg->agent.password_env);
-			set_opt_str(p, "model", cfg->agent.model);
+			json_set_opt_str(p, "model", cfg->agent.model);
 			json_set(o, "opencode", p);
 		} else {
 			json_set_str(o, "command", cfg->agent.command);

@@ -157,12 +157,6 @@ void service_add_deployment(struct service_metrics *svc, const char *id, int64_t
 
 /* ---- JSON ------------------------------------------------------------- */
 
-static void set_opt_str(struct json *obj, const char *key, const char *s)
-{
-	if (s)
-		json_set_str(obj, key, s);
-}
-
 /* { "memory": [[seconds, value or null], ...], ... } of the non-empty series of set. */
 static struct json *series_set_to_json(const struct series *set)
 {
@@ -192,9 +186,9 @@ struct json *observation_to_json(const struct observation *obs)
 	size_t i, j;
 	int m;
 
-	set_opt_str(root, "source", obs->source);
-	set_opt_str(root, "project", obs->project);
-	set_opt_str(root, "environment", obs->environment);
+	json_set_opt_str(root, "source", obs->source);
+	json_set_opt_str(root, "project", obs->project);
+	json_set_opt_str(root, "environment", obs->environment);
 	json_set_time(root, "start", obs->start);
 	json_set_time(root, "end", obs->end);
 	json_set_num(root, "step_s", (double)obs->step / 1000.0);
@@ -206,9 +200,9 @@ struct json *observation_to_json(const struct observation *obs)
 		struct json *deploys = json_new_array();
 
 		json_set_str(s, "name", svc->name);
-		set_opt_str(s, "source_id", svc->source_id);
-		set_opt_str(s, "repo", svc->repo);
-		set_opt_str(s, "root_dir", svc->root_dir);
+		json_set_opt_str(s, "source_id", svc->source_id);
+		json_set_opt_str(s, "repo", svc->repo);
+		json_set_opt_str(s, "root_dir", svc->root_dir);
 		if (svc->replicas)
 			json_set_num(s, "replicas", svc->replicas);
 		json_set(s, "series", series_set_to_json(svc->series));
@@ -222,9 +216,9 @@ struct json *observation_to_json(const struct observation *obs)
 			struct json *dj = json_new_object();
 			json_set_str(dj, "id", d->id);
 			json_set_time(dj, "at", d->at);
-			set_opt_str(dj, "status", d->status);
-			set_opt_str(dj, "commit", d->commit);
-			set_opt_str(dj, "message", d->message);
+			json_set_opt_str(dj, "status", d->status);
+			json_set_opt_str(dj, "commit", d->commit);
+			json_set_opt_str(dj, "message", d->message);
 			json_append(deploys, dj);
 		}
 		json_set(s, "deployments", deploys);

@@ -403,6 +403,12 @@ void json_set_str(struct json *obj, const char *key, const char *s)
 	json_set(obj, key, json_new_str(s));
 }
 
+void json_set_opt_str(struct json *obj, const char *key, const char *s)
+{
+	if (s)
+		json_set_str(obj, key, s);
+}
+
 void json_set_num(struct json *obj, const char *key, double n)
 {
 	json_set(obj, key, json_new_num(n));

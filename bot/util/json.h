@@ -111,6 +111,8 @@ void json_merge(struct json *base, const struct json *over);
 /* Adds or replaces member key of obj; obj takes ownership of value. */
 void json_set(struct json *obj, const char *key, struct json *value);
 void json_set_str(struct json *obj, const char *key, const char *s);
+/* Like json_set_str, but a NULL s leaves obj without the member (not a JSON null). */
+void json_set_opt_str(struct json *obj, const char *key, const char *s);
 /* Member key as an RFC 3339 UTC string, the form json_get_time reads. */
 void json_set_time(struct json *obj, const char *key, int64_t ms);
 void json_set_num(struct json *obj, const char *key, double n);

@@ -40,11 +40,12 @@ int main(void)
 	built = json_new_object();
 	json_set_str(built, "name", "a \"quoted\" name");
 	json_set_num(built, "nan", 0.0 / 0.0);
+	json_set_opt_str(built, "absent", NULL);
 	json_set(built, "list", json_new_array());
 	json_append((struct json *)json_get(built, "list"), json_new_num(1));
 	out = json_print(built, 0);
 	is_str(out, "{\"name\":\"a \\\"quoted\\\" name\",\"nan\":null,\"list\":[1]}",
-	       "building and printing; NaN becomes null");
+	       "building and printing; NaN becomes null, an absent optional string no member");
 	free(out);
 	json_free(built);
 
