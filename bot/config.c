@@ -2468,48 +2468,40 @@ int config_load_file(struct config *cfg, const char *path, struct config_diags *
  * .autofix.yml (JSON is YAML) with every default spelled out.
  */
 
-static void set_duration(struct json *obj, const char *key, int64_t ms)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	units_format_duration(&sb, ms);
-	json_set_str(obj, key, sb.buf);
-	strbuf_release(&sb);
-}
-
-static void set_percent(struct json *obj, const char *key, double fraction)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	units_format_percent(&sb, fraction);
-	json_set_str(obj, key, sb.buf);
-	strbuf_release(&sb);
-}
-
-static struct json *strv_json(char **v, size_t nr)
-{
-	struct json *arr = json_new_array();
-	size_t i;
-
-	for (i = 0; i < nr; i++)
-		json_append(arr, json_new_str(v[i]));
-	return arr;
-}
-
-static struct json *level_json(const struct level *l)
+/*
+ * A quantity as the file writes it ("30m", "85%", "2GiB"), which the
+ * parsers read back to the same value; a JSON null for a level that is off.
+ */
+static struct json *quantity_json(enum level_unit unit, double value)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct json *j;
 
-	switch (l->unit) {
-	case LEVEL_FRACTION: units_format_percent(&sb, l->value); break;
-	case LEVEL_MS: units_format_duration(&sb, (int64_t)l->value); break;
-	case LEVEL_BYTES: units_format_bytes(&sb, l->value); break;
+	switch (unit) {
+	case LEVEL_FRACTION: units_format_percent(&sb, value); break;
+	case LEVEL_MS: units_format_duration(&sb, (int64_t)value); break;
+	case LEVEL_BYTES: units_format_bytes(&sb, value); break;
 	default: return json_new_null();
 	}
 	j = json_new_str(sb.buf);
 	strbuf_release(&sb);
 	return j;
+}
+
+static void set_duration(struct json *obj, const char *key, int64_t ms)
+{
+	json_set(obj, key, quantity_json(LEVEL_MS, (double)ms));
+}
+
+static void set_percent(struct json *obj, const char *key, double fraction)
+{
+	json_set(obj, key, quantity_json(LEVEL_FRACTION, fraction));
+}
+
+/* The config keeps its lists as char **; the JSON builder takes them read-only. */
+static struct json *strv_json(char **v, size_t nr)
+{
+	return json_new_str_array((const char *const *)v, nr);
 }
 
 static struct json *thresholds_json(const struct threshold *th)
@@ -2520,8 +2512,8 @@ static struct json *thresholds_json(const struct threshold *th)
 	for (s = 0; s < SIGNAL__COUNT; s++) {
 		struct json *t = json_new_object();
 		json_set_bool(t, "enabled", th[s].enabled);
-		json_set(t, "warning", level_json(&th[s].warning));
-		json_set(t, "critical", level_json(&th[s].critical));
+		json_set(t, "warning", quantity_json(th[s].warning.unit, th[s].warning.value));
+		json_set(t, "critical", quantity_json(th[s].critical.unit, th[s].critical.value));
 		set_duration(t, "for", th[s].for_ms);
 		json_set_num(t, "min_samples", th[s].min_samples);
 		if (signal_counts_requests((enum signal)s))
