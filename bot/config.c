@@ -2301,13 +2301,34 @@ static void rd_redact(struct loader *L, const struct ynode *top, struct strbuf *
 	}
 }
 
+/* The top-level thresholds: the defaults every service starts from. */
+static void rd_top_thresholds(struct loader *L, const struct ynode *n, struct strbuf *path)
+{
+	rd_thresholds(L, n, path, L->cfg->thresholds);
+}
+
+/* The top-level sections that are mappings of their own, in the order they are read. */
+static const struct {
+	const char *key;
+	void (*read)(struct loader *L, const struct ynode *n, struct strbuf *path);
+} sections[] = {
+	{ "source", rd_source },
+	{ "thresholds", rd_top_thresholds },
+	{ "detect", rd_detect },
+	{ "upstreams", rd_upstreams }, /* before services, which refer to them */
+	{ "services", rd_services },
+	{ "agent", rd_agent },
+	{ "llm", rd_llm },
+	{ "pull_requests", rd_pull_requests },
+	{ "verify", rd_verify },
+};
+
 static void rd_config(struct loader *L, const struct ynode *root)
 {
 	struct strbuf path = STRBUF_INIT;
 	const struct ynode *v;
 	struct config *cfg = L->cfg;
-	size_t saved;
-	double d;
+	size_t saved, i;
 
 	if (!root || ytype(root) == YT_NULL) {
 		report(L, 1, 1, "", "the file is empty; it needs at least 'version', 'source' "
@@ -2323,55 +2344,24 @@ static void rd_config(struct loader *L, const struct ynode *root)
 	require_key(L, root, &path, "source");
 	require_key(L, root, &path, "services");
 
-#define SECTION(key) ((v = map_get(root, key)) && (path_push(&path, key, &saved), 1))
-	if (SECTION("version")) {
+	if ((v = map_get(root, "version"))) {
+		path_push(&path, "version", &saved);
 		if (ytype(v) != YT_INT && ytype(v) != YT_FLOAT)
 			report_type(L, v, &path, "%d", CONFIG_VERSION);
-		else if ((d = number_value(v)) != CONFIG_VERSION)
+		else if (number_value(v) != CONFIG_VERSION)
 			report_at(L, v, &path, "expected %d, the only version so far, found %s",
 				  CONFIG_VERSION, v->str);
 		path_pop(&path, saved);
 	}
-	if (SECTION("source")) {
-		rd_source(L, v, &path);
-		path_pop(&path, saved);
-	}
 	rd_duration(L, root, "window", &path, &cfg->window_ms, 1);
 	rd_duration(L, root, "step", &path, &cfg->step_ms, 1);
-	if (SECTION("thresholds")) {
-		rd_thresholds(L, v, &path, cfg->thresholds);
+	for (i = 0; i < ARRAY_SIZE(sections); i++) {
+		if (!(v = map_get(root, sections[i].key)))
+			continue;
+		path_push(&path, sections[i].key, &saved);
+		sections[i].read(L, v, &path);
 		path_pop(&path, saved);
 	}
-	if (SECTION("detect")) {
-		rd_detect(L, v, &path);
-		path_pop(&path, saved);
-	}
-	/* upstreams before services, which refer to them */
-	if (SECTION("upstreams")) {
-		rd_upstreams(L, v, &path);
-		path_pop(&path, saved);
-	}
-	if (SECTION("services")) {
-		rd_services(L, v, &path);
-		path_pop(&path, saved);
-	}
-	if (SECTION("agent")) {
-		rd_agent(L, v, &path);
-		path_pop(&path, saved);
-	}
-	if (SECTION("llm")) {
-		rd_llm(L, v, &path);
-		path_pop(&path, saved);
-	}
-	if (SECTION("pull_requests")) {
-		rd_pull_requests(L, v, &path);
-		path_pop(&path, saved);
-	}
-	if (SECTION("verify")) {
-		rd_verify(L, v, &path);
-		path_pop(&path, saved);
-	}
-#undef SECTION
 	rd_redact(L, root, &path);
 	strbuf_release(&path);
 }
