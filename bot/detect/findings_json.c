@@ -15,15 +15,6 @@
 
 /* ---- JSON ------------------------------------------------------------- */
 
-static void set_time(struct json *obj, const char *key, int64_t ms)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	time_format_iso8601(&sb, ms);
-	json_set_str(obj, key, sb.buf);
-	strbuf_release(&sb);
-}
-
 /* json_new_num() writes NAN as null, which is what "no data" should read as. */
 static struct json *series_to_json(const struct series *s)
 {
@@ -57,13 +48,13 @@ struct json *findings_to_json(const struct findings *f)
 		json_set_num(o, "observed", fd->observed);
 		json_set_num(o, "threshold", fd->threshold);
 		json_set_str(o, "unit", figure_unit_name(fd->unit));
-		set_time(o, "onset", fd->onset);
-		set_time(o, "detected", fd->detected);
+		json_set_time(o, "onset", fd->onset);
+		json_set_time(o, "detected", fd->detected);
 		json_set_bool(o, "ongoing", fd->ongoing);
 		if (fd->deployment) {
 			struct json *d = json_new_object();
 			json_set_str(d, "id", fd->deployment);
-			set_time(d, "at", fd->deployment_at);
+			json_set_time(d, "at", fd->deployment_at);
 			json_set(o, "deployment", d);
 		} else {
 			json_set(o, "deployment", json_new_null());
@@ -142,20 +133,6 @@ static int get_num_or_null(double *out, const struct json *node, const char *key
 	return 0;
 }
 
-static int get_time_at(int64_t *out, const struct json *node, const char *key,
-		       const char *where, size_t idx)
-{
-	const char *s = json_str_value(json_member(node, key));
-	int ret;
-
-	if (!s)
-		return bot_error(BOT_EINVALID, "'%s[%zu].%s': expected a time string, found %s",
-				 where, idx, key, json_type_name(json_member(node, key)));
-	if ((ret = time_parse_iso8601(out, s)) < 0)
-		return bot_error_wrap(ret, "'%s[%zu].%s': ", where, idx, key);
-	return 0;
-}
-
 static int get_str_at(const char **out, const struct json *node, const char *key,
 		      const char *where, size_t idx)
 {
@@ -166,7 +143,9 @@ static int get_str_at(const char **out, const struct json *node, const char *key
 	return 0;
 }
 
-static int finding_from_json(struct finding *fd, const struct json *o, size_t i)
+/* Finding i of the document root, whose node is o; paths in messages are root's. */
+static int finding_from_json(struct finding *fd, const struct json *root, const struct json *o,
+			     size_t i)
 {
 	const char *kind, *sev, *method, *unit, *fp, *s;
 	const struct json *ev, *pts, *p, *d, *l, *r;
@@ -196,8 +175,8 @@ static int finding_from_json(struct finding *fd, const struct json *o, size_t i)
 				 "service and kind", i, fp);
 	if ((ret = get_num_or_null(&fd->observed, o, "observed", "findings", i)) < 0 ||
 	    (ret = get_num_or_null(&fd->threshold, o, "threshold", "findings", i)) < 0 ||
-	    (ret = get_time_at(&fd->onset, o, "onset", "findings", i)) < 0 ||
-	    (ret = get_time_at(&fd->detected, o, "detected", "findings", i)) < 0)
+	    (ret = json_get_time(&fd->onset, root, "findings[%zu].onset", i)) < 0 ||
+	    (ret = json_get_time(&fd->detected, root, "findings[%zu].detected", i)) < 0)
 		return ret;
 	fd->ongoing = json_bool_value(json_member(o, "ongoing"));
 	if ((s = json_str_value(json_member(o, "summary"))))
@@ -210,7 +189,7 @@ static int finding_from_json(struct finding *fd, const struct json *o, size_t i)
 	d = json_member(o, "deployment");
 	if (json_type(d) == JSON_OBJECT) {
 		if ((ret = get_str_at(&s, d, "id", "findings[].deployment", i)) < 0 ||
-		    (ret = get_time_at(&fd->deployment_at, d, "at", "findings[].deployment", i)) < 0)
+		    (ret = json_get_time(&fd->deployment_at, root, "findings[%zu].deployment.at", i)) < 0)
 			return ret;
 		fd->deployment = xstrdup(s);
 	}
@@ -310,7 +289,7 @@ int findings_from_json(struct findings *out, const struct json *root)
 		ALLOC_GROW(out->items, out->nr + 1, out->alloc);
 		fd = &out->items[out->nr++];
 		memset(fd, 0, sizeof(*fd));
-		if ((ret = finding_from_json(fd, o, i)) < 0)
+		if ((ret = finding_from_json(fd, root, o, i)) < 0)
 			goto fail;
 	}
 	svcs = json_member(root, "services");
