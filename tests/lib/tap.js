@@ -39,16 +39,20 @@ const servers = new Set();
 process.on('exit', () => { for (const c of servers) stopServer(c, 'SIGKILL'); });
 
 // Runs `node ...argv` (spawn options in opts), a server that writes its port
-// to portFile; resolves to {child, port} once it has, rejects after 10 s.
+// to portFile; resolves to {child, port} once it has, rejects when it exits
+// first or after 30 s (generous: a loaded machine starts node slowly).
 async function startServer(argv, portFile, opts) {
   const child = spawn(process.execPath, argv, opts);
   servers.add(child);
-  for (let i = 0; i < 100; i++) {
+  for (const end = Date.now() + 30000; Date.now() < end && child.exitCode === null && !child.signalCode;) {
     const port = fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8');
     if (port) return { child, port: Number(port) };
     await sleep(100);
   }
-  throw new Error(`${path.basename(argv[0])} did not start within 10s`);
+  const name = path.basename(argv[0]);
+  if (child.exitCode !== null || child.signalCode)
+    throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before writing its port`);
+  throw new Error(`${name} did not start within 30s`);
 }
 
 function stopServer(child, signal) {

@@ -11,8 +11,9 @@
 #                            most TENTHS times; returns its last status
 #   start_server NAME COMMAND...
 #                            starts COMMAND in the background (stderr to
-#                            $TMP/NAME.err), waits up to 10 s for a port in
-#                            $TMP/NAME.port (COMMAND must write it there);
+#                            $TMP/NAME.err), waits up to 30 s (or until it
+#                            exits) for a port in $TMP/NAME.port (COMMAND
+#                            must write it there);
 #                            sets SERVER_PID and SERVER_PORT (empty, with
 #                            the server's stderr as a diagnostic, when it
 #                            did not start)
@@ -52,13 +53,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+server_up() { test -s "$1" || ! kill -0 "$2" 2>/dev/null; } # server_up PORTFILE PID: ready or gone
 start_server() { # start_server NAME COMMAND...
 	_name=$1; shift
 	rm -f "$TMP/$_name.port"
 	"$@" 2>"$TMP/$_name.err" &
 	SERVER_PID=$!
 	SERVER_PIDS="$SERVER_PIDS $SERVER_PID"
-	wait_until 100 test -s "$TMP/$_name.port"
+	wait_until 300 server_up "$TMP/$_name.port" "$SERVER_PID"
 	SERVER_PORT=$(cat "$TMP/$_name.port" 2>/dev/null)
 	[ -n "$SERVER_PORT" ] || { echo "# $_name did not start:"; sed 's/^/# /' "$TMP/$_name.err"; }
 }
