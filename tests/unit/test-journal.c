@@ -394,7 +394,11 @@ static void test_parallel(struct journal *j)
 	json_free(shown);
 }
 
-/* A child that takes run `id` with a short stale timeout (1.5s: a heartbeat every 0.5s), then does what the pipe says. */
+/*
+ * A child that takes run `id` with a short stale timeout, then does what
+ * the pipe says. 4s rather than less: the check that a stalled holder still
+ * holds its lock must run inside that window even on a loaded machine.
+ */
 static pid_t lock_child(const char *path, const char *id, int *to_child, int *from_child)
 {
 	int down[2], up[2];
@@ -414,7 +418,7 @@ static pid_t lock_child(const char *path, const char *id, int *to_child, int *fr
 
 		close(down[1]);
 		close(up[0]);
-		o.lock_stale_ms = 1500;
+		o.lock_stale_ms = 4000;
 		if (journal_open(&cj, path) < 0 || journal_run_begin(&run, cj, id, "scan", "cli", &o) < 0)
 			_exit(3);
 		if (write(up[1], "r", 1) != 1)
@@ -473,11 +477,11 @@ static void test_locks(struct journal *j, const char *path)
 
 	/* A holder that stalls (SIGSTOP: alive, no heartbeat) loses the lock after the stale timeout. */
 	pid = lock_child(path, "lock-3", &to_child, &from_child);
-	ok(read(from_child, &c, 1) == 1, "a child process holds run lock-3 (stale after 1500ms)");
+	ok(read(from_child, &c, 1) == 1, "a child process holds run lock-3 (stale after 4000ms)");
 	kill(pid, SIGSTOP);
 	ok(journal_run_begin(&b, j, "lock-3", "scan", "cli", NULL) == BOT_ECONFLICT,
 	   "a stalled holder still holds the lock before its expiry");
-	time_sleep_ms(2000);
+	time_sleep_ms(5000);
 	ok(journal_run_begin(&b, j, "lock-3", "scan", "cli", NULL) == 0,
 	   "after the stale timeout it is taken over");
 	kill(pid, SIGCONT);
