@@ -3,6 +3,7 @@
  * durable-execution engine's run view: recent runs, then one run's steps
  * with their attempts, results and errors (truncated, secrets masked).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "builtin.h"
 #include "journal.h"
 #include "util/error.h"
+#include "util/human.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -70,23 +72,13 @@ static int redact_cut(struct strbuf *sb, size_t max)
 	return 1;
 }
 
+/* A duration_ms field for people, or "-" when the journal has none. */
 static void add_duration(struct strbuf *sb, const struct json *ms)
 {
-	double v;
-
-	if (json_type(ms) != JSON_NUMBER) {
+	if (json_type(ms) != JSON_NUMBER)
 		strbuf_addstr(sb, "-");
-		return;
-	}
-	v = json_num_value(ms);
-	if (v < 1000)
-		strbuf_addf(sb, "%.0fms", v);
-	else if (v < 60000)
-		strbuf_addf(sb, "%.1fs", v / 1000);
-	else if (v < 3600000)
-		strbuf_addf(sb, "%dm%02ds", (int)(v / 60000), (int)(v / 1000) % 60);
 	else
-		strbuf_addf(sb, "%dh%02dm", (int)(v / 3600000), (int)(v / 60000) % 60);
+		human_add_duration(sb, (int64_t)llround(json_num_value(ms)));
 }
 
 static void add_time(struct strbuf *sb, const struct json *ms)

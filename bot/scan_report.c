@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "scan_report.h"
+#include "util/human.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -15,46 +16,6 @@
 
 /* ---------------------------------------------------------------- figures */
 
-static void add_bytes(struct strbuf *sb, double b)
-{
-	if (isnan(b))
-		strbuf_addstr(sb, "-");
-	else if (b >= 1024.0 * 1024 * 1024)
-		strbuf_addf(sb, "%.1f GiB", b / (1024.0 * 1024 * 1024));
-	else if (b >= 1024.0 * 1024)
-		strbuf_addf(sb, "%.0f MiB", b / (1024.0 * 1024));
-	else if (b >= 1024.0)
-		strbuf_addf(sb, "%.0f KiB", b / 1024.0);
-	else
-		strbuf_addf(sb, "%.0f B", b);
-}
-
-static void add_pct(struct strbuf *sb, double f)
-{
-	if (isnan(f))
-		strbuf_addstr(sb, "-");
-	else if (f != 0 && fabs(f) < 0.1)
-		strbuf_addf(sb, "%.1f%%", f * 100);
-	else
-		strbuf_addf(sb, "%.0f%%", f * 100);
-}
-
-static void add_duration(struct strbuf *sb, double ms)
-{
-	long long s = (long long)llround(ms / 1000);
-
-	if (isnan(ms))
-		strbuf_addstr(sb, "-");
-	else if (s >= 86400)
-		strbuf_addf(sb, "%lldd%lldh", s / 86400, s % 86400 / 3600);
-	else if (s >= 3600)
-		strbuf_addf(sb, "%lldh%02lldm", s / 3600, s % 3600 / 60);
-	else if (s >= 60)
-		strbuf_addf(sb, "%lldm", s / 60);
-	else
-		strbuf_addf(sb, "%llds", s);
-}
-
 static void add_time(struct strbuf *sb, int64_t ms)
 {
 	if (!ms)
@@ -63,32 +24,7 @@ static void add_time(struct strbuf *sb, int64_t ms)
 		time_format_iso8601(sb, ms);
 }
 
-/* A duration when the figure is a time to the limit, otherwise by unit. */
-static void add_figure(struct strbuf *sb, double v, enum figure_unit unit, int is_duration)
-{
-	if (isnan(v)) {
-		strbuf_addstr(sb, "-");
-		return;
-	}
-	switch (unit) {
-	case FIGURE_FRACTION:
-		add_pct(sb, v);
-		break;
-	case FIGURE_MS:
-		if (is_duration)
-			add_duration(sb, v);
-		else
-			strbuf_addf(sb, "%.0f ms", v);
-		break;
-	case FIGURE_BYTES:
-		add_bytes(sb, v);
-		break;
-	case FIGURE_RATIO:
-		strbuf_addf(sb, "x%.2f", v);
-		break;
-	}
-}
-
+/* A finding whose figures are a time to the limit and a horizon, not a level and a threshold. */
 static int figure_is_duration(const struct finding *f)
 {
 	return f->kind == FINDING_MEMORY_LEAK && f->method != METHOD_THRESHOLD;
@@ -246,17 +182,17 @@ static void text_service(struct strbuf *out, const struct service_summary *s)
 
 	strbuf_addf(out, "  %-20s", s->name);
 	strbuf_addstr(&col, "mem ");
-	add_pct(&col, s->memory_peak);
+	detect_add_figure(&col, s->memory_peak, FIGURE_FRACTION);
 	strbuf_addstr(&col, " peak/");
-	add_pct(&col, s->memory_avg);
+	detect_add_figure(&col, s->memory_avg, FIGURE_FRACTION);
 	strbuf_addstr(&col, " avg of ");
-	add_bytes(&col, s->memory_limit_bytes);
-	strbuf_addf(out, " %-34s", col.buf);
+	detect_add_figure(&col, s->memory_limit_bytes, FIGURE_BYTES);
+	strbuf_addf(out, " %-36s", col.buf);
 	strbuf_reset(&col);
 	strbuf_addstr(&col, "cpu ");
-	add_pct(&col, s->cpu_peak);
+	detect_add_figure(&col, s->cpu_peak, FIGURE_FRACTION);
 	strbuf_addstr(&col, "/");
-	add_pct(&col, s->cpu_avg);
+	detect_add_figure(&col, s->cpu_avg, FIGURE_FRACTION);
 	if (!isnan(s->cpu_limit))
 		strbuf_addf(&col, " of %g vCPU", s->cpu_limit);
 	strbuf_addf(out, " %-24s", col.buf);
@@ -266,16 +202,13 @@ static void text_service(struct strbuf *out, const struct service_summary *s)
 	else
 		strbuf_addf(&col, "%.0f req", s->requests);
 	strbuf_addstr(&col, " 5xx ");
-	add_pct(&col, s->rate_5xx);
+	detect_add_figure(&col, s->rate_5xx, FIGURE_FRACTION);
 	strbuf_addstr(&col, " 4xx ");
-	add_pct(&col, s->rate_4xx);
+	detect_add_figure(&col, s->rate_4xx, FIGURE_FRACTION);
 	strbuf_addf(out, " %-28s", col.buf);
 	strbuf_reset(&col);
 	strbuf_addstr(&col, "p95 ");
-	if (isnan(s->p95_ms))
-		strbuf_addstr(&col, "-");
-	else
-		strbuf_addf(&col, "%.0f ms", s->p95_ms);
+	detect_add_figure(&col, s->p95_ms, FIGURE_MS);
 	strbuf_addf(out, " %-12s ", col.buf);
 	if (s->worst == SEVERITY_NONE)
 		strbuf_addstr(out, "ok");
@@ -297,9 +230,9 @@ static void text_finding(struct strbuf *out, const struct finding *f)
 	strbuf_addf(out, " %s %s (%s): %s\n", f->service, finding_kind_name(f->kind),
 		    finding_method_name(f->method), f->summary ? f->summary : "");
 	strbuf_addstr(out, "      observed ");
-	add_figure(out, f->observed, f->unit, dur);
+	detect_add_figure(out, f->observed, f->unit);
 	strbuf_addstr(out, dur ? " to the limit, horizon " : ", threshold ");
-	add_figure(out, f->threshold, f->unit, dur);
+	detect_add_figure(out, f->threshold, f->unit);
 	strbuf_addstr(out, "; since ");
 	add_time(out, f->onset);
 	if (f->ongoing)
@@ -313,13 +246,13 @@ static void text_finding(struct strbuf *out, const struct finding *f)
 	strbuf_addf(out, "      evidence %s, %zu samples: ", metric_name(f->evidence_metric), f->evidence.nr);
 	level_shown = add_sparkline(out, &f->evidence, f->evidence_level, 40);
 	strbuf_addstr(out, "  min ");
-	add_figure(out, lo, f->evidence_unit, 0);
+	detect_add_figure(out, lo, f->evidence_unit);
 	strbuf_addstr(out, " max ");
-	add_figure(out, hi, f->evidence_unit, 0);
+	detect_add_figure(out, hi, f->evidence_unit);
 	strbuf_addstr(out, " last ");
-	add_figure(out, last, f->evidence_unit, 0);
+	detect_add_figure(out, last, f->evidence_unit);
 	strbuf_addstr(out, " level ");
-	add_figure(out, f->evidence_level, f->evidence_unit, 0);
+	detect_add_figure(out, f->evidence_level, f->evidence_unit);
 	if (!level_shown && isfinite(f->evidence_level))
 		strbuf_addstr(out, f->evidence_level > hi ? " (above the sparkline)" : " (below the sparkline)");
 	strbuf_addch(out, '\n');
@@ -356,7 +289,7 @@ void scan_report_text(struct strbuf *out, const struct observe_result *observed,
 
 	strbuf_addf(out, "\ncost: %lld request%s, ", (long long)observed->requests,
 		    observed->requests == 1 ? "" : "s");
-	add_bytes(out, (double)observed->bytes);
+	human_add_bytes(out, (double)observed->bytes);
 	strbuf_addstr(out, " received\n");
 }
 
@@ -475,7 +408,7 @@ static void md_chart(struct strbuf *out, const struct finding *f)
 		    chart_unit(f->evidence_unit));
 	if (f->kind == FINDING_MEMORY_LEAK && f->leak.time_to_limit > 0) {
 		strbuf_addstr(out, ", the limit in ");
-		add_duration(out, (double)f->leak.time_to_limit);
+		human_add_duration(out, f->leak.time_to_limit);
 		strbuf_addstr(out, " at this slope");
 	}
 	strbuf_addstr(out, "\"\n  x-axis [");
@@ -528,7 +461,7 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 	strbuf_addstr(out, " to ");
 	add_time(out, observed->obs.end);
 	strbuf_addf(out, "; %lld requests, ", (long long)observed->requests);
-	add_bytes(out, (double)observed->bytes);
+	human_add_bytes(out, (double)observed->bytes);
 	strbuf_addstr(out, ".\n\n");
 
 	strbuf_addstr(out, "| service | memory peak | CPU peak | requests | 5xx | 4xx | p95 | status |\n"
@@ -538,20 +471,19 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 		strbuf_addstr(out, "| ");
 		add_md_text(out, s->name);
 		strbuf_addstr(out, " | ");
-		add_pct(out, s->memory_peak);
+		detect_add_figure(out, s->memory_peak, FIGURE_FRACTION);
 		strbuf_addstr(out, " | ");
-		add_pct(out, s->cpu_peak);
+		detect_add_figure(out, s->cpu_peak, FIGURE_FRACTION);
 		if (isnan(s->requests))
 			strbuf_addstr(out, " | - | ");
 		else
 			strbuf_addf(out, " | %.0f | ", s->requests);
-		add_pct(out, s->rate_5xx);
+		detect_add_figure(out, s->rate_5xx, FIGURE_FRACTION);
 		strbuf_addstr(out, " | ");
-		add_pct(out, s->rate_4xx);
-		if (isnan(s->p95_ms))
-			strbuf_addstr(out, " | - | ");
-		else
-			strbuf_addf(out, " | %.0f ms | ", s->p95_ms);
+		detect_add_figure(out, s->rate_4xx, FIGURE_FRACTION);
+		strbuf_addstr(out, " | ");
+		detect_add_figure(out, s->p95_ms, FIGURE_MS);
+		strbuf_addstr(out, " | ");
 		strbuf_addstr(out, s->worst == SEVERITY_CRITICAL ? "🔴 critical" :
 			      s->worst == SEVERITY_WARNING ? "🟠 warning" : "🟢 ok");
 		strbuf_addstr(out, " |\n");
@@ -570,9 +502,9 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 			strbuf_addstr(out, "\n\n");
 		}
 		strbuf_addstr(out, "Observed ");
-		add_figure(out, f->observed, f->unit, dur);
+		detect_add_figure(out, f->observed, f->unit);
 		strbuf_addstr(out, dur ? " to the limit (horizon " : " (threshold ");
-		add_figure(out, f->threshold, f->unit, dur);
+		detect_add_figure(out, f->threshold, f->unit);
 		strbuf_addstr(out, "), since ");
 		add_time(out, f->onset);
 		if (f->deployment) {

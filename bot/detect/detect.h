@@ -7,6 +7,7 @@
 #include "config.h"
 #include "metrics.h"
 #include "util/json.h"
+#include "util/strbuf.h"
 
 /*
  * The detector: an observation and the thresholds in, findings out.
@@ -53,6 +54,12 @@ enum figure_unit {
 
 /* "fraction", "ms", "bytes", "ratio". */
 const char *figure_unit_name(enum figure_unit u);
+
+/*
+ * Appends v for people, by unit, in util/human.h's style: "7.9%", "650ms",
+ * "2h44m", "512 MiB", and "x9.3" for a ratio; "-" when v is NaN (no data).
+ */
+void detect_add_figure(struct strbuf *sb, double v, enum figure_unit u);
 
 /* Why a finding was raised: by a level held for `for`, by a trend, or against the baseline. */
 enum finding_method {

@@ -101,10 +101,6 @@ void detect_set_onset(struct svc_ctx *c, struct finding *fd, int64_t onset);
 void detect_copy_series(struct series *out, const struct series *in);
 /* "memory", "CPU", "5xx rate", "4xx rate", "p95 latency". */
 const char *detect_signal_word(enum finding_kind k);
-/* "12m", "1h05m", "2d3h". */
-void detect_add_duration(struct strbuf *sb, int64_t ms);
-/* "7.9%", "650ms", "512 MiB", "x9.3". */
-void detect_add_figure(struct strbuf *sb, double v, enum figure_unit u);
 /* RFC 3339. */
 void detect_add_time(struct strbuf *sb, int64_t ms);
 /* "1,800". */

@@ -12,6 +12,7 @@
 #include "detect/detect_internal.h"
 #include "detect/series_math.h"
 #include "util/error.h"
+#include "util/human.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -147,38 +148,21 @@ void finding_fingerprint(char out[17], const char *service, enum finding_kind ki
 
 /* ---- formatting for summaries ---------------------------------------- */
 
-void detect_add_duration(struct strbuf *sb, int64_t ms)
-{
-	int64_t m = (ms + 30000) / 60000, d = m / 1440, h = (m % 1440) / 60;
-
-	if (d)
-		strbuf_addf(sb, "%" PRId64 "d%" PRId64 "h", d, h);
-	else if (h)
-		strbuf_addf(sb, "%" PRId64 "h%02" PRId64 "m", h, m % 60);
-	else
-		strbuf_addf(sb, "%" PRId64 "m", m);
-}
-
 void detect_add_figure(struct strbuf *sb, double v, enum figure_unit u)
 {
+	if (isnan(v)) {
+		strbuf_addstr(sb, "-");
+		return;
+	}
 	switch (u) {
 	case FIGURE_FRACTION:
-		if (v < 0.01)
-			strbuf_addf(sb, "%.2f%%", v * 100);
-		else
-			strbuf_addf(sb, "%.1f%%", v * 100);
+		human_add_percent(sb, v);
 		break;
 	case FIGURE_MS:
-		if (v >= 10000)
-			strbuf_addf(sb, "%.1fs", v / 1000);
-		else
-			strbuf_addf(sb, "%.0fms", v);
+		human_add_duration(sb, (int64_t)llround(v));
 		break;
 	case FIGURE_BYTES:
-		if (v >= 1024.0 * 1024 * 1024)
-			strbuf_addf(sb, "%.2f GiB", v / (1024.0 * 1024 * 1024));
-		else
-			strbuf_addf(sb, "%.0f MiB", v / (1024.0 * 1024));
+		human_add_bytes(sb, v);
 		break;
 	case FIGURE_RATIO:
 		strbuf_addf(sb, "x%.1f", v);

@@ -8,6 +8,7 @@
 #include "detect/detect_internal.h"
 #include "detect/series_math.h"
 #include "util/error.h"
+#include "util/human.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -444,13 +445,13 @@ static int eval_crash_loop(struct svc_ctx *c, const struct series *mem, const st
 	fd->reason = strbuf_detach(&sb, NULL);
 	strbuf_addf(&sb, "%s: critical memory leak (crash loop): %zu restart%s at the limit, "
 		    "a cycle every ", c->svc->name, q, q > 1 ? "s" : "");
-	detect_add_duration(&sb, fd->leak.cycle_ms);
+	human_add_duration(&sb, fd->leak.cycle_ms);
 	strbuf_addstr(&sb, ", +");
 	detect_add_figure(&sb, fd->leak.slope, FIGURE_BYTES);
 	strbuf_addstr(&sb, "/h, the limit reached ");
-	detect_add_duration(&sb, (int64_t)per_cycle);
+	human_add_duration(&sb, (int64_t)per_cycle);
 	strbuf_addstr(&sb, " after each start, next in ");
-	detect_add_duration(&sb, fd->leak.time_to_limit);
+	human_add_duration(&sb, fd->leak.time_to_limit);
 	if (fd->deployment)
 		strbuf_addf(&sb, "; began after deployment %s", fd->deployment);
 	fd->summary = strbuf_detach(&sb, NULL);
@@ -503,7 +504,7 @@ void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac)
 	fd->confidence = ev.fit.r2 * (ev.fit.n >= 10 ? 1.0 : 0.9);
 
 	strbuf_addf(&sb, "straight-line fit R^2 %.2f over %zu samples (", ev.fit.r2, ev.fit.n);
-	detect_add_duration(&sb, ev.fit.last - ev.fit.first);
+	human_add_duration(&sb, ev.fit.last - ev.fit.first);
 	strbuf_addstr(&sb, "), +");
 	detect_add_figure(&sb, fd->leak.slope, FIGURE_BYTES);
 	strbuf_addstr(&sb, "/h");
@@ -520,9 +521,9 @@ void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac)
 	strbuf_addstr(&sb, "/h, at ");
 	detect_add_figure(&sb, line_fit_at(&ev.fit, c->obs->end) / ev.limit, FIGURE_FRACTION);
 	strbuf_addstr(&sb, " of the limit, reaches it in ");
-	detect_add_duration(&sb, ev.ttl);
+	human_add_duration(&sb, ev.ttl);
 	strbuf_addstr(&sb, " (horizon ");
-	detect_add_duration(&sb, lk->horizon_ms);
+	human_add_duration(&sb, lk->horizon_ms);
 	strbuf_addstr(&sb, "), climbing since ");
 	detect_add_time(&sb, fd->onset);
 	if (ev.restart)

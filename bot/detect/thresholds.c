@@ -8,6 +8,7 @@
 #include "detect/detect_internal.h"
 #include "detect/series_math.h"
 #include "util/error.h"
+#include "util/human.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -114,7 +115,7 @@ void detect_eval_levels(struct svc_ctx *c, enum signal sig, const struct level_i
 		strbuf_addstr(&sb, " (>= ");
 		detect_add_figure(&sb, levels[i]->value, unit);
 		strbuf_addstr(&sb, ") for ");
-		detect_add_duration(&sb, h.last - h.onset);
+		human_add_duration(&sb, h.last - h.onset);
 		strbuf_addf(&sb, " over %zu samples", h.samples);
 		if (in->context)
 			strbuf_addf(&sb, ", %s", in->context);
@@ -131,7 +132,7 @@ void detect_eval_levels(struct svc_ctx *c, enum signal sig, const struct level_i
 		strbuf_addstr(&sb, " (level ");
 		detect_add_figure(&sb, levels[i]->value, unit);
 		strbuf_addstr(&sb, ") for ");
-		detect_add_duration(&sb, h.last - h.onset);
+		human_add_duration(&sb, h.last - h.onset);
 		strbuf_addstr(&sb, " since ");
 		detect_add_time(&sb, h.onset);
 		if (fd->deployment)

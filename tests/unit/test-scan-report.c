@@ -196,7 +196,7 @@ int main(void)
 	if (chart) {
 		const char *y = strstr(chart, "y-axis \"%\" ");
 		double bottom = NAN, top = NAN;
-		like(chart, ", the limit in 2h00m at this slope\"", "the title says when the limit is reached");
+		like(chart, ", the limit in 2h at this slope\"", "the title says when the limit is reached");
 		ok(y && sscanf(y, "y-axis \"%%\" %lf --> %lf", &bottom, &top) == 2, "a y-axis range");
 		ok(bottom > 30 && bottom < 40, "from a little below the minimum, not 0 (%g)", bottom);
 		ok(top >= 100 && top < 110, "to just above the limit (%g)", top);
