@@ -157,11 +157,24 @@ static void add_window_vars(struct strbuf *body, const char *environment_id,
 	}
 }
 
+/* One service's resource series between the query variables $from and $to, named alias. */
+static void add_metrics_field(struct strbuf *doc, const char *alias, size_t i,
+			      const char *from, const char *to)
+{
+	strbuf_addf(doc,
+		    "  %s: metrics(environmentId: $environmentId, serviceId: $s%zu, "
+		    "startDate: $%s, endDate: $%s, sampleRateSeconds: $step, "
+		    "averagingWindowSeconds: $step, "
+		    "measurements: [CPU_USAGE, CPU_LIMIT, MEMORY_USAGE_GB, MEMORY_LIMIT_GB]) "
+		    "{ measurement values { ts value } }\n", alias, i, from, to);
+}
+
 void railway_body_metrics(struct strbuf *body, const char *environment_id,
 			  const char *const *service_ids, size_t n,
 			  int64_t start, int64_t end, int64_t step, int days)
 {
 	struct strbuf doc = STRBUF_INIT;
+	char alias[48], from[32], to[32];
 	size_t i;
 	int k;
 
@@ -173,22 +186,19 @@ void railway_body_metrics(struct strbuf *body, const char *environment_id,
 	 * JSON, and the system autofix replaces read it wrongly so that its
 	 * memory and CPU checks could never fire.
 	 */
-	for (i = 0; i < n; i++)
-		strbuf_addf(&doc,
-			    "  m%zu: metrics(environmentId: $environmentId, serviceId: $s%zu, "
-			    "startDate: $startDate, endDate: $endDate, sampleRateSeconds: $step, "
-			    "averagingWindowSeconds: $step, "
-			    "measurements: [CPU_USAGE, CPU_LIMIT, MEMORY_USAGE_GB, MEMORY_LIMIT_GB]) "
-			    "{ measurement values { ts value } }\n", i, i);
+	for (i = 0; i < n; i++) {
+		snprintf(alias, sizeof(alias), "m%zu", i);
+		add_metrics_field(&doc, alias, i, "startDate", "endDate");
+	}
 	/* The same hours on earlier days ride in the same request: no extra call per scan. */
-	for (k = 1; k <= days; k++)
-		for (i = 0; i < n; i++)
-			strbuf_addf(&doc,
-				    "  y%d_%zu: metrics(environmentId: $environmentId, serviceId: $s%zu, "
-				    "startDate: $dayStart%d, endDate: $dayEnd%d, sampleRateSeconds: $step, "
-				    "averagingWindowSeconds: $step, "
-				    "measurements: [CPU_USAGE, CPU_LIMIT, MEMORY_USAGE_GB, MEMORY_LIMIT_GB]) "
-				    "{ measurement values { ts value } }\n", k, i, i, k, k);
+	for (k = 1; k <= days; k++) {
+		snprintf(from, sizeof(from), "dayStart%d", k);
+		snprintf(to, sizeof(to), "dayEnd%d", k);
+		for (i = 0; i < n; i++) {
+			snprintf(alias, sizeof(alias), "y%d_%zu", k, i);
+			add_metrics_field(&doc, alias, i, from, to);
+		}
+	}
 	strbuf_addstr(&doc, "}\n");
 	add_query(body, &doc);
 	add_window_vars(body, environment_id, service_ids, n, start, end, step, days);
