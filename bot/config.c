@@ -1239,6 +1239,20 @@ static const struct ynode *map_get(const struct ynode *map, const char *key)
 	return NULL;
 }
 
+/*
+ * The value of key in map, with path pushed to it (the caller pops it
+ * with path_pop(path, *saved)); NULL, path untouched, when there is none.
+ */
+static const struct ynode *enter_key(const struct ynode *map, const char *key,
+				     struct strbuf *path, size_t *saved)
+{
+	const struct ynode *v = map_get(map, key);
+
+	if (v)
+		path_push(path, key, saved);
+	return v;
+}
+
 /* Reports every key of map that is not in allowed (NULL-terminated). */
 static void check_keys(struct loader *L, const struct ynode *map, struct strbuf *path,
 		       const char *const *allowed)
@@ -1323,12 +1337,11 @@ static int string_value(struct loader *L, const struct ynode *v, struct strbuf *
 static void rd_str(struct loader *L, const struct ynode *map, const char *key,
 		   struct strbuf *path, char **out, match_fn match, const char *expected)
 {
-	const struct ynode *v = map_get(map, key);
+	const struct ynode *v;
 	size_t saved;
 
-	if (!v)
+	if (!(v = enter_key(map, key, path, &saved)))
 		return;
-	path_push(path, key, &saved);
 	if (!string_value(L, v, path, match, expected)) {
 		free(*out);
 		*out = xstrdup(v->str);
@@ -1339,12 +1352,11 @@ static void rd_str(struct loader *L, const struct ynode *map, const char *key,
 static void rd_bool(struct loader *L, const struct ynode *map, const char *key,
 		    struct strbuf *path, int *out)
 {
-	const struct ynode *v = map_get(map, key);
+	const struct ynode *v;
 	size_t saved;
 
-	if (!v)
+	if (!(v = enter_key(map, key, path, &saved)))
 		return;
-	path_push(path, key, &saved);
 	if (ytype(v) != YT_BOOL)
 		report_type(L, v, path, "true or false");
 	else
@@ -1377,19 +1389,32 @@ static int number_in(struct loader *L, const struct ynode *v, struct strbuf *pat
 	return 0;
 }
 
+/* A number at key within [min, max] (integer_only: a whole one); *out is left alone on error. */
+static void rd_number(struct loader *L, const struct ynode *map, const char *key,
+		      struct strbuf *path, double *out, double min, double max, int integer_only)
+{
+	const struct ynode *v;
+	size_t saved;
+
+	if (!(v = enter_key(map, key, path, &saved)))
+		return;
+	number_in(L, v, path, out, min, max, integer_only);
+	path_pop(path, saved);
+}
+
+static void rd_num(struct loader *L, const struct ynode *map, const char *key,
+		   struct strbuf *path, double *out, double min, double max)
+{
+	rd_number(L, map, key, path, out, min, max, 0);
+}
+
 static void rd_int(struct loader *L, const struct ynode *map, const char *key,
 		   struct strbuf *path, int64_t *out, int64_t min, int64_t max)
 {
-	const struct ynode *v = map_get(map, key);
-	size_t saved;
-	double d;
+	double d = (double)*out;
 
-	if (!v)
-		return;
-	path_push(path, key, &saved);
-	if (!number_in(L, v, path, &d, (double)min, (double)max, 1))
-		*out = (int64_t)d;
-	path_pop(path, saved);
+	rd_number(L, map, key, path, &d, (double)min, (double)max, 1);
+	*out = (int64_t)d;
 }
 
 static void rd_small_int(struct loader *L, const struct ynode *map, const char *key,
@@ -1399,21 +1424,6 @@ static void rd_small_int(struct loader *L, const struct ynode *map, const char *
 
 	rd_int(L, map, key, path, &v, min, max);
 	*out = (int)v;
-}
-
-static void rd_num(struct loader *L, const struct ynode *map, const char *key,
-		   struct strbuf *path, double *out, double min, double max)
-{
-	const struct ynode *v = map_get(map, key);
-	size_t saved;
-	double d;
-
-	if (!v)
-		return;
-	path_push(path, key, &saved);
-	if (!number_in(L, v, path, &d, min, max, 0))
-		*out = d;
-	path_pop(path, saved);
 }
 
 #define DURATION_EXAMPLES "a duration like '30s', '10m', '24h', '1500ms' or '1h30m'"
@@ -1442,12 +1452,11 @@ static int duration_value(struct loader *L, const struct ynode *v, struct strbuf
 static void rd_duration(struct loader *L, const struct ynode *map, const char *key,
 			struct strbuf *path, int64_t *out, int positive)
 {
-	const struct ynode *v = map_get(map, key);
+	const struct ynode *v;
 	size_t saved;
 
-	if (!v)
+	if (!(v = enter_key(map, key, path, &saved)))
 		return;
-	path_push(path, key, &saved);
 	duration_value(L, v, path, out, positive);
 	path_pop(path, saved);
 }
@@ -1478,12 +1487,11 @@ static int percent_value(struct loader *L, const struct ynode *v, struct strbuf 
 static void rd_percent(struct loader *L, const struct ynode *map, const char *key,
 		       struct strbuf *path, double *out)
 {
-	const struct ynode *v = map_get(map, key);
+	const struct ynode *v;
 	size_t saved;
 
-	if (!v)
+	if (!(v = enter_key(map, key, path, &saved)))
 		return;
-	path_push(path, key, &saved);
 	percent_value(L, v, path, out);
 	path_pop(path, saved);
 }
@@ -1491,13 +1499,12 @@ static void rd_percent(struct loader *L, const struct ynode *map, const char *ke
 static void rd_enum(struct loader *L, const struct ynode *map, const char *key,
 		    struct strbuf *path, int *out, const char *const *names)
 {
-	const struct ynode *v = map_get(map, key);
+	const struct ynode *v;
 	size_t saved;
 	int i;
 
-	if (!v)
+	if (!(v = enter_key(map, key, path, &saved)))
 		return;
-	path_push(path, key, &saved);
 	for (i = 0; names[i]; i++)
 		if (ytype(v) == YT_STR && !strcmp(names[i], v->str)) {
 			*out = i;
@@ -1521,14 +1528,13 @@ static void rd_str_list(struct loader *L, const struct ynode *map, const char *k
 			struct strbuf *path, char ***out, size_t *out_nr,
 			match_fn match, const char *expected)
 {
-	const struct ynode *v = map_get(map, key);
+	const struct ynode *v;
 	char **list = NULL;
 	size_t saved, i, j, nr = 0;
 	int bad = 0;
 
-	if (!v)
+	if (!(v = enter_key(map, key, path, &saved)))
 		return;
-	path_push(path, key, &saved);
 	if (v->kind != Y_SEQ) {
 		report_type(L, v, path, "a list");
 		path_pop(path, saved);
@@ -1588,11 +1594,10 @@ static void rd_source(struct loader *L, const struct ynode *n, struct strbuf *pa
 		report_at(L, n, path, "expected exactly one of 'railway', 'prometheus'");
 		return;
 	}
-	if ((v = map_get(n, "railway"))) {
+	if ((v = enter_key(n, "railway", path, &saved))) {
 		struct railway_config *r = &src->railway;
 		int kind = r->token_kind;
 		src->kind = SOURCE_RAILWAY;
-		path_push(path, "railway", &saved);
 		if (want_map(L, v, path)) {
 			check_keys(L, v, path, railway_keys);
 			require_key(L, v, path, "project");
@@ -1606,10 +1611,9 @@ static void rd_source(struct loader *L, const struct ynode *n, struct strbuf *pa
 			rd_str(L, v, "endpoint", path, &r->endpoint, match_url, "an http(s) URL");
 		}
 		path_pop(path, saved);
-	} else if ((v = map_get(n, "prometheus"))) {
+	} else if ((v = enter_key(n, "prometheus", path, &saved))) {
 		struct prometheus_config *p = &src->prometheus;
 		src->kind = SOURCE_PROMETHEUS;
-		path_push(path, "prometheus", &saved);
 		if (want_map(L, v, path)) {
 			const struct ynode *q;
 			check_keys(L, v, path, prometheus_keys);
@@ -1693,10 +1697,9 @@ static void rd_threshold(struct loader *L, const struct ynode *n, struct strbuf 
 	check_keys(L, n, path, signal_counts_requests(s) ? http_keys : keys);
 	rd_bool(L, n, "enabled", path, &t->enabled);
 	for (i = 0; i < 2; i++) {
-		const struct ynode *v = map_get(n, levels[i]);
+		const struct ynode *v = enter_key(n, levels[i], path, &saved);
 		if (!v)
 			continue;
-		path_push(path, levels[i], &saved);
 		level_value(L, v, path, s, i ? &t->critical : &t->warning);
 		path_pop(path, saved);
 	}
@@ -1745,11 +1748,10 @@ static void rd_thresholds(struct loader *L, const struct ynode *n, struct strbuf
 		return;
 	check_keys(L, n, path, signal_names);
 	for (s = 0; s < SIGNAL__COUNT; s++) {
-		const struct ynode *v = map_get(n, signal_names[s]);
 		size_t saved;
+		const struct ynode *v = enter_key(n, signal_names[s], path, &saved);
 		if (!v)
 			continue;
-		path_push(path, signal_names[s], &saved);
 		rd_threshold(L, v, path, (enum signal)s, &th[s]);
 		if (v->kind == Y_MAP)
 			check_level_order(L, v, path, &th[s]);
@@ -1771,9 +1773,8 @@ static void rd_detect(struct loader *L, const struct ynode *n, struct strbuf *pa
 	if (!want_map(L, n, path))
 		return;
 	check_keys(L, n, path, keys);
-	if ((v = map_get(n, "memory_leak"))) {
+	if ((v = enter_key(n, "memory_leak", path, &saved))) {
 		struct leak_config *leak = &L->cfg->leak;
-		path_push(path, "memory_leak", &saved);
 		if (want_map(L, v, path)) {
 			check_keys(L, v, path, leak_keys);
 			rd_bool(L, v, "enabled", path, &leak->enabled);
@@ -1782,9 +1783,8 @@ static void rd_detect(struct loader *L, const struct ynode *n, struct strbuf *pa
 		}
 		path_pop(path, saved);
 	}
-	if ((v = map_get(n, "regression"))) {
+	if ((v = enter_key(n, "regression", path, &saved))) {
 		struct regression_config *r = &L->cfg->regression;
-		path_push(path, "regression", &saved);
 		if (want_map(L, v, path)) {
 			check_keys(L, v, path, reg_keys);
 			rd_bool(L, v, "enabled", path, &r->enabled);
@@ -2344,8 +2344,7 @@ static void rd_config(struct loader *L, const struct ynode *root)
 	require_key(L, root, &path, "source");
 	require_key(L, root, &path, "services");
 
-	if ((v = map_get(root, "version"))) {
-		path_push(&path, "version", &saved);
+	if ((v = enter_key(root, "version", &path, &saved))) {
 		if (ytype(v) != YT_INT && ytype(v) != YT_FLOAT)
 			report_type(L, v, &path, "%d", CONFIG_VERSION);
 		else if (number_value(v) != CONFIG_VERSION)
@@ -2356,9 +2355,8 @@ static void rd_config(struct loader *L, const struct ynode *root)
 	rd_duration(L, root, "window", &path, &cfg->window_ms, 1);
 	rd_duration(L, root, "step", &path, &cfg->step_ms, 1);
 	for (i = 0; i < ARRAY_SIZE(sections); i++) {
-		if (!(v = map_get(root, sections[i].key)))
+		if (!(v = enter_key(root, sections[i].key, &path, &saved)))
 			continue;
-		path_push(&path, sections[i].key, &saved);
 		sections[i].read(L, v, &path);
 		path_pop(&path, saved);
 	}
