@@ -170,6 +170,27 @@ static int usual_for_the_hour(const struct svc_ctx *c, enum finding_kind kind, i
 }
 
 /*
+ * The baseline b against the after samples a (both sorted in place): the
+ * Mann-Whitney p-value, the two medians, their ratio and the counts.
+ */
+static void compare_medians(struct regression_detail *d, double *b, size_t nb, double *a, size_t na)
+{
+	d->p_value = stat_mann_whitney_p(b, nb, a, na);
+	d->before = quantile_sorted_inplace(b, nb, 0.5);
+	d->after = quantile_sorted_inplace(a, na, 0.5);
+	d->ratio = d->before > 0 ? d->after / d->before : INFINITY;
+	d->n_before = (int64_t)nb;
+	d->n_after = (int64_t)na;
+}
+
+/* Whether the median of each half of the after period reaches level (a warm-up is brief). */
+static int halves_reach(double *h1, size_t nh1, double *h2, size_t nh2, double level)
+{
+	return quantile_sorted_inplace(h1, nh1, 0.5) >= level &&
+	       quantile_sorted_inplace(h2, nh2, 0.5) >= level;
+}
+
+/*
  * p95 after deployment d against its baseline: the median of the p95
  * samples at least latency_ratio higher (and REGRESSION_MIN_LATENCY_DELTA_MS
  * slower), the samples significantly higher by a Mann-Whitney U test (so
@@ -196,19 +217,13 @@ static int latency_regression(struct regression_eval *ev, const struct svc_ctx *
 	if (c->svc->series[METRIC_REQUESTS].nr &&
 	    req_after < (double)c->th[SIGNAL_LATENCY_P95].min_requests)
 		goto out;
-	ev->d.p_value = stat_mann_whitney_p(b, nb, a, na);
-	mb = quantile_sorted_inplace(b, nb, 0.5);
-	ma = quantile_sorted_inplace(a, na, 0.5);
-	ev->d.before = mb;
-	ev->d.after = ma;
-	ev->d.ratio = mb > 0 ? ma / mb : INFINITY;
-	ev->d.n_before = (int64_t)nb;
-	ev->d.n_after = (int64_t)na;
+	compare_medians(&ev->d, b, nb, a, na);
+	mb = ev->d.before;
+	ma = ev->d.after;
 	if (ev->d.ratio < rg->latency_ratio || ma - mb < REGRESSION_MIN_LATENCY_DELTA_MS ||
 	    ev->d.p_value > 1 - rg->confidence)
 		goto out;
-	ret = quantile_sorted_inplace(h1, nh1, 0.5) >= rg->latency_ratio * mb &&
-	      quantile_sorted_inplace(h2, nh2, 0.5) >= rg->latency_ratio * mb &&
+	ret = halves_reach(h1, nh1, h2, nh2, rg->latency_ratio * mb) &&
 	      !usual_for_the_hour(c, FINDING_LATENCY, a0, until, ma, rg->latency_ratio);
 out:
 	free(b);
@@ -266,19 +281,13 @@ static int resource_regression(struct regression_eval *ev, const struct svc_ctx 
 		h1[i] /= ev->load;
 	for (i = 0; i < nh2; i++)
 		h2[i] /= ev->load;
-	ev->d.p_value = stat_mann_whitney_p(b, nb, a, na);
-	mb = quantile_sorted_inplace(b, nb, 0.5);
-	ma = quantile_sorted_inplace(a, na, 0.5);
-	ev->d.before = mb;
-	ev->d.after = ma;
-	ev->d.ratio = mb > 0 ? ma / mb : INFINITY;
-	ev->d.n_before = (int64_t)nb;
-	ev->d.n_after = (int64_t)na;
+	compare_medians(&ev->d, b, nb, a, na);
+	mb = ev->d.before;
+	ma = ev->d.after;
 	if (ev->d.ratio < ratio || ma - mb < REGRESSION_MIN_RESOURCE_DELTA ||
 	    ev->d.p_value > 1 - rg->confidence)
 		goto out;
-	ret = quantile_sorted_inplace(h1, nh1, 0.5) >= ratio * mb &&
-	      quantile_sorted_inplace(h2, nh2, 0.5) >= ratio * mb &&
+	ret = halves_reach(h1, nh1, h2, nh2, ratio * mb) &&
 	      !usual_for_the_hour(c, frac == &c->cpu_hist ? FINDING_CPU_SATURATION : FINDING_MEMORY_PRESSURE,
 				  a0, until, ma * ev->load, ratio);
 out:
