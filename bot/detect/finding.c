@@ -20,84 +20,40 @@
 
 /* ---- names ------------------------------------------------------------- */
 
-static const char *kind_names[FINDING_KIND__COUNT] = {
+/*
+ * Each enum's names, index for index; NAMES defines its _name() ("unknown"
+ * past the end) and _from_name() (BOT_ENOTFOUND for a name not listed).
+ */
+static const char *const kind_names[FINDING_KIND__COUNT] = {
 	"memory_leak", "memory_pressure", "cpu_saturation",
 	"error_rate_5xx", "error_rate_4xx", "latency",
 };
+static const char *const severity_names[] = { "none", "warning", "critical" };
+static const char *const unit_names[] = { "fraction", "ms", "bytes", "ratio" };
+static const char *const method_names[] = {
+	"threshold", "trend", "crash_loop", "regression", "seasonal",
+};
 
-const char *finding_kind_name(enum finding_kind k)
-{
-	return k < FINDING_KIND__COUNT ? kind_names[k] : "unknown";
-}
+#define NAMES(type, table, name_fn, from_name_fn)                               \
+	const char *name_fn(type v)                                             \
+	{                                                                       \
+		return (size_t)v < ARRAY_SIZE(table) ? table[v] : "unknown";    \
+	}                                                                       \
+	int from_name_fn(type *out, const char *name)                           \
+	{                                                                       \
+		size_t i;                                                       \
+		for (i = 0; i < ARRAY_SIZE(table); i++)                         \
+			if (!strcmp(table[i], name)) {                          \
+				*out = (type)i;                                 \
+				return 0;                                       \
+			}                                                       \
+		return BOT_ENOTFOUND;                                           \
+	}
 
-int finding_kind_from_name(enum finding_kind *out, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < FINDING_KIND__COUNT; i++)
-		if (!strcmp(kind_names[i], name)) {
-			*out = (enum finding_kind)i;
-			return 0;
-		}
-	return BOT_ENOTFOUND;
-}
-
-static const char *severity_names[] = { "none", "warning", "critical" };
-
-const char *severity_name(enum severity s)
-{
-	return (size_t)s < ARRAY_SIZE(severity_names) ? severity_names[s] : "unknown";
-}
-
-int severity_from_name(enum severity *out, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(severity_names); i++)
-		if (!strcmp(severity_names[i], name)) {
-			*out = (enum severity)i;
-			return 0;
-		}
-	return BOT_ENOTFOUND;
-}
-
-static const char *unit_names[] = { "fraction", "ms", "bytes", "ratio" };
-
-const char *figure_unit_name(enum figure_unit u)
-{
-	return (size_t)u < ARRAY_SIZE(unit_names) ? unit_names[u] : "unknown";
-}
-
-int figure_unit_from_name(enum figure_unit *out, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(unit_names); i++)
-		if (!strcmp(unit_names[i], name)) {
-			*out = (enum figure_unit)i;
-			return 0;
-		}
-	return BOT_ENOTFOUND;
-}
-
-static const char *method_names[] = { "threshold", "trend", "crash_loop", "regression", "seasonal" };
-
-const char *finding_method_name(enum finding_method m)
-{
-	return (size_t)m < ARRAY_SIZE(method_names) ? method_names[m] : "unknown";
-}
-
-int finding_method_from_name(enum finding_method *out, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(method_names); i++)
-		if (!strcmp(method_names[i], name)) {
-			*out = (enum finding_method)i;
-			return 0;
-		}
-	return BOT_ENOTFOUND;
-}
+NAMES(enum finding_kind, kind_names, finding_kind_name, finding_kind_from_name)
+NAMES(enum severity, severity_names, severity_name, severity_from_name)
+NAMES(enum figure_unit, unit_names, figure_unit_name, figure_unit_from_name)
+NAMES(enum finding_method, method_names, finding_method_name, finding_method_from_name)
 
 /* ---- life cycle ------------------------------------------------------- */
 
