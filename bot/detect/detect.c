@@ -116,6 +116,31 @@ static void summarise(struct service_summary *sum, const struct svc_ctx *c,
 	sum->samples = s[METRIC_MEMORY].nr;
 }
 
+/*
+ * Error rate sig: errm's share of the requests over RATE_WINDOW_MS windows
+ * into *rate, then its levels; nothing when the window had too few
+ * requests for a verdict. context is appended to each finding's reason.
+ */
+static void eval_error_rate(struct svc_ctx *c, enum signal sig, enum finding_kind kind,
+			    enum metric errm, double total, const char *context,
+			    struct series *rate)
+{
+	struct level_input in;
+
+	if (!c->s[METRIC_REQUESTS].nr || total < (double)c->th[sig].min_requests)
+		return;
+	series_windowed_ratio(rate, &c->s[errm], &c->s[METRIC_REQUESTS],
+			      RATE_WINDOW_MS, RATE_WINDOW_MIN_REQUESTS, 0);
+	memset(&in, 0, sizeof(in));
+	in.kind = kind;
+	in.metric = errm;
+	in.fraction = rate;
+	in.errors = &c->s[errm];
+	in.requests = &c->s[METRIC_REQUESTS];
+	in.context = context;
+	detect_eval_levels(c, sig, &in);
+}
+
 static int cmp_finding_kind(const void *a, const void *b)
 {
 	const struct finding *x = a, *y = b;
@@ -184,30 +209,10 @@ static void detect_service(struct findings *out, const struct observation *obs,
 
 		detect_add_count(&ctx, total);
 		strbuf_addstr(&ctx, " requests in the window");
-		if (c.s[METRIC_REQUESTS].nr && total >= (double)c.th[SIGNAL_ERROR_RATE_5XX].min_requests) {
-			series_windowed_ratio(&r5, &c.s[METRIC_REQUESTS_5XX], &c.s[METRIC_REQUESTS],
-					      RATE_WINDOW_MS, RATE_WINDOW_MIN_REQUESTS, 0);
-			memset(&in, 0, sizeof(in));
-			in.kind = FINDING_ERROR_RATE_5XX;
-			in.metric = METRIC_REQUESTS_5XX;
-			in.fraction = &r5;
-			in.errors = &c.s[METRIC_REQUESTS_5XX];
-			in.requests = &c.s[METRIC_REQUESTS];
-			in.context = ctx.buf;
-			detect_eval_levels(&c, SIGNAL_ERROR_RATE_5XX, &in);
-		}
-		if (c.s[METRIC_REQUESTS].nr && total >= (double)c.th[SIGNAL_ERROR_RATE_4XX].min_requests) {
-			series_windowed_ratio(&r4, &c.s[METRIC_REQUESTS_4XX], &c.s[METRIC_REQUESTS],
-					      RATE_WINDOW_MS, RATE_WINDOW_MIN_REQUESTS, 0);
-			memset(&in, 0, sizeof(in));
-			in.kind = FINDING_ERROR_RATE_4XX;
-			in.metric = METRIC_REQUESTS_4XX;
-			in.fraction = &r4;
-			in.errors = &c.s[METRIC_REQUESTS_4XX];
-			in.requests = &c.s[METRIC_REQUESTS];
-			in.context = ctx.buf;
-			detect_eval_levels(&c, SIGNAL_ERROR_RATE_4XX, &in);
-		}
+		eval_error_rate(&c, SIGNAL_ERROR_RATE_5XX, FINDING_ERROR_RATE_5XX, METRIC_REQUESTS_5XX,
+				total, ctx.buf, &r5);
+		eval_error_rate(&c, SIGNAL_ERROR_RATE_4XX, FINDING_ERROR_RATE_4XX, METRIC_REQUESTS_4XX,
+				total, ctx.buf, &r4);
 
 		/* A p95 over a handful of requests is one slow request; with no request series, trust it. */
 		if (!c.s[METRIC_REQUESTS].nr ||
