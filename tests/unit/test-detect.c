@@ -142,6 +142,16 @@ static void base_config(struct config *cfg)
 	cfg->regression = (struct regression_config){ 1, 2.0, 3.0, 0.005, 0.99, 3600000LL, 1.5, 1.25, 1 };
 }
 
+/* base_config, and an observation of one service "api" over minutes 0..minutes, a step a minute. */
+static struct service_metrics *api_observation(struct observation *obs, struct config *cfg, int minutes)
+{
+	base_config(cfg);
+	observation_init(obs);
+	obs->end = minutes * 60000LL;
+	obs->step = 60000;
+	return observation_add_service(obs, "api");
+}
+
 static void test_regression(void)
 {
 	struct observation obs;
@@ -150,11 +160,7 @@ static void test_regression(void)
 	struct config cfg;
 	int i;
 
-	base_config(&cfg);
-	observation_init(&obs);
-	obs.end = 30 * 60000;
-	obs.step = 60000;
-	svc = observation_add_service(&obs, "api");
+	svc = api_observation(&obs, &cfg, 30);
 	for (i = 0; i <= 30; i++) {
 		series_add(&svc->series[METRIC_REQUESTS], i * 60000LL, 400);
 		series_add(&svc->series[METRIC_LATENCY_P95], i * 60000LL, i <= 15 ? 70 : 650);
@@ -211,11 +217,7 @@ static void test_crash_loop(void)
 	struct config cfg;
 	int i;
 
-	base_config(&cfg);
-	observation_init(&obs);
-	obs.end = 30 * 60000;
-	obs.step = 60000;
-	svc = observation_add_service(&obs, "api");
+	svc = api_observation(&obs, &cfg, 30);
 	/* 30%, 44%, ... 100% of 1e9 in 5 minutes, restart, again: a cycle every 6 minutes. */
 	for (i = 0; i <= 30; i++) {
 		series_add(&svc->series[METRIC_MEMORY], i * 60000LL, 1e9 * (0.30 + 0.14 * (i % 6)));
