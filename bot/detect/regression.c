@@ -371,12 +371,7 @@ static int seasonal_at(struct regression_detail *out, const struct svc_ctx *c, e
 	memset(out, 0, sizeof(*out));
 	if (nb < REGRESSION_MIN_SAMPLES || na < REGRESSION_MIN_SAMPLES)
 		goto out;
-	out->p_value = stat_mann_whitney_p(b, nb, a, na);
-	out->before = quantile_sorted_inplace(b, nb, 0.5);
-	out->after = quantile_sorted_inplace(a, na, 0.5);
-	out->ratio = out->before > 0 ? out->after / out->before : INFINITY;
-	out->n_before = (int64_t)nb;
-	out->n_after = (int64_t)na;
+	compare_medians(out, b, nb, a, na);
 	ret = out->ratio >= ratio && out->after - out->before >= floor &&
 	      out->p_value <= 1 - rg->confidence;
 out:
