@@ -369,6 +369,32 @@ static const char *chart_unit(enum figure_unit unit)
 	return "";
 }
 
+/*
+ * A chart number as Mermaid's xychart lexer reads one, [+-]?digits[.digits]:
+ * never an exponent (%g writes 12345 ms as 1.234e+04, which breaks the
+ * chart), four significant digits at most, no trailing zeros.
+ */
+static void add_chart_number(struct strbuf *sb, double v)
+{
+	double a = fabs(v);
+	int decimals = a > 0 && a < 1000 ? 3 - (int)floor(log10(a)) : 0;
+	size_t start = sb->len;
+
+	if (decimals > 6)
+		decimals = 6;
+	strbuf_addf(sb, "%.*f", decimals, v);
+	if (decimals > 0) {
+		while (sb->buf[sb->len - 1] == '0')
+			strbuf_setlen(sb, sb->len - 1);
+		if (sb->buf[sb->len - 1] == '.')
+			strbuf_setlen(sb, sb->len - 1);
+	}
+	if (!strcmp(sb->buf + start, "-0")) {
+		strbuf_setlen(sb, start);
+		strbuf_addch(sb, '0');
+	}
+}
+
 static void md_chart(struct strbuf *out, const struct finding *f)
 {
 	size_t n = 0, i, step, *pick = NULL;
@@ -419,16 +445,22 @@ static void md_chart(struct strbuf *out, const struct finding *f)
 		strbuf_addf(out, "%s\"%.5s\"", i ? ", " : "", t.len >= 16 ? t.buf + 11 : t.buf);
 		strbuf_release(&t);
 	}
-	strbuf_addf(out, "]\n  y-axis \"%s\" %.4g --> %.4g\n  line [", chart_unit(f->evidence_unit),
-		    bottom, top);
-	for (i = 0; i < n; i += step)
-		strbuf_addf(out, "%s%.4g", i ? ", " : "",
-			    chart_value(f->evidence.items[pick[i]].v, f->evidence_unit));
+	strbuf_addf(out, "]\n  y-axis \"%s\" ", chart_unit(f->evidence_unit));
+	add_chart_number(out, bottom);
+	strbuf_addstr(out, " --> ");
+	add_chart_number(out, top);
+	strbuf_addstr(out, "\n  line [");
+	for (i = 0; i < n; i += step) {
+		strbuf_addstr(out, i ? ", " : "");
+		add_chart_number(out, chart_value(f->evidence.items[pick[i]].v, f->evidence_unit));
+	}
 	strbuf_addstr(out, "]\n");
 	if (isfinite(level)) {
 		strbuf_addstr(out, "  line [");
-		for (i = 0; i < n; i += step)
-			strbuf_addf(out, "%s%.4g", i ? ", " : "", level);
+		for (i = 0; i < n; i += step) {
+			strbuf_addstr(out, i ? ", " : "");
+			add_chart_number(out, level);
+		}
 		strbuf_addstr(out, "]\n");
 	}
 	strbuf_addstr(out, "```\n\n");

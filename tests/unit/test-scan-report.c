@@ -98,6 +98,36 @@ static void leak_evidence(struct finding *fi, size_t points)
 		series_add(&fi->evidence, T0 + (int64_t)i * 60000, 0.40 + 0.15 * (double)i / (double)(points - 1));
 }
 
+/* Whether every number in the list up to the end of the line is one Mermaid's xychart lexer reads. */
+static int mermaid_numbers(const char *p)
+{
+	size_t n = 0;
+
+	for (;;) {
+		size_t digits = 0;
+		if (*p == '-' || *p == '+')
+			p++;
+		for (; *p >= '0' && *p <= '9'; p++)
+			digits++;
+		if (*p == '.') {
+			size_t frac = 0;
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				frac++;
+			if (!frac)
+				return 0;
+			digits += frac;
+		}
+		if (!digits)
+			return 0;
+		n++;
+		if (*p == ']' || *p == '\n' || (*p == ' ' && p[1] == '-'))
+			return n > 0;
+		if (strncmp(p, ", ", 2))
+			return 0;
+		p += 2;
+	}
+}
+
 static void teardown(struct observe_result *r, struct findings *f)
 {
 	observe_result_release(r);
@@ -108,6 +138,7 @@ int main(void)
 {
 	struct observe_result r;
 	struct findings f;
+	size_t i;
 	struct strbuf sb = STRBUF_INIT;
 	struct json *j;
 	const char *chart, *line;
@@ -203,6 +234,47 @@ int main(void)
 		ok((55 - 40) / (top - bottom) > 0.2, "the climb fills more than a fifth of the height");
 		like(chart, "  line [100, 100", "the limit line");
 	}
+
+	/* A p95 of 12 s and a level of 3 s: Mermaid reads no exponent (1.234e+04), nor -0. */
+	strbuf_reset(&sb);
+	setup(&r, &f, 31);
+	f.items[0].kind = FINDING_LATENCY;
+	f.items[0].evidence_metric = METRIC_LATENCY_P95;
+	f.items[0].evidence_unit = FIGURE_MS;
+	f.items[0].evidence_level = 3000;
+	series_release(&f.items[0].evidence);
+	for (i = 0; i < 31; i++)
+		series_add(&f.items[0].evidence, T0 + (int64_t)i * 60000, 12345.678 + 1000.0 * (double)i);
+	scan_report_markdown(&sb, &r, &f);
+	chart = strstr(sb.buf, "```mermaid\nxychart-beta\n");
+	ok(chart != NULL, "latency: a Mermaid chart");
+	if (chart) {
+		const char *y = strstr(chart, "y-axis \"ms\" ");
+		line = strstr(chart, "  line [");
+		ok(y && mermaid_numbers(y + strlen("y-axis \"ms\" ")) &&
+		   mermaid_numbers(strstr(y, "--> ") + 4), "the y-axis range is plain numbers");
+		ok(line && mermaid_numbers(line + strlen("  line [")), "the series is plain numbers");
+		like(line, "  line [12346, ", "  to the millisecond");
+		line = line ? strstr(line + 1, "  line [") : NULL;
+		ok(line && mermaid_numbers(line + strlen("  line [")), "the level line is plain numbers");
+	}
+	strbuf_reset(&sb);
+	/* A tiny error rate, in percent: not 1e-05. */
+	f.items[0].kind = FINDING_ERROR_RATE_5XX;
+	f.items[0].evidence_metric = METRIC_REQUESTS_5XX;
+	f.items[0].evidence_unit = FIGURE_FRACTION;
+	f.items[0].evidence_level = 0.00000012;
+	series_release(&f.items[0].evidence);
+	for (i = 0; i < 31; i++)
+		series_add(&f.items[0].evidence, T0 + (int64_t)i * 60000, i % 2 ? 0.0000001 : 0);
+	scan_report_markdown(&sb, &r, &f);
+	chart = strstr(sb.buf, "```mermaid\nxychart-beta\n");
+	line = chart ? strstr(chart, "  line [") : NULL;
+	ok(line && mermaid_numbers(line + strlen("  line [")), "tiny values are plain numbers");
+	line = chart ? strstr(chart, "y-axis \"%\" ") : NULL;
+	ok(line && mermaid_numbers(line + strlen("y-axis \"%\" ")) &&
+	   mermaid_numbers(strstr(line, "--> ") + 4), "  and so is their axis");
+	strbuf_reset(&sb);
 	teardown(&r, &f);
 	strbuf_release(&sb);
 	return done_testing();
