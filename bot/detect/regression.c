@@ -170,15 +170,25 @@ static int usual_for_the_hour(const struct svc_ctx *c, enum finding_kind kind, i
 }
 
 /*
- * The baseline b against the after samples a (both sorted in place): the
- * Mann-Whitney p-value, the two medians, their ratio and the counts.
+ * The smallest baseline a ratio divides by: a p95 of 0 ms or an idle CPU
+ * at 0% of its limit is "under the resolution", not zero, so that the
+ * ratio stays a number (like a rate's half an error).
  */
-static void compare_medians(struct regression_detail *d, double *b, size_t nb, double *a, size_t na)
+#define RATIO_FLOOR_MS 1.0
+#define RATIO_FLOOR_FRACTION 0.001
+
+/*
+ * The baseline b against the after samples a (both sorted in place): the
+ * Mann-Whitney p-value, the two medians, their ratio (the baseline
+ * floored at min_before) and the counts.
+ */
+static void compare_medians(struct regression_detail *d, double *b, size_t nb, double *a, size_t na,
+			    double min_before)
 {
 	d->p_value = stat_mann_whitney_p(b, nb, a, na);
 	d->before = quantile_sorted_inplace(b, nb, 0.5);
 	d->after = quantile_sorted_inplace(a, na, 0.5);
-	d->ratio = d->before > 0 ? d->after / d->before : INFINITY;
+	d->ratio = d->after / (d->before > min_before ? d->before : min_before);
 	d->n_before = (int64_t)nb;
 	d->n_after = (int64_t)na;
 }
@@ -217,7 +227,7 @@ static int latency_regression(struct regression_eval *ev, const struct svc_ctx *
 	if (c->svc->series[METRIC_REQUESTS].nr &&
 	    req_after < (double)c->th[SIGNAL_LATENCY_P95].min_requests)
 		goto out;
-	compare_medians(&ev->d, b, nb, a, na);
+	compare_medians(&ev->d, b, nb, a, na, RATIO_FLOOR_MS);
 	mb = ev->d.before;
 	ma = ev->d.after;
 	if (ev->d.ratio < rg->latency_ratio || ma - mb < REGRESSION_MIN_LATENCY_DELTA_MS ||
@@ -281,7 +291,7 @@ static int resource_regression(struct regression_eval *ev, const struct svc_ctx 
 		h1[i] /= ev->load;
 	for (i = 0; i < nh2; i++)
 		h2[i] /= ev->load;
-	compare_medians(&ev->d, b, nb, a, na);
+	compare_medians(&ev->d, b, nb, a, na, RATIO_FLOOR_FRACTION);
 	mb = ev->d.before;
 	ma = ev->d.after;
 	if (ev->d.ratio < ratio || ma - mb < REGRESSION_MIN_RESOURCE_DELTA ||
@@ -371,7 +381,8 @@ static int seasonal_at(struct regression_detail *out, const struct svc_ctx *c, e
 	memset(out, 0, sizeof(*out));
 	if (nb < REGRESSION_MIN_SAMPLES || na < REGRESSION_MIN_SAMPLES)
 		goto out;
-	compare_medians(out, b, nb, a, na);
+	compare_medians(out, b, nb, a, na,
+			kind == FINDING_LATENCY ? RATIO_FLOOR_MS : RATIO_FLOOR_FRACTION);
 	ret = out->ratio >= ratio && out->after - out->before >= floor &&
 	      out->p_value <= 1 - rg->confidence;
 out:

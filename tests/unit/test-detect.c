@@ -206,6 +206,25 @@ static void test_regression(void)
 	cfg.regression.latency_ratio = 10;
 	is_int(detect_run(&f, &obs, &cfg), 0, "x9.3 is not x10");
 	findings_release(&f);
+	cfg.regression.latency_ratio = 2;
+
+	/* A baseline median of 0 ms: the ratio is floored like a rate's, never infinite (null in JSON). */
+	for (i = 0; i <= 15; i++)
+		svc->series[METRIC_LATENCY_P95].items[i].v = 0;
+	is_int(detect_run(&f, &obs, &cfg), 1, "p95 0 -> 650 ms: one finding");
+	ok(isfinite(f.items[0].observed) && f.items[0].observed >= 650,
+	   "a finite ratio of at least x650 (%g)", f.items[0].observed);
+	ok(isfinite(f.items[0].regression.ratio), "regression.ratio finite too");
+	ok(!strstr(f.items[0].summary, "inf"), "the summary shows no 'xinf' (%s)", f.items[0].summary);
+	{
+		struct json *j = findings_to_json(&f);
+		char *text = json_print(j, 0);
+		ok(!strstr(text, "\"observed\":null") && !strstr(text, "\"ratio\":null"),
+		   "the JSON form has the numbers");
+		free(text);
+		json_free(j);
+	}
+	findings_release(&f);
 	observation_release(&obs);
 }
 
