@@ -398,6 +398,7 @@ static void add_chart_number(struct strbuf *sb, double v)
 static void md_chart(struct strbuf *out, const struct finding *f)
 {
 	size_t n = 0, i, step, *pick = NULL;
+	int multi_day, seconds = 0;
 	double hi, lo, last, top, bottom, span, level = chart_value(f->evidence_level, f->evidence_unit);
 
 	for (i = 0; i < f->evidence.nr; i++)
@@ -438,11 +439,28 @@ static void md_chart(struct strbuf *out, const struct finding *f)
 		strbuf_addstr(out, " at this slope");
 	}
 	strbuf_addstr(out, "\"\n  x-axis [");
+	/*
+	 * Mermaid draws categories on a band scale that merges equal labels,
+	 * so "09:30" on two days would fold the line back: over a day or
+	 * more, the labels carry the date.
+	 */
+	multi_day = f->evidence.items[pick[n - 1]].t - f->evidence.items[pick[0]].t >= 24LL * 3600 * 1000;
+	/* and the seconds when two drawn points fall in one minute. */
+	for (i = step; i < n; i += step)
+		if (f->evidence.items[pick[i]].t / 60000 == f->evidence.items[pick[i - step]].t / 60000)
+			seconds = 1;
 	for (i = 0; i < n; i += step) {
 		struct strbuf t = STRBUF_INIT;
 		time_format_iso8601(&t, f->evidence.items[pick[i]].t);
-		/* "HH:MM" of "YYYY-MM-DDTHH:MM:SSZ" */
-		strbuf_addf(out, "%s\"%.5s\"", i ? ", " : "", t.len >= 16 ? t.buf + 11 : t.buf);
+		/* "HH:MM", "MM-DD HH:MM" or "HH:MM:SS" of "YYYY-MM-DDTHH:MM:SSZ" */
+		strbuf_addf(out, "%s\"", i ? ", " : "");
+		if (t.len < 19)
+			strbuf_addbuf(out, &t);
+		else if (multi_day)
+			strbuf_addf(out, "%.5s %.*s", t.buf + 5, seconds ? 8 : 5, t.buf + 11);
+		else
+			strbuf_addf(out, "%.*s", seconds ? 8 : 5, t.buf + 11);
+		strbuf_addch(out, '"');
 		strbuf_release(&t);
 	}
 	strbuf_addf(out, "]\n  y-axis \"%s\" ", chart_unit(f->evidence_unit));

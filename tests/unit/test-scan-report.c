@@ -276,6 +276,39 @@ int main(void)
 	   mermaid_numbers(strstr(line, "--> ") + 4), "  and so is their axis");
 	strbuf_reset(&sb);
 	teardown(&r, &f);
+
+	/* Two days of hourly samples: Mermaid merges equal x labels, so none may repeat. */
+	setup(&r, &f, 0);
+	for (i = 0; i <= 48; i++)
+		series_add(&f.items[0].evidence, T0 + (int64_t)i * 3600000, 0.95);
+	scan_report_markdown(&sb, &r, &f);
+	chart = strstr(sb.buf, "  x-axis [");
+	ok(chart != NULL, "two days: an x-axis");
+	if (chart) {
+		const char *end = strchr(chart, ']'), *p, *q;
+		int repeated = 0;
+		for (p = strchr(chart, '"'); p && p < end; p = strchr(strchr(p + 1, '"') + 1, '"')) {
+			const char *close = strchr(p + 1, '"');
+			size_t len = (size_t)(close - p + 1);
+			for (q = strstr(close + 1, "\""); q && q < end; q = strchr(strchr(q + 1, '"') + 1, '"'))
+				if (!strncmp(p, q, len))
+					repeated = 1;
+		}
+		ok(!repeated, "no x label repeats");
+		like(chart, "\"11-28 09:", "the labels carry the date");
+	}
+	strbuf_reset(&sb);
+	teardown(&r, &f);
+
+	/* A 10 s step over 30 minutes, thinned to 40 points 50 s apart: the labels need the seconds. */
+	setup(&r, &f, 0);
+	for (i = 0; i <= 180; i++)
+		series_add(&f.items[0].evidence, T0 + (int64_t)i * 10000, 0.95);
+	scan_report_markdown(&sb, &r, &f);
+	chart = strstr(sb.buf, "  x-axis [");
+	like(chart, "[\"09:30:00\", \"09:30:50\", \"09:31:40\"", "sub-minute points: labels with seconds");
+	strbuf_reset(&sb);
+	teardown(&r, &f);
 	strbuf_release(&sb);
 	return done_testing();
 }
