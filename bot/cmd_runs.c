@@ -56,12 +56,13 @@ static void register_env_secrets(void)
 	}
 }
 
-/* Redacts text in place and cuts it at max bytes (on a UTF-8 boundary); returns whether it was cut. */
+/* Redacts text in place (registered secrets, credential shapes) and cuts it at max bytes (on a UTF-8 boundary); returns whether it was cut. */
 static int redact_cut(struct strbuf *sb, size_t max)
 {
 	size_t n;
 
 	log_redact(sb);
+	log_redact_credentials(sb);
 	if (sb->len <= max)
 		return 0;
 	n = max;

@@ -50,6 +50,15 @@ void log_group_end(void);
 void log_add_secret(const char *value);
 /* Replaces every registered secret in sb by "***". */
 void log_redact(struct strbuf *sb);
+/*
+ * Replaces by "***" what looks like a credential whatever its origin:
+ * GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), JWTs, LLM
+ * API keys (sk-...), and the token after "Bearer " or "Basic ". For text
+ * kept from an earlier process (the journal), whose secrets this process
+ * may never have been given. Not applied by log_redact(): `autofix jwt`
+ * prints a JWT on purpose.
+ */
+void log_redact_credentials(struct strbuf *sb);
 /* Forgets every registered secret (tests). */
 void log_clear_secrets(void);
 

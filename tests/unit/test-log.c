@@ -33,5 +33,30 @@ int main(void)
 	       "one line of a multi-line secret is masked on its own");
 	log_clear_secrets();
 	is_str(log_captured(say_pem_line), "key line MIIEpAIBAAKCAQEA leaked\n", "until the secrets are cleared");
+
+	{
+		static const char *const cases[][3] = {
+			{ "url https://x/ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8?a=1 failed",
+			  "url https://x/***?a=1 failed", "a GitHub token in a URL" },
+			{ "ghs_abcdefghijklmnopqrstuvwxyz0123", "***", "an installation token alone" },
+			{ "github_pat_11ABCDEFG0123456789_abcdefghijklmnop", "***", "a fine-grained PAT" },
+			{ "Authorization: Bearer abc.DEF-123_456/789=", "Authorization: Bearer ***", "a bearer token" },
+			{ "{\"k\":\"bearer 0123456789abcdef\"}", "{\"k\":\"bearer ***\"}", "in JSON, lower case" },
+			{ "jwt eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxMjMifQ.c2lnbmF0dXJl end", "jwt *** end", "a JWT" },
+			{ "key sk-ant-api03-abcdefghijklmnopqrstuvwx", "key ***", "an LLM API key" },
+			{ "ghp_short and disk-abcdefghijklmnopqrstuvwxyz and task-sk-x",
+			  "ghp_short and disk-abcdefghijklmnopqrstuvwxyz and task-sk-x", "lookalikes are left alone" },
+			{ "Bearer of bad news", "Bearer of bad news", "prose is left alone" },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			struct strbuf sb = STRBUF_INIT;
+			strbuf_addstr(&sb, cases[i][0]);
+			log_redact_credentials(&sb);
+			is_str(sb.buf, cases[i][1], "credential shapes: %s", cases[i][2]);
+			strbuf_release(&sb);
+		}
+	}
 	return done_testing();
 }
