@@ -175,6 +175,19 @@ int github_issue_comments(struct github *gh, struct json **out, int64_t number);
 int github_comment_create(struct github *gh, struct json **out, int64_t number, const char *body);
 int github_comment_update(struct github *gh, struct json **out, int64_t comment_id, const char *body);
 
+/*
+ * What autofix made before, for an idempotent create: the first of items
+ * (issues, pull requests or comments as GitHub lists them) whose body
+ * holds the marker for kind and key (util/marker.h) and whose author,
+ * `user.login`, is author_login (compared without case, as GitHub treats
+ * logins): autofix's own identity, "SLUG[bot]" for an App. Anyone can
+ * paste a marker into a comment of their own, so a marker alone proves
+ * nothing. NULL when there is none (or author_login is NULL); the result
+ * points into items.
+ */
+const struct json *github_find_marked(const struct json *items, const char *kind, const char *key,
+				      const char *author_login);
+
 /* ---------------------------------------------------------- labels */
 
 int github_labels_list(struct github *gh, struct json **out);

@@ -4,9 +4,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "github/github.h"
 #include "util/error.h"
+#include "util/marker.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -248,4 +250,21 @@ int github_reaction_add(struct github *gh, enum github_comment_kind kind, int64_
 	json_free(req);
 	free(path);
 	return err;
+}
+
+const struct json *github_find_marked(const struct json *items, const char *kind, const char *key,
+				      const char *author_login)
+{
+	const struct json *item;
+
+	if (!author_login)
+		return NULL;
+	for (item = json_first(items); item; item = json_next(item)) {
+		const char *login = json_str_value(json_get(item, "user.login"));
+
+		if (login && !strcasecmp(login, author_login) &&
+		    marker_find(json_str_value(json_get(item, "body")), kind, key))
+			return item;
+	}
+	return NULL;
 }

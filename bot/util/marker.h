@@ -10,7 +10,9 @@
  * render); before creating one, a step lists what exists and looks for
  * the marker (and, for branches, the branch name), so that a re-run, a
  * lost journal or a crash between the request and the journal's commit
- * never produces a duplicate.
+ * never produces a duplicate. Anyone can paste a marker into a comment
+ * of their own: on a list from GitHub use github_find_marked()
+ * (github/github.h), which also checks that autofix is the author.
  *
  * KIND names what the object is (`pr`, `status-comment`, `issue`) and
  * matches [a-z0-9_-]+; KEY says which one (a finding's fingerprint, a run

@@ -2,7 +2,8 @@
  * A journaled workflow with real side effects, for the tests under tests/journal/.
  * It reads an issue and two services' metrics, then (on a GitHub-shaped
  * fake) creates a branch, a status comment and a label the idempotent way:
- * look for what you would create (branch name, hidden marker), create
+ * look for what you would create (branch name, hidden marker in a comment
+ * by autofix's identity), create
  * only when it is missing. Every external call goes through bot/http.h.
  *
  *   journal-workflow --state PATH --run-id ID --base URL
@@ -29,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "github/github.h"
 #include "http.h"
 #include "journal.h"
 #include "util/error.h"
@@ -39,6 +41,8 @@
 #include "util/timeutil.h"
 
 #define BRANCH "autofix/issue-1"
+/* Whom the fake says API-made comments are by: the identity autofix would have. */
+#define BOT_LOGIN "autofix-test[bot]"
 #define BASE_SHA "aa218f56b14c9653891f9e74264a383fa43fefbd"
 
 struct wf {
@@ -176,7 +180,7 @@ static int step_branch(struct json **out, void *data)
 	return 0;
 }
 
-/* Posts the status comment unless a comment already carries its marker. */
+/* Posts the status comment unless one by autofix already carries its marker. */
 static int step_comment(struct json **out, void *data)
 {
 	struct wf *w = data;
@@ -194,11 +198,9 @@ static int step_comment(struct json **out, void *data)
 	if ((rc = call(&list, &status, w, "GET", "/repos/octo/app/issues/1/comments?per_page=100",
 		       NULL)) < 0)
 		goto out;
-	for (c = json_first(list); c; c = json_next(c))
-		if (marker_find(json_str_value(json_get(c, "body")), "status-comment", "issue-1")) {
-			id = json_num_value(json_get(c, "id"));
-			break;
-		}
+	/* By marker and author: a user may have pasted the marker into a comment of their own. */
+	if ((c = github_find_marked(list, "status-comment", "issue-1", BOT_LOGIN)))
+		id = json_num_value(json_get(c, "id"));
 	if (id < 0) {
 		strbuf_addf(&text, "autofix is looking into '%s'.\n\n%s",
 			    json_str_value(json_get(w->issue, "title")), marker.buf);

@@ -9,11 +9,16 @@
 //   node fake-server.js PORTFILE     listens on 127.0.0.1:0, writes the port
 //   GET  /__stats                    {counts: {"METHOD /path": n}, state: {...}}
 //   POST /__reset                    forgets counts and state
+//   POST /__comment                  {login, body}: a comment by someone else on issue 1
+//
+// Comments made through the API are written by BOT_LOGIN, the identity the
+// helper authenticates as (GitHub sets `user` from the token).
 'use strict';
 const http = require('http');
 const fs = require('fs');
 const { route } = require('../lib/github-routes');
 
+const BOT_LOGIN = 'autofix-test[bot]';
 let counts, state;
 function reset() {
   counts = {};
@@ -52,7 +57,7 @@ function handleGitHub(req, res, path, body) {
     case 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments':
       return send(res, 200, state.comments);
     case 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments': {
-      const c = { id: state.nextCommentId++, body: JSON.parse(body).body };
+      const c = { id: state.nextCommentId++, user: { login: BOT_LOGIN, type: 'Bot' }, body: JSON.parse(body).body };
       state.comments.push(c);
       return send(res, 201, c);
     }
@@ -83,6 +88,12 @@ const server = http.createServer((req, res) => {
     const path = req.url.split('?')[0];
     if (path === '/__stats') return send(res, 200, { counts, state });
     if (path === '/__reset' && req.method === 'POST') { reset(); return send(res, 204); }
+    if (path === '/__comment' && req.method === 'POST') {
+      const b = JSON.parse(body);
+      const c = { id: state.nextCommentId++, user: { login: b.login, type: 'User' }, body: b.body };
+      state.comments.push(c);
+      return send(res, 201, c);
+    }
     const key = `${req.method} ${path}`;
     counts[key] = (counts[key] || 0) + 1;
     const m = path.match(/^\/source\/metrics\/([a-z]+)$/);

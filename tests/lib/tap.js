@@ -60,8 +60,8 @@ function stopServer(child, signal) {
   try { child.kill(signal || 'SIGTERM'); } catch (e) { /* gone */ }
 }
 
-// One request with a 5 s timeout: {status, body}.
-function request(url, method) {
+// One request with a 5 s timeout and an optional body (a string): {status, body}.
+function request(url, method, body) {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, timeout: 5000 }, (res) => {
       let body = '';
@@ -70,7 +70,7 @@ function request(url, method) {
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 

@@ -1,7 +1,9 @@
 #include <string.h>
 
 #include "tap.h"
+#include "github/github.h"
 #include "util/error.h"
+#include "util/json.h"
 #include "util/marker.h"
 #include "util/strbuf.h"
 
@@ -48,6 +50,29 @@ int main(void)
 	ok(marker_parse(&kind, &key, "<!-- autofix:issue -->") == BOT_EINVALID, "a marker without a key");
 	like(bot_error_last(), "malformed autofix marker", "is malformed");
 	ok(marker_parse(&kind, &key, "<!-- autofix:a:b --> tail") == BOT_EINVALID, "trailing text");
+
+	{
+		static const char comments[] =
+			"[{\"id\": 1, \"user\": {\"login\": \"mallory\", \"type\": \"User\"},"
+			"  \"body\": \"pasted: <!-- autofix:status-comment:issue-1 -->\"},"
+			" {\"id\": 2, \"user\": null, \"body\": \"<!-- autofix:status-comment:issue-1 -->\"},"
+			" {\"id\": 3, \"user\": {\"login\": \"Autofix[bot]\", \"type\": \"Bot\"},"
+			"  \"body\": \"looking <!-- autofix:status-comment:issue-1 -->\"}]";
+		struct json *items = NULL;
+		const struct json *found;
+
+		ok(json_parse(&items, comments, strlen(comments)) == 0, "comments parse");
+		found = github_find_marked(items, "status-comment", "issue-1", "autofix[bot]");
+		ok(found && json_num_value(json_get(found, "id")) == 3,
+		   "a marked comment counts only when autofix wrote it (a user's pasted marker and a ghost's are skipped)");
+		ok(!github_find_marked(items, "status-comment", "issue-1", "someone-else[bot]"),
+		   "another author's marker is not ours");
+		ok(!github_find_marked(items, "status-comment", "issue-2", "autofix[bot]"), "another key is not ours");
+		ok(!github_find_marked(items, "status-comment", "issue-1", NULL) &&
+		   !github_find_marked(NULL, "status-comment", "issue-1", "autofix[bot]"),
+		   "no author or no items: nothing found");
+		json_free(items);
+	}
 
 	strbuf_release(&sb);
 	strbuf_release(&kind);
