@@ -1,13 +1,47 @@
 /*
- * The scan, top to bottom. This is the only file that knows the order of
- * the stages; each stage module knows only its own input and output.
+ * The scan workflow, top to bottom.
  *
- *   observe: source.h  (Railway's GraphQL API, or Prometheus)
- *   detect:  detect/detect.h  (deterministic rules; decides alone whether
- *            there is an incident, before any LLM is involved)
- *   investigate, plan, fix, deliver: not written yet. They will take the
- *            findings and the observe result, and each will be one more
- *            function here with a JSON-serialisable result.
+ * autofix watches a project's deployed services and, when one is in
+ * trouble, has a coding agent write a fix and opens one pull request for
+ * a person to review. A scheduled `autofix scan` (cmd_scan.c) does that
+ * in stages, each taking the previous one's result:
+ *
+ *   observe      what is deployed and how each watched service behaved
+ *                over the window: source/source.h (Railway's GraphQL API
+ *                or Prometheus). Written: pipeline_observe() below.
+ *   detect       which services are in trouble, and why: detect/detect.h,
+ *                deterministic rules, no I/O. It alone decides whether
+ *                there is an incident; no LLM ever does. Written:
+ *                pipeline_detect() below.
+ *   investigate  (not written) more context for each finding: logs and
+ *                deployments from the source (source_logs() and
+ *                source_deployments() exist already), upstreams' status
+ *                pages; everything redacted. Modules in investigate/.
+ *   plan         (not written) an LLM turns a finding and its context into
+ *                a JSON plan. Modules in plan/ (templates, llm.h).
+ *   fix          (not written) a coding agent edits a working tree by the
+ *                plan and `verify` runs. Modules in fix/ (agent.h, the
+ *                libgit2 workspace).
+ *   deliver      (not written) push the autofix/ branch, open or update
+ *                the PR, label it, comment: github/github.h.
+ *
+ * This file is the only one that knows that order; each stage module
+ * knows only its own input and output. Each stage is one function here
+ * (pipeline_<stage>) with a result that has a JSON form, and runs as one
+ * durable step of the scan's journaled run (journal.h) in pipeline_scan()
+ * at the end of this file: a stage whose result the journal holds is not
+ * run again, which is what makes a re-run cost no LLM call, agent session
+ * or source request twice. The later stages go there in the same way,
+ * after "detect": one step per finding (names like "plan:FINGERPRINT"),
+ * per-service work through journal_step_parallel(). Stages that change
+ * something on GitHub must also be idempotent without the journal: look
+ * for the branch by name and for the PR or comment with
+ * github_find_marked() before creating it.
+ *
+ * Follow-ups (`/autofix` commands in comments, reviews, merges,
+ * regressions after a fix) are not part of the scan: they will be the
+ * `event` workflow (cmd_event.c), another journaled run with its own
+ * order of steps.
  */
 #include <string.h>
 
@@ -17,7 +51,8 @@
 #include "util/log.h"
 #include "util/banned.h"
 
-#define DEFAULT_STEP_MS 60000
+/* Sample resolution asked of the source when .autofix.yml sets no `step` (not a journal step). */
+#define DEFAULT_SAMPLE_STEP_MS 60000
 
 void observe_result_init(struct observe_result *r)
 {
@@ -68,7 +103,7 @@ int pipeline_observe(struct observe_result *out, enum stage_failure *failure,
 		     const struct config *cfg, int64_t now)
 {
 	struct source *src = NULL;
-	int64_t step = cfg->step_ms > 0 ? cfg->step_ms : DEFAULT_STEP_MS;
+	int64_t sample_step = cfg->step_ms > 0 ? cfg->step_ms : DEFAULT_SAMPLE_STEP_MS;
 	int64_t start = now - cfg->window_ms;
 	int64_t history = cfg->regression.enabled && cfg->regression.baseline_ms > 0 ?
 			  cfg->regression.baseline_ms : 0;
@@ -100,7 +135,7 @@ int pipeline_observe(struct observe_result *out, enum stage_failure *failure,
 	 * the service's own history before it. The window itself (obs.start
 	 * to obs.end) is what the thresholds judge and the report shows.
 	 */
-	err = source_observe(src, &out->arch, start - history, now, step, &out->obs);
+	err = source_observe(src, &out->arch, start - history, now, sample_step, &out->obs);
 	if (!err)
 		out->obs.start = start;
 
@@ -130,7 +165,8 @@ int pipeline_detect(struct findings *out, const struct observe_result *observed,
 
 /* ---------------------------------------------------------------- the scan as journaled steps */
 
-struct scan_step {
+/* What the scan's step functions share: their inputs, and what they report back besides their result. */
+struct scan_context {
 	const struct config *cfg;
 	int64_t now;
 	const struct observe_result *observed;
@@ -140,7 +176,7 @@ struct scan_step {
 
 static int observe_step(struct json **out, void *data)
 {
-	struct scan_step *s = data;
+	struct scan_context *s = data;
 	struct observe_result r;
 	int err;
 
@@ -155,7 +191,7 @@ static int observe_step(struct json **out, void *data)
 
 static int detect_step(struct json **out, void *data)
 {
-	struct scan_step *s = data;
+	struct scan_context *s = data;
 	struct findings f;
 	int err;
 
@@ -179,7 +215,7 @@ int pipeline_scan(struct observe_result *observed, struct findings *found,
 	 * is resumed by running it again.
 	 */
 	static const struct journal_retry once = { 1, 0, 0 };
-	struct scan_step s = { cfg, now, observed, STAGE_FAILED_JOB, 0 };
+	struct scan_context s = { cfg, now, observed, STAGE_FAILED_JOB, 0 };
 	struct json *result = NULL;
 	int err;
 
@@ -205,5 +241,11 @@ int pipeline_scan(struct observe_result *observed, struct findings *found,
 	json_free(result);
 	if (err < 0)
 		return bot_error_wrap(err, "the journal's detect result: ");
+
+	/*
+	 * investigate, plan, fix and deliver will follow here, each a
+	 * journal_step() over what the steps before returned (see the top of
+	 * this file); today the scan ends with its findings.
+	 */
 	return 0;
 }
