@@ -84,7 +84,8 @@ static int add_sparkline(struct strbuf *sb, const struct series *s, double level
 			strbuf_addch(sb, ' ');
 			continue;
 		}
-		bar = hi > lo ? (int)((v - lo) / (hi - lo) * 7.999) : 0;
+		/* A flat series with its level off the scale: mid-height, not a floor that reads as "low". */
+		bar = hi > lo ? (int)((v - lo) / (hi - lo) * 7.999) : 3;
 		strbuf_addstr(sb, bars[bar < 0 ? 0 : bar > 7 ? 7 : bar]);
 	}
 	return with_level;

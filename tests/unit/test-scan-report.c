@@ -211,6 +211,16 @@ int main(void)
 	strbuf_reset(&sb);
 	teardown(&r, &f);
 
+	/* A flat 95% far above a 30% level: the level is off the scale, the line is not drawn as a floor. */
+	setup(&r, &f, 31);
+	f.items[0].evidence_level = 0.3;
+	scan_report_text(&sb, &r, &f, 1);
+	line = strstr(sb.buf, "evidence memory, 31 samples: ");
+	ok(line && !strstr(line, "▁") && strstr(line, "▄"), "a flat line far from its level is drawn mid-height");
+	like(sb.buf, "level 30% (below the sparkline)", "  and the level is said to be below");
+	strbuf_reset(&sb);
+	teardown(&r, &f);
+
 	/* A leak from 40% to 55% of the limit: the charts follow the data, the limit stays in view. */
 	setup(&r, &f, 31);
 	leak_evidence(&f.items[0], 31);
