@@ -1,8 +1,10 @@
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -194,13 +196,25 @@ void strbuf_replace_all(struct strbuf *sb, const char *from, const char *to)
 
 int strbuf_read_file(struct strbuf *sb, const char *path, size_t max)
 {
-	FILE *f = fopen(path, "rb");
 	size_t oldlen = sb->len, n;
 	char chunk[8192];
+	FILE *f;
+	/*
+	 * Opened without waiting: a FIFO that nobody writes to would block
+	 * open() for ever. Reads block again afterwards, so a pipe that is
+	 * being written (`--key <(...)`) is read to its end, and one with no
+	 * writer reads as empty.
+	 */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
-	if (!f)
+	if (fd < 0)
 		return bot_error(errno == ENOENT ? BOT_ENOTFOUND : BOT_EIO,
 				 "cannot open '%s': %s", path, strerror(errno));
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0 || !(f = fdopen(fd, "rb"))) {
+		int e = errno;
+		close(fd);
+		return bot_error(BOT_EIO, "cannot read '%s': %s", path, strerror(e));
+	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (max && sb->len - oldlen + n > max) {
 			fclose(f);

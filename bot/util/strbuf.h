@@ -53,8 +53,9 @@ void strbuf_replace_all(struct strbuf *sb, const char *from, const char *to);
 
 /*
  * Reads a whole file into sb (appending). Fails with BOT_ETOOBIG, leaving sb
- * as it was, when the file is larger than max bytes (0: no limit).
- * Returns 0, or a negative error code with the message recorded.
+ * as it was, when the file is larger than max bytes (0: no limit). Never
+ * waits to open: a FIFO without a writer reads as empty; a directory is
+ * BOT_EIO. Returns 0, or a negative error code with the message recorded.
  */
 int strbuf_read_file(struct strbuf *sb, const char *path, size_t max);
 

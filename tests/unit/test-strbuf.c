@@ -1,5 +1,8 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "util/error.h"
@@ -47,6 +50,21 @@ int main(void)
 	ok(strbuf_read_file(&sb, "/nonexistent/autofix", 0) == BOT_ENOTFOUND,
 	   "reading a missing file is BOT_ENOTFOUND");
 	like(bot_error_last(), "cannot open '/nonexistent/autofix'", "with the path in the message");
+	{
+		/* A hang here is a failure: SIGALRM ends the program early. */
+		char dir[] = "/tmp/test-strbuf.XXXXXX", fifo[64];
+		ok(mkdtemp(dir) != NULL, "a temporary directory");
+		snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+		ok(mkfifo(fifo, 0600) == 0, "a FIFO nobody writes to");
+		alarm(10);
+		strbuf_reset(&sb);
+		ok(strbuf_read_file(&sb, fifo, 100) == 0 && sb.len == 0,
+		   "reading a FIFO without a writer returns at once, empty");
+		ok(strbuf_read_file(&sb, dir, 100) == BOT_EIO, "reading a directory is BOT_EIO");
+		alarm(0);
+		unlink(fifo);
+		rmdir(dir);
+	}
 	ok(starts_with("autofix/x", "autofix/") && !starts_with("auto", "autofix/"), "starts_with");
 	ok(ends_with("file.yml", ".yml") && !ends_with("yml", ".yml.x"), "ends_with");
 	strbuf_release(&sb);
