@@ -199,8 +199,16 @@ static int remember_secret(const char *value, size_t len)
 		if (strlen(secrets[i]) == len && !memcmp(secrets[i], value, len))
 			break;
 	if (i == secrets_nr) {
+		/*
+		 * Longest first: were a secret that is the start of a longer one
+		 * replaced first, the rest of the longer one would be left in clear.
+		 */
+		for (i = 0; i < secrets_nr && strlen(secrets[i]) >= len; i++)
+			;
 		ALLOC_GROW(secrets, secrets_nr + 1, secrets_alloc);
-		secrets[secrets_nr++] = xstrndup(value, len);
+		memmove(secrets + i + 1, secrets + i, (secrets_nr - i) * sizeof(*secrets));
+		secrets[i] = xstrndup(value, len);
+		secrets_nr++;
 		added = 1;
 	}
 	pthread_mutex_unlock(&secrets_lock);
@@ -242,7 +250,7 @@ void log_redact(struct strbuf *sb)
 {
 	size_t i;
 
-	/* Secrets are matched in the order registered; a whole PEM comes before its lines. */
+	/* Longest first (see remember_secret): a whole PEM before its lines. */
 	pthread_mutex_lock(&secrets_lock);
 	for (i = 0; i < secrets_nr; i++)
 		if (strstr(sb->buf, secrets[i]))

@@ -12,6 +12,8 @@ static void say_debug(void) { log_debug("hidden"); }
 static void register_secret(void) { log_add_secret("ghs_abcdef123456"); }
 static void register_pem(void) { log_add_secret("-----BEGIN KEY-----\nMIIEpAIBAAKCAQEA\n-----END KEY-----"); }
 static void say_pem_line(void) { log_info("key line MIIEpAIBAAKCAQEA leaked"); }
+static void register_prefix_first(void) { log_add_secret("pass1234"); log_add_secret("pass1234-and-more"); }
+static void say_long(void) { log_info("it is pass1234-and-more, or pass1234"); }
 
 int main(void)
 {
@@ -58,5 +60,9 @@ int main(void)
 			strbuf_release(&sb);
 		}
 	}
+	log_captured(register_prefix_first);
+	is_str(log_captured(say_long), "it is ***, or ***\n",
+	       "a secret that starts a longer one, registered first, leaves none of the longer one");
+	log_clear_secrets();
 	return done_testing();
 }
