@@ -215,6 +215,23 @@ static int remember_secret(const char *value, size_t len)
 	return added;
 }
 
+/*
+ * Tells the runner to mask value. The runner unescapes a command's data
+ * (%25, %0D, %0A) before it masks, so the value is escaped the same way:
+ * "a%25b" sent as is would mask "a%b" and leave the real secret in clear.
+ */
+static void announce_mask(const char *value, size_t len)
+{
+	struct strbuf v = STRBUF_INIT, esc = STRBUF_INIT;
+
+	strbuf_add(&v, value, len);
+	add_escaped(&esc, v.buf, 0);
+	fprintf(out(), "::add-mask::%s\n", esc.buf);
+	fflush(out());
+	strbuf_release(&v);
+	strbuf_release(&esc);
+}
+
 void log_add_secret(const char *value)
 {
 	const char *p;
@@ -225,10 +242,8 @@ void log_add_secret(const char *value)
 		log_setup();
 	if (!strchr(value, '\n')) {
 		/* The runner masks a value only when told before it is printed. */
-		if (remember_secret(value, strlen(value)) && in_actions) {
-			fprintf(out(), "::add-mask::%s\n", value);
-			fflush(out());
-		}
+		if (remember_secret(value, strlen(value)) && in_actions)
+			announce_mask(value, strlen(value));
 		return;
 	}
 	/*
@@ -238,12 +253,14 @@ void log_add_secret(const char *value)
 	remember_secret(value, strlen(value));
 	for (p = value; *p;) {
 		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		if (n >= 4 && remember_secret(p, n) && in_actions)
-			fprintf(out(), "::add-mask::%.*s\n", (int)n, p);
+		size_t n = nl ? (size_t)(nl - p) : strlen(p), len = n;
+		/* A CRLF file's line is what a log line shows: without its CR. */
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (len >= 4 && remember_secret(p, len) && in_actions)
+			announce_mask(p, len);
 		p += n + (nl ? 1 : 0);
 	}
-	fflush(out());
 }
 
 void log_redact(struct strbuf *sb)

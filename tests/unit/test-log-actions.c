@@ -8,6 +8,9 @@
 
 static void register_secret(void) { log_add_secret("s3cr3t-value"); }
 static void register_pem(void) { log_add_secret("-----BEGIN KEY-----\nAAAABBBB\n-----END KEY-----"); }
+static void register_percent(void) { log_add_secret("pa%25ss%0Aword"); }
+static void register_crlf_pem(void) { log_add_secret("-----BEGIN K2-----\r\nCCCCDDDD\r\n-----END K2-----\r\n"); }
+static void say_crlf_line(void) { log_warning("line CCCCDDDD"); }
 static void say_at(void) { log_at(LOG_ERROR, "dir,a:b.yml", 3, 5, "bad value 's3cr3t-value'"); }
 static void say_multiline(void) { log_warning("50%% done\nnext"); }
 static void say_info(void) { log_info("plain"); }
@@ -24,6 +27,11 @@ int main(void)
 	is_str(log_captured(register_secret), "", "only once");
 	is_str(log_captured(register_pem), "::add-mask::-----BEGIN KEY-----\n::add-mask::AAAABBBB\n"
 	       "::add-mask::-----END KEY-----\n", "a multi-line secret is masked line by line");
+	is_str(log_captured(register_percent), "::add-mask::pa%2525ss%250Aword\n",
+	       "the value is escaped as the runner unescapes it, so it masks the real value");
+	is_str(log_captured(register_crlf_pem), "::add-mask::-----BEGIN K2-----\n::add-mask::CCCCDDDD\n"
+	       "::add-mask::-----END K2-----\n", "the lines of a CRLF secret are masked without their CR");
+	is_str(log_captured(say_crlf_line), "::warning::line ***\n", "and masked in our own log too");
 	is_str(log_captured(say_at), "::error file=dir%2Ca%3Ab.yml,line=3,col=5::bad value '***'\n",
 	       "an annotation escapes its properties and redacts the message");
 	is_str(log_captured(say_multiline), "::warning::50%25 done%0Anext\n",
