@@ -73,6 +73,36 @@ static int redact_cut(struct strbuf *sb, size_t max)
 	return 1;
 }
 
+/*
+ * Makes text safe for a terminal: what a step stored may come from
+ * outside (a URL, a server's error message), and an escape sequence in it
+ * would be run by the terminal of whoever looks. Control characters
+ * become \n, \r, \t or \xHH, which also keeps one step on one line.
+ */
+static void escape_controls(struct strbuf *sb)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sb->len; i++) {
+		unsigned char c = (unsigned char)sb->buf[i];
+
+		if (c == '\n')
+			strbuf_addstr(&out, "\\n");
+		else if (c == '\r')
+			strbuf_addstr(&out, "\\r");
+		else if (c == '\t')
+			strbuf_addstr(&out, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			strbuf_addf(&out, "\\x%02x", c);
+		else
+			strbuf_addch(&out, (char)c);
+	}
+	strbuf_reset(sb);
+	strbuf_add(sb, out.buf, out.len);
+	strbuf_release(&out);
+}
+
 /* A duration_ms field for people, or "-" when the journal has none. */
 static void add_duration(struct strbuf *sb, const struct json *ms)
 {
@@ -217,8 +247,12 @@ static int show_run(struct journal *j, const char *id, int as_json)
 	if (json_num_value(json_get(run, "resumes")) > 0)
 		strbuf_addf(&sb, ", resumed %.0f time(s)", json_num_value(json_get(run, "resumes")));
 	printf("%s\n", sb.buf);
-	if (json_str_value(json_get(run, "error")))
-		printf("error: %s\n", json_str_value(json_get(run, "error")));
+	if (json_str_value(json_get(run, "error"))) {
+		strbuf_reset(&sb);
+		strbuf_addstr(&sb, json_str_value(json_get(run, "error")));
+		escape_controls(&sb);
+		printf("error: %s\n", sb.buf);
+	}
 	if (!json_size(json_get(run, "steps")))
 		printf("no steps yet\n");
 	else
@@ -244,6 +278,7 @@ static int show_run(struct journal *j, const char *id, int as_json)
 			free(text);
 		}
 		redact_cut(&sb, TEXT_RESULT_MAX);
+		escape_controls(&sb);
 		printf("%s\n", sb.buf);
 		for (f = json_first(json_get(s, "failures")); f; f = json_next(f)) {
 			strbuf_reset(&sb);
@@ -251,6 +286,7 @@ static int show_run(struct journal *j, const char *id, int as_json)
 			strbuf_addf(&sb, ": %s: %s", json_str_value(json_get(f, "error_code")),
 				    json_str_value(json_get(f, "error")));
 			redact_cut(&sb, TEXT_RESULT_MAX);
+			escape_controls(&sb);
 			printf("  attempt %.0f failed after %s\n", json_num_value(json_get(f, "attempt")),
 			       sb.buf);
 		}
