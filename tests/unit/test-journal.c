@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h> /* only to look at the file from outside, as another program would */
+
 #include "tap.h"
 #include "journal.h"
 #include "util/error.h"
@@ -170,6 +172,42 @@ static void test_open(void)
 		json_free(r);
 		journal_run_finish(run, 0);
 		journal_run_free(run);
+		journal_close(j);
+	}
+
+	{
+		/* WAL is a property of the file: a second program opening it sees it. */
+		sqlite3 *db = NULL;
+		sqlite3_stmt *q = NULL;
+		const char *mode = NULL;
+		int version = -1;
+
+		path = db_path("deep/er/state.db");
+		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+		    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_ROW)
+			mode = (const char *)sqlite3_column_text(q, 0);
+		is_str(mode ? mode : "(none)", "wal", "the state file is in WAL mode");
+		sqlite3_finalize(q);
+		q = NULL;
+		if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_ROW)
+			version = sqlite3_column_int(q, 0);
+		is_int(version, 1, "and carries its schema version");
+		sqlite3_finalize(q);
+		sqlite3_close(db);
+
+		/* A file written by a newer autofix is refused, not read as if it were ours. */
+		path = db_path("future.db");
+		db = NULL;
+		ok(sqlite3_open(path, &db) == SQLITE_OK &&
+		   sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK,
+		   "a state file from a future schema");
+		sqlite3_close(db);
+		j = NULL;
+		is_int(journal_open(&j, path), BOT_EINVALID, "is refused");
+		like(bot_error_last(), "has schema version 99, newer than this autofix",
+		     "saying why: %s", bot_error_last());
 		journal_close(j);
 	}
 
@@ -529,6 +567,36 @@ static void test_prune(struct journal *j)
 	ok(journal_run_show(&list, j, "old-1") == BOT_ENOTFOUND, "its steps went with it");
 }
 
+/* Retention is applied by journal_run_begin itself: old finished runs go, unfinished ones stay. */
+static void test_retention_on_begin(struct journal *j)
+{
+	struct journal_run_options keep_10ms = JOURNAL_RUN_OPTIONS_INIT, keep_all = JOURNAL_RUN_OPTIONS_INIT;
+	struct journal_run *run;
+	struct json *shown = NULL;
+
+	keep_10ms.retention_ms = 10;
+	keep_all.retention_ms = 0;
+	ok(journal_run_begin(&run, j, "ret-old", "scan", "cli", &keep_all) == 0, "a run that finishes");
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+	ok(journal_run_begin(&run, j, "ret-unfinished", "scan", "cli", &keep_all) == 0, "a run left unfinished");
+	journal_run_free(run);
+	time_sleep_ms(30);
+	ok(journal_run_begin(&run, j, "ret-new", "scan", "cli", &keep_all) == 0 &&
+	   journal_run_show(&shown, j, "ret-old") == 0, "retention 0 prunes nothing when a run begins");
+	json_free(shown);
+	shown = NULL;
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+	time_sleep_ms(30);
+	ok(journal_run_begin(&run, j, "ret-newest", "scan", "cli", &keep_10ms) == 0, "a run begins with a 10ms retention");
+	is_int(journal_run_show(&shown, j, "ret-old"), BOT_ENOTFOUND, "the old finished run was pruned as it began");
+	ok(journal_run_show(&shown, j, "ret-unfinished") == 0, "the unfinished one was kept");
+	json_free(shown);
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+}
+
 static void test_list(struct journal *j)
 {
 	struct json *list = NULL;
@@ -577,6 +645,7 @@ int main(void)
 	test_parallel(j);
 	test_locks(j, path);
 	test_prune(j);
+	test_retention_on_begin(j);
 	test_list(j);
 	journal_close(j);
 	{
