@@ -1019,7 +1019,8 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 		}
 		if (final) {
 			if (retryable)
-				bot_error(rc, "step '%s' failed after %d attempts: %s", name, i, msg);
+				bot_error(rc, "step '%s' failed after %d attempt%s: %s", name, i,
+					  i == 1 ? "" : "s", msg);
 			else
 				bot_error(rc, "step '%s' failed: %s", name, msg);
 			free(msg);

@@ -339,6 +339,8 @@ static void test_resume(struct journal *j)
 	r = NULL;
 	rc = journal_step(&r, run, "two", &once, counting_step, &second);
 	is_int(rc, BOT_ETRANSIENT, "step two exhausts its single attempt");
+	ok(strstr(bot_error_last(), "step 'two' failed after 1 attempt: ") != NULL,
+	   "saying so in English: %s", bot_error_last());
 	journal_run_finish(run, rc);
 	journal_run_free(run);
 	journal_run_show(&shown, j, "resume-1");
