@@ -72,21 +72,33 @@ const char *prom_query_name(enum prom_query q)
 /*
  * Default Prometheus queries: cAdvisor's container metrics (label
  * `container`) and the conventional http_requests_total counter and
- * http_request_duration_seconds histogram (label `service`). CPU is in
+ * http_request_duration_seconds histogram (label `service`, or whatever
+ * {{service_label}}, source.prometheus.service_label, names). CPU is in
  * cores, memory in bytes, requests and errors per second, latency in
  * seconds. {{window}} is the range of rate(), chosen by the source.
+ *
+ * Each is one query for every watched service ({{services}}, a regex
+ * alternation) aggregated by the service label, so that a scan costs 8
+ * queries per day compared whatever the number of services. cAdvisor
+ * names the service in `container`: label_replace copies it to the
+ * service label.
  */
 static const char *const prom_default_queries[PROM_QUERY__COUNT] = {
-	"sum(rate(container_cpu_usage_seconds_total{container=\"{{service}}\"}[{{window}}]))",
-	"sum(container_spec_cpu_quota{container=\"{{service}}\"})"
-	" / sum(container_spec_cpu_period{container=\"{{service}}\"})",
-	"sum(container_memory_working_set_bytes{container=\"{{service}}\"})",
-	"sum(container_spec_memory_limit_bytes{container=\"{{service}}\"})",
-	"sum(rate(http_requests_total{service=\"{{service}}\"}[{{window}}]))",
-	"sum(rate(http_requests_total{service=\"{{service}}\",status=~\"5..\"}[{{window}}]))",
-	"sum(rate(http_requests_total{service=\"{{service}}\",status=~\"4..\"}[{{window}}]))",
-	"histogram_quantile(0.95, sum by (le) "
-	"(rate(http_request_duration_seconds_bucket{service=\"{{service}}\"}[{{window}}])))",
+	"sum by ({{service_label}}) (label_replace(rate(container_cpu_usage_seconds_total{container=~\"{{services}}\"}[{{window}}]),"
+	" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))",
+	"sum by ({{service_label}}) (label_replace(container_spec_cpu_quota{container=~\"{{services}}\"},"
+	" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))"
+	" / sum by ({{service_label}}) (label_replace(container_spec_cpu_period{container=~\"{{services}}\"},"
+	" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))",
+	"sum by ({{service_label}}) (label_replace(container_memory_working_set_bytes{container=~\"{{services}}\"},"
+	" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))",
+	"sum by ({{service_label}}) (label_replace(container_spec_memory_limit_bytes{container=~\"{{services}}\"},"
+	" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))",
+	"sum by ({{service_label}}) (rate(http_requests_total{{{service_label}}=~\"{{services}}\"}[{{window}}]))",
+	"sum by ({{service_label}}) (rate(http_requests_total{{{service_label}}=~\"{{services}}\",status=~\"5..\"}[{{window}}]))",
+	"sum by ({{service_label}}) (rate(http_requests_total{{{service_label}}=~\"{{services}}\",status=~\"4..\"}[{{window}}]))",
+	"histogram_quantile(0.95, sum by ({{service_label}}, le) "
+	"(rate(http_request_duration_seconds_bucket{{{service_label}}=~\"{{services}}\"}[{{window}}])))",
 };
 
 const char *prom_query_default(enum prom_query q)
@@ -162,6 +174,7 @@ static void set_defaults(struct config *cfg)
 	cfg->source.railway.endpoint = xstrdup(DEFAULT_RAILWAY_ENDPOINT);
 	for (q = 0; q < PROM_QUERY__COUNT; q++)
 		cfg->source.prometheus.queries[q] = xstrdup(prom_default_queries[q]);
+	cfg->source.prometheus.service_label = xstrdup("service");
 	cfg->agent.timeout_ms = 30 * MINUTE;
 	cfg->llm.max_tokens = 4096;
 	cfg->llm.timeout_ms = 2 * MINUTE;
@@ -203,6 +216,7 @@ void config_release(struct config *cfg)
 	free(cfg->source.prometheus.token_env);
 	for (q = 0; q < PROM_QUERY__COUNT; q++)
 		free(cfg->source.prometheus.queries[q]);
+	free(cfg->source.prometheus.service_label);
 	for (i = 0; i < cfg->services_nr; i++) {
 		struct service_config *svc = &cfg->services[i];
 		free(svc->name);
@@ -1045,6 +1059,23 @@ static int match_env_name(const char *s)
 	       strlen(s);
 }
 
+/* ^[A-Za-z_][A-Za-z0-9_]*$ : a Prometheus label name. */
+static int match_prom_label(const char *s)
+{
+	return *s && !(*s >= '0' && *s <= '9') &&
+	       (size_t)span(s, DIGITS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_") ==
+	       strlen(s);
+}
+
+/*
+ * Not both {{service}} and {{services}}: the first makes a query per
+ * service, the second one query for all, and a template cannot be both.
+ */
+static int match_prom_query(const char *s)
+{
+	return !(strstr(s, "{{service}}") && strstr(s, "{{services}}"));
+}
+
 /*
  * ^https?://[A-Za-z0-9.:\[\]%_~!$&'()*+,;=-]+([/?#][!-~]*)?$ : no '@' in
  * the authority, so no user:password@ (credentials go in *_env variables).
@@ -1582,7 +1613,9 @@ static void rd_source(struct loader *L, const struct ynode *n, struct strbuf *pa
 	static const char *const railway_keys[] = {
 		"project", "environment", "token_env", "token_kind", "endpoint", NULL,
 	};
-	static const char *const prometheus_keys[] = { "url", "token_env", "queries", NULL };
+	static const char *const prometheus_keys[] = {
+		"url", "token_env", "queries", "service_label", NULL,
+	};
 	struct source_config *src = &L->cfg->source;
 	const struct ynode *v;
 	size_t saved;
@@ -1621,6 +1654,8 @@ static void rd_source(struct loader *L, const struct ynode *n, struct strbuf *pa
 			rd_str(L, v, "url", path, &p->url, match_url, "an http(s) URL");
 			rd_str(L, v, "token_env", path, &p->token_env, match_env_name,
 			       "an environment variable name like 'PROMETHEUS_TOKEN'");
+			rd_str(L, v, "service_label", path, &p->service_label, match_prom_label,
+			       "a Prometheus label name like 'service'");
 			if ((q = map_get(v, "queries"))) {
 				size_t qsaved;
 				int i;
@@ -1629,7 +1664,9 @@ static void rd_source(struct loader *L, const struct ynode *n, struct strbuf *pa
 					check_keys(L, q, path, prom_query_names);
 					for (i = 0; i < PROM_QUERY__COUNT; i++)
 						rd_str(L, q, prom_query_names[i], path,
-						       &p->queries[i], NULL, NULL);
+						       &p->queries[i], match_prom_query,
+						       "a PromQL template with {{service}} or {{services}}, "
+						       "not both");
 				}
 				path_pop(path, qsaved);
 			}
@@ -2520,6 +2557,7 @@ static struct json *source_json(const struct source_config *src)
 		struct json *queries = json_new_object();
 		json_set_str(k, "url", src->prometheus.url);
 		json_set_opt_str(k, "token_env", src->prometheus.token_env);
+		json_set_str(k, "service_label", src->prometheus.service_label);
 		for (q = 0; q < PROM_QUERY__COUNT; q++)
 			json_set_str(queries, prom_query_names[q], src->prometheus.queries[q]);
 		json_set(k, "queries", queries);

@@ -97,7 +97,11 @@ struct railway_config {
 	char *endpoint;       /* GraphQL endpoint */
 };
 
-/* Query templates of the Prometheus source; `{{service}}` and `{{window}}` are substituted. */
+/*
+ * Query templates of the Prometheus source; `{{window}}` is substituted, and
+ * either `{{service}}` (the template is run once per service) or
+ * `{{services}}` (run once for all, its answer split by the service label).
+ */
 enum prom_query {
 	PROM_CPU_USAGE,
 	PROM_CPU_LIMIT,
@@ -118,6 +122,7 @@ struct prometheus_config {
 	char *url;
 	char *token_env;                      /* optional bearer token */
 	char *queries[PROM_QUERY__COUNT];     /* defaults filled in */
+	char *service_label;                  /* splits a {{services}} answer; default "service" */
 };
 
 struct source_config {

@@ -1,8 +1,12 @@
 /*
- * Prometheus: the HTTP API (/api/v1/query_range), one query per signal and
- * service from the templates under `source.prometheus.queries`, and the
- * same again over the range shifted back by each of
- * `detect.regression.seasonal_days` days (the service's `seasonal` series).
+ * Prometheus: the HTTP API (/api/v1/query_range), from the templates under
+ * `source.prometheus.queries`: a template with {{services}} is one query
+ * for every watched service, its answer split into services by the
+ * `source.prometheus.service_label` label (the defaults: 8 queries
+ * whatever the number of services); any other template is one query per
+ * service. The same again over the range shifted back by each of
+ * `detect.regression.seasonal_days` days (the service's `seasonal` series);
+ * all of them sent at once through http_run_all.
  *
  * What a template must return (Prometheus's base units, what exporters
  * give): cpu_usage and cpu_limit in cores (vCPU); memory_usage and
@@ -13,9 +17,12 @@
  * are added up, except latency, where the worst is kept.
  *
  * Substitutions: {{service}} becomes the service's `deployed_as` (default:
- * its name) escaped for a PromQL double-quoted string; {{window}} becomes
- * the range of rate()/increase(): twice the step, at least one minute,
- * in seconds ("120s").
+ * its name) escaped for a PromQL double-quoted string; {{services}} every
+ * watched service's, each escaped for a regex, joined by '|' and escaped
+ * for the string; {{service_label}} the label that names services
+ * (`source.prometheus.service_label`, "service"); {{window}} becomes the
+ * range of rate()/increase(): twice the step, at least one minute, in
+ * seconds ("120s").
  */
 #include <math.h>
 #include <stdlib.h>
@@ -32,24 +39,6 @@
 #include "util/banned.h"
 
 #define PROM_MAX_RESPONSE (16u * 1024 * 1024)
-
-/*
- * Used when a query is unset (a config built in code); the loader fills in
- * the same defaults: cAdvisor container metrics and the conventional
- * http_requests_total / http_request_duration_seconds (label `service`).
- */
-static const char *const default_queries[PROM_QUERY__COUNT] = {
-	[PROM_CPU_USAGE] = "sum(rate(container_cpu_usage_seconds_total{container=\"{{service}}\"}[{{window}}]))",
-	[PROM_CPU_LIMIT] = "sum(container_spec_cpu_quota{container=\"{{service}}\"})"
-			   " / sum(container_spec_cpu_period{container=\"{{service}}\"})",
-	[PROM_MEMORY_USAGE] = "sum(container_memory_working_set_bytes{container=\"{{service}}\"})",
-	[PROM_MEMORY_LIMIT] = "sum(container_spec_memory_limit_bytes{container=\"{{service}}\"})",
-	[PROM_REQUESTS] = "sum(rate(http_requests_total{service=\"{{service}}\"}[{{window}}]))",
-	[PROM_ERRORS_5XX] = "sum(rate(http_requests_total{service=\"{{service}}\",status=~\"5..\"}[{{window}}]))",
-	[PROM_ERRORS_4XX] = "sum(rate(http_requests_total{service=\"{{service}}\",status=~\"4..\"}[{{window}}]))",
-	[PROM_LATENCY_P95] = "histogram_quantile(0.95, sum by (le) "
-			     "(rate(http_request_duration_seconds_bucket{service=\"{{service}}\"}[{{window}}])))",
-};
 
 /* Which observation series each query fills, and the factor to its unit (0: times the step in s). */
 static const struct {
@@ -76,7 +65,8 @@ struct prometheus {
 static const char *query_template(const struct prometheus *p, enum prom_query q)
 {
 	const char *t = p->cfg->queries[q];
-	return t && *t ? t : default_queries[q];
+	/* Unset in a config built in code; the loader fills in the same defaults. */
+	return t && *t ? t : prom_query_default(q);
 }
 
 /* Escapes a label value for a PromQL double-quoted string. */
@@ -92,17 +82,55 @@ static void add_label_value(struct strbuf *sb, const char *s)
 	}
 }
 
-void prometheus_render_query(struct strbuf *out, const char *tmpl, const char *service, int64_t step_ms)
+/*
+ * Escapes what RE2 (Prometheus's regexes) would read as an operator, so
+ * that a service called "api.v2" matches itself and not "apixv2".
+ */
+static void add_regex_literal(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("\\.+*?()|[]{}^$", *s))
+			strbuf_addch(sb, '\\');
+		strbuf_addch(sb, *s);
+	}
+}
+
+int prometheus_query_is_for_all(const char *tmpl)
+{
+	return strstr(tmpl, "{{services}}") != NULL;
+}
+
+static void render(struct strbuf *out, const char *tmpl, const char *label, const char *service,
+		   const char *const *services, size_t services_nr, int64_t step_ms)
 {
 	int64_t range_s = step_ms / 1000 * 2;
 	const char *p = tmpl;
+	struct strbuf alt = STRBUF_INIT;
+	size_t i, j;
 
 	if (range_s < 60)
 		range_s = 60;
+	/* Distinct names only: two services deployed as one are one alternative. */
+	for (i = 0; i < services_nr; i++) {
+		for (j = 0; j < i && strcmp(services[j], services[i]); j++)
+			;
+		if (j < i)
+			continue;
+		if (alt.len)
+			strbuf_addch(&alt, '|');
+		add_regex_literal(&alt, services[i]);
+	}
 	while (*p) {
-		if (starts_with(p, "{{service}}")) {
+		if (service && starts_with(p, "{{service}}")) {
 			add_label_value(out, service);
 			p += strlen("{{service}}");
+		} else if (services && starts_with(p, "{{services}}")) {
+			add_label_value(out, alt.buf);
+			p += strlen("{{services}}");
+		} else if (label && starts_with(p, "{{service_label}}")) {
+			/* A label name (the loader checks it): nothing to escape. */
+			strbuf_addstr(out, label);
+			p += strlen("{{service_label}}");
 		} else if (starts_with(p, "{{window}}")) {
 			strbuf_addf(out, "%llds", (long long)range_s);
 			p += strlen("{{window}}");
@@ -110,6 +138,19 @@ void prometheus_render_query(struct strbuf *out, const char *tmpl, const char *s
 			strbuf_addch(out, *p++);
 		}
 	}
+	strbuf_release(&alt);
+}
+
+void prometheus_render_query(struct strbuf *out, const char *tmpl, const char *label, const char *service,
+			     int64_t step_ms)
+{
+	render(out, tmpl, label, service, NULL, 0, step_ms);
+}
+
+void prometheus_render_query_all(struct strbuf *out, const char *tmpl, const char *label,
+				 const char *const *services, size_t services_nr, int64_t step_ms)
+{
+	render(out, tmpl, label, NULL, services, services_nr, step_ms);
 }
 
 /* Prometheus writes values as strings: "1.5", "NaN", "+Inf", "-Inf". */
@@ -125,17 +166,10 @@ static int parse_value(double *out, const char *s)
 	return 0;
 }
 
-/*
- * Samples that are NaN or infinite (histogram_quantile of an empty or
- * overflowing histogram) are kept as NAN, a missing sample.
- */
-int prometheus_read_matrix(struct series *s, const struct json *root, double factor, int keep_max,
-			   const char *what)
+/* Checks that root is a successful matrix answer and gives its result array. */
+static int matrix_result(const struct json **out, const struct json *root, const char *what)
 {
 	const char *status, *type;
-	const struct json *result, *r, *v;
-	struct series acc = SERIES_INIT;
-	size_t i, j;
 	int err;
 
 	if ((err = json_get_str(&status, root, "status")) < 0)
@@ -151,12 +185,41 @@ int prometheus_read_matrix(struct series *s, const struct json *root, double fac
 		return bot_error_wrap(err, "%s: ", what);
 	if (strcmp(type, "matrix"))
 		return bot_error(BOT_EINVALID, "%s: expected resultType 'matrix', got '%s'", what, type);
-	if ((err = json_get_arr(&result, root, "data.result")) < 0)
+	if ((err = json_get_arr(out, root, "data.result")) < 0)
 		return bot_error_wrap(err, "%s: ", what);
+	return 0;
+}
+
+/* The value of label on result series r, or NULL. */
+static const char *series_label(const struct json *r, const char *label)
+{
+	return json_str_value(json_member(json_member(r, "metric"), label));
+}
+
+/*
+ * Appends to s the series of result whose label equals value (every
+ * series when label is NULL), folded sample by sample. Samples that are
+ * NaN or infinite (histogram_quantile of an empty or overflowing
+ * histogram) are kept as NAN, a missing sample.
+ */
+static int fold_series(struct series *s, const struct json *result, const char *label, const char *value,
+		       double factor, int keep_max, const char *what)
+{
+	const struct json *r, *v;
+	struct series acc = SERIES_INIT;
+	size_t i, j;
+	int err;
+
 	for (i = 0, r = json_first(result); r; r = json_next(r), i++) {
 		const struct json *values;
-		if ((err = json_get_arr(&values, r, "values")) < 0)
+		const char *l;
+
+		if (label && (!(l = series_label(r, label)) || strcmp(l, value)))
+			continue;
+		if ((err = json_get_arr(&values, r, "values")) < 0) {
+			series_release(&acc);
 			return bot_error_wrap(err, "%s: ", what);
+		}
 		for (j = 0, v = json_first(values); v; v = json_next(v), j++) {
 			const struct json *t = json_get(v, "[0]");
 			double val;
@@ -205,14 +268,59 @@ int prometheus_read_matrix(struct series *s, const struct json *root, double fac
 	return 0;
 }
 
+int prometheus_read_matrix(struct series *s, const struct json *root, double factor, int keep_max,
+			   const char *what)
+{
+	const struct json *result;
+	int err;
+
+	if ((err = matrix_result(&result, root, what)) < 0)
+		return err;
+	return fold_series(s, result, NULL, NULL, factor, keep_max, what);
+}
+
+int prometheus_read_matrix_by(struct series *const *outs, const char *const *services, size_t services_nr,
+			      const char *label, const struct json *root, double factor, int keep_max,
+			      const char *what)
+{
+	const struct json *result, *r;
+	size_t i, labelled = 0;
+	int err;
+
+	if ((err = matrix_result(&result, root, what)) < 0)
+		return err;
+	for (r = json_first(result); r; r = json_next(r))
+		if (series_label(r, label))
+			labelled++;
+	/*
+	 * Series of other services are ignored, but when none says whose it
+	 * is the template aggregated the label away: every service would
+	 * silently have no data.
+	 */
+	if (json_first(result) && !labelled)
+		return bot_error(BOT_EINVALID, "%s: no series of the answer has the label '%s' "
+				 "(source.prometheus.service_label): a {{services}} template must keep it, "
+				 "e.g. 'sum by (%s) (...)'", what, label, label);
+	for (i = 0; i < services_nr; i++)
+		if ((err = fold_series(outs[i], result, label, services[i], factor, keep_max, what)) < 0)
+			return err;
+	return 0;
+}
+
 static int prometheus_open(struct source *src)
 {
 	const struct prometheus_config *cfg = &src->cfg->source.prometheus;
 	struct prometheus *p;
-	int err;
+	int err, q;
 
 	if (!cfg->url || !*cfg->url)
 		return bot_error(BOT_EINVALID, "source.prometheus.url is not set");
+	/* The loader says the same with a line number; a config built in code gets it here. */
+	for (q = 0; q < PROM_QUERY__COUNT; q++)
+		if (cfg->queries[q] && strstr(cfg->queries[q], "{{service}}") &&
+		    strstr(cfg->queries[q], "{{services}}"))
+			return bot_error(BOT_EINVALID, "source.prometheus.queries.%s has both {{service}} "
+					 "and {{services}}: use one", prom_query_name((enum prom_query)q));
 	if (!src->cfg->services_nr)
 		return bot_error(BOT_EINVALID, "the prometheus source cannot list services: "
 				 "name them under 'services:' in .autofix.yml");
@@ -257,96 +365,136 @@ static int prometheus_architecture(struct source *src, struct architecture *out)
 	return 0;
 }
 
+/* One query_range request: query k, day d back, for service i or (all) for every service. */
+struct prom_request {
+	enum prom_query k;
+	size_t d, i;
+	int all;
+};
+
+/* The error of request r's answer, reading it into the observation on success. */
+static int read_answer(const struct prometheus *p, const struct prom_request *pr,
+		       const struct http_response *resp, const char *const *names,
+		       struct observation *out, int64_t step)
+{
+	enum metric m = query_target[pr->k].metric;
+	double factor = query_target[pr->k].scale ? query_target[pr->k].scale : step / 1000.0;
+	int keep_max = query_target[pr->k].keep_max;
+	struct strbuf what = STRBUF_INIT;
+	struct json *root = NULL;
+	int err;
+
+	strbuf_addf(&what, "prometheus query '%s'", prom_query_name(pr->k));
+	if (pr->all)
+		strbuf_addf(&what, " for all %zu services", out->services_nr);
+	else
+		strbuf_addf(&what, " for service '%s'", out->services[pr->i].name);
+	if (pr->d)
+		strbuf_addf(&what, " %zu day%s earlier", pr->d, pr->d > 1 ? "s" : "");
+	/* Prometheus answers errors (400, 422, 503) with a JSON body saying why. */
+	if (json_parse(&root, resp->body.buf, resp->body.len) < 0) {
+		err = http_status_error(resp, what.buf);
+		if (!err)
+			err = bot_error(BOT_EINVALID, "%s: the answer is not JSON", what.buf);
+	} else if (pr->all) {
+		struct series **outs = xcalloc(out->services_nr + 1, sizeof(*outs));
+		size_t i;
+
+		for (i = 0; i < out->services_nr; i++)
+			outs[i] = pr->d ? &out->services[i].seasonal[m] : &out->services[i].series[m];
+		err = prometheus_read_matrix_by(outs, names, out->services_nr, p->cfg->service_label,
+						root, factor, keep_max, what.buf);
+		free(outs);
+	} else {
+		struct service_metrics *svc = &out->services[pr->i];
+		err = prometheus_read_matrix(pr->d ? &svc->seasonal[m] : &svc->series[m],
+					     root, factor, keep_max, what.buf);
+	}
+	json_free(root);
+	strbuf_release(&what);
+	return err;
+}
+
 static int prometheus_observe(struct source *src, const struct architecture *arch,
 			      int64_t start, int64_t end, int64_t step, struct observation *out)
 {
 	struct prometheus *p = src->priv;
-	size_t n = 0, i, k, d, nreq;
+	size_t n = 0, i, k, d, nreq = 0;
 	/* The same range on each of the `seasonal_days` days before, for the detector's "usual at this hour". */
 	size_t days = src->cfg->regression.enabled && src->cfg->regression.seasonal_days > 0 ?
 		      (size_t)src->cfg->regression.seasonal_days : 0;
 	const int64_t day = 24LL * 3600 * 1000;
+	struct prom_request *plan;
 	struct http_request *reqs;
 	struct http_response *resps;
 	int *results;
-	const struct arch_service **svcs;
+	const char **names;
 	struct http_stats st;
 	const char *base = p->cfg->url;
 	size_t baselen = strlen(base);
 	int err = 0;
 
+	if (!p->cfg->service_label || !*p->cfg->service_label)
+		return bot_error(BOT_EINVALID, "source.prometheus.service_label is not set");
 	out->source = xstrdup("prometheus");
 	out->project = xstrdup(arch->project_id ? arch->project_id : "prometheus");
 	out->start = start;
 	out->end = end;
 	out->step = step;
-	svcs = xcalloc(arch->services_nr + 1, sizeof(*svcs));
+	/* names[i]: what the queries call out->services[i] (deployed_as). */
+	names = xcalloc(arch->services_nr + 1, sizeof(*names));
 	for (i = 0; i < arch->services_nr; i++) {
 		if (!arch->services[i].observed)
 			continue;
-		svcs[n++] = &arch->services[i];
+		names[n++] = arch->services[i].name;
 		observation_add_service(out, arch->services[i].config_name ?
 					arch->services[i].config_name : arch->services[i].name);
 	}
 	while (baselen && base[baselen - 1] == '/')
 		baselen--;
-	/* Request r = (d * n + i) * PROM_QUERY__COUNT + k: day d back (0: the range itself), service i, query k. */
-	nreq = (days + 1) * n * PROM_QUERY__COUNT;
+	/* At most one request per query, service and day. */
+	plan = xcalloc((days + 1) * n * PROM_QUERY__COUNT + 1, sizeof(*plan));
+	for (d = 0; n && d <= days; d++) {
+		for (k = 0; k < PROM_QUERY__COUNT; k++) {
+			if (prometheus_query_is_for_all(query_template(p, (enum prom_query)k))) {
+				plan[nreq++] = (struct prom_request){ (enum prom_query)k, d, 0, 1 };
+				continue;
+			}
+			for (i = 0; i < n; i++)
+				plan[nreq++] = (struct prom_request){ (enum prom_query)k, d, i, 0 };
+		}
+	}
 	reqs = xcalloc(nreq + 1, sizeof(*reqs));
 	resps = xcalloc(nreq + 1, sizeof(*resps));
 	results = xcalloc(nreq + 1, sizeof(*results));
-	for (d = 0; d <= days; d++) {
-		for (i = 0; i < n; i++)
-			for (k = 0; k < PROM_QUERY__COUNT; k++) {
-				struct strbuf url = STRBUF_INIT, q = STRBUF_INIT;
-				size_t r = (d * n + i) * PROM_QUERY__COUNT + k;
+	for (i = 0; i < nreq; i++) {
+		struct strbuf url = STRBUF_INIT, q = STRBUF_INIT;
+		const char *tmpl = query_template(p, plan[i].k);
 
-				prometheus_render_query(&q, query_template(p, (enum prom_query)k), svcs[i]->name, step);
-				strbuf_add(&url, base, baselen);
-				strbuf_addstr(&url, "/api/v1/query_range?query=");
-				strbuf_add_urlencoded(&url, q.buf);
-				strbuf_addf(&url, "&start=%.3f&end=%.3f&step=%.3f",
-					    (start - (int64_t)d * day) / 1000.0, (end - (int64_t)d * day) / 1000.0,
-					    step / 1000.0);
-				http_request_init(&reqs[r], "GET", url.buf);
-				if (p->token)
-					http_request_header(&reqs[r], "Authorization", "Bearer %s", p->token);
-				reqs[r].max_body = PROM_MAX_RESPONSE;
-				reqs[r].no_cache = 1;
-				http_response_init(&resps[r]);
-				strbuf_release(&url);
-				strbuf_release(&q);
-			}
+		if (plan[i].all)
+			prometheus_render_query_all(&q, tmpl, p->cfg->service_label, names, n, step);
+		else
+			prometheus_render_query(&q, tmpl, p->cfg->service_label, names[plan[i].i], step);
+		strbuf_add(&url, base, baselen);
+		strbuf_addstr(&url, "/api/v1/query_range?query=");
+		strbuf_add_urlencoded(&url, q.buf);
+		strbuf_addf(&url, "&start=%.3f&end=%.3f&step=%.3f",
+			    (start - (int64_t)plan[i].d * day) / 1000.0, (end - (int64_t)plan[i].d * day) / 1000.0,
+			    step / 1000.0);
+		http_request_init(&reqs[i], "GET", url.buf);
+		if (p->token)
+			http_request_header(&reqs[i], "Authorization", "Bearer %s", p->token);
+		reqs[i].max_body = PROM_MAX_RESPONSE;
+		reqs[i].no_cache = 1;
+		http_response_init(&resps[i]);
+		strbuf_release(&url);
+		strbuf_release(&q);
 	}
 	if (nreq)
 		err = http_run_all(p->http, reqs, resps, results, nreq);
-	for (d = 0; !err && d <= days; d++) {
-		for (i = 0; !err && i < n; i++)
-			for (k = 0; !err && k < PROM_QUERY__COUNT; k++) {
-				size_t r = (d * n + i) * PROM_QUERY__COUNT + k;
-				struct service_metrics *svc = &out->services[i];
-				struct strbuf what = STRBUF_INIT;
-				struct json *root = NULL;
-				double factor = query_target[k].scale ? query_target[k].scale : step / 1000.0;
-
-				strbuf_addf(&what, "prometheus query '%s' for service '%s'",
-					    prom_query_name((enum prom_query)k), svc->name);
-				if (d)
-					strbuf_addf(&what, " %zu day%s earlier", d, d > 1 ? "s" : "");
-				/* Prometheus answers errors (400, 422, 503) with a JSON body saying why. */
-				if (json_parse(&root, resps[r].body.buf, resps[r].body.len) < 0) {
-					err = http_status_error(&resps[r], what.buf);
-					if (!err)
-						err = bot_error(BOT_EINVALID, "%s: the answer is not JSON", what.buf);
-				} else {
-					err = prometheus_read_matrix(d ? &svc->seasonal[query_target[k].metric] :
-								     &svc->series[query_target[k].metric],
-								     root, factor, query_target[k].keep_max, what.buf);
-				}
-				json_free(root);
-				strbuf_release(&what);
-			}
-	}
+	/* In plan order: today first, then each earlier day, newest first. */
+	for (i = 0; !err && i < nreq; i++)
+		err = read_answer(p, &plan[i], &resps[i], names, out, step);
 	/*
 	 * An error query with an empty result, where requests were counted,
 	 * means no series matched: no errors, not unknown. Zeros at the
@@ -378,7 +526,8 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 	free(reqs);
 	free(resps);
 	free(results);
-	free(svcs);
+	free(plan);
+	free(names);
 	return err;
 }
 

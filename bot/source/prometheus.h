@@ -14,10 +14,27 @@
 
 /*
  * Appends tmpl with {{service}} replaced by service escaped for a PromQL
- * double-quoted string (backslash, quote, newline) and {{window}} by the
- * rate() range for step_ms: twice the step, at least 60 s ("120s").
+ * double-quoted string (backslash, quote, newline), {{service_label}} by
+ * label (a label name, as is) and {{window}} by the rate() range for
+ * step_ms: twice the step, at least 60 s ("120s").
  */
-void prometheus_render_query(struct strbuf *out, const char *tmpl, const char *service, int64_t step_ms);
+void prometheus_render_query(struct strbuf *out, const char *tmpl, const char *label, const char *service,
+			     int64_t step_ms);
+
+/*
+ * 1 when tmpl is one query for all services (it has {{services}}), 0 when
+ * it is run once per service ({{service}}, or neither).
+ */
+int prometheus_query_is_for_all(const char *tmpl);
+
+/*
+ * Appends tmpl with {{services}} replaced by the distinct names of
+ * services[0..services_nr), each with RE2's metacharacters escaped, joined
+ * by '|' and escaped for a PromQL double-quoted string (for a `=~`
+ * matcher); {{service_label}} and {{window}} as in prometheus_render_query.
+ */
+void prometheus_render_query_all(struct strbuf *out, const char *tmpl, const char *label,
+				 const char *const *services, size_t services_nr, int64_t step_ms);
 
 /*
  * Reads a /api/v1/query_range answer into s: every series of the matrix
@@ -29,5 +46,18 @@ void prometheus_render_query(struct strbuf *out, const char *tmpl, const char *s
  */
 int prometheus_read_matrix(struct series *s, const struct json *root, double factor, int keep_max,
 			   const char *what);
+
+/*
+ * Reads the answer of a {{services}} query: each series of the matrix goes
+ * to outs[i] for every i whose services[i] equals the series' `label`,
+ * folded there as prometheus_read_matrix does. A series of no watched
+ * service is ignored; a service no series names gets nothing (no data).
+ * Errors as prometheus_read_matrix, and BOT_EINVALID when the answer has
+ * series but none carries the label (the template aggregated it away).
+ * The series are the caller's; on error some may have been appended to.
+ */
+int prometheus_read_matrix_by(struct series *const *outs, const char *const *services, size_t services_nr,
+			      const char *label, const struct json *root, double factor, int keep_max,
+			      const char *what);
 
 #endif

@@ -186,10 +186,17 @@ static void test_prometheus(void)
 	is_str(cfg.source.prometheus.url, "http://127.0.0.1:9090", "url");
 	like(cfg.source.prometheus.queries[PROM_REQUESTS], "reqs{job=", "a query overridden");
 	like(cfg.source.prometheus.queries[PROM_LATENCY_P95],
-	     "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{",
-	     "default latency query is a histogram quantile");
-	like(cfg.source.prometheus.queries[PROM_MEMORY_USAGE], "{{service}}",
-	     "default queries name {{service}}");
+	     "histogram_quantile(0.95, sum by ({{service_label}}, le) (rate(http_request_duration_seconds_bucket{",
+	     "default latency query is a histogram quantile per service");
+	like(cfg.source.prometheus.queries[PROM_MEMORY_USAGE], "{{services}}",
+	     "default queries are one for all services ({{services}})");
+	like(cfg.source.prometheus.queries[PROM_MEMORY_USAGE], "sum by ({{service_label}}) (label_replace(",
+	     "  cAdvisor's container label copied to the service label");
+	is_str(cfg.source.prometheus.service_label, "service", "service_label defaults to 'service'");
+
+	is_int(load("version: 1\nsource:\n  prometheus:\n    url: http://127.0.0.1:9090\n"
+		    "    service_label: app\nservices: { api: }\n"), 0, "service_label set");
+	is_str(cfg.source.prometheus.service_label, "app", "  read");
 	like(cfg.source.prometheus.queries[PROM_CPU_USAGE], "container_cpu_usage_seconds_total",
 	     "cpu from cAdvisor");
 	like(cfg.source.prometheus.queries[PROM_ERRORS_5XX], "status=~\"5..\"", "5xx errors");
@@ -277,6 +284,14 @@ static void test_errors(void)
 	rejects("an explicit tag", HEAD "services: { api: !!map {} }\n", "explicit tag", 5, 18, "services.api");
 	rejects("both sources", "version: 1\nsource: { railway: { project: p }, prometheus: { url: 'http://x' } }\n"
 		"services: { api: }\n", "exactly one of 'railway', 'prometheus'", 2, 9, "source");
+	rejects("a query with both {{service}} and {{services}}", "version: 1\nsource:\n  prometheus:\n"
+		"    url: http://x\n    queries:\n      requests: 'a{s=\"{{service}}\"} / b{s=~\"{{services}}\"}'\n"
+		"services: { api: }\n", "with {{service}} or {{services}}, not both", 6, 17,
+		"source.prometheus.queries.requests");
+	rejects("a service_label that is no label name", "version: 1\nsource:\n  prometheus:\n"
+		"    url: http://x\n    service_label: app-name\nservices: { api: }\n",
+		"a Prometheus label name like 'service', found 'app-name'", 5, 20,
+		"source.prometheus.service_label");
 	rejects("a bad regex", HEAD "services: { api: }\nredact: ['(open']\n",
 		"not a valid regular expression for autofix", 6, 10, "redact[0]");
 	rejects("a bad version", "version: 2\nsource: { railway: { project: p } }\nservices: { api: }\n",

@@ -16,18 +16,88 @@ static void test_render(void)
 {
 	struct strbuf q = STRBUF_INIT;
 
-	prometheus_render_query(&q, "rate(x{service=\"{{service}}\"}[{{window}}])", "api", 60000);
+	prometheus_render_query(&q, "rate(x{service=\"{{service}}\"}[{{window}}])", "service", "api", 60000);
 	is_str(q.buf, "rate(x{service=\"api\"}[120s])", "service and window substituted");
 	strbuf_reset(&q);
-	prometheus_render_query(&q, "x{s=\"{{service}}\"}", "a\"b\\c\nd", 60000);
+	prometheus_render_query(&q, "x{s=\"{{service}}\"}", "service", "a\"b\\c\nd", 60000);
 	is_str(q.buf, "x{s=\"a\\\"b\\\\c\\nd\"}", "quote, backslash and newline escaped in the label value");
 	strbuf_reset(&q);
-	prometheus_render_query(&q, "[{{window}}]", "x", 10000);
+	prometheus_render_query(&q, "[{{window}}]", "service", "x", 10000);
 	is_str(q.buf, "[60s]", "the rate range is at least a minute");
 	strbuf_reset(&q);
-	prometheus_render_query(&q, "{{service}}{{service}} {{other}}", "s", 300000);
+	prometheus_render_query(&q, "{{service}}{{service}} {{other}}", "service", "s", 300000);
 	is_str(q.buf, "ss {{other}}", "every occurrence; unknown placeholders left alone");
 	strbuf_release(&q);
+}
+
+static void test_render_all(void)
+{
+	static const char *const names[] = { "api", "a.b", "api", "x\"y", "c(1)|d" };
+	struct strbuf q = STRBUF_INIT;
+
+	ok(prometheus_query_is_for_all("x{s=~\"{{services}}\"}"), "{{services}}: one query for all");
+	ok(!prometheus_query_is_for_all("x{s=\"{{service}}\"}"), "{{service}}: one per service");
+	ok(!prometheus_query_is_for_all("up"), "neither: one per service");
+	prometheus_render_query_all(&q, "sum by (s) (x{s=~\"{{services}}\"}[{{window}}])", "service", names, 2, 60000);
+	is_str(q.buf, "sum by (s) (x{s=~\"api|a\\\\.b\"}[120s])",
+	       "names joined by |, a regex '.' escaped, then the backslash for the string");
+	strbuf_reset(&q);
+	prometheus_render_query_all(&q, "{{services}}", "service", names, 5, 60000);
+	is_str(q.buf, "api|a\\\\.b|x\\\"y|c\\\\(1\\\\)\\\\|d",
+	       "a name twice once; quote escaped for the string; ( ) | escaped for the regex");
+	strbuf_reset(&q);
+	prometheus_render_query_all(&q, "{{service}} {{services}}", "service", names, 1, 60000);
+	is_str(q.buf, "{{service}} api", "{{service}} is not substituted in a query for all");
+	strbuf_reset(&q);
+	prometheus_render_query_all(&q, "sum by ({{service_label}}) (x{{{service_label}}=~\"{{services}}\"})",
+				    "app", names, 1, 60000);
+	is_str(q.buf, "sum by (app) (x{app=~\"api\"})", "{{service_label}} substituted, after a brace too");
+	strbuf_reset(&q);
+	prometheus_render_query(&q, "x{{{service_label}}=\"{{service}}\"}", "job", "api", 60000);
+	is_str(q.buf, "x{job=\"api\"}", "  and in a per-service query");
+	strbuf_release(&q);
+}
+
+static void test_matrix_by(void)
+{
+	static const char *const names[] = { "api", "worker", "idle", "api" };
+	struct series s[4] = { SERIES_INIT, SERIES_INIT, SERIES_INIT, SERIES_INIT };
+	struct series *outs[4] = { &s[0], &s[1], &s[2], &s[3] };
+	struct json *j;
+	size_t i;
+
+	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+		  "{\"metric\":{\"service\":\"worker\",\"pod\":\"w1\"},\"values\":[[1795856400,\"1\"]]},"
+		  "{\"metric\":{\"service\":\"api\"},\"values\":[[1795856400,\"2\"],[1795856460,\"3\"]]},"
+		  "{\"metric\":{\"service\":\"worker\",\"pod\":\"w2\"},\"values\":[[1795856400,\"4\"]]},"
+		  "{\"metric\":{\"service\":\"other\"},\"values\":[[1795856400,\"100\"]]},"
+		  "{\"metric\":{},\"values\":[[1795856400,\"1000\"]]}]}}");
+	is_int(prometheus_read_matrix_by(outs, names, 4, "service", j, 10, 0, "q"), 0, "a matrix of several services reads");
+	is_int(s[0].nr, 2, "api: its own series");
+	is_double(s[0].items[1].v, 30, 1e-9, "  times the factor");
+	is_int(s[1].nr, 1, "worker: one sample");
+	is_double(s[1].items[0].v, 50, 1e-9, "  its two pods added up, not other services' series");
+	is_int(s[2].nr, 0, "idle, missing from the answer: no data");
+	is_int(s[3].nr, 2, "a service deployed as api too gets api's series");
+	for (i = 0; i < 4; i++)
+		series_release(&s[i]);
+	json_free(j);
+
+	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+		  "{\"metric\":{},\"values\":[[1795856400,\"1\"]]}]}}");
+	is_int(prometheus_read_matrix_by(outs, names, 4, "service", j, 1, 0, "query 'requests'"), BOT_EINVALID,
+	       "series but none with the service label: the template aggregated it away");
+	like(bot_error_last(), "query 'requests': no series of the answer has the label 'service'", "  said so");
+	is_int(s[0].nr + s[1].nr + s[2].nr, 0, "  nothing read");
+	json_free(j);
+
+	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}");
+	is_int(prometheus_read_matrix_by(outs, names, 4, "service", j, 1, 0, "q"), 0, "an empty answer: no data for any");
+	json_free(j);
+
+	j = parse_json("{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error\"}");
+	is_int(prometheus_read_matrix_by(outs, names, 4, "service", j, 1, 0, "q"), BOT_EINVALID, "errors as for one service");
+	json_free(j);
 }
 
 static void test_matrix(void)
@@ -79,6 +149,8 @@ static void test_matrix(void)
 int main(void)
 {
 	test_render();
+	test_render_all();
 	test_matrix();
+	test_matrix_by();
 	return done_testing();
 }
