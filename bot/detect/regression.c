@@ -45,8 +45,8 @@ struct regression_eval {
 
 /*
  * Error rate after deployment d over (at + one step, until] against the
- * baseline [at - baseline, at): significantly higher (two-proportion
- * z-test), by at least the configured ratio, above the floor, with
+ * baseline [at - baseline, at): significantly higher (Fisher's exact
+ * test), by at least the configured ratio, above the floor, with
  * enough requests on both sides, and in both halves of the after period
  * (a warm-up burst right after a deploy is not a regression).
  */
@@ -75,7 +75,7 @@ static int rate_regression(struct regression_eval *ev, const struct svc_ctx *c, 
 	ev->d.before = p1;
 	ev->d.after = p2;
 	ev->d.ratio = p2 / floor1;
-	ev->d.p_value = stat_two_proportion_p(k1, n1, k2, n2);
+	ev->d.p_value = stat_fisher_upper_p(k1, n1, k2, n2);
 	ev->d.n_before = (int64_t)n1;
 	ev->d.n_after = (int64_t)n2;
 	ev->after_from = a0;
@@ -337,7 +337,7 @@ static void add_regression_reason(struct strbuf *sb, enum finding_kind kind,
 		detect_add_count(sb, (double)d->n_before);
 		strbuf_addstr(sb, " requests before, ");
 		detect_add_count(sb, (double)d->n_after);
-		strbuf_addf(sb, " after; z-test p=%.2g)", d->p_value);
+		strbuf_addf(sb, " after; Fisher p=%.2g)", d->p_value);
 	}
 }
 

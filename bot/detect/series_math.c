@@ -336,19 +336,37 @@ double stat_normal_upper(double z)
 	return 0.5 * erfc(z / sqrt(2.0));
 }
 
-double stat_two_proportion_p(double k1, double n1, double k2, double n2)
+static double log_choose(double n, double k)
 {
-	double p1, p2, p, se;
+	return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1);
+}
 
-	if (!(n1 > 0) || !(n2 > 0))
+double stat_fisher_upper_p(double k1, double n1, double k2, double n2)
+{
+	double a = round(k1), b = round(n1), c = round(k2), d = round(n2);
+	double K, N, top, base, sum = 0, x;
+
+	if (!(b > 0) || !(d > 0))
 		return 1;
-	p1 = k1 / n1;
-	p2 = k2 / n2;
-	p = (k1 + k2) / (n1 + n2);
-	se = sqrt(p * (1 - p) * (1 / n1 + 1 / n2));
-	if (!(se > 0))
-		return p2 > p1 ? 0 : 1;
-	return stat_normal_upper((p2 - p1) / se);
+	a = a < 0 ? 0 : a > b ? b : a;
+	c = c < 0 ? 0 : c > d ? d : c;
+	if (c * b <= a * d)
+		return 1;
+	K = a + c;
+	N = b + d;
+	top = K < d ? K : d;
+	base = log_choose(N, d);
+	/*
+	 * P(X >= c) for X ~ Hypergeometric(N, K, d). c is above the mean, so
+	 * past the mode the terms only shrink: stop once they no longer count.
+	 */
+	for (x = c; x <= top; x++) {
+		double t = exp(log_choose(K, x) + log_choose(N - K, d - x) - base);
+		sum += t;
+		if (t < sum * 1e-17)
+			break;
+	}
+	return sum < 1 ? sum : 1;
 }
 
 struct ranked {

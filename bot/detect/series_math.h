@@ -131,12 +131,13 @@ int fit_xy(double *slope, double *intercept, double *r2, const double *x, const 
 /* ---- significance tests ------------------------------------------------- */
 
 /*
- * One-sided two-proportion z-test: the p-value of "the rate k2/n2 is
- * higher than k1/n1" under the null hypothesis that both come from one
- * rate (pooled). 1 when either side has no trials or the rates are equal
- * and zero.
+ * One-sided Fisher's exact test: the p-value of "the rate k2/n2 is higher
+ * than k1/n1", from the hypergeometric tail (counts rounded to whole
+ * requests). Exact where the z-test's normal approximation is not: on a
+ * handful of failed requests it overstates significance. 1 when either
+ * side has no trials or the rate after is not higher.
  */
-double stat_two_proportion_p(double k1, double n1, double k2, double n2);
+double stat_fisher_upper_p(double k1, double n1, double k2, double n2);
 
 /*
  * One-sided Mann-Whitney U test (normal approximation with tie correction

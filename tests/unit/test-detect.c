@@ -7,6 +7,7 @@
 #include "detect/detect.h"
 #include "tap.h"
 #include "util/error.h"
+#include "util/xalloc.h"
 
 static void test_names(void)
 {
@@ -228,6 +229,48 @@ static void test_regression(void)
 	observation_release(&obs);
 }
 
+/*
+ * 0 of 60 requests failed before a deployment, 6 of 60 after. Fisher's exact
+ * test gives p = C(60,6)/C(120,6) = 0.0137: not significant at 0.99. The
+ * normal approximation of the two-proportion z-test (z = 2.51, p = 0.006)
+ * claimed it was, on six errors.
+ */
+static void test_rate_regression_few_errors(void)
+{
+	static const int errors_at[] = { 17, 20, 23, 25, 27, 29 };
+	struct observation obs;
+	struct findings f = FINDINGS_INIT;
+	struct service_metrics *svc;
+	struct config cfg;
+	size_t k;
+	int i;
+
+	svc = api_observation(&obs, &cfg, 30);
+	/* Levels far above the data: only the comparison with the baseline can speak. */
+	cfg.thresholds[SIGNAL_ERROR_RATE_5XX] = (struct threshold){ 1, { LEVEL_FRACTION, 0.5 },
+								    { LEVEL_FRACTION, 0.9 }, 5 * 60000, 5, 50 };
+	for (i = 0; i <= 30; i++) {
+		double e = 0;
+		for (k = 0; k < ARRAY_SIZE(errors_at); k++)
+			e += errors_at[k] == i;
+		series_add(&svc->series[METRIC_REQUESTS], i * 60000LL, 4);
+		series_add(&svc->series[METRIC_REQUESTS_5XX], i * 60000LL, e);
+	}
+	service_add_deployment(svc, "d-7", 15 * 60000LL, "SUCCESS", NULL, NULL);
+	is_int(detect_run(&f, &obs, &cfg), 0, "0/60 -> 6/60 failed requests: not significant (Fisher p 0.014)");
+	findings_release(&f);
+
+	/* A seventh error: p = 0.0065, a regression. */
+	svc->series[METRIC_REQUESTS_5XX].items[30].v = 1;
+	is_int(detect_run(&f, &obs, &cfg), 1, "0/60 -> 7/60: a regression (Fisher p 0.0065)");
+	if (f.nr) {
+		is_int(f.items[0].method, METHOD_REGRESSION, "  found against the baseline");
+		is_double(f.items[0].regression.p_value, 0.00649, 1e-4, "  with the exact p-value");
+	}
+	findings_release(&f);
+	observation_release(&obs);
+}
+
 static void test_crash_loop(void)
 {
 	struct observation obs;
@@ -329,6 +372,7 @@ int main(void)
 {
 	test_random_observations();
 	test_regression();
+	test_rate_regression_few_errors();
 	test_crash_loop();
 	test_names();
 	test_fingerprint();

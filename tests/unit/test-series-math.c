@@ -185,11 +185,17 @@ static void test_stats(void)
 
 	is_double(stat_normal_upper(1.959963984540054), 0.025, 1e-12, "P(Z > 1.96) = 2.5%%");
 	is_double(stat_normal_upper(0), 0.5, 1e-15, "P(Z > 0) = 1/2");
-	/* 10/1000 vs 30/1000: pooled 2%, se sqrt(.02*.98*.002), z 3.19438. */
-	is_double(stat_two_proportion_p(10, 1000, 30, 1000), 0.00070065079, 1e-9, "two proportions: z 3.19");
-	ok(stat_two_proportion_p(30, 1000, 10, 1000) > 0.99, "a lower rate after is not significant");
-	is_double(stat_two_proportion_p(0, 100, 0, 100), 1, 0, "no errors on either side");
-	is_double(stat_two_proportion_p(1, 0, 1, 10), 1, 0, "no trials before: no evidence");
+	/* Exact hypergeometric tails, computed independently (Python, math.comb). */
+	is_double(stat_fisher_upper_p(0, 60, 6, 60), 0.013705816774870483, 1e-12, "Fisher: 0/60 vs 6/60");
+	is_double(stat_fisher_upper_p(0, 60, 7, 60), 0.006492228998622861, 1e-12, "Fisher: 0/60 vs 7/60");
+	is_double(stat_fisher_upper_p(10, 1000, 30, 1000), 0.0010041667809150049, 1e-12, "Fisher: 10/1000 vs 30/1000");
+	ok(fabs(stat_fisher_upper_p(12, 24000, 48, 6000) / 2.5239068781892297e-23 - 1) < 1e-6,
+	   "Fisher: 12/24000 vs 48/6000, relative to 1e-6 (%g)", stat_fisher_upper_p(12, 24000, 48, 6000));
+	is_double(stat_fisher_upper_p(1, 3, 3, 3), 0.2, 1e-12, "Fisher: every request failed after");
+	is_double(stat_fisher_upper_p(30, 1000, 10, 1000), 1, 0, "Fisher: a lower rate after is no evidence");
+	is_double(stat_fisher_upper_p(0, 100, 0, 100), 1, 0, "Fisher: no errors on either side");
+	is_double(stat_fisher_upper_p(1, 0, 1, 10), 1, 0, "Fisher: no trials before");
+	is_double(stat_fisher_upper_p(0, 1e6, 1e6, 1e6), 0, 1e-300, "Fisher: a million requests each side, no overflow");
 	/* U = 9 of 9, mean 4.5, var 9/12*7: z = (9-4.5-0.5)/sqrt(5.25). */
 	is_double(stat_mann_whitney_p(a, 3, b, 3), 0.0404277992, 1e-9, "Mann-Whitney, no ties");
 	/* ranks 1, 3,3,3, 5.5,5.5: U 8, tie term 30, var 0.75*(7-1): z 3/sqrt(4.5). */
