@@ -388,6 +388,10 @@ int cmd_runs(int argc, const char **argv)
 		rc = list_runs(j, limit, as_json);
 	else if (!strcmp(sub, "show"))
 		rc = show_run(j, id, as_json);
+	else if (!older && age_ms <= 0)
+		/* What a run that begins does with a retention of 0: keep everything. */
+		rc = printf("AUTOFIX_RETENTION is 0: pruning is off, nothing pruned"
+			    " (--older-than D prunes anyway)\n") < 0 ? EXIT_FAILURE_JOB : EXIT_OK;
 	else
 		rc = prune_runs(j, age_ms);
 	journal_close(j);
