@@ -45,10 +45,45 @@ void series_release(struct series *s)
 	s->nr = s->alloc = 0;
 }
 
-static int cmp_sample(const void *a, const void *b)
+/* A sample with its position before sorting, so that equal times keep their order. */
+struct ranked_sample {
+	struct sample s;
+	size_t pos;
+};
+
+static int cmp_ranked(const void *a, const void *b)
 {
-	const struct sample *x = a, *y = b;
-	return (x->t > y->t) - (x->t < y->t);
+	const struct ranked_sample *x = a, *y = b;
+
+	if (x->s.t != y->s.t)
+		return (x->s.t > y->s.t) - (x->s.t < y->s.t);
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/*
+ * Sorts by time, keeping the arrival order of equal times: qsort(3) is not
+ * stable, and which of two samples at one time survives must not depend
+ * on the C library.
+ */
+static void sort_samples(struct series *s)
+{
+	struct ranked_sample *r;
+	size_t i;
+
+	for (i = 1; i < s->nr; i++)
+		if (s->items[i - 1].t >= s->items[i].t)
+			break;
+	if (i == s->nr)
+		return; /* already strictly increasing: the usual case */
+	r = xmalloc(s->nr * sizeof(*r));
+	for (i = 0; i < s->nr; i++) {
+		r[i].s = s->items[i];
+		r[i].pos = i;
+	}
+	qsort(r, s->nr, sizeof(*r), cmp_ranked);
+	for (i = 0; i < s->nr; i++)
+		s->items[i] = r[i].s;
+	free(r);
 }
 
 void series_normalise(struct series *s)
@@ -57,8 +92,7 @@ void series_normalise(struct series *s)
 
 	if (s->nr < 2)
 		return; /* nothing to order; and qsort(NULL, 0, ...) is undefined */
-	/* A stable order is not needed: for equal times only the last value is kept below. */
-	qsort(s->items, s->nr, sizeof(*s->items), cmp_sample);
+	sort_samples(s);
 	for (i = 0; i < s->nr; i++) {
 		if (out && s->items[out - 1].t == s->items[i].t)
 			s->items[out - 1] = s->items[i];

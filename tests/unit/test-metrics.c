@@ -39,6 +39,19 @@ int main(void)
 	series_add(&api->series[METRIC_MEMORY], 1795858320000LL, NAN);
 	series_normalise(&api->series[METRIC_MEMORY]);
 	ok(api->series[METRIC_MEMORY].items[0].t == 1795858200000LL, "normalise sorts by time");
+	{
+		/* Many samples at one time, out of order: the one that came last wins, whatever qsort does. */
+		struct series dup = SERIES_INIT;
+		int k;
+		for (k = 0; k < 200; k++)
+			series_add(&dup, (k % 2) ? 2000 : 1000, k);
+		series_normalise(&dup);
+		ok(dup.nr == 2 && dup.items[0].t == 1000 && dup.items[1].t == 2000,
+		   "duplicate times collapse to one sample each");
+		ok(dup.nr == 2 && dup.items[0].v == 198 && dup.items[1].v == 199,
+		   "the value that arrived last is kept for each time");
+		series_release(&dup);
+	}
 	service_add_deployment(api, "d-2", 1795859000000LL, "SUCCESS", "abc", NULL);
 	service_add_deployment(api, "d-1", 1795858000000LL, "REMOVED", NULL, NULL);
 	is_str(api->deployments[0].id, "d-1", "deployments are kept in time order");
