@@ -476,12 +476,20 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 		else
 			prometheus_render_query(&q, tmpl, p->cfg->service_label, names[plan[i].i], step);
 		strbuf_add(&url, base, baselen);
-		strbuf_addstr(&url, "/api/v1/query_range?query=");
-		strbuf_add_urlencoded(&url, q.buf);
-		strbuf_addf(&url, "&start=%.3f&end=%.3f&step=%.3f",
+		strbuf_addstr(&url, "/api/v1/query_range");
+		/*
+		 * POSTed as a form, as Prometheus's API allows: a {{services}}
+		 * query grows with the number of services, and a URL that long
+		 * can pass a proxy's limit (nginx: 8 KiB) where a body does not.
+		 * Reading, it is as safe to retry as a GET.
+		 */
+		http_request_init(&reqs[i], "POST", url.buf);
+		http_request_header(&reqs[i], "Content-Type", "application/x-www-form-urlencoded");
+		strbuf_addstr(&reqs[i].body, "query=");
+		strbuf_add_urlencoded(&reqs[i].body, q.buf);
+		strbuf_addf(&reqs[i].body, "&start=%.3f&end=%.3f&step=%.3f",
 			    (start - (int64_t)plan[i].d * day) / 1000.0, (end - (int64_t)plan[i].d * day) / 1000.0,
 			    step / 1000.0);
-		http_request_init(&reqs[i], "GET", url.buf);
 		if (p->token)
 			http_request_header(&reqs[i], "Authorization", "Bearer %s", p->token);
 		reqs[i].max_body = PROM_MAX_RESPONSE;
