@@ -37,6 +37,7 @@
 /* GitHub: "if you hit a secondary rate limit ... wait for at least one minute". */
 #define SECONDARY_LIMIT_WAIT_MS 60000L
 #define CACHE_MAX_ENTRIES 256
+#define MAX_REDIRECTS 5
 
 /* ---------------------------------------------------------------- headers */
 
@@ -511,7 +512,8 @@ static void add_url_for_log(struct strbuf *sb, const char *url)
 	}
 }
 
-static void log_request(const struct http_request *req, int attempt, int max_attempts)
+static void log_request(const struct http_request *req, const char *url, int strip_credentials,
+			int attempt, int max_attempts)
 {
 	struct strbuf line = STRBUF_INIT;
 	size_t i;
@@ -519,12 +521,15 @@ static void log_request(const struct http_request *req, int attempt, int max_att
 	if (!log_enabled(LOG_DEBUG))
 		return;
 	strbuf_addf(&line, "http: > %s ", req->method);
-	add_url_for_log(&line, req->url);
+	add_url_for_log(&line, url);
 	strbuf_addf(&line, " (attempt %d of %d, %zu body bytes)", attempt, max_attempts,
 		    req->body.len);
-	for (i = 0; i < req->headers_nr; i++)
+	for (i = 0; i < req->headers_nr; i++) {
+		if (strip_credentials && is_credential_header(req->headers[i].name))
+			continue;
 		strbuf_addf(&line, "\n  %s: %s", req->headers[i].name,
 			    is_credential_header(req->headers[i].name) ? "***" : req->headers[i].value);
+	}
 	log_debug("%s", line.buf);
 	strbuf_release(&line);
 }
@@ -544,6 +549,9 @@ struct transfer {
 	char *cache_key;
 	int attempt;
 	int max_attempts;
+	char *url;            /* where a redirect sent it; NULL: req->url */
+	int redirects;
+	int strip_credentials; /* redirected to another origin: no credential header */
 	size_t cap;
 	int too_big;
 	int in_final_headers; /* header lines belong to the response being kept */
@@ -643,9 +651,8 @@ static int transfer_start(struct http_client *c, struct transfer *t, CURLM *mult
 	if (!e)
 		return bot_error(BOT_ERROR, "cannot create a curl handle");
 	t->easy = e;
-	curl_easy_setopt(e, CURLOPT_URL, req->url);
+	curl_easy_setopt(e, CURLOPT_URL, t->url ? t->url : req->url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->opt.connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
@@ -654,10 +661,12 @@ static int transfer_start(struct http_client *c, struct transfer *t, CURLM *mult
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_bundle)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_bundle);
-	/* Renamed repositories answer 301/307; keep the method and body across them. */
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(e, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
+	/*
+	 * Redirects are followed by transfer_done(), not by curl: curl keeps
+	 * custom headers such as Project-Access-Token or X-Api-Key when it
+	 * follows a redirect to another host (it drops only Authorization and
+	 * Cookie).
+	 */
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->cap);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -680,6 +689,8 @@ static int transfer_start(struct http_client *c, struct transfer *t, CURLM *mult
 	}
 
 	for (i = 0; i < req->headers_nr; i++) {
+		if (t->strip_credentials && is_credential_header(req->headers[i].name))
+			continue;
 		strbuf_reset(&line);
 		strbuf_addf(&line, "%s: %s", req->headers[i].name, req->headers[i].value);
 		t->slist = curl_slist_append(t->slist, line.buf);
@@ -698,7 +709,8 @@ static int transfer_start(struct http_client *c, struct transfer *t, CURLM *mult
 	strbuf_release(&line);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->slist);
 
-	log_request(req, t->attempt, t->max_attempts);
+	log_request(req, t->url ? t->url : req->url, t->strip_credentials, t->attempt,
+		    t->max_attempts);
 	t->started_ms = now_ms(c);
 	t->state = T_RUNNING;
 	t->host->running++;
@@ -856,6 +868,68 @@ static void transfer_finish(struct http_client *c, struct transfer *t, int resul
 	}
 }
 
+/* "scheme://host:port" of url (default port filled in), or "" when it does not parse. */
+static void add_origin(struct strbuf *sb, CURLU *u)
+{
+	char *scheme = NULL, *host = NULL, *port = NULL;
+
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		strbuf_addf(sb, "%s://%s:%s", scheme, host, port);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+}
+
+/*
+ * A 301, 302, 303, 307 or 308 with a Location: points t at the new URL
+ * (method and body kept, as renamed repositories need) and returns 1;
+ * a redirect to another origin (scheme, host or port) drops every
+ * credential header for the rest of the transfer. Returns 0 when the
+ * response is not a redirect to follow, or a negative error code.
+ */
+static int follow_redirect(struct transfer *t)
+{
+	const char *location = http_response_header(t->resp, "Location");
+	const char *from = t->url ? t->url : t->req->url;
+	struct strbuf old_origin = STRBUF_INIT, new_origin = STRBUF_INIT;
+	CURLU *u;
+	char *to = NULL;
+	int err = 1;
+
+	switch (t->resp->status) {
+	case 301: case 302: case 303: case 307: case 308: break;
+	default: return 0;
+	}
+	if (!location || !*location)
+		return 0;
+	if (t->redirects >= MAX_REDIRECTS)
+		return bot_error(BOT_ERROR, "more than %d redirects", MAX_REDIRECTS);
+	u = curl_url();
+	if (!u || curl_url_set(u, CURLUPART_URL, from, 0) != CURLUE_OK)
+		err = bot_error(BOT_EINVALID, "bad URL");
+	else
+		add_origin(&old_origin, u);
+	/* Set on a handle that holds the old URL, a relative Location is resolved against it. */
+	if (err > 0 && (curl_url_set(u, CURLUPART_URL, location, 0) != CURLUE_OK ||
+			curl_url_get(u, CURLUPART_URL, &to, 0) != CURLUE_OK))
+		err = bot_error(BOT_EINVALID, "cannot follow a redirect to '%.200s'", location);
+	if (err > 0) {
+		add_origin(&new_origin, u);
+		if (strcmp(old_origin.buf, new_origin.buf))
+			t->strip_credentials = 1;
+		free(t->url);
+		t->url = xstrdup(to);
+		t->redirects++;
+	}
+	curl_free(to);
+	curl_url_cleanup(u);
+	strbuf_release(&old_origin);
+	strbuf_release(&new_origin);
+	return err;
+}
+
 /* Called when an attempt ends: decides between done, failed and another attempt. */
 static void transfer_done(struct http_client *c, CURLM *multi, struct transfer *t, CURLcode cc)
 {
@@ -881,6 +955,21 @@ static void transfer_done(struct http_client *c, CURLM *multi, struct transfer *
 	else
 		log_debug("http: < %s: %s", where.buf, t->errbuf[0] ? t->errbuf : curl_easy_strerror(cc));
 
+	if (cc == CURLE_OK) {
+		int r = follow_redirect(t);
+		if (r < 0) {
+			bot_error_wrap(r, "%s: ", where.buf);
+			transfer_finish(c, t, r);
+			goto out;
+		}
+		if (r > 0) {
+			/* Not another attempt: the same attempt, somewhere else. */
+			t->attempt--;
+			t->ready_ms = now;
+			t->state = T_WAITING;
+			goto out;
+		}
+	}
 	verdict = classify(c, t, cc, now, &wait_ms, &rate_limited);
 	if (verdict < 0) {
 		bot_error_wrap(verdict, "%s: ", where.buf);
@@ -1048,6 +1137,7 @@ int http_run_all(struct http_client *c, const struct http_request *reqs,
 
 	for (i = 0; i < n; i++) {
 		free(ts[i].cache_key);
+		free(ts[i].url);
 		if (results[i] < 0 && !first_error) {
 			first_error = results[i];
 			bot_error(first_error, "%s", out[i].error.buf);

@@ -362,6 +362,48 @@ static void test_basics(void)
 	free(u);
 	script_reset();
 
+	/*
+	 * A redirect to another host (localhost is not 127.0.0.1 to curl) must
+	 * not take any credential header along, whatever its name.
+	 */
+	{
+		struct strbuf h = STRBUF_INIT;
+		strbuf_addf(&h, "Location: http://localhost:%d/elsewhere\r\n", srv.port);
+		script(STEP_REPLY, reply("307 Temporary Redirect", h.buf, ""), 0);
+		script(STEP_REPLY, reply("200 OK", NULL, "elsewhere"), 0);
+		http_request_init(&req, "GET", u = url("/to-another-host"));
+		http_request_header(&req, "Authorization", "Bearer redirect-secret-1");
+		http_request_header(&req, "Project-Access-Token", "redirect-secret-2");
+		http_request_header(&req, "X-Api-Key", "redirect-secret-3");
+		ok(http_do(c, &req, &resp) == 0 && resp.status == 200, "a redirect to another host is followed");
+		ok(srv.requests_nr == 2 && strstr(srv.requests[0].buf, "redirect-secret-2"),
+		   "the first host got the credentials");
+		ok(srv.requests_nr == 2 && !strstr(srv.requests[1].buf, "redirect-secret-1"),
+		   "the other host gets no Authorization");
+		ok(srv.requests_nr == 2 && !strstr(srv.requests[1].buf, "redirect-secret-2") &&
+		   !strstr(srv.requests[1].buf, "redirect-secret-3"),
+		   "nor any other credential header (Project-Access-Token, X-Api-Key)");
+		http_request_release(&req);
+		strbuf_release(&h);
+		free(u);
+		script_reset();
+
+		/* A relative Location on the same host keeps them. */
+		script(STEP_REPLY, reply("308 Permanent Redirect", "Location: /same-host?page=2\r\n", ""), 0);
+		script(STEP_REPLY, reply("200 OK", NULL, "same host"), 0);
+		http_request_init(&req, "POST", u = url("/relative"));
+		http_request_header(&req, "Project-Access-Token", "redirect-secret-2");
+		strbuf_addstr(&req.body, "{\"q\":1}");
+		ok(http_do(c, &req, &resp) == 0 && resp.status == 200 && resp.attempts == 1,
+		   "a relative redirect is followed, in the same attempt");
+		ok(srv.requests_nr == 2 && !strncmp(srv.requests[1].buf, "POST /same-host?page=2 ", 23) &&
+		   strstr(srv.requests[1].buf, "redirect-secret-2") && strstr(srv.requests[1].buf, "{\"q\":1}"),
+		   "to the same host, with its method, body and credentials");
+		http_request_release(&req);
+		free(u);
+		script_reset();
+	}
+
 	/* http_status_error maps statuses and quotes GitHub's message. */
 	script(STEP_REPLY, reply("404 Not Found", NULL, "{\"message\":\"Not Found\",\"documentation_url\":\"x\"}"), 0);
 	ok(fetch(c, "GET", "/nothing", &resp) == 0, "a 404 is a response, not a transport error");
