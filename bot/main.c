@@ -38,13 +38,17 @@ static const struct command commands[] = {
 	  "AUTOFIX_APP_PRIVATE_KEY (the PEM text; literal \\n accepted) or\n"
 	  "AUTOFIX_APP_PRIVATE_KEY_FILE. Under GitHub Actions the JWT is masked.\n" },
 	{ "scan", cmd_scan, "observe the services, detect problems, report them",
-	  "usage: autofix scan [--dry-run] [--json] [--config FILE]\n\n"
+	  "usage: autofix scan [--dry-run] [--json] [--config FILE] [--run-id ID] [--state PATH]\n\n"
 	  "Reads .autofix.yml (or FILE), fetches the architecture and every watched\n"
 	  "service's metrics over the window from the configured source, runs the\n"
 	  "detector and prints the report (--json: as JSON). Under GitHub Actions it\n"
 	  "also appends a job summary to $GITHUB_STEP_SUMMARY. Acting on findings is\n"
 	  "not implemented yet: without --dry-run the scan runs as a dry run.\n\n"
-	  "exit codes: 0 healthy, 1 findings or a failed scan, 2 usage or configuration error\n" },
+	  "A scan is a journaled run: --run-id names it (running the same id again\n"
+	  "reuses what completed), --state is the journal (else $AUTOFIX_STATE, else\n"
+	  ".autofix/state.db).\n\n"
+	  "exit codes: 0 healthy, 1 findings or a failed scan, 2 usage or configuration error,\n"
+	  "3 another process is running the same run\n" },
 };
 
 const struct command *command_find(const char *name)
@@ -59,8 +63,10 @@ const struct command *command_find(const char *name)
 
 int cmd_version(int argc, const char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "autofix version: unexpected argument '%s'\nusage: autofix version\n", argv[1]);
+		return EXIT_USAGE;
+	}
 	printf("autofix %s\n", AUTOFIX_VERSION);
 	return EXIT_OK;
 }
