@@ -201,7 +201,9 @@ const handlers = {
   "apps/create-installation-access-token": (c) => {
     if (c.params.installation_id !== "4242") return [404, { message: "Not Found", documentation_url: "x" }];
     tokensIssued++;
-    const token = `ghs_${randomBytes(18).toString("hex")}`;
+    // GitHub's newer installation tokens carry the App id and a JWT:
+    // hundreds of characters, so a client with a fixed-size buffer breaks.
+    const token = `ghs_${appId}_${randomBytes(600).toString("base64url")}`;
     issuedTokens.add(token);
     const j = example(c.op, 201);
     j.token = token;

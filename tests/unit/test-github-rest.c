@@ -452,6 +452,8 @@ static void openapi_auth(void)
 	gh = app_client(key.buf, "12345", NULL);
 	ok(gh && github_token(gh, &token) == 0 && token && starts_with(token, "ghs_"),
 	   "App mode: JWT accepted, installation found, token issued");
+	ok(token && strlen(token) > 800, "a long token (the ghs_APPID_JWT form, %zu characters) is kept whole",
+	   token ? strlen(token) : 0);
 	first = token ? xstrdup(token) : NULL;
 	ok(gh && github_token(gh, &token) == 0 && first && !strcmp(token, first),
 	   "the token is cached");
