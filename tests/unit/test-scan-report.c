@@ -244,6 +244,7 @@ int main(void)
 		ok((55 - 40) / (top - bottom) > 0.2, "the climb fills more than a fifth of the height");
 		like(chart, "  line [100, 100", "the limit line");
 	}
+	teardown(&r, &f);
 
 	/* A p95 of 12 s and a level of 3 s: Mermaid reads no exponent (1.234e+04), nor -0. */
 	strbuf_reset(&sb);
