@@ -4,7 +4,8 @@
  * Exit codes: 0 every watched service is healthy; 1 there are findings,
  * or the job failed (the source could not be read: nothing is reported
  * as healthy on partial data); 2 usage or configuration error (the file,
- * a missing token, a service or environment that does not exist).
+ * a missing token, a service or environment that does not exist, a
+ * --run-id begun with other inputs).
  *
  * Without --dry-run the scan would go on to investigate, plan, fix and
  * deliver; those stages are not written yet, so it says so and runs as
@@ -80,6 +81,7 @@ int cmd_scan(int argc, const char **argv)
 	struct journal_run *run = NULL;
 	struct journal_run_options run_opts = JOURNAL_RUN_OPTIONS_INIT;
 	struct strbuf run_id = STRBUF_INIT;
+	char fingerprint[65];
 	struct config cfg;
 	struct config_diags diags = { NULL, 0, 0 };
 	struct observe_result observed;
@@ -123,7 +125,19 @@ int cmd_scan(int argc, const char **argv)
 	 * same run id again (GitHub's "Re-run failed jobs" keeps
 	 * GITHUB_RUN_ID) repeats no completed stage and no source request.
 	 */
-	if (journal_run_id(&run_id, "scan", run_id_flag) < 0 ||
+	/*
+	 * A run remembers what it was computed from: the same id begun with
+	 * another configuration (or job, or matrix) must not be handed the
+	 * stored results of the first, so it is refused, and under Actions
+	 * such jobs get ids of their own.
+	 */
+	if (pipeline_scan_fingerprint(fingerprint, &cfg) < 0) {
+		log_error("%s", bot_error_last());
+		config_release(&cfg);
+		return EXIT_FAILURE_JOB;
+	}
+	run_opts.fingerprint = fingerprint;
+	if (journal_run_id(&run_id, "scan", run_id_flag, fingerprint) < 0 ||
 	    journal_retention(&run_opts.retention_ms) < 0) {
 		fprintf(stderr, "autofix scan: %s\n%s", bot_error_last(), SCAN_USAGE);
 		strbuf_release(&run_id);
@@ -149,7 +163,7 @@ int cmd_scan(int argc, const char **argv)
 		config_release(&cfg);
 		return err == BOT_ECONFLICT ? EXIT_BUSY : err == BOT_EINVALID ? EXIT_USAGE : EXIT_FAILURE_JOB;
 	}
-	log_debug("scan run '%s'", run_id.buf);
+	log_debug("scan run '%s' (inputs %.12s)", run_id.buf, fingerprint);
 
 	observe_result_init(&observed);
 	findings_init(&found);

@@ -30,7 +30,13 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-#define SCHEMA_VERSION 1
+/*
+ * 1: runs, steps, attempts. 2: runs.fingerprint, the digest of the inputs
+ * a run was begun with (NULL: unknown, as for every run made by version 1).
+ */
+#define SCHEMA_VERSION 2
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define BUSY_TIMEOUT_MS 10000
 #define MAX_THREADS 8
 
@@ -46,6 +52,7 @@ struct journal_run {
 	struct journal *j;
 	char *id;
 	char *workflow;
+	char *fingerprint; /* opts.fingerprint points here */
 	char owner[400]; /* pid@host#nonce: unique per handle, even within one process */
 	struct journal_run_options opts;
 	atomic_int next_seq;
@@ -205,7 +212,8 @@ static const char schema_sql[] =
 	" finished_at INTEGER,"
 	" resumes INTEGER NOT NULL DEFAULT 0,"
 	" error TEXT,"
-	" lock_owner TEXT, lock_pid INTEGER, lock_host TEXT, lock_expires INTEGER);"
+	" lock_owner TEXT, lock_pid INTEGER, lock_host TEXT, lock_expires INTEGER,"
+	" fingerprint TEXT);"
 	"CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);"
 	"CREATE TABLE IF NOT EXISTS steps ("
 	" run_id TEXT NOT NULL,"
@@ -264,8 +272,16 @@ static int set_up_schema(struct journal *j)
 		tx_rollback(j);
 		return rc;
 	}
-	if ((rc = db_exec(j, schema_sql)) < 0 ||
-	    (rc = db_exec(j, "PRAGMA user_version = 1")) < 0) {
+	/*
+	 * Each step from the version found to the next runs in this one
+	 * transaction, so that a crash leaves the file at the old version,
+	 * which the next open upgrades again.
+	 */
+	if (version == 0)
+		rc = db_exec(j, schema_sql);
+	else if (version == 1)
+		rc = db_exec(j, "ALTER TABLE runs ADD COLUMN fingerprint TEXT");
+	if (rc < 0 || (rc = db_exec(j, "PRAGMA user_version = " STR(SCHEMA_VERSION))) < 0) {
 		tx_rollback(j);
 		return rc;
 	}
@@ -375,10 +391,12 @@ static int valid_id(const char *s)
 	return 1;
 }
 
-int journal_run_id(struct strbuf *out, const char *workflow, const char *explicit_id)
+int journal_run_id(struct strbuf *out, const char *workflow, const char *explicit_id,
+		   const char *fingerprint)
 {
 	const char *gh_run = getenv("GITHUB_RUN_ID");
 	const char *gh_repo = getenv("GITHUB_REPOSITORY");
+	const char *gh_job = getenv("GITHUB_JOB");
 	size_t start = out->len;
 
 	if (explicit_id) {
@@ -391,11 +409,15 @@ int journal_run_id(struct strbuf *out, const char *workflow, const char *explici
 	}
 	if (gh_run && *gh_run) {
 		/* Not GITHUB_RUN_ATTEMPT: every attempt of a workflow run must map to one journal run. */
-		strbuf_addf(out, "gh:%s:%s:%s", gh_repo && *gh_repo ? gh_repo : "-", gh_run, workflow);
+		strbuf_addf(out, "gh:%s:%s:%s:%s", gh_repo && *gh_repo ? gh_repo : "-", gh_run, workflow,
+			    gh_job && *gh_job ? gh_job : "-");
+		if (fingerprint)
+			strbuf_addf(out, ":%.8s", fingerprint);
 		if (!valid_id(out->buf + start)) {
 			strbuf_setlen(out, start);
-			return bot_error(BOT_EINVALID, "cannot derive a run id from GITHUB_RUN_ID '%s'",
-					 gh_run);
+			return bot_error(BOT_EINVALID,
+					 "cannot derive a run id under GitHub Actions (from GITHUB_RUN_ID '%s' and GITHUB_JOB '%s'): pass --run-id",
+					 gh_run, gh_job ? gh_job : "");
 		}
 		return 0;
 	} else {
@@ -484,19 +506,31 @@ static int try_begin(struct journal_run *run, const char *trigger)
 	pthread_mutex_lock(&j->mu);
 	if ((rc = tx_begin(j)) < 0)
 		goto out_unlocked_tx;
-	if ((rc = db_prepare(j, &st, "SELECT workflow, lock_owner, lock_pid, lock_host, lock_expires"
-				     " FROM runs WHERE id = ?1")) < 0)
+	if ((rc = db_prepare(j, &st, "SELECT workflow, lock_owner, lock_pid, lock_host, lock_expires,"
+				     " fingerprint FROM runs WHERE id = ?1")) < 0)
 		goto out;
 	bind_text(st, 1, run->id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		const char *wf = col_text(st, 0), *owner = col_text(st, 1), *host = col_text(st, 3);
+		const char *fp = col_text(st, 5);
 		int64_t pid = sqlite3_column_int64(st, 2), exp = sqlite3_column_int64(st, 4);
 
 		exists = 1;
 		if (strcmp(wf, run->workflow)) {
 			rc = bot_error(BOT_EINVALID, "run '%s' is a '%s' run, not '%s'", run->id, wf,
 				       run->workflow);
+			goto out;
+		}
+		/*
+		 * Before the lock: whoever holds it, these inputs may not use
+		 * this run. NULL is a run from before fingerprints: it takes ours.
+		 */
+		if (fp && run->opts.fingerprint && strcmp(fp, run->opts.fingerprint)) {
+			rc = bot_error(BOT_EINVALID,
+				       "run '%s' was started with other inputs (fingerprint %.12s, now %.12s); "
+				       "its stored results do not apply: use a new --run-id",
+				       run->id, fp, run->opts.fingerprint);
 			goto out;
 		}
 		if (lock_live(j, owner, pid, host, exp, now)) {
@@ -520,12 +554,13 @@ static int try_begin(struct journal_run *run, const char *trigger)
 	if (exists)
 		rc = db_prepare(j, &st, "UPDATE runs SET status = 'running', updated_at = ?2,"
 					" finished_at = NULL, error = NULL, resumes = resumes + 1,"
-					" lock_owner = ?3, lock_pid = ?4, lock_host = ?5, lock_expires = ?6"
+					" lock_owner = ?3, lock_pid = ?4, lock_host = ?5, lock_expires = ?6,"
+					" fingerprint = COALESCE(fingerprint, ?9)"
 					" WHERE id = ?1");
 	else
 		rc = db_prepare(j, &st, "INSERT INTO runs (id, updated_at, lock_owner, lock_pid, lock_host,"
-					" lock_expires, workflow, trigger, status, started_at)"
-					" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?2)");
+					" lock_expires, workflow, trigger, status, started_at, fingerprint)"
+					" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?2, ?9)");
 	if (rc < 0)
 		goto out;
 	bind_text(st, 1, run->id);
@@ -534,6 +569,7 @@ static int try_begin(struct journal_run *run, const char *trigger)
 	sqlite3_bind_int64(st, 4, (int64_t)getpid());
 	bind_text(st, 5, j->host);
 	sqlite3_bind_int64(st, 6, expires);
+	bind_text(st, 9, run->opts.fingerprint);
 	if (!exists) {
 		bind_text(st, 7, run->workflow);
 		bind_text(st, 8, trigger ? trigger : "cli");
@@ -631,6 +667,7 @@ static void run_destroy(struct journal_run *run)
 	free(run->pause_step);
 	free(run->id);
 	free(run->workflow);
+	free(run->fingerprint);
 	free(run);
 }
 
@@ -651,6 +688,8 @@ int journal_run_begin(struct journal_run **out, struct journal *j, const char *i
 	run->id = xstrdup(id);
 	run->workflow = xstrdup(workflow);
 	run->opts = opts ? *opts : defaults;
+	if (run->opts.fingerprint)
+		run->opts.fingerprint = run->fingerprint = xstrdup(run->opts.fingerprint);
 	if (run->opts.lock_stale_ms <= 0)
 		run->opts.lock_stale_ms = defaults.lock_stale_ms;
 	if (!run->opts.sleep_ms)
@@ -1188,7 +1227,7 @@ static struct json *col_json_str(sqlite3_stmt *st, int i)
 }
 
 #define RUN_COLUMNS "id, workflow, trigger, status, started_at, finished_at, resumes, error," \
-		    " lock_owner, lock_pid, lock_host, lock_expires"
+		    " lock_owner, lock_pid, lock_host, lock_expires, fingerprint"
 
 static struct json *run_row(struct journal *j, sqlite3_stmt *st, int64_t now)
 {
@@ -1211,6 +1250,7 @@ static struct json *run_row(struct journal *j, sqlite3_stmt *st, int64_t now)
 	json_set_bool(o, "locked", lock_live(j, col_text(st, 8), sqlite3_column_int64(st, 9),
 					     col_text(st, 10), sqlite3_column_int64(st, 11), now));
 	json_set(o, "lock_owner", col_json_str(st, 8));
+	json_set(o, "fingerprint", col_json_str(st, 12));
 	return o;
 }
 

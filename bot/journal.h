@@ -57,12 +57,18 @@ void journal_close(struct journal *j);
 /*
  * The id of a run of workflow: explicit when given (validated: 1-128
  * characters of [A-Za-z0-9._:/@+-]); else under GitHub Actions
- * "gh:REPOSITORY:GITHUB_RUN_ID:WORKFLOW", the same for every attempt of
- * the workflow run so that "Re-run failed jobs" resumes it; else a fresh
- * "WORKFLOW-YYYYMMDDTHHMMSSZ-XXXXXX". Appends to out; BOT_EINVALID for a
- * bad explicit id.
+ * "gh:REPOSITORY:GITHUB_RUN_ID:WORKFLOW:GITHUB_JOB:FP8", where FP8 is the
+ * first 8 hex digits of fingerprint (the run's inputs, see
+ * journal_run_options.fingerprint; the ":FP8" is left out when
+ * fingerprint is NULL) and an unset variable is "-". Every attempt of a
+ * job maps to one run, so that "Re-run failed jobs" resumes it, while the
+ * jobs of one workflow run, matrix jobs with other inputs among them, get
+ * runs of their own. Else a fresh "WORKFLOW-YYYYMMDDTHHMMSSZ-XXXXXX".
+ * Appends to out; BOT_EINVALID for a bad explicit id or a derived one
+ * that is not a valid id (too long, odd characters).
  */
-int journal_run_id(struct strbuf *out, const char *workflow, const char *explicit_id);
+int journal_run_id(struct strbuf *out, const char *workflow, const char *explicit_id,
+		   const char *fingerprint);
 
 /* How failures of one step are retried. */
 struct journal_retry {
@@ -92,9 +98,16 @@ struct journal_run_options {
 	/* How retry backoff waits (tests inject a recorder); NULL: nanosleep. */
 	void (*sleep_ms)(void *data, int ms);
 	void *sleep_data;
+	/*
+	 * What the run computes from, as a digest of its inputs (hex, e.g.
+	 * SHA-256 of the configuration), or NULL when the caller has none.
+	 * A run remembers the fingerprint it was begun with; see
+	 * journal_run_begin() for what a different one does.
+	 */
+	const char *fingerprint;
 };
 #define JOURNAL_DEFAULT_RETENTION_MS (7LL * 24 * 3600 * 1000)
-#define JOURNAL_RUN_OPTIONS_INIT { 0, 60000, JOURNAL_DEFAULT_RETENTION_MS, NULL, NULL }
+#define JOURNAL_RUN_OPTIONS_INIT { 0, 60000, JOURNAL_DEFAULT_RETENTION_MS, NULL, NULL, NULL }
 
 /*
  * How long finished runs are kept: $AUTOFIX_RETENTION (a duration such as
@@ -112,7 +125,13 @@ int journal_retention(int64_t *out_ms);
  * this one) holds the run after waiting opts->lock_wait_ms, with a
  * message naming the holder (a wait begins by logging that message at
  * info level, with "; waiting up to Ns for it"); BOT_EINVALID when the
- * id belongs to another workflow. opts may be NULL for the defaults. On success *out is the
+ * id belongs to another workflow, or when opts->fingerprint is set and
+ * the run was begun with another one ("run 'ID' was started with other
+ * inputs ...; use a new --run-id"): its stored results were computed from
+ * other inputs and would be a wrong answer for these, so they are never
+ * reused. A run with no fingerprint stored (begun by an autofix that
+ * recorded none, or without one) is resumed and gets opts->fingerprint
+ * now. opts may be NULL for the defaults. On success *out is the
  * caller's: end it with journal_run_finish() and free it with
  * journal_run_free().
  *
@@ -206,7 +225,7 @@ int journal_integrity_check(struct journal *j);
 /*
  * The most recent runs (limit <= 0: all), newest first, as a JSON array of
  * {id, workflow, trigger, status, started_at, finished_at, duration_ms,
- * locked, lock_owner, error}; times are milliseconds since the epoch and
+ * locked, lock_owner, error, fingerprint (null when unknown)}; times are milliseconds since the epoch and
  * null when unknown. `locked` is false for a `running` run whose holder
  * has gone (interrupted). *out is the caller's.
  */

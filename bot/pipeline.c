@@ -43,12 +43,16 @@
  * `event` workflow (cmd_event.c), another journaled run with its own
  * order of steps.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "journal.h"
 #include "pipeline.h"
+#include "util/digest.h"
+#include "util/env.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/strbuf.h"
 #include "util/banned.h"
 
 /* Sample resolution asked of the source when .autofix.yml sets no `step` (not a journal step). */
@@ -248,4 +252,22 @@ int pipeline_scan(struct observe_result *observed, struct findings *found,
 	 * this file); today the scan ends with its findings.
 	 */
 	return 0;
+}
+
+int pipeline_scan_fingerprint(char out[65], const struct config *cfg)
+{
+	struct json *canonical = config_to_json(cfg);
+	char *text = json_print(canonical, 0);
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	/* Labelled lines, so that no value can pass for another; v1 names this layout. */
+	strbuf_addf(&sb, "autofix scan inputs v1\nconfig %s\njob %s\nmatrix %s\n", text,
+		    env_get("GITHUB_JOB") ? env_get("GITHUB_JOB") : "",
+		    env_get("AUTOFIX_MATRIX") ? env_get("AUTOFIX_MATRIX") : "");
+	rc = sha256_hex(out, sb.buf, sb.len);
+	strbuf_release(&sb);
+	free(text);
+	json_free(canonical);
+	return rc;
 }

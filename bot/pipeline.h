@@ -81,4 +81,16 @@ int pipeline_scan(struct observe_result *observed, struct findings *found,
 		  const char **stage, enum stage_failure *failure, struct journal_run *run,
 		  const struct config *cfg, int64_t now);
 
+/*
+ * The fingerprint of a scan's inputs (journal_run_options.fingerprint):
+ * SHA-256, as 64 hex digits, of what the scan's steps compute from: the
+ * effective configuration in its canonical JSON (config_to_json), and
+ * under GitHub Actions the job ($GITHUB_JOB) and $AUTOFIX_MATRIX, which
+ * a workflow sets to `${{ toJSON(matrix) }}` since Actions exports the
+ * matrix to no variable. Not the time: a resumed run keeps the window it
+ * first observed. Not token values: the configuration names the project
+ * they read. Returns 0, or BOT_EIO when the digest cannot be computed.
+ */
+int pipeline_scan_fingerprint(char out[65], const struct config *cfg);
+
 #endif

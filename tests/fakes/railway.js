@@ -8,6 +8,10 @@
 //
 //   node railway.js --port-file F [--scenario FILE | --services N --now ISO]
 //                   [--token T] [--token-kind project|account] [--fail FIELD]
+//                   [--port N]
+//
+// --port N listens on N instead of a free port: a test that restarts the
+// fake keeps the .autofix.yml (its endpoint) of the first one.
 //
 // GET /__stats answers {"requests": n, "operations": [...]} for the tests;
 // POST /__load?FILE serves another scenario and resets the counters.
@@ -28,6 +32,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a === '--token') opts.token = v();
   else if (a === '--token-kind') opts.tokenKind = v();
   else if (a === '--fail') opts.fail = v();
+  else if (a === '--port') opts.port = Number(v());
   else { console.error(`railway.js: unknown argument ${a}`); process.exit(2); }
 }
 const schema = loadSchema();
@@ -253,7 +258,7 @@ const server = http.createServer((req, res) => {
   });
 });
 
-server.listen(0, '127.0.0.1', () => {
+server.listen(opts.port || 0, '127.0.0.1', () => {
   const { port } = server.address();
   if (opts.portFile) fs.writeFileSync(opts.portFile, String(port));
   else console.log(port);

@@ -29,6 +29,10 @@
 
 static char dir[256];
 
+/* Two fingerprints of inputs, as pipeline_scan_fingerprint() makes them. */
+#define FP_A "aaaa0001" "0000000000000000000000000000000000000000000000000000000000"
+#define FP_B "bbbb0002" "0000000000000000000000000000000000000000000000000000000000"
+
 /* A step that counts its calls, fails `fail_times` times with `fail_code`, then returns {"n":calls}. */
 struct counter {
 	atomic_int calls;
@@ -105,30 +109,59 @@ static void test_paths_and_ids(void)
 	is_str(journal_path("y.db"), "y.db", "--state overrides AUTOFIX_STATE");
 	unsetenv("AUTOFIX_STATE");
 
-	ok(journal_run_id(&sb, "scan", "my-run.1") == 0 && !strcmp(sb.buf, "my-run.1"),
+	ok(journal_run_id(&sb, "scan", "my-run.1", NULL) == 0 && !strcmp(sb.buf, "my-run.1"),
 	   "an explicit run id is used as it is");
 	strbuf_reset(&sb);
-	ok(journal_run_id(&sb, "scan", "bad id") == BOT_EINVALID, "a run id with a space is refused");
+	ok(journal_run_id(&sb, "scan", "bad id", NULL) == BOT_EINVALID, "a run id with a space is refused");
 	like(bot_error_last(), "bad run id 'bad id'", "naming it");
-	ok(journal_run_id(&sb, "scan", "") == BOT_EINVALID, "an empty run id is refused");
+	ok(journal_run_id(&sb, "scan", "", NULL) == BOT_EINVALID, "an empty run id is refused");
 
 	setenv("GITHUB_RUN_ID", "4242", 1);
 	setenv("GITHUB_REPOSITORY", "octo/app", 1);
 	setenv("GITHUB_RUN_ATTEMPT", "2", 1);
+	unsetenv("GITHUB_JOB");
 	strbuf_reset(&sb);
-	ok(journal_run_id(&sb, "scan", NULL) == 0, "a run id under Actions");
-	is_str(sb.buf, "gh:octo/app:4242:scan", "derives from GITHUB_RUN_ID, not the attempt");
+	ok(journal_run_id(&sb, "scan", NULL, NULL) == 0, "a run id under Actions");
+	is_str(sb.buf, "gh:octo/app:4242:scan:-", "derives from GITHUB_RUN_ID, not the attempt");
+	setenv("GITHUB_JOB", "watch", 1);
+	strbuf_reset(&sb);
+	ok(journal_run_id(&sb, "scan", NULL, FP_A) == 0, "a run id under Actions with a fingerprint");
+	is_str(sb.buf, "gh:octo/app:4242:scan:watch:aaaa0001",
+	       "names the job and the first 8 hex digits of the inputs' fingerprint");
+	{
+		/* Matrix jobs share GITHUB_JOB; their inputs tell them apart. */
+		struct strbuf other = STRBUF_INIT;
+		journal_run_id(&other, "scan", NULL, FP_B);
+		ok(strcmp(sb.buf, other.buf) != 0, "other inputs in the same job: another run (%s)",
+		   other.buf);
+		strbuf_reset(&other);
+		setenv("GITHUB_JOB", "watch-staging", 1);
+		journal_run_id(&other, "scan", NULL, FP_A);
+		ok(strcmp(sb.buf, other.buf) != 0, "another job of the same workflow run: another run (%s)",
+		   other.buf);
+		strbuf_release(&other);
+	}
+	strbuf_reset(&sb);
+	ok(journal_run_id(&sb, "scan", "mine", FP_A) == 0 && !strcmp(sb.buf, "mine"),
+	   "an explicit id is kept as it is under Actions too");
+	setenv("GITHUB_REPOSITORY", "octo/an-application-whose-name-is-so-long-that-the-run-id-"
+				    "derived-from-it-passes-the-limit-of-128-characters", 1);
+	strbuf_reset(&sb);
+	ok(journal_run_id(&sb, "scan", NULL, FP_A) == BOT_EINVALID && sb.len == 0,
+	   "a derived id over 128 characters is refused");
+	like(bot_error_last(), "pass --run-id", "telling what to do: %s", bot_error_last());
 	unsetenv("GITHUB_RUN_ID");
 	unsetenv("GITHUB_REPOSITORY");
 	unsetenv("GITHUB_RUN_ATTEMPT");
+	unsetenv("GITHUB_JOB");
 
 	{
 		struct strbuf other = STRBUF_INIT;
 		strbuf_reset(&sb);
-		ok(journal_run_id(&sb, "scan", NULL) == 0 && starts_with(sb.buf, "scan-") &&
+		ok(journal_run_id(&sb, "scan", NULL, NULL) == 0 && starts_with(sb.buf, "scan-") &&
 		   strlen(sb.buf) == strlen("scan-20261128T120000Z-abcdef"),
 		   "elsewhere a fresh id: %s", sb.buf);
-		journal_run_id(&other, "scan", NULL);
+		journal_run_id(&other, "scan", NULL, NULL);
 		ok(strcmp(sb.buf, other.buf) != 0, "two fresh ids differ");
 		strbuf_release(&other);
 	}
@@ -193,7 +226,7 @@ static void test_open(void)
 		if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
 		    sqlite3_step(q) == SQLITE_ROW)
 			version = sqlite3_column_int(q, 0);
-		is_int(version, 1, "and carries its schema version");
+		is_int(version, 2, "and carries its schema version");
 		sqlite3_finalize(q);
 		sqlite3_close(db);
 
@@ -623,6 +656,187 @@ static void test_list(struct journal *j)
 	json_free(list);
 }
 
+/* Begins id with fingerprint fp (NULL: none); returns journal_run_begin's code. */
+static int begin_with(struct journal_run **run, struct journal *j, const char *id, const char *fp)
+{
+	struct journal_run_options o = JOURNAL_RUN_OPTIONS_INIT;
+
+	o.fingerprint = fp;
+	return journal_run_begin(run, j, id, "scan", "cli", &o);
+}
+
+/* The fingerprint `runs show` has for id, into buf ("(null)" when none, "(error)" when no run). */
+static const char *shown_fingerprint(struct journal *j, const char *id, char *buf, size_t n)
+{
+	struct json *show = NULL;
+	const struct json *fp;
+
+	if (journal_run_show(&show, j, id) < 0) {
+		snprintf(buf, n, "(error)");
+		return buf;
+	}
+	fp = json_get(show, "fingerprint");
+	snprintf(buf, n, "%s", fp && json_type(fp) == JSON_STRING ? json_str_value(fp) : "(null)");
+	json_free(show);
+	return buf;
+}
+
+static void test_fingerprint(struct journal *j)
+{
+	struct journal_run *run = NULL;
+	struct counter c = { 0 };
+	struct json *r = NULL;
+	char buf[80];
+
+	ok(begin_with(&run, j, "fp-1", FP_A) == 0, "a run begun with a fingerprint");
+	ok(journal_step(&r, run, "observe", NULL, counting_step, &c) == 0 && result_n(r) == 1,
+	   "runs its step");
+	json_free(r);
+	r = NULL;
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+	is_str(shown_fingerprint(j, "fp-1", buf, sizeof(buf)), FP_A, "records it");
+
+	ok(begin_with(&run, j, "fp-1", FP_A) == 0, "the same inputs resume it");
+	ok(journal_step(&r, run, "observe", NULL, counting_step, &c) == 0 && result_n(r) == 1 &&
+	   atomic_load(&c.calls) == 1, "with the stored result, no call");
+	json_free(r);
+	r = NULL;
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+
+	run = NULL;
+	is_int(begin_with(&run, j, "fp-1", FP_B), BOT_EINVALID, "other inputs under the same id are refused");
+	ok(run == NULL, "with no run handed out, so no stored step can be reused");
+	like(bot_error_last(), "run 'fp-1' was started with other inputs (fingerprint aaaa00010000, now bbbb00020000)",
+	     "saying so: %s", bot_error_last());
+	like(bot_error_last(), "use a new --run-id", "and what to do");
+	is_str(shown_fingerprint(j, "fp-1", buf, sizeof(buf)), FP_A, "the run keeps its fingerprint");
+	{
+		struct json *show = NULL;
+		journal_run_show(&show, j, "fp-1");
+		is_str(show ? json_str_value(json_get(show, "status")) : "?", "succeeded",
+		       "and its status: the refusal changed nothing");
+		json_free(show);
+	}
+
+	/* A holder of the run does not hide the refusal behind "busy". */
+	ok(begin_with(&run, j, "fp-2", FP_A) == 0, "a run in progress");
+	{
+		struct journal_run *second = NULL;
+		is_int(begin_with(&second, j, "fp-2", FP_B), BOT_EINVALID,
+		       "begun again with other inputs: refused as other inputs, not as busy");
+		if (second)
+			journal_run_free(second);
+	}
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+
+	/* Callers without a fingerprint neither check nor change it. */
+	ok(begin_with(&run, j, "fp-1", NULL) == 0, "a caller without a fingerprint resumes it");
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+	is_str(shown_fingerprint(j, "fp-1", buf, sizeof(buf)), FP_A, "leaving the fingerprint as it was");
+
+	ok(begin_with(&run, j, "fp-3", NULL) == 0, "a run begun without a fingerprint");
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+	is_str(shown_fingerprint(j, "fp-3", buf, sizeof(buf)), "(null)", "has none");
+	ok(begin_with(&run, j, "fp-3", FP_B) == 0, "is resumed by a caller with one");
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+	is_str(shown_fingerprint(j, "fp-3", buf, sizeof(buf)), FP_B, "which records it now");
+	run = NULL;
+	is_int(begin_with(&run, j, "fp-3", FP_A), BOT_EINVALID, "and from then on refuses other inputs");
+}
+
+/* The DDL of schema version 1, as the autofix before fingerprints wrote it. */
+static const char schema_v1[] =
+	"CREATE TABLE runs ("
+	" id TEXT PRIMARY KEY, workflow TEXT NOT NULL, trigger TEXT NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('running','succeeded','failed')),"
+	" started_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, finished_at INTEGER,"
+	" resumes INTEGER NOT NULL DEFAULT 0, error TEXT,"
+	" lock_owner TEXT, lock_pid INTEGER, lock_host TEXT, lock_expires INTEGER);"
+	"CREATE INDEX runs_started ON runs(started_at);"
+	"CREATE TABLE steps ("
+	" run_id TEXT NOT NULL, name TEXT NOT NULL, seq INTEGER NOT NULL,"
+	" status TEXT NOT NULL CHECK (status IN ('running','succeeded','failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0, result TEXT, error TEXT, error_code INTEGER,"
+	" started_at INTEGER, finished_at INTEGER, duration_ms INTEGER,"
+	" PRIMARY KEY (run_id, name));"
+	"CREATE TABLE attempts ("
+	" run_id TEXT NOT NULL, step TEXT NOT NULL, attempt INTEGER NOT NULL,"
+	" at INTEGER NOT NULL, duration_ms INTEGER NOT NULL,"
+	" error_code INTEGER NOT NULL, error TEXT,"
+	" PRIMARY KEY (run_id, step, attempt));"
+	/* Finished now, so that pruning (7 days) leaves it. */
+	"INSERT INTO runs (id, workflow, trigger, status, started_at, updated_at, finished_at)"
+	" VALUES ('old-run', 'scan', 'cli', 'succeeded', CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 1000,"
+	" CAST(strftime('%s', 'now') AS INTEGER) * 1000, CAST(strftime('%s', 'now') AS INTEGER) * 1000);"
+	"INSERT INTO steps (run_id, name, seq, status, attempts, result, started_at, finished_at,"
+	" duration_ms) VALUES ('old-run', 'observe', 1, 'succeeded', 1, '{\"n\":41}', 1000, 2000, 1000);"
+	"PRAGMA user_version = 1;";
+
+static int file_version(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int version = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		version = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return version;
+}
+
+static void test_migration(void)
+{
+	char *path = db_path("v1.db");
+	struct journal *j = NULL;
+	struct journal_run *run = NULL;
+	struct counter c = { 0 };
+	struct json *r = NULL;
+	sqlite3 *db = NULL;
+	char buf[80];
+
+	ok(sqlite3_open(path, &db) == SQLITE_OK &&
+	   sqlite3_exec(db, schema_v1, NULL, NULL, NULL) == SQLITE_OK,
+	   "a state file of schema version 1 with a finished run");
+	sqlite3_close(db);
+	is_int(file_version(path), 1, "is at version 1");
+
+	if (journal_open(&j, path) < 0) {
+		ok(0, "cannot open the version 1 file: %s", bot_error_last());
+		return;
+	}
+	ok(1, "opens");
+	is_int(file_version(path), 2, "and is upgraded to version 2");
+	is_str(shown_fingerprint(j, "old-run", buf, sizeof(buf)), "(null)",
+	       "its old run has no fingerprint: unknown");
+	ok(begin_with(&run, j, "old-run", FP_A) == 0, "which does not refuse a fingerprint");
+	ok(run && journal_step(&r, run, "observe", NULL, counting_step, &c) == 0 && result_n(r) == 41 &&
+	   atomic_load(&c.calls) == 0, "its stored step is kept");
+	json_free(r);
+	if (run) {
+		journal_run_finish(run, 0);
+		journal_run_free(run);
+	}
+	is_str(shown_fingerprint(j, "old-run", buf, sizeof(buf)), FP_A, "the fingerprint is recorded now");
+	run = NULL;
+	is_int(begin_with(&run, j, "old-run", FP_B), BOT_EINVALID, "so that other inputs are refused later");
+	journal_close(j);
+
+	j = NULL;
+	ok(journal_open(&j, path) == 0 && file_version(path) == 2, "an upgraded file opens again as it is");
+	is_str(j ? shown_fingerprint(j, "old-run", buf, sizeof(buf)) : "(not open)", FP_A,
+	       "keeping what it recorded");
+	journal_close(j);
+}
+
 int main(void)
 {
 	struct journal *j;
@@ -649,7 +863,9 @@ int main(void)
 	test_prune(j);
 	test_retention_on_begin(j);
 	test_list(j);
+	test_fingerprint(j);
 	journal_close(j);
+	test_migration();
 	{
 		char cmd[600];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
