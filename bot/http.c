@@ -999,6 +999,17 @@ static void transfer_done(struct http_client *c, CURLM *multi, struct transfer *
 			(c->opt.max_wait_ms + 999) / 1000));
 		goto out;
 	}
+	/*
+	 * A 408 or 5xx whose Retry-After is past the longest wait allowed (a
+	 * maintenance window): asking again early would go against it, and
+	 * waiting is what max_wait_ms forbids, so the response is the answer.
+	 */
+	if (!rate_limited && cc == CURLE_OK && wait_ms > c->opt.max_wait_ms) {
+		log_info("http: %s: HTTP %ld asks to wait %ld s, longer than the %ld s allowed; not retrying",
+			 where.buf, t->resp->status, (wait_ms + 999) / 1000, (c->opt.max_wait_ms + 999) / 1000);
+		transfer_finish(c, t, 0);
+		goto out;
+	}
 	if (wait_ms < 0)
 		wait_ms = backoff_ms(c, t->attempt);
 	if (wait_ms > c->opt.max_wait_ms)

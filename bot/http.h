@@ -22,7 +22,8 @@
  * 503, 504; 403 when it is GitHub's rate limit (x-ratelimit-remaining: 0,
  * Retry-After, or a body saying "secondary rate limit"). Retry-After
  * (seconds or an HTTP date) and x-ratelimit-reset are honoured; a wait
- * longer than max_wait_ms fails with BOT_ERATELIMIT instead of sleeping.
+ * longer than max_wait_ms fails with BOT_ERATELIMIT instead of sleeping;
+ * a 408 or 5xx whose Retry-After is longer is returned, not retried.
  * Every other status is returned as it is, never retried.
  */
 

@@ -635,6 +635,21 @@ static void test_rate_limits(void)
 	script_reset();
 	http_client_free(c);
 
+	/*
+	 * A 503 whose Retry-After is past max_wait (maintenance for an hour):
+	 * not asked again early, nor waited for; the 503 is the answer.
+	 */
+	clock_reset();
+	c = fake_client(&o);
+	script(STEP_REPLY, reply("503 Service Unavailable", "Retry-After: 3600\r\n", "maintenance"), 0);
+	script(STEP_REPLY, reply("200 OK", NULL, "too early"), 0);
+	ok(fetch(c, "GET", "/maintenance", &resp) == 0 && resp.status == 503,
+	   "a 503 asking for a wait past max_wait is returned as it is");
+	ok(clk.sleeps_nr == 0 && requests_seen() == 1, "without waiting or asking again (%d sleeps, %zu requests)",
+	   clk.sleeps_nr, requests_seen());
+	script_reset();
+	http_client_free(c);
+
 	/* The total time bound: Retry-After 3 s, total 5 s: two attempts, then give up. */
 	clock_reset();
 	o.max_wait_ms = 0;
