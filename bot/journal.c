@@ -273,14 +273,17 @@ static int set_up_schema(struct journal *j)
 		return rc;
 	}
 	/*
-	 * Each step from the version found to the next runs in this one
-	 * transaction, so that a crash leaves the file at the old version,
-	 * which the next open upgrades again.
+	 * The upgrade from the version found runs in this one transaction
+	 * with the new version number, so that a crash leaves the file at
+	 * its old version, which the next open upgrades again.
 	 */
 	if (version == 0)
 		rc = db_exec(j, schema_sql);
 	else if (version == 1)
 		rc = db_exec(j, "ALTER TABLE runs ADD COLUMN fingerprint TEXT");
+	else
+		rc = bot_error(BOT_EINVALID, "state database '%s' has schema version %d, which this autofix cannot upgrade",
+			       j->path, version);
 	if (rc < 0 || (rc = db_exec(j, "PRAGMA user_version = " STR(SCHEMA_VERSION))) < 0) {
 		tx_rollback(j);
 		return rc;

@@ -835,6 +835,19 @@ static void test_migration(void)
 	is_str(j ? shown_fingerprint(j, "old-run", buf, sizeof(buf)) : "(not open)", FP_A,
 	       "keeping what it recorded");
 	journal_close(j);
+
+	path = db_path("negative.db");
+	db = NULL;
+	ok(sqlite3_open(path, &db) == SQLITE_OK &&
+	   sqlite3_exec(db, "PRAGMA user_version = -3", NULL, NULL, NULL) == SQLITE_OK,
+	   "a state file with a schema version no autofix wrote");
+	sqlite3_close(db);
+	j = NULL;
+	is_int(journal_open(&j, path), BOT_EINVALID, "is refused, not upgraded");
+	like(bot_error_last(), "schema version -3, which this autofix cannot upgrade", "saying so: %s",
+	     bot_error_last());
+	is_int(file_version(path), -3, "and left as it was");
+	journal_close(j);
 }
 
 int main(void)
