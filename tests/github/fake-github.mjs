@@ -18,10 +18,14 @@
 import http from "node:http";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { randomBytes } from "node:crypto";
+import { randomBytes, webcrypto } from "node:crypto";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { importSPKI, jwtVerify } from "jose";
+
+// jose 6 calls the global Web Crypto API, which Debian 12's Node.js 18 does
+// not define by default (it does from Node.js 19 on).
+globalThis.crypto ??= webcrypto;
 
 const require = createRequire(import.meta.url);
 const { spec, resolve, route } = require("../lib/github-routes.js");

@@ -2,7 +2,12 @@
 // usage: node jwt-verify.mjs PUBKEY.pem WRONG_PUBKEY.pem ISS JWT...
 // Prints TAP lines (no plan); exits nonzero only on a crash.
 import { readFileSync } from "node:fs";
+import { webcrypto } from "node:crypto";
 import { importSPKI, jwtVerify, decodeProtectedHeader, decodeJwt } from "jose";
+
+// jose 6 calls the global Web Crypto API, which Debian 12's Node.js 18 does
+// not define by default (it does from Node.js 19 on).
+globalThis.crypto ??= webcrypto;
 
 const [pub, wrong, iss, ...tokens] = process.argv.slice(2);
 const key = await importSPKI(readFileSync(pub, "utf8"), "RS256");
