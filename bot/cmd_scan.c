@@ -66,12 +66,6 @@ static void write_step_summary(const struct observe_result *observed, const stru
 	strbuf_release(&md);
 }
 
-static int print_redacted(struct strbuf *sb)
-{
-	log_redact(sb);
-	return fwrite(sb->buf, 1, sb->len, stdout) == sb->len ? 0 : -1;
-}
-
 int cmd_scan(int argc, const char **argv)
 {
 	const char *config_path = ".autofix.yml", *run_id_flag = NULL, *state_flag = NULL;
@@ -192,7 +186,7 @@ int cmd_scan(int argc, const char **argv)
 	} else {
 		scan_report_text(&out, &observed, &found, 1);
 	}
-	if (print_redacted(&out) < 0 || fflush(stdout) != 0) {
+	if (log_print_data(stdout, &out) < 0 || fflush(stdout) != 0) {
 		log_error("cannot write the report to standard output");
 		code = EXIT_FAILURE_JOB;
 		goto done;

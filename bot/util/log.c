@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -79,6 +82,58 @@ static void add_escaped(struct strbuf *sb, const char *s, int property)
 	}
 }
 
+/*
+ * Appends text that may carry data from elsewhere (a service name, a commit
+ * message, a server's error). Under Actions the runner obeys any output line
+ * that starts with "::", so such text is put between ::stop-commands:: and
+ * its random end token: printed, never obeyed. The result ends without a
+ * newline, like text itself.
+ */
+static void add_inert(struct strbuf *out, const char *text, size_t len)
+{
+	unsigned char raw[16];
+	char token[33];
+	size_t i;
+
+	if (!in_actions || !memmem(text, len, "::", 2)) {
+		strbuf_add(out, text, len);
+		return;
+	}
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		/* No kernel randomness: a token the text cannot predict is still hard to hit. */
+		unsigned long seed = (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16) ^
+				     (unsigned long)(size_t)text;
+		for (i = 0; i < sizeof(raw); i++) {
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			raw[i] = (unsigned char)(seed >> 33);
+		}
+	}
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(token + 2 * i, 3, "%02x", raw[i]);
+	strbuf_addf(out, "::stop-commands::%s\n", token);
+	strbuf_add(out, text, len);
+	if (len && text[len - 1] != '\n')
+		strbuf_addch(out, '\n');
+	strbuf_addf(out, "::%s::", token);
+}
+
+int log_print_data(FILE *f, struct strbuf *text)
+{
+	struct strbuf out = STRBUF_INIT;
+	int ret = 0;
+
+	if (!set_up)
+		log_setup();
+	log_redact(text);
+	add_inert(&out, text->buf, text->len);
+	if (out.len > text->len && out.buf[out.len - 1] != '\n')
+		strbuf_addch(&out, '\n'); /* the end token needs a line of its own */
+	if (fwrite(out.buf, 1, out.len, f) != out.len)
+		ret = -1;
+	strbuf_release(&out);
+	return ret;
+}
+
 static const char *plain_name(enum log_level level)
 {
 	switch (level) {
@@ -131,7 +186,7 @@ static void emit(enum log_level level, const char *file, int line, int col,
 			strbuf_addf(&line_out, ":%d", col);
 		strbuf_addf(&line_out, ": %s: %s", plain_name(level), msg.buf);
 	} else if (level == LOG_INFO) {
-		strbuf_addbuf(&line_out, &msg);
+		add_inert(&line_out, msg.buf, msg.len);
 	} else {
 		strbuf_addf(&line_out, "%s: %s", plain_name(level), msg.buf);
 	}

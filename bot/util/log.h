@@ -48,6 +48,15 @@ void log_group_end(void);
  * (masking "a" would garble every message). The string is copied.
  */
 void log_add_secret(const char *value);
+/*
+ * Writes text that may hold data from elsewhere (service names, commit
+ * messages, log lines) to f: redacted (text itself is redacted in place),
+ * and under Actions fenced by ::stop-commands:: so that a line of it that
+ * looks like a workflow command is shown, not obeyed. Info messages get the
+ * same fence. Returns 0, or -1 when writing failed.
+ */
+int log_print_data(FILE *f, struct strbuf *text);
+
 /* Replaces every registered secret in sb by "***". */
 void log_redact(struct strbuf *sb);
 /*

@@ -15,6 +15,26 @@ static void say_at(void) { log_at(LOG_ERROR, "dir,a:b.yml", 3, 5, "bad value 's3
 static void say_multiline(void) { log_warning("50%% done\nnext"); }
 static void say_info(void) { log_info("plain"); }
 static void group(void) { log_group_start("observe"); log_group_end(); }
+static void say_injection(void) { log_info("service 'x\n::set-env name=A::1'"); }
+
+/*
+ * Checks that text is fenced: a ::stop-commands::TOKEN line first, the text,
+ * then ::TOKEN:: alone on the last line.
+ */
+static int fenced(const char *out, const char *text)
+{
+	char token[64];
+	const char *end;
+	char closing[80];
+
+	if (sscanf(out, "::stop-commands::%63[0-9a-f]\n", token) != 1 || strlen(token) != 32)
+		return 0;
+	end = out + strlen("::stop-commands::") + 32 + 1;
+	if (strncmp(end, text, strlen(text)))
+		return 0;
+	snprintf(closing, sizeof(closing), "::%s::\n", token);
+	return !strcmp(end + strlen(text), closing);
+}
 
 int main(void)
 {
@@ -38,5 +58,23 @@ int main(void)
 	       "message data escapes %%, CR and LF");
 	is_str(log_captured(say_info), "plain\n", "info lines stay plain text");
 	is_str(log_captured(group), "::group::observe\n::endgroup::\n", "groups");
+	ok(fenced(log_captured(say_injection), "service 'x\n::set-env name=A::1'\n"),
+	   "an info line holding a workflow command is fenced by stop-commands");
+	{
+		struct strbuf report = STRBUF_INIT;
+		FILE *f = tmpfile();
+		char buf[512];
+		size_t n;
+
+		strbuf_addstr(&report, "deploy 'fix\n::add-mask::x' by s3cr3t-value");
+		ok(log_print_data(f, &report) == 0, "log_print_data writes");
+		rewind(f);
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+		ok(fenced(buf, "deploy 'fix\n::add-mask::x' by ***\n"),
+		   "data printed with log_print_data is redacted and fenced");
+		strbuf_release(&report);
+	}
 	return done_testing();
 }
