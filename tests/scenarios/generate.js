@@ -54,7 +54,9 @@ function window(minutes = 30, stepS = 60, start = START) {
 // Builds one service. Each generator gets (i, minute) and returns a value,
 // null (a missing sample reported as null) or undefined (no sample at all).
 // Traffic: `rps` gives requests per sample; `p5`/`p4` the 5xx/4xx
-// probability; `p95` the latency. Memory in fractions of memLimit unless
+// probability; `n5` instead the exact 5xx count of a sample (for a case
+// whose point is a given number of failures: a binomial draw on a few
+// requests can turn them into a real burst); `p95` the latency. Memory in fractions of memLimit unless
 // memBytes is given.
 function service(name, w, r, o) {
 	const series = {};
@@ -84,7 +86,7 @@ function service(name, w, r, o) {
 				continue;
 			}
 			const n = Math.round(req);
-			const e5 = r.binom(n, o.p5 ? o.p5(i, m) : 0.001);
+			const e5 = o.n5 ? Math.min(n, o.n5(i, m)) : r.binom(n, o.p5 ? o.p5(i, m) : 0.001);
 			const e4 = r.binom(n - e5, o.p4 ? o.p4(i, m) : 0.02);
 			put('requests', i, n, 0);
 			put('requests_5xx', i, e5, 0);
@@ -380,10 +382,12 @@ add('regression-warmup-spike', 'Deployment d-8 at 09:45 with a 2-minute warm-up:
 		deployments: [['d-8', 15]],
 	})], []);
 
-add('regression-low-traffic-jump', 'A quiet service (4 requests a minute) with 3 failed requests after deployment d-3: the error ratio jumps from 0 to 5%, on a handful of requests. Not significant.',
+add('regression-low-traffic-jump', 'A quiet service (4 requests a minute) with 3 failed requests after deployment d-3, one each at 09:48, 09:53 and 09:58: the error ratio jumps from 0 to 5%, on a handful of requests. Not significant.',
 	(w, r) => [healthy('admin', w, r, {
 		rps: () => 4,
-		p5: (i) => (i === 18 || i === 23 || i === 28 ? 0.25 : 0),
+		// Exactly one failure each: drawn with p = 0.25, some seeds fail 3 of the 4 requests of
+		// a minute and make 7 failures in 50 requests, a burst the 5xx rule rightly reports.
+		n5: (i) => (i === 18 || i === 23 || i === 28 ? 1 : 0),
 		deployments: [['d-3', 15]],
 	})], []);
 
