@@ -2344,6 +2344,36 @@ static void rd_top_thresholds(struct loader *L, const struct ynode *n, struct st
 	rd_thresholds(L, n, path, L->cfg->thresholds);
 }
 
+/*
+ * A window no longer than its step holds at most one sample: no rate, no
+ * duration, no regression can be judged from it, so such a pair is refused
+ * rather than left to make every scan silently find nothing. Compared once
+ * both have been read (either may be the default), and only when both read
+ * cleanly, so that a malformed duration is not reported twice.
+ */
+static void rd_window_step(struct loader *L, const struct ynode *root, struct strbuf *path)
+{
+	struct config *cfg = L->cfg;
+	size_t before = L->diags->nr + L->dropped;
+	struct strbuf w = STRBUF_INIT, st = STRBUF_INIT;
+	const struct ynode *at;
+	size_t saved = 0;
+
+	rd_duration(L, root, "window", path, &cfg->window_ms, 1);
+	rd_duration(L, root, "step", path, &cfg->step_ms, 1);
+	if (L->diags->nr + L->dropped != before || cfg->window_ms > cfg->step_ms)
+		return;
+	if ((at = enter_key(root, "window", path, &saved)) == NULL)
+		at = enter_key(root, "step", path, &saved);
+	units_format_duration(&w, cfg->window_ms);
+	units_format_duration(&st, cfg->step_ms);
+	report_at(L, at, path, "the window (%s) must be longer than the step (%s), "
+		  "or it holds at most one sample", w.buf, st.buf);
+	path_pop(path, saved);
+	strbuf_release(&w);
+	strbuf_release(&st);
+}
+
 /* The top-level sections that are mappings of their own, in the order they are read. */
 static const struct {
 	const char *key;
@@ -2364,7 +2394,6 @@ static void rd_config(struct loader *L, const struct ynode *root)
 {
 	struct strbuf path = STRBUF_INIT;
 	const struct ynode *v;
-	struct config *cfg = L->cfg;
 	size_t saved, i;
 
 	if (!root || ytype(root) == YT_NULL) {
@@ -2389,8 +2418,7 @@ static void rd_config(struct loader *L, const struct ynode *root)
 				  CONFIG_VERSION, v->str);
 		path_pop(&path, saved);
 	}
-	rd_duration(L, root, "window", &path, &cfg->window_ms, 1);
-	rd_duration(L, root, "step", &path, &cfg->step_ms, 1);
+	rd_window_step(L, root, &path);
 	for (i = 0; i < ARRAY_SIZE(sections); i++) {
 		if (!(v = enter_key(root, sections[i].key, &path, &saved)))
 			continue;

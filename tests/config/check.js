@@ -47,6 +47,8 @@
  *   NUL             a scalar holding U+0000 (C strings end there)
  *   numbers         .inf and .nan                 -> Number.isFinite
  *   upstreams       a service naming an upstream 'upstreams' does not declare
+ *   window/step     a window not longer than the step (either may be the
+ *                   default): checkWindowStep, the twin of rd_window_step()
  *   level order     a warning level above the critical one, once defaults,
  *                   project-wide and service thresholds are merged
  *                   (checkLevelOrder); levels of different units are not
@@ -397,6 +399,15 @@ function checkLevelOrder(data) {
 						`services.${name}.thresholds.${sig}`);
 }
 
+function checkWindowStep(data) {
+	if (!data || typeof data !== 'object' || Array.isArray(data))
+		return;
+	const w = durationMs(data.window ?? schema.properties.window.default);
+	const st = durationMs(data.step ?? schema.properties.step.default);
+	if (w !== null && st !== null && w <= st)
+		fail(`window: the window (${w} ms) must be longer than the step (${st} ms)`);
+}
+
 function checkReferences(data) {
 	if (!data || typeof data !== 'object' || Array.isArray(data))
 		return;
@@ -448,6 +459,7 @@ function check(file) {
 		fail('schema: ' + validate.errors.slice(0, 3)
 			.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; '));
 	checkReferences(data);
+	checkWindowStep(data);
 	checkLevelOrder(data);
 }
 
