@@ -46,6 +46,8 @@ struct journal {
 	pthread_mutex_t mu;
 	char *path;
 	char host[256];
+	/* The last failed write was the disk's (full, I/O error, read-only); under mu. */
+	int disk_error;
 };
 
 struct journal_run {
@@ -61,6 +63,9 @@ struct journal_run {
 	char *pause_step; /* AUTOFIX_PAUSE_AFTER_STEP: K, then pause_ms */
 	int pause_ms;
 	const char *pause_until; /* AUTOFIX_PAUSE_UNTIL: the file that ends the pause early */
+	const char *full_after; /* AUTOFIX_JOURNAL_FULL_AFTER_STEP: K */
+	/* Set once a write failed for the disk's sake: later steps run without the journal. */
+	atomic_int unjournaled;
 	int finished;
 
 	pthread_t heartbeat;
@@ -86,8 +91,17 @@ static void real_sleep_ms(void *data, int ms)
 
 /* ---------------------------------------------------------------- SQLite helpers */
 
+/* Notes whether the error just met is the disk's rather than the database's or ours. */
+static void note_disk_error(struct journal *j)
+{
+	int code = sqlite3_errcode(j->db) & 0xff;
+
+	j->disk_error = code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_READONLY;
+}
+
 static int db_fail(struct journal *j, const char *what)
 {
+	note_disk_error(j);
 	if (sqlite3_errcode(j->db) == SQLITE_NOTADB)
 		return bot_error(BOT_EINVALID, "'%s' is not a state database (%s)", j->path,
 				 sqlite3_errmsg(j->db));
@@ -100,7 +114,10 @@ static int db_exec(struct journal *j, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(j->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = bot_error(BOT_EIO, "state database '%s': %s", j->path,
+		int rc;
+
+		note_disk_error(j);
+		rc = bot_error(BOT_EIO, "state database '%s': %s", j->path,
 				   msg ? msg : sqlite3_errmsg(j->db));
 		sqlite3_free(msg);
 		return rc;
@@ -703,6 +720,7 @@ int journal_run_begin(struct journal_run **out, struct journal *j, const char *i
 		 j->host, nonce[0], nonce[1], nonce[2], nonce[3]);
 	run->crash_after = env_get("AUTOFIX_CRASH_AFTER_STEP");
 	run->crash_before = env_get("AUTOFIX_CRASH_BEFORE_STEP");
+	run->full_after = env_get("AUTOFIX_JOURNAL_FULL_AFTER_STEP");
 	if (env_get("AUTOFIX_PAUSE_AFTER_STEP")) {
 		char *colon;
 
@@ -800,6 +818,16 @@ int journal_run_finish(struct journal_run *run, int result)
 	int rc;
 
 	heartbeat_stop(run);
+	/*
+	 * Without its journal the run is not over as far as the journal knows:
+	 * recorded as failed (if the disk still lets us), so that a rerun makes
+	 * the steps that were not recorded.
+	 */
+	if (atomic_load(&run->unjournaled) && result >= 0) {
+		free(msg);
+		msg = xstrdup("the journal could not be written; the later steps were not recorded");
+		result = BOT_EIO;
+	}
 	rc = release_run(run, result < 0 ? "failed" : "succeeded", msg);
 	run->finished = 1;
 	free(msg);
@@ -845,7 +873,7 @@ enum step_state { STEP_NEW, STEP_STORED };
  * attempts made so far in *attempts.
  */
 static int step_load(struct journal_run *run, const char *name, int seq, char **result_text,
-		     int *attempts)
+		     int *attempts, int *disk)
 {
 	struct journal *j = run->j;
 	sqlite3_stmt *st = NULL;
@@ -853,6 +881,7 @@ static int step_load(struct journal_run *run, const char *name, int seq, char **
 
 	*attempts = 0;
 	pthread_mutex_lock(&j->mu);
+	j->disk_error = 0;
 	if ((rc = tx_begin(j)) < 0)
 		goto out_notx;
 	if ((rc = db_prepare(j, &st, "SELECT status, result, attempts FROM steps"
@@ -898,6 +927,7 @@ out:
 	sqlite3_finalize(st);
 	tx_rollback(j);
 out_notx:
+	*disk = j->disk_error;
 	pthread_mutex_unlock(&j->mu);
 	return rc;
 }
@@ -905,13 +935,14 @@ out_notx:
 /* Commits a success (error_code 0, result) or a failed attempt, in one transaction. */
 static int step_record(struct journal_run *run, const char *name, int attempt, int64_t at,
 		       int64_t attempt_ms, int64_t step_ms, const char *result, int error_code,
-		       const char *error, int final)
+		       const char *error, int final, int *disk)
 {
 	struct journal *j = run->j;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	pthread_mutex_lock(&j->mu);
+	j->disk_error = 0;
 	if ((rc = tx_begin(j)) < 0)
 		goto out_notx;
 	/* Fencing: a run that lost its lock must not write over its successor. */
@@ -962,6 +993,7 @@ out:
 	sqlite3_finalize(st);
 	tx_rollback(j);
 out_notx:
+	*disk = j->disk_error;
 	pthread_mutex_unlock(&j->mu);
 	return rc;
 }
@@ -988,6 +1020,37 @@ static void pause_after_step(struct journal_run *run, const char *name)
 		time_sleep_ms(20);
 }
 
+/*
+ * A write that failed for the disk's sake (full, an I/O error, the file
+ * made read-only under us) costs the run its journal, not its result: the
+ * source requests are spent, and a scheduled bot's user would rather have
+ * the report than lose it to a cache. So the run goes on without the
+ * journal, loudly. A lost lock is not the disk's: it still fails the step,
+ * since another process now owns the run. Returns 1 when the run now goes
+ * on unjournaled, 0 when rc must fail the step.
+ */
+static int lose_journal(struct journal_run *run, const char *name, int rc, int disk)
+{
+	if (rc >= 0 || !disk)
+		return 0;
+	if (!atomic_exchange(&run->unjournaled, 1))
+		log_warning("%s; run '%s' goes on without its journal from step '%s' on: its results "
+			    "are still reported, but the steps from there are not recorded and a "
+			    "rerun will make them again", bot_error_last(), run->id, name);
+	return 1;
+}
+
+/* Sets the test-only disk limit of AUTOFIX_JOURNAL_FULL_AFTER_STEP. */
+static void fill_disk(struct journal_run *run, const char *name)
+{
+	log_warning("AUTOFIX_JOURNAL_FULL_AFTER_STEP: the state database may grow no more after "
+		    "step '%s'", name);
+	pthread_mutex_lock(&run->j->mu);
+	/* Below the file's size, SQLite takes its current size: no page more. */
+	sqlite3_exec(run->j->db, "PRAGMA max_page_count = 1", NULL, NULL, NULL);
+	pthread_mutex_unlock(&run->j->mu);
+}
+
 static int step_run(struct json **out, struct journal_run *run, const char *name, int seq,
 		    const struct journal_retry *retry_in, journal_step_fn fn, void *data)
 {
@@ -996,13 +1059,17 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 	int max = retry->max_attempts < 1 ? 1 : retry->max_attempts;
 	char *stored = NULL;
 	int64_t step_start = time_monotonic_ms();
-	int prior, rc, i;
+	int prior = 0, rc, i, disk = 0;
 
 	if (!name || !*name)
 		return bot_error(BOT_EINVALID, "a step needs a name");
-	rc = step_load(run, name, seq, &stored, &prior);
-	if (rc < 0)
+	if (atomic_load(&run->unjournaled))
+		rc = STEP_NEW;
+	else if ((rc = step_load(run, name, seq, &stored, &prior, &disk)) < 0 &&
+		 !lose_journal(run, name, rc, disk))
 		return rc;
+	else if (rc < 0)
+		rc = STEP_NEW;
 	if (rc == STEP_STORED) {
 		struct json *res;
 
@@ -1033,15 +1100,19 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 			text = json_print(res, 0);
 			if (crash_matches(run->crash_before, seq, name))
 				crash("AUTOFIX_CRASH_BEFORE_STEP", run, name);
-			rc = step_record(run, name, attempt, at, dur, time_monotonic_ms() - step_start, text, 0,
-					 NULL, 1);
+			rc = 0;
+			if (!atomic_load(&run->unjournaled))
+				rc = step_record(run, name, attempt, at, dur,
+						 time_monotonic_ms() - step_start, text, 0, NULL, 1, &disk);
 			free(text);
-			if (rc < 0) {
+			if (rc < 0 && !lose_journal(run, name, rc, disk)) {
 				json_free(res);
 				return bot_error_wrap(rc, "step '%s': ", name);
 			}
 			if (crash_matches(run->crash_after, seq, name))
 				crash("AUTOFIX_CRASH_AFTER_STEP", run, name);
+			if (crash_matches(run->full_after, seq, name))
+				fill_disk(run, name);
 			if (crash_matches(run->pause_step, seq, name))
 				pause_after_step(run, name);
 			*out = res;
@@ -1051,10 +1122,10 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 		retryable = journal_error_is_retryable(rc);
 		final = !retryable || i >= max;
 		msg = xstrdup(*bot_error_last() ? bot_error_last() : bot_error_name(rc));
-		{
+		if (!atomic_load(&run->unjournaled)) {
 			int wrc = step_record(run, name, attempt, at, dur, time_monotonic_ms() - step_start, NULL,
-					      rc, msg, final);
-			if (wrc < 0) {
+					      rc, msg, final, &disk);
+			if (wrc < 0 && !lose_journal(run, name, wrc, disk)) {
 				free(msg);
 				return bot_error_wrap(wrc, "step '%s': ", name);
 			}

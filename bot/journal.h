@@ -143,7 +143,10 @@ int journal_retention(int64_t *out_ms);
  * sleep MS milliseconds after step K commits (logging a warning when it
  * begins), so that a test can SIGKILL it between two steps or start a
  * second process while it holds the run; AUTOFIX_PAUSE_UNTIL=FILE ends
- * that pause as soon as FILE exists. They exist for the crash tests.
+ * that pause as soon as FILE exists. AUTOFIX_JOURNAL_FULL_AFTER_STEP=K
+ * caps the state file at its size once step K commits (SQLite's
+ * max_page_count on this connection), so that a later commit that needs
+ * room fails with SQLITE_FULL as on a full disk. They exist for the tests.
  */
 int journal_run_begin(struct journal_run **out, struct journal *j, const char *id,
 		      const char *workflow, const char *trigger,
@@ -169,6 +172,12 @@ typedef int (*journal_step_fn)(struct json **out, void *data);
  * transaction. On success *out is the caller's (json_free). On failure
  * returns fn's code, the message prefixed with the step's name, and the
  * step is stored as failed; running the run again retries it.
+ *
+ * When a write fails for the disk's sake (SQLITE_FULL, SQLITE_IOERR,
+ * SQLITE_READONLY) the step's outcome is still returned as above, with a
+ * warning, and the run goes on without the journal: later steps are run
+ * but neither looked up nor recorded. A lost lock (BOT_ECONFLICT) is not
+ * the disk's and still fails the step.
  */
 int journal_step(struct json **out, struct journal_run *run, const char *name,
 		 const struct journal_retry *retry, journal_step_fn fn, void *data);
@@ -198,7 +207,10 @@ void journal_tasks_release(struct journal_task *tasks, size_t nr);
 
 /*
  * Ends the run: `succeeded` when result is 0, else `failed` with the
- * current error message; releases the lock. Returns 0 or BOT_EIO.
+ * current error message; releases the lock. A run that lost its journal
+ * to the disk is recorded `failed` ("the journal could not be written"),
+ * so that running it again makes the steps that were not recorded.
+ * Returns 0 or BOT_EIO (the lock then expires on its own).
  */
 int journal_run_finish(struct journal_run *run, int result);
 

@@ -850,6 +850,133 @@ static void test_migration(void)
 	journal_close(j);
 }
 
+/* A step whose result is larger than the free room in a small database file. */
+static int big_step(struct json **out, void *data)
+{
+	char *text = malloc(256 * 1024 + 1);
+
+	(void)data;
+	if (!text)
+		return bot_error(BOT_ERROR, "out of memory");
+	memset(text, 'x', 256 * 1024);
+	text[256 * 1024] = '\0';
+	*out = json_new_str(text);
+	free(text);
+	return 0;
+}
+
+/* A step's status as another program reading the file sees it; "absent" when none. */
+static const char *stored_status(const char *path, const char *run, const char *step, char *buf,
+				 size_t n)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	snprintf(buf, n, "absent");
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		snprintf(buf, n, "unreadable");
+	} else if (sqlite3_prepare_v2(db, "SELECT status FROM steps WHERE run_id = ?1 AND name = ?2",
+				      -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, run, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, step, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return buf;
+}
+
+/*
+ * The disk fills up in the middle of a run (AUTOFIX_JOURNAL_FULL_AFTER_STEP
+ * caps the file at its size after step 1): the step whose result no longer
+ * fits still returns it, and the run goes on without the journal.
+ */
+static void test_disk_full(void)
+{
+	struct journal_retry once = { 1, 0, 0 };
+	struct journal *j;
+	struct journal_run *run;
+	struct counter first = { 0 }, third = { 0 };
+	struct json *r = NULL;
+	char *path = db_path("full.db"), buf[64];
+	const char *s;
+	int rc;
+
+	if (journal_open(&j, path) < 0) {
+		ok(0, "cannot open %s: %s", path, bot_error_last());
+		return;
+	}
+	setenv("AUTOFIX_JOURNAL_FULL_AFTER_STEP", "1", 1);
+	rc = journal_run_begin(&run, j, "full-1", "scan", "cli", NULL);
+	unsetenv("AUTOFIX_JOURNAL_FULL_AFTER_STEP");
+	ok(rc == 0, "a run begins");
+	if (rc < 0) {
+		journal_close(j);
+		return;
+	}
+	ok(journal_step(&r, run, "one", &once, counting_step, &first) == 0, "step one is recorded");
+	json_free(r);
+	r = NULL;
+	rc = journal_step(&r, run, "big", &once, big_step, NULL);
+	is_int(rc, 0, "a step whose commit finds the disk full still succeeds (%s)",
+	       rc < 0 ? bot_error_last() : "ok");
+	s = r ? json_str_value(r) : NULL;
+	ok(s && strlen(s) == 256 * 1024, "and returns its result to the caller");
+	json_free(r);
+	r = NULL;
+	rc = journal_step(&r, run, "three", &once, counting_step, &third);
+	ok(rc == 0 && result_n(r) == 1, "the next step runs, without the journal (%s)",
+	   rc < 0 ? bot_error_last() : "ok");
+	json_free(r);
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+	journal_close(j);
+
+	is_str(stored_status(path, "full-1", "one", buf, sizeof(buf)), "succeeded",
+	       "step one is in the file");
+	ok(strcmp(stored_status(path, "full-1", "big", buf, sizeof(buf)), "succeeded") != 0,
+	   "the step that did not fit is not recorded as done (%s)", buf);
+	is_str(stored_status(path, "full-1", "three", buf, sizeof(buf)), "absent",
+	   "the step after it is not recorded at all");
+}
+
+/* Takes the run away from its holder, as a process that found its lock stale would. */
+static int steal_lock_step(struct json **out, void *data)
+{
+	const char *path = data;
+	sqlite3 *db;
+	int rc = -1;
+
+	*out = json_new_null();
+	if (sqlite3_open(path, &db) == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 5000);
+		rc = sqlite3_exec(db, "UPDATE runs SET lock_owner = 'someone@else#0000'"
+				      " WHERE id = 'stolen-1'", NULL, NULL, NULL);
+	}
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : bot_error(BOT_ERROR, "could not steal the lock");
+}
+
+/* Losing the lock during a step is not the disk's fault: the step still fails. */
+static void test_lost_lock_fails(struct journal *j, const char *path)
+{
+	struct journal_retry once = { 1, 0, 0 };
+	struct journal_run *run;
+	struct json *r = NULL;
+	int rc;
+
+	if (journal_run_begin(&run, j, "stolen-1", "scan", "cli", NULL) < 0) {
+		ok(0, "cannot begin: %s", bot_error_last());
+		return;
+	}
+	rc = journal_step(&r, run, "one", &once, steal_lock_step, (void *)path);
+	is_int(rc, BOT_ECONFLICT, "a step whose run was taken over meanwhile fails");
+	like(bot_error_last(), "lost its lock", "saying so: %s", bot_error_last());
+	ok(r == NULL, "without a result");
+	journal_run_free(run);
+}
+
 int main(void)
 {
 	struct journal *j;
@@ -877,8 +1004,10 @@ int main(void)
 	test_retention_on_begin(j);
 	test_list(j);
 	test_fingerprint(j);
+	test_lost_lock_fails(j, path);
 	journal_close(j);
 	test_migration();
+	test_disk_full();
 	{
 		char cmd[600];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
