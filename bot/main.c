@@ -1,6 +1,9 @@
 /*
- * autofix: infrastructure that fixes itself. This file is the command
- * table and nothing else; each command lives in its own cmd_*.c.
+ * autofix watches a project's deployed services (Railway or Prometheus),
+ * decides deterministically which are in trouble, and (in later stages)
+ * has a coding agent fix them in one pull request; pipeline.c describes
+ * the stages. This file is the command line: the command table, `help`,
+ * `version` and the dispatch; every other command lives in its own cmd_*.c.
  */
 #include <stdio.h>
 #include <string.h>

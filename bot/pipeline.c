@@ -16,11 +16,11 @@
  *   investigate  (not written) more context for each finding: logs and
  *                deployments from the source (source_logs() and
  *                source_deployments() exist already), upstreams' status
- *                pages; everything redacted. Modules in investigate/.
+ *                pages; everything redacted. Modules to come in investigate/.
  *   plan         (not written) an LLM turns a finding and its context into
- *                a JSON plan. Modules in plan/ (templates, llm.h).
+ *                a JSON plan. Modules to come in plan/ (templates, llm.h).
  *   fix          (not written) a coding agent edits a working tree by the
- *                plan and `verify` runs. Modules in fix/ (agent.h, the
+ *                plan and `verify` runs. Modules to come in fix/ (agent.h, the
  *                libgit2 workspace).
  *   deliver      (not written) push the autofix/ branch, open or update
  *                the PR, label it, comment: github/github.h.
