@@ -33,7 +33,7 @@ static const struct command commands[] = {
 	  "runs older than DURATION (default $AUTOFIX_RETENTION, else 7d).\n" },
 	{ "version", cmd_version, "print the version",
 	  "usage: autofix version\n       autofix --version\n" },
-	{ "jwt", cmd_jwt, "print a fresh GitHub App JWT (a secret, valid 10 minutes)",
+	{ "jwt", cmd_jwt, "print a fresh GitHub App JWT (a secret, valid 9 minutes)",
 	  "usage: autofix jwt [--app-id ID] [--key FILE]\n\n"
 	  "Signs an App JWT (RS256) with the App's private key, for checking an App's\n"
 	  "setup by hand. The App ID (or Client ID) comes from --app-id, AUTOFIX_APP_ID or\n"
@@ -95,7 +95,8 @@ int cmd_help(int argc, const char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		printf("  %-10s %s\n", commands[i].name, commands[i].summary);
 	printf("\n'autofix help <command>' tells more about one command.\n"
-	       "exit codes: 0 ok, 1 findings or a failed job, 2 usage or configuration error\n");
+	       "exit codes: 0 ok, 1 findings or a failed job, 2 usage or configuration error,\n"
+	       "3 another process is running the same run\n");
 	return EXIT_OK;
 }
 
