@@ -63,7 +63,7 @@ struct journal_run {
 	char *pause_step; /* AUTOFIX_PAUSE_AFTER_STEP: K, then pause_ms */
 	int pause_ms;
 	const char *pause_until; /* AUTOFIX_PAUSE_UNTIL: the file that ends the pause early */
-	const char *full_after; /* AUTOFIX_JOURNAL_FULL_AFTER_STEP: K */
+	const char *full_at; /* AUTOFIX_JOURNAL_FULL_AT_STEP: K */
 	/* Set once a write failed for the disk's sake: later steps run without the journal. */
 	atomic_int unjournaled;
 	int finished;
@@ -720,7 +720,7 @@ int journal_run_begin(struct journal_run **out, struct journal *j, const char *i
 		 j->host, nonce[0], nonce[1], nonce[2], nonce[3]);
 	run->crash_after = env_get("AUTOFIX_CRASH_AFTER_STEP");
 	run->crash_before = env_get("AUTOFIX_CRASH_BEFORE_STEP");
-	run->full_after = env_get("AUTOFIX_JOURNAL_FULL_AFTER_STEP");
+	run->full_at = env_get("AUTOFIX_JOURNAL_FULL_AT_STEP");
 	if (env_get("AUTOFIX_PAUSE_AFTER_STEP")) {
 		char *colon;
 
@@ -1040,11 +1040,11 @@ static int lose_journal(struct journal_run *run, const char *name, int rc, int d
 	return 1;
 }
 
-/* Sets the test-only disk limit of AUTOFIX_JOURNAL_FULL_AFTER_STEP. */
+/* Sets the test-only disk limit of AUTOFIX_JOURNAL_FULL_AT_STEP. */
 static void fill_disk(struct journal_run *run, const char *name)
 {
-	log_warning("AUTOFIX_JOURNAL_FULL_AFTER_STEP: the state database may grow no more after "
-		    "step '%s'", name);
+	log_warning("AUTOFIX_JOURNAL_FULL_AT_STEP: the state database may grow no more from "
+		    "step '%s' on", name);
 	pthread_mutex_lock(&run->j->mu);
 	/* Below the file's size, SQLite takes its current size: no page more. */
 	sqlite3_exec(run->j->db, "PRAGMA max_page_count = 1", NULL, NULL, NULL);
@@ -1100,6 +1100,8 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 			text = json_print(res, 0);
 			if (crash_matches(run->crash_before, seq, name))
 				crash("AUTOFIX_CRASH_BEFORE_STEP", run, name);
+			if (crash_matches(run->full_at, seq, name))
+				fill_disk(run, name);
 			rc = 0;
 			if (!atomic_load(&run->unjournaled))
 				rc = step_record(run, name, attempt, at, dur,
@@ -1111,8 +1113,6 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 			}
 			if (crash_matches(run->crash_after, seq, name))
 				crash("AUTOFIX_CRASH_AFTER_STEP", run, name);
-			if (crash_matches(run->full_after, seq, name))
-				fill_disk(run, name);
 			if (crash_matches(run->pause_step, seq, name))
 				pause_after_step(run, name);
 			*out = res;

@@ -143,10 +143,10 @@ int journal_retention(int64_t *out_ms);
  * sleep MS milliseconds after step K commits (logging a warning when it
  * begins), so that a test can SIGKILL it between two steps or start a
  * second process while it holds the run; AUTOFIX_PAUSE_UNTIL=FILE ends
- * that pause as soon as FILE exists. AUTOFIX_JOURNAL_FULL_AFTER_STEP=K
- * caps the state file at its size once step K commits (SQLite's
- * max_page_count on this connection), so that a later commit that needs
- * room fails with SQLITE_FULL as on a full disk. They exist for the tests.
+ * that pause as soon as FILE exists. AUTOFIX_JOURNAL_FULL_AT_STEP=K caps
+ * the state file at its size once step K's function has returned, before
+ * its result is committed (SQLite's max_page_count on this connection), so
+ * that a commit that needs room fails with SQLITE_FULL as on a full disk. They exist for the tests.
  */
 int journal_run_begin(struct journal_run **out, struct journal *j, const char *id,
 		      const char *workflow, const char *trigger,

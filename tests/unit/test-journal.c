@@ -888,9 +888,9 @@ static const char *stored_status(const char *path, const char *run, const char *
 }
 
 /*
- * The disk fills up in the middle of a run (AUTOFIX_JOURNAL_FULL_AFTER_STEP
- * caps the file at its size after step 1): the step whose result no longer
- * fits still returns it, and the run goes on without the journal.
+ * The disk fills up in the middle of a run (AUTOFIX_JOURNAL_FULL_AT_STEP
+ * caps the file at its size before step 2 commits): the step whose result
+ * no longer fits still returns it, and the run goes on without the journal.
  */
 static void test_disk_full(void)
 {
@@ -907,9 +907,9 @@ static void test_disk_full(void)
 		ok(0, "cannot open %s: %s", path, bot_error_last());
 		return;
 	}
-	setenv("AUTOFIX_JOURNAL_FULL_AFTER_STEP", "1", 1);
+	setenv("AUTOFIX_JOURNAL_FULL_AT_STEP", "big", 1);
 	rc = journal_run_begin(&run, j, "full-1", "scan", "cli", NULL);
-	unsetenv("AUTOFIX_JOURNAL_FULL_AFTER_STEP");
+	unsetenv("AUTOFIX_JOURNAL_FULL_AT_STEP");
 	ok(rc == 0, "a run begins");
 	if (rc < 0) {
 		journal_close(j);
