@@ -74,9 +74,21 @@ int cmd_version(int argc, const char **argv)
 	return EXIT_OK;
 }
 
-int cmd_help(int argc, const char **argv)
+/* The list of commands and the exit codes: on stdout when asked for, on stderr after a usage error. */
+static void print_overview(FILE *out)
 {
 	size_t i;
+
+	fprintf(out, "usage: autofix [--version] [--help] <command> [options]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'autofix help <command>' tells more about one command.\n"
+		"exit codes: 0 ok, 1 findings or a failed job, 2 usage or configuration error,\n"
+		"3 another process is running the same run\n");
+}
+
+int cmd_help(int argc, const char **argv)
+{
 
 	if (argc > 2) {
 		fprintf(stderr, "usage: autofix help [COMMAND]\n");
@@ -91,12 +103,7 @@ int cmd_help(int argc, const char **argv)
 		printf("autofix %s: %s\n\n%s", cmd->name, cmd->summary, cmd->usage);
 		return EXIT_OK;
 	}
-	printf("usage: autofix [--version] [--help] <command> [options]\n\ncommands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-	printf("\n'autofix help <command>' tells more about one command.\n"
-	       "exit codes: 0 ok, 1 findings or a failed job, 2 usage or configuration error,\n"
-	       "3 another process is running the same run\n");
+	print_overview(stdout);
 	return EXIT_OK;
 }
 
@@ -106,7 +113,7 @@ int main(int argc, const char **argv)
 
 	log_setup();
 	if (argc < 2) {
-		cmd_help(1, argv);
+		print_overview(stderr);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))

@@ -42,8 +42,12 @@ void log_setup(void)
 			min_level = LOG_WARNING;
 		else if (!strcasecmp(lvl, "error"))
 			min_level = LOG_ERROR;
-		else
+		else if (!strcasecmp(lvl, "info") || !*lvl)
 			min_level = LOG_INFO;
+		else {
+			min_level = LOG_INFO;
+			log_warning("AUTOFIX_LOG='%s' is not debug, info, warning or error; using info", lvl);
+		}
 	}
 }
 

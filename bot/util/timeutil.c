@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include "util/env.h"
 #include "util/error.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
 
@@ -18,18 +20,25 @@ int64_t time_wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int parse_iso8601(int64_t *out_ms, const char *s);
+
 int64_t time_now_ms(void)
 {
 	const char *fixed = env_get("AUTOFIX_NOW");
 
 	if (fixed) {
+		static atomic_int warned;
 		int64_t ms;
 		char *end;
 		long long secs = strtoll(fixed, &end, 10);
 		if (!*end)
 			return (int64_t)secs * 1000;
-		if (!time_parse_iso8601(&ms, fixed))
+		if (!parse_iso8601(&ms, fixed))
 			return ms;
+		/* Said once, not silently: a window taken from the real clock is a different answer. */
+		if (!atomic_exchange(&warned, 1))
+			log_warning("AUTOFIX_NOW='%s' is neither an RFC 3339 time nor epoch seconds; "
+				    "using the real clock", fixed);
 	}
 	return time_wall_ms();
 }
@@ -82,6 +91,14 @@ static int digits(const char *s, int n, int *out)
 
 int time_parse_iso8601(int64_t *out_ms, const char *s)
 {
+	if (parse_iso8601(out_ms, s) < 0)
+		return bot_error(BOT_EINVALID, "'%s' is not an RFC 3339 time like 2026-11-28T10:00:00Z", s);
+	return 0;
+}
+
+/* The parser itself: 0, or -1 without recording an error. */
+static int parse_iso8601(int64_t *out_ms, const char *s)
+{
 	int y, mo, d, h, mi, sec, ms = 0, off = 0;
 	const char *p = s;
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
@@ -120,7 +137,7 @@ int time_parse_iso8601(int64_t *out_ms, const char *s)
 	*out_ms = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - off * 60) * 1000 + ms;
 	return 0;
 bad:
-	return bot_error(BOT_EINVALID, "'%s' is not an RFC 3339 time like 2026-11-28T10:00:00Z", s);
+	return -1;
 }
 
 void time_format_iso8601(struct strbuf *sb, int64_t ms)

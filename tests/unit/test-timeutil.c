@@ -1,6 +1,7 @@
 #include <stdlib.h>
 
 #include "tap.h"
+#include "lib/log-capture.h"
 #include "util/error.h"
 #include "util/timeutil.h"
 
@@ -35,5 +36,23 @@ int main(void)
 	is_int(time_now_ms(), 1795860000000LL, "AUTOFIX_NOW fixes the clock");
 	setenv("AUTOFIX_NOW", "1795860000", 1);
 	is_int(time_now_ms(), 1795860000000LL, "in epoch seconds too");
+
+	{
+		struct strbuf logged = STRBUF_INIT;
+		FILE *f;
+		int64_t before = time_wall_ms(), now;
+
+		setenv("AUTOFIX_NOW", "yesterday", 1);
+		bot_error(BOT_ENOTFOUND, "the caller's own error");
+		f = log_capture_start();
+		now = time_now_ms();
+		time_now_ms();
+		log_capture_end(f, &logged);
+		ok(now >= before && now < before + 60000, "a bad AUTOFIX_NOW falls back to the real clock");
+		is_str(logged.buf, "warning: AUTOFIX_NOW='yesterday' is neither an RFC 3339 time nor epoch "
+		       "seconds; using the real clock\n", "saying so once");
+		is_str(bot_error_last(), "the caller's own error", "without overwriting the caller's last error");
+		strbuf_release(&logged);
+	}
 	return done_testing();
 }
