@@ -3,15 +3,19 @@
 
 /*
  * The commands of `autofix`, one cmd_* per file (git's builtin/). Each
- * returns the process exit code: 0 ok, 1 the job found something or
- * failed, 2 usage or configuration error.
+ * returns the process exit code, one of these (the README's table):
  */
 #define EXIT_OK 0
+/* The job found something (a scan's findings). */
 #define EXIT_FINDINGS 1
-#define EXIT_FAILURE_JOB 1
+/* Usage or configuration error: nothing was run. */
 #define EXIT_USAGE 2
 /* Another process is running the same journaled run (see journal.h). */
 #define EXIT_BUSY 3
+/* The job failed: a source, GitHub or the state file could not be used. */
+#define EXIT_FAILURE_JOB 4
+/* A scan that completed but could not see some watched service at all: never "healthy". */
+#define EXIT_NO_DATA 5
 
 struct command {
 	const char *name;

@@ -1,11 +1,12 @@
 /*
  * autofix scan: observe and detect, then report.
  *
- * Exit codes: 0 every watched service is healthy; 1 there are findings,
- * or the job failed (the source could not be read: nothing is reported
- * as healthy on partial data); 2 usage or configuration error (the file,
- * a missing token, a service or environment that does not exist, a
- * --run-id begun with other inputs).
+ * Exit codes (builtin.h): 0 every watched service is healthy; 1 there
+ * are findings; 2 usage or configuration error (the file, a missing
+ * token, a service or environment that does not exist, a --run-id begun
+ * with other inputs); 3 the run is held by another process; 4 the job
+ * failed (the source could not be read: nothing is reported as healthy
+ * on partial data); 5 some watched service could not be seen at all.
  *
  * Without --dry-run the scan would go on to investigate, plan, fix and
  * deliver; those stages are not written yet, so it says so and runs as

@@ -50,8 +50,9 @@ static const struct command commands[] = {
 	  "A scan is a journaled run: --run-id names it (running the same id again\n"
 	  "reuses what completed), --state is the journal (else $AUTOFIX_STATE, else\n"
 	  ".autofix/state.db).\n\n"
-	  "exit codes: 0 healthy, 1 findings or a failed scan, 2 usage or configuration error,\n"
-	  "3 another process is running the same run\n" },
+	  "exit codes: 0 healthy, 1 findings, 2 usage or configuration error,\n"
+	  "3 another process is running the same run, 4 the scan failed,\n"
+	  "5 some watched service had no usable data\n" },
 };
 
 const struct command *command_find(const char *name)
@@ -83,8 +84,9 @@ static void print_overview(FILE *out)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n'autofix help <command>' tells more about one command.\n"
-		"exit codes: 0 ok, 1 findings or a failed job, 2 usage or configuration error,\n"
-		"3 another process is running the same run\n");
+		"exit codes: 0 ok, 1 findings, 2 usage or configuration error,\n"
+		"3 another process is running the same run, 4 the job failed,\n"
+		"5 a scan saw no usable data for some service\n");
 }
 
 int cmd_help(int argc, const char **argv)
