@@ -307,6 +307,12 @@ static int parse(struct tmpl *t, const char *name, const char *src, size_t len)
 			default: kind = TOK_VAR;
 			}
 			if (kind == TOK_SECTION || kind == TOK_INVERTED) {
+				/* Bounds the renderer's recursion, partials included. */
+				if (p.open_nr >= MUSTACHE_MAX_NESTING) {
+					ret = error_at(name, line, col, "sections nested deeper than %d",
+						       MUSTACHE_MAX_NESTING);
+					goto out;
+				}
 				ALLOC_GROW(p.open, p.open_nr + 1, p.open_alloc);
 				p.open[p.open_nr++] = t->nr;
 			}
@@ -340,6 +346,7 @@ struct render {
 	mustache_escape_fn escape;
 	struct strbuf *out;
 	size_t start, max_output;
+	size_t steps, max_steps;
 	unsigned depth, max_depth;
 	const struct json **stack; /* the context stack, top last */
 	size_t nr, alloc;
@@ -533,6 +540,11 @@ static int render_range(struct render *r, const char *name, const struct tmpl *t
 		const struct tok *k = &t->toks[i];
 		const struct json *v;
 
+		if (++r->steps > r->max_steps) {
+			ret = bot_error(BOT_ETOOBIG, "rendering '%s' takes more than %zu steps",
+					name, r->max_steps);
+			break;
+		}
 		switch (k->kind) {
 		case TOK_TEXT:
 			strbuf_add(r->out, k->s, k->len);
@@ -635,6 +647,7 @@ int mustache_render(struct strbuf *out, const char *tmpl, size_t len, const stru
 	r.start = out->len;
 	r.max_output = opts->max_output ? opts->max_output : MUSTACHE_DEFAULT_MAX_OUTPUT;
 	r.max_depth = opts->max_depth ? opts->max_depth : MUSTACHE_DEFAULT_MAX_DEPTH;
+	r.max_steps = opts->max_steps ? opts->max_steps : MUSTACHE_DEFAULT_MAX_STEPS;
 	strbuf_init(&r.key, 0);
 	name = opts->name ? opts->name : "template";
 	if (data)

@@ -47,6 +47,9 @@ void mustache_escape_none(struct strbuf *out, const char *s, size_t len, void *p
 
 #define MUSTACHE_DEFAULT_MAX_OUTPUT (1024 * 1024)
 #define MUSTACHE_DEFAULT_MAX_DEPTH 32
+#define MUSTACHE_DEFAULT_MAX_STEPS (10 * 1000 * 1000)
+/* Deepest nesting of sections inside one template (or partial). */
+#define MUSTACHE_MAX_NESTING 100
 
 struct mustache_options {
 	/* Names the template in error messages; NULL gives "template". */
@@ -61,8 +64,14 @@ struct mustache_options {
 	size_t max_output;
 	/* Deepest nesting of partials (a partial including itself counts each time); 0: the default. */
 	unsigned max_depth;
+	/*
+	 * Most tags and texts the rendering may go through, output or not:
+	 * sections nested over lists multiply, and a template written to
+	 * spin (an override is untrusted) must end. 0: the default.
+	 */
+	size_t max_steps;
 };
-#define MUSTACHE_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, 0, 0 }
+#define MUSTACHE_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, 0, 0, 0 }
 
 /*
  * Renders the template text (len bytes) with data as the root context and
@@ -71,10 +80,11 @@ struct mustache_options {
  * Returns 0, or:
  *  - BOT_EINVALID for a malformed template or partial (an unclosed tag or
  *    section, a closing tag that matches no open section, a bad
- *    set-delimiter tag, an empty or blank name), the message naming the
- *    template, line and column;
- *  - BOT_ETOOBIG when the output would pass max_output or partials nest
- *    deeper than max_depth;
+ *    set-delimiter tag, an empty or blank name, sections nested deeper
+ *    than MUSTACHE_MAX_NESTING), the message naming the template, line
+ *    and column;
+ *  - BOT_ETOOBIG when the output would pass max_output, partials nest
+ *    deeper than max_depth, or the rendering takes more than max_steps;
  *  - whatever the partial loader returned, other than BOT_ENOTFOUND.
  * On failure out is left as it was.
  */

@@ -204,6 +204,41 @@ static void test_limits(void)
 	is_int(render(&out, "{{>self}}", "{\"n\":{\"n\":{\"n\":{\"n\":false}}}}", &opts), BOT_ETOOBIG,
 	       "depth: one level past max_depth fails");
 
+	opts.partial = NULL;
+	opts.max_depth = 0;
+
+	/* Loops nested over lists multiply without writing a byte. */
+	opts.max_steps = 1000;
+	is_int(render(&out, "{{#l}}{{#l}}{{#l}}{{#l}}{{/l}}{{/l}}{{/l}}{{/l}}",
+		      "{\"l\":[1,2,3,4,5,6,7,8,9,10]}", &opts), BOT_ETOOBIG,
+	       "steps: nested loops that would take 10^4 passes stop at max_steps");
+	like(bot_error_last(), "rendering 'template' takes more than 1000 steps", "steps: says so");
+	is_int(render(&out, "{{#l}}{{#l}}{{.}}{{/l}}{{/l}}", "{\"l\":[1,2,3,4,5,6,7,8,9,10]}", &opts),
+	       0, "steps: 10^2 passes are within 1000");
+	opts.max_steps = 0;
+	{
+		struct strbuf deep = STRBUF_INIT;
+		int i;
+
+		for (i = 0; i < MUSTACHE_MAX_NESTING; i++)
+			strbuf_addstr(&deep, "{{#a}}");
+		strbuf_addstr(&deep, "x");
+		for (i = 0; i < MUSTACHE_MAX_NESTING; i++)
+			strbuf_addstr(&deep, "{{/a}}");
+		is_int(render(&out, deep.buf, "{\"a\":true}", &opts), 0,
+		       "nesting: MUSTACHE_MAX_NESTING sections deep renders");
+		is_str(out.buf, "x", "nesting: and reaches the middle");
+		strbuf_reset(&deep);
+		strbuf_addstr(&deep, "{{#a}}");
+		for (i = 0; i < MUSTACHE_MAX_NESTING; i++)
+			strbuf_addstr(&deep, "{{^b}}");
+		is_int(render(&out, deep.buf, "{}", &opts), BOT_EINVALID,
+		       "nesting: one section more is refused before rendering");
+		like(bot_error_last(), "sections nested deeper than 100 in 'template' at line 1, column 601",
+		     "nesting: says where");
+		strbuf_release(&deep);
+	}
+
 	opts.partial = failing_partial;
 	is_int(render(&out, "a{{>p}}b", "{}", &opts), BOT_EIO,
 	       "partials: a loader error other than not-found propagates");
