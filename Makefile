@@ -33,7 +33,7 @@ LIB_SRC := $(sort $(filter-out bot/main.c,$(wildcard bot/*.c bot/*/*.c)))
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 # Built-in templates (templates/*.md but README.md), compiled into the binary.
 TEMPLATES := $(filter-out templates/README.md,$(sort $(wildcard templates/*.md)))
-LIB_OBJ += $(BUILD)/gen/templates.o
+LIB_OBJ += $(BUILD)/gen/templates.o $(BUILD)/gen/upstreams.o
 TEST_SRC := $(sort $(wildcard tests/unit/test-*.c))
 TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TAP_OBJ := $(BUILD)/tests/tap.o
@@ -67,6 +67,14 @@ $(BUILD)/gen/templates.c: scripts/embed-templates FORCE
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 $(BUILD)/gen/templates.o: $(BUILD)/gen/templates.c bot/plan/template_builtin.h
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The upstream providers' catalogue, carried by the binary (investigate/upstreams.h).
+$(BUILD)/gen/upstreams.c: data/upstreams.json scripts/embed-templates
+	@mkdir -p $(dir $@)
+	@scripts/embed-templates --blob upstreams_json data/upstreams.json >$@
+
+$(BUILD)/gen/upstreams.o: $(BUILD)/gen/upstreams.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 FORCE:

@@ -23,6 +23,10 @@ struct upstream_catalogue {
 	size_t rules_nr, rules_alloc;
 };
 
+/* build/gen/upstreams.c, from data/upstreams.json (scripts/embed-templates --blob). */
+extern const char upstreams_json[];
+extern const size_t upstreams_json_len;
+
 static char *dup_or_null(const char *s)
 {
 	return s ? xstrdup(s) : NULL;
@@ -98,6 +102,20 @@ fail:
 	json_free(root);
 	upstream_catalogue_free(cat);
 	return err;
+}
+
+const struct upstream_catalogue *upstream_catalogue_builtin(void)
+{
+	static struct upstream_catalogue *builtin;
+	static int loaded;
+
+	/* Parsed on first use; a scan is one thread when it investigates. */
+	if (!loaded) {
+		loaded = 1;
+		if (upstream_catalogue_load(&builtin, upstreams_json, upstreams_json_len) < 0)
+			builtin = NULL;
+	}
+	return builtin;
 }
 
 const struct upstream_provider *upstream_catalogue_find(const struct upstream_catalogue *cat, const char *key)

@@ -24,6 +24,9 @@ struct upstream_provider {
 
 struct upstream_catalogue;
 
+/* The catalogue built into the binary (data/upstreams.json), parsed once; NULL only if it is broken. */
+const struct upstream_catalogue *upstream_catalogue_builtin(void);
+
 /* Parses a catalogue document. BOT_EINVALID naming the place when it is malformed. */
 int upstream_catalogue_load(struct upstream_catalogue **out, const char *text, size_t len);
 void upstream_catalogue_free(struct upstream_catalogue *cat);

@@ -69,6 +69,8 @@ int main(void)
 	       "an npm name in another ecosystem does not count");
 	upstream_catalogue_free(cat);
 
+	ok(upstream_catalogue_builtin() && upstream_catalogue_find(upstream_catalogue_builtin(), "mongodb-atlas"),
+	   "the catalogue built into the binary is the same file");
 	ok(upstream_catalogue_load(&cat, "{\"providers\":{\"x\":{\"name\":\"X\",\"statuspage\":null}}}", 52) == BOT_EINVALID,
 	   "a provider with neither page nor note is refused: %s", bot_error_last());
 	ok(upstream_catalogue_load(&cat, "{}", 2) == BOT_EINVALID, "a document without providers is refused");
