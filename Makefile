@@ -33,7 +33,7 @@ LIB_SRC := $(sort $(filter-out bot/main.c,$(wildcard bot/*.c bot/*/*.c)))
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 # Built-in templates (templates/*.md but README.md), compiled into the binary.
 TEMPLATES := $(filter-out templates/README.md,$(sort $(wildcard templates/*.md)))
-LIB_OBJ += $(BUILD)/gen/templates.o $(BUILD)/gen/upstreams.o
+LIB_OBJ += $(BUILD)/gen/templates.o $(BUILD)/gen/upstreams.o $(BUILD)/gen/plan_schema.o
 TEST_SRC := $(sort $(wildcard tests/unit/test-*.c))
 TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TAP_OBJ := $(BUILD)/tests/tap.o
@@ -66,15 +66,19 @@ $(BUILD)/gen/templates.c: scripts/embed-templates FORCE
 	@scripts/embed-templates $(TEMPLATES) >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
-$(BUILD)/gen/templates.o: $(BUILD)/gen/templates.c bot/plan/template_builtin.h
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(BUILD)/gen/templates.o: bot/plan/template_builtin.h
 
 # The upstream providers' catalogue, carried by the binary (investigate/upstreams.h).
 $(BUILD)/gen/upstreams.c: data/upstreams.json scripts/embed-templates
 	@mkdir -p $(dir $@)
 	@scripts/embed-templates --blob upstreams_json data/upstreams.json >$@
 
-$(BUILD)/gen/upstreams.o: $(BUILD)/gen/upstreams.c
+# The plan's JSON Schema, carried by the binary (plan/plan.h).
+$(BUILD)/gen/plan_schema.c: data/plan.schema.json scripts/embed-templates
+	@mkdir -p $(dir $@)
+	@scripts/embed-templates --blob plan_schema_json data/plan.schema.json >$@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 FORCE:
