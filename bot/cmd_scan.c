@@ -21,6 +21,7 @@
 #include "journal.h"
 #include "pipeline.h"
 #include "scan_report.h"
+#include "source/source.h"
 #include "util/env.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -76,6 +77,7 @@ int cmd_scan(int argc, const char **argv)
 	struct journal_run_options run_opts = JOURNAL_RUN_OPTIONS_INIT;
 	struct strbuf run_id = STRBUF_INIT;
 	char fingerprint[65];
+	int64_t now;
 	struct config cfg;
 	struct config_diags diags = { NULL, 0, 0 };
 	struct observe_result observed;
@@ -107,6 +109,21 @@ int cmd_scan(int argc, const char **argv)
 		return code;
 	}
 	config_diags_release(&diags);
+	/*
+	 * A configuration error (a missing token...) is refused before the
+	 * journal is opened: it must leave no failed run and no .autofix/.
+	 */
+	if (source_check_config(&cfg) < 0) {
+		log_error("configuration error: %s", bot_error_last());
+		config_release(&cfg);
+		return EXIT_USAGE;
+	}
+	/* A fixed "now" that cannot be meant (0 is 1970) would scan a window with nothing in it. */
+	if (time_now_checked(&now) < 0) {
+		log_error("%s", bot_error_last());
+		config_release(&cfg);
+		return EXIT_USAGE;
+	}
 
 	/*
 	 * The stages run as steps of a journaled run, so that running the
@@ -154,7 +171,7 @@ int cmd_scan(int argc, const char **argv)
 
 	observe_result_init(&observed);
 	findings_init(&found);
-	if ((err = pipeline_scan(&observed, &found, &stage, &failure, run, &cfg, time_now_ms())) < 0) {
+	if ((err = pipeline_scan(&observed, &found, &stage, &failure, run, &cfg, now)) < 0) {
 		if (failure == STAGE_FAILED_CONFIG) {
 			log_error("configuration error: %s", bot_error_last());
 			code = EXIT_USAGE;
