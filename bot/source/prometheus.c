@@ -391,8 +391,12 @@ static int read_answer(const struct prometheus *p, const struct prom_request *pr
 		strbuf_addf(&what, " for service '%s'", out->services[pr->i].name);
 	if (pr->d)
 		strbuf_addf(&what, " %zu day%s earlier", pr->d, pr->d > 1 ? "s" : "");
-	/* Prometheus answers errors (400, 422, 503) with a JSON body saying why. */
-	if (json_parse(&root, resp->body.buf, resp->body.len) < 0) {
+	/*
+	 * Prometheus answers errors (400, 422, 503) with a JSON body saying
+	 * why; any other refusal (a proxy's JSON 401) is told by its status.
+	 */
+	if (json_parse(&root, resp->body.buf, resp->body.len) < 0 ||
+	    ((resp->status < 200 || resp->status >= 300) && !json_str_value(json_get(root, "status")))) {
 		err = http_status_error(resp, what.buf);
 		if (!err)
 			err = bot_error(BOT_EINVALID, "%s: the answer is not JSON", what.buf);
