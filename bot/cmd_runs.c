@@ -241,7 +241,8 @@ static int show_run(struct journal *j, const char *id, int as_json)
 	strbuf_addstr(&sb, ", took ");
 	add_duration(&sb, json_get(run, "duration_ms"));
 	if (json_num_value(json_get(run, "resumes")) > 0)
-		strbuf_addf(&sb, ", resumed %.0f time(s)", json_num_value(json_get(run, "resumes")));
+		strbuf_addf(&sb, ", resumed %.0f %s", json_num_value(json_get(run, "resumes")),
+			    human_plural((int64_t)json_num_value(json_get(run, "resumes")), "time", "times"));
 	printf("%s\n", sb.buf);
 	if (json_str_value(json_get(run, "error"))) {
 		strbuf_reset(&sb);
@@ -300,7 +301,7 @@ static int prune_runs(struct journal *j, int64_t age_ms)
 		log_error("%s", bot_error_last());
 		return EXIT_FAILURE_JOB;
 	}
-	printf("pruned %d finished run(s)\n", rc);
+	printf("pruned %d finished %s\n", rc, human_plural(rc, "run", "runs"));
 	return EXIT_OK;
 }
 

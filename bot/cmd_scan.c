@@ -24,6 +24,7 @@
 #include "source/source.h"
 #include "util/env.h"
 #include "util/error.h"
+#include "util/human.h"
 #include "util/log.h"
 #include "util/parse_options.h"
 #include "util/strbuf.h"
@@ -176,8 +177,8 @@ int cmd_scan(int argc, const char **argv)
 			log_error("configuration error: %s", bot_error_last());
 			code = EXIT_USAGE;
 		} else if (!strcmp(stage, "observe")) {
-			log_error("scan failed while observing (%lld requests made): %s",
-				  (long long)observed.requests, bot_error_last());
+			log_error("scan failed while observing (%lld %s made): %s", (long long)observed.requests,
+				  human_plural(observed.requests, "request", "requests"), bot_error_last());
 			code = EXIT_FAILURE_JOB;
 		} else {
 			log_error("scan failed while detecting: %s", bot_error_last());

@@ -18,6 +18,7 @@
 #include "http.h"
 #include "util/env.h"
 #include "util/error.h"
+#include "util/human.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -543,8 +544,8 @@ static void log_request(const struct http_request *req, const char *url, int str
 		return;
 	strbuf_addf(&line, "http: > %s ", req->method);
 	add_url_for_log(&line, url);
-	strbuf_addf(&line, " (attempt %d of %d, %zu body bytes)", attempt, max_attempts,
-		    req->body.len);
+	strbuf_addf(&line, " (attempt %d of %d, %zu body %s)", attempt, max_attempts,
+		    req->body.len, human_plural((int64_t)req->body.len, "byte", "bytes"));
 	for (i = 0; i < req->headers_nr; i++) {
 		if (strip_credentials && is_credential_header(req->headers[i].name))
 			continue;
@@ -1020,8 +1021,9 @@ static void transfer_done(struct http_client *c, CURLM *multi, struct transfer *
 	strbuf_addf(&where, "%s ", t->req->method);
 	add_url_for_log(&where, t->req->url);
 	if (cc == CURLE_OK)
-		log_debug("http: < %ld %s (%zu bytes, %lld ms)", t->resp->status, where.buf,
-			  t->resp->body.len, (long long)(now - t->started_ms));
+		log_debug("http: < %ld %s (%zu %s, %lld ms)", t->resp->status, where.buf,
+			  t->resp->body.len, human_plural((int64_t)t->resp->body.len, "byte", "bytes"),
+			  (long long)(now - t->started_ms));
 	else
 		log_debug("http: < %s: %s", where.buf, t->errbuf[0] ? t->errbuf : curl_easy_strerror(cc));
 
@@ -1088,16 +1090,18 @@ static void transfer_done(struct http_client *c, CURLM *multi, struct transfer *
 	    now + wait_ms >= t->first_ms + c->opt.max_total_ms) {
 		int code;
 		if (rate_limited)
-			code = bot_error(BOT_ERATELIMIT, "%s: still rate limited (HTTP %ld) after %d attempts",
-					 where.buf, t->resp->status, t->attempt);
+			code = bot_error(BOT_ERATELIMIT, "%s: still rate limited (HTTP %ld) after %d %s",
+					 where.buf, t->resp->status, t->attempt,
+					 human_plural(t->attempt, "attempt", "attempts"));
 		else if (cc == CURLE_OK)
 			code = 0; /* a real response: the caller reads its status */
 		else if (cc == CURLE_OPERATION_TIMEDOUT)
-			code = bot_error(BOT_ETIMEOUT, "%s: timed out after %d attempts",
-					 where.buf, t->attempt);
+			code = bot_error(BOT_ETIMEOUT, "%s: timed out after %d %s",
+					 where.buf, t->attempt, human_plural(t->attempt, "attempt", "attempts"));
 		else
-			code = bot_error(BOT_ETRANSIENT, "%s: %s (after %d attempts)", where.buf,
-					 t->errbuf[0] ? t->errbuf : curl_easy_strerror(cc), t->attempt);
+			code = bot_error(BOT_ETRANSIENT, "%s: %s (after %d %s)", where.buf,
+					 t->errbuf[0] ? t->errbuf : curl_easy_strerror(cc), t->attempt,
+					 human_plural(t->attempt, "attempt", "attempts"));
 		transfer_finish(c, t, code);
 		goto out;
 	}

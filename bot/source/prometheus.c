@@ -32,6 +32,7 @@
 #include "source/prometheus.h"
 #include "source/source.h"
 #include "util/error.h"
+#include "util/human.h"
 #include "util/log.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -386,7 +387,8 @@ static int read_answer(const struct prometheus *p, const struct prom_request *pr
 
 	strbuf_addf(&what, "prometheus query '%s'", prom_query_name(pr->k));
 	if (pr->all)
-		strbuf_addf(&what, " for all %zu services", out->services_nr);
+		strbuf_addf(&what, " for all %zu %s", out->services_nr,
+			    human_plural((int64_t)out->services_nr, "service", "services"));
 	else
 		strbuf_addf(&what, " for service '%s'", out->services[pr->i].name);
 	if (pr->d)

@@ -999,6 +999,16 @@ static void test_messages(void)
 	   clk.sleeps[0] <= o.backoff_base_ms + 500, "503 with Retry-After -5: retried after the backoff");
 	script_reset();
 
+	/* One attempt is "1 attempt". */
+	script(STEP_RESET, NULL, 0);
+	http_request_init(&req, "GET", u = url("/once"));
+	req.no_retry = 1;
+	ok(http_do(c, &req, &resp) == BOT_ETRANSIENT && strstr(bot_error_last(), "(after 1 attempt)"),
+	   "a single attempt says '(after 1 attempt)': '%s'", bot_error_last());
+	http_request_release(&req);
+	free(u);
+	script_reset();
+
 	/* A plain 429, no Retry-After, no rate-limit headers: retried. */
 	clock_reset();
 	script(STEP_REPLY, reply("429 Too Many Requests", NULL, "{}"), 0);
