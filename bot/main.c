@@ -179,11 +179,13 @@ int main(int argc, const char **argv)
 		print_overview(stderr);
 		return EXIT_USAGE;
 	}
+	/* "--version" is "version" and "--help" is "help", extra arguments and all. */
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
-		return cmd_version(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return cmd_help(argc - 1, argv + 1);
-	cmd = command_find(argv[1]);
+		cmd = command_find("version");
+	else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		cmd = command_find("help");
+	else
+		cmd = command_find(argv[1]);
 	if (!cmd) {
 		if (argv[1][0] == '-')
 			log_error("unknown option '%s'; see 'autofix help'", argv[1]);
