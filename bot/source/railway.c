@@ -844,8 +844,12 @@ static int send_bodies(struct source *src, struct railway *rw, enum railway_toke
 	for (i = 0; !err && i < n; i++) {
 		if ((err = parse_reply(&replies[i], &resps[i], what[i])) < 0)
 			break;
-		if ((err = railway_check_response(replies[i])) < 0)
+		if ((err = railway_check_response(replies[i])) < 0) {
+			/* "Not Authorized" after a redirect to another host: the token never got there. */
+			if (err == BOT_EAUTH)
+				http_error_note_redirect(err, &resps[i]);
 			bot_error_wrap(err, "%s: ", what[i]);
+		}
 	}
 	if (err < 0)
 		for (i = 0; i < n; i++) {
