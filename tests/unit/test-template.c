@@ -86,6 +86,7 @@ static void test_builtin(void)
 	struct strbuf out = STRBUF_INIT;
 	enum template_origin origin = TEMPLATE_OVERRIDE;
 	size_t i;
+	int found;
 
 	is_int(render(&out, "example.md",
 		      "{\"title\":\"Two <findings>\",\"items\":[{\"name\":\"api\",\"value\":\"95%\"},"
@@ -103,7 +104,9 @@ static void test_builtin(void)
 	   "builtin: template_load says where the text came from");
 	ok(starts_with(out.buf, "{{! An example"), "builtin: and gives the text itself");
 
-	is_str(template_builtin_name(0), "example.md", "builtin: the table lists example.md");
+	for (i = 0, found = 0; template_builtin_name(i); i++)
+		found |= !strcmp(template_builtin_name(i), "example.md");
+	ok(found, "builtin: the table lists example.md");
 	for (i = 0; template_builtin_name(i); i++) {
 		int ret = render(&out, template_builtin_name(i), "{}", NULL);
 		is_int(ret, 0, "builtin: '%s' parses and renders with no data", template_builtin_name(i));
