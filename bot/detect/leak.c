@@ -341,7 +341,8 @@ static int trend_rule(struct leak_eval *ev, const struct svc_ctx *c, const struc
  * whose peaks climb too, over at least LEAK_MIN_SPAN_MS of troughs, and
  * whose peaks, carried forward at the troughs' slope, meet the limit
  * within the horizon; troughs that follow traffic are load, not a leak.
- * On 1, *ct holds the evaluation; either way release it.
+ * On 1, *ct holds the evaluation; either way release it (ct->cycles says
+ * whether memory was a sawtooth at all).
  */
 static int cycle_rule(struct cycle_trend *ct, double *limit, const struct svc_ctx *c,
 		      const struct series *mem, int64_t at)
@@ -351,7 +352,7 @@ static int cycle_rule(struct cycle_trend *ct, double *limit, const struct svc_ct
 	int64_t min_span = window / 2 < LEAK_MIN_SPAN_MS ? window / 2 : LEAK_MIN_SPAN_MS;
 
 	*limit = limit_at(c, at);
-	if (!series_cycle_trend(ct, mem, at - window, at, *limit) || !(*limit > 0))
+	if (!(*limit > 0) || !series_cycle_trend(ct, mem, at - window, at, *limit))
 		return 0;
 	span = ct->troughs.items[ct->troughs.nr - 1].t - ct->troughs.items[0].t;
 	if (span < min_span || !(ct->slope > 0) || !(ct->peak_slope > 0) || ct->p > CYCLE_MAX_P)
@@ -509,19 +510,24 @@ static int eval_crash_loop(struct svc_ctx *c, const struct series *mem, const st
 /*
  * A leak under a garbage collector's sawtooth: the plain trend fits such
  * a series badly, but the floor every collection returns to climbs.
- * Returns 1 when it opened a finding.
+ * Returns 1 when memory is such a sawtooth (with or without a finding:
+ * this rule has judged it), 0 when it is not.
  */
 static int eval_cycle_leak(struct svc_ctx *c, const struct series *mem, const struct series *frac)
 {
 	const struct leak_config *lk = &c->cfg->leak;
 	struct strbuf sb = STRBUF_INIT;
 	struct cycle_trend ct, at;
-	struct finding *fd = NULL;
+	struct finding *fd;
 	double limit, lim;
 	size_t i;
+	int sawtooth;
 
-	if (!cycle_rule(&ct, &limit, c, mem, c->obs->end))
+	if (!cycle_rule(&ct, &limit, c, mem, c->obs->end)) {
+		sawtooth = ct.cycles >= CYCLE_MIN;
 		goto out;
+	}
+	sawtooth = 1;
 	fd = detect_new_finding(c, FINDING_MEMORY_LEAK,
 			 ct.time_to_limit <= lk->horizon_ms / 4 ? SEVERITY_CRITICAL : SEVERITY_WARNING,
 			 METHOD_TREND);
@@ -578,7 +584,7 @@ static int eval_cycle_leak(struct svc_ctx *c, const struct series *mem, const st
 	fd->summary = strbuf_detach(&sb, NULL);
 out:
 	cycle_trend_release(&ct);
-	return fd != NULL;
+	return sawtooth;
 }
 
 void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac)
@@ -595,9 +601,9 @@ void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac)
 		return;
 	nseg = memory_segments(&seg, c, mem);
 	/*
-	 * Under a sawtooth the peaks meet the limit before a line through
-	 * every sample does: the floor's rule goes first, its forecast is
-	 * the sooner one.
+	 * A sawtooth is judged by its floor alone: a line through every
+	 * sample forecasts later than the peaks, and its load check cannot
+	 * see traffic through the cuts.
 	 */
 	if (eval_crash_loop(c, mem, frac, seg, nseg) || eval_cycle_leak(c, mem, frac) ||
 	    !trend_rule(&ev, c, mem, seg, nseg, c->obs->end))

@@ -578,6 +578,16 @@ gcCase('gc-leak-gaps', 'A 7-minute sawtooth, 35% to 49%, over 90 minutes with a 
 	{ floor: 0.35, amp: 0.14, period: 7, leak: 0.14 / 60, hole: (m) => (m >= 40 && m < 52) || Math.round(m) % 5 === 3 }, 90, 60, 'warning');
 gcCase('gc-flat-gaps', 'The 7-minute sawtooth with the same holes and a flat floor: quiet.',
 	{ floor: 0.35, amp: 0.14, period: 7, hole: (m) => (m >= 40 && m < 52) || Math.round(m) % 5 === 3 }, 90, 60, null);
+add('gc-floor-follows-load', 'A 5-minute sawtooth (an amplitude of 12% of the limit) over an hour while requests grow from 200 to 1,000 a minute: the floor follows traffic (in-flight work, 25% to 49% of the limit), its ratio to traffic flat. Load, not a leak.',
+	(w, r) => {
+		const load = (i, m) => 200 + (800 * m) / 60;
+		const saw = gcHeap(r, w, { floor: 0, amp: 0.12, period: 5 });
+		return [healthy('api', w, r, {
+			rps: (i, m) => r.count(load(i, m)),
+			mem: (i, m) => (200 * MiB + 0.3 * MiB * load(i, m)) / GiB + saw(i, m),
+			cpu: (i, m) => clampPos(0.1 + load(i, m) / 2000 + 0.02 * r.gauss()),
+		})];
+	}, [], undefined, { minutes: 60, stepS: 60 });
 gcCase('gc-heap-grows-floor-flat', 'A 5-minute sawtooth whose peaks climb from 50% to 62% while every collection still returns to 38% (the runtime lets the heap grow before collecting): more garbage, no leak. Quiet.',
 	{ floor: 0.38, amp: 0.12, period: 5, ampGrowth: 0.12 / 60 }, 60, 60, null);
 
