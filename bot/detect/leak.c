@@ -129,7 +129,8 @@ done:
 #define RESUME_SLOPE_RATIO 2.0    /* slopes within a factor 2 are "the same slope" */
 #define LOAD_MIN_FIT 0.8          /* memory moves with request rate at least this well */
 #define LOAD_SMOOTH_SAMPLES 5     /* request rate smoothed over this many samples */
-#define CYCLE_MAX_P 0.01          /* troughs must rise at this significance (Mann-Kendall) */
+#define CYCLE_MAX_P 0.01          /* troughs and peaks together must rise at this significance */
+#define CYCLE_MAX_P_EACH 0.05     /* and each of them at this one (Mann-Kendall) */
 
 struct segment {
 	int64_t from, to; /* times of its first and last sample */
@@ -337,10 +338,11 @@ static int trend_rule(struct leak_eval *ev, const struct svc_ctx *c, const struc
 /*
  * The trend under a sawtooth, evaluated at time `at` over the window
  * ending there: memory cut by a collector at least CYCLE_MIN times, whose
- * troughs climb (Theil-Sen slope, Mann-Kendall p at most CYCLE_MAX_P),
- * whose peaks climb too, over at least LEAK_MIN_SPAN_MS of troughs, and
- * whose peaks, carried forward at the troughs' slope, meet the limit
- * within the horizon; troughs that follow traffic are load, not a leak.
+ * troughs and peaks climb (Theil-Sen slopes; Mann-Kendall p at most
+ * CYCLE_MAX_P for both together and CYCLE_MAX_P_EACH for each) over at
+ * least LEAK_MIN_SPAN_MS of troughs, and whose peaks, carried forward at
+ * the troughs' slope, meet the limit within the horizon; troughs that
+ * follow traffic are load, not a leak.
  * On 1, *ct holds the evaluation; either way release it (ct->cycles says
  * whether memory was a sawtooth at all).
  */
@@ -355,7 +357,8 @@ static int cycle_rule(struct cycle_trend *ct, double *limit, const struct svc_ct
 	if (!(*limit > 0) || !series_cycle_trend(ct, mem, at - window, at, *limit))
 		return 0;
 	span = ct->troughs.items[ct->troughs.nr - 1].t - ct->troughs.items[0].t;
-	if (span < min_span || !(ct->slope > 0) || !(ct->peak_slope > 0) || ct->p > CYCLE_MAX_P)
+	if (span < min_span || !(ct->slope > 0) || !(ct->peak_slope > 0) || ct->p > CYCLE_MAX_P ||
+	    ct->p_floor > CYCLE_MAX_P_EACH || ct->p_peaks > CYCLE_MAX_P_EACH)
 		return 0;
 	if (ct->time_to_limit < 0 || ct->time_to_limit > lk->horizon_ms)
 		return 0;
@@ -562,8 +565,8 @@ static int eval_cycle_leak(struct svc_ctx *c, const struct series *mem, const st
 	human_add_duration(&sb, ct.cycle_ms);
 	strbuf_addstr(&sb, ") climbs +");
 	detect_add_figure(&sb, fd->leak.slope, FIGURE_BYTES);
-	strbuf_addf(&sb, "/h (Theil-Sen over the troughs, Mann-Kendall p=%.2g), the peaks with it",
-		    ct.p);
+	strbuf_addf(&sb, "/h (Theil-Sen over the troughs), the peaks with it (Mann-Kendall p=%.2g, "
+		    "troughs alone %.2g)", ct.p, ct.p_floor);
 	if (c->s[METRIC_REQUESTS].nr)
 		strbuf_addstr(&sb, ", not explained by request rate");
 	fd->reason = strbuf_detach(&sb, NULL);

@@ -441,20 +441,35 @@ int fit_theil_sen(double *slope, double *intercept, const double *x, const doubl
 	return 0;
 }
 
-double stat_mann_kendall_p(const double *y, size_t n)
+/* Kendall's S of y against its index, and its variance under "no trend". */
+static double mann_kendall_s(double *var, const double *y, size_t n)
 {
-	double s = 0, dn = (double)n, var;
+	double s = 0, dn = (double)n;
 	size_t i, j;
 
-	if (n < 3)
-		return 1;
 	for (i = 0; i < n; i++)
 		for (j = i + 1; j < n; j++)
 			s += (y[j] > y[i]) - (y[j] < y[i]);
-	if (!(s > 0))
+	*var = dn * (dn - 1) * (2 * dn + 5) / 18;
+	return s;
+}
+
+/* P(S >= s) for S of variance var, with the continuity correction. */
+static double mann_kendall_upper(double s, double var)
+{
+	if (!(s > 0) || !(var > 0))
 		return 1;
-	var = dn * (dn - 1) * (2 * dn + 5) / 18;
 	return stat_normal_upper((s - 1) / sqrt(var));
+}
+
+double stat_mann_kendall_p(const double *y, size_t n)
+{
+	double var, s;
+
+	if (n < 3)
+		return 1;
+	s = mann_kendall_s(&var, y, n);
+	return mann_kendall_upper(s, var);
 }
 
 /* Index of the lowest (sign 1) or highest (sign -1) of v[lo..hi]. */
@@ -471,14 +486,14 @@ static size_t arg_extreme(const double *v, size_t lo, size_t hi, int sign)
 int series_cycle_trend(struct cycle_trend *out, const struct series *s, int64_t from, int64_t to,
 		       double limit)
 {
-	double *t, *v, *d, *x, *y, drop, icpt, med, mad;
+	double *t, *v, *d, *x, *y, drop, icpt, med, mad, s_floor, var_floor;
 	size_t i, j, n = 0, nb = 0, *b;
 	int64_t t0;
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->time_to_limit = -1;
-	out->p = 1;
+	out->p = out->p_floor = out->p_peaks = 1;
 	t = xmalloc((s->nr + 1) * sizeof(*t));
 	v = xmalloc((s->nr + 1) * sizeof(*v));
 	d = xmalloc((s->nr + 1) * sizeof(*d));
@@ -532,9 +547,10 @@ int series_cycle_trend(struct cycle_trend *out, const struct series *s, int64_t 
 		x[j] = (double)(out->troughs.items[j].t - t0);
 		y[j] = out->troughs.items[j].v;
 	}
-	out->p = stat_mann_kendall_p(y, nb);
+	s_floor = mann_kendall_s(&var_floor, y, nb);
+	out->p_floor = mann_kendall_upper(s_floor, var_floor);
 	if (fit_theil_sen(&out->slope, &icpt, x, y, nb) == 0) {
-		double ls_slope, ls_icpt;
+		double ls_slope, ls_icpt, s_peaks, var_peaks;
 		out->floor = icpt + out->slope * (double)(to - t0);
 		if (fit_xy(&ls_slope, &ls_icpt, &out->r2, x, y, nb) < 0)
 			out->r2 = 0;
@@ -544,6 +560,10 @@ int series_cycle_trend(struct cycle_trend *out, const struct series *s, int64_t 
 		}
 		if (fit_theil_sen(&out->peak_slope, &icpt, x, y, nb) < 0)
 			out->peak_slope = 0;
+		/* Troughs and peaks are two samples of one climb: their S add up. */
+		s_peaks = mann_kendall_s(&var_peaks, y, nb);
+		out->p_peaks = mann_kendall_upper(s_peaks, var_peaks);
+		out->p = mann_kendall_upper(s_floor + s_peaks, var_floor + var_peaks);
 		/*
 		 * Each peak carried to `to` along the floor. A sample rarely
 		 * falls on the very top of a cycle, so the peaks seen are low

@@ -161,8 +161,8 @@ double stat_mann_kendall_p(const double *y, size_t n);
  * than the step blur into noise: the source's step must resolve them.
  *
  * Returns 1 when at least CYCLE_MIN cycles were found, and fills out:
- * the troughs' slope and its Mann-Kendall p-value say whether the floor
- * climbs; time_to_limit is when the peaks (their upper quartile),
+ * the troughs' slope and the Mann-Kendall p-values of troughs, peaks and
+ * both together say whether the floor climbs, and the peaks with it; time_to_limit is when the peaks (their upper quartile),
  * carried forward at that slope, meet limit (the first cut that comes
  * too late). Returns 0 when
  * s is not a sawtooth there (too few samples or drops); out->cycles
@@ -179,7 +179,9 @@ struct cycle_trend {
 	int64_t cycle_ms;      /* median time from one drop to the next */
 	double slope;          /* value per ms: Theil-Sen slope of the troughs */
 	double peak_slope;     /* value per ms: Theil-Sen slope of the peaks */
-	double p;              /* Mann-Kendall p-value of "the troughs rise" */
+	double p;              /* Mann-Kendall p-value of "troughs and peaks rise" (their S summed) */
+	double p_floor;        /* the same of the troughs alone */
+	double p_peaks;        /* and of the peaks alone */
 	double r2;             /* least-squares R^2 of the troughs (how straight the floor climbs) */
 	double floor;          /* the troughs' line at `to` */
 	double peak;           /* the peaks carried to `to` at `slope`: their upper quartile */

@@ -249,7 +249,9 @@ static void test_cycle_trend(void)
 	/* Every peak (300 + 2i + 160 at i = 5k-1) carried to minute 59: 578. */
 	is_double(ct.peak, 578, 1e-6, "the peaks now: 578");
 	is_int(ct.time_to_limit, (int64_t)((1000 - 578) / 2.0 * MIN_), "the peaks meet 1000 in 211 minutes");
-	ok(ct.p < 1e-4 && ct.r2 > 0.999, "eleven rising troughs are significant (p %g)", ct.p);
+	ok(ct.p_floor < 1e-4 && ct.p_peaks < 1e-4 && ct.p < ct.p_floor && ct.r2 > 0.999,
+	   "eleven rising troughs and peaks are significant, together more (p %g, %g, %g)",
+	   ct.p_floor, ct.p_peaks, ct.p);
 	cycle_trend_release(&ct);
 	series_cycle_trend(&ct, &s, 0, 59 * MIN_, 900);
 	is_double(ct.peak, 578, 1e-6, "the limit does not move the peaks");
@@ -266,6 +268,14 @@ static void test_cycle_trend(void)
 	sawtooth(&s, 60, 0);
 	ok(series_cycle_trend(&ct, &s, 0, 59 * MIN_, 1000) == 1 && ct.slope == 0 && ct.p == 1 &&
 	   ct.time_to_limit == -1, "a flat sawtooth: no climb, never at the limit");
+	cycle_trend_release(&ct);
+	series_release(&s);
+
+	/* Peaks that climb over a flat floor: more garbage before each cut, no leak. */
+	for (size_t i = 0; i < 60; i++)
+		series_add(&s, (int64_t)i * MIN_, 300 + (40.0 + (double)i) * (double)(i % 5));
+	ok(series_cycle_trend(&ct, &s, 0, 59 * MIN_, 1000) == 1 && ct.slope == 0 && ct.p_floor == 1 &&
+	   ct.p_peaks < 1e-4 && ct.peak_slope > 0, "growing peaks over a flat floor: only the peaks rise");
 	cycle_trend_release(&ct);
 	series_release(&s);
 
