@@ -353,6 +353,7 @@ static int cycle_rule(struct cycle_trend *ct, double *limit, const struct svc_ct
 	int64_t window = c->obs->end - c->obs->start, span;
 	int64_t min_span = window / 2 < LEAK_MIN_SPAN_MS ? window / 2 : LEAK_MIN_SPAN_MS;
 
+	memset(ct, 0, sizeof(*ct));
 	*limit = limit_at(c, at);
 	if (!(*limit > 0) || !series_cycle_trend(ct, mem, at - window, at, *limit))
 		return 0;
