@@ -131,6 +131,7 @@ done:
 #define LOAD_SMOOTH_SAMPLES 5     /* request rate smoothed over this many samples */
 #define CYCLE_MAX_P 0.01          /* troughs and peaks together must rise at this significance */
 #define CYCLE_MAX_P_EACH 0.05     /* and each of them at this one (Mann-Kendall) */
+#define CYCLE_REPLAY_POINTS 128   /* see eval_cycle_leak's `detected` */
 
 struct segment {
 	int64_t from, to; /* times of its first and last sample */
@@ -524,7 +525,7 @@ static int eval_cycle_leak(struct svc_ctx *c, const struct series *mem, const st
 	struct cycle_trend ct, at;
 	struct finding *fd;
 	double limit, lim;
-	size_t i;
+	size_t i, stride;
 	int sawtooth;
 
 	if (!cycle_rule(&ct, &limit, c, mem, c->obs->end)) {
@@ -541,14 +542,28 @@ static int eval_cycle_leak(struct svc_ctx *c, const struct series *mem, const st
 	/* Where the floor stopped being flat: the troughs split like a plain climb. */
 	detect_set_onset(c, fd, climb_onset(&ct.troughs, c->obs->end - (c->obs->end - c->obs->start),
 					    c->obs->end));
+	/*
+	 * When the rule would first have fired. Each replay costs the square
+	 * of the cuts in the window: on a long window it is replayed at most
+	 * CYCLE_REPLAY_POINTS times, then sample by sample before the first
+	 * point that fired.
+	 */
 	fd->detected = c->obs->end;
-	for (i = 0; i < mem->nr; i++) {
+	stride = mem->nr / CYCLE_REPLAY_POINTS + 1;
+	for (i = 0; i < mem->nr; i += stride) {
+		size_t j = i >= stride ? i - stride + 1 : 0;
 		int hit = cycle_rule(&at, &lim, c, mem, mem->items[i].t);
 		cycle_trend_release(&at);
-		if (hit) {
-			fd->detected = mem->items[i].t;
-			break;
+		if (!hit)
+			continue;
+		for (; j < i; j++) {
+			hit = cycle_rule(&at, &lim, c, mem, mem->items[j].t);
+			cycle_trend_release(&at);
+			if (hit)
+				break;
 		}
+		fd->detected = mem->items[j].t;
+		break;
 	}
 	if (fd->detected < fd->onset)
 		fd->detected = fd->onset;
