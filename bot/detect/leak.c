@@ -540,8 +540,7 @@ static int eval_cycle_leak(struct svc_ctx *c, const struct series *mem, const st
 	fd->threshold = (double)lk->horizon_ms;
 	fd->unit = FIGURE_MS;
 	/* Where the floor stopped being flat: the troughs split like a plain climb. */
-	detect_set_onset(c, fd, climb_onset(&ct.troughs, c->obs->end - (c->obs->end - c->obs->start),
-					    c->obs->end));
+	detect_set_onset(c, fd, climb_onset(&ct.troughs, c->obs->start, c->obs->end));
 	/*
 	 * When the rule would first have fired. Each replay costs the square
 	 * of the cuts in the window: on a long window it is replayed at most

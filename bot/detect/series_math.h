@@ -133,8 +133,8 @@ int fit_xy(double *slope, double *intercept, double *r2, const double *x, const 
 /*
  * Theil-Sen line of y on x over n pairs: the slope is the median of the
  * slopes between every two points with different x, the intercept the
- * median of y - slope * x. Half the points may be outliers before it
- * moves, where least squares follows one. Returns 0, or -1 when no two x
+ * median of y - slope * x. Nearly a third of the points (29%) may be
+ * outliers before it moves, where least squares follows a single one. Returns 0, or -1 when no two x
  * differ. O(n^2) time and memory: meant for a few hundred points.
  */
 int fit_theil_sen(double *slope, double *intercept, const double *x, const double *y, size_t n);
@@ -162,11 +162,11 @@ double stat_mann_kendall_p(const double *y, size_t n);
  *
  * Returns 1 when at least CYCLE_MIN cycles were found, and fills out:
  * the troughs' slope and the Mann-Kendall p-values of troughs, peaks and
- * both together say whether the floor climbs, and the peaks with it; time_to_limit is when the peaks (their upper quartile),
- * carried forward at that slope, meet limit (the first cut that comes
- * too late). Returns 0 when
- * s is not a sawtooth there (too few samples or drops); out->cycles
- * still says how many drops were seen. Either way out owns two series:
+ * both together say whether the floor climbs, and the peaks with it;
+ * time_to_limit is when the peaks (their upper quartile), carried
+ * forward at that slope, meet limit (the first cut that comes too late).
+ * Returns 0 when s is not a sawtooth there (too few samples or drops);
+ * out->cycles still says how many drops were seen. Either way out owns two series:
  * release them with cycle_trend_release().
  */
 #define CYCLE_MIN 4
