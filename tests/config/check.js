@@ -15,7 +15,7 @@
  * Most rules are the schema's (config-schema/autofix.schema.json, checked
  * with ajv). The rest cannot be said in JSON Schema, or concern the YAML
  * text rather than the data; each is implemented here on its own, as the
- * loader does in C (bot/config.c), and the list below says which check
+ * loader does in C (bot/config/), and the list below says which check
  * stands for which rule of the loader:
  *
  *   size            > 1 MiB                       -> raw byte length
@@ -55,7 +55,7 @@
  *                   compared
  *   redact          a pattern outside the subset that POSIX EREs (C) and
  *                   JavaScript read alike: portableRegex() is a line-by-line
- *                   twin of regex_not_portable() in bot/config.c; then each
+ *                   twin of cfg_regex_not_portable() in bot/config/portable_regex.c; then each
  *                   side compiles it (regcomp there, RegExp here)
  */
 const fs = require('fs');
@@ -233,7 +233,10 @@ function checkTree(doc) {
 	weigh(doc.contents, 1);
 }
 
-/* The twin of regex_not_portable() in bot/config.c: null when portable, else why not. */
+/*
+ * The twin of cfg_regex_not_portable() in bot/config/portable_regex.c:
+ * null when portable, else why not.
+ */
 function portableRegex(re) {
 	const CLASSES = ['alpha', 'digit', 'alnum', 'upper', 'lower', 'space', 'punct', 'xdigit'];
 	const bytes = Buffer.from(re, 'utf8');
