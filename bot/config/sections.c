@@ -147,6 +147,12 @@ static void rd_threshold(struct loader *L, const struct ynode *n, struct strbuf 
 	if (!cfg_want_map(L, n, path))
 		return;
 	cfg_check_keys(L, n, path, cfg_signal_counts_requests(s) ? http_keys : keys);
+	/*
+	 * What the user writes is what runs: a block written for a signal
+	 * turns it on (error_rate_4xx, off by default, or one switched off
+	 * project-wide) unless it says `enabled: false` itself.
+	 */
+	t->enabled = 1;
 	cfg_rd_bool(L, n, "enabled", path, &t->enabled);
 	for (i = 0; i < 2; i++) {
 		const struct ynode *v = cfg_enter_key(n, levels[i], path, &saved);

@@ -497,26 +497,45 @@ function resolveRef(s) {
  * For every path the source file leaves out, the loader's effective value
  * (from `autofix validate --print`) must equal the schema's `default`.
  * Prints one line per default met: "ok PATH" or "not ok PATH: ...".
+ *
+ * A `default` inside an object applies where that object is written and
+ * leaves the key out (JSON Schema's meaning). Where the object itself is
+ * left out, its own `default` stands for it as if written (so a threshold
+ * block's `enabled: true` does not contradict error_rate_4xx's block
+ * default `enabled: false`), and a service's thresholds start from the
+ * project's effective ones rather than from the schema's defaults.
  */
 function compareDefaults(effective, source) {
 	const out = [];
 	const has = (o, k) => o !== null && typeof o === 'object' && k in o;
-	function visit(s, value, src, where) {
+	const isObj = (o) => o !== null && typeof o === 'object' && !Array.isArray(o);
+	/* role: 'service' for an entry of `services`, 'serviceThresholds' for its `thresholds` */
+	function visit(s, value, src, where, role) {
 		s = resolveRef(s);
 		if (!s || value === undefined)
 			return;
-		if ('default' in s && src === undefined)
+		if ('default' in s && src === undefined) {
 			out.push(same(s.default, value) ? `ok ${where}` :
 				`not ok ${where}: schema ${JSON.stringify(s.default)}, loader ${JSON.stringify(value)}`);
+			if (isObj(s.default))
+				src = s.default;
+		}
+		if (role === 'serviceThresholds' && isObj(effective.thresholds)) {
+			const own = isObj(src) ? src : {};
+			src = Object.fromEntries(Object.keys(effective.thresholds)
+				.map((k) => [k, own[k] ?? effective.thresholds[k]]));
+		}
 		if (s.properties && value && typeof value === 'object')
 			for (const [k, sub] of Object.entries(s.properties))
-				visit(sub, value[k], has(src, k) ? src[k] : undefined, `${where}.${k}`);
+				visit(sub, value[k], has(src, k) ? src[k] : undefined, `${where}.${k}`,
+					role === 'service' && k === 'thresholds' ? 'serviceThresholds' : undefined);
 		if (s.additionalProperties && typeof s.additionalProperties === 'object' && value && typeof value === 'object')
 			for (const [k, v] of Object.entries(value))
-				visit(s.additionalProperties, v, has(src, k) ? (src[k] ?? {}) : undefined, `${where}.${k}`);
+				visit(s.additionalProperties, v, has(src, k) ? (src[k] ?? {}) : undefined, `${where}.${k}`,
+					where === '$.services' ? 'service' : undefined);
 		for (const alt of s.oneOf || [])
 			if (alt.type === 'object' && value && typeof value === 'object')
-				visit(alt, value, src, where);
+				visit(alt, value, src, where, role);
 	}
 	visit(schema, effective, source, '$');
 	return out;

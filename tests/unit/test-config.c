@@ -160,6 +160,57 @@ static void test_overrides(void)
 	is_int(cfg.redact_nr, 1, "a redaction pattern");
 }
 
+/*
+ * What the user writes is what runs: a threshold block for a signal that
+ * is off by default turns it on, unless it says `enabled: false`; and
+ * `validate --print` shows it on.
+ */
+static void test_written_block_enables(void)
+{
+	const struct service_config *a, *w, *o;
+	struct json *j;
+	char *text;
+
+	is_int(load(HEAD "services:\n  api:\n"), 0, "no 4xx block");
+	ok(!cfg.thresholds[SIGNAL_ERROR_RATE_4XX].enabled, "  4xx stays off by default");
+
+	is_int(load(HEAD "thresholds:\n  error_rate_4xx: { warning: 5% }\nservices:\n  api:\n"), 0,
+	       "a project-wide 4xx block without 'enabled'");
+	ok(cfg.thresholds[SIGNAL_ERROR_RATE_4XX].enabled, "  turns 4xx on");
+	a = config_find_service(&cfg, "api");
+	ok(a && a->thresholds[SIGNAL_ERROR_RATE_4XX].enabled, "  for the services too");
+	j = config_to_json(&cfg);
+	text = json_print(j, 0);
+	like(text, "\"error_rate_4xx\":{\"enabled\":true", "  and --print shows it on");
+	free(text);
+	json_free(j);
+
+	is_int(load(HEAD "thresholds:\n  error_rate_4xx: { enabled: false, warning: 5% }\n"
+		    "services:\n  api:\n"), 0, "a 4xx block saying enabled: false");
+	ok(!cfg.thresholds[SIGNAL_ERROR_RATE_4XX].enabled, "  stays off");
+
+	is_int(load(HEAD "thresholds:\n  memory: { enabled: false }\n"
+		    "services:\n"
+		    "  api:\n"
+		    "  web: { thresholds: { error_rate_4xx: { critical: 30% } } }\n"
+		    "  worker: { thresholds: { memory: { critical: 2GB } } }\n"
+		    "  off: { thresholds: { error_rate_4xx: { enabled: false } } }\n"), 0,
+	       "service blocks");
+	a = config_find_service(&cfg, "api");
+	w = config_find_service(&cfg, "web");
+	o = config_find_service(&cfg, "off");
+	ok(a && w && o, "  three services found");
+	if (!a || !w || !o)
+		return;
+	ok(!a->thresholds[SIGNAL_ERROR_RATE_4XX].enabled, "  a service without a block keeps 4xx off");
+	ok(w->thresholds[SIGNAL_ERROR_RATE_4XX].enabled, "  a service's 4xx block turns it on there");
+	ok(!o->thresholds[SIGNAL_ERROR_RATE_4XX].enabled, "  unless it says enabled: false");
+	ok(!a->thresholds[SIGNAL_MEMORY].enabled, "  memory off project-wide stays off for api");
+	w = config_find_service(&cfg, "worker");
+	ok(w && w->thresholds[SIGNAL_MEMORY].enabled,
+	   "  a service that writes a memory block gets memory back");
+}
+
 static void test_regression_ratios(void)
 {
 	is_int(load(HEAD "services:\n  api:\ndetect:\n  regression:\n    cpu_ratio: 2.5\n    memory_ratio: 1.1\n"), 0,
@@ -342,6 +393,7 @@ int main(void)
 	config_init(&cfg);
 	test_defaults();
 	test_overrides();
+	test_written_block_enables();
 	test_regression_ratios();
 	test_prometheus();
 	test_names();
