@@ -296,6 +296,7 @@ void cfg_vreport(struct loader *L, int line, int col, const char *path,
 	item->col = col;
 	item->key_path = xstrdup(path ? path : "");
 	item->message = strbuf_detach(&msg, NULL);
+	item->warning = 0;
 }
 
 __attribute__((format(printf, 5, 6)))
@@ -344,7 +345,7 @@ int config_load_buffer(struct config *cfg, const char *name, const char *buf, si
 		       struct config_diags *diags)
 {
 	struct loader L;
-	int rc = 0;
+	int rc = 0, failed;
 
 	memset(&L, 0, sizeof(L));
 	L.file = name;
@@ -370,13 +371,17 @@ int config_load_buffer(struct config *cfg, const char *name, const char *buf, si
 		if (cfg_build_tree(&L, buf, len) == 0)
 			cfg_read_config(&L, L.root);
 	}
+	failed = cfg_had_problems(&L);
+	if (!failed)
+		/* only a valid file's warnings are worth reading; they cannot fail the load */
+		cfg_warn_pending(&L, L.root);
 	cfg_free_tree(&L);
 	sort_diags(diags, L.diags_start);
-	if (L.dropped) {
+	if (failed && L.dropped) {
 		L.diags_start = diags->nr; /* room for the last word */
 		cfg_report(&L, 0, 0, "", "%zu more problems not shown", L.dropped);
 	}
-	if (cfg_had_problems(&L)) {
+	if (failed) {
 		config_release(cfg);
 		rc = bot_error(BOT_EINVALID, "'%s' is not a valid configuration: %s", name,
 			       diags->items[diags->nr > 0 ? L.diags_start : 0].message);
@@ -397,6 +402,7 @@ int config_load_file(struct config *cfg, const char *path, struct config_diags *
 		d = &diags->items[diags->nr++];
 		d->file = xstrdup(path);
 		d->line = d->col = 0;
+		d->warning = 0;
 		d->key_path = xstrdup("");
 		d->message = xstrdup(rc == BOT_ETOOBIG ? "the file is larger than 1 MiB, the limit"
 				     : bot_error_last());

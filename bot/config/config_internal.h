@@ -15,6 +15,8 @@
  *                     did-you-mean, and the readers of one field each
  *   sections.c        pass 3, the tree -> struct config, section by section
  *   portable_regex.c  the subset of regular expressions `redact` accepts
+ *   pending.c         config_pending_keys: keys accepted but not used yet,
+ *                     and the warnings about them
  *   config_json.c     config_to_json(): the effective configuration
  *
  * Loading runs in passes, each reporting every problem it can find:
@@ -223,6 +225,15 @@ void cfg_rd_str_list(struct loader *L, const struct ynode *map, const char *key,
 void cfg_read_config(struct loader *L, const struct ynode *root);
 /* Error rates and p95 latency: the signals that have `min_requests`. */
 int cfg_signal_counts_requests(enum signal s);
+
+/* ---- pending.c ------------------------------------------------------------ */
+
+/*
+ * Appends a warning for each entry of config_pending_keys that the
+ * document under root writes (one per entry, at its first place; the
+ * message counts the other places).
+ */
+void cfg_warn_pending(struct loader *L, const struct ynode *root);
 
 /* ---- portable_regex.c ---------------------------------------------------- */
 

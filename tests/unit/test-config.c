@@ -211,6 +211,31 @@ static void test_written_block_enables(void)
 	   "  a service that writes a memory block gets memory back");
 }
 
+/* Keys accepted but not used yet load with a warning each, not an error. */
+static void test_pending_warnings(void)
+{
+	const struct config_pending_key *p;
+	int found = 0;
+
+	for (p = config_pending_keys; p->key; p++)
+		found += !strcmp(p->key, "llm") && strstr(p->stage, "issue 10");
+	ok(found == 1, "llm is pending until issue 10");
+	is_int(load(HEAD "services:\n  api: { path: a }\n  web: { path: b }\n  db: { path: c }\n"
+		    "llm: { provider: openai, model: m }\n"), 0, "a file with pending keys loads");
+	is_int(diags.nr, 2, "  with two diagnostics");
+	if (diags.nr != 2)
+		return;
+	ok(diags.items[0].warning && diags.items[1].warning, "  both warnings");
+	is_str(diags.items[0].key_path, "services.api.path", "  the first place of services.*.path");
+	like(diags.items[0].message, "accepted, not used yet (issue 10, Investigate and plan); "
+	     "so are 2 more like it", "  counting the other places");
+	is_int(diags.items[0].line, 6, "  at its line");
+	is_str(diags.items[1].key_path, "llm", "  then llm");
+	is_int(load(HEAD "services:\n  api:\nllm: { provider: nope, model: m }\n"), BOT_EINVALID,
+	       "an invalid file");
+	ok(diags.nr == 1 && !diags.items[0].warning, "  has its error and no warning");
+}
+
 static void test_regression_ratios(void)
 {
 	is_int(load(HEAD "services:\n  api:\ndetect:\n  regression:\n    cpu_ratio: 2.5\n    memory_ratio: 1.1\n"), 0,
@@ -394,6 +419,7 @@ int main(void)
 	test_defaults();
 	test_overrides();
 	test_written_block_enables();
+	test_pending_warnings();
 	test_regression_ratios();
 	test_prometheus();
 	test_names();
