@@ -128,6 +128,10 @@ int cfg_had_problems(const struct loader *L);
 
 /* ---- text.c: pass 1 ------------------------------------------------------ */
 
+/* YAML's printable set: TAB, LF, CR and what is not a control character. */
+int cfg_is_printable(unsigned cp);
+/* Decodes one UTF-8 sequence at s; returns its length, 0 when it is not valid UTF-8. */
+size_t cfg_utf8_decode(const unsigned char *s, size_t avail, unsigned *cp);
 void cfg_check_text(struct loader *L, const char *buf, size_t len);
 /* Sets L->line_starts and L->lines from L->buf. */
 void cfg_index_lines(struct loader *L);

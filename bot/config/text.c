@@ -14,15 +14,14 @@
 
 /* ---------------------------------------------------- pass 1: the text */
 
-static int is_printable(unsigned cp)
+int cfg_is_printable(unsigned cp)
 {
 	return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0x7E) || cp == 0x85 ||
 	       (cp >= 0xA0 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD && cp != 0xFEFF) ||
 	       (cp >= 0x10000 && cp <= 0x10FFFF);
 }
 
-/* Decodes one UTF-8 sequence at s; returns its length, 0 when it is not valid UTF-8. */
-static size_t utf8_decode(const unsigned char *s, size_t avail, unsigned *cp)
+size_t cfg_utf8_decode(const unsigned char *s, size_t avail, unsigned *cp)
 {
 	unsigned c = s[0], min;
 	size_t w, i;
@@ -61,7 +60,7 @@ void cfg_check_text(struct loader *L, const char *buf, size_t len)
 		i = 3; /* a byte-order mark is allowed, first thing only */
 	while (i < len) {
 		unsigned cp;
-		size_t w = utf8_decode(s + i, len - i, &cp);
+		size_t w = cfg_utf8_decode(s + i, len - i, &cp);
 
 		if (!w) {
 			cfg_report(L, line, col, "", "the file is not valid UTF-8 (byte 0x%02X); "
@@ -86,7 +85,7 @@ void cfg_check_text(struct loader *L, const char *buf, size_t len)
 				at_line_start = 0;
 			}
 		}
-		if (!is_printable(cp))
+		if (!cfg_is_printable(cp))
 			cfg_report(L, line, col, "", "control character U+%04X is not allowed", cp);
 		else if (cp == '\r' && (i >= len || s[i] != '\n'))
 			/* old Mac line ends: YAML readers disagree on what they mean */

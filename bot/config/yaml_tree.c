@@ -176,6 +176,76 @@ static void add_anchor(struct loader *L, const char *name, struct ynode *n)
 	L->anchors[L->anchors_nr++].node = n;
 }
 
+/*
+ * The values that may hold several lines: commands and PromQL templates.
+ * Anywhere else a line break is most likely a mistake, and one that could
+ * forge a line of output wherever the value is printed.
+ */
+static const char *const multiline_keys[] = {
+	"verify", "verify.command", "agent.command", "source.prometheus.queries.*", NULL,
+};
+
+/* Whether path ("services.api.path") is one of multiline_keys ('*': one segment). */
+static int multiline_ok(const char *path)
+{
+	const char *const *k;
+
+	for (k = multiline_keys; *k; k++) {
+		const char *p = path, *q = *k;
+		while (*p && *q) {
+			if (*q == '*') {
+				while (*p && *p != '.')
+					p++;
+				q++;
+			} else if (*p++ != *q++) {
+				break;
+			}
+		}
+		if (!*p && !*q)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Pass 1 checked the text as written; a quoted value can still spell a
+ * control character as an escape ("\e", "\x07", "\u009b", "\n"), which
+ * would reach a terminal or a log as the character itself. The unescaped
+ * scalar (key or value) is held to the same rule as the text, with two
+ * more: no CR at all, and a line break only in the value of one of
+ * multiline_keys. tests/config/check.js applies the same rule.
+ * Returns -1 after reporting one: the tree is not built further, so that
+ * no later message repeats the character.
+ */
+static int check_unescaped(struct loader *L, const yaml_event_t *ev, int is_key)
+{
+	const unsigned char *s = ev->data.scalar.value;
+	size_t len = ev->data.scalar.length, i = 0, w;
+	struct strbuf path = STRBUF_INIT;
+	unsigned cp;
+	int rc = 0;
+
+	for (; i < len && !rc; i += w) {
+		if (!(w = cfg_utf8_decode(s + i, len - i, &cp)))
+			break; /* libyaml emits UTF-8 only; nothing to add */
+		if (cp == '\n') {
+			strbuf_reset(&path);
+			stack_path(L, &path);
+			if (is_key || !multiline_ok(path.buf)) {
+				report_here(L, &ev->start_mark, "a line break in a %s (only commands "
+					    "and queries may hold several lines)", is_key ? "key" : "value");
+				rc = -1;
+			}
+		} else if (!cfg_is_printable(cp) || cp == '\r') {
+			report_here(L, &ev->start_mark, "control character U+%04X, written as an "
+				    "escape, is not allowed", cp);
+			rc = -1;
+		}
+	}
+	strbuf_release(&path);
+	return rc;
+}
+
 static int on_scalar(struct loader *L, yaml_event_t *ev)
 {
 	struct ynode *n = new_node(L, Y_SCALAR, &ev->start_mark);
@@ -188,6 +258,9 @@ static int on_scalar(struct loader *L, yaml_event_t *ev)
 		cfg_check_span(L, ev->start_mark.line, ev->end_mark.line);
 	if (memchr(ev->data.scalar.value, 0, ev->data.scalar.length))
 		report_here(L, &ev->start_mark, "a value contains a NUL character");
+	else if (check_unescaped(L, ev, L->depth && L->stack[L->depth - 1].node->kind == Y_MAP &&
+				 L->stack[L->depth - 1].node->nr % 2 == 0) < 0)
+		return -1;
 	if (attach(L, n, 1, &ev->start_mark) < 0)
 		return -1;
 	if (ev->data.scalar.anchor)

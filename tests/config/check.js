@@ -45,6 +45,10 @@
  *                   allows more, libyaml reports a syntax error)
  *   depth           > 64 nested collections
  *   NUL             a scalar holding U+0000 (C strings end there)
+ *   escapes         a key or value that, unescaped, holds a control
+ *                   character, a CR, or a line break outside the values of
+ *                   commands and queries: checkUnescaped, the twin of
+ *                   check_unescaped()
  *   numbers         .inf and .nan                 -> Number.isFinite
  *   upstreams       a service naming an upstream 'upstreams' does not declare
  *   window/step     a window not longer than the step (either may be the
@@ -176,6 +180,44 @@ function checkSpans(doc, text) {
 		}
 	}
 	visit(doc.contents, false);
+}
+
+/* The values that may hold several lines: multiline_keys in bot/config/yaml_tree.c. */
+const MULTILINE = [/^verify$/, /^verify\.command$/, /^agent\.command$/, /^source\.prometheus\.queries\.[^.]+$/];
+
+/*
+ * The twin of check_unescaped() in bot/config/yaml_tree.c: every scalar,
+ * key or value, escapes undone, holds only what checkText allows in the
+ * file, no CR, and a line break only in the value of a MULTILINE key.
+ * Aliases are checked where their anchor is, as libyaml's events are.
+ */
+function checkUnescaped(node, at) {
+	function check(str, isKey, where) {
+		for (const ch of str) {
+			const cp = ch.codePointAt(0);
+			if (cp === 0xA && (isKey || !MULTILINE.some((re) => re.test(where))))
+				fail(`${where}: a line break in a ${isKey ? 'key' : 'value'}`);
+			if (!printable(cp) || cp === 0xD)
+				fail(`${where}: control character U+${cp.toString(16).toUpperCase().padStart(4, '0')}, ` +
+				     'written as an escape');
+		}
+	}
+	if (!node || YAML.isAlias(node))
+		return;
+	if (YAML.isScalar(node)) {
+		if (typeof node.value === 'string' && !node.value.includes('\0'))
+			check(node.value, false, at);
+	} else if (YAML.isMap(node)) {
+		for (const item of node.items) {
+			const k = item.key;
+			if (YAML.isScalar(k) && typeof k.value === 'string') {
+				check(k.value, true, at);
+				checkUnescaped(item.value, at ? `${at}.${k.value}` : k.value);
+			}
+		}
+	} else if (YAML.isSeq(node)) {
+		node.items.forEach((item, i) => checkUnescaped(item, `${at}[${i}]`));
+	}
 }
 
 function checkTree(doc) {
@@ -455,6 +497,7 @@ function check(file) {
 		    tags['!!'] !== 'tag:yaml.org,2002:')
 			fail('a %YAML or %TAG directive');
 		checkTree(doc);
+		checkUnescaped(doc.contents, '');
 		checkSpans(doc, text);
 		data = doc.toJS({ maxAliasCount: -1 });
 	}
