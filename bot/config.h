@@ -23,6 +23,12 @@
 #define CONFIG_MAX_NODES 10000
 /* Nesting of mappings and lists. */
 #define CONFIG_MAX_DEPTH 64
+/*
+ * Services in one file: the most one scan observes, whatever the source
+ * (Railway is asked in chunks, Prometheus with one query per quantity).
+ * validate refuses more, before any request is spent on them.
+ */
+#define CONFIG_MAX_SERVICES 2000
 
 /* The signals autofix watches; the order is the order of reports. */
 enum signal {

@@ -363,6 +363,9 @@ static void rd_services(struct loader *L, const struct ynode *n, struct strbuf *
 		cfg_report_at(L, n, path, "at least one service is required");
 		return;
 	}
+	if (n->nr / 2 > CONFIG_MAX_SERVICES)
+		cfg_report_at(L, n, path, "%zu services, more than one scan can observe (at most %d "
+			      "per file)", n->nr / 2, CONFIG_MAX_SERVICES);
 	cfg->services = xcalloc(n->nr / 2 + 1, sizeof(*cfg->services));
 	for (i = 0; i + 1 < n->nr; i += 2) {
 		const struct ynode *k = n->kids[i], *v = n->kids[i + 1], *th;

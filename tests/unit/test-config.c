@@ -236,6 +236,30 @@ static void test_pending_warnings(void)
 	ok(diags.nr == 1 && !diags.items[0].warning, "  has its error and no warning");
 }
 
+/* At most CONFIG_MAX_SERVICES services per file, refused before any request. */
+static void test_max_services(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	strbuf_addstr(&sb, HEAD "services:\n");
+	for (i = 0; i < CONFIG_MAX_SERVICES; i++)
+		strbuf_addf(&sb, "  s%d:\n", i);
+	is_int(config_load_buffer(&cfg, "t.yml", sb.buf, sb.len, &diags), 0,
+	       "%d services load", CONFIG_MAX_SERVICES);
+	is_int(cfg.services_nr, CONFIG_MAX_SERVICES, "  all of them");
+	config_release(&cfg);
+	config_diags_release(&diags);
+	strbuf_addf(&sb, "  s%d:\n", i);
+	is_int(config_load_buffer(&cfg, "t.yml", sb.buf, sb.len, &diags), BOT_EINVALID,
+	       "%d services are refused", CONFIG_MAX_SERVICES + 1);
+	ok(diags.nr == 1 && strstr(diags.items[0].message, "2001 services, more than one scan can "
+				    "observe (at most 2000 per file)") &&
+	   !strcmp(diags.items[0].key_path, "services") && diags.items[0].line == 6,
+	   "  saying so at services (line 6)");
+	strbuf_release(&sb);
+}
+
 static void test_regression_ratios(void)
 {
 	is_int(load(HEAD "services:\n  api:\ndetect:\n  regression:\n    cpu_ratio: 2.5\n    memory_ratio: 1.1\n"), 0,
@@ -420,6 +444,7 @@ int main(void)
 	test_overrides();
 	test_written_block_enables();
 	test_pending_warnings();
+	test_max_services();
 	test_regression_ratios();
 	test_prometheus();
 	test_names();
