@@ -18,7 +18,12 @@
 /* ---------------------------------------------------------------- names */
 
 const char *const cfg_signal_names[SIGNAL__COUNT + 1] = {
-	"cpu", "memory", "error_rate_5xx", "error_rate_4xx", "latency_p95", NULL,
+	[SIGNAL_CPU] = "cpu",
+	[SIGNAL_MEMORY] = "memory",
+	[SIGNAL_ERROR_RATE_5XX] = "error_rate_5xx",
+	[SIGNAL_ERROR_RATE_4XX] = "error_rate_4xx",
+	[SIGNAL_LATENCY_P95] = "latency_p95",
+	[SIGNAL__COUNT] = NULL,
 };
 
 const char *signal_name(enum signal s)
@@ -39,8 +44,15 @@ int signal_from_name(enum signal *out, const char *name)
 }
 
 const char *const cfg_prom_query_names[PROM_QUERY__COUNT + 1] = {
-	"cpu_usage", "cpu_limit", "memory_usage", "memory_limit",
-	"requests", "errors_5xx", "errors_4xx", "latency_p95", NULL,
+	[PROM_CPU_USAGE] = "cpu_usage",
+	[PROM_CPU_LIMIT] = "cpu_limit",
+	[PROM_MEMORY_USAGE] = "memory_usage",
+	[PROM_MEMORY_LIMIT] = "memory_limit",
+	[PROM_REQUESTS] = "requests",
+	[PROM_ERRORS_5XX] = "errors_5xx",
+	[PROM_ERRORS_4XX] = "errors_4xx",
+	[PROM_LATENCY_P95] = "latency_p95",
+	[PROM_QUERY__COUNT] = NULL,
 };
 
 const char *prom_query_name(enum prom_query q)
@@ -63,21 +75,29 @@ const char *prom_query_name(enum prom_query q)
  * service label.
  */
 static const char *const prom_default_queries[PROM_QUERY__COUNT] = {
-	"sum by ({{service_label}}) (label_replace(rate(container_cpu_usage_seconds_total{container=~\"{{services}}\"}[{{window}}]),"
-	" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))",
-	"sum by ({{service_label}}) (label_replace(container_spec_cpu_quota{container=~\"{{services}}\"},"
-	" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))"
-	" / sum by ({{service_label}}) (label_replace(container_spec_cpu_period{container=~\"{{services}}\"},"
-	" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))",
-	"sum by ({{service_label}}) (label_replace(container_memory_working_set_bytes{container=~\"{{services}}\"},"
-	" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))",
-	"sum by ({{service_label}}) (label_replace(container_spec_memory_limit_bytes{container=~\"{{services}}\"},"
-	" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))",
-	"sum by ({{service_label}}) (rate(http_requests_total{{{service_label}}=~\"{{services}}\"}[{{window}}]))",
-	"sum by ({{service_label}}) (rate(http_requests_total{{{service_label}}=~\"{{services}}\",status=~\"5..\"}[{{window}}]))",
-	"sum by ({{service_label}}) (rate(http_requests_total{{{service_label}}=~\"{{services}}\",status=~\"4..\"}[{{window}}]))",
-	"histogram_quantile(0.95, sum by ({{service_label}}, le) "
-	"(rate(http_request_duration_seconds_bucket{{{service_label}}=~\"{{services}}\"}[{{window}}])))",
+	[PROM_CPU_USAGE] =
+		"sum by ({{service_label}}) (label_replace(rate(container_cpu_usage_seconds_total{container=~\"{{services}}\"}[{{window}}]),"
+		" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))",
+	[PROM_CPU_LIMIT] =
+		"sum by ({{service_label}}) (label_replace(container_spec_cpu_quota{container=~\"{{services}}\"},"
+		" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))"
+		" / sum by ({{service_label}}) (label_replace(container_spec_cpu_period{container=~\"{{services}}\"},"
+		" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))",
+	[PROM_MEMORY_USAGE] =
+		"sum by ({{service_label}}) (label_replace(container_memory_working_set_bytes{container=~\"{{services}}\"},"
+		" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))",
+	[PROM_MEMORY_LIMIT] =
+		"sum by ({{service_label}}) (label_replace(container_spec_memory_limit_bytes{container=~\"{{services}}\"},"
+		" \"{{service_label}}\", \"$1\", \"container\", \"(.*)\"))",
+	[PROM_REQUESTS] =
+		"sum by ({{service_label}}) (rate(http_requests_total{{{service_label}}=~\"{{services}}\"}[{{window}}]))",
+	[PROM_ERRORS_5XX] =
+		"sum by ({{service_label}}) (rate(http_requests_total{{{service_label}}=~\"{{services}}\",status=~\"5..\"}[{{window}}]))",
+	[PROM_ERRORS_4XX] =
+		"sum by ({{service_label}}) (rate(http_requests_total{{{service_label}}=~\"{{services}}\",status=~\"4..\"}[{{window}}]))",
+	[PROM_LATENCY_P95] =
+		"histogram_quantile(0.95, sum by ({{service_label}}, le) "
+		"(rate(http_request_duration_seconds_bucket{{{service_label}}=~\"{{services}}\"}[{{window}}])))",
 };
 
 const char *prom_query_default(enum prom_query q)
@@ -85,8 +105,18 @@ const char *prom_query_default(enum prom_query q)
 	return (unsigned)q < PROM_QUERY__COUNT ? prom_default_queries[q] : NULL;
 }
 
-const char *const cfg_token_kind_names[] = { "auto", "account", "project", NULL };
-const char *const cfg_llm_provider_names[] = { "none", "openai", "anthropic", NULL };
+const char *const cfg_token_kind_names[] = {
+	[RAILWAY_TOKEN_AUTO] = "auto",
+	[RAILWAY_TOKEN_ACCOUNT] = "account",
+	[RAILWAY_TOKEN_PROJECT] = "project",
+	NULL,
+};
+const char *const cfg_llm_provider_names[] = {
+	[LLM_NONE] = "none",
+	[LLM_OPENAI] = "openai",
+	[LLM_ANTHROPIC] = "anthropic",
+	NULL,
+};
 
 /* ------------------------------------------------------------- defaults */
 
