@@ -12,6 +12,7 @@
  * deliver; those stages are not written yet, so it says so and runs as
  * a dry run, with the same output and exit code.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,11 +60,23 @@ static void write_step_summary(const struct observe_result *observed, const stru
 		return;
 	scan_report_markdown(&md, observed, found);
 	log_redact(&md);
+	/*
+	 * fclose() releases the stream even when it fails (a full disk is
+	 * only noticed when it flushes): it is called exactly once.
+	 */
 	f = fopen(path, "a");
-	if (!f || fwrite(md.buf, 1, md.len, f) != md.len || fclose(f) != 0) {
-		if (f)
-			fclose(f);
-		log_warning("cannot write the job summary to '%s'", path);
+	if (!f) {
+		log_warning("cannot write the job summary to '%s': %s", path, strerror(errno));
+	} else {
+		int failed = fwrite(md.buf, 1, md.len, f) != md.len;
+		int saved = errno;
+
+		if (fclose(f) != 0 && !failed) {
+			failed = 1;
+			saved = errno;
+		}
+		if (failed)
+			log_warning("cannot write the job summary to '%s': %s", path, strerror(saved));
 	}
 	strbuf_release(&md);
 }
@@ -198,7 +211,7 @@ int cmd_scan(int argc, const char **argv)
 		scan_report_text(&out, &observed, &found, 1);
 	}
 	if (log_print_data(stdout, &out) < 0 || fflush(stdout) != 0) {
-		log_error("cannot write the report to standard output");
+		log_error("cannot write the report to standard output: %s", strerror(errno));
 		code = EXIT_FAILURE_JOB;
 		goto done;
 	}
