@@ -10,6 +10,7 @@
 #include "util/json.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -426,7 +427,9 @@ void json_append(struct json *arr, struct json *value)
 
 char *json_print(const struct json *node, int pretty)
 {
+	struct strbuf valid = STRBUF_INIT;
 	char *s;
+	size_t len;
 
 	install_hooks();
 	s = pretty ? cJSON_Print(C(node)) : cJSON_PrintUnformatted(C(node));
@@ -434,5 +437,16 @@ char *json_print(const struct json *node, int pretty)
 		fprintf(stderr, "fatal: cannot serialise JSON\n");
 		abort();
 	}
-	return s;
+	/*
+	 * cJSON copies a string's bytes as they came, and a source may send
+	 * bytes that are not UTF-8, which RFC 8259 forbids in JSON text: such
+	 * bytes become U+FFFD. Outside strings everything is ASCII, so the
+	 * whole text can be mended at once.
+	 */
+	len = strlen(s);
+	if (utf8_is_valid(s, len))
+		return s;
+	utf8_add_valid(&valid, s, len);
+	free(s);
+	return strbuf_detach(&valid, NULL);
 }

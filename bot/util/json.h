@@ -120,7 +120,11 @@ void json_set_bool(struct json *obj, const char *key, int b);
 /* Appends value to arr, which takes ownership. */
 void json_append(struct json *arr, struct json *value);
 
-/* Serialises node; the caller frees the result with free(3). */
+/*
+ * Serialises node; the caller frees the result with free(3). The text is
+ * always well-formed UTF-8 (RFC 8259): a string's bytes that are not
+ * (a source may send anything) are each printed as U+FFFD.
+ */
 char *json_print(const struct json *node, int pretty);
 
 #endif

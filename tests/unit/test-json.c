@@ -4,6 +4,7 @@
 #include "tap.h"
 #include "util/error.h"
 #include "util/json.h"
+#include "util/utf8.h"
 
 int main(void)
 {
@@ -84,6 +85,26 @@ int main(void)
 		json_set_time(tj, "back", 1795860000123LL);
 		is_str(json_str_value(json_get(tj, "back")), "2026-11-28T10:00:00.123Z", "times: written back");
 		json_free(tj);
+	}
+
+	{
+		/* A source may send bytes that are not UTF-8; JSON text may not carry them (RFC 8259). */
+		const char *udoc = "{\"name\":\"caf\xC3\xA9 \xFF\xC3\x28 \xED\xA0\x80\",\"k\xFE\":\"\xE2\x82\"}";
+		struct json *uj = NULL, *back = NULL;
+		char *text;
+
+		ok(json_parse(&uj, udoc, strlen(udoc)) == 0, "utf-8: a document with bytes that are not UTF-8 parses");
+		text = json_print(uj, 0);
+		ok(utf8_is_valid(text, strlen(text)), "utf-8: printed, it is well-formed UTF-8");
+		like(text, "caf\xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD(", "utf-8: good bytes kept, bad ones U+FFFD");
+		like(text, "\"k\xEF\xBF\xBD\":\"\xEF\xBF\xBD\xEF\xBF\xBD\"", "utf-8: in member names too");
+		ok(json_parse(&back, text, strlen(text)) == 0, "utf-8: and it parses back");
+		free(text);
+		text = json_print(uj, 1);
+		ok(utf8_is_valid(text, strlen(text)), "utf-8: pretty-printed too");
+		free(text);
+		json_free(back);
+		json_free(uj);
 	}
 	return done_testing();
 }
