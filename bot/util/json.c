@@ -450,3 +450,48 @@ char *json_print(const struct json *node, int pretty)
 	free(s);
 	return strbuf_detach(&valid, NULL);
 }
+
+int json_any_string(const struct json *node, int (*match)(const char *s))
+{
+	const cJSON *c;
+
+	if (!node)
+		return 0;
+	if (C(node)->string && match(C(node)->string))
+		return 1;
+	if (cJSON_IsString(C(node)))
+		return C(node)->valuestring && match(C(node)->valuestring);
+	for (c = C(node)->child; c; c = c->next)
+		if (json_any_string(J(c), match))
+			return 1;
+	return 0;
+}
+
+/* Runs map over a copy of *s; replaces *s (cJSON's allocation) when the text changed. */
+static void map_one(char **s, void (*map)(struct strbuf *sb))
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, *s);
+	map(&sb);
+	if (strcmp(sb.buf, *s)) {
+		free(*s);
+		*s = strbuf_detach(&sb, NULL);
+	}
+	strbuf_release(&sb);
+}
+
+void json_map_strings(struct json *node, void (*map)(struct strbuf *sb))
+{
+	cJSON *c;
+
+	if (!node)
+		return;
+	/* A constant key is not cJSON's to free; this module never makes one. */
+	if (C(node)->string && !(C(node)->type & cJSON_StringIsConst))
+		map_one(&C(node)->string, map);
+	if (cJSON_IsString(C(node)) && C(node)->valuestring)
+		map_one(&C(node)->valuestring, map);
+	for (c = C(node)->child; c; c = c->next)
+		json_map_strings(J(c), map);
+}

@@ -127,4 +127,13 @@ void json_append(struct json *arr, struct json *value);
  */
 char *json_print(const struct json *node, int pretty);
 
+/* Whether match() holds for some string value or member name at or below node. */
+int json_any_string(const struct json *node, int (*match)(const char *s));
+/*
+ * Rewrites every string value and member name at or below node with
+ * map(), which edits the text it is given in place (log_redact(), say).
+ */
+struct strbuf;
+void json_map_strings(struct json *node, void (*map)(struct strbuf *sb));
+
 #endif

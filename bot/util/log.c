@@ -334,6 +334,18 @@ void log_redact(struct strbuf *sb)
 	pthread_mutex_unlock(&secrets_lock);
 }
 
+int log_has_secret(const char *s)
+{
+	size_t i;
+	int found = 0;
+
+	pthread_mutex_lock(&secrets_lock);
+	for (i = 0; i < secrets_nr && !found; i++)
+		found = strstr(s, secrets[i]) != NULL;
+	pthread_mutex_unlock(&secrets_lock);
+	return found;
+}
+
 static int token_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -57,8 +57,14 @@ void log_add_secret(const char *value);
  */
 int log_print_data(FILE *f, struct strbuf *text);
 
-/* Replaces every registered secret in sb by "***". */
+/*
+ * Replaces every registered secret in sb by "***". The rule: text is
+ * redacted when it enters (before it is stored, escaped or formatted),
+ * since an escaped secret ("tok\_en" in Markdown) no longer matches.
+ */
 void log_redact(struct strbuf *sb);
+/* Whether s holds a registered secret (what log_redact() would change). */
+int log_has_secret(const char *s);
 /*
  * Replaces by "***" what looks like a credential whatever its origin:
  * GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), JWTs, LLM

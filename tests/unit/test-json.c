@@ -4,7 +4,18 @@
 #include "tap.h"
 #include "util/error.h"
 #include "util/json.h"
+#include "util/strbuf.h"
 #include "util/utf8.h"
+
+static int has_tok(const char *s)
+{
+	return strstr(s, "tok-1234") != NULL;
+}
+
+static void mask_tok(struct strbuf *sb)
+{
+	strbuf_replace_all(sb, "tok-1234", "***");
+}
 
 int main(void)
 {
@@ -105,6 +116,23 @@ int main(void)
 		free(text);
 		json_free(back);
 		json_free(uj);
+	}
+	{
+		/* What the journal does to a step's result: every string value and member name mapped. */
+		const char *mdoc = "{\"tok-1234\":[\"a tok-1234 b\",{\"x\":\"tok-1234\"}],\"n\":1,\"s\":\"plain\"}";
+		struct json *mj = NULL;
+		char *text;
+
+		ok(json_parse(&mj, mdoc, strlen(mdoc)) == 0, "map: a document");
+		ok(json_any_string(mj, has_tok), "map: json_any_string finds a string that matches");
+		ok(!json_any_string(json_get(mj, "s"), has_tok), "map: and not one that does not");
+		json_map_strings(mj, mask_tok);
+		text = json_print(mj, 0);
+		is_str(text, "{\"***\":[\"a *** b\",{\"x\":\"***\"}],\"n\":1,\"s\":\"plain\"}",
+		       "map: values and member names, at every depth");
+		ok(!json_any_string(mj, has_tok), "map: nothing matches afterwards");
+		free(text);
+		json_free(mj);
 	}
 	return done_testing();
 }
