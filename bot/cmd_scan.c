@@ -26,6 +26,7 @@
 #include "util/env.h"
 #include "util/error.h"
 #include "util/human.h"
+#include "util/json.h"
 #include "util/log.h"
 #include "util/parse_options.h"
 #include "util/strbuf.h"
@@ -58,8 +59,8 @@ static void write_step_summary(const struct observe_result *observed, const stru
 
 	if (!path)
 		return;
+	/* Redacted as it is rendered, before Markdown escaping: not here, after it. */
 	scan_report_markdown(&md, observed, found);
-	log_redact(&md);
 	/*
 	 * fclose() releases the stream even when it fails (a full disk is
 	 * only noticed when it flushes): it is called exactly once.
@@ -202,7 +203,11 @@ int cmd_scan(int argc, const char **argv)
 
 	if (as_json) {
 		struct json *j = scan_report_json(&observed, &found, 1);
-		char *text = json_print(j, 1);
+		char *text;
+
+		/* In the strings, before printing: in JSON text an escaped secret would not match. */
+		json_map_strings(j, log_redact);
+		text = json_print(j, 1);
 		strbuf_addstr(&out, text);
 		strbuf_addch(&out, '\n');
 		free(text);
