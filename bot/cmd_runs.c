@@ -69,36 +69,6 @@ static int redact_cut(struct strbuf *sb, size_t max)
 	return 1;
 }
 
-/*
- * Makes text safe for a terminal: what a step stored may come from
- * outside (a URL, a server's error message), and an escape sequence in it
- * would be run by the terminal of whoever looks. Control characters
- * become \n, \r, \t or \xHH, which also keeps one step on one line.
- */
-static void escape_controls(struct strbuf *sb)
-{
-	struct strbuf out = STRBUF_INIT;
-	size_t i;
-
-	for (i = 0; i < sb->len; i++) {
-		unsigned char c = (unsigned char)sb->buf[i];
-
-		if (c == '\n')
-			strbuf_addstr(&out, "\\n");
-		else if (c == '\r')
-			strbuf_addstr(&out, "\\r");
-		else if (c == '\t')
-			strbuf_addstr(&out, "\\t");
-		else if (c < 0x20 || c == 0x7f)
-			strbuf_addf(&out, "\\x%02x", c);
-		else
-			strbuf_addch(&out, (char)c);
-	}
-	strbuf_reset(sb);
-	strbuf_add(sb, out.buf, out.len);
-	strbuf_release(&out);
-}
-
 /* A duration_ms field for people, or "-" when the journal has none. */
 static void add_duration(struct strbuf *sb, const struct json *ms)
 {
@@ -152,9 +122,13 @@ static void sanitise_run(struct json *run)
 		struct json *step = (struct json *)s;
 		const struct json *f;
 		struct strbuf sb = STRBUF_INIT;
-		char *text = json_print(json_get(step, "result"), 0);
+		char *text;
 		struct json *parsed = NULL;
 		int cut;
+
+		/* Secrets in the strings first: in the JSON text, one holding '"' or '\' is escaped. */
+		json_map_strings((struct json *)json_get(step, "result"), log_redact);
+		text = json_print(json_get(step, "result"), 0);
 
 		strbuf_addstr(&sb, text);
 		free(text);
@@ -203,15 +177,18 @@ static int list_runs(struct journal *j, int limit, int as_json)
 		printf("%-40s %-8s %-14s %-11s %-20s %s\n", "ID", "WORKFLOW", "TRIGGER", "STATUS",
 		       "STARTED", "DURATION");
 	for (r = json_first(runs); r; r = json_next(r)) {
-		struct strbuf started = STRBUF_INIT, dur = STRBUF_INIT;
+		struct strbuf started = STRBUF_INIT, dur = STRBUF_INIT, trigger = STRBUF_INIT;
 
 		add_time(&started, json_get(r, "started_at"));
 		add_duration(&dur, json_get(r, "duration_ms"));
+		/* The trigger is GITHUB_EVENT_NAME as it was: shown, never obeyed. */
+		log_add_text(&trigger, json_str_value(json_get(r, "trigger")));
 		printf("%-40s %-8s %-14s %-11s %-20s %s\n", json_str_value(json_get(r, "id")),
-		       json_str_value(json_get(r, "workflow")), json_str_value(json_get(r, "trigger")),
+		       json_str_value(json_get(r, "workflow")), trigger.buf,
 		       shown_status(r), started.buf, dur.buf);
 		strbuf_release(&started);
 		strbuf_release(&dur);
+		strbuf_release(&trigger);
 	}
 	json_free(runs);
 	return EXIT_OK;
@@ -234,9 +211,9 @@ static int show_run(struct journal *j, const char *id, int as_json)
 		json_free(run);
 		return rc;
 	}
-	strbuf_addf(&sb, "run %s: %s, trigger %s, %s, started ", id,
-		    json_str_value(json_get(run, "workflow")), json_str_value(json_get(run, "trigger")),
-		    shown_status(run));
+	strbuf_addf(&sb, "run %s: %s, trigger ", id, json_str_value(json_get(run, "workflow")));
+	log_add_text(&sb, json_str_value(json_get(run, "trigger")));
+	strbuf_addf(&sb, ", %s, started ", shown_status(run));
 	add_time(&sb, json_get(run, "started_at"));
 	strbuf_addstr(&sb, ", took ");
 	add_duration(&sb, json_get(run, "duration_ms"));
@@ -247,7 +224,7 @@ static int show_run(struct journal *j, const char *id, int as_json)
 	if (json_str_value(json_get(run, "error"))) {
 		strbuf_reset(&sb);
 		strbuf_addstr(&sb, json_str_value(json_get(run, "error")));
-		escape_controls(&sb);
+		log_escape_controls(&sb);
 		printf("error: %s\n", sb.buf);
 	}
 	if (!json_size(json_get(run, "steps")))
@@ -275,7 +252,7 @@ static int show_run(struct journal *j, const char *id, int as_json)
 			free(text);
 		}
 		redact_cut(&sb, TEXT_RESULT_MAX);
-		escape_controls(&sb);
+		log_escape_controls(&sb);
 		printf("%s\n", sb.buf);
 		for (f = json_first(json_get(s, "failures")); f; f = json_next(f)) {
 			strbuf_reset(&sb);
@@ -283,7 +260,7 @@ static int show_run(struct journal *j, const char *id, int as_json)
 			strbuf_addf(&sb, ": %s: %s", json_str_value(json_get(f, "error_code")),
 				    json_str_value(json_get(f, "error")));
 			redact_cut(&sb, TEXT_RESULT_MAX);
-			escape_controls(&sb);
+			log_escape_controls(&sb);
 			printf("  attempt %.0f failed after %s\n", json_num_value(json_get(f, "attempt")),
 			       sb.buf);
 		}

@@ -12,6 +12,7 @@
  * deliver; those stages are not written yet, so it says so and runs as
  * a dry run, with the same output and exit code.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "util/env.h"
 #include "util/error.h"
 #include "util/human.h"
+#include "util/json.h"
 #include "util/log.h"
 #include "util/parse_options.h"
 #include "util/strbuf.h"
@@ -57,13 +59,25 @@ static void write_step_summary(const struct observe_result *observed, const stru
 
 	if (!path)
 		return;
+	/* Redacted as it is rendered, before Markdown escaping: not here, after it. */
 	scan_report_markdown(&md, observed, found);
-	log_redact(&md);
+	/*
+	 * fclose() releases the stream even when it fails (a full disk is
+	 * only noticed when it flushes): it is called exactly once.
+	 */
 	f = fopen(path, "a");
-	if (!f || fwrite(md.buf, 1, md.len, f) != md.len || fclose(f) != 0) {
-		if (f)
-			fclose(f);
-		log_warning("cannot write the job summary to '%s'", path);
+	if (!f) {
+		log_warning("cannot write the job summary to '%s': %s", path, strerror(errno));
+	} else {
+		int failed = fwrite(md.buf, 1, md.len, f) != md.len;
+		int saved = errno;
+
+		if (fclose(f) != 0 && !failed) {
+			failed = 1;
+			saved = errno;
+		}
+		if (failed)
+			log_warning("cannot write the job summary to '%s': %s", path, strerror(saved));
 	}
 	strbuf_release(&md);
 }
@@ -189,7 +203,11 @@ int cmd_scan(int argc, const char **argv)
 
 	if (as_json) {
 		struct json *j = scan_report_json(&observed, &found, 1);
-		char *text = json_print(j, 1);
+		char *text;
+
+		/* In the strings, before printing: in JSON text an escaped secret would not match. */
+		json_map_strings(j, log_redact);
+		text = json_print(j, 1);
 		strbuf_addstr(&out, text);
 		strbuf_addch(&out, '\n');
 		free(text);
@@ -198,7 +216,7 @@ int cmd_scan(int argc, const char **argv)
 		scan_report_text(&out, &observed, &found, 1);
 	}
 	if (log_print_data(stdout, &out) < 0 || fflush(stdout) != 0) {
-		log_error("cannot write the report to standard output");
+		log_error("cannot write the report to standard output: %s", strerror(errno));
 		code = EXIT_FAILURE_JOB;
 		goto done;
 	}

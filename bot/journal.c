@@ -9,6 +9,7 @@
  * instead of failing half-way through an upgrade from reader to writer.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -143,6 +144,47 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
+/*
+ * Binds text that may quote what a server sent (an error message), with
+ * every registered secret masked as in the logs: the state file outlives
+ * the job (users keep it with actions/cache) and is shown by a process
+ * that may not know the secret.
+ */
+static void bind_redacted(sqlite3_stmt *st, int i, const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!s) {
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	strbuf_addstr(&sb, s);
+	log_redact(&sb);
+	sqlite3_bind_text(st, i, sb.buf, (int)sb.len, SQLITE_TRANSIENT);
+	strbuf_release(&sb);
+}
+
+/*
+ * A step's result as the journal keeps it: its JSON text with every
+ * registered secret masked in its strings (a server may echo a token in
+ * data). Masked in the tree, not in the text, where an escaped secret
+ * would not match and a masked escape would break the JSON. The caller's
+ * result is left as it is. The caller frees the text.
+ */
+static char *result_text(const struct json *res)
+{
+	struct json *copy;
+	char *text;
+
+	if (!json_any_string(res, log_has_secret))
+		return json_print(res, 0);
+	copy = json_dup(res);
+	json_map_strings(copy, log_redact);
+	text = json_print(copy, 0);
+	json_free(copy);
+	return text;
+}
+
 /* Runs a statement that returns no rows; finalizes it. */
 static int db_done(struct journal *j, sqlite3_stmt *st)
 {
@@ -188,6 +230,40 @@ const char *journal_path(const char *flag)
 	return JOURNAL_DEFAULT_PATH;
 }
 
+/* Takes group and other permissions away from path if it exists; errors are left to SQLite. */
+static void tighten(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
+		chmod(path, st.st_mode & 0700);
+}
+
+/*
+ * Makes the state file readable by its owner only. SQLite creates a new
+ * database 0644 (less the umask) and gives its -wal and -shm files the
+ * database's mode, so the database is created 0600 here first; one left
+ * looser by an earlier autofix (or restored by actions/cache) is
+ * tightened, with the -wal and -shm files it already has.
+ */
+static void restrict_mode(const char *path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	struct strbuf p = STRBUF_INIT;
+	size_t i;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
+	for (i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		strbuf_reset(&p);
+		strbuf_addf(&p, "%s%s", path, suffixes[i]);
+		tighten(p.buf);
+	}
+	strbuf_release(&p);
+}
+
 /* mkdir -p of the directory part of path. */
 static int make_parent_dirs(const char *path)
 {
@@ -204,7 +280,8 @@ static int make_parent_dirs(const char *path)
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
 			*p = '\0';
-			if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+			/* Only the user: the state file quotes what servers answered. */
+			if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 				rc = bot_error(BOT_EIO, "cannot create directory '%s': %s", dir,
 					       strerror(errno));
 				break;
@@ -362,6 +439,8 @@ int journal_open(struct journal **out, const char *path)
 	pthread_mutex_init(&j->mu, NULL);
 	if (gethostname(j->host, sizeof(j->host) - 1) < 0)
 		snprintf(j->host, sizeof(j->host), "unknown");
+	if (strcmp(path, JOURNAL_MEMORY))
+		restrict_mode(path);
 	if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		rc = bot_error(BOT_EIO, "cannot open state database '%s': %s", path,
@@ -793,7 +872,7 @@ static int release_run(struct journal_run *run, const char *status, const char *
 	if (status) {
 		bind_text(st, 3, status);
 		sqlite3_bind_int64(st, 4, now_ms());
-		bind_text(st, 5, error);
+		bind_redacted(st, 5, error);
 	}
 	if ((rc = db_done(j, st)) < 0) {
 		tx_rollback(j);
@@ -959,7 +1038,7 @@ static int step_record(struct journal_run *run, const char *name, int attempt, i
 		sqlite3_bind_int64(st, 4, at);
 		sqlite3_bind_int64(st, 5, attempt_ms);
 		sqlite3_bind_int(st, 6, error_code);
-		bind_text(st, 7, error);
+		bind_redacted(st, 7, error);
 		rc = db_done(j, st);
 		st = NULL;
 		if (rc < 0)
@@ -974,7 +1053,7 @@ static int step_record(struct journal_run *run, const char *name, int attempt, i
 	sqlite3_bind_int(st, 3, attempt);
 	bind_text(st, 4, !error_code ? "succeeded" : final ? "failed" : "running");
 	bind_text(st, 5, result);
-	bind_text(st, 6, error_code ? error : NULL);
+	bind_redacted(st, 6, error_code ? error : NULL);
 	if (error_code)
 		sqlite3_bind_int(st, 7, error_code);
 	else
@@ -1097,7 +1176,7 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 
 			if (!res)
 				res = json_new_null();
-			text = json_print(res, 0);
+			text = result_text(res);
 			if (crash_matches(run->crash_before, seq, name))
 				crash("AUTOFIX_CRASH_BEFORE_STEP", run, name);
 			if (crash_matches(run->full_at, seq, name))

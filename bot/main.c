@@ -5,6 +5,7 @@
  * the stages. This file is the command line: the command table, `help`,
  * `version` and the dispatch; every other command lives in its own cmd_*.c.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -170,11 +171,10 @@ static int asks_for_help(int argc, const char **argv)
 	return 0;
 }
 
-int main(int argc, const char **argv)
+static int run_command(int argc, const char **argv)
 {
 	const struct command *cmd;
 
-	log_setup();
 	if (argc < 2) {
 		print_overview(stderr);
 		return EXIT_USAGE;
@@ -199,4 +199,33 @@ int main(int argc, const char **argv)
 		return EXIT_OK;
 	}
 	return cmd->fn(argc - 1, argv + 1);
+}
+
+/*
+ * What a command printed is only written when stdout is flushed: a full
+ * disk or a closed pipe shows up here, after the command said it
+ * succeeded (git's run_builtin() does the same). A command whose main
+ * output is lost failed its job; one that failed already keeps its code
+ * and its own message.
+ */
+static int finish_stdout(int code)
+{
+	int failed = fflush(stdout) != 0 || ferror(stdout);
+	int saved = errno;
+
+	if (fclose(stdout) != 0 && !failed) {
+		failed = 1;
+		saved = errno;
+	}
+	if (!failed || code == EXIT_USAGE || code == EXIT_BUSY || code == EXIT_FAILURE_JOB)
+		return code;
+	fprintf(stderr, "autofix: cannot write to standard output: %s\n",
+		saved ? strerror(saved) : "write error");
+	return EXIT_FAILURE_JOB;
+}
+
+int main(int argc, const char **argv)
+{
+	log_setup();
+	return finish_stdout(run_command(argc, argv));
 }

@@ -1,12 +1,14 @@
 /*
  * The scan's report in three forms: text, JSON and a Markdown job summary.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scan_report.h"
 #include "util/human.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -112,6 +114,21 @@ static void series_range(const struct series *s, double *lo, double *hi, double 
 
 /* ---------------------------------------------------------------- text */
 
+/*
+ * Text from the source (names, paths, statuses, messages) for a terminal
+ * or a log: redacted, then escaped (log_add_text), so that an escape
+ * sequence or a CR/LF in it can neither rewrite the screen nor forge a
+ * line of the report; padded with spaces to width bytes.
+ */
+static void add_text(struct strbuf *out, const char *s, size_t width)
+{
+	size_t start = out->len;
+
+	log_add_text(out, s);
+	while (out->len - start < width)
+		strbuf_addch(out, ' ');
+}
+
 static const struct arch_service *arch_service_of(const struct architecture *arch, const char *id)
 {
 	size_t i;
@@ -127,36 +144,56 @@ static void text_architecture(struct strbuf *out, const struct architecture *arc
 	size_t i;
 
 	strbuf_addf(out, "%s", arch->source ? arch->source : "?");
-	if (arch->project_name)
-		strbuf_addf(out, " project '%s'", arch->project_name);
-	else if (arch->project_id)
-		strbuf_addf(out, " at %s", arch->project_id);
-	if (arch->environment_name)
-		strbuf_addf(out, ", environment '%s'", arch->environment_name);
+	if (arch->project_name) {
+		strbuf_addstr(out, " project '");
+		add_text(out, arch->project_name, 0);
+		strbuf_addch(out, '\'');
+	} else if (arch->project_id) {
+		strbuf_addstr(out, " at ");
+		add_text(out, arch->project_id, 0);
+	}
+	if (arch->environment_name) {
+		strbuf_addstr(out, ", environment '");
+		add_text(out, arch->environment_name, 0);
+		strbuf_addch(out, '\'');
+	}
 	strbuf_addch(out, '\n');
 	if (arch->platform_known) {
 		if (arch->platform_stable && !arch->platform_incident)
 			strbuf_addstr(out, "platform: stable\n");
-		else
-			strbuf_addf(out, "platform: %s%s%s\n", arch->platform_stable ? "stable" : "UNSTABLE",
-				    arch->platform_incident ? ", incident: " : "",
-				    arch->platform_incident ? arch->platform_incident : "");
+		else {
+			strbuf_addf(out, "platform: %s%s", arch->platform_stable ? "stable" : "UNSTABLE",
+				    arch->platform_incident ? ", incident: " : "");
+			add_text(out, arch->platform_incident, 0);
+			strbuf_addch(out, '\n');
+		}
 	}
 	strbuf_addf(out, "%zu service%s, %zu volume%s:\n", arch->services_nr,
 		    arch->services_nr == 1 ? "" : "s", arch->volumes_nr, arch->volumes_nr == 1 ? "" : "s");
 	for (i = 0; i < arch->services_nr; i++) {
 		const struct arch_service *s = &arch->services[i];
-		strbuf_addf(out, "  %-20s", s->config_name ? s->config_name : s->name);
-		if (s->repo)
-			strbuf_addf(out, " %s%s%s", s->repo, s->root_dir ? ":" : "", s->root_dir ? s->root_dir : "");
-		else if (s->image)
-			strbuf_addf(out, " image %s", s->image);
-		else if (s->root_dir)
-			strbuf_addf(out, " %s", s->root_dir);
+		strbuf_addstr(out, "  ");
+		add_text(out, s->config_name ? s->config_name : s->name, 20);
+		if (s->repo) {
+			strbuf_addch(out, ' ');
+			add_text(out, s->repo, 0);
+			if (s->root_dir) {
+				strbuf_addch(out, ':');
+				add_text(out, s->root_dir, 0);
+			}
+		} else if (s->image) {
+			strbuf_addstr(out, " image ");
+			add_text(out, s->image, 0);
+		} else if (s->root_dir) {
+			strbuf_addch(out, ' ');
+			add_text(out, s->root_dir, 0);
+		}
 		if (s->replicas)
 			strbuf_addf(out, ", %d replica%s", s->replicas, s->replicas == 1 ? "" : "s");
 		if (s->latest_deployment_id) {
-			strbuf_addf(out, ", deployed %s ", s->latest_deployment_status ? s->latest_deployment_status : "?");
+			strbuf_addstr(out, ", deployed ");
+			add_text(out, s->latest_deployment_status ? s->latest_deployment_status : "?", 0);
+			strbuf_addch(out, ' ');
 			add_time(out, s->latest_deployment_at);
 		}
 		if (!s->observed)
@@ -168,11 +205,16 @@ static void text_architecture(struct strbuf *out, const struct architecture *arc
 	for (i = 0; i < arch->volumes_nr; i++) {
 		const struct arch_volume *v = &arch->volumes[i];
 		const struct arch_service *s = arch_service_of(arch, v->service_id);
-		strbuf_addf(out, "  volume %s", v->name);
-		if (s)
-			strbuf_addf(out, " on %s", s->name);
-		if (v->mount_path)
-			strbuf_addf(out, " at %s", v->mount_path);
+		strbuf_addstr(out, "  volume ");
+		add_text(out, v->name, 0);
+		if (s) {
+			strbuf_addstr(out, " on ");
+			add_text(out, s->name, 0);
+		}
+		if (v->mount_path) {
+			strbuf_addstr(out, " at ");
+			add_text(out, v->mount_path, 0);
+		}
 		strbuf_addf(out, ": %.0f of %.0f MB\n", v->used_mb, v->size_mb);
 	}
 }
@@ -181,7 +223,8 @@ static void text_service(struct strbuf *out, const struct service_summary *s)
 {
 	struct strbuf col = STRBUF_INIT;
 
-	strbuf_addf(out, "  %-20s", s->name);
+	strbuf_addstr(out, "  ");
+	add_text(out, s->name, 20);
 	strbuf_addstr(&col, "mem ");
 	detect_add_figure(&col, s->memory_peak, FIGURE_FRACTION);
 	strbuf_addstr(&col, " peak/");
@@ -228,8 +271,11 @@ static void text_finding(struct strbuf *out, const struct finding *f)
 
 	strbuf_addstr(out, "  ");
 	add_severity_upper(out, f->severity);
-	strbuf_addf(out, " %s %s (%s): %s\n", f->service, finding_kind_name(f->kind),
-		    finding_method_name(f->method), f->summary ? f->summary : "");
+	strbuf_addch(out, ' ');
+	add_text(out, f->service, 0);
+	strbuf_addf(out, " %s (%s): ", finding_kind_name(f->kind), finding_method_name(f->method));
+	add_text(out, f->summary, 0);
+	strbuf_addch(out, '\n');
 	strbuf_addstr(out, "      observed ");
 	detect_add_figure(out, f->observed, f->unit);
 	strbuf_addstr(out, dur ? " to the limit, horizon " : ", threshold ");
@@ -239,7 +285,9 @@ static void text_finding(struct strbuf *out, const struct finding *f)
 	if (f->ongoing)
 		strbuf_addstr(out, ", ongoing");
 	if (f->deployment) {
-		strbuf_addf(out, "; began after deployment %s at ", f->deployment);
+		strbuf_addstr(out, "; began after deployment ");
+		add_text(out, f->deployment, 0);
+		strbuf_addstr(out, " at ");
 		add_time(out, f->deployment_at);
 	}
 	strbuf_addch(out, '\n');
@@ -258,8 +306,11 @@ static void text_finding(struct strbuf *out, const struct finding *f)
 	if (!level_shown && isfinite(f->evidence_level))
 		strbuf_addstr(out, f->evidence_level > hi ? " (above the sparkline)" : " (below the sparkline)");
 	strbuf_addch(out, '\n');
-	if (f->reason)
-		strbuf_addf(out, "      confidence %.2f: %s\n", f->confidence, f->reason);
+	if (f->reason) {
+		strbuf_addf(out, "      confidence %.2f: ", f->confidence);
+		add_text(out, f->reason, 0);
+		strbuf_addch(out, '\n');
+	}
 	strbuf_addf(out, "      fingerprint %s\n", f->fingerprint);
 }
 
@@ -329,25 +380,40 @@ struct json *scan_report_json(const struct observe_result *observed, const struc
 
 /* ---------------------------------------------------------------- Markdown */
 
-/* Table cells and chart titles come from the source (service names): keep them from breaking the markup. */
+/*
+ * Text from the source (service names, a project's name) in Markdown:
+ * redacted first, since an escaped secret ("tok\\_en") would no longer
+ * match; then control characters made visible (log_add_text); then every
+ * ASCII punctuation character backslash-escaped, which CommonMark allows
+ * for all of them, so that none can open emphasis, a link, a code span,
+ * an HTML tag, a heading or a table cell.
+ */
 static void add_md_text(struct strbuf *sb, const char *s)
 {
-	for (; s && *s; s++) {
-		if (*s == '|' || *s == '`' || *s == '<' || *s == '>' || *s == '[' || *s == ']' ||
-		    *s == '*' || *s == '_' || *s == '\\')
+	struct strbuf t = STRBUF_INIT;
+	size_t i;
+
+	log_add_text(&t, s);
+	for (i = 0; i < t.len; i++) {
+		unsigned char c = (unsigned char)t.buf[i];
+
+		if (c < 0x80 && ispunct(c))
 			strbuf_addch(sb, '\\');
-		if (*s == '\n' || *s == '\r')
-			strbuf_addch(sb, ' ');
-		else
-			strbuf_addch(sb, *s);
+		strbuf_addch(sb, (char)c);
 	}
+	strbuf_release(&t);
 }
 
-/* Mermaid strings are double-quoted; drop what would end them. */
+/* Mermaid strings are double-quoted; the text is redacted and escaped as above, and what would end the string dropped. */
 static void add_mermaid_text(struct strbuf *sb, const char *s)
 {
-	for (; s && *s; s++)
-		strbuf_addch(sb, *s == '"' || *s == '\n' || *s == '`' ? '\'' : *s);
+	struct strbuf t = STRBUF_INIT;
+	size_t i;
+
+	log_add_text(&t, s);
+	for (i = 0; i < t.len; i++)
+		strbuf_addch(sb, t.buf[i] == '"' || t.buf[i] == '`' ? '\'' : t.buf[i]);
+	strbuf_release(&t);
 }
 
 /* A chart value in the unit shown: percent for fractions, as is otherwise. */
@@ -561,9 +627,9 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 		strbuf_addstr(out, "), since ");
 		add_time(out, f->onset);
 		if (f->deployment) {
-			strbuf_addstr(out, ", after deployment `");
+			/* Not a code span: a backslash escape is not one inside it. */
+			strbuf_addstr(out, ", after deployment ");
 			add_md_text(out, f->deployment);
-			strbuf_addstr(out, "`");
 		}
 		strbuf_addf(out, ". Fingerprint `%s`.\n\n", f->fingerprint);
 		md_chart(out, f);

@@ -10,6 +10,7 @@
 #include "util/json.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -426,7 +427,9 @@ void json_append(struct json *arr, struct json *value)
 
 char *json_print(const struct json *node, int pretty)
 {
+	struct strbuf valid = STRBUF_INIT;
 	char *s;
+	size_t len;
 
 	install_hooks();
 	s = pretty ? cJSON_Print(C(node)) : cJSON_PrintUnformatted(C(node));
@@ -434,5 +437,61 @@ char *json_print(const struct json *node, int pretty)
 		fprintf(stderr, "fatal: cannot serialise JSON\n");
 		abort();
 	}
-	return s;
+	/*
+	 * cJSON copies a string's bytes as they came, and a source may send
+	 * bytes that are not UTF-8, which RFC 8259 forbids in JSON text: such
+	 * bytes become U+FFFD. Outside strings everything is ASCII, so the
+	 * whole text can be mended at once.
+	 */
+	len = strlen(s);
+	if (utf8_is_valid(s, len))
+		return s;
+	utf8_add_valid(&valid, s, len);
+	free(s);
+	return strbuf_detach(&valid, NULL);
+}
+
+int json_any_string(const struct json *node, int (*match)(const char *s))
+{
+	const cJSON *c;
+
+	if (!node)
+		return 0;
+	if (C(node)->string && match(C(node)->string))
+		return 1;
+	if (cJSON_IsString(C(node)))
+		return C(node)->valuestring && match(C(node)->valuestring);
+	for (c = C(node)->child; c; c = c->next)
+		if (json_any_string(J(c), match))
+			return 1;
+	return 0;
+}
+
+/* Runs map over a copy of *s; replaces *s (cJSON's allocation) when the text changed. */
+static void map_one(char **s, void (*map)(struct strbuf *sb))
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, *s);
+	map(&sb);
+	if (strcmp(sb.buf, *s)) {
+		free(*s);
+		*s = strbuf_detach(&sb, NULL);
+	}
+	strbuf_release(&sb);
+}
+
+void json_map_strings(struct json *node, void (*map)(struct strbuf *sb))
+{
+	cJSON *c;
+
+	if (!node)
+		return;
+	/* A constant key is not cJSON's to free; this module never makes one. */
+	if (C(node)->string && !(C(node)->type & cJSON_StringIsConst))
+		map_one(&C(node)->string, map);
+	if (cJSON_IsString(C(node)) && C(node)->valuestring)
+		map_one(&C(node)->valuestring, map);
+	for (c = C(node)->child; c; c = c->next)
+		json_map_strings(J(c), map);
 }

@@ -120,7 +120,20 @@ void json_set_bool(struct json *obj, const char *key, int b);
 /* Appends value to arr, which takes ownership. */
 void json_append(struct json *arr, struct json *value);
 
-/* Serialises node; the caller frees the result with free(3). */
+/*
+ * Serialises node; the caller frees the result with free(3). The text is
+ * always well-formed UTF-8 (RFC 8259): a string's bytes that are not
+ * (a source may send anything) are each printed as U+FFFD.
+ */
 char *json_print(const struct json *node, int pretty);
+
+/* Whether match() holds for some string value or member name at or below node. */
+int json_any_string(const struct json *node, int (*match)(const char *s));
+/*
+ * Rewrites every string value and member name at or below node with
+ * map(), which edits the text it is given in place (log_redact(), say).
+ */
+struct strbuf;
+void json_map_strings(struct json *node, void (*map)(struct strbuf *sb));
 
 #endif

@@ -1,5 +1,6 @@
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -138,6 +140,84 @@ int log_print_data(FILE *f, struct strbuf *text)
 	return ret;
 }
 
+/*
+ * Code points that change how the text around them is shown without
+ * showing themselves: bidi embeddings, overrides and isolates (which can
+ * make "rm -rf /" read as something else), zero-width spaces and joiners,
+ * the line and paragraph separators, and the byte-order mark.
+ */
+static int invisible(uint32_t cp)
+{
+	return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
+	       (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF;
+}
+
+/* log_escape_controls(), keeping CR, LF and tab as they are when keep_lines is set. */
+static void escape_controls(struct strbuf *sb, int keep_lines)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t i = 0, k;
+	uint32_t cp;
+
+	while (i < sb->len) {
+		unsigned char c = (unsigned char)sb->buf[i];
+
+		if (keep_lines && (c == '\n' || c == '\r' || c == '\t')) {
+			strbuf_addch(&out, (char)c);
+			i++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			if (c == '\n')
+				strbuf_addstr(&out, "\\n");
+			else if (c == '\r')
+				strbuf_addstr(&out, "\\r");
+			else if (c == '\t')
+				strbuf_addstr(&out, "\\t");
+			else
+				strbuf_addf(&out, "\\x%02x", c);
+			i++;
+			continue;
+		}
+		if (c < 0x80) {
+			strbuf_addch(&out, (char)c);
+			i++;
+			continue;
+		}
+		k = utf8_decode(&cp, sb->buf + i, sb->len - i);
+		if (!k) {
+			/* Not UTF-8: a lone 0x9b is CSI to some terminals. */
+			strbuf_addf(&out, "\\x%02x", c);
+			k = 1;
+		} else if ((cp >= 0x80 && cp <= 0x9f) || invisible(cp)) {
+			/* C1 controls (U+009B is CSI too) and the invisible ones. */
+			strbuf_addf(&out, "\\u%04x", (unsigned)cp);
+		} else {
+			strbuf_add(&out, sb->buf + i, k);
+		}
+		i += k;
+	}
+	strbuf_reset(sb);
+	strbuf_add(sb, out.buf, out.len);
+	strbuf_release(&out);
+}
+
+void log_escape_controls(struct strbuf *sb)
+{
+	escape_controls(sb, 0);
+}
+
+void log_add_text(struct strbuf *out, const char *s)
+{
+	struct strbuf t = STRBUF_INIT;
+
+	strbuf_addstr(&t, s ? s : "");
+	log_redact(&t);
+	log_escape_controls(&t);
+	strbuf_addbuf(out, &t);
+	strbuf_release(&t);
+}
+
 static const char *plain_name(enum log_level level)
 {
 	switch (level) {
@@ -168,7 +248,16 @@ static void emit(enum log_level level, const char *file, int line, int col,
 	if (!log_enabled(level))
 		return;
 	strbuf_vaddf(&msg, fmt, ap);
+	/*
+	 * Messages quote what servers and files said: redacted first (an
+	 * escaped secret would no longer match), then rid of escape
+	 * sequences for the terminal or the log viewer to obey. On a terminal
+	 * a message is one line (a LF could forge the next one); under
+	 * Actions a multi-line message stays one annotation (%0A below) and
+	 * an info line is fenced (add_inert), so line breaks are kept there.
+	 */
 	log_redact(&msg);
+	escape_controls(&msg, in_actions);
 
 	if (in_actions && (file || level != LOG_INFO)) {
 		strbuf_addf(&line_out, "::%s", actions_name(level));
@@ -227,6 +316,7 @@ void log_group_start(const char *title)
 		log_setup();
 	strbuf_addstr(&t, title);
 	log_redact(&t);
+	escape_controls(&t, in_actions);
 	if (in_actions) {
 		struct strbuf esc = STRBUF_INIT;
 		add_escaped(&esc, t.buf, 0);
@@ -332,6 +422,18 @@ void log_redact(struct strbuf *sb)
 		if (strstr(sb->buf, secrets[i]))
 			strbuf_replace_all(sb, secrets[i], "***");
 	pthread_mutex_unlock(&secrets_lock);
+}
+
+int log_has_secret(const char *s)
+{
+	size_t i;
+	int found = 0;
+
+	pthread_mutex_lock(&secrets_lock);
+	for (i = 0; i < secrets_nr && !found; i++)
+		found = strstr(s, secrets[i]) != NULL;
+	pthread_mutex_unlock(&secrets_lock);
+	return found;
 }
 
 static int token_char(char c)

@@ -57,8 +57,26 @@ void log_add_secret(const char *value);
  */
 int log_print_data(FILE *f, struct strbuf *text);
 
-/* Replaces every registered secret in sb by "***". */
+/*
+ * Replaces every registered secret in sb by "***". The rule: text is
+ * redacted when it enters (before it is stored, escaped or formatted),
+ * since an escaped secret ("tok\_en" in Markdown) no longer matches.
+ */
 void log_redact(struct strbuf *sb);
+/* Whether s holds a registered secret (what log_redact() would change). */
+int log_has_secret(const char *s);
+/*
+ * Makes text from elsewhere (a service name, a server's error) safe to
+ * show to a person, in place: an escape sequence in it would be obeyed by
+ * the terminal, and a CR or LF could forge a line of the report. Control
+ * characters become \n, \r, \t or \xHH; bytes that are not UTF-8 \xHH;
+ * C1 controls and the invisible code points that reorder or hide text
+ * (bidi overrides and isolates, zero-width characters, U+2028/U+2029,
+ * U+FEFF) \uHHHH. Every log message gets this after log_redact().
+ */
+void log_escape_controls(struct strbuf *sb);
+/* Appends s (NULL: nothing) to out redacted, then escaped by log_escape_controls(). */
+void log_add_text(struct strbuf *out, const char *s);
 /*
  * Replaces by "***" what looks like a credential whatever its origin:
  * GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), JWTs, LLM

@@ -977,6 +977,90 @@ static void test_lost_lock_fails(struct journal *j, const char *path)
 	journal_run_free(run);
 }
 
+/* A step whose result and error quote a secret, the way a server echoes a token. */
+#define ECHO_SECRET "s3cr\"et\\tok_EN-42"
+
+static int echo_step(struct json **out, void *data)
+{
+	if (data)
+		return bot_error(BOT_EAUTH, "server said: token '%s' refused", ECHO_SECRET);
+	*out = json_new_object();
+	json_set_str(*out, "echo", "before " ECHO_SECRET " after");
+	json_set_num(*out, ECHO_SECRET, 1);
+	return 0;
+}
+
+/* Whether the file at path (if any) holds needle, byte for byte. */
+static int file_holds(const char *path, const char *needle)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int found = 0;
+
+	if (strbuf_read_file(&sb, path, 0) == 0)
+		found = memmem(sb.buf, sb.len, needle, strlen(needle)) != NULL;
+	strbuf_release(&sb);
+	return found;
+}
+
+/*
+ * No secret at rest: what the journal writes goes through the logs'
+ * redaction, results in their strings (a secret holding '"' or '\\' is
+ * escaped in JSON text, so masking the text would miss it or break it).
+ */
+static void test_secrets(void)
+{
+	struct journal *j = NULL;
+	struct journal_run *run = NULL;
+	struct json *r = NULL, *shown = NULL;
+	char path[512];
+	const char *suffixes[] = { "", "-wal", "-shm" };
+	char file[600];
+	char *text;
+	struct stat st;
+	size_t i;
+	int leaked = 0;
+
+	snprintf(path, sizeof(path), "%s", db_path("secrets/state.db")); /* db_path's buffer is reused */
+	log_add_secret(ECHO_SECRET);
+	umask(022);
+	if (journal_open(&j, path) < 0 || journal_run_begin(&run, j, "sec-1", "scan", "cli", NULL) < 0) {
+		ok(0, "secrets: cannot begin a run: %s", bot_error_last());
+		return;
+	}
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "secrets: the state file is 0600 (umask 022)");
+	ok(stat(db_path("secrets"), &st) == 0 && (st.st_mode & 0777) == 0700, "secrets: its directory is 0700");
+	ok(journal_step(&r, run, "echo", NULL, echo_step, NULL) == 0, "secrets: a step echoing the secret");
+	snprintf(file, sizeof(file), "%s-wal", path);
+	ok(stat(file, &st) == 0 && (st.st_mode & 0777) == 0600, "secrets: the -wal file is 0600 (SQLite copies the mode)");
+	snprintf(file, sizeof(file), "%s-shm", path);
+	ok(stat(file, &st) == 0 && (st.st_mode & 0777) == 0600, "secrets: so is the -shm file");
+	text = json_print(r, 0);
+	like(text, "before s3cr", "secrets: the caller still gets the result as the step made it");
+	free(text);
+	json_free(r);
+	r = NULL;
+	is_int(journal_step(&r, run, "refused", NULL, echo_step, "fail"), BOT_EAUTH,
+	       "secrets: a step failing with a message that quotes it");
+	journal_run_finish(run, BOT_EAUTH);
+	journal_run_free(run);
+	for (i = 0; i < 3; i++) {
+		snprintf(file, sizeof(file), "%s%s", path, suffixes[i]);
+		leaked |= file_holds(file, "tok_EN");
+	}
+	ok(!leaked, "secrets: no byte of the open state files holds it");
+	ok(journal_run_show(&shown, j, "sec-1") == 0, "secrets: the run can be shown");
+	text = json_print(shown, 0);
+	ok(!strstr(text, "tok_EN"), "secrets: nothing shown holds it");
+	like(text, "\"error\":\"server said: token '***' refused\"", "secrets: errors are masked");
+	like(text, "before *** after", "secrets: results are masked in their strings");
+	like(text, "\"result\":{\"echo\":\"before *** after\",\"***\":1}", "secrets: and in member names, the result still JSON");
+	free(text);
+	json_free(shown);
+	journal_close(j);
+	ok(!file_holds(path, "tok_EN"), "secrets: nor the state file once closed");
+	log_clear_secrets();
+}
+
 int main(void)
 {
 	struct journal *j;
@@ -1008,6 +1092,7 @@ int main(void)
 	journal_close(j);
 	test_migration();
 	test_disk_full();
+	test_secrets();
 	{
 		char cmd[600];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -4,6 +4,18 @@
 #include "tap.h"
 #include "util/error.h"
 #include "util/json.h"
+#include "util/strbuf.h"
+#include "util/utf8.h"
+
+static int has_tok(const char *s)
+{
+	return strstr(s, "tok-1234") != NULL;
+}
+
+static void mask_tok(struct strbuf *sb)
+{
+	strbuf_replace_all(sb, "tok-1234", "***");
+}
 
 int main(void)
 {
@@ -84,6 +96,43 @@ int main(void)
 		json_set_time(tj, "back", 1795860000123LL);
 		is_str(json_str_value(json_get(tj, "back")), "2026-11-28T10:00:00.123Z", "times: written back");
 		json_free(tj);
+	}
+
+	{
+		/* A source may send bytes that are not UTF-8; JSON text may not carry them (RFC 8259). */
+		const char *udoc = "{\"name\":\"caf\xC3\xA9 \xFF\xC3\x28 \xED\xA0\x80\",\"k\xFE\":\"\xE2\x82\"}";
+		struct json *uj = NULL, *back = NULL;
+		char *text;
+
+		ok(json_parse(&uj, udoc, strlen(udoc)) == 0, "utf-8: a document with bytes that are not UTF-8 parses");
+		text = json_print(uj, 0);
+		ok(utf8_is_valid(text, strlen(text)), "utf-8: printed, it is well-formed UTF-8");
+		like(text, "caf\xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD(", "utf-8: good bytes kept, bad ones U+FFFD");
+		like(text, "\"k\xEF\xBF\xBD\":\"\xEF\xBF\xBD\xEF\xBF\xBD\"", "utf-8: in member names too");
+		ok(json_parse(&back, text, strlen(text)) == 0, "utf-8: and it parses back");
+		free(text);
+		text = json_print(uj, 1);
+		ok(utf8_is_valid(text, strlen(text)), "utf-8: pretty-printed too");
+		free(text);
+		json_free(back);
+		json_free(uj);
+	}
+	{
+		/* What the journal does to a step's result: every string value and member name mapped. */
+		const char *mdoc = "{\"tok-1234\":[\"a tok-1234 b\",{\"x\":\"tok-1234\"}],\"n\":1,\"s\":\"plain\"}";
+		struct json *mj = NULL;
+		char *text;
+
+		ok(json_parse(&mj, mdoc, strlen(mdoc)) == 0, "map: a document");
+		ok(json_any_string(mj, has_tok), "map: json_any_string finds a string that matches");
+		ok(!json_any_string(json_get(mj, "s"), has_tok), "map: and not one that does not");
+		json_map_strings(mj, mask_tok);
+		text = json_print(mj, 0);
+		is_str(text, "{\"***\":[\"a *** b\",{\"x\":\"***\"}],\"n\":1,\"s\":\"plain\"}",
+		       "map: values and member names, at every depth");
+		ok(!json_any_string(mj, has_tok), "map: nothing matches afterwards");
+		free(text);
+		json_free(mj);
 	}
 	return done_testing();
 }

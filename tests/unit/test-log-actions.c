@@ -15,6 +15,7 @@ static void say_at(void) { log_at(LOG_ERROR, "dir,a:b.yml", 3, 5, "bad value 's3
 static void say_multiline(void) { log_warning("50%% done\nnext"); }
 static void say_info(void) { log_info("plain"); }
 static void group(void) { log_group_start("observe"); log_group_end(); }
+static void say_escape(void) { log_error("server said '\x1b[2J\x1b]8;;http://x/\x07" "a\x1b]8;;\x07'\nnext"); }
 static void say_injection(void) { log_info("service 'x\n::set-env name=A::1'"); }
 
 /*
@@ -57,6 +58,8 @@ int main(void)
 	is_str(log_captured(say_multiline), "::warning::50%25 done%0Anext\n",
 	       "message data escapes %%, CR and LF");
 	is_str(log_captured(say_info), "plain\n", "info lines stay plain text");
+	is_str(log_captured(say_escape), "::error::server said '\\x1b[2J\\x1b]8;;http://x/\\x07a\\x1b]8;;\\x07'%0Anext\n",
+	       "escape sequences from a server are shown, not obeyed; a line break stays one annotation");
 	is_str(log_captured(group), "::group::observe\n::endgroup::\n", "groups");
 	ok(fenced(log_captured(say_injection), "service 'x\n::set-env name=A::1'\n"),
 	   "an info line holding a workflow command is fenced by stop-commands");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "util/log.h"
 #include "lib/json-check.h"
 #include "scan_report.h"
 #include "util/error.h"
@@ -181,7 +182,7 @@ int main(void)
 	setup(&r, &f, 200);
 	scan_report_markdown(&sb, &r, &f);
 	like(sb.buf, "## autofix scan: 1 finding", "summary title");
-	like(sb.buf, "| api\\|\\<b\\>x\\</b\\> | 97% |", "a name cannot break the table or inject HTML");
+	like(sb.buf, "| api\\|\\<b\\>x\\<\\/b\\> | 97% |", "a name cannot break the table or inject HTML");
 	ok(!strstr(sb.buf, "\n| injected |"), "a summary cannot start a table row");
 	chart = strstr(sb.buf, "```mermaid\nxychart-beta\n");
 	ok(chart != NULL, "a Mermaid xychart-beta");
@@ -320,6 +321,47 @@ int main(void)
 	like(chart, "[\"09:30:00\", \"09:30:50\", \"09:31:40\"", "sub-minute points: labels with seconds");
 	strbuf_reset(&sb);
 	teardown(&r, &f);
+
+	{
+		/*
+		 * A secret holding every character Markdown gives a meaning to,
+		 * echoed by the source in names and a summary: redacted before it
+		 * is escaped, it is gone from every output; escaped first, it
+		 * would survive as "tok\\_..." (issue 9).
+		 */
+		static const char secret[] = "tok\\`*_{}[]()#+-.!|<>~&\"'=:;,?@/^$%SECRET";
+		struct strbuf name = STRBUF_INIT;
+
+		log_add_secret(secret);
+		setup(&r, &f, 10);
+		strbuf_addf(&name, "api %s\x1b[2J\rerror: forged\nline \xE2\x80\xAE", secret);
+		free(r.arch.project_name);
+		r.arch.project_name = xstrdup(secret);
+		free(f.services[0].name);
+		f.services[0].name = xstrdup(name.buf);
+		free(f.items[0].service);
+		f.items[0].service = xstrdup(name.buf);
+		free(f.items[0].summary);
+		f.items[0].summary = xstrdup(name.buf);
+		scan_report_markdown(&sb, &r, &f);
+		ok(!strstr(sb.buf, "SECRET"), "job summary: a secret with every Markdown character is masked");
+		like(sb.buf, "project **\\*\\*\\***", "as an escaped ***");
+		like(sb.buf, "| api \\*\\*\\*\\\\x1b\\[2J\\\\rerror\\: forged\\\\nline \\\\u202e |",
+		     "control characters in a cell are shown, escaped, on one line");
+		like(sb.buf, "title \"api ***\\x1b[2J\\rerror: forged\\nline \\u202e memory", "and in a chart title");
+		strbuf_reset(&sb);
+		scan_report_text(&sb, &r, &f, 1);
+		ok(!strstr(sb.buf, "SECRET"), "text report: the secret is masked");
+		ok(!strchr(sb.buf, '\x1b') && !strchr(sb.buf, '\r') && !strstr(sb.buf, "\nline") &&
+		   !strstr(sb.buf, "\xE2\x80\xAE"), "text report: no raw ESC, CR, LF or bidi override from the source");
+		like(sb.buf, "  api ***\\x1b[2J\\rerror: forged\\nline \\u202e ",
+		     "text report: the name is shown escaped on its own line");
+		like(sb.buf, "project '***'", "text report: the project too");
+		strbuf_reset(&sb);
+		strbuf_release(&name);
+		teardown(&r, &f);
+		log_clear_secrets();
+	}
 	strbuf_release(&sb);
 	return done_testing();
 }
