@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/redact.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -436,85 +437,9 @@ int log_has_secret(const char *s)
 	return found;
 }
 
-static int token_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '-';
-}
-
-/* Length of the run of token characters (plus those in extra) at s. */
-static size_t token_span(const char *s, const char *extra)
-{
-	size_t n = 0;
-
-	while (s[n] && (token_char(s[n]) || (extra && strchr(extra, s[n]))))
-		n++;
-	return n;
-}
-
-/* Length of a JWT (three dot-separated base64url parts) at s, or 0. */
-static size_t jwt_span(const char *s)
-{
-	size_t n = 0, part;
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		if (i && s[n++] != '.')
-			return 0;
-		part = token_span(s + n, NULL);
-		if (part < 4)
-			return 0;
-		n += part;
-	}
-	return n;
-}
-
-/* How much of s (at the start of a word) is a credential to mask; 0 when none. */
-static size_t credential_at(const char *s, size_t *keep)
-{
-	static const char *const prefixed[] = { "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "sk-" };
-	static const char *const schemes[] = { "Bearer ", "bearer ", "Basic ", "basic " };
-	size_t i, n;
-
-	*keep = 0;
-	for (i = 0; i < ARRAY_SIZE(prefixed); i++)
-		if (!strncmp(s, prefixed[i], strlen(prefixed[i]))) {
-			n = token_span(s + strlen(prefixed[i]), NULL);
-			/* Real tokens are long: "ghp_short" in prose is not one. */
-			if (n >= 20)
-				return strlen(prefixed[i]) + n;
-		}
-	if (!strncmp(s, "eyJ", 3) && (n = jwt_span(s)))
-		return n;
-	for (i = 0; i < ARRAY_SIZE(schemes); i++)
-		if (!strncmp(s, schemes[i], strlen(schemes[i]))) {
-			n = token_span(s + strlen(schemes[i]), ".~+/=");
-			if (n >= 8) {
-				*keep = strlen(schemes[i]);
-				return *keep + n;
-			}
-		}
-	return 0;
-}
-
 void log_redact_credentials(struct strbuf *sb)
 {
-	struct strbuf out = STRBUF_INIT;
-	size_t i = 0, n, keep;
-
-	while (i < sb->len) {
-		/* A credential begins a word: "disk-..." holds no "sk-" key. */
-		if ((!i || !token_char(sb->buf[i - 1])) && (n = credential_at(sb->buf + i, &keep))) {
-			strbuf_add(&out, sb->buf + i, keep);
-			strbuf_addstr(&out, "***");
-			i += n;
-			continue;
-		}
-		strbuf_addch(&out, sb->buf[i++]);
-	}
-	strbuf_reset(sb);
-	strbuf_add(sb, out.buf, out.len);
-	strbuf_release(&out);
+	redact_credentials(sb);
 }
 
 void log_clear_secrets(void)

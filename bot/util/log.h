@@ -78,12 +78,11 @@ void log_escape_controls(struct strbuf *sb);
 /* Appends s (NULL: nothing) to out redacted, then escaped by log_escape_controls(). */
 void log_add_text(struct strbuf *out, const char *s);
 /*
- * Replaces by "***" what looks like a credential whatever its origin:
- * GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), JWTs, LLM
- * API keys (sk-...), and the token after "Bearer " or "Basic ". For text
- * kept from an earlier process (the journal), whose secrets this process
- * may never have been given. Not applied by log_redact(): `autofix jwt`
- * prints a JWT on purpose.
+ * Replaces by "***" what looks like a credential whatever its origin
+ * (util/redact.h lists the shapes: tokens, keys, JWTs, PEM blocks, URL
+ * credentials, sensitive key=value pairs). For text kept from an earlier
+ * process (the journal), whose secrets this process may never have been
+ * given. Not applied by log_redact(): `autofix jwt` prints a JWT on purpose.
  */
 void log_redact_credentials(struct strbuf *sb);
 /* Forgets every registered secret (tests). */
