@@ -102,6 +102,125 @@ void series_normalise(struct series *s)
 	s->nr = out;
 }
 
+int series_has_data(const struct series *s, int64_t start, int64_t end)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->items[i].t >= start && s->items[i].t <= end && isfinite(s->items[i].v))
+			return 1;
+	return 0;
+}
+
+/* ---- sample intake ---------------------------------------------------- */
+
+/*
+ * Far above anything real, far below what breaks the arithmetic and the
+ * formatting (a latency in ms becomes an int64 of ms for durations):
+ * 1e6 vCPU, 1 EB of memory, 1e12 requests in one interval, 1e9 ms (11
+ * days) of response time.
+ */
+static const double metric_maxima[METRIC__COUNT] = {
+	[METRIC_CPU] = 1e6,
+	[METRIC_CPU_LIMIT] = 1e6,
+	[METRIC_MEMORY] = 1e18,
+	[METRIC_MEMORY_LIMIT] = 1e18,
+	[METRIC_REQUESTS] = 1e12,
+	[METRIC_REQUESTS_5XX] = 1e12,
+	[METRIC_REQUESTS_4XX] = 1e12,
+	[METRIC_LATENCY_P95] = 1e9,
+};
+
+/* 9999-12-31T23:59:59.999Z in ms: past it, a time is garbage. */
+#define LAST_PLAUSIBLE_MS 253402300799999LL
+
+double metric_max(enum metric m)
+{
+	return m < METRIC__COUNT ? metric_maxima[m] : 0;
+}
+
+int metric_intake(struct series *s, size_t *bad, enum metric m, int64_t t, double v)
+{
+	/* NaN is "no value" (a gap the detector must see); only a number can be bad. */
+	if (t < 0 || t > LAST_PLAUSIBLE_MS ||
+	    (!isnan(v) && (!isfinite(v) || v < 0 || v > metric_max(m)))) {
+		(*bad)++;
+		return 1;
+	}
+	series_add(s, t, isnan(v) ? NAN : v + 0.0); /* + 0.0: no -0 */
+	return 0;
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int metric_parse_decimal(double *out, const char *s)
+{
+	const char *p = s;
+	size_t digits = 0;
+	char *end;
+
+	if (!s)
+		return -1;
+	if (!strcmp(s, "NaN")) {
+		*out = NAN;
+		return 0;
+	}
+	/* The syntax first: strtod(3) would also take hex, "inf", "nan(...)" and leading spaces. */
+	if (*p == '+' || *p == '-')
+		p++;
+	for (; is_digit(*p); p++)
+		digits++;
+	if (*p == '.')
+		for (p++; is_digit(*p); p++)
+			digits++;
+	if (!digits)
+		return -1;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!is_digit(*p))
+			return -1;
+		while (is_digit(*p))
+			p++;
+	}
+	if (*p)
+		return -1;
+	*out = strtod(s, &end);
+	return end == p ? 0 : -1;
+}
+
+size_t observation_bad_samples(const struct observation *obs)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < obs->services_nr; i++)
+		n += obs->services[i].bad_samples;
+	return n;
+}
+
+const enum metric observation_signals[OBSERVATION_SIGNALS_NR] = {
+	METRIC_MEMORY, METRIC_CPU, METRIC_REQUESTS, METRIC_LATENCY_P95,
+};
+
+int observation_service_has(const struct observation *obs, const struct service_metrics *svc, enum metric m)
+{
+	return series_has_data(&svc->series[m], obs->start, obs->end);
+}
+
+int observation_service_unseen(const struct observation *obs, const struct service_metrics *svc)
+{
+	size_t i;
+
+	for (i = 0; i < OBSERVATION_SIGNALS_NR; i++)
+		if (observation_service_has(obs, svc, observation_signals[i]))
+			return 0;
+	return 1;
+}
+
 void observation_init(struct observation *obs)
 {
 	memset(obs, 0, sizeof(*obs));
@@ -239,6 +358,8 @@ struct json *observation_to_json(const struct observation *obs)
 		json_set_opt_str(s, "root_dir", svc->root_dir);
 		if (svc->replicas)
 			json_set_num(s, "replicas", svc->replicas);
+		if (svc->bad_samples)
+			json_set_num(s, "bad_samples", (double)svc->bad_samples);
 		json_set(s, "series", series_set_to_json(svc->series));
 		for (m = 0; m < METRIC__COUNT; m++)
 			if (svc->seasonal[m].nr)
@@ -345,6 +466,7 @@ int observation_from_json(struct observation *obs, const struct json *root)
 		svc->repo = opt_str(svcj, "repo");
 		svc->root_dir = opt_str(svcj, "root_dir");
 		svc->replicas = (int)json_num_value(json_member(svcj, "replicas"));
+		svc->bad_samples = (size_t)json_num_value(json_member(svcj, "bad_samples"));
 		if ((ret = read_series_set(svc->series, svcj, "series", name, i)) < 0 ||
 		    (ret = read_series_set(svc->seasonal, svcj, "seasonal", name, i)) < 0)
 			goto fail;

@@ -154,19 +154,6 @@ void prometheus_render_query_all(struct strbuf *out, const char *tmpl, const cha
 	render(out, tmpl, label, NULL, services, services_nr, step_ms);
 }
 
-/* Prometheus writes values as strings: "1.5", "NaN", "+Inf", "-Inf". */
-static int parse_value(double *out, const char *s)
-{
-	char *end;
-
-	if (!s)
-		return -1;
-	*out = strtod(s, &end);
-	if (end == s || *end)
-		return -1;
-	return 0;
-}
-
 /* Checks that root is a successful matrix answer and gives its result array. */
 static int matrix_result(const struct json **out, const struct json *root, const char *what)
 {
@@ -198,94 +185,126 @@ static const char *series_label(const struct json *r, const char *label)
 }
 
 /*
- * Appends to s the series of result whose label equals value (every
- * series when label is NULL), folded sample by sample. Samples that are
- * NaN or infinite (histogram_quantile of an empty or overflowing
- * histogram) are kept as NAN, a missing sample.
+ * Reads the values of result series r (number idx) into out through
+ * metric_intake(), times factor: a value that is not a string in decimal
+ * syntax, or that intake refuses, is dropped and counted in *bad; "NaN"
+ * (histogram_quantile of an empty histogram) is a gap. A time repeated
+ * within the series is the same sample again: the last one is kept. A
+ * pair that is not [time, value] makes the answer malformed.
  */
-static int fold_series(struct series *s, const struct json *result, const char *label, const char *value,
-		       double factor, int keep_max, const char *what)
+static int read_values(struct series *out, size_t *bad, enum metric m, const struct json *r, size_t idx,
+		       double factor, const char *what)
 {
-	const struct json *r, *v;
-	struct series acc = SERIES_INIT;
-	size_t i, j;
+	const struct json *values, *v;
+	size_t j;
 	int err;
 
-	for (i = 0, r = json_first(result); r; r = json_next(r), i++) {
-		const struct json *values;
-		const char *l;
+	if ((err = json_get_arr(&values, r, "values")) < 0)
+		return bot_error_wrap(err, "%s: ", what);
+	for (j = 0, v = json_first(values); v; v = json_next(v), j++) {
+		const struct json *t = json_item(v, 0);
+		double val;
 
-		if (label && (!(l = series_label(r, label)) || strcmp(l, value)))
+		if (json_type(v) != JSON_ARRAY || json_size(v) != 2 || json_type(t) != JSON_NUMBER)
+			return bot_error(BOT_EINVALID, "%s: 'data.result[%zu].values[%zu]' is not [time, \"value\"]",
+					 what, idx, j);
+		if (metric_parse_decimal(&val, json_str_value(json_item(v, 1))) < 0) {
+			(*bad)++;
 			continue;
-		if ((err = json_get_arr(&values, r, "values")) < 0) {
-			series_release(&acc);
-			return bot_error_wrap(err, "%s: ", what);
 		}
-		for (j = 0, v = json_first(values); v; v = json_next(v), j++) {
-			const struct json *t = json_get(v, "[0]");
-			double val;
-			if (json_type(t) != JSON_NUMBER ||
-			    parse_value(&val, json_str_value(json_get(v, "[1]"))) < 0) {
-				series_release(&acc);
-				return bot_error(BOT_EINVALID, "%s: 'data.result[%zu].values[%zu]' is not [time, \"value\"]",
-						 what, i, j);
-			}
-			series_add(&acc, (int64_t)llround(json_num_value(t) * 1000), val);
-		}
+		metric_intake(out, bad, m, (int64_t)llround(json_num_value(t) * 1000), val * factor);
 	}
-	/* Combine the series sample by sample: sort by time, then fold equal times. */
-	if (acc.nr) {
-		struct series sorted = SERIES_INIT;
-		size_t k = 0;
-
-		/* series_normalise would keep only the last of equal times; fold by hand instead. */
-		for (i = 1; i < acc.nr; i++) {
-			struct sample x = acc.items[i];
-			for (j = i; j > 0 && acc.items[j - 1].t > x.t; j--)
-				acc.items[j] = acc.items[j - 1];
-			acc.items[j] = x;
-		}
-		while (k < acc.nr) {
-			int64_t t = acc.items[k].t;
-			double folded = NAN;
-			for (; k < acc.nr && acc.items[k].t == t; k++) {
-				double x = acc.items[k].v;
-				if (!isfinite(x))
-					continue;
-				if (isnan(folded))
-					folded = x;
-				else if (keep_max)
-					folded = x > folded ? x : folded;
-				else
-					folded += x;
-			}
-			series_add(&sorted, t, isnan(folded) ? NAN : folded * factor);
-		}
-		for (i = 0; i < sorted.nr; i++)
-			series_add(s, sorted.items[i].t, sorted.items[i].v);
-		series_release(&sorted);
-	}
-	series_release(&acc);
+	series_normalise(out);
 	return 0;
 }
 
-int prometheus_read_matrix(struct series *s, const struct json *root, double factor, int keep_max,
-			   const char *what)
+static int cmp_sample_time(const void *a, const void *b)
 {
-	const struct json *result;
+	const struct sample *x = a, *y = b;
+	return (x->t > y->t) - (x->t < y->t);
+}
+
+/*
+ * Appends to out the samples of acc (the series of one service, one after
+ * the other) combined time by time: added up, or the largest kept when
+ * keep_max; a time where no series has a value stays a gap. Empties acc.
+ */
+static void fold_into(struct series *out, struct series *acc, int keep_max)
+{
+	size_t k = 0;
+
+	if (acc->nr > 1)
+		qsort(acc->items, acc->nr, sizeof(*acc->items), cmp_sample_time);
+	while (k < acc->nr) {
+		int64_t t = acc->items[k].t;
+		double folded = NAN;
+
+		for (; k < acc->nr && acc->items[k].t == t; k++) {
+			double x = acc->items[k].v;
+			if (isnan(x))
+				continue;
+			if (isnan(folded))
+				folded = x;
+			else if (keep_max)
+				folded = x > folded ? x : folded;
+			else
+				folded += x;
+		}
+		series_add(out, t, folded);
+	}
+	series_release(acc);
+}
+
+/* Every series of the answer (one per pod, say) folded into s. */
+int prometheus_read_matrix(struct series *s, size_t *bad, enum metric m, const struct json *root,
+			   double factor, int keep_max, const char *what)
+{
+	const struct json *result, *r;
+	struct series acc = SERIES_INIT, one = SERIES_INIT;
+	size_t i;
 	int err;
 
 	if ((err = matrix_result(&result, root, what)) < 0)
 		return err;
-	return fold_series(s, result, NULL, NULL, factor, keep_max, what);
+	for (i = 0, r = json_first(result); r; r = json_next(r), i++) {
+		if ((err = read_values(&one, bad, m, r, i, factor, what)) < 0)
+			break;
+		if (one.nr) {
+			ALLOC_GROW(acc.items, acc.nr + one.nr, acc.alloc);
+			memcpy(acc.items + acc.nr, one.items, one.nr * sizeof(*one.items));
+			acc.nr += one.nr;
+		}
+		one.nr = 0;
+	}
+	if (!err)
+		fold_into(s, &acc, keep_max);
+	series_release(&one);
+	series_release(&acc);
+	return err;
 }
 
-int prometheus_read_matrix_by(struct series *const *outs, const char *const *services, size_t services_nr,
-			      const char *label, const struct json *root, double factor, int keep_max,
-			      const char *what)
+/* For the lookup of a series' label among the services' names. */
+struct name_index {
+	const char *name;
+	size_t i;
+};
+
+static int cmp_name_index(const void *a, const void *b)
+{
+	const struct name_index *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+int prometheus_read_matrix_by(struct series *const *outs, size_t *const *bads,
+			      const char *const *services, size_t services_nr,
+			      enum metric m, const char *label, const struct json *root, double factor,
+			      int keep_max, const char *what)
 {
 	const struct json *result, *r;
-	size_t i, labelled = 0;
+	struct name_index *idx;
+	struct series *acc, one = SERIES_INIT;
+	size_t i, k, labelled = 0;
 	int err;
 
 	if ((err = matrix_result(&result, root, what)) < 0)
@@ -302,10 +321,49 @@ int prometheus_read_matrix_by(struct series *const *outs, const char *const *ser
 		return bot_error(BOT_EINVALID, "%s: no series of the answer has the label '%s' "
 				 "(source.prometheus.service_label): a {{services}} template must keep it, "
 				 "e.g. 'sum by (%s) (...)'", what, label, label);
+	/* Names sorted once, each series looked up: linear in the answer, not services x series. */
+	idx = xcalloc(services_nr + 1, sizeof(*idx));
+	acc = xcalloc(services_nr + 1, sizeof(*acc));
 	for (i = 0; i < services_nr; i++)
-		if ((err = fold_series(outs[i], result, label, services[i], factor, keep_max, what)) < 0)
-			return err;
-	return 0;
+		idx[i] = (struct name_index){ services[i], i };
+	if (services_nr > 1)
+		qsort(idx, services_nr, sizeof(*idx), cmp_name_index);
+	for (k = 0, r = json_first(result); !err && r; r = json_next(r), k++) {
+		const char *l = series_label(r, label);
+		size_t lo = 0, hi = services_nr;
+
+		if (!l)
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(idx[mid].name, l) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		/* Two services deployed as one share the series. */
+		for (; !err && lo < services_nr && !strcmp(idx[lo].name, l); lo++) {
+			struct series *a = &acc[idx[lo].i];
+
+			one.nr = 0;
+			if ((err = read_values(&one, bads[idx[lo].i], m, r, k, factor, what)) < 0)
+				break;
+			if (one.nr) {
+				ALLOC_GROW(a->items, a->nr + one.nr, a->alloc);
+				memcpy(a->items + a->nr, one.items, one.nr * sizeof(*one.items));
+				a->nr += one.nr;
+			}
+		}
+	}
+	for (i = 0; i < services_nr; i++) {
+		if (!err)
+			fold_into(outs[i], &acc[i], keep_max);
+		series_release(&acc[i]);
+	}
+	series_release(&one);
+	free(acc);
+	free(idx);
+	return err;
 }
 
 static int prometheus_open(struct source *src)
@@ -404,16 +462,20 @@ static int read_answer(const struct prometheus *p, const struct prom_request *pr
 			err = bot_error(BOT_EINVALID, "%s: the answer is not JSON", what.buf);
 	} else if (pr->all) {
 		struct series **outs = xcalloc(out->services_nr + 1, sizeof(*outs));
+		size_t **bads = xcalloc(out->services_nr + 1, sizeof(*bads));
 		size_t i;
 
-		for (i = 0; i < out->services_nr; i++)
+		for (i = 0; i < out->services_nr; i++) {
 			outs[i] = pr->d ? &out->services[i].seasonal[m] : &out->services[i].series[m];
-		err = prometheus_read_matrix_by(outs, names, out->services_nr, p->cfg->service_label,
+			bads[i] = &out->services[i].bad_samples;
+		}
+		err = prometheus_read_matrix_by(outs, bads, names, out->services_nr, m, p->cfg->service_label,
 						root, factor, keep_max, what.buf);
+		free(bads);
 		free(outs);
 	} else {
 		struct service_metrics *svc = &out->services[pr->i];
-		err = prometheus_read_matrix(pr->d ? &svc->seasonal[m] : &svc->series[m],
+		err = prometheus_read_matrix(pr->d ? &svc->seasonal[m] : &svc->series[m], &svc->bad_samples, m,
 					     root, factor, keep_max, what.buf);
 	}
 	json_free(root);

@@ -63,6 +63,8 @@ static void test_matrix_by(void)
 	static const char *const names[] = { "api", "worker", "idle", "api" };
 	struct series s[4] = { SERIES_INIT, SERIES_INIT, SERIES_INIT, SERIES_INIT };
 	struct series *outs[4] = { &s[0], &s[1], &s[2], &s[3] };
+	size_t bad[4] = { 0, 0, 0, 0 };
+	size_t *bads[4] = { &bad[0], &bad[1], &bad[2], &bad[3] };
 	struct json *j;
 	size_t i;
 
@@ -72,7 +74,7 @@ static void test_matrix_by(void)
 		  "{\"metric\":{\"service\":\"worker\",\"pod\":\"w2\"},\"values\":[[1795856400,\"4\"]]},"
 		  "{\"metric\":{\"service\":\"other\"},\"values\":[[1795856400,\"100\"]]},"
 		  "{\"metric\":{},\"values\":[[1795856400,\"1000\"]]}]}}");
-	is_int(prometheus_read_matrix_by(outs, names, 4, "service", j, 10, 0, "q"), 0, "a matrix of several services reads");
+	is_int(prometheus_read_matrix_by(outs, bads, names, 4, METRIC_REQUESTS, "service", j, 10, 0, "q"), 0, "a matrix of several services reads");
 	is_int(s[0].nr, 2, "api: its own series");
 	is_double(s[0].items[1].v, 30, 1e-9, "  times the factor");
 	is_int(s[1].nr, 1, "worker: one sample");
@@ -85,65 +87,151 @@ static void test_matrix_by(void)
 
 	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
 		  "{\"metric\":{},\"values\":[[1795856400,\"1\"]]}]}}");
-	is_int(prometheus_read_matrix_by(outs, names, 4, "service", j, 1, 0, "query 'requests'"), BOT_EINVALID,
+	is_int(prometheus_read_matrix_by(outs, bads, names, 4, METRIC_REQUESTS, "service", j, 1, 0, "query 'requests'"), BOT_EINVALID,
 	       "series but none with the service label: the template aggregated it away");
 	like(bot_error_last(), "query 'requests': no series of the answer has the label 'service'", "  said so");
 	is_int(s[0].nr + s[1].nr + s[2].nr, 0, "  nothing read");
 	json_free(j);
 
+	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+		  "{\"metric\":{\"service\":\"worker\"},\"values\":[[1795856400,\"x\"],[1795856460,\"-1\"],[1795856520,\"2\"]]}]}}");
+	is_int(prometheus_read_matrix_by(outs, bads, names, 4, METRIC_REQUESTS, "service", j, 1, 0, "q"), 0,
+	       "garbage values do not fail the scan");
+	is_int(s[1].nr, 1, "  the good sample kept");
+	is_int(bad[1], 2, "  the two bad ones counted against their service");
+	is_int(bad[0] + bad[2] + bad[3], 0, "  and no other");
+	series_release(&s[1]);
+	json_free(j);
+
 	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}");
-	is_int(prometheus_read_matrix_by(outs, names, 4, "service", j, 1, 0, "q"), 0, "an empty answer: no data for any");
+	is_int(prometheus_read_matrix_by(outs, bads, names, 4, METRIC_REQUESTS, "service", j, 1, 0, "q"), 0, "an empty answer: no data for any");
 	json_free(j);
 
 	j = parse_json("{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error\"}");
-	is_int(prometheus_read_matrix_by(outs, names, 4, "service", j, 1, 0, "q"), BOT_EINVALID, "errors as for one service");
+	is_int(prometheus_read_matrix_by(outs, bads, names, 4, METRIC_REQUESTS, "service", j, 1, 0, "q"), BOT_EINVALID, "errors as for one service");
 	json_free(j);
 }
 
 static void test_matrix(void)
 {
 	struct series s = SERIES_INIT;
+	size_t bad = 0;
 	struct json *j;
 
 	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
 		  "{\"metric\":{\"pod\":\"a\"},\"values\":[[1795856400,\"1.5\"],[1795856460,\"NaN\"],[1795856520,\"2\"]]},"
 		  "{\"metric\":{\"pod\":\"b\"},\"values\":[[1795856400,\"0.5\"],[1795856460,\"+Inf\"],[1795856520.5,\"1e1\"]]}]}}");
-	is_int(prometheus_read_matrix(&s, j, 60, 0, "q"), 0, "a two-series matrix reads");
+	is_int(prometheus_read_matrix(&s, &bad, METRIC_CPU, j, 60, 0, "q"), 0, "a two-series matrix reads");
 	is_int(s.nr, 4, "one sample per distinct time");
 	is_double(s.items[0].v, 120, 1e-9, "series added up, times the factor (rate x 60 s)");
 	ok(isnan(s.items[1].v), "NaN and +Inf at the same time: missing");
+	is_int(bad, 1, "+Inf is a bad sample, counted; NaN is only no value");
 	is_double(s.items[2].v, 120, 1e-9, "a lone sample");
 	is_int(s.items[3].t, 1795856520500LL, "fractional timestamps kept in ms");
 	series_release(&s);
 
-	is_int(prometheus_read_matrix(&s, j, 1000, 1, "q"), 0, "keep the largest");
+	is_int(prometheus_read_matrix(&s, &bad, METRIC_CPU, j, 1000, 1, "q"), 0, "keep the largest");
 	is_double(s.items[0].v, 1500, 1e-9, "max of 1.5 and 0.5 s, in ms");
 	series_release(&s);
 	json_free(j);
 
 	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}");
-	is_int(prometheus_read_matrix(&s, j, 1, 0, "q"), 0, "an empty result is no data");
+	is_int(prometheus_read_matrix(&s, &bad, METRIC_CPU, j, 1, 0, "q"), 0, "an empty result is no data");
 	is_int(s.nr, 0, "and no samples");
 	json_free(j);
 
 	j = parse_json("{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"1:5: parse error: unclosed left parenthesis\"}");
-	is_int(prometheus_read_matrix(&s, j, 1, 0, "query 'cpu_usage'"), BOT_EINVALID, "bad_data is invalid input");
+	is_int(prometheus_read_matrix(&s, &bad, METRIC_CPU, j, 1, 0, "query 'cpu_usage'"), BOT_EINVALID, "bad_data is invalid input");
 	like(bot_error_last(), "query 'cpu_usage': prometheus answered bad_data: 1:5: parse error", "message says which query and why");
 	json_free(j);
 
 	j = parse_json("{\"status\":\"error\",\"errorType\":\"timeout\",\"error\":\"query timed out\"}");
-	is_int(prometheus_read_matrix(&s, j, 1, 0, "q"), BOT_ERROR, "another error type fails");
+	is_int(prometheus_read_matrix(&s, &bad, METRIC_CPU, j, 1, 0, "q"), BOT_ERROR, "another error type fails");
 	json_free(j);
 
 	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}");
-	is_int(prometheus_read_matrix(&s, j, 1, 0, "q"), BOT_EINVALID, "a vector where a matrix is due");
+	is_int(prometheus_read_matrix(&s, &bad, METRIC_CPU, j, 1, 0, "q"), BOT_EINVALID, "a vector where a matrix is due");
 	json_free(j);
 
 	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"values\":[[1,2]]}]}}");
-	is_int(prometheus_read_matrix(&s, j, 1, 0, "q"), BOT_EINVALID, "a value that is not a string");
-	is_int(s.nr, 0, "nothing kept from a malformed answer");
+	bad = 0;
+	is_int(prometheus_read_matrix(&s, &bad, METRIC_CPU, j, 1, 0, "q"), 0, "a value that is not a string");
+	is_int(s.nr, 0, "  is not kept");
+	is_int(bad, 1, "  but counted as a bad sample, as Railway's would be");
+	json_free(j);
+
+	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"values\":[1]}]}}");
+	is_int(prometheus_read_matrix(&s, &bad, METRIC_CPU, j, 1, 0, "q"), BOT_EINVALID, "a sample that is not a pair");
+	is_int(s.nr, 0, "  nothing kept from a malformed answer");
 	json_free(j);
 	series_release(&s);
+}
+
+/* Values Prometheus would never send: each is dropped and counted, none fails the scan. */
+static void test_bad_values(void)
+{
+	static const struct {
+		const char *value;
+		enum metric m;
+		double factor;
+		const char *why;
+	} bad_values[] = {
+		{ "0x10", METRIC_CPU, 1, "hexadecimal (strtod reads it as 16)" },
+		{ "Inf", METRIC_CPU, 1, "Inf" },
+		{ "-Inf", METRIC_CPU, 1, "-Inf" },
+		{ "nan", METRIC_CPU, 1, "nan in lower case" },
+		{ " 1", METRIC_CPU, 1, "a leading space" },
+		{ "1e", METRIC_CPU, 1, "a bare exponent" },
+		{ "", METRIC_CPU, 1, "an empty string" },
+		{ "true", METRIC_CPU, 1, "a word" },
+		{ "-0.5", METRIC_CPU, 1, "a negative CPU" },
+		{ "-1", METRIC_MEMORY, 1, "a negative memory" },
+		{ "-3", METRIC_REQUESTS, 60, "a negative request rate" },
+		{ "1e308", METRIC_LATENCY_P95, 1000, "a p95 of 1e308 s (infinite in ms)" },
+		{ "1e300", METRIC_LATENCY_P95, 1000, "a p95 of 1e300 s" },
+		{ "1e30", METRIC_MEMORY, 1, "1e30 bytes of memory" },
+		{ "1e400", METRIC_MEMORY, 1, "a number past a double" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_values) / sizeof(*bad_values); i++) {
+		struct series s = SERIES_INIT;
+		struct strbuf doc = STRBUF_INIT;
+		size_t bad = 0;
+		struct json *j;
+
+		strbuf_addf(&doc, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+			    "{\"metric\":{},\"values\":[[1795856400,\"%s\"],[1795856460,\"1\"]]}]}}",
+			    bad_values[i].value);
+		j = parse_json(doc.buf);
+		is_int(prometheus_read_matrix(&s, &bad, bad_values[i].m, j, bad_values[i].factor, 0, "q"), 0,
+		       "%s: the answer reads", bad_values[i].why);
+		ok(s.nr == 1 && s.items[0].t == 1795856460000LL && bad == 1, "  dropped and counted");
+		series_release(&s);
+		strbuf_release(&doc);
+		json_free(j);
+	}
+}
+
+/*
+ * A timestamp twice in one series is one sample said twice: summing it
+ * (the fold across pods) read memory at twice its level, a false critical.
+ */
+static void test_duplicates(void)
+{
+	struct series s = SERIES_INIT;
+	size_t bad = 0;
+	struct json *j;
+
+	j = parse_json("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+		  "{\"metric\":{\"pod\":\"a\"},\"values\":[[1795856400,\"500\"],[1795856400,\"970\"],[1795856460,\"980\"]]},"
+		  "{\"metric\":{\"pod\":\"b\"},\"values\":[[1795856400,\"10\"]]}]}}");
+	is_int(prometheus_read_matrix(&s, &bad, METRIC_MEMORY, j, 1, 0, "q"), 0, "a series with a repeated time reads");
+	is_int(s.nr, 2, "  one sample per time");
+	is_double(s.items[0].v, 980, 1e-9, "  the last of the repeated samples, plus the other pod's");
+	is_double(s.items[1].v, 980, 1e-9, "  the next time as it was");
+	series_release(&s);
+	json_free(j);
 }
 
 int main(void)
@@ -152,5 +240,7 @@ int main(void)
 	test_render_all();
 	test_matrix();
 	test_matrix_by();
+	test_bad_values();
+	test_duplicates();
 	return done_testing();
 }
