@@ -151,6 +151,28 @@ int metric_intake(struct series *s, size_t *bad, enum metric m, int64_t t, doubl
 	return 0;
 }
 
+int metric_time_ms(int64_t *out, double seconds)
+{
+	/* Checked as a double: converting an out-of-range double to int64_t is undefined. */
+	if (!isfinite(seconds) || seconds < 0 || seconds * 1000 > (double)LAST_PLAUSIBLE_MS)
+		return -1;
+	*out = (int64_t)llround(seconds * 1000);
+	return 0;
+}
+
+int metric_intake_json(struct series *s, size_t *bad, enum metric m, const struct json *t,
+		       const struct json *v, double scale)
+{
+	int64_t ms;
+
+	if (json_type(t) != JSON_NUMBER || metric_time_ms(&ms, json_num_value(t)) < 0 ||
+	    (v && json_type(v) != JSON_NULL && json_type(v) != JSON_NUMBER)) {
+		(*bad)++;
+		return 1;
+	}
+	return metric_intake(s, bad, m, ms, json_type(v) == JSON_NUMBER ? json_num_value(v) * scale : NAN);
+}
+
 static int is_digit(char c)
 {
 	return c >= '0' && c <= '9';

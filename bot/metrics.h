@@ -72,6 +72,17 @@ int series_has_data(const struct series *s, int64_t start, int64_t end);
  * was added, 1 when it was dropped.
  */
 int metric_intake(struct series *s, size_t *bad, enum metric m, int64_t t, double v);
+/*
+ * The same for a sample as JSON, as the sources read it: the time t in
+ * seconds since the epoch (a JSON number), the value v a JSON number
+ * multiplied by scale; null or absent is no value (a gap); a string, a
+ * boolean or anything else is bad. A time that is not a number, or is
+ * out of range, is bad too.
+ */
+int metric_intake_json(struct series *s, size_t *bad, enum metric m, const struct json *t,
+		       const struct json *v, double scale);
+/* Seconds since the epoch to ms: -1 when not finite or outside 1970..9999. */
+int metric_time_ms(int64_t *out, double seconds);
 /* The largest value of m that intake accepts (in this file's units). */
 double metric_max(enum metric m);
 /*

@@ -203,16 +203,18 @@ static int read_values(struct series *out, size_t *bad, enum metric m, const str
 		return bot_error_wrap(err, "%s: ", what);
 	for (j = 0, v = json_first(values); v; v = json_next(v), j++) {
 		const struct json *t = json_item(v, 0);
+		int64_t ms;
 		double val;
 
 		if (json_type(v) != JSON_ARRAY || json_size(v) != 2 || json_type(t) != JSON_NUMBER)
 			return bot_error(BOT_EINVALID, "%s: 'data.result[%zu].values[%zu]' is not [time, \"value\"]",
 					 what, idx, j);
-		if (metric_parse_decimal(&val, json_str_value(json_item(v, 1))) < 0) {
+		if (metric_time_ms(&ms, json_num_value(t)) < 0 ||
+		    metric_parse_decimal(&val, json_str_value(json_item(v, 1))) < 0) {
 			(*bad)++;
 			continue;
 		}
-		metric_intake(out, bad, m, (int64_t)llround(json_num_value(t) * 1000), val * factor);
+		metric_intake(out, bad, m, ms, val * factor);
 	}
 	series_normalise(out);
 	return 0;

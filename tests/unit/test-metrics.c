@@ -20,6 +20,37 @@ static int roundtrip(struct observation *out, const struct observation *in)
 	return ret;
 }
 
+/* The intake both sources call: what is a value, what is a gap, what is bad. */
+static void test_intake(void)
+{
+	struct series s = SERIES_INIT;
+	size_t bad = 0;
+	double v;
+
+	is_int(metric_parse_decimal(&v, "1.5e3"), 0, "decimal text reads");
+	ok(v == 1500, "  as its value");
+	ok(!metric_parse_decimal(&v, "NaN") && isnan(v), "NaN is no value");
+	ok(!metric_parse_decimal(&v, "-.5") && v == -0.5, "a leading dot");
+	is_int(metric_parse_decimal(&v, "0x10"), -1, "hexadecimal is not decimal");
+	is_int(metric_parse_decimal(&v, "+Inf"), -1, "+Inf is not a value");
+	is_int(metric_parse_decimal(&v, "1.5 "), -1, "trailing space");
+	is_int(metric_parse_decimal(&v, "."), -1, "a lone dot");
+	is_int(metric_parse_decimal(&v, NULL), -1, "no text");
+
+	is_int(metric_intake(&s, &bad, METRIC_MEMORY, 1000, 5e8), 0, "a plausible value is added");
+	is_int(metric_intake(&s, &bad, METRIC_MEMORY, 2000, NAN), 0, "no value is added as a gap");
+	is_int(metric_intake(&s, &bad, METRIC_MEMORY, 3000, -1), 1, "negative memory is dropped");
+	is_int(metric_intake(&s, &bad, METRIC_CPU, 3000, INFINITY), 1, "infinity is dropped");
+	is_int(metric_intake(&s, &bad, METRIC_LATENCY_P95, 3000, 1e308), 1, "a p95 of 1e308 ms is dropped");
+	is_int(metric_intake(&s, &bad, METRIC_LATENCY_P95, 3000, 5e8), 0, "a p95 of 6 days is kept");
+	is_int(metric_intake(&s, &bad, METRIC_CPU, -5, 1), 1, "a time before the epoch is dropped");
+	is_int(bad, 4, "every drop counted");
+	ok(s.nr == 3 && isnan(s.items[1].v), "the series holds the value, the gap and the p95");
+	ok(series_has_data(&s, 0, 1000) && !series_has_data(&s, 1500, 2500) && !series_has_data(&s, 4000, 5000),
+	   "series_has_data: a finite value in the range, not a gap, not outside");
+	series_release(&s);
+}
+
 int main(void)
 {
 	struct observation obs, back;
@@ -90,5 +121,6 @@ int main(void)
 
 	ok(metric_from_name(&m, "latency_p95") == 0 && m == METRIC_LATENCY_P95, "metric names");
 	ok(metric_from_name(&m, "latency") == BOT_ENOTFOUND, "unknown metric names");
+	test_intake();
 	return done_testing();
 }
