@@ -332,8 +332,85 @@ void service_add_deployment(struct service_metrics *svc, const char *id, int64_t
 
 /* ---- JSON ------------------------------------------------------------- */
 
-/* { "memory": [[seconds, value or null], ...], ... } of the non-empty series of set. */
-static struct json *series_set_to_json(const struct series *set)
+/*
+ * The compact text of a series (see metrics.h): "T:V" where the time
+ * steps by T ms from the previous sample (from 0 for the first), "V" alone
+ * where it steps by the same T again; V is the shortest of %.15g and %.17g
+ * that reads back exactly, "n" for no value.
+ */
+static void series_to_compact(struct strbuf *sb, const struct series *s)
+{
+	int64_t prev_t = 0, prev_dt = -1;
+	size_t i;
+
+	for (i = 0; i < s->nr; i++) {
+		int64_t dt = s->items[i].t - prev_t;
+		double v = s->items[i].v;
+
+		if (i)
+			strbuf_addch(sb, ' ');
+		if (dt != prev_dt)
+			strbuf_addf(sb, "%lld:", (long long)dt);
+		if (isnan(v)) {
+			strbuf_addch(sb, 'n');
+		} else {
+			size_t at = sb->len;
+			strbuf_addf(sb, "%.15g", v);
+			if (strtod(sb->buf + at, NULL) != v) {
+				strbuf_setlen(sb, at);
+				strbuf_addf(sb, "%.17g", v);
+			}
+		}
+		prev_t = s->items[i].t;
+		prev_dt = dt;
+	}
+}
+
+/* Reads series_to_compact()'s text into out; -1 when it is not that. */
+static int series_from_compact(struct series *out, const char *p)
+{
+	int64_t t = 0, dt = 0;
+	int have_dt = 0;
+	char *end;
+
+	while (*p) {
+		const char *colon = p;
+		double v;
+
+		while (*colon && *colon != ':' && *colon != ' ')
+			colon++;
+		if (*colon == ':') {
+			long long d = strtoll(p, &end, 10);
+			if (end != colon)
+				return -1;
+			dt = d;
+			have_dt = 1;
+			p = colon + 1;
+		} else if (!have_dt) {
+			return -1;
+		}
+		t += dt;
+		if (*p == 'n') {
+			v = NAN;
+			end = (char *)p + 1;
+		} else {
+			v = strtod(p, &end);
+			if (end == p)
+				return -1;
+		}
+		if (*end && *end != ' ')
+			return -1;
+		series_add(out, t, v);
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/*
+ * { "memory": [[seconds, value or null], ...], ... } of the non-empty
+ * series of set; with compact, each series as series_to_compact() text.
+ */
+static struct json *series_set_to_json(const struct series *set, int compact)
 {
 	struct json *obj = json_new_object();
 	size_t m, j;
@@ -343,6 +420,13 @@ static struct json *series_set_to_json(const struct series *set)
 		struct json *arr;
 		if (!ser->nr)
 			continue;
+		if (compact) {
+			struct strbuf sb = STRBUF_INIT;
+			series_to_compact(&sb, ser);
+			json_set_str(obj, metric_name((enum metric)m), sb.buf);
+			strbuf_release(&sb);
+			continue;
+		}
 		arr = json_new_array();
 		for (j = 0; j < ser->nr; j++) {
 			struct json *pair = json_new_array();
@@ -355,7 +439,7 @@ static struct json *series_set_to_json(const struct series *set)
 	return obj;
 }
 
-struct json *observation_to_json(const struct observation *obs)
+static struct json *to_json(const struct observation *obs, int compact)
 {
 	struct json *root = json_new_object(), *services = json_new_array();
 	size_t i, j;
@@ -382,12 +466,12 @@ struct json *observation_to_json(const struct observation *obs)
 			json_set_num(s, "replicas", svc->replicas);
 		if (svc->bad_samples)
 			json_set_num(s, "bad_samples", (double)svc->bad_samples);
-		json_set(s, "series", series_set_to_json(svc->series));
+		json_set(s, "series", series_set_to_json(svc->series, compact));
 		for (m = 0; m < METRIC__COUNT; m++)
 			if (svc->seasonal[m].nr)
 				break;
 		if (m < METRIC__COUNT)
-			json_set(s, "seasonal", series_set_to_json(svc->seasonal));
+			json_set(s, "seasonal", series_set_to_json(svc->seasonal, compact));
 		for (j = 0; j < svc->deployments_nr; j++) {
 			const struct deployment *d = &svc->deployments[j];
 			struct json *dj = json_new_object();
@@ -405,6 +489,16 @@ struct json *observation_to_json(const struct observation *obs)
 	return root;
 }
 
+struct json *observation_to_json(const struct observation *obs)
+{
+	return to_json(obs, 0);
+}
+
+struct json *observation_to_json_compact(const struct observation *obs)
+{
+	return to_json(obs, 1);
+}
+
 static char *opt_str(const struct json *node, const char *key)
 {
 	return dup_or_null(json_str_value(json_member(node, key)));
@@ -416,6 +510,12 @@ static int read_series(struct series *out, const struct json *arr, const char *s
 	const struct json *pair;
 	size_t k = 0;
 
+	if (json_type(arr) == JSON_STRING) {
+		if (series_from_compact(out, json_str_value(arr)) < 0)
+			return bot_error(BOT_EINVALID, "'services.%s.%s.%s': not a compact series", svc, set, name);
+		series_normalise(out);
+		return 0;
+	}
 	if (json_type(arr) != JSON_ARRAY)
 		return bot_error(BOT_EINVALID, "'services.%s.%s.%s': expected array, found %s",
 				 svc, set, name, json_type_name(arr));

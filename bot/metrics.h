@@ -177,6 +177,17 @@ void service_add_deployment(struct service_metrics *svc, const char *id, int64_t
  */
 struct json *observation_to_json(const struct observation *obs);
 /*
+ * The same with each series as one string, for the journal: a tree of
+ * three JSON nodes per sample costs about 250 bytes a sample, which made
+ * a scan of 1000 Prometheus services take 440 MB. The string is the
+ * samples separated by spaces, each "T:V" where its time is T ms after
+ * the previous sample's (after 0 for the first) or "V" when it is the
+ * same T after it again; V is the value as %.17g reads it, or "n" for no
+ * value ("1795858200000:0.5 60000:0.25 0.3 n" is 0.5, 0.25, 0.3 and a
+ * gap a minute apart). observation_from_json() reads either form.
+ */
+struct json *observation_to_json_compact(const struct observation *obs);
+/*
  * Reads the JSON form into obs (initialised by the caller). On a malformed
  * document returns BOT_EINVALID with the JSON path in the message and
  * leaves obs released.

@@ -77,7 +77,8 @@ struct json *observe_result_to_json(const struct observe_result *r)
 	struct json *root = json_new_object(), *cost = json_new_object();
 
 	json_set(root, "architecture", architecture_to_json(&r->arch));
-	json_set(root, "observation", observation_to_json(&r->obs));
+	/* Compact series: an observation of 1000 services is millions of samples. */
+	json_set(root, "observation", observation_to_json_compact(&r->obs));
 	json_set_num(cost, "requests", (double)r->requests);
 	json_set_num(cost, "bytes", (double)r->bytes);
 	json_set(root, "cost", cost);
