@@ -372,6 +372,13 @@ static int series_from_compact(struct series *out, const char *p)
 	int64_t t = 0, dt = 0;
 	int have_dt = 0;
 	char *end;
+	const char *q;
+	size_t n = 1;
+
+	/* One sample per space-separated token: allocated once, exactly. */
+	for (q = p; *q; q++)
+		n += *q == ' ';
+	ALLOC_GROW(out->items, out->nr + n, out->alloc);
 
 	while (*p) {
 		const char *colon = p;

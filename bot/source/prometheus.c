@@ -237,6 +237,8 @@ static void fold_into(struct series *out, struct series *acc, int keep_max)
 {
 	size_t k = 0;
 
+	/* At most acc->nr samples: allocated once, exactly (a series grown by appends keeps a quarter spare). */
+	ALLOC_GROW(out->items, out->nr + acc->nr, out->alloc);
 	if (acc->nr > 1)
 		qsort(acc->items, acc->nr, sizeof(*acc->items), cmp_sample_time);
 	while (k < acc->nr) {
@@ -370,6 +372,347 @@ int prometheus_read_matrix_by(struct series *const *outs, size_t *const *bads,
 	return err;
 }
 
+/* ---------------------------------------------------------------- a streaming reader */
+
+/*
+ * The usual answer, a successful matrix, read straight from the body into
+ * series: a cJSON tree of it costs three nodes (about 250 bytes) per
+ * sample, 25 MiB for one answer of 1000 services. Anything this reader
+ * does not expect (an error status, a value that is not a string, an
+ * escape it does not decode, keys in another order) makes it give up
+ * without having changed anything, and the answer is read again through
+ * the tree, which says what is wrong: the two agree on every answer this
+ * one accepts.
+ */
+struct jscan {
+	const char *p, *end;
+	struct strbuf str; /* the last string read, decoded */
+	int depth;
+};
+
+static void js_ws(struct jscan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static int js_char(struct jscan *s, char c)
+{
+	js_ws(s);
+	if (s->p < s->end && *s->p == c) {
+		s->p++;
+		return 1;
+	}
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* A string into s->str; -1 when there is none here, or an escape this reader leaves to cJSON. */
+static int js_string(struct jscan *s)
+{
+	strbuf_reset(&s->str);
+	if (!js_char(s, '"'))
+		return -1;
+	while (s->p < s->end && *s->p != '"') {
+		unsigned char c = (unsigned char)*s->p++;
+		if (c < 0x20)
+			return -1;
+		if (c != '\\') {
+			strbuf_addch(&s->str, (char)c);
+			continue;
+		}
+		if (s->p >= s->end)
+			return -1;
+		switch (*s->p++) {
+		case '"': strbuf_addch(&s->str, '"'); break;
+		case '\\': strbuf_addch(&s->str, '\\'); break;
+		case '/': strbuf_addch(&s->str, '/'); break;
+		case 'b': strbuf_addch(&s->str, '\b'); break;
+		case 'f': strbuf_addch(&s->str, '\f'); break;
+		case 'n': strbuf_addch(&s->str, '\n'); break;
+		case 'r': strbuf_addch(&s->str, '\r'); break;
+		case 't': strbuf_addch(&s->str, '\t'); break;
+		case 'u': {
+			/* The basic plane only (Go escapes <, > and & so); a surrogate pair goes to cJSON. */
+			unsigned u = 0;
+			int k;
+			if (s->end - s->p < 4)
+				return -1;
+			for (k = 0; k < 4; k++) {
+				int h = hex_digit(s->p[k]);
+				if (h < 0)
+					return -1;
+				u = u * 16 + (unsigned)h;
+			}
+			s->p += 4;
+			if (!u || (u >= 0xd800 && u <= 0xdfff))
+				return -1;
+			if (u < 0x80) {
+				strbuf_addch(&s->str, (char)u);
+			} else if (u < 0x800) {
+				strbuf_addch(&s->str, (char)(0xc0 | (u >> 6)));
+				strbuf_addch(&s->str, (char)(0x80 | (u & 0x3f)));
+			} else {
+				strbuf_addch(&s->str, (char)(0xe0 | (u >> 12)));
+				strbuf_addch(&s->str, (char)(0x80 | ((u >> 6) & 0x3f)));
+				strbuf_addch(&s->str, (char)(0x80 | (u & 0x3f)));
+			}
+			break;
+		}
+		default:
+			return -1;
+		}
+	}
+	if (s->p >= s->end)
+		return -1;
+	s->p++;
+	return 0;
+}
+
+/* A JSON number (its grammar, not strtod's: no hex, no inf); -1 when there is none here. */
+static int js_number(struct jscan *s, double *out)
+{
+	const char *q;
+	char *e;
+
+	js_ws(s);
+	q = s->p;
+	if (q < s->end && *q == '-')
+		q++;
+	if (q >= s->end || *q < '0' || *q > '9')
+		return -1;
+	while (q < s->end && ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' ||
+			      *q == '+' || *q == '-'))
+		q++;
+	/* The body is NUL-terminated (a strbuf): strtod stops there at the latest. */
+	*out = strtod(s->p, &e);
+	if (e != q)
+		return -1;
+	s->p = q;
+	return 0;
+}
+
+static int js_skip(struct jscan *s)
+{
+	js_ws(s);
+	if (s->p >= s->end || ++s->depth > 64)
+		return -1;
+	if (*s->p == '"') {
+		if (js_string(s) < 0)
+			return -1;
+	} else if (*s->p == '{' || *s->p == '[') {
+		char close = *s->p == '{' ? '}' : ']';
+		int first = 1;
+		s->p++;
+		while (!js_char(s, close)) {
+			if (!first && !js_char(s, ','))
+				return -1;
+			first = 0;
+			if (close == '}' && (js_string(s) < 0 || !js_char(s, ':')))
+				return -1;
+			if (js_skip(s) < 0)
+				return -1;
+		}
+	} else {
+		const char *q = s->p;
+		while (q < s->end && ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
+				      *q == '-' || *q == '+' || *q == '.' || *q == 'E'))
+			q++;
+		if (q == s->p)
+			return -1;
+		s->p = q;
+	}
+	s->depth--;
+	return 0;
+}
+
+/* What fast_matrix() fills: per service, the samples of its series one after the other, and bad samples. */
+struct fast_out {
+	struct series *acc;
+	size_t *bad;
+};
+
+/*
+ * One element of "result": {"metric": {...}, "values": [[t, "v"], ...]}.
+ * Its samples go to every i whose services[i] equals its label (every
+ * series to 0 when label is NULL). *labelled counts series with the label.
+ */
+static int fast_series(struct jscan *s, struct fast_out *fo, struct series *one, const struct name_index *idx, size_t services_nr, const char *label, enum metric m,
+		       double factor, size_t *labelled)
+{
+	struct strbuf lab = STRBUF_INIT;
+	int have_metric = 0, have_label = 0, first = 1, ret = -1;
+	size_t bad = 0, lo, hi;
+
+	one->nr = 0;
+	if (!js_char(s, '{'))
+		goto out;
+	while (!js_char(s, '}')) {
+		if ((!first && !js_char(s, ',')) || js_string(s) < 0 || !js_char(s, ':'))
+			goto out;
+		first = 0;
+		if (!strcmp(s->str.buf, "metric")) {
+			int f = 1;
+			if (!js_char(s, '{'))
+				goto out;
+			while (!js_char(s, '}')) {
+				int is_label;
+				if ((!f && !js_char(s, ',')) || js_string(s) < 0 || !js_char(s, ':'))
+					goto out;
+				f = 0;
+				is_label = label && !strcmp(s->str.buf, label);
+				if (js_string(s) < 0)
+					goto out;
+				if (is_label) {
+					strbuf_reset(&lab);
+					strbuf_addbuf(&lab, &s->str);
+					have_label = 1;
+				}
+			}
+			have_metric = 1;
+		} else if (!strcmp(s->str.buf, "values")) {
+			int f = 1;
+			if (!have_metric || !js_char(s, '['))
+				goto out; /* values before metric: whose they are is not known yet */
+			while (!js_char(s, ']')) {
+				double t, v;
+				int64_t ms;
+				if ((!f && !js_char(s, ',')) || !js_char(s, '[') || js_number(s, &t) < 0 ||
+				    !js_char(s, ',') || js_string(s) < 0 || !js_char(s, ']'))
+					goto out;
+				f = 0;
+				if (metric_time_ms(&ms, t) < 0 || metric_parse_decimal(&v, s->str.buf) < 0)
+					bad++;
+				else
+					metric_intake(one, &bad, m, ms, v * factor);
+			}
+		} else if (js_skip(s) < 0) {
+			goto out;
+		}
+	}
+	ret = 0;
+	series_normalise(one);
+	if (!label) {
+		lo = 0;
+		hi = services_nr ? 1 : 0;
+	} else {
+		if (!have_label)
+			goto out;
+		(*labelled)++;
+		lo = 0;
+		hi = services_nr;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(idx[mid].name, lab.buf) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (hi = lo; hi < services_nr && !strcmp(idx[hi].name, lab.buf); hi++)
+			;
+	}
+	for (; lo < hi; lo++) {
+		size_t i = label ? idx[lo].i : 0;
+		struct series *a = &fo->acc[i];
+		if (one->nr) {
+			ALLOC_GROW(a->items, a->nr + one->nr, a->alloc);
+			memcpy(a->items + a->nr, one->items, one->nr * sizeof(*one->items));
+			a->nr += one->nr;
+		}
+		fo->bad[i] += bad;
+	}
+out:
+	strbuf_release(&lab);
+	return ret;
+}
+
+int prometheus_read_matrix_text(struct series *const *outs, size_t *const *bads, const char *const *services,
+				size_t services_nr, const char *label, enum metric m, const char *body, size_t len,
+				double factor, int keep_max)
+{
+	struct jscan s = { body, body + len, STRBUF_INIT, 0 };
+	struct fast_out fo;
+	struct series one = SERIES_INIT;
+	struct name_index *idx;
+	size_t i, n = services_nr ? services_nr : 1, labelled = 0, nseries = 0;
+	int ok = 0, success = 0, matrix = 0, result = 0, first = 1;
+
+	fo.acc = xcalloc(n, sizeof(*fo.acc));
+	fo.bad = xcalloc(n, sizeof(*fo.bad));
+	idx = xcalloc(n, sizeof(*idx));
+	for (i = 0; i < services_nr; i++)
+		idx[i] = (struct name_index){ services[i], i };
+	if (services_nr > 1)
+		qsort(idx, services_nr, sizeof(*idx), cmp_name_index);
+	if (!js_char(&s, '{'))
+		goto out;
+	while (!js_char(&s, '}')) {
+		if ((!first && !js_char(&s, ',')) || js_string(&s) < 0 || !js_char(&s, ':'))
+			goto out;
+		first = 0;
+		if (!strcmp(s.str.buf, "status")) {
+			if (js_string(&s) < 0 || strcmp(s.str.buf, "success"))
+				goto out;
+			success = 1;
+		} else if (!strcmp(s.str.buf, "data")) {
+			int f = 1;
+			if (!js_char(&s, '{'))
+				goto out;
+			while (!js_char(&s, '}')) {
+				if ((!f && !js_char(&s, ',')) || js_string(&s) < 0 || !js_char(&s, ':'))
+					goto out;
+				f = 0;
+				if (!strcmp(s.str.buf, "resultType")) {
+					if (js_string(&s) < 0 || strcmp(s.str.buf, "matrix"))
+						goto out;
+					matrix = 1;
+				} else if (!strcmp(s.str.buf, "result")) {
+					int fr = 1;
+					if (!js_char(&s, '['))
+						goto out;
+					while (!js_char(&s, ']')) {
+						if (!fr && !js_char(&s, ','))
+							goto out;
+						fr = 0;
+						if (fast_series(&s, &fo, &one, idx, services_nr, label, m,
+								factor, &labelled) < 0)
+							goto out;
+						nseries++;
+					}
+					result = 1;
+				} else if (js_skip(&s) < 0) {
+					goto out;
+				}
+			}
+		} else if (js_skip(&s) < 0) {
+			goto out;
+		}
+	}
+	js_ws(&s);
+	/* Series without the label: the tree's reader explains what the template did. */
+	if (s.p != s.end || memchr(body, 0, len) || !success || !matrix || !result || (label && nseries && !labelled))
+		goto out;
+	for (i = 0; i < n && i < (services_nr ? services_nr : 1); i++) {
+		fold_into(outs[i], &fo.acc[i], keep_max);
+		*bads[i] += fo.bad[i];
+	}
+	ok = 1;
+out:
+	for (i = 0; i < n; i++)
+		series_release(&fo.acc[i]);
+	free(fo.acc);
+	free(fo.bad);
+	free(idx);
+	series_release(&one);
+	strbuf_release(&s.str);
+	return ok;
+}
+
 static int prometheus_open(struct source *src)
 {
 	const struct prometheus_config *cfg = &src->cfg->source.prometheus;
@@ -445,7 +788,7 @@ static int read_answer(const struct prometheus *p, const struct prom_request *pr
 	int keep_max = query_target[pr->k].keep_max;
 	struct strbuf what = STRBUF_INIT;
 	struct json *root = NULL;
-	int err;
+	int err, fast;
 
 	strbuf_addf(&what, "prometheus query '%s'", prom_query_name(pr->k));
 	if (pr->all)
@@ -455,12 +798,37 @@ static int read_answer(const struct prometheus *p, const struct prom_request *pr
 		strbuf_addf(&what, " for service '%s'", out->services[pr->i].name);
 	if (pr->d)
 		strbuf_addf(&what, " %zu day%s earlier", pr->d, pr->d > 1 ? "s" : "");
+	fast = 0;
+	/* The usual answer, a successful matrix, read from its text (no tree): see prometheus_read_matrix_text(). */
+	if (resp->status >= 200 && resp->status < 300 && pr->all) {
+		struct series **outs = xcalloc(out->services_nr + 1, sizeof(*outs));
+		size_t **bads = xcalloc(out->services_nr + 1, sizeof(*bads));
+		size_t i;
+
+		for (i = 0; i < out->services_nr; i++) {
+			outs[i] = pr->d ? &out->services[i].seasonal[m] : &out->services[i].series[m];
+			bads[i] = &out->services[i].bad_samples;
+		}
+		fast = prometheus_read_matrix_text(outs, bads, names, out->services_nr, p->cfg->service_label, m,
+						   resp->body.buf, resp->body.len, factor, keep_max);
+		free(bads);
+		free(outs);
+	} else if (resp->status >= 200 && resp->status < 300) {
+		struct service_metrics *svc = &out->services[pr->i];
+		struct series *one = pr->d ? &svc->seasonal[m] : &svc->series[m];
+		size_t *bad = &svc->bad_samples;
+
+		fast = prometheus_read_matrix_text(&one, &bad, &names[pr->i], 1, NULL, m, resp->body.buf,
+						   resp->body.len, factor, keep_max);
+	}
+	if (fast) {
+		err = 0;
 	/*
 	 * Prometheus answers errors (400, 422, 503) with a JSON body saying
 	 * why; any other refusal (a proxy's JSON 401) is told by its status.
 	 */
-	if (json_parse(&root, resp->body.buf, resp->body.len) < 0 ||
-	    ((resp->status < 200 || resp->status >= 300) && !json_str_value(json_get(root, "status")))) {
+	} else if (json_parse(&root, resp->body.buf, resp->body.len) < 0 ||
+		   ((resp->status < 200 || resp->status >= 300) && !json_str_value(json_get(root, "status")))) {
 		err = http_status_error(resp, what.buf);
 		if (!err)
 			err = bot_error(BOT_EINVALID, "%s: the answer is not JSON", what.buf);

@@ -65,4 +65,17 @@ int prometheus_read_matrix_by(struct series *const *outs, size_t *const *bads,
 			      enum metric m, const char *label, const struct json *root, double factor,
 			      int keep_max, const char *what);
 
+/*
+ * The same from the answer's text, without a JSON tree (a tree of one
+ * answer for 1000 services is 25 MiB): the series of a successful matrix
+ * go to outs as prometheus_read_matrix_by() (label set) or
+ * prometheus_read_matrix() (label NULL, services_nr 1) put them. Returns
+ * 1 when it read the answer, 0 when it left it to those (an error
+ * status, anything unusual), having changed nothing. body must be
+ * NUL-terminated at len (a strbuf is).
+ */
+int prometheus_read_matrix_text(struct series *const *outs, size_t *const *bads, const char *const *services,
+				size_t services_nr, const char *label, enum metric m, const char *body, size_t len,
+				double factor, int keep_max);
+
 #endif

@@ -234,6 +234,111 @@ static void test_duplicates(void)
 	json_free(j);
 }
 
+/*
+ * The answer read from its text (no tree) against the tree's reader: when
+ * the text reader takes an answer it must give exactly what the tree
+ * gives; when it declines it must have changed nothing. *handled says
+ * which it did.
+ */
+static int agree(const char *doc, const char *label, enum metric m, double factor, int keep_max, int *handled)
+{
+	static const char *const names[] = { "api", "worker", "idle", "api", "a<b" };
+	size_t n = label ? 5 : 1, i, k, bad_a[5] = { 0 }, bad_b[5] = { 0 };
+	struct series a[5] = { SERIES_INIT, SERIES_INIT, SERIES_INIT, SERIES_INIT, SERIES_INIT };
+	struct series b[5] = { SERIES_INIT, SERIES_INIT, SERIES_INIT, SERIES_INIT, SERIES_INIT };
+	struct series *outs_a[5], *outs_b[5];
+	size_t *bads_a[5], *bads_b[5];
+	struct json *j = NULL;
+	int tree_err = -1, same = 1;
+
+	for (i = 0; i < 5; i++) {
+		outs_a[i] = &a[i], outs_b[i] = &b[i];
+		bads_a[i] = &bad_a[i], bads_b[i] = &bad_b[i];
+	}
+	if (!json_parse(&j, doc, strlen(doc)))
+		tree_err = label ? prometheus_read_matrix_by(outs_a, bads_a, names, n, m, label, j, factor, keep_max, "q") :
+			   prometheus_read_matrix(&a[0], &bad_a[0], m, j, factor, keep_max, "q");
+	*handled = prometheus_read_matrix_text(outs_b, bads_b, names, n, label, m, doc, strlen(doc), factor, keep_max);
+	for (i = 0; i < n; i++) {
+		if (!*handled) {
+			same &= !b[i].nr && !bad_b[i];
+			continue;
+		}
+		same &= !tree_err && a[i].nr == b[i].nr && bad_a[i] == bad_b[i];
+		for (k = 0; same && k < a[i].nr; k++)
+			same &= a[i].items[k].t == b[i].items[k].t &&
+				(a[i].items[k].v == b[i].items[k].v || (isnan(a[i].items[k].v) && isnan(b[i].items[k].v)));
+	}
+	for (i = 0; i < 5; i++) {
+		series_release(&a[i]);
+		series_release(&b[i]);
+	}
+	json_free(j);
+	return same;
+}
+
+#define MATRIX(r) "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[" r "]}}"
+
+static void test_text_reader(void)
+{
+	static const struct {
+		const char *doc, *label;
+		int handled;
+		const char *what;
+	} docs[] = {
+		{ MATRIX("{\"metric\":{\"service\":\"worker\",\"pod\":\"w1\"},\"values\":[[1795856400,\"1\"]]},"
+			 "{\"metric\":{\"service\":\"api\"},\"values\":[[1795856400,\"2\"],[1795856460,\"3\"]]},"
+			 "{\"metric\":{\"service\":\"worker\",\"pod\":\"w2\"},\"values\":[[1795856400,\"4\"]]},"
+			 "{\"metric\":{\"service\":\"other\"},\"values\":[[1795856400,\"100\"]]},"
+			 "{\"metric\":{},\"values\":[[1795856400,\"1000\"]]}"), "service", 1,
+		  "several services, pods added, other services and unlabelled series ignored" },
+		{ MATRIX("{\"metric\":{\"pod\":\"a\"},\"values\":[[1795856400,\"1.5\"],[1795856460,\"NaN\"],[1795856520,\"2\"]]},"
+			 "{\"metric\":{\"pod\":\"b\"},\"values\":[[1795856400,\"0.5\"],[1795856460,\"+Inf\"],[1795856520.5,\"1e1\"]]}"),
+		  NULL, 1, "one service: series added, NaN a gap, +Inf bad, fractional times" },
+		{ MATRIX("{\"metric\":{\"service\":\"api\"},\"values\":[[1795856400,\"500\"],[1795856400,\"970\"],"
+			 "[1795856460,\"0x10\"],[1795856520,\"-1\"],[1795856580,\"1e400\"],[1e300,\"1\"]]}"),
+		  "service", 1, "a repeated time, hex, negative, too large, a time past 9999" },
+		{ " \n{ \"status\" : \"success\" , \"warnings\": [\"x\", {\"a\": [1, true, null]}], \"data\" : "
+		  "{ \"resultType\" : \"matrix\", \"result\" : [ { \"metric\" : { \"service\" : \"a\\u003cb\" } , "
+		  "\"values\" : [ [ 1795856400 , \"7\" ] ] } ] } }\n", "service", 1,
+		  "spaces, an unknown key skipped, a \\u escape in a label" },
+		{ MATRIX("{\"metric\":{\"service\":\"a\\\"b\"},\"values\":[[1795856400,\"7\"]]}"), "service", 1,
+		  "an escaped quote in a label" },
+		{ MATRIX(""), "service", 1, "an empty result" },
+		{ MATRIX("{\"values\":[[1795856400,\"2\"]],\"metric\":{\"service\":\"api\"}}"), "service", 0,
+		  "values before metric: declined" },
+		{ MATRIX("{\"metric\":{\"service\":\"api\"},\"values\":[[1795856400,2]]}"), "service", 0,
+		  "a value that is not a string: declined (the tree counts it bad)" },
+		{ MATRIX("{\"metric\":{\"service\":\"api\"},\"values\":[[\"1795856400\",\"2\"]]}"), "service", 0,
+		  "a time that is not a number: declined (the tree refuses the answer)" },
+		{ MATRIX("{\"metric\":{},\"values\":[[1795856400,\"1\"]]}"), "service", 0,
+		  "series without the label: declined (the tree says what the template did)" },
+		{ MATRIX("{\"metric\":{\"service\":\"api\"},\"values\":[[1795856400,\"2\"]]}") "x", "service", 0,
+		  "trailing garbage: declined" },
+		{ MATRIX("{\"metric\":{\"service\":\"api\"},\"values\":[[0x10,\"2\"]]}"), "service", 0,
+		  "a hexadecimal time: declined" },
+		{ "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error\"}", "service", 0,
+		  "an error: declined" },
+		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}", NULL, 0,
+		  "a vector: declined" },
+		{ "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\"", NULL, 0, "truncated: declined" },
+		{ MATRIX("{\"metric\":{\"service\":\"\\ud83d\\ude00\"},\"values\":[[1795856400,\"1\"]]}"), "service", 0,
+		  "a surrogate pair: declined" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(docs) / sizeof(*docs); i++) {
+		int handled = -1, same = agree(docs[i].doc, docs[i].label, METRIC_MEMORY, 1, 0, &handled);
+		ok(same && handled == docs[i].handled, "text reader: %s (%s)", docs[i].what,
+		   handled ? "read, as the tree reads it" : "left to the tree, nothing changed");
+	}
+	{
+		int handled = -1;
+		ok(agree(docs[0].doc, "service", METRIC_LATENCY_P95, 1000, 1, &handled) && handled,
+		   "text reader: the largest kept, times 1000, as the tree");
+	}
+}
+
 int main(void)
 {
 	test_render();
@@ -242,5 +347,6 @@ int main(void)
 	test_matrix_by();
 	test_bad_values();
 	test_duplicates();
+	test_text_reader();
 	return done_testing();
 }
