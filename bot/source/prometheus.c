@@ -103,6 +103,19 @@ int prometheus_query_is_for_all(const char *tmpl)
 	return strstr(tmpl, "{{services}}") != NULL;
 }
 
+/* For the lookup of a series' label among the services' names. */
+struct name_index {
+	const char *name;
+	size_t i;
+};
+
+static int cmp_name_index(const void *a, const void *b)
+{
+	const struct name_index *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
 static void render(struct strbuf *out, const char *tmpl, const char *label, const char *service,
 		   const char *const *services, size_t services_nr, int64_t step_ms)
 {
@@ -113,15 +126,30 @@ static void render(struct strbuf *out, const char *tmpl, const char *label, cons
 
 	if (range_s < 60)
 		range_s = 60;
-	/* Distinct names only: two services deployed as one are one alternative. */
-	for (i = 0; i < services_nr; i++) {
-		for (j = 0; j < i && strcmp(services[j], services[i]); j++)
-			;
-		if (j < i)
-			continue;
-		if (alt.len)
-			strbuf_addch(&alt, '|');
-		add_regex_literal(&alt, services[i]);
+	/*
+	 * Distinct names only: two services deployed as one are one
+	 * alternative, the first kept. Found by sorting, not by comparing
+	 * every pair (16 million comparisons a query at 4000 services).
+	 */
+	if (services_nr) {
+		struct name_index *idx = xcalloc(services_nr, sizeof(*idx));
+		char *dup = xcalloc(services_nr, 1);
+
+		for (i = 0; i < services_nr; i++)
+			idx[i] = (struct name_index){ services[i], i };
+		qsort(idx, services_nr, sizeof(*idx), cmp_name_index);
+		for (j = 1; j < services_nr; j++)
+			if (!strcmp(idx[j - 1].name, idx[j].name))
+				dup[idx[j].i] = 1;
+		for (i = 0; i < services_nr; i++) {
+			if (dup[i])
+				continue;
+			if (alt.len)
+				strbuf_addch(&alt, '|');
+			add_regex_literal(&alt, services[i]);
+		}
+		free(dup);
+		free(idx);
 	}
 	while (*p) {
 		if (service && starts_with(p, "{{service}}")) {
@@ -287,19 +315,6 @@ int prometheus_read_matrix(struct series *s, size_t *bad, enum metric m, const s
 	series_release(&one);
 	series_release(&acc);
 	return err;
-}
-
-/* For the lookup of a series' label among the services' names. */
-struct name_index {
-	const char *name;
-	size_t i;
-};
-
-static int cmp_name_index(const void *a, const void *b)
-{
-	const struct name_index *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-	return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
 int prometheus_read_matrix_by(struct series *const *outs, size_t *const *bads,
