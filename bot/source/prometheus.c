@@ -712,7 +712,7 @@ int prometheus_read_matrix_text(struct series *const *outs, size_t *const *bads,
 	/* Series without the label: the tree's reader explains what the template did. */
 	if (s.p != s.end || memchr(body, 0, len) || !success || !matrix || !result || (label && nseries && !labelled))
 		goto out;
-	for (i = 0; i < n && i < (services_nr ? services_nr : 1); i++) {
+	for (i = 0; i < services_nr; i++) {
 		fold_into(outs[i], &fo.acc[i], keep_max);
 		*bads[i] += fo.bad[i];
 	}
