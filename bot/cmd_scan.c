@@ -1,12 +1,17 @@
 /*
  * autofix scan: observe and detect, then report.
  *
- * Exit codes (builtin.h): 0 every watched service is healthy; 1 there
- * are findings; 2 usage or configuration error (the file, a missing
- * token, a service or environment that does not exist, a --run-id begun
- * with other inputs); 3 the run is held by another process; 4 the job
- * failed (the source could not be read: nothing is reported as healthy
- * on partial data); 5 some watched service could not be seen at all.
+ * Exit codes (builtin.h): 0 every watched service was seen and is
+ * healthy; 1 there are findings; 2 usage or configuration error (the
+ * file, a missing token, a service or environment that does not exist, a
+ * --run-id begun with other inputs); 3 the run is held by another
+ * process; 4 the job failed (the source could not be read: nothing is
+ * reported as healthy on partial data); 5 no findings, but some watched
+ * service had no usable sample of any signal in the window (a service
+ * down, or a name that matches nothing at a Prometheus source): it was
+ * not seen, so it is not called healthy. Findings win over no data: 1,
+ * else 5, else 0. With --json, a failure (2, 3, 4) prints
+ * {"error": {"stage", "message", "exit_code"}} on stdout.
  *
  * Without --dry-run the scan would go on to investigate, plan, fix and
  * deliver; those stages are not written yet, so it says so and runs as
@@ -82,11 +87,57 @@ static void write_step_summary(const struct observe_result *observed, const stru
 	strbuf_release(&md);
 }
 
+/*
+ * `scan --json` when the scan fails: the error as a JSON object on stdout,
+ * so that a caller reading stdout gets a reason, not nothing. Returns code.
+ */
+static int json_error(int as_json, const char *stage, const char *message, int code)
+{
+	struct json *root, *e;
+	struct strbuf out = STRBUF_INIT;
+	char *text;
+
+	if (!as_json)
+		return code;
+	root = json_new_object();
+	e = json_new_object();
+	json_set_str(e, "stage", stage);
+	json_set_str(e, "message", message);
+	json_set_num(e, "exit_code", code);
+	json_set(root, "error", e);
+	text = json_print(root, 1);
+	strbuf_addstr(&out, text);
+	strbuf_addch(&out, '\n');
+	/* Redacted like every output: the message may quote what a server sent. */
+	if (log_print_data(stdout, &out) < 0 || fflush(stdout) != 0)
+		log_warning("cannot write the error to standard output");
+	strbuf_release(&out);
+	free(text);
+	json_free(root);
+	return code;
+}
+
+/* The message of the first diagnostic of a configuration that did not load. */
+static void config_error_message(struct strbuf *out, const struct config_diags *diags, const char *path)
+{
+	const struct config_diag *d = diags->nr ? &diags->items[0] : NULL;
+
+	if (!d) {
+		strbuf_addf(out, "cannot load '%s': %s", path, bot_error_last());
+		return;
+	}
+	strbuf_addf(out, "%s:%d:%d: ", d->file ? d->file : path, d->line, d->col);
+	if (d->key_path && *d->key_path)
+		strbuf_addf(out, "%s: ", d->key_path);
+	strbuf_addstr(out, d->message);
+}
+
 int cmd_scan(int argc, const char **argv)
 {
 	const char *config_path = ".autofix.yml", *run_id_flag = NULL, *state_flag = NULL;
 	const char *stage = "observe", *trigger = getenv("GITHUB_EVENT_NAME");
 	int dry_run = 0, as_json = 0, err, code;
+	size_t unseen;
 	struct journal *journal = NULL;
 	struct journal_run *run = NULL;
 	struct journal_run_options run_opts = JOURNAL_RUN_OPTIONS_INIT;
@@ -119,6 +170,9 @@ int cmd_scan(int argc, const char **argv)
 	config_init(&cfg);
 	if (config_load_file(&cfg, config_path, &diags) < 0) {
 		code = report_config_diags(&diags, config_path);
+		config_error_message(&out, &diags, config_path);
+		json_error(as_json, "config", out.buf, code);
+		strbuf_release(&out);
 		config_diags_release(&diags);
 		config_release(&cfg);
 		return code;
@@ -131,13 +185,13 @@ int cmd_scan(int argc, const char **argv)
 	if (source_check_config(&cfg) < 0) {
 		log_error("configuration error: %s", bot_error_last());
 		config_release(&cfg);
-		return EXIT_USAGE;
+		return json_error(as_json, "config", bot_error_last(), EXIT_USAGE);
 	}
 	/* A fixed "now" that cannot be meant (0 is 1970) would scan a window with nothing in it. */
 	if (time_now_checked(&now) < 0) {
 		log_error("%s", bot_error_last());
 		config_release(&cfg);
-		return EXIT_USAGE;
+		return json_error(as_json, "config", bot_error_last(), EXIT_USAGE);
 	}
 
 	/*
@@ -154,13 +208,14 @@ int cmd_scan(int argc, const char **argv)
 	if (pipeline_scan_fingerprint(fingerprint, &cfg) < 0) {
 		log_error("%s", bot_error_last());
 		config_release(&cfg);
-		return EXIT_FAILURE_JOB;
+		return json_error(as_json, "journal", bot_error_last(), EXIT_FAILURE_JOB);
 	}
 	run_opts.fingerprint = fingerprint;
 	if (journal_run_id(&run_id, "scan", run_id_flag, fingerprint) < 0 ||
 	    journal_retention(&run_opts.retention_ms) < 0) {
 		strbuf_release(&run_id);
 		config_release(&cfg);
+		json_error(as_json, "config", bot_error_last(), EXIT_USAGE);
 		return command_usage_error("scan", "%s", bot_error_last());
 	}
 	if (journal_open(&journal, journal_path(state_flag)) < 0) {
@@ -171,16 +226,18 @@ int cmd_scan(int argc, const char **argv)
 			log_error("%s", bot_error_last());
 			strbuf_release(&run_id);
 			config_release(&cfg);
-			return EXIT_FAILURE_JOB;
+			return json_error(as_json, "journal", bot_error_last(), EXIT_FAILURE_JOB);
 		}
 	}
 	if ((err = journal_run_begin(&run, journal, run_id.buf, "scan",
 				     trigger && *trigger ? trigger : "cli", &run_opts)) < 0) {
 		log_error("%s", bot_error_last());
+		code = err == BOT_ECONFLICT ? EXIT_BUSY : err == BOT_EINVALID ? EXIT_USAGE : EXIT_FAILURE_JOB;
+		json_error(as_json, "journal", bot_error_last(), code);
 		journal_close(journal);
 		strbuf_release(&run_id);
 		config_release(&cfg);
-		return err == BOT_ECONFLICT ? EXIT_BUSY : err == BOT_EINVALID ? EXIT_USAGE : EXIT_FAILURE_JOB;
+		return code;
 	}
 	log_debug("scan run '%s' (inputs %.12s)", run_id.buf, fingerprint);
 
@@ -198,6 +255,7 @@ int cmd_scan(int argc, const char **argv)
 			log_error("scan failed while detecting: %s", bot_error_last());
 			code = EXIT_FAILURE_JOB;
 		}
+		json_error(as_json, stage, bot_error_last(), code);
 		goto done;
 	}
 
@@ -221,7 +279,14 @@ int cmd_scan(int argc, const char **argv)
 		goto done;
 	}
 	write_step_summary(&observed, &found);
-	code = found.nr ? EXIT_FINDINGS : EXIT_OK;
+	/* Findings first: they need acting on; then what could not be judged; healthy only when all was seen. */
+	strbuf_reset(&out);
+	unseen = scan_report_unseen(&observed, &found, &out);
+	if (unseen)
+		log_warning("no data at all for %zu watched service%s: %s; not seen, so not judged "
+			    "(is the service down, or does its name or deployed_as match nothing at the source?)",
+			    unseen, unseen == 1 ? "" : "s", out.buf);
+	code = found.nr ? EXIT_FINDINGS : unseen ? EXIT_NO_DATA : EXIT_OK;
 
 done:
 	/* The run failed only when a stage did; a report with findings is a success. */

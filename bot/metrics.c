@@ -102,6 +102,147 @@ void series_normalise(struct series *s)
 	s->nr = out;
 }
 
+int series_has_data(const struct series *s, int64_t start, int64_t end)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->items[i].t >= start && s->items[i].t <= end && isfinite(s->items[i].v))
+			return 1;
+	return 0;
+}
+
+/* ---- sample intake ---------------------------------------------------- */
+
+/*
+ * Far above anything real, far below what breaks the arithmetic and the
+ * formatting (a latency in ms becomes an int64 of ms for durations):
+ * 1e6 vCPU, 1 EB of memory, 1e12 requests in one interval, 1e9 ms (11
+ * days) of response time.
+ */
+static const double metric_maxima[METRIC__COUNT] = {
+	[METRIC_CPU] = 1e6,
+	[METRIC_CPU_LIMIT] = 1e6,
+	[METRIC_MEMORY] = 1e18,
+	[METRIC_MEMORY_LIMIT] = 1e18,
+	[METRIC_REQUESTS] = 1e12,
+	[METRIC_REQUESTS_5XX] = 1e12,
+	[METRIC_REQUESTS_4XX] = 1e12,
+	[METRIC_LATENCY_P95] = 1e9,
+};
+
+/* 9999-12-31T23:59:59.999Z in ms: past it, a time is garbage. */
+#define LAST_PLAUSIBLE_MS 253402300799999LL
+
+double metric_max(enum metric m)
+{
+	return m < METRIC__COUNT ? metric_maxima[m] : 0;
+}
+
+int metric_intake(struct series *s, size_t *bad, enum metric m, int64_t t, double v)
+{
+	/* NaN is "no value" (a gap the detector must see); only a number can be bad. */
+	if (t < 0 || t > LAST_PLAUSIBLE_MS ||
+	    (!isnan(v) && (!isfinite(v) || v < 0 || v > metric_max(m)))) {
+		(*bad)++;
+		return 1;
+	}
+	series_add(s, t, isnan(v) ? NAN : v + 0.0); /* + 0.0: no -0 */
+	return 0;
+}
+
+int metric_time_ms(int64_t *out, double seconds)
+{
+	/* Checked as a double: converting an out-of-range double to int64_t is undefined. */
+	if (!isfinite(seconds) || seconds < 0 || seconds * 1000 > (double)LAST_PLAUSIBLE_MS)
+		return -1;
+	*out = (int64_t)llround(seconds * 1000);
+	return 0;
+}
+
+int metric_intake_json(struct series *s, size_t *bad, enum metric m, const struct json *t,
+		       const struct json *v, double scale)
+{
+	int64_t ms;
+
+	if (json_type(t) != JSON_NUMBER || metric_time_ms(&ms, json_num_value(t)) < 0 ||
+	    (v && json_type(v) != JSON_NULL && json_type(v) != JSON_NUMBER)) {
+		(*bad)++;
+		return 1;
+	}
+	return metric_intake(s, bad, m, ms, json_type(v) == JSON_NUMBER ? json_num_value(v) * scale : NAN);
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int metric_parse_decimal(double *out, const char *s)
+{
+	const char *p = s;
+	size_t digits = 0;
+	char *end;
+
+	if (!s)
+		return -1;
+	if (!strcmp(s, "NaN")) {
+		*out = NAN;
+		return 0;
+	}
+	/* The syntax first: strtod(3) would also take hex, "inf", "nan(...)" and leading spaces. */
+	if (*p == '+' || *p == '-')
+		p++;
+	for (; is_digit(*p); p++)
+		digits++;
+	if (*p == '.')
+		for (p++; is_digit(*p); p++)
+			digits++;
+	if (!digits)
+		return -1;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!is_digit(*p))
+			return -1;
+		while (is_digit(*p))
+			p++;
+	}
+	if (*p)
+		return -1;
+	*out = strtod(s, &end);
+	return end == p ? 0 : -1;
+}
+
+size_t observation_bad_samples(const struct observation *obs)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < obs->services_nr; i++)
+		n += obs->services[i].bad_samples;
+	return n;
+}
+
+const enum metric observation_signals[OBSERVATION_SIGNALS_NR] = {
+	METRIC_MEMORY, METRIC_CPU, METRIC_REQUESTS, METRIC_LATENCY_P95,
+};
+
+int observation_service_has(const struct observation *obs, const struct service_metrics *svc, enum metric m)
+{
+	return series_has_data(&svc->series[m], obs->start, obs->end);
+}
+
+int observation_service_unseen(const struct observation *obs, const struct service_metrics *svc)
+{
+	size_t i;
+
+	for (i = 0; i < OBSERVATION_SIGNALS_NR; i++)
+		if (observation_service_has(obs, svc, observation_signals[i]))
+			return 0;
+	return 1;
+}
+
 void observation_init(struct observation *obs)
 {
 	memset(obs, 0, sizeof(*obs));
@@ -191,8 +332,92 @@ void service_add_deployment(struct service_metrics *svc, const char *id, int64_t
 
 /* ---- JSON ------------------------------------------------------------- */
 
-/* { "memory": [[seconds, value or null], ...], ... } of the non-empty series of set. */
-static struct json *series_set_to_json(const struct series *set)
+/*
+ * The compact text of a series (see metrics.h): "T:V" where the time
+ * steps by T ms from the previous sample (from 0 for the first), "V" alone
+ * where it steps by the same T again; V is the shortest of %.15g and %.17g
+ * that reads back exactly, "n" for no value.
+ */
+static void series_to_compact(struct strbuf *sb, const struct series *s)
+{
+	int64_t prev_t = 0, prev_dt = -1;
+	size_t i;
+
+	for (i = 0; i < s->nr; i++) {
+		int64_t dt = s->items[i].t - prev_t;
+		double v = s->items[i].v;
+
+		if (i)
+			strbuf_addch(sb, ' ');
+		if (dt != prev_dt)
+			strbuf_addf(sb, "%lld:", (long long)dt);
+		if (isnan(v)) {
+			strbuf_addch(sb, 'n');
+		} else {
+			size_t at = sb->len;
+			strbuf_addf(sb, "%.15g", v);
+			if (strtod(sb->buf + at, NULL) != v) {
+				strbuf_setlen(sb, at);
+				strbuf_addf(sb, "%.17g", v);
+			}
+		}
+		prev_t = s->items[i].t;
+		prev_dt = dt;
+	}
+}
+
+/* Reads series_to_compact()'s text into out; -1 when it is not that. */
+static int series_from_compact(struct series *out, const char *p)
+{
+	int64_t t = 0, dt = 0;
+	int have_dt = 0;
+	char *end;
+	const char *q;
+	size_t n = 1;
+
+	/* One sample per space-separated token: allocated once, exactly. */
+	for (q = p; *q; q++)
+		n += *q == ' ';
+	ALLOC_GROW(out->items, out->nr + n, out->alloc);
+
+	while (*p) {
+		const char *colon = p;
+		double v;
+
+		while (*colon && *colon != ':' && *colon != ' ')
+			colon++;
+		if (*colon == ':') {
+			long long d = strtoll(p, &end, 10);
+			if (end != colon)
+				return -1;
+			dt = d;
+			have_dt = 1;
+			p = colon + 1;
+		} else if (!have_dt) {
+			return -1;
+		}
+		t += dt;
+		if (*p == 'n') {
+			v = NAN;
+			end = (char *)p + 1;
+		} else {
+			v = strtod(p, &end);
+			if (end == p)
+				return -1;
+		}
+		if (*end && *end != ' ')
+			return -1;
+		series_add(out, t, v);
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/*
+ * { "memory": [[seconds, value or null], ...], ... } of the non-empty
+ * series of set; with compact, each series as series_to_compact() text.
+ */
+static struct json *series_set_to_json(const struct series *set, int compact)
 {
 	struct json *obj = json_new_object();
 	size_t m, j;
@@ -202,6 +427,13 @@ static struct json *series_set_to_json(const struct series *set)
 		struct json *arr;
 		if (!ser->nr)
 			continue;
+		if (compact) {
+			struct strbuf sb = STRBUF_INIT;
+			series_to_compact(&sb, ser);
+			json_set_str(obj, metric_name((enum metric)m), sb.buf);
+			strbuf_release(&sb);
+			continue;
+		}
 		arr = json_new_array();
 		for (j = 0; j < ser->nr; j++) {
 			struct json *pair = json_new_array();
@@ -214,7 +446,7 @@ static struct json *series_set_to_json(const struct series *set)
 	return obj;
 }
 
-struct json *observation_to_json(const struct observation *obs)
+static struct json *to_json(const struct observation *obs, int compact)
 {
 	struct json *root = json_new_object(), *services = json_new_array();
 	size_t i, j;
@@ -239,12 +471,14 @@ struct json *observation_to_json(const struct observation *obs)
 		json_set_opt_str(s, "root_dir", svc->root_dir);
 		if (svc->replicas)
 			json_set_num(s, "replicas", svc->replicas);
-		json_set(s, "series", series_set_to_json(svc->series));
+		if (svc->bad_samples)
+			json_set_num(s, "bad_samples", (double)svc->bad_samples);
+		json_set(s, "series", series_set_to_json(svc->series, compact));
 		for (m = 0; m < METRIC__COUNT; m++)
 			if (svc->seasonal[m].nr)
 				break;
 		if (m < METRIC__COUNT)
-			json_set(s, "seasonal", series_set_to_json(svc->seasonal));
+			json_set(s, "seasonal", series_set_to_json(svc->seasonal, compact));
 		for (j = 0; j < svc->deployments_nr; j++) {
 			const struct deployment *d = &svc->deployments[j];
 			struct json *dj = json_new_object();
@@ -262,6 +496,16 @@ struct json *observation_to_json(const struct observation *obs)
 	return root;
 }
 
+struct json *observation_to_json(const struct observation *obs)
+{
+	return to_json(obs, 0);
+}
+
+struct json *observation_to_json_compact(const struct observation *obs)
+{
+	return to_json(obs, 1);
+}
+
 static char *opt_str(const struct json *node, const char *key)
 {
 	return dup_or_null(json_str_value(json_member(node, key)));
@@ -273,6 +517,12 @@ static int read_series(struct series *out, const struct json *arr, const char *s
 	const struct json *pair;
 	size_t k = 0;
 
+	if (json_type(arr) == JSON_STRING) {
+		if (series_from_compact(out, json_str_value(arr)) < 0)
+			return bot_error(BOT_EINVALID, "'services.%s.%s.%s': not a compact series", svc, set, name);
+		series_normalise(out);
+		return 0;
+	}
 	if (json_type(arr) != JSON_ARRAY)
 		return bot_error(BOT_EINVALID, "'services.%s.%s.%s': expected array, found %s",
 				 svc, set, name, json_type_name(arr));
@@ -345,6 +595,7 @@ int observation_from_json(struct observation *obs, const struct json *root)
 		svc->repo = opt_str(svcj, "repo");
 		svc->root_dir = opt_str(svcj, "root_dir");
 		svc->replicas = (int)json_num_value(json_member(svcj, "replicas"));
+		svc->bad_samples = (size_t)json_num_value(json_member(svcj, "bad_samples"));
 		if ((ret = read_series_set(svc->series, svcj, "series", name, i)) < 0 ||
 		    (ret = read_series_set(svc->seasonal, svcj, "seasonal", name, i)) < 0)
 			goto fail;

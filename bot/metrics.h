@@ -50,8 +50,50 @@ struct series {
 #define SERIES_INIT { NULL, 0, 0 }
 void series_add(struct series *s, int64_t t, double v);
 void series_release(struct series *s);
-/* Sorts by time and drops exact duplicates of a timestamp (the last value wins). */
+/*
+ * Sorts by time and drops exact duplicates of a timestamp (the last value
+ * wins): a repeated timestamp is the source saying the same sample again,
+ * never a second sample to add, for gauges and counts per step alike.
+ */
 void series_normalise(struct series *s);
+/* 1 when s has a sample with a finite value in [start, end], else 0. */
+int series_has_data(const struct series *s, int64_t start, int64_t end);
+
+/*
+ * Sample intake: the one door through which a source's sample enters a
+ * series, so that every source judges a value the same way.
+ *
+ * v is the value already in this file's units, or NAN when the source
+ * says "no value" (a JSON null, Prometheus's "NaN"): that is kept as a
+ * gap. A value that cannot be a measurement of m is bad: infinite,
+ * negative, or above metric_max(m) (a p95 of 1e308 ms, say); so is a
+ * time before the epoch or after the year 9999. A bad sample is dropped
+ * and counted in *bad, which the scan reports. Returns 0 when the sample
+ * was added, 1 when it was dropped.
+ */
+int metric_intake(struct series *s, size_t *bad, enum metric m, int64_t t, double v);
+/*
+ * The same for a sample as JSON, as the sources read it: the time t in
+ * seconds since the epoch (a JSON number), the value v a JSON number
+ * multiplied by scale; null or absent is no value (a gap); a string, a
+ * boolean or anything else is bad. A time that is not a number, or is
+ * out of range, is bad too.
+ */
+int metric_intake_json(struct series *s, size_t *bad, enum metric m, const struct json *t,
+		       const struct json *v, double scale);
+/* Seconds since the epoch to ms: -1 when not finite or outside 1970..9999. */
+int metric_time_ms(int64_t *out, double seconds);
+/* The largest value of m that intake accepts (in this file's units). */
+double metric_max(enum metric m);
+/*
+ * Reads a value written as text, as Prometheus sends every value: decimal
+ * float syntax only ([+-]digits[.digits][e[+-]digits], or .digits). "NaN"
+ * sets *out to NAN (no value) and returns 0; anything else that is not
+ * that syntax ("0x10", "Inf", "+Inf", "", " 1") returns -1: the caller
+ * counts it as a bad sample. A finite number too large for a double
+ * comes back infinite, which metric_intake() refuses.
+ */
+int metric_parse_decimal(double *out, const char *s);
 
 struct deployment {
 	char *id;
@@ -77,6 +119,8 @@ struct service_metrics {
 	struct series seasonal[METRIC__COUNT];
 	struct deployment *deployments; /* increasing time order */
 	size_t deployments_nr, deployments_alloc;
+	/* Samples the source sent that metric_intake() refused (series and seasonal). */
+	size_t bad_samples;
 };
 
 struct observation {
@@ -90,6 +134,20 @@ struct observation {
 	int64_t requests;
 	int64_t bytes;
 };
+
+/* Bad samples of every service (see metric_intake()). */
+size_t observation_bad_samples(const struct observation *obs);
+/*
+ * 1 when svc has usable data for the signal that metric m measures over
+ * [obs->start, obs->end]: a finite sample of m in the window. The signals
+ * a scan reports are METRIC_MEMORY, METRIC_CPU, METRIC_REQUESTS and
+ * METRIC_LATENCY_P95 (OBSERVATION_SIGNALS, in this order).
+ */
+int observation_service_has(const struct observation *obs, const struct service_metrics *svc, enum metric m);
+#define OBSERVATION_SIGNALS_NR 4
+extern const enum metric observation_signals[OBSERVATION_SIGNALS_NR];
+/* 1 when svc has usable data for none of the signals: the scan did not see it at all. */
+int observation_service_unseen(const struct observation *obs, const struct service_metrics *svc);
 
 void observation_init(struct observation *obs);
 void observation_release(struct observation *obs);
@@ -107,7 +165,7 @@ void service_add_deployment(struct service_metrics *svc, const char *id, int64_t
  *     "start": "2026-11-28T09:30:00Z", "end": "2026-11-28T10:00:00Z", "step_s": 60,
  *     "requests": 2, "bytes": 51234,
  *     "services": [ { "name": "api", "source_id": "...", "repo": "o/r", "root_dir": "services/api",
- *                     "replicas": 1,
+ *                     "replicas": 1, "bad_samples": 2,   (optional)
  *                     "series": { "memory": [[1795858200, 1.2e8], [1795858260, null], ...], ... },
  *                     "seasonal": { "memory": [[1795771800, 1.1e8], ...], ... },   (optional)
  *                     "deployments": [ { "id": "d-42", "at": "2026-11-28T09:40:00Z",
@@ -118,6 +176,17 @@ void service_add_deployment(struct service_metrics *svc, const char *id, int64_t
  * samples at their own times and is written only when there are any.
  */
 struct json *observation_to_json(const struct observation *obs);
+/*
+ * The same with each series as one string, for the journal: a tree of
+ * three JSON nodes per sample costs about 250 bytes a sample, which made
+ * a scan of 1000 Prometheus services take 440 MB. The string is the
+ * samples separated by spaces, each "T:V" where its time is T ms after
+ * the previous sample's (after 0 for the first) or "V" when it is the
+ * same T after it again; V is the value as %.17g reads it, or "n" for no
+ * value ("1795858200000:0.5 60000:0.25 0.3 n" is 0.5, 0.25, 0.3 and a
+ * gap a minute apart). observation_from_json() reads either form.
+ */
+struct json *observation_to_json_compact(const struct observation *obs);
 /*
  * Reads the JSON form into obs (initialised by the caller). On a malformed
  * document returns BOT_EINVALID with the JSON path in the message and

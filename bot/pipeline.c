@@ -45,6 +45,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "journal.h"
 #include "pipeline.h"
@@ -77,7 +80,8 @@ struct json *observe_result_to_json(const struct observe_result *r)
 	struct json *root = json_new_object(), *cost = json_new_object();
 
 	json_set(root, "architecture", architecture_to_json(&r->arch));
-	json_set(root, "observation", observation_to_json(&r->obs));
+	/* Compact series: an observation of 1000 services is millions of samples. */
+	json_set(root, "observation", observation_to_json_compact(&r->obs));
 	json_set_num(cost, "requests", (double)r->requests);
 	json_set_num(cost, "bytes", (double)r->bytes);
 	json_set(root, "cost", cost);
@@ -102,6 +106,19 @@ int observe_result_from_json(struct observe_result *r, const struct json *root)
 }
 
 /* ---------------------------------------------------------------- stage 1: observe */
+
+/*
+ * Between stages the previous one's millions of small blocks (an
+ * observation of 1000 services, its JSON) have just been freed; glibc
+ * keeps such memory mapped, which adds them to the next stage's peak.
+ * Giving it back keeps a scan of 1000 Prometheus services under 64 MiB.
+ */
+static void release_freed_memory(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
 
 int pipeline_observe(struct observe_result *out, enum stage_failure *failure,
 		     const struct config *cfg, int64_t now)
@@ -190,6 +207,7 @@ static int observe_step(struct json **out, void *data)
 	if (err >= 0)
 		*out = observe_result_to_json(&r);
 	observe_result_release(&r);
+	release_freed_memory();
 	return err;
 }
 
@@ -234,6 +252,7 @@ int pipeline_scan(struct observe_result *observed, struct findings *found,
 	err = observe_result_from_json(observed, result);
 	json_free(result);
 	result = NULL;
+	release_freed_memory();
 	if (err < 0)
 		return bot_error_wrap(err, "the journal's observe result: ");
 

@@ -112,6 +112,82 @@ static void series_range(const struct series *s, double *lo, double *hi, double 
 	}
 }
 
+/* ---------------------------------------------------------------- no data */
+
+/* The observed service summary s is about (summaries follow the observation's order), or NULL. */
+static const struct service_metrics *observed_service(const struct observe_result *observed,
+						      const struct findings *found, const struct service_summary *s)
+{
+	const struct observation *obs = &observed->obs;
+	size_t i = (size_t)(s - found->services);
+
+	if (i < obs->services_nr && !strcmp(obs->services[i].name, s->name))
+		return &obs->services[i];
+	for (i = 0; i < obs->services_nr; i++)
+		if (!strcmp(obs->services[i].name, s->name))
+			return &obs->services[i];
+	return NULL;
+}
+
+/*
+ * Whether the summary s has data for signal m: a usable sample in the
+ * window, or (for a summary of no observed service, as a test builds)
+ * a figure.
+ */
+static int has_signal(const struct observe_result *observed, const struct findings *found,
+		      const struct service_summary *s, enum metric m)
+{
+	const struct service_metrics *svc = observed_service(observed, found, s);
+
+	if (svc)
+		return observation_service_has(&observed->obs, svc, m);
+	switch (m) {
+	case METRIC_MEMORY:
+		return !isnan(s->memory_peak) || !isnan(s->memory_peak_bytes);
+	case METRIC_CPU:
+		return !isnan(s->cpu_peak);
+	case METRIC_REQUESTS:
+		return !isnan(s->requests);
+	case METRIC_LATENCY_P95:
+		return !isnan(s->p95_ms);
+	default:
+		return 0;
+	}
+}
+
+static int unseen(const struct observe_result *observed, const struct findings *found,
+		  const struct service_summary *s)
+{
+	size_t k;
+
+	for (k = 0; k < OBSERVATION_SIGNALS_NR; k++)
+		if (has_signal(observed, found, s, observation_signals[k]))
+			return 0;
+	return 1;
+}
+
+static size_t bad_samples_of(const struct observe_result *observed, const struct findings *found,
+			     const struct service_summary *s)
+{
+	const struct service_metrics *svc = observed_service(observed, found, s);
+	return svc ? svc->bad_samples : 0;
+}
+
+size_t scan_report_unseen(const struct observe_result *observed, const struct findings *found,
+			  struct strbuf *names)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < found->services_nr; i++) {
+		if (!unseen(observed, found, &found->services[i]))
+			continue;
+		if (names)
+			strbuf_addf(names, "%s'%s'", n ? ", " : "", found->services[i].name);
+		n++;
+	}
+	return n;
+}
+
 /* ---------------------------------------------------------------- text */
 
 /*
@@ -219,47 +295,68 @@ static void text_architecture(struct strbuf *out, const struct architecture *arc
 	}
 }
 
-static void text_service(struct strbuf *out, const struct service_summary *s)
+static void text_service(struct strbuf *out, const struct observe_result *observed,
+			 const struct findings *found, const struct service_summary *s)
 {
 	struct strbuf col = STRBUF_INIT;
+	size_t bad = bad_samples_of(observed, found, s);
 
 	strbuf_addstr(out, "  ");
 	add_text(out, s->name, 20);
 	strbuf_addstr(&col, "mem ");
-	detect_add_figure(&col, s->memory_peak, FIGURE_FRACTION);
-	strbuf_addstr(&col, " peak/");
-	detect_add_figure(&col, s->memory_avg, FIGURE_FRACTION);
-	strbuf_addstr(&col, " avg of ");
-	detect_add_figure(&col, s->memory_limit_bytes, FIGURE_BYTES);
+	if (!has_signal(observed, found, s, METRIC_MEMORY)) {
+		strbuf_addstr(&col, "no data");
+	} else {
+		detect_add_figure(&col, s->memory_peak, FIGURE_FRACTION);
+		strbuf_addstr(&col, " peak/");
+		detect_add_figure(&col, s->memory_avg, FIGURE_FRACTION);
+		strbuf_addstr(&col, " avg of ");
+		detect_add_figure(&col, s->memory_limit_bytes, FIGURE_BYTES);
+	}
 	strbuf_addf(out, " %-36s", col.buf);
 	strbuf_reset(&col);
 	strbuf_addstr(&col, "cpu ");
-	detect_add_figure(&col, s->cpu_peak, FIGURE_FRACTION);
-	strbuf_addstr(&col, "/");
-	detect_add_figure(&col, s->cpu_avg, FIGURE_FRACTION);
-	if (!isnan(s->cpu_limit))
-		strbuf_addf(&col, " of %g vCPU", s->cpu_limit);
+	if (!has_signal(observed, found, s, METRIC_CPU)) {
+		strbuf_addstr(&col, "no data");
+	} else {
+		detect_add_figure(&col, s->cpu_peak, FIGURE_FRACTION);
+		strbuf_addstr(&col, "/");
+		detect_add_figure(&col, s->cpu_avg, FIGURE_FRACTION);
+		if (!isnan(s->cpu_limit))
+			strbuf_addf(&col, " of %g vCPU", s->cpu_limit);
+	}
 	strbuf_addf(out, " %-24s", col.buf);
 	strbuf_reset(&col);
-	if (isnan(s->requests))
-		strbuf_addstr(&col, "- req");
-	else
-		strbuf_addf(&col, "%.0f req", s->requests);
-	strbuf_addstr(&col, " 5xx ");
-	detect_add_figure(&col, s->rate_5xx, FIGURE_FRACTION);
-	strbuf_addstr(&col, " 4xx ");
-	detect_add_figure(&col, s->rate_4xx, FIGURE_FRACTION);
+	if (!has_signal(observed, found, s, METRIC_REQUESTS)) {
+		strbuf_addstr(&col, "req no data");
+	} else {
+		if (isnan(s->requests))
+			strbuf_addstr(&col, "- req");
+		else
+			strbuf_addf(&col, "%.0f req", s->requests);
+		strbuf_addstr(&col, " 5xx ");
+		detect_add_figure(&col, s->rate_5xx, FIGURE_FRACTION);
+		strbuf_addstr(&col, " 4xx ");
+		detect_add_figure(&col, s->rate_4xx, FIGURE_FRACTION);
+	}
 	strbuf_addf(out, " %-28s", col.buf);
 	strbuf_reset(&col);
 	strbuf_addstr(&col, "p95 ");
-	detect_add_figure(&col, s->p95_ms, FIGURE_MS);
+	if (!has_signal(observed, found, s, METRIC_LATENCY_P95))
+		strbuf_addstr(&col, "no data");
+	else
+		detect_add_figure(&col, s->p95_ms, FIGURE_MS);
 	strbuf_addf(out, " %-12s ", col.buf);
-	if (s->worst == SEVERITY_NONE)
-		strbuf_addstr(out, "ok");
-	else {
+	if (s->worst != SEVERITY_NONE) {
 		add_severity_upper(out, s->worst);
 		strbuf_addf(out, " (%zu)", s->findings);
+	} else if (unseen(observed, found, s)) {
+		strbuf_addstr(out, "NO DATA");
+	} else {
+		strbuf_addstr(out, "ok");
 	}
+	if (bad)
+		strbuf_addf(out, ", %zu bad sample%s dropped", bad, bad == 1 ? "" : "s");
 	strbuf_addch(out, '\n');
 	strbuf_release(&col);
 }
@@ -318,7 +415,9 @@ void scan_report_text(struct strbuf *out, const struct observe_result *observed,
 		      const struct findings *found, int dry_run)
 {
 	const struct observation *obs = &observed->obs;
-	size_t i;
+	struct strbuf names = STRBUF_INIT;
+	size_t i, k, nodata, bad;
+	int partial = 0;
 
 	strbuf_addf(out, "autofix scan%s: ", dry_run ? " (dry run)" : "");
 	text_architecture(out, &observed->arch);
@@ -329,17 +428,34 @@ void scan_report_text(struct strbuf *out, const struct observe_result *observed,
 	strbuf_addf(out, ", step %llds\n\n", (long long)(obs->step / 1000));
 
 	strbuf_addf(out, "services (%zu watched):\n", found->services_nr);
-	for (i = 0; i < found->services_nr; i++)
-		text_service(out, &found->services[i]);
+	for (i = 0; i < found->services_nr; i++) {
+		text_service(out, observed, found, &found->services[i]);
+		for (k = 0; k < OBSERVATION_SIGNALS_NR; k++)
+			if (!has_signal(observed, found, &found->services[i], observation_signals[k]))
+				partial = 1;
+	}
 	strbuf_addch(out, '\n');
 
-	if (!found->nr)
-		strbuf_addstr(out, "no findings: every watched service is healthy\n");
-	else
+	nodata = scan_report_unseen(observed, found, &names);
+	if (nodata)
+		strbuf_addf(out, "no data at all for %zu watched service%s: %s: not seen, so not judged\n",
+			    nodata, nodata == 1 ? "" : "s", names.buf);
+	if (found->nr)
 		strbuf_addf(out, "findings (%zu):\n", found->nr);
+	else if (nodata)
+		strbuf_addstr(out, "no findings in the data seen\n");
+	else if (partial)
+		strbuf_addstr(out, "no findings: every watched service is healthy in the signals it has data for\n");
+	else
+		strbuf_addstr(out, "no findings: every watched service is healthy\n");
 	for (i = 0; i < found->nr; i++)
 		text_finding(out, &found->items[i]);
 
+	bad = observation_bad_samples(obs);
+	if (bad)
+		strbuf_addf(out, "\n%zu bad sample%s dropped (negative, not a number, or beyond any real value)\n",
+			    bad, bad == 1 ? "" : "s");
+	strbuf_release(&names);
 	strbuf_addf(out, "\ncost: %lld request%s, ", (long long)observed->requests,
 		    observed->requests == 1 ? "" : "s");
 	human_add_bytes(out, (double)observed->bytes);
@@ -356,8 +472,17 @@ struct json *scan_report_json(const struct observe_result *observed, const struc
 	struct strbuf t = STRBUF_INIT;
 	const struct json *part;
 
+	struct json *svcs, *unseen_names = json_new_array();
+	const struct json *item;
+	size_t i, k;
+
 	json_set_bool(root, "dry_run", dry_run);
-	json_set_bool(root, "healthy", found->nr == 0);
+	json_set_bool(root, "healthy", found->nr == 0 && !scan_report_unseen(observed, found, NULL));
+	for (i = 0; i < found->services_nr; i++)
+		if (unseen(observed, found, &found->services[i]))
+			json_append(unseen_names, json_new_str(found->services[i].name));
+	json_set(root, "no_data", unseen_names);
+	json_set_num(root, "bad_samples", (double)observation_bad_samples(&observed->obs));
 	add_time(&t, observed->obs.start);
 	json_set_str(window, "start", t.buf);
 	strbuf_reset(&t);
@@ -367,7 +492,21 @@ struct json *scan_report_json(const struct observe_result *observed, const struc
 	json_set(root, "window", window);
 	json_set(root, "architecture", architecture_to_json(&observed->arch));
 	part = json_get(det, "services");
-	json_set(root, "services", part ? json_dup(part) : json_new_array());
+	svcs = json_new_array();
+	/* The summaries are in found's order: add what the observation says of each. */
+	for (i = 0, item = json_first(part); item && i < found->services_nr; item = json_next(item), i++) {
+		const struct service_summary *s = &found->services[i];
+		struct json *missing = json_new_array(), *o = json_dup(item);
+
+		for (k = 0; k < OBSERVATION_SIGNALS_NR; k++)
+			if (!has_signal(observed, found, s, observation_signals[k]))
+				json_append(missing, json_new_str(metric_name(observation_signals[k])));
+		json_set_bool(o, "seen", !unseen(observed, found, s));
+		json_set(o, "no_data", missing);
+		json_set_num(o, "bad_samples", (double)bad_samples_of(observed, found, s));
+		json_append(svcs, o);
+	}
+	json_set(root, "services", svcs);
 	part = json_get(det, "findings");
 	json_set(root, "findings", part ? json_dup(part) : json_new_array());
 	json_set_num(cost, "requests", (double)observed->requests);
@@ -557,12 +696,17 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 			  const struct findings *found)
 {
 	const struct architecture *arch = &observed->arch;
-	size_t i;
+	size_t i, nodata = scan_report_unseen(observed, found, NULL);
+	size_t bad = observation_bad_samples(&observed->obs);
 
 	if (found->nr)
-		strbuf_addf(out, "## autofix scan: %zu finding%s\n\n", found->nr, found->nr == 1 ? "" : "s");
-	else
-		strbuf_addstr(out, "## autofix scan: healthy\n\n");
+		strbuf_addf(out, "## autofix scan: %zu finding%s", found->nr, found->nr == 1 ? "" : "s");
+	else if (!nodata)
+		strbuf_addstr(out, "## autofix scan: healthy");
+	if (nodata)
+		strbuf_addf(out, "%sno data for %zu service%s", found->nr ? ", " : "## autofix scan: ",
+			    nodata, nodata == 1 ? "" : "s");
+	strbuf_addstr(out, "\n\n");
 	strbuf_addf(out, "%s", arch->source ? arch->source : "?");
 	if (arch->project_name) {
 		strbuf_addstr(out, " project **");
@@ -581,7 +725,11 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 	strbuf_addf(out, "; %lld %s, ", (long long)observed->requests,
 		    human_plural(observed->requests, "request", "requests"));
 	human_add_bytes(out, (double)observed->bytes);
-	strbuf_addstr(out, ".\n\n");
+	strbuf_addstr(out, ".");
+	if (bad)
+		strbuf_addf(out, " %zu bad sample%s dropped (negative, not a number, or beyond any real value).",
+			    bad, bad == 1 ? "" : "s");
+	strbuf_addstr(out, "\n\n");
 
 	strbuf_addstr(out, "| service | memory peak | CPU peak | requests | 5xx | 4xx | p95 | status |\n"
 			   "|---|---:|---:|---:|---:|---:|---:|---|\n");
@@ -590,21 +738,38 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 		strbuf_addstr(out, "| ");
 		add_md_text(out, s->name);
 		strbuf_addstr(out, " | ");
-		detect_add_figure(out, s->memory_peak, FIGURE_FRACTION);
-		strbuf_addstr(out, " | ");
-		detect_add_figure(out, s->cpu_peak, FIGURE_FRACTION);
-		if (isnan(s->requests))
-			strbuf_addstr(out, " | - | ");
+		if (has_signal(observed, found, s, METRIC_MEMORY))
+			detect_add_figure(out, s->memory_peak, FIGURE_FRACTION);
 		else
-			strbuf_addf(out, " | %.0f | ", s->requests);
-		detect_add_figure(out, s->rate_5xx, FIGURE_FRACTION);
+			strbuf_addstr(out, "no data");
 		strbuf_addstr(out, " | ");
-		detect_add_figure(out, s->rate_4xx, FIGURE_FRACTION);
-		strbuf_addstr(out, " | ");
-		detect_add_figure(out, s->p95_ms, FIGURE_MS);
+		if (has_signal(observed, found, s, METRIC_CPU))
+			detect_add_figure(out, s->cpu_peak, FIGURE_FRACTION);
+		else
+			strbuf_addstr(out, "no data");
+		if (!has_signal(observed, found, s, METRIC_REQUESTS)) {
+			strbuf_addstr(out, " | no data | no data | no data | ");
+		} else {
+			if (isnan(s->requests))
+				strbuf_addstr(out, " | - | ");
+			else
+				strbuf_addf(out, " | %.0f | ", s->requests);
+			detect_add_figure(out, s->rate_5xx, FIGURE_FRACTION);
+			strbuf_addstr(out, " | ");
+			detect_add_figure(out, s->rate_4xx, FIGURE_FRACTION);
+			strbuf_addstr(out, " | ");
+		}
+		if (has_signal(observed, found, s, METRIC_LATENCY_P95))
+			detect_add_figure(out, s->p95_ms, FIGURE_MS);
+		else
+			strbuf_addstr(out, "no data");
 		strbuf_addstr(out, " | ");
 		strbuf_addstr(out, s->worst == SEVERITY_CRITICAL ? "🔴 critical" :
-			      s->worst == SEVERITY_WARNING ? "🟠 warning" : "🟢 ok");
+			      s->worst == SEVERITY_WARNING ? "🟠 warning" :
+			      unseen(observed, found, s) ? "⚪ no data" : "🟢 ok");
+		if (bad_samples_of(observed, found, s))
+			strbuf_addf(out, ", %zu bad sample%s", bad_samples_of(observed, found, s),
+				    bad_samples_of(observed, found, s) == 1 ? "" : "s");
 		strbuf_addstr(out, " |\n");
 	}
 	strbuf_addch(out, '\n');

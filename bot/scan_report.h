@@ -14,16 +14,34 @@
  * inputs and the buffers, nothing is written anywhere.
  */
 
+/*
+ * "No data": a watched service with no usable sample of a signal (memory,
+ * CPU, requests, p95 latency: OBSERVATION_SIGNALS in metrics.h) in the
+ * window is reported as "no data" for that signal in every form, and one
+ * with no data for any signal was not seen at all: it is never called
+ * healthy, and `autofix scan` exits EXIT_NO_DATA when there are no
+ * findings. Bad samples the sources dropped (metric_intake()) are
+ * counted in every form too.
+ *
+ * Returns how many watched services the scan did not see at all, and,
+ * when names is not NULL, appends their names to it ("'a', 'b'").
+ */
+size_t scan_report_unseen(const struct observe_result *observed, const struct findings *found,
+			  struct strbuf *names);
+
 /* Appends the text report. */
 void scan_report_text(struct strbuf *out, const struct observe_result *observed,
 		      const struct findings *found, int dry_run);
 
 /*
  * The JSON form; the caller owns it:
- *   { "dry_run": true, "healthy": false,
+ *   { "dry_run": true, "healthy": false,   (true only with no finding and every service seen)
+ *     "no_data": [ "worker" ],              (services not seen at all)
+ *     "bad_samples": 2,                     (dropped by the sources, every service)
  *     "window": { "start", "end", "step_s" },
  *     "architecture": <architecture_to_json()>,
- *     "services": [ <service summaries of findings_to_json()> ],
+ *     "services": [ <service summaries of findings_to_json()>, each with
+ *                   "seen": true, "no_data": ["latency_p95"], "bad_samples": 0 ],
  *     "findings": [ <findings of findings_to_json()> ],
  *     "cost": { "requests": 3, "bytes": 51234 } }
  */

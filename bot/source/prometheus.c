@@ -40,6 +40,8 @@
 #include "util/banned.h"
 
 #define PROM_MAX_RESPONSE (16u * 1024 * 1024)
+/* Requests sent at once: http.c's default concurrency per host (http_options.per_host). */
+#define PROM_BATCH 4
 
 /* Which observation series each query fills, and the factor to its unit (0: times the step in s). */
 static const struct {
@@ -101,6 +103,19 @@ int prometheus_query_is_for_all(const char *tmpl)
 	return strstr(tmpl, "{{services}}") != NULL;
 }
 
+/* For the lookup of a series' label among the services' names. */
+struct name_index {
+	const char *name;
+	size_t i;
+};
+
+static int cmp_name_index(const void *a, const void *b)
+{
+	const struct name_index *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
 static void render(struct strbuf *out, const char *tmpl, const char *label, const char *service,
 		   const char *const *services, size_t services_nr, int64_t step_ms)
 {
@@ -111,15 +126,30 @@ static void render(struct strbuf *out, const char *tmpl, const char *label, cons
 
 	if (range_s < 60)
 		range_s = 60;
-	/* Distinct names only: two services deployed as one are one alternative. */
-	for (i = 0; i < services_nr; i++) {
-		for (j = 0; j < i && strcmp(services[j], services[i]); j++)
-			;
-		if (j < i)
-			continue;
-		if (alt.len)
-			strbuf_addch(&alt, '|');
-		add_regex_literal(&alt, services[i]);
+	/*
+	 * Distinct names only: two services deployed as one are one
+	 * alternative, the first kept. Found by sorting, not by comparing
+	 * every pair (16 million comparisons a query at 4000 services).
+	 */
+	if (services_nr) {
+		struct name_index *idx = xcalloc(services_nr, sizeof(*idx));
+		char *dup = xcalloc(services_nr, 1);
+
+		for (i = 0; i < services_nr; i++)
+			idx[i] = (struct name_index){ services[i], i };
+		qsort(idx, services_nr, sizeof(*idx), cmp_name_index);
+		for (j = 1; j < services_nr; j++)
+			if (!strcmp(idx[j - 1].name, idx[j].name))
+				dup[idx[j].i] = 1;
+		for (i = 0; i < services_nr; i++) {
+			if (dup[i])
+				continue;
+			if (alt.len)
+				strbuf_addch(&alt, '|');
+			add_regex_literal(&alt, services[i]);
+		}
+		free(dup);
+		free(idx);
 	}
 	while (*p) {
 		if (service && starts_with(p, "{{service}}")) {
@@ -154,19 +184,6 @@ void prometheus_render_query_all(struct strbuf *out, const char *tmpl, const cha
 	render(out, tmpl, label, NULL, services, services_nr, step_ms);
 }
 
-/* Prometheus writes values as strings: "1.5", "NaN", "+Inf", "-Inf". */
-static int parse_value(double *out, const char *s)
-{
-	char *end;
-
-	if (!s)
-		return -1;
-	*out = strtod(s, &end);
-	if (end == s || *end)
-		return -1;
-	return 0;
-}
-
 /* Checks that root is a successful matrix answer and gives its result array. */
 static int matrix_result(const struct json **out, const struct json *root, const char *what)
 {
@@ -198,94 +215,117 @@ static const char *series_label(const struct json *r, const char *label)
 }
 
 /*
- * Appends to s the series of result whose label equals value (every
- * series when label is NULL), folded sample by sample. Samples that are
- * NaN or infinite (histogram_quantile of an empty or overflowing
- * histogram) are kept as NAN, a missing sample.
+ * Reads the values of result series r (number idx) into out through
+ * metric_intake(), times factor: a value that is not a string in decimal
+ * syntax, or that intake refuses, is dropped and counted in *bad; "NaN"
+ * (histogram_quantile of an empty histogram) is a gap. A time repeated
+ * within the series is the same sample again: the last one is kept. A
+ * pair that is not [time, value] makes the answer malformed.
  */
-static int fold_series(struct series *s, const struct json *result, const char *label, const char *value,
-		       double factor, int keep_max, const char *what)
+static int read_values(struct series *out, size_t *bad, enum metric m, const struct json *r, size_t idx,
+		       double factor, const char *what)
 {
-	const struct json *r, *v;
-	struct series acc = SERIES_INIT;
-	size_t i, j;
+	const struct json *values, *v;
+	size_t j;
 	int err;
 
-	for (i = 0, r = json_first(result); r; r = json_next(r), i++) {
-		const struct json *values;
-		const char *l;
+	if ((err = json_get_arr(&values, r, "values")) < 0)
+		return bot_error_wrap(err, "%s: ", what);
+	for (j = 0, v = json_first(values); v; v = json_next(v), j++) {
+		const struct json *t = json_item(v, 0);
+		int64_t ms;
+		double val;
 
-		if (label && (!(l = series_label(r, label)) || strcmp(l, value)))
+		if (json_type(v) != JSON_ARRAY || json_size(v) != 2 || json_type(t) != JSON_NUMBER)
+			return bot_error(BOT_EINVALID, "%s: 'data.result[%zu].values[%zu]' is not [time, \"value\"]",
+					 what, idx, j);
+		if (metric_time_ms(&ms, json_num_value(t)) < 0 ||
+		    metric_parse_decimal(&val, json_str_value(json_item(v, 1))) < 0) {
+			(*bad)++;
 			continue;
-		if ((err = json_get_arr(&values, r, "values")) < 0) {
-			series_release(&acc);
-			return bot_error_wrap(err, "%s: ", what);
 		}
-		for (j = 0, v = json_first(values); v; v = json_next(v), j++) {
-			const struct json *t = json_get(v, "[0]");
-			double val;
-			if (json_type(t) != JSON_NUMBER ||
-			    parse_value(&val, json_str_value(json_get(v, "[1]"))) < 0) {
-				series_release(&acc);
-				return bot_error(BOT_EINVALID, "%s: 'data.result[%zu].values[%zu]' is not [time, \"value\"]",
-						 what, i, j);
-			}
-			series_add(&acc, (int64_t)llround(json_num_value(t) * 1000), val);
-		}
+		metric_intake(out, bad, m, ms, val * factor);
 	}
-	/* Combine the series sample by sample: sort by time, then fold equal times. */
-	if (acc.nr) {
-		struct series sorted = SERIES_INIT;
-		size_t k = 0;
-
-		/* series_normalise would keep only the last of equal times; fold by hand instead. */
-		for (i = 1; i < acc.nr; i++) {
-			struct sample x = acc.items[i];
-			for (j = i; j > 0 && acc.items[j - 1].t > x.t; j--)
-				acc.items[j] = acc.items[j - 1];
-			acc.items[j] = x;
-		}
-		while (k < acc.nr) {
-			int64_t t = acc.items[k].t;
-			double folded = NAN;
-			for (; k < acc.nr && acc.items[k].t == t; k++) {
-				double x = acc.items[k].v;
-				if (!isfinite(x))
-					continue;
-				if (isnan(folded))
-					folded = x;
-				else if (keep_max)
-					folded = x > folded ? x : folded;
-				else
-					folded += x;
-			}
-			series_add(&sorted, t, isnan(folded) ? NAN : folded * factor);
-		}
-		for (i = 0; i < sorted.nr; i++)
-			series_add(s, sorted.items[i].t, sorted.items[i].v);
-		series_release(&sorted);
-	}
-	series_release(&acc);
+	series_normalise(out);
 	return 0;
 }
 
-int prometheus_read_matrix(struct series *s, const struct json *root, double factor, int keep_max,
-			   const char *what)
+static int cmp_sample_time(const void *a, const void *b)
 {
-	const struct json *result;
+	const struct sample *x = a, *y = b;
+	return (x->t > y->t) - (x->t < y->t);
+}
+
+/*
+ * Appends to out the samples of acc (the series of one service, one after
+ * the other) combined time by time: added up, or the largest kept when
+ * keep_max; a time where no series has a value stays a gap. Empties acc.
+ */
+static void fold_into(struct series *out, struct series *acc, int keep_max)
+{
+	size_t k = 0;
+
+	/* At most acc->nr samples: allocated once, exactly (a series grown by appends keeps a quarter spare). */
+	ALLOC_GROW(out->items, out->nr + acc->nr, out->alloc);
+	if (acc->nr > 1)
+		qsort(acc->items, acc->nr, sizeof(*acc->items), cmp_sample_time);
+	while (k < acc->nr) {
+		int64_t t = acc->items[k].t;
+		double folded = NAN;
+
+		for (; k < acc->nr && acc->items[k].t == t; k++) {
+			double x = acc->items[k].v;
+			if (isnan(x))
+				continue;
+			if (isnan(folded))
+				folded = x;
+			else if (keep_max)
+				folded = x > folded ? x : folded;
+			else
+				folded += x;
+		}
+		series_add(out, t, folded);
+	}
+	series_release(acc);
+}
+
+/* Every series of the answer (one per pod, say) folded into s. */
+int prometheus_read_matrix(struct series *s, size_t *bad, enum metric m, const struct json *root,
+			   double factor, int keep_max, const char *what)
+{
+	const struct json *result, *r;
+	struct series acc = SERIES_INIT, one = SERIES_INIT;
+	size_t i;
 	int err;
 
 	if ((err = matrix_result(&result, root, what)) < 0)
 		return err;
-	return fold_series(s, result, NULL, NULL, factor, keep_max, what);
+	for (i = 0, r = json_first(result); r; r = json_next(r), i++) {
+		if ((err = read_values(&one, bad, m, r, i, factor, what)) < 0)
+			break;
+		if (one.nr) {
+			ALLOC_GROW(acc.items, acc.nr + one.nr, acc.alloc);
+			memcpy(acc.items + acc.nr, one.items, one.nr * sizeof(*one.items));
+			acc.nr += one.nr;
+		}
+		one.nr = 0;
+	}
+	if (!err)
+		fold_into(s, &acc, keep_max);
+	series_release(&one);
+	series_release(&acc);
+	return err;
 }
 
-int prometheus_read_matrix_by(struct series *const *outs, const char *const *services, size_t services_nr,
-			      const char *label, const struct json *root, double factor, int keep_max,
-			      const char *what)
+int prometheus_read_matrix_by(struct series *const *outs, size_t *const *bads,
+			      const char *const *services, size_t services_nr,
+			      enum metric m, const char *label, const struct json *root, double factor,
+			      int keep_max, const char *what)
 {
 	const struct json *result, *r;
-	size_t i, labelled = 0;
+	struct name_index *idx;
+	struct series *acc, one = SERIES_INIT;
+	size_t i, k, labelled = 0;
 	int err;
 
 	if ((err = matrix_result(&result, root, what)) < 0)
@@ -302,10 +342,390 @@ int prometheus_read_matrix_by(struct series *const *outs, const char *const *ser
 		return bot_error(BOT_EINVALID, "%s: no series of the answer has the label '%s' "
 				 "(source.prometheus.service_label): a {{services}} template must keep it, "
 				 "e.g. 'sum by (%s) (...)'", what, label, label);
+	/* Names sorted once, each series looked up: linear in the answer, not services x series. */
+	idx = xcalloc(services_nr + 1, sizeof(*idx));
+	acc = xcalloc(services_nr + 1, sizeof(*acc));
 	for (i = 0; i < services_nr; i++)
-		if ((err = fold_series(outs[i], result, label, services[i], factor, keep_max, what)) < 0)
-			return err;
+		idx[i] = (struct name_index){ services[i], i };
+	if (services_nr > 1)
+		qsort(idx, services_nr, sizeof(*idx), cmp_name_index);
+	for (k = 0, r = json_first(result); !err && r; r = json_next(r), k++) {
+		const char *l = series_label(r, label);
+		size_t lo = 0, hi = services_nr;
+
+		if (!l)
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(idx[mid].name, l) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		/* Two services deployed as one share the series. */
+		for (; !err && lo < services_nr && !strcmp(idx[lo].name, l); lo++) {
+			struct series *a = &acc[idx[lo].i];
+
+			one.nr = 0;
+			if ((err = read_values(&one, bads[idx[lo].i], m, r, k, factor, what)) < 0)
+				break;
+			if (one.nr) {
+				ALLOC_GROW(a->items, a->nr + one.nr, a->alloc);
+				memcpy(a->items + a->nr, one.items, one.nr * sizeof(*one.items));
+				a->nr += one.nr;
+			}
+		}
+	}
+	for (i = 0; i < services_nr; i++) {
+		if (!err)
+			fold_into(outs[i], &acc[i], keep_max);
+		series_release(&acc[i]);
+	}
+	series_release(&one);
+	free(acc);
+	free(idx);
+	return err;
+}
+
+/* ---------------------------------------------------------------- a streaming reader */
+
+/*
+ * The usual answer, a successful matrix, read straight from the body into
+ * series: a cJSON tree of it costs three nodes (about 250 bytes) per
+ * sample, 25 MiB for one answer of 1000 services. Anything this reader
+ * does not expect (an error status, a value that is not a string, an
+ * escape it does not decode, keys in another order) makes it give up
+ * without having changed anything, and the answer is read again through
+ * the tree, which says what is wrong: the two agree on every answer this
+ * one accepts.
+ */
+struct jscan {
+	const char *p, *end;
+	struct strbuf str; /* the last string read, decoded */
+	int depth;
+};
+
+static void js_ws(struct jscan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static int js_char(struct jscan *s, char c)
+{
+	js_ws(s);
+	if (s->p < s->end && *s->p == c) {
+		s->p++;
+		return 1;
+	}
 	return 0;
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* A string into s->str; -1 when there is none here, or an escape this reader leaves to cJSON. */
+static int js_string(struct jscan *s)
+{
+	strbuf_reset(&s->str);
+	if (!js_char(s, '"'))
+		return -1;
+	while (s->p < s->end && *s->p != '"') {
+		unsigned char c = (unsigned char)*s->p++;
+		if (c < 0x20)
+			return -1;
+		if (c != '\\') {
+			strbuf_addch(&s->str, (char)c);
+			continue;
+		}
+		if (s->p >= s->end)
+			return -1;
+		switch (*s->p++) {
+		case '"': strbuf_addch(&s->str, '"'); break;
+		case '\\': strbuf_addch(&s->str, '\\'); break;
+		case '/': strbuf_addch(&s->str, '/'); break;
+		case 'b': strbuf_addch(&s->str, '\b'); break;
+		case 'f': strbuf_addch(&s->str, '\f'); break;
+		case 'n': strbuf_addch(&s->str, '\n'); break;
+		case 'r': strbuf_addch(&s->str, '\r'); break;
+		case 't': strbuf_addch(&s->str, '\t'); break;
+		case 'u': {
+			/* The basic plane only (Go escapes <, > and & so); a surrogate pair goes to cJSON. */
+			unsigned u = 0;
+			int k;
+			if (s->end - s->p < 4)
+				return -1;
+			for (k = 0; k < 4; k++) {
+				int h = hex_digit(s->p[k]);
+				if (h < 0)
+					return -1;
+				u = u * 16 + (unsigned)h;
+			}
+			s->p += 4;
+			if (!u || (u >= 0xd800 && u <= 0xdfff))
+				return -1;
+			if (u < 0x80) {
+				strbuf_addch(&s->str, (char)u);
+			} else if (u < 0x800) {
+				strbuf_addch(&s->str, (char)(0xc0 | (u >> 6)));
+				strbuf_addch(&s->str, (char)(0x80 | (u & 0x3f)));
+			} else {
+				strbuf_addch(&s->str, (char)(0xe0 | (u >> 12)));
+				strbuf_addch(&s->str, (char)(0x80 | ((u >> 6) & 0x3f)));
+				strbuf_addch(&s->str, (char)(0x80 | (u & 0x3f)));
+			}
+			break;
+		}
+		default:
+			return -1;
+		}
+	}
+	if (s->p >= s->end)
+		return -1;
+	s->p++;
+	return 0;
+}
+
+/* A JSON number (its grammar, not strtod's: no hex, no inf); -1 when there is none here. */
+static int js_number(struct jscan *s, double *out)
+{
+	const char *q;
+	char *e;
+
+	js_ws(s);
+	q = s->p;
+	if (q < s->end && *q == '-')
+		q++;
+	if (q >= s->end || *q < '0' || *q > '9')
+		return -1;
+	while (q < s->end && ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' ||
+			      *q == '+' || *q == '-'))
+		q++;
+	/* The body is NUL-terminated (a strbuf): strtod stops there at the latest. */
+	*out = strtod(s->p, &e);
+	if (e != q)
+		return -1;
+	s->p = q;
+	return 0;
+}
+
+static int js_skip(struct jscan *s)
+{
+	js_ws(s);
+	if (s->p >= s->end || ++s->depth > 64)
+		return -1;
+	if (*s->p == '"') {
+		if (js_string(s) < 0)
+			return -1;
+	} else if (*s->p == '{' || *s->p == '[') {
+		char close = *s->p == '{' ? '}' : ']';
+		int first = 1;
+		s->p++;
+		while (!js_char(s, close)) {
+			if (!first && !js_char(s, ','))
+				return -1;
+			first = 0;
+			if (close == '}' && (js_string(s) < 0 || !js_char(s, ':')))
+				return -1;
+			if (js_skip(s) < 0)
+				return -1;
+		}
+	} else {
+		const char *q = s->p;
+		while (q < s->end && ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
+				      *q == '-' || *q == '+' || *q == '.' || *q == 'E'))
+			q++;
+		if (q == s->p)
+			return -1;
+		s->p = q;
+	}
+	s->depth--;
+	return 0;
+}
+
+/* What fast_matrix() fills: per service, the samples of its series one after the other, and bad samples. */
+struct fast_out {
+	struct series *acc;
+	size_t *bad;
+};
+
+/*
+ * One element of "result": {"metric": {...}, "values": [[t, "v"], ...]}.
+ * Its samples go to every i whose services[i] equals its label (every
+ * series to 0 when label is NULL). *labelled counts series with the label.
+ */
+static int fast_series(struct jscan *s, struct fast_out *fo, struct series *one, const struct name_index *idx, size_t services_nr, const char *label, enum metric m,
+		       double factor, size_t *labelled)
+{
+	struct strbuf lab = STRBUF_INIT;
+	int have_metric = 0, have_label = 0, first = 1, ret = -1;
+	size_t bad = 0, lo, hi;
+
+	one->nr = 0;
+	if (!js_char(s, '{'))
+		goto out;
+	while (!js_char(s, '}')) {
+		if ((!first && !js_char(s, ',')) || js_string(s) < 0 || !js_char(s, ':'))
+			goto out;
+		first = 0;
+		if (!strcmp(s->str.buf, "metric")) {
+			int f = 1;
+			if (!js_char(s, '{'))
+				goto out;
+			while (!js_char(s, '}')) {
+				int is_label;
+				if ((!f && !js_char(s, ',')) || js_string(s) < 0 || !js_char(s, ':'))
+					goto out;
+				f = 0;
+				is_label = label && !strcmp(s->str.buf, label);
+				if (js_string(s) < 0)
+					goto out;
+				if (is_label) {
+					strbuf_reset(&lab);
+					strbuf_addbuf(&lab, &s->str);
+					have_label = 1;
+				}
+			}
+			have_metric = 1;
+		} else if (!strcmp(s->str.buf, "values")) {
+			int f = 1;
+			if (!have_metric || !js_char(s, '['))
+				goto out; /* values before metric: whose they are is not known yet */
+			while (!js_char(s, ']')) {
+				double t, v;
+				int64_t ms;
+				if ((!f && !js_char(s, ',')) || !js_char(s, '[') || js_number(s, &t) < 0 ||
+				    !js_char(s, ',') || js_string(s) < 0 || !js_char(s, ']'))
+					goto out;
+				f = 0;
+				if (metric_time_ms(&ms, t) < 0 || metric_parse_decimal(&v, s->str.buf) < 0)
+					bad++;
+				else
+					metric_intake(one, &bad, m, ms, v * factor);
+			}
+		} else if (js_skip(s) < 0) {
+			goto out;
+		}
+	}
+	ret = 0;
+	series_normalise(one);
+	if (!label) {
+		lo = 0;
+		hi = services_nr ? 1 : 0;
+	} else {
+		if (!have_label)
+			goto out;
+		(*labelled)++;
+		lo = 0;
+		hi = services_nr;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(idx[mid].name, lab.buf) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (hi = lo; hi < services_nr && !strcmp(idx[hi].name, lab.buf); hi++)
+			;
+	}
+	for (; lo < hi; lo++) {
+		size_t i = label ? idx[lo].i : 0;
+		struct series *a = &fo->acc[i];
+		if (one->nr) {
+			ALLOC_GROW(a->items, a->nr + one->nr, a->alloc);
+			memcpy(a->items + a->nr, one->items, one->nr * sizeof(*one->items));
+			a->nr += one->nr;
+		}
+		fo->bad[i] += bad;
+	}
+out:
+	strbuf_release(&lab);
+	return ret;
+}
+
+int prometheus_read_matrix_text(struct series *const *outs, size_t *const *bads, const char *const *services,
+				size_t services_nr, const char *label, enum metric m, const char *body, size_t len,
+				double factor, int keep_max)
+{
+	struct jscan s = { body, body + len, STRBUF_INIT, 0 };
+	struct fast_out fo;
+	struct series one = SERIES_INIT;
+	struct name_index *idx;
+	size_t i, n = services_nr ? services_nr : 1, labelled = 0, nseries = 0;
+	int ok = 0, success = 0, matrix = 0, result = 0, first = 1;
+
+	fo.acc = xcalloc(n, sizeof(*fo.acc));
+	fo.bad = xcalloc(n, sizeof(*fo.bad));
+	idx = xcalloc(n, sizeof(*idx));
+	for (i = 0; i < services_nr; i++)
+		idx[i] = (struct name_index){ services[i], i };
+	if (services_nr > 1)
+		qsort(idx, services_nr, sizeof(*idx), cmp_name_index);
+	if (!js_char(&s, '{'))
+		goto out;
+	while (!js_char(&s, '}')) {
+		if ((!first && !js_char(&s, ',')) || js_string(&s) < 0 || !js_char(&s, ':'))
+			goto out;
+		first = 0;
+		if (!strcmp(s.str.buf, "status")) {
+			if (js_string(&s) < 0 || strcmp(s.str.buf, "success"))
+				goto out;
+			success = 1;
+		} else if (!strcmp(s.str.buf, "data")) {
+			int f = 1;
+			if (!js_char(&s, '{'))
+				goto out;
+			while (!js_char(&s, '}')) {
+				if ((!f && !js_char(&s, ',')) || js_string(&s) < 0 || !js_char(&s, ':'))
+					goto out;
+				f = 0;
+				if (!strcmp(s.str.buf, "resultType")) {
+					if (js_string(&s) < 0 || strcmp(s.str.buf, "matrix"))
+						goto out;
+					matrix = 1;
+				} else if (!strcmp(s.str.buf, "result")) {
+					int fr = 1;
+					if (!js_char(&s, '['))
+						goto out;
+					while (!js_char(&s, ']')) {
+						if (!fr && !js_char(&s, ','))
+							goto out;
+						fr = 0;
+						if (fast_series(&s, &fo, &one, idx, services_nr, label, m,
+								factor, &labelled) < 0)
+							goto out;
+						nseries++;
+					}
+					result = 1;
+				} else if (js_skip(&s) < 0) {
+					goto out;
+				}
+			}
+		} else if (js_skip(&s) < 0) {
+			goto out;
+		}
+	}
+	js_ws(&s);
+	/* Series without the label: the tree's reader explains what the template did. */
+	if (s.p != s.end || memchr(body, 0, len) || !success || !matrix || !result || (label && nseries && !labelled))
+		goto out;
+	for (i = 0; i < services_nr; i++) {
+		fold_into(outs[i], &fo.acc[i], keep_max);
+		*bads[i] += fo.bad[i];
+	}
+	ok = 1;
+out:
+	for (i = 0; i < n; i++)
+		series_release(&fo.acc[i]);
+	free(fo.acc);
+	free(fo.bad);
+	free(idx);
+	series_release(&one);
+	strbuf_release(&s.str);
+	return ok;
 }
 
 static int prometheus_open(struct source *src)
@@ -383,7 +803,7 @@ static int read_answer(const struct prometheus *p, const struct prom_request *pr
 	int keep_max = query_target[pr->k].keep_max;
 	struct strbuf what = STRBUF_INIT;
 	struct json *root = NULL;
-	int err;
+	int err, fast;
 
 	strbuf_addf(&what, "prometheus query '%s'", prom_query_name(pr->k));
 	if (pr->all)
@@ -393,27 +813,56 @@ static int read_answer(const struct prometheus *p, const struct prom_request *pr
 		strbuf_addf(&what, " for service '%s'", out->services[pr->i].name);
 	if (pr->d)
 		strbuf_addf(&what, " %zu day%s earlier", pr->d, pr->d > 1 ? "s" : "");
+	fast = 0;
+	/* The usual answer, a successful matrix, read from its text (no tree): see prometheus_read_matrix_text(). */
+	if (resp->status >= 200 && resp->status < 300 && pr->all) {
+		struct series **outs = xcalloc(out->services_nr + 1, sizeof(*outs));
+		size_t **bads = xcalloc(out->services_nr + 1, sizeof(*bads));
+		size_t i;
+
+		for (i = 0; i < out->services_nr; i++) {
+			outs[i] = pr->d ? &out->services[i].seasonal[m] : &out->services[i].series[m];
+			bads[i] = &out->services[i].bad_samples;
+		}
+		fast = prometheus_read_matrix_text(outs, bads, names, out->services_nr, p->cfg->service_label, m,
+						   resp->body.buf, resp->body.len, factor, keep_max);
+		free(bads);
+		free(outs);
+	} else if (resp->status >= 200 && resp->status < 300) {
+		struct service_metrics *svc = &out->services[pr->i];
+		struct series *one = pr->d ? &svc->seasonal[m] : &svc->series[m];
+		size_t *bad = &svc->bad_samples;
+
+		fast = prometheus_read_matrix_text(&one, &bad, &names[pr->i], 1, NULL, m, resp->body.buf,
+						   resp->body.len, factor, keep_max);
+	}
+	if (fast) {
+		err = 0;
 	/*
 	 * Prometheus answers errors (400, 422, 503) with a JSON body saying
 	 * why; any other refusal (a proxy's JSON 401) is told by its status.
 	 */
-	if (json_parse(&root, resp->body.buf, resp->body.len) < 0 ||
-	    ((resp->status < 200 || resp->status >= 300) && !json_str_value(json_get(root, "status")))) {
+	} else if (json_parse(&root, resp->body.buf, resp->body.len) < 0 ||
+		   ((resp->status < 200 || resp->status >= 300) && !json_str_value(json_get(root, "status")))) {
 		err = http_status_error(resp, what.buf);
 		if (!err)
 			err = bot_error(BOT_EINVALID, "%s: the answer is not JSON", what.buf);
 	} else if (pr->all) {
 		struct series **outs = xcalloc(out->services_nr + 1, sizeof(*outs));
+		size_t **bads = xcalloc(out->services_nr + 1, sizeof(*bads));
 		size_t i;
 
-		for (i = 0; i < out->services_nr; i++)
+		for (i = 0; i < out->services_nr; i++) {
 			outs[i] = pr->d ? &out->services[i].seasonal[m] : &out->services[i].series[m];
-		err = prometheus_read_matrix_by(outs, names, out->services_nr, p->cfg->service_label,
+			bads[i] = &out->services[i].bad_samples;
+		}
+		err = prometheus_read_matrix_by(outs, bads, names, out->services_nr, m, p->cfg->service_label,
 						root, factor, keep_max, what.buf);
+		free(bads);
 		free(outs);
 	} else {
 		struct service_metrics *svc = &out->services[pr->i];
-		err = prometheus_read_matrix(pr->d ? &svc->seasonal[m] : &svc->series[m],
+		err = prometheus_read_matrix(pr->d ? &svc->seasonal[m] : &svc->series[m], &svc->bad_samples, m,
 					     root, factor, keep_max, what.buf);
 	}
 	json_free(root);
@@ -425,7 +874,7 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 			      int64_t start, int64_t end, int64_t step, struct observation *out)
 {
 	struct prometheus *p = src->priv;
-	size_t n = 0, i, k, d, nreq = 0;
+	size_t n = 0, i, k, d, b, nreq = 0;
 	/* The same range on each of the `seasonal_days` days before, for the detector's "usual at this hour". */
 	size_t days = src->cfg->regression.enabled && src->cfg->regression.seasonal_days > 0 ?
 		      (size_t)src->cfg->regression.seasonal_days : 0;
@@ -504,11 +953,23 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 		strbuf_release(&url);
 		strbuf_release(&q);
 	}
-	if (nreq)
-		err = http_run_all(p->http, reqs, resps, results, nreq);
-	/* In plan order: today first, then each earlier day, newest first. */
-	for (i = 0; !err && i < nreq; i++)
-		err = read_answer(p, &plan[i], &resps[i], names, out, step);
+	/*
+	 * In batches as wide as the client's concurrency per host, each
+	 * answer read into series and its body freed before the next batch:
+	 * all the answers at once (28 MiB for 1000 services) are what held
+	 * the memory, not the series. In plan order: today first, then each
+	 * earlier day, newest first.
+	 */
+	for (b = 0; !err && b < nreq; b += PROM_BATCH) {
+		size_t nb = nreq - b < PROM_BATCH ? nreq - b : PROM_BATCH;
+
+		err = http_run_all(p->http, reqs + b, resps + b, results + b, nb);
+		for (i = b; !err && i < b + nb; i++) {
+			err = read_answer(p, &plan[i], &resps[i], names, out, step);
+			http_response_release(&resps[i]);
+			http_response_init(&resps[i]);
+		}
+	}
 	/*
 	 * An error query with an empty result, where requests were counted,
 	 * means no series matched: no errors, not unknown. Zeros at the

@@ -492,25 +492,25 @@ int railway_read_architecture(struct architecture *out, const struct json *resp,
 	return 0;
 }
 
-static int read_values(struct series *s, const struct json *values, double scale, const char *valkey)
+/* Samples through metric_intake_json(): a bad one is dropped and counted in *bad, a null is a gap. */
+static int read_values(struct series *s, size_t *bad, enum metric m, const struct json *values, double scale,
+		       const char *valkey)
 {
 	const struct json *v;
 	size_t i = 0;
 
 	for (v = json_first(values); v; v = json_next(v), i++) {
-		const struct json *ts = json_get(v, "ts"), *val = json_get(v, "%s", valkey);
+		const struct json *ts = json_get(v, "ts");
 		if (json_type(ts) != JSON_NUMBER)
 			return bot_error(BOT_EINVALID, "railway sample %zu has no numeric 'ts'", i);
-		/* A null value is a gap, kept as NAN so that the detector sees it. */
-		series_add(s, (int64_t)json_num_value(ts) * 1000,
-			   json_type(val) == JSON_NUMBER ? json_num_value(val) * scale : NAN);
+		metric_intake_json(s, bad, m, ts, json_get(v, "%s", valkey), scale);
 	}
 	series_normalise(s);
 	return 0;
 }
 
 /* The measurements of one aliased metrics field (named alias) into set. */
-static int read_measurements(struct series *set, const struct json *list, const char *alias)
+static int read_measurements(struct series *set, size_t *bad, const struct json *list, const char *alias)
 {
 	const struct json *m;
 	int err;
@@ -535,7 +535,7 @@ static int read_measurements(struct series *set, const struct json *list, const 
 			continue;
 		if ((err = json_get_arr(&values, m, "values")) < 0)
 			return bot_error_wrap(err, "'data.%s' %s: ", alias, meas);
-		if ((err = read_values(&set[which], values, scale, "value")) < 0)
+		if ((err = read_values(&set[which], bad, which, values, scale, "value")) < 0)
 			return bot_error_wrap(err, "'data.%s' %s: ", alias, meas);
 	}
 	return 0;
@@ -559,7 +559,7 @@ int railway_read_metrics(struct observation *obs, const struct json *resp, size_
 			else
 				snprintf(alias, sizeof(alias), "m%zu", i);
 			if ((err = json_get_arr(&list, resp, "data.%s", alias)) < 0 ||
-			    (err = read_measurements(k ? svc->seasonal : svc->series, list, alias)) < 0)
+			    (err = read_measurements(k ? svc->seasonal : svc->series, &svc->bad_samples, list, alias)) < 0)
 				return err;
 		}
 	}
@@ -581,8 +581,10 @@ static int cmp_bucket(const void *a, const void *b)
 static int read_status_counts(struct service_metrics *svc, const struct json *groups, size_t i)
 {
 	struct http_bucket *b = NULL;
+	struct series one = SERIES_INIT;
 	size_t nr = 0, alloc = 0, k, out;
-	const struct json *g, *smp;
+	const struct json *g;
+	int err;
 
 	for (g = json_first(groups); g; g = json_next(g)) {
 		const struct json *code = json_get(g, "statusCode");
@@ -591,20 +593,27 @@ static int read_status_counts(struct service_metrics *svc, const struct json *gr
 		if (json_type(code) != JSON_NUMBER)
 			goto bad;
 		status = (int)json_num_value(code);
-		for (smp = json_first(json_get(g, "samples")); smp; smp = json_next(smp)) {
-			const struct json *ts = json_get(smp, "ts"), *v = json_get(smp, "value");
-			double val;
-			if (json_type(ts) != JSON_NUMBER)
-				goto bad;
-			val = json_type(v) == JSON_NUMBER ? json_num_value(v) : 0;
+		/*
+		 * One status's counts per step: a repeated ts is the same bucket
+		 * said again (the last wins), not a second one to add.
+		 */
+		if ((err = read_values(&one, &svc->bad_samples, METRIC_REQUESTS, json_get(g, "samples"), 1,
+				       "value")) < 0)
+			goto bad;
+		for (k = 0; k < one.nr; k++) {
+			double val = one.items[k].v;
+			if (isnan(val))
+				continue; /* no count: nothing to add */
 			ALLOC_GROW(b, nr + 1, alloc);
-			b[nr].t = (int64_t)json_num_value(ts) * 1000;
+			b[nr].t = one.items[k].t;
 			b[nr].all = val;
 			b[nr].s5xx = status >= 500 && status <= 599 ? val : 0;
 			b[nr].s4xx = status >= 400 && status <= 499 ? val : 0;
 			nr++;
 		}
+		one.nr = 0;
 	}
+	series_release(&one);
 	/* Buckets of the same time from different status codes add up. */
 	if (nr > 1)
 		qsort(b, nr, sizeof(*b), cmp_bucket);
@@ -626,6 +635,7 @@ static int read_status_counts(struct service_metrics *svc, const struct json *gr
 	return 0;
 bad:
 	free(b);
+	series_release(&one);
 	return bot_error(BOT_EINVALID, "'data.h%zu': a status group without numeric 'statusCode' or 'ts'", i);
 }
 
@@ -700,7 +710,7 @@ int railway_read_http(struct observation *obs, const struct json *resp, size_t n
 			return err;
 		if ((err = read_status_counts(svc, groups, i)) < 0)
 			return err;
-		if ((err = read_values(&svc->series[METRIC_LATENCY_P95], lat, 1, "p95")) < 0)
+		if ((err = read_values(&svc->series[METRIC_LATENCY_P95], &svc->bad_samples, METRIC_LATENCY_P95, lat, 1, "p95")) < 0)
 			return bot_error_wrap(err, "'data.l%zu': ", i);
 		if ((err = read_deployments(svc, deps, i, start, end)) < 0)
 			return err;
@@ -710,7 +720,8 @@ int railway_read_http(struct observation *obs, const struct json *resp, size_t n
 		for (k = 1; k <= days; k++) {
 			if ((err = json_get_arr(&lat, resp, "data.yl%d_%zu.samples", k, i)) < 0)
 				return err;
-			if ((err = read_values(&svc->seasonal[METRIC_LATENCY_P95], lat, 1, "p95")) < 0)
+			if ((err = read_values(&svc->seasonal[METRIC_LATENCY_P95], &svc->bad_samples, METRIC_LATENCY_P95, lat, 1,
+					       "p95")) < 0)
 				return bot_error_wrap(err, "'data.yl%d_%zu': ", k, i);
 		}
 	}

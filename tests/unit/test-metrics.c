@@ -20,6 +20,91 @@ static int roundtrip(struct observation *out, const struct observation *in)
 	return ret;
 }
 
+/* The journal's compact form reads back to the same samples, bit for bit. */
+static void test_compact(void)
+{
+	static const double values[] = { 0.1, 1e8, 10.000000000000002, 0, 1.7976931348623157e308, 5e-324,
+					 123456789.123456789, NAN, 0.3 };
+	struct observation obs, back;
+	struct service_metrics *svc;
+	struct json *j, *parsed;
+	char *text;
+	size_t i, same = 0;
+
+	observation_init(&obs);
+	obs.start = 1795858200000LL;
+	obs.end = 1795860000000LL;
+	obs.step = 60000;
+	svc = observation_add_service(&obs, "api");
+	svc->bad_samples = 3;
+	for (i = 0; i < sizeof(values) / sizeof(*values); i++)
+		/* A step of 60 s, then a gap of 3 minutes, then 1.5 s steps. */
+		series_add(&svc->series[METRIC_CPU],
+			   1795858200000LL + (i < 5 ? (int64_t)i * 60000 : 240000 + 180000 + (int64_t)(i - 5) * 1500),
+			   values[i]);
+	series_add(&svc->seasonal[METRIC_MEMORY], 1795771800000LL, 2e8);
+	j = observation_to_json_compact(&obs);
+	is_str(json_str_value(json_get(j, "services[0].series.cpu")),
+	       "1795858200000:0.1 60000:100000000 10.000000000000002 0 1.7976931348623157e+308 "
+	       "180000:4.94065645841247e-324 1500:123456789.12345679 n 0.3", "a series is one string");
+	text = json_print(j, 0);
+	observation_init(&back);
+	ok(!json_parse(&parsed, text, strlen(text)) && !observation_from_json(&back, parsed), "and reads back");
+	if (back.services_nr == 1 && back.services[0].series[METRIC_CPU].nr == svc->series[METRIC_CPU].nr)
+		for (i = 0; i < svc->series[METRIC_CPU].nr; i++) {
+			const struct sample *a = &svc->series[METRIC_CPU].items[i], *b = &back.services[0].series[METRIC_CPU].items[i];
+			same += a->t == b->t && (a->v == b->v || (isnan(a->v) && isnan(b->v)));
+		}
+	is_int(same, svc->series[METRIC_CPU].nr, "  every time and value exactly");
+	ok(back.services_nr == 1 && back.services[0].seasonal[METRIC_MEMORY].nr == 1 &&
+	   back.services[0].seasonal[METRIC_MEMORY].items[0].v == 2e8, "  seasonal too");
+	ok(back.services_nr == 1 && back.services[0].bad_samples == 3, "  and the bad samples' count");
+	json_free(parsed);
+	free(text);
+	json_free(j);
+	observation_release(&back);
+
+	parsed = NULL;
+	ok(!json_parse(&parsed, "{\"start\":\"2026-11-28T09:30:00Z\",\"end\":\"2026-11-28T10:00:00Z\","
+		       "\"services\":[{\"name\":\"api\",\"series\":{\"cpu\":\"5 60000:1\"}}]}",
+		       strlen("{\"start\":\"2026-11-28T09:30:00Z\",\"end\":\"2026-11-28T10:00:00Z\","
+			      "\"services\":[{\"name\":\"api\",\"series\":{\"cpu\":\"5 60000:1\"}}]}")) &&
+	   observation_from_json(&back, parsed) == BOT_EINVALID, "a compact series without its first step is refused");
+	json_free(parsed);
+	observation_release(&obs);
+}
+
+/* The intake both sources call: what is a value, what is a gap, what is bad. */
+static void test_intake(void)
+{
+	struct series s = SERIES_INIT;
+	size_t bad = 0;
+	double v;
+
+	is_int(metric_parse_decimal(&v, "1.5e3"), 0, "decimal text reads");
+	ok(v == 1500, "  as its value");
+	ok(!metric_parse_decimal(&v, "NaN") && isnan(v), "NaN is no value");
+	ok(!metric_parse_decimal(&v, "-.5") && v == -0.5, "a leading dot");
+	is_int(metric_parse_decimal(&v, "0x10"), -1, "hexadecimal is not decimal");
+	is_int(metric_parse_decimal(&v, "+Inf"), -1, "+Inf is not a value");
+	is_int(metric_parse_decimal(&v, "1.5 "), -1, "trailing space");
+	is_int(metric_parse_decimal(&v, "."), -1, "a lone dot");
+	is_int(metric_parse_decimal(&v, NULL), -1, "no text");
+
+	is_int(metric_intake(&s, &bad, METRIC_MEMORY, 1000, 5e8), 0, "a plausible value is added");
+	is_int(metric_intake(&s, &bad, METRIC_MEMORY, 2000, NAN), 0, "no value is added as a gap");
+	is_int(metric_intake(&s, &bad, METRIC_MEMORY, 3000, -1), 1, "negative memory is dropped");
+	is_int(metric_intake(&s, &bad, METRIC_CPU, 3000, INFINITY), 1, "infinity is dropped");
+	is_int(metric_intake(&s, &bad, METRIC_LATENCY_P95, 3000, 1e308), 1, "a p95 of 1e308 ms is dropped");
+	is_int(metric_intake(&s, &bad, METRIC_LATENCY_P95, 3000, 5e8), 0, "a p95 of 6 days is kept");
+	is_int(metric_intake(&s, &bad, METRIC_CPU, -5, 1), 1, "a time before the epoch is dropped");
+	is_int(bad, 4, "every drop counted");
+	ok(s.nr == 3 && isnan(s.items[1].v), "the series holds the value, the gap and the p95");
+	ok(series_has_data(&s, 0, 1000) && !series_has_data(&s, 1500, 2500) && !series_has_data(&s, 4000, 5000),
+	   "series_has_data: a finite value in the range, not a gap, not outside");
+	series_release(&s);
+}
+
 int main(void)
 {
 	struct observation obs, back;
@@ -90,5 +175,7 @@ int main(void)
 
 	ok(metric_from_name(&m, "latency_p95") == 0 && m == METRIC_LATENCY_P95, "metric names");
 	ok(metric_from_name(&m, "latency") == BOT_ENOTFOUND, "unknown metric names");
+	test_intake();
+	test_compact();
 	return done_testing();
 }

@@ -391,6 +391,53 @@ static int live(const char *endpoint)
 	return done_testing();
 }
 
+/*
+ * Values Railway's schema would not send, judged as Prometheus's are
+ * (metric_intake): dropped and counted, never silently or fatally; and a
+ * repeated ts is one sample, for gauges and counts alike.
+ */
+static void test_bad_values(void)
+{
+	struct observation obs;
+	struct service_metrics *svc;
+	struct json *j;
+
+	observation_init(&obs);
+	svc = observation_add_service(&obs, "api");
+	j = parse_json("{\"data\":{\"m0\":["
+		  "{\"measurement\":\"MEMORY_USAGE_GB\",\"values\":[{\"ts\":1795856400,\"value\":\"0.5\"},"
+		  "{\"ts\":1795856460,\"value\":true},{\"ts\":1795856520,\"value\":-1},{\"ts\":1795856580,\"value\":1e300},"
+		  "{\"ts\":1795856640,\"value\":null},{\"ts\":1795856700,\"value\":0.25},"
+		  "{\"ts\":1e300,\"value\":0.25}]},"
+		  "{\"measurement\":\"MEMORY_LIMIT_GB\",\"values\":[{\"ts\":1795856400,\"value\":0.5},"
+		  "{\"ts\":1795856400,\"value\":0.5},{\"ts\":1795856400,\"value\":1}]},"
+		  "{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":-0.1}]}]}}");
+	is_int(railway_read_metrics(&obs, j, 1, 0), 0, "bad values do not fail the scan");
+	ok(svc->series[METRIC_MEMORY].nr == 2 && isnan(svc->series[METRIC_MEMORY].items[0].v) &&
+	   svc->series[METRIC_MEMORY].items[1].v == 0.25e9, "  a null is a gap, the good value kept");
+	is_int(svc->series[METRIC_CPU].nr, 0, "  a negative CPU dropped");
+	is_int(svc->bad_samples, 6, "  a string, a boolean, negative memory and CPU, 1e300 GB, a time past 9999: counted");
+	ok(svc->series[METRIC_MEMORY_LIMIT].nr == 1 && svc->series[METRIC_MEMORY_LIMIT].items[0].v == 1e9,
+	   "  a repeated ts of a gauge: the last one, not the sum (2 GB)");
+	json_free(j);
+
+	j = parse_json("{\"data\":{\"h0\":["
+		  "{\"statusCode\":200,\"samples\":[{\"ts\":1795856400,\"value\":90},{\"ts\":1795856400,\"value\":90},"
+		  "{\"ts\":1795856460,\"value\":\"x\"},{\"ts\":1795856520,\"value\":null}]},"
+		  "{\"statusCode\":503,\"samples\":[{\"ts\":1795856400,\"value\":10}]}],"
+		  "\"l0\":{\"samples\":[{\"ts\":1795856400,\"p95\":1e308},{\"ts\":1795856460,\"p95\":-5}]},"
+		  "\"d0\":{\"pageInfo\":{\"hasNextPage\":false},\"edges\":[]}}}");
+	svc->bad_samples = 0;
+	is_int(railway_read_http(&obs, j, 1, T0, T0 + 1800000, 0), 0, "bad HTTP values do not fail the scan");
+	is_int(svc->series[METRIC_REQUESTS].nr, 1, "  one bucket: the string and the null add nothing");
+	is_double(svc->series[METRIC_REQUESTS].items[0].v, 100, 1e-9,
+		  "  a repeated ts within a status is one count (90), other statuses added (10)");
+	is_int(svc->series[METRIC_LATENCY_P95].nr, 0, "  a p95 of 1e308 ms and a negative one dropped");
+	is_int(svc->bad_samples, 3, "  and counted with the string count");
+	json_free(j);
+	observation_release(&obs);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--dump"))
@@ -401,6 +448,7 @@ int main(int argc, char **argv)
 	test_architecture();
 	test_errors();
 	test_metrics();
+	test_bad_values();
 	test_logs();
 	return done_testing();
 }

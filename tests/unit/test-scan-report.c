@@ -135,6 +135,113 @@ static void teardown(struct observe_result *r, struct findings *f)
 	findings_release(f);
 }
 
+/* A summary of a service with no finding; figures NAN unless set by the caller. */
+static struct service_summary *add_summary(struct findings *f, const char *name)
+{
+	struct service_summary *sum;
+
+	ALLOC_GROW(f->services, f->services_nr + 1, f->services_alloc);
+	sum = &f->services[f->services_nr++];
+	memset(sum, 0, sizeof(*sum));
+	sum->name = xstrdup(name);
+	sum->memory_peak = sum->memory_avg = sum->memory_peak_bytes = sum->memory_limit_bytes = NAN;
+	sum->cpu_peak = sum->cpu_avg = sum->cpu_limit = NAN;
+	sum->requests = sum->rate_5xx = sum->rate_4xx = sum->p95_ms = sum->p95_max_ms = NAN;
+	return sum;
+}
+
+/*
+ * A scan that saw nothing of a service is not "healthy": ghost's only
+ * samples are before the window, in the future, or gaps; api has memory
+ * and CPU but no HTTP data; worker has everything.
+ */
+static void test_no_data(void)
+{
+	struct observe_result r;
+	struct findings f;
+	struct service_metrics *api, *ghost, *worker;
+	struct strbuf sb = STRBUF_INIT, names = STRBUF_INIT;
+	struct service_summary *sum;
+	struct json *j;
+	int m;
+
+	observe_result_init(&r);
+	findings_init(&f);
+	r.arch.source = xstrdup("prometheus");
+	r.obs.start = T0;
+	r.obs.end = T0 + 1800000;
+	r.obs.step = 60000;
+	api = observation_add_service(&r.obs, "api");
+	series_add(&api->series[METRIC_MEMORY], T0 + 60000, 5e8);
+	series_add(&api->series[METRIC_CPU], T0 + 60000, 0.2);
+	ghost = observation_add_service(&r.obs, "ghost");
+	series_add(&ghost->series[METRIC_MEMORY], T0 - 3600000, 5e8);  /* before the window */
+	series_add(&ghost->series[METRIC_CPU], T0 + 7200000, 0.2);      /* in the future */
+	series_add(&ghost->series[METRIC_LATENCY_P95], T0 + 60000, NAN); /* no value */
+	series_add(&ghost->series[METRIC_MEMORY_LIMIT], T0 + 60000, 1e9); /* a limit is no signal */
+	ghost->bad_samples = 2;
+	worker = observation_add_service(&r.obs, "worker");
+	for (m = 0; m < METRIC__COUNT; m++)
+		series_add(&worker->series[m], T0 + 60000, 1);
+	sum = add_summary(&f, "api");
+	sum->memory_peak = sum->memory_avg = 0.5;
+	sum->cpu_peak = sum->cpu_avg = 0.2;
+	add_summary(&f, "ghost");
+	sum = add_summary(&f, "worker");
+	sum->memory_peak = sum->cpu_peak = sum->requests = sum->p95_ms = 1;
+
+	is_int(scan_report_unseen(&r, &f, &names), 1, "one service not seen at all");
+	is_str(names.buf, "'ghost'", "  named");
+
+	scan_report_text(&sb, &r, &f, 1);
+	ok(!strstr(sb.buf, "healthy"), "text: nobody is called healthy");
+	like(sb.buf, "no data at all for 1 watched service: 'ghost': not seen, so not judged", "text: says who was not seen");
+	ok(strstr(sb.buf, "  ghost ") && strstr(strstr(sb.buf, "  ghost "), "NO DATA, 2 bad samples dropped\n"),
+	   "text: ghost's line says NO DATA and its bad samples");
+	ok(strstr(sb.buf, "  api ") && strstr(strstr(sb.buf, "  api "), "req no data") &&
+	   strstr(strstr(sb.buf, "  api "), "p95 no data  ok\n"), "text: api has no HTTP data, per signal, and is ok");
+	like(sb.buf, "\n2 bad samples dropped", "text: the total of bad samples");
+	strbuf_reset(&sb);
+
+	j = scan_report_json(&r, &f, 1);
+	ok(!json_bool_value(json_get(j, "healthy")), "json: not healthy");
+	is_str(json_str_value(json_get(j, "no_data[0]")), "ghost", "json: no_data names ghost");
+	is_int(json_size(json_get(j, "no_data")), 1, "  only ghost");
+	is_int((long long)json_num_value(json_get(j, "bad_samples")), 2, "json: bad samples");
+	ok(!json_bool_value(json_get(j, "services[1].seen")), "json: ghost not seen");
+	is_int((long long)json_num_value(json_get(j, "services[1].bad_samples")), 2, "  with its bad samples");
+	is_str(json_str_value(json_get(j, "services[0].no_data[0]")), "requests", "json: api has no requests");
+	is_str(json_str_value(json_get(j, "services[0].no_data[1]")), "latency_p95", "  nor latency");
+	ok(json_bool_value(json_get(j, "services[2].seen")) && json_size(json_get(j, "services[2].no_data")) == 0,
+	   "json: worker seen, every signal");
+	json_free(j);
+
+	scan_report_markdown(&sb, &r, &f);
+	like(sb.buf, "## autofix scan: no data for 1 service\n", "summary: the title says no data");
+	ok(!strstr(sb.buf, "healthy"), "summary: not healthy");
+	like(sb.buf, "| ghost | no data | no data | no data | no data | no data | no data | ⚪ no data, 2 bad samples |",
+	     "summary: ghost's row");
+	like(sb.buf, "| api | 50% | 20% | no data | no data | no data | no data | 🟢 ok |", "summary: api's row");
+	like(sb.buf, "2 bad samples dropped", "summary: the total of bad samples");
+	strbuf_reset(&sb);
+
+	/* Once ghost is seen, the scan is healthy again. */
+	series_add(&ghost->series[METRIC_MEMORY], T0 + 60000, 5e8);
+	ghost->bad_samples = 0;
+	is_int(scan_report_unseen(&r, &f, NULL), 0, "every service seen");
+	scan_report_text(&sb, &r, &f, 1);
+	like(sb.buf, "no findings: every watched service is healthy in the signals it has data for",
+	     "text: healthy, where there was data");
+	strbuf_reset(&sb);
+	j = scan_report_json(&r, &f, 1);
+	ok(json_bool_value(json_get(j, "healthy")), "json: healthy");
+	json_free(j);
+
+	strbuf_release(&names);
+	strbuf_release(&sb);
+	teardown(&r, &f);
+}
+
 int main(void)
 {
 	struct observe_result r;
@@ -148,7 +255,7 @@ int main(void)
 	scan_report_text(&sb, &r, &f, 1);
 	like(sb.buf, "autofix scan (dry run): railway project 'shop', environment 'production'", "header");
 	like(sb.buf, "mem 97% peak/90% avg of 1.0 GiB", "memory figures with the limit");
-	like(sb.buf, "cpu -/-", "no CPU data: dashes, not zeros or nan");
+	like(sb.buf, "cpu no data", "no CPU data: said so, not zeros, dashes or nan");
 	ok(!strstr(sb.buf, "nan"), "no 'nan' anywhere");
 	like(sb.buf, "CRITICAL (1)", "worst severity and count on the service line");
 	like(sb.buf, "  CRITICAL api|<b>x</b> memory_pressure (threshold)", "the finding line");
@@ -363,5 +470,6 @@ int main(void)
 		log_clear_secrets();
 	}
 	strbuf_release(&sb);
+	test_no_data();
 	return done_testing();
 }
