@@ -105,6 +105,8 @@ static int json_error(int as_json, const char *stage, const char *message, int c
 	json_set_str(e, "message", message);
 	json_set_num(e, "exit_code", code);
 	json_set(root, "error", e);
+	/* Redacted before JSON escaping: a secret holding '"' or '\\' escapes into something else. */
+	json_map_strings(root, log_redact);
 	text = json_print(root, 1);
 	strbuf_addstr(&out, text);
 	strbuf_addch(&out, '\n');
