@@ -7,10 +7,15 @@
  * than meant is harder to see than a loop.
  */
 #include <ctype.h>
+#include <regex.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "util/error.h"
+#include "util/log.h"
 #include "util/redact.h"
+#include "util/xalloc.h"
 #include "util/banned.h"
 
 #define MASK "***"
@@ -474,4 +479,83 @@ size_t redact_credentials(struct strbuf *sb)
 	strbuf_addbuf(sb, &out);
 	strbuf_release(&out);
 	return masked;
+}
+
+/* ----------------------------------------------------------------------
+ * The repository's patterns.
+ */
+
+struct redact_patterns {
+	regex_t *re;
+	size_t nr;
+};
+
+int redact_patterns_new(struct redact_patterns **out, char *const *patterns, size_t n)
+{
+	struct redact_patterns *p = xcalloc(1, sizeof(*p));
+	size_t i;
+
+	*out = NULL;
+	p->re = xcalloc(n ? n : 1, sizeof(*p->re));
+	for (i = 0; i < n; i++) {
+		if (regcomp(&p->re[i], patterns[i], REG_EXTENDED) != 0) {
+			p->nr = i;
+			redact_patterns_free(p);
+			return bot_error(BOT_EINVALID, "redact[%zu]: the pattern does not compile", i);
+		}
+		p->nr = i + 1;
+	}
+	*out = p;
+	return 0;
+}
+
+void redact_patterns_free(struct redact_patterns *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nr; i++)
+		regfree(&p->re[i]);
+	free(p->re);
+	free(p);
+}
+
+size_t redact_patterns_apply(const struct redact_patterns *p, struct strbuf *sb)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t i, masked = 0;
+
+	for (i = 0; p && i < p->nr; i++) {
+		const char *s = sb->buf;
+		regmatch_t m;
+		int flags = 0;
+
+		strbuf_reset(&out);
+		while (*s && regexec(&p->re[i], s, 1, &m, flags) == 0) {
+			/* An empty match masks nothing: step over one byte so the scan moves on. */
+			if (m.rm_eo == m.rm_so) {
+				strbuf_add(&out, s, (size_t)m.rm_so + 1);
+				s += m.rm_so + 1;
+			} else {
+				strbuf_add(&out, s, (size_t)m.rm_so);
+				strbuf_addstr(&out, MASK);
+				s += m.rm_eo;
+				masked++;
+			}
+			flags = REG_NOTBOL;
+		}
+		strbuf_addstr(&out, s);
+		strbuf_reset(sb);
+		strbuf_addbuf(sb, &out);
+	}
+	strbuf_release(&out);
+	return masked;
+}
+
+void redact_text(const struct redact_patterns *p, struct strbuf *sb)
+{
+	log_redact(sb);
+	redact_credentials(sb);
+	redact_patterns_apply(p, sb);
 }

@@ -47,4 +47,24 @@
 /* Masks every credential shape in sb, in place. Returns how many values were masked. */
 size_t redact_credentials(struct strbuf *sb);
 
+/*
+ * A repository's own patterns (.autofix.yml's `redact`: POSIX extended
+ * regular expressions, checked by the loader), compiled once. Every match
+ * is replaced by "***".
+ */
+struct redact_patterns;
+
+/* Compiles patterns[0..n); BOT_EINVALID naming the first that does not compile. */
+int redact_patterns_new(struct redact_patterns **out, char *const *patterns, size_t n);
+void redact_patterns_free(struct redact_patterns *p);
+/* Masks every match in sb; returns how many. A NULL p masks nothing. */
+size_t redact_patterns_apply(const struct redact_patterns *p, struct strbuf *sb);
+
+/*
+ * The one pass for text that enters from elsewhere: the secrets autofix
+ * holds (log_redact), credential shapes, then the repository's patterns
+ * (p may be NULL).
+ */
+void redact_text(const struct redact_patterns *p, struct strbuf *sb);
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "util/error.h"
 #include "util/redact.h"
 #include "util/strbuf.h"
 
@@ -116,6 +117,25 @@ int main(void)
 	n = redact_credentials(&sb);
 	ok(n == 0 && sb.len == 600000, "600 kB of 'sk-sk-...' without a digit: nothing masked");
 
+	{
+		char *pats[] = { "cust_[0-9]{6}", "internal\\.acme\\.io", "x*" };
+		struct redact_patterns *p = NULL;
+		char *bad[] = { "ok", "(" };
+
+		ok(redact_patterns_new(&p, pats, 3) == 0, "the repository's patterns compile");
+		strbuf_reset(&sb);
+		strbuf_addstr(&sb, "cust_123456 at internal.acme.io and cust_12 xx");
+		n = redact_patterns_apply(p, &sb);
+		is_str(sb.buf, "*** at *** and cust_12 ***", "every match masked; an empty-matching pattern still ends");
+		ok(n == 3, "three matches (%zu)", n);
+		strbuf_reset(&sb);
+		strbuf_addstr(&sb, "token=abcdefgh1234 for cust_000001");
+		redact_text(p, &sb);
+		is_str(sb.buf, "token=*** for ***", "redact_text: credential shapes and the repository's patterns");
+		redact_patterns_free(p);
+		ok(redact_patterns_new(&p, bad, 2) == BOT_EINVALID && !p, "a pattern that does not compile is refused");
+		redact_patterns_apply(NULL, &sb);
+	}
 	strbuf_release(&sb);
 	return done_testing();
 }
