@@ -14,6 +14,10 @@
  * so that tests can check every document against Railway's schema and
  * feed the readers canned responses. The ops table is in source.h.
  *
+ * Files: railway_documents.c builds the request bodies (railway_body_*),
+ * railway_readers.c reads the answers (railway_check_response,
+ * railway_read_*), railway.c sends them (transport, auth, the ops table).
+ *
  * Cost model (why the documents look like this): a scan of N services
  * sends exactly three requests whatever N is (four when token_kind is
  * auto and the token turns out to be an account token): the architecture
@@ -41,7 +45,7 @@ void railway_body_metrics(struct strbuf *body, const char *environment_id,
 void railway_body_http(struct strbuf *body, const char *project_id, const char *environment_id,
 		       const char *const *service_ids, size_t n,
 		       int64_t start, int64_t end, int64_t step, int days);
-void railway_body_logs(struct strbuf *body, const struct log_query *q);
+void railway_body_logs(struct strbuf *body, const struct source_log_query *q);
 /* One service's deployments (the investigate stage's query; the scan gets them in the HTTP body). */
 void railway_body_deployments(struct strbuf *body, const char *project_id, const char *environment_id,
 			      const char *service_id);
@@ -69,7 +73,7 @@ int railway_read_architecture(struct architecture *out, const struct json *resp,
 int railway_read_metrics(struct observation *obs, const struct json *resp, size_t n, int days);
 int railway_read_http(struct observation *obs, const struct json *resp, size_t n,
 		      int64_t start, int64_t end, int days);
-int railway_read_logs(struct log_lines *out, const struct json *resp, enum log_kind kind);
+int railway_read_logs(struct source_log_lines *out, const struct json *resp, enum source_log_kind kind);
 /* Appends the deployments in [start, end] of the answer to railway_body_deployments(). */
 int railway_read_deployments(struct service_metrics *out, const struct json *resp,
 			     int64_t start, int64_t end);

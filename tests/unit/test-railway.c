@@ -45,7 +45,7 @@ static int write_file(const char *dir, const char *name, const struct strbuf *bo
 static int dump(const char *dir)
 {
 	struct strbuf b = STRBUF_INIT;
-	struct log_query q = { LOGS_DEPLOYMENT, "dep-1", T0, T0 + 1800000, NULL, 0 };
+	struct source_log_query q = { SOURCE_LOGS_DEPLOYMENT, "dep-1", T0, T0 + 1800000, NULL, 0 };
 	int err = 0;
 
 #define DUMP(name) do { err |= write_file(dir, name, &b); strbuf_reset(&b); } while (0)
@@ -68,12 +68,12 @@ static int dump(const char *dir)
 	q.filter = "@level:error";
 	railway_body_logs(&b, &q);
 	DUMP("logs-deployment-filter");
-	q.kind = LOGS_BUILD;
+	q.kind = SOURCE_LOGS_BUILD;
 	q.filter = NULL;
 	q.limit = 200;
 	railway_body_logs(&b, &q);
 	DUMP("logs-build");
-	q.kind = LOGS_HTTP;
+	q.kind = SOURCE_LOGS_HTTP;
 	q.filter = "@httpStatus:>=500";
 	railway_body_logs(&b, &q);
 	DUMP("logs-http");
@@ -265,32 +265,32 @@ static void test_metrics(void)
 
 static void test_logs(void)
 {
-	struct log_lines lines = { NULL, 0, 0 };
+	struct source_log_lines lines = { NULL, 0, 0 };
 	struct json *j;
 
 	j = parse_json("{\"data\":{\"httpLogs\":[{\"timestamp\":\"2026-11-28T09:41:00.250Z\",\"method\":\"GET\","
 		  "\"path\":\"/api/cart\",\"httpStatus\":502,\"totalDuration\":1234,\"requestId\":\"r1\"}]}}");
-	is_int(railway_read_logs(&lines, j, LOGS_HTTP), 0, "HTTP logs read");
+	is_int(railway_read_logs(&lines, j, SOURCE_LOGS_HTTP), 0, "HTTP logs read");
 	is_int(lines.nr, 1, "one line");
 	is_int(lines.items[0].http_status, 502, "status kept");
 	is_str(lines.items[0].message, "GET /api/cart -> 502 (1234 ms)", "a readable line");
 	is_int(lines.items[0].at, T0 + 41 * 60000 + 250, "timestamp with milliseconds");
-	log_lines_release(&lines);
+	source_log_lines_release(&lines);
 	json_free(j);
 
 	j = parse_json("{\"data\":{\"logs\":[{\"timestamp\":\"2026-11-28T09:42:00Z\",\"severity\":\"error\","
 		  "\"message\":\"out of memory\"},{\"timestamp\":\"2026-11-28T09:42:01Z\",\"severity\":null,\"message\":\"restart\"}]}}");
-	is_int(railway_read_logs(&lines, j, LOGS_DEPLOYMENT), 0, "deployment logs read");
+	is_int(railway_read_logs(&lines, j, SOURCE_LOGS_DEPLOYMENT), 0, "deployment logs read");
 	is_int(lines.nr, 2, "two lines");
 	is_str(lines.items[0].severity, "error", "severity");
 	ok(lines.items[1].severity == NULL, "no severity: NULL");
-	log_lines_release(&lines);
+	source_log_lines_release(&lines);
 	json_free(j);
 
 	j = parse_json("{\"data\":{\"logs\":[{\"timestamp\":\"yesterday\",\"message\":\"x\"}]}}");
-	is_int(railway_read_logs(&lines, j, LOGS_BUILD), BOT_EINVALID, "a bad timestamp is an error");
+	is_int(railway_read_logs(&lines, j, SOURCE_LOGS_BUILD), BOT_EINVALID, "a bad timestamp is an error");
 	like(bot_error_last(), "log line 0", "naming the line");
-	log_lines_release(&lines);
+	source_log_lines_release(&lines);
 	json_free(j);
 }
 
@@ -306,8 +306,8 @@ static int live(const char *endpoint)
 	struct config_diags diags = { NULL, 0, 0 };
 	struct architecture arch;
 	struct service_metrics svc;
-	struct log_lines lines = { NULL, 0, 0 };
-	struct log_query q;
+	struct source_log_lines lines = { NULL, 0, 0 };
+	struct source_log_query q;
 	struct source *src = NULL;
 	const struct arch_service *api = NULL;
 	size_t i;
@@ -345,7 +345,7 @@ static int live(const char *endpoint)
 	}
 
 	memset(&q, 0, sizeof(q));
-	q.kind = LOGS_HTTP;
+	q.kind = SOURCE_LOGS_HTTP;
 	q.deployment_id = "d-41";
 	q.start = start;
 	q.end = end;
@@ -355,20 +355,20 @@ static int live(const char *endpoint)
 	is_int(lines.nr, 3, "three 5xx lines");
 	for (i = 0; i < lines.nr; i++)
 		ok(lines.items[i].http_status >= 500, "line %zu is a 5xx: %s", i, lines.items[i].message);
-	log_lines_release(&lines);
+	source_log_lines_release(&lines);
 
-	q.kind = LOGS_DEPLOYMENT;
+	q.kind = SOURCE_LOGS_DEPLOYMENT;
 	q.filter = NULL;
 	is_int(source_logs(src, &q, &lines), 0, "deployment logs");
 	is_int(lines.nr, 2, "two lines");
 	if (lines.nr == 2)
 		is_str(lines.items[1].severity, "error", "with severity");
-	log_lines_release(&lines);
+	source_log_lines_release(&lines);
 
-	q.kind = LOGS_BUILD;
+	q.kind = SOURCE_LOGS_BUILD;
 	is_int(source_logs(src, &q, &lines), 0, "build logs");
 	is_int(lines.nr, 2, "two lines");
-	log_lines_release(&lines);
+	source_log_lines_release(&lines);
 
 	q.deployment_id = "d-nope";
 	is_int(source_logs(src, &q, &lines), BOT_ERROR, "an unknown deployment: Railway's error");
@@ -376,7 +376,7 @@ static int live(const char *endpoint)
 	is_int(lines.nr, 0, "no lines");
 
 	ok(src->requests == 7, "one request per operation (%lld)", (long long)src->requests);
-	log_lines_release(&lines);
+	source_log_lines_release(&lines);
 	for (i = 0; i < svc.deployments_nr; i++) {
 		free(svc.deployments[i].id);
 		free(svc.deployments[i].status);
