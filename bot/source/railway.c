@@ -4,7 +4,7 @@
  * source.railway.endpoint). The documents are built in
  * railway_documents.c and the answers read in railway_readers.c.
  *
- * Three requests per scan, whatever the number of services (see
+ * 1 + 2 x ceil(N / RAILWAY_CHUNK) requests per scan of N services (see
  * railway.h).
  * GraphQL reports errors with HTTP 200 and an `errors` array; every
  * response goes through railway_check_response(), and a response with any
@@ -20,7 +20,10 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-/* A scan's responses are small; 100 services x 4 series x 30 samples is well under this. */
+/*
+ * One answer's cap. A chunk's metrics answer is about 5 KB per service and
+ * day asked (4 series of 30-90 samples), well under this even at 7 days.
+ */
 #define RAILWAY_MAX_RESPONSE (32u * 1024 * 1024)
 
 static char *opt_dup(const char *s)
@@ -88,11 +91,21 @@ static int parse_reply(struct json **out, const struct http_response *resp, cons
 }
 
 /*
- * Sends n GraphQL bodies in parallel with kind's auth header; replies[i]
- * gets each parsed and checked response. On failure every reply is freed.
+ * What an operation does with each answer, once it is parsed and checked:
+ * read it into the operation's output (reply i answers bodies[i]).
+ */
+typedef int (*reply_reader_fn)(void *ctx, size_t i, const struct json *reply);
+
+/*
+ * Sends n GraphQL bodies in parallel with kind's auth header, then parses,
+ * checks and reads the answers one at a time, freeing each JSON tree and
+ * its text before the next is parsed: a chunk's answers are the largest
+ * allocations of a scan. *read_any tells whether read() ran at all (the
+ * output then holds part of the answers; the caller must not retry).
  */
 static int send_bodies(struct source *src, struct railway *rw, enum railway_token_kind kind,
-		       struct strbuf *bodies, const char *const *what, struct json **replies, size_t n)
+		       const struct strbuf *bodies, const char *const *what, size_t n,
+		       reply_reader_fn read, void *ctx, int *read_any)
 {
 	struct http_request *reqs = xcalloc(n, sizeof(*reqs));
 	struct http_response *resps = xcalloc(n, sizeof(*resps));
@@ -101,7 +114,6 @@ static int send_bodies(struct source *src, struct railway *rw, enum railway_toke
 	int err = 0;
 
 	for (i = 0; i < n; i++) {
-		replies[i] = NULL;
 		http_request_init(&reqs[i], "POST", rw->endpoint);
 		http_request_header(&reqs[i], "Content-Type", "application/json");
 		add_auth(&reqs[i], rw, kind);
@@ -113,21 +125,25 @@ static int send_bodies(struct source *src, struct railway *rw, enum railway_toke
 	}
 	err = http_run_all(rw->http, reqs, resps, results, n);
 	update_cost(src, rw);
-	for (i = 0; !err && i < n; i++) {
-		if ((err = parse_reply(&replies[i], &resps[i], what[i])) < 0)
-			break;
-		if ((err = railway_check_response(replies[i])) < 0)
-			bot_error_wrap(err, "%s: ", what[i]);
-	}
-	if (err < 0)
-		for (i = 0; i < n; i++) {
-			json_free(replies[i]);
-			replies[i] = NULL;
-		}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		http_request_release(&reqs[i]);
-		http_response_release(&resps[i]);
+	for (i = 0; !err && i < n; i++) {
+		struct json *reply;
+
+		err = parse_reply(&reply, &resps[i], what[i]);
+		strbuf_release(&resps[i].body);
+		if (err < 0)
+			break;
+		if ((err = railway_check_response(reply)) < 0) {
+			bot_error_wrap(err, "%s: ", what[i]);
+		} else {
+			*read_any = 1;
+			err = read(ctx, i, reply);
+		}
+		json_free(reply);
 	}
+	for (i = 0; i < n; i++)
+		http_response_release(&resps[i]);
 	free(reqs);
 	free(resps);
 	free(results);
@@ -135,30 +151,31 @@ static int send_bodies(struct source *src, struct railway *rw, enum railway_toke
 }
 
 /*
- * Sends with the configured token kind. With token_kind auto the first
- * request settles it: a UUID-shaped token is tried as a project token,
- * and when Railway refuses it, once more as an account token (the one
- * extra request auto costs; set token_kind to avoid it).
+ * Sends with the configured token kind and reads the answers (see
+ * send_bodies). With token_kind auto the first request settles it: a
+ * UUID-shaped token is tried as a project token, and when Railway refuses
+ * it, once more as an account token (the one extra request auto costs;
+ * set token_kind to avoid it).
  */
-static int railway_send(struct source *src, struct railway *rw,
-			struct strbuf *bodies, const char *const *what, struct json **replies, size_t n)
+static int railway_send(struct source *src, struct railway *rw, const struct strbuf *bodies,
+			const char *const *what, size_t n, reply_reader_fn read, void *ctx)
 {
-	int err;
+	int err, read_any = 0;
 
 	if (rw->kind != RAILWAY_TOKEN_AUTO)
-		return send_bodies(src, rw, rw->kind, bodies, what, replies, n);
+		return send_bodies(src, rw, rw->kind, bodies, what, n, read, ctx, &read_any);
 	if (!uuid_shaped(rw->token)) {
 		rw->kind = RAILWAY_TOKEN_ACCOUNT;
-		return send_bodies(src, rw, rw->kind, bodies, what, replies, n);
+		return send_bodies(src, rw, rw->kind, bodies, what, n, read, ctx, &read_any);
 	}
-	err = send_bodies(src, rw, RAILWAY_TOKEN_PROJECT, bodies, what, replies, n);
-	if (err != BOT_EAUTH) {
+	err = send_bodies(src, rw, RAILWAY_TOKEN_PROJECT, bodies, what, n, read, ctx, &read_any);
+	if (err != BOT_EAUTH || read_any) {
 		if (!err)
 			rw->kind = RAILWAY_TOKEN_PROJECT;
 		return err;
 	}
 	log_debug("railway refused the token as a project token; trying it as an account token");
-	err = send_bodies(src, rw, RAILWAY_TOKEN_ACCOUNT, bodies, what, replies, n);
+	err = send_bodies(src, rw, RAILWAY_TOKEN_ACCOUNT, bodies, what, n, read, ctx, &read_any);
 	if (!err)
 		rw->kind = RAILWAY_TOKEN_ACCOUNT;
 	return err;
@@ -205,33 +222,62 @@ static void railway_close(struct source *src)
 	src->priv = NULL;
 }
 
+struct architecture_ctx {
+	struct architecture *out;
+	const char *environment;
+};
+
+static int read_architecture(void *ctx, size_t i, const struct json *reply)
+{
+	struct architecture_ctx *c = ctx;
+
+	return railway_read_architecture(c->out, reply, c->environment);
+}
+
 static int railway_architecture(struct source *src, struct architecture *out)
 {
 	struct railway *rw = src->priv;
 	struct strbuf body = STRBUF_INIT;
 	const char *what = "railway architecture query";
-	struct json *reply;
+	struct architecture_ctx ctx = { out, rw->cfg->environment };
 	int err;
 
 	railway_body_architecture(&body, rw->cfg->project);
-	err = railway_send(src, rw, &body, &what, &reply, 1);
+	err = railway_send(src, rw, &body, &what, 1, read_architecture, &ctx);
 	strbuf_release(&body);
-	if (err < 0)
-		return err;
-	err = railway_read_architecture(out, reply, rw->cfg->environment);
-	json_free(reply);
 	return err;
 }
 
+/* One chunk of the observation: services[0..n) answered by a metrics and an HTTP document. */
+struct observe_ctx {
+	struct service_metrics *services;
+	size_t n;
+	int64_t start, end;
+	int days;
+};
+
+static int read_observation(void *ctx, size_t i, const struct json *reply)
+{
+	struct observe_ctx *c = ctx;
+
+	if (i == 0)
+		return railway_read_metrics(c->services, reply, c->n, c->days);
+	return railway_read_http(c->services, reply, c->n, c->start, c->end, c->days);
+}
+
+/*
+ * Observes the services RAILWAY_CHUNK at a time: two documents per chunk,
+ * sent in parallel, each answer read into series and freed before the
+ * next is parsed, so that memory follows the chunk, not the project.
+ */
 static int railway_observe(struct source *src, const struct architecture *arch,
 			   int64_t start, int64_t end, int64_t step, struct observation *out)
 {
 	struct railway *rw = src->priv;
 	struct strbuf bodies[2] = { STRBUF_INIT, STRBUF_INIT };
 	const char *what[2] = { "railway metrics query", "railway HTTP metrics query" };
-	struct json *replies[2] = { NULL, NULL };
 	const char **ids;
-	size_t i, n = 0;
+	size_t i, first, n = 0;
 	int err = 0;
 	/* The same hours on earlier days, for the detector's "usual at this hour" (0: not asked). */
 	int days = src->cfg->regression.enabled ? src->cfg->regression.seasonal_days : 0;
@@ -256,30 +302,40 @@ static int railway_observe(struct source *src, const struct architecture *arch,
 		svc->replicas = s->replicas;
 		ids[n++] = s->id;
 	}
-	if (n > RAILWAY_MAX_SERVICES) {
-		err = bot_error(BOT_ETOOBIG, "%zu services to observe; at most %d per scan",
-				n, RAILWAY_MAX_SERVICES);
-		goto done;
+	for (first = 0; first < n; first += RAILWAY_CHUNK) {
+		struct observe_ctx ctx = { &out->services[first], n - first, start, end, days };
+
+		if (ctx.n > RAILWAY_CHUNK)
+			ctx.n = RAILWAY_CHUNK;
+		railway_body_metrics(&bodies[0], arch->environment_id, ids + first, ctx.n,
+				     start, end, step, days);
+		railway_body_http(&bodies[1], arch->project_id, arch->environment_id, ids + first,
+				  ctx.n, start, end, step, days);
+		err = railway_send(src, rw, bodies, what, 2, read_observation, &ctx);
+		strbuf_reset(&bodies[0]);
+		strbuf_reset(&bodies[1]);
+		if (err < 0)
+			goto done;
 	}
-	if (!n)
-		goto done;
-	railway_body_metrics(&bodies[0], arch->environment_id, ids, n, start, end, step, days);
-	railway_body_http(&bodies[1], arch->project_id, arch->environment_id, ids, n, start, end, step,
-			  days);
-	if ((err = railway_send(src, rw, bodies, what, replies, 2)) < 0)
-		goto done;
-	if ((err = railway_read_metrics(out, replies[0], n, days)) < 0 ||
-	    (err = railway_read_http(out, replies[1], n, start, end, days)) < 0)
-		goto done;
 	out->requests = src->requests;
 	out->bytes = src->bytes;
 done:
 	free(ids);
-	for (i = 0; i < 2; i++) {
-		strbuf_release(&bodies[i]);
-		json_free(replies[i]);
-	}
+	strbuf_release(&bodies[0]);
+	strbuf_release(&bodies[1]);
 	return err;
+}
+
+struct logs_ctx {
+	struct source_log_lines *out;
+	enum source_log_kind kind;
+};
+
+static int read_logs(void *ctx, size_t i, const struct json *reply)
+{
+	struct logs_ctx *c = ctx;
+
+	return railway_read_logs(c->out, reply, c->kind);
 }
 
 static int railway_logs(struct source *src, const struct source_log_query *q, struct source_log_lines *out)
@@ -287,19 +343,27 @@ static int railway_logs(struct source *src, const struct source_log_query *q, st
 	struct railway *rw = src->priv;
 	struct strbuf body = STRBUF_INIT;
 	const char *what = "railway logs query";
-	struct json *reply;
+	struct logs_ctx ctx = { out, q->kind };
 	int err;
 
 	if (!q->deployment_id)
 		return bot_error(BOT_EINVALID, "railway logs belong to a deployment; none given");
 	railway_body_logs(&body, q);
-	err = railway_send(src, rw, &body, &what, &reply, 1);
+	err = railway_send(src, rw, &body, &what, 1, read_logs, &ctx);
 	strbuf_release(&body);
-	if (err < 0)
-		return err;
-	err = railway_read_logs(out, reply, q->kind);
-	json_free(reply);
 	return err;
+}
+
+struct deployments_ctx {
+	struct service_metrics *out;
+	int64_t start, end;
+};
+
+static int read_deployments(void *ctx, size_t i, const struct json *reply)
+{
+	struct deployments_ctx *c = ctx;
+
+	return railway_read_deployments(c->out, reply, c->start, c->end);
 }
 
 static int railway_deployments(struct source *src, const struct architecture *arch,
@@ -309,18 +373,14 @@ static int railway_deployments(struct source *src, const struct architecture *ar
 	struct railway *rw = src->priv;
 	struct strbuf body = STRBUF_INIT;
 	const char *what = "railway deployments query";
-	struct json *reply;
+	struct deployments_ctx ctx = { out, start, end };
 	int err;
 
 	if (!svc->id || !arch->project_id || !arch->environment_id)
 		return bot_error(BOT_EINVALID, "service '%s' has no Railway ids", svc->name);
 	railway_body_deployments(&body, arch->project_id, arch->environment_id, svc->id);
-	err = railway_send(src, rw, &body, &what, &reply, 1);
+	err = railway_send(src, rw, &body, &what, 1, read_deployments, &ctx);
 	strbuf_release(&body);
-	if (err < 0)
-		return err;
-	err = railway_read_deployments(out, reply, start, end);
-	json_free(reply);
 	return err;
 }
 

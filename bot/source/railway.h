@@ -19,16 +19,22 @@
  * railway_read_*), railway.c sends them (transport, auth, the ops table).
  *
  * Cost model (why the documents look like this): a scan of N services
- * sends exactly three requests whatever N is (four when token_kind is
- * auto and the token turns out to be an account token): the architecture
- * (project, environments, service and volume instances, platformStatus),
- * then in parallel one aliased `metrics` query for every service and one
- * aliased query with every service's `httpMetricsGroupedByStatus`,
- * `httpDurationMetrics` and `deployments`.
+ * sends 1 + 2 x ceil(N / RAILWAY_CHUNK) requests, so three whatever N is
+ * up to RAILWAY_CHUNK (one more when token_kind is auto and the token
+ * turns out to be an account token): the architecture (project,
+ * environments, service and volume instances, platformStatus), then per
+ * chunk of services, in parallel, one aliased `metrics` query for every
+ * service of the chunk and one aliased query with every service's
+ * `httpMetricsGroupedByStatus`, `httpDurationMetrics` and `deployments`.
  */
 
-/* Most services one scan observes; the aliased documents grow with N. */
-#define RAILWAY_MAX_SERVICES 200
+/*
+ * Services per pair of documents. The aliased documents grow with the
+ * chunk (at 7 seasonal days, 1,600 metrics fields); 200 is the most one
+ * scan asked in a document before chunking, kept so that no document is
+ * larger than those Railway already answered. Memory follows the chunk.
+ */
+#define RAILWAY_CHUNK 200
 /* Deployments asked per service; more than this inside the window is an error. */
 #define RAILWAY_DEPLOYMENTS_PAGE 50
 
@@ -66,12 +72,13 @@ int railway_check_response(const struct json *resp);
 int railway_read_architecture(struct architecture *out, const struct json *resp,
 			      const char *environment);
 /*
- * Adds the series of the observed services of arch, in the order the
- * bodies listed them; with days > 0 the earlier days' answers go to each
+ * Add the series of services[0..n), the services the body listed, in its
+ * order (the aliases m0, h0... number them from 0 in each document); with days > 0 the earlier days' answers go to each
  * service's `seasonal` series (a missing alias is an error).
  */
-int railway_read_metrics(struct observation *obs, const struct json *resp, size_t n, int days);
-int railway_read_http(struct observation *obs, const struct json *resp, size_t n,
+int railway_read_metrics(struct service_metrics *services, const struct json *resp, size_t n,
+			 int days);
+int railway_read_http(struct service_metrics *services, const struct json *resp, size_t n,
 		      int64_t start, int64_t end, int days);
 int railway_read_logs(struct source_log_lines *out, const struct json *resp, enum source_log_kind kind);
 /* Appends the deployments in [start, end] of the answer to railway_body_deployments(). */

@@ -243,7 +243,8 @@ static int read_measurements(struct series *set, const struct json *list, const 
 	return 0;
 }
 
-int railway_read_metrics(struct observation *obs, const struct json *resp, size_t n, int days)
+int railway_read_metrics(struct service_metrics *services, const struct json *resp, size_t n,
+			 int days)
 {
 	char alias[48];
 	size_t i;
@@ -251,8 +252,8 @@ int railway_read_metrics(struct observation *obs, const struct json *resp, size_
 
 	if ((err = railway_check_response(resp)) < 0)
 		return err;
-	for (i = 0; i < n && i < obs->services_nr; i++) {
-		struct service_metrics *svc = &obs->services[i];
+	for (i = 0; i < n; i++) {
+		struct service_metrics *svc = &services[i];
 		const struct json *list;
 
 		for (k = 0; k <= days; k++) {
@@ -384,7 +385,7 @@ int railway_read_deployments(struct service_metrics *out, const struct json *res
 	return 0;
 }
 
-int railway_read_http(struct observation *obs, const struct json *resp, size_t n,
+int railway_read_http(struct service_metrics *services, const struct json *resp, size_t n,
 		      int64_t start, int64_t end, int days)
 {
 	size_t i;
@@ -392,8 +393,8 @@ int railway_read_http(struct observation *obs, const struct json *resp, size_t n
 
 	if ((err = railway_check_response(resp)) < 0)
 		return err;
-	for (i = 0; i < n && i < obs->services_nr; i++) {
-		struct service_metrics *svc = &obs->services[i];
+	for (i = 0; i < n; i++) {
+		struct service_metrics *svc = &services[i];
 		const struct json *groups, *lat, *deps;
 
 		if ((err = json_get_arr(&groups, resp, "data.h%zu", i)) < 0 ||

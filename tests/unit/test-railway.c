@@ -210,7 +210,7 @@ static void test_metrics(void)
 		  "{\"measurement\":\"MEMORY_LIMIT_GB\",\"values\":[{\"ts\":1795856400,\"value\":1}]},"
 		  "{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":0.3}]},"
 		  "{\"measurement\":\"CPU_LIMIT\",\"values\":[{\"ts\":1795856400,\"value\":2}]}]}}");
-	is_int(railway_read_metrics(&obs, j, 1, 0), 0, "metrics read");
+	is_int(railway_read_metrics(obs.services, j, 1, 0), 0, "metrics read");
 	svc = &obs.services[0];
 	is_int(svc->series[METRIC_MEMORY].nr, 2, "two memory samples");
 	is_int(svc->series[METRIC_MEMORY].items[0].t, T0, "sorted by time, ms");
@@ -228,7 +228,7 @@ static void test_metrics(void)
 		  "{\"node\":{\"id\":\"d2\",\"status\":\"SUCCESS\",\"createdAt\":\"2026-11-28T09:20:00Z\","
 		  "\"meta\":{\"commitHash\":\"abc\",\"commitMessage\":\"fix\"}}},"
 		  "{\"node\":{\"id\":\"d1\",\"status\":\"REMOVED\",\"createdAt\":\"2026-11-27T09:20:00Z\",\"meta\":null}}]}}}");
-	is_int(railway_read_http(&obs, j, 1, T0, T0 + 1800000, 0), 0, "HTTP metrics read");
+	is_int(railway_read_http(obs.services, j, 1, T0, T0 + 1800000, 0), 0, "HTTP metrics read");
 	is_int(svc->series[METRIC_REQUESTS].nr, 2, "one request bucket per time");
 	is_double(svc->series[METRIC_REQUESTS].items[0].v, 97, 1e-9, "all statuses add up");
 	is_double(svc->series[METRIC_REQUESTS_5XX].items[0].v, 7, 1e-9, "5xx counted");
@@ -246,7 +246,7 @@ static void test_metrics(void)
 	j = parse_json("{\"data\":{\"m0\":[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":0.3}]}],"
 		  "\"y1_0\":[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795770000,\"value\":0.1}]},"
 		  "{\"measurement\":\"CPU_LIMIT\",\"values\":[{\"ts\":1795770000,\"value\":2}]}]}}");
-	is_int(railway_read_metrics(&obs, j, 1, 1), 0, "metrics with a day earlier read");
+	is_int(railway_read_metrics(obs.services, j, 1, 1), 0, "metrics with a day earlier read");
 	svc = &obs.services[0];
 	is_int(svc->series[METRIC_CPU].nr, 1, "  today's CPU in the series");
 	ok(svc->seasonal[METRIC_CPU].nr == 1 && svc->seasonal[METRIC_CPU].items[0].t == T0 - 86400000LL &&
@@ -257,7 +257,7 @@ static void test_metrics(void)
 	observation_init(&obs);
 	observation_add_service(&obs, "api");
 	j = parse_json("{\"data\":{\"m0\":[]}}");
-	ok(railway_read_metrics(&obs, j, 1, 1) < 0 && strstr(bot_error_last(), "y1_0"),
+	ok(railway_read_metrics(obs.services, j, 1, 1) < 0 && strstr(bot_error_last(), "y1_0"),
 	   "an answer without the earlier day's alias is an error naming it (%s)", bot_error_last());
 	json_free(j);
 	observation_release(&obs);
