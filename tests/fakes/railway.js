@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // A fake Railway GraphQL API on 127.0.0.1, held to Railway's contract:
-// every document is validated against Railway's published schema (an
-// invalid one is answered with a GraphQL error, as Railway does) and then
-// executed by graphql-js against that schema, so the answers have exactly
-// the schema's shapes. It serves one observation (the scenario format of
+// every document is validated against the part of Railway's schema autofix
+// uses (tests/fakes/railway.graphql, checked to agree with Railway's
+// published schema by railway-schema.test; an invalid document is answered
+// with a GraphQL error, as Railway does) and then executed by graphql-js
+// against that schema, so the answers have exactly the schema's shapes. It serves one observation (the scenario format of
 // tests/scenarios/, or N synthetic healthy services) and counts requests.
 //
 //   node railway.js --port-file F [--scenario FILE | --services N --now ISO]
@@ -19,7 +20,7 @@
 const fs = require('fs');
 const http = require('http');
 const graphql = require('graphql');
-const { loadSchema, checkBody, schemaPath } = require('./railway-schema');
+const { loadSchema, checkBody } = require('./railway-schema');
 
 const opts = { tokenKind: 'project', token: null, fail: null, services: 0 };
 for (let i = 2; i < process.argv.length; i++) {
@@ -36,7 +37,6 @@ for (let i = 2; i < process.argv.length; i++) {
   else { console.error(`railway.js: unknown argument ${a}`); process.exit(2); }
 }
 const schema = loadSchema();
-if (!schema) { console.error(`railway.js: no schema at ${schemaPath()}`); process.exit(3); }
 
 const PROJECT_ID = 'p-autofix-test';
 const ENV_ID = 'e-production';
