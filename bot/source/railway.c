@@ -91,26 +91,31 @@ static int parse_reply(struct json **out, const struct http_response *resp, cons
 }
 
 /*
- * What an operation does with each answer, once it is parsed and checked:
- * read it into the operation's output (reply i answers bodies[i]).
+ * What an operation does with each answer (reply i answers bodies[i]):
+ * tree() reads it parsed and checked; text(), when set, is tried first on
+ * a 2xx answer's text and returns 1 to have it parsed whole for tree().
  */
-typedef int (*reply_reader_fn)(void *ctx, size_t i, const struct json *reply);
+struct reply_reader {
+	int (*tree)(void *ctx, size_t i, const struct json *reply);
+	int (*text)(void *ctx, size_t i, const char *text, size_t len);
+	void *ctx;
+};
 
 /*
- * Sends n GraphQL bodies in parallel with kind's auth header, then parses,
- * checks and reads the answers one at a time, freeing each JSON tree and
- * its text before the next is parsed: a chunk's answers are the largest
- * allocations of a scan. *read_any tells whether read() ran at all (the
+ * Sends n GraphQL bodies in parallel with kind's auth header, then reads
+ * the answers one at a time, freeing each answer's text and JSON before
+ * the next is read: a chunk's answers are the largest allocations of a
+ * scan. *read_any tells whether an answer was read before the failure (the
  * output then holds part of the answers; the caller must not retry).
  */
 static int send_bodies(struct source *src, struct railway *rw, enum railway_token_kind kind,
 		       const struct strbuf *bodies, const char *const *what, size_t n,
-		       reply_reader_fn read, void *ctx, int *read_any)
+		       const struct reply_reader *rd, int *read_any)
 {
 	struct http_request *reqs = xcalloc(n, sizeof(*reqs));
 	struct http_response *resps = xcalloc(n, sizeof(*resps));
 	int *results = xcalloc(n, sizeof(*results));
-	size_t i;
+	size_t i, read = 0;
 	int err = 0;
 
 	for (i = 0; i < n; i++) {
@@ -130,18 +135,26 @@ static int send_bodies(struct source *src, struct railway *rw, enum railway_toke
 	for (i = 0; !err && i < n; i++) {
 		struct json *reply;
 
+		if (rd->text && resps[i].status >= 200 && resps[i].status < 300) {
+			err = rd->text(rd->ctx, i, resps[i].body.buf, resps[i].body.len);
+			if (err <= 0) {
+				strbuf_release(&resps[i].body);
+				read += !err;
+				continue;
+			}
+			err = 0;
+		}
 		err = parse_reply(&reply, &resps[i], what[i]);
 		strbuf_release(&resps[i].body);
 		if (err < 0)
 			break;
-		if ((err = railway_check_response(reply)) < 0) {
+		if ((err = railway_check_response(reply)) < 0)
 			bot_error_wrap(err, "%s: ", what[i]);
-		} else {
-			*read_any = 1;
-			err = read(ctx, i, reply);
-		}
+		else if ((err = rd->tree(rd->ctx, i, reply)) == 0)
+			read++;
 		json_free(reply);
 	}
+	*read_any = read > 0;
 	for (i = 0; i < n; i++)
 		http_response_release(&resps[i]);
 	free(reqs);
@@ -158,24 +171,24 @@ static int send_bodies(struct source *src, struct railway *rw, enum railway_toke
  * set token_kind to avoid it).
  */
 static int railway_send(struct source *src, struct railway *rw, const struct strbuf *bodies,
-			const char *const *what, size_t n, reply_reader_fn read, void *ctx)
+			const char *const *what, size_t n, const struct reply_reader *rd)
 {
 	int err, read_any = 0;
 
 	if (rw->kind != RAILWAY_TOKEN_AUTO)
-		return send_bodies(src, rw, rw->kind, bodies, what, n, read, ctx, &read_any);
+		return send_bodies(src, rw, rw->kind, bodies, what, n, rd, &read_any);
 	if (!uuid_shaped(rw->token)) {
 		rw->kind = RAILWAY_TOKEN_ACCOUNT;
-		return send_bodies(src, rw, rw->kind, bodies, what, n, read, ctx, &read_any);
+		return send_bodies(src, rw, rw->kind, bodies, what, n, rd, &read_any);
 	}
-	err = send_bodies(src, rw, RAILWAY_TOKEN_PROJECT, bodies, what, n, read, ctx, &read_any);
+	err = send_bodies(src, rw, RAILWAY_TOKEN_PROJECT, bodies, what, n, rd, &read_any);
 	if (err != BOT_EAUTH || read_any) {
 		if (!err)
 			rw->kind = RAILWAY_TOKEN_PROJECT;
 		return err;
 	}
 	log_debug("railway refused the token as a project token; trying it as an account token");
-	err = send_bodies(src, rw, RAILWAY_TOKEN_ACCOUNT, bodies, what, n, read, ctx, &read_any);
+	err = send_bodies(src, rw, RAILWAY_TOKEN_ACCOUNT, bodies, what, n, rd, &read_any);
 	if (!err)
 		rw->kind = RAILWAY_TOKEN_ACCOUNT;
 	return err;
@@ -240,10 +253,11 @@ static int railway_architecture(struct source *src, struct architecture *out)
 	struct strbuf body = STRBUF_INIT;
 	const char *what = "railway architecture query";
 	struct architecture_ctx ctx = { out, rw->cfg->environment };
+	struct reply_reader rd = { read_architecture, NULL, &ctx };
 	int err;
 
 	railway_body_architecture(&body, rw->cfg->project);
-	err = railway_send(src, rw, &body, &what, 1, read_architecture, &ctx);
+	err = railway_send(src, rw, &body, &what, 1, &rd);
 	strbuf_release(&body);
 	return err;
 }
@@ -263,6 +277,14 @@ static int read_observation(void *ctx, size_t i, const struct json *reply)
 	if (i == 0)
 		return railway_read_metrics(c->services, reply, c->n, c->days);
 	return railway_read_http(c->services, reply, c->n, c->start, c->end, c->days);
+}
+
+static int read_observation_text(void *ctx, size_t i, const char *text, size_t len)
+{
+	struct observe_ctx *c = ctx;
+
+	return railway_read_observe_text(c->services, text, len, c->n, i == 1, c->start, c->end,
+					 c->days);
 }
 
 /*
@@ -311,7 +333,9 @@ static int railway_observe(struct source *src, const struct architecture *arch,
 				     start, end, step, days);
 		railway_body_http(&bodies[1], arch->project_id, arch->environment_id, ids + first,
 				  ctx.n, start, end, step, days);
-		err = railway_send(src, rw, bodies, what, 2, read_observation, &ctx);
+		struct reply_reader rd = { read_observation, read_observation_text, &ctx };
+
+		err = railway_send(src, rw, bodies, what, 2, &rd);
 		strbuf_reset(&bodies[0]);
 		strbuf_reset(&bodies[1]);
 		if (err < 0)
@@ -344,12 +368,13 @@ static int railway_logs(struct source *src, const struct source_log_query *q, st
 	struct strbuf body = STRBUF_INIT;
 	const char *what = "railway logs query";
 	struct logs_ctx ctx = { out, q->kind };
+	struct reply_reader rd = { read_logs, NULL, &ctx };
 	int err;
 
 	if (!q->deployment_id)
 		return bot_error(BOT_EINVALID, "railway logs belong to a deployment; none given");
 	railway_body_logs(&body, q);
-	err = railway_send(src, rw, &body, &what, 1, read_logs, &ctx);
+	err = railway_send(src, rw, &body, &what, 1, &rd);
 	strbuf_release(&body);
 	return err;
 }
@@ -374,12 +399,13 @@ static int railway_deployments(struct source *src, const struct architecture *ar
 	struct strbuf body = STRBUF_INIT;
 	const char *what = "railway deployments query";
 	struct deployments_ctx ctx = { out, start, end };
+	struct reply_reader rd = { read_deployments, NULL, &ctx };
 	int err;
 
 	if (!svc->id || !arch->project_id || !arch->environment_id)
 		return bot_error(BOT_EINVALID, "service '%s' has no Railway ids", svc->name);
 	railway_body_deployments(&body, arch->project_id, arch->environment_id, svc->id);
-	err = railway_send(src, rw, &body, &what, 1, read_deployments, &ctx);
+	err = railway_send(src, rw, &body, &what, 1, &rd);
 	strbuf_release(&body);
 	return err;
 }

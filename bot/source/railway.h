@@ -80,6 +80,16 @@ int railway_read_metrics(struct service_metrics *services, const struct json *re
 			 int days);
 int railway_read_http(struct service_metrics *services, const struct json *resp, size_t n,
 		      int64_t start, int64_t end, int days);
+/*
+ * The same from the answer's text (http: 0 for the metrics document, 1
+ * for the HTTP one), parsing one alias's value at a time so that a chunk's
+ * answer never becomes one JSON tree. Returns 1, having read nothing, when
+ * the answer is not a plain {"data": {...}} (it has `errors`, no `data`
+ * object, or is not JSON): the caller then parses it whole and reads it
+ * with the functions above, which report what is wrong.
+ */
+int railway_read_observe_text(struct service_metrics *services, const char *text, size_t len,
+			      size_t n, int http, int64_t start, int64_t end, int days);
 int railway_read_logs(struct source_log_lines *out, const struct json *resp, enum source_log_kind kind);
 /* Appends the deployments in [start, end] of the answer to railway_body_deployments(). */
 int railway_read_deployments(struct service_metrics *out, const struct json *resp,

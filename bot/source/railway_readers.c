@@ -257,32 +257,6 @@ static int read_measurements(struct series *set, const struct json *list, const 
 	return 0;
 }
 
-int railway_read_metrics(struct service_metrics *services, const struct json *resp, size_t n,
-			 int days)
-{
-	char alias[48];
-	size_t i;
-	int err, k;
-
-	if ((err = railway_check_response(resp)) < 0)
-		return err;
-	for (i = 0; i < n; i++) {
-		struct service_metrics *svc = &services[i];
-		const struct json *list;
-
-		for (k = 0; k <= days; k++) {
-			if (k)
-				snprintf(alias, sizeof(alias), "y%d_%zu", k, i);
-			else
-				snprintf(alias, sizeof(alias), "m%zu", i);
-			if ((err = json_get_arr(&list, resp, "data.%s", alias)) < 0 ||
-			    (err = read_measurements(k ? svc->seasonal : svc->series, list, alias)) < 0)
-				return err;
-		}
-	}
-	return 0;
-}
-
 /* One bucket of the HTTP counts, summed over status codes. */
 struct http_bucket {
 	int64_t t;
@@ -402,39 +376,370 @@ int railway_read_deployments(struct service_metrics *out, const struct json *res
 	return 0;
 }
 
-int railway_read_http(struct service_metrics *services, const struct json *resp, size_t n,
-		      int64_t start, int64_t end, int days)
+/* ---------------------------------------------------------------- observe answers, alias by alias */
+
+/*
+ * The aliased fields of the two observe documents (railway_documents.c):
+ * service I's metrics mI and, K days earlier, yK_I; its status counts hI,
+ * durations lI, deployments dI and, K days earlier, p95 ylK_I.
+ */
+enum alias_kind { ALIAS_METRICS, ALIAS_DAY_METRICS, ALIAS_STATUS, ALIAS_LATENCY, ALIAS_DEPLOYMENTS,
+		  ALIAS_DAY_LATENCY };
+
+struct alias {
+	enum alias_kind kind;
+	size_t i;  /* the service, 0-based within the document */
+	int k;     /* days earlier, 0 for today */
+};
+
+/* Reads a decimal number of at most 9 digits at *p, advancing it; -1 when there is none. */
+static long alias_number(const char **p)
 {
-	size_t i;
-	int err, k;
+	long v = 0;
+	int digits = 0;
 
-	if ((err = railway_check_response(resp)) < 0)
-		return err;
-	for (i = 0; i < n; i++) {
-		struct service_metrics *svc = &services[i];
-		const struct json *groups, *lat, *deps;
+	while (**p >= '0' && **p <= '9' && digits < 9) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		digits++;
+	}
+	if (!digits || (digits > 1 && (*p)[-digits] == '0'))
+		return -1;
+	return v;
+}
 
-		if ((err = json_get_arr(&groups, resp, "data.h%zu", i)) < 0 ||
-		    (err = json_get_arr(&lat, resp, "data.l%zu.samples", i)) < 0 ||
-		    (err = json_get_obj(&deps, resp, "data.d%zu", i)) < 0)
-			return err;
-		if ((err = read_status_counts(svc, groups, i)) < 0)
-			return err;
-		if ((err = read_values(&svc->series[METRIC_LATENCY_P95], lat, 1, "p95")) < 0)
-			return bot_error_wrap(err, "'data.l%zu': ", i);
-		if ((err = read_deployments(svc, deps, i, start, end)) < 0)
+/* Parses the alias name[0..len); 0 or -1 when it is none of the above. */
+static int parse_alias(struct alias *out, const char *name, size_t len)
+{
+	char buf[32];
+	const char *p = buf;
+	long i, k = 0;
+
+	if (!len || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	if (*p == 'y') {
+		p++;
+		out->kind = *p == 'l' ? ALIAS_DAY_LATENCY : ALIAS_DAY_METRICS;
+		if (*p == 'l')
+			p++;
+		if ((k = alias_number(&p)) < 1 || *p++ != '_')
+			return -1;
+	} else if (*p == 'm' || *p == 'h' || *p == 'l' || *p == 'd') {
+		out->kind = *p == 'm' ? ALIAS_METRICS : *p == 'h' ? ALIAS_STATUS :
+			    *p == 'l' ? ALIAS_LATENCY : ALIAS_DEPLOYMENTS;
+		p++;
+	} else {
+		return -1;
+	}
+	if ((i = alias_number(&p)) < 0 || *p)
+		return -1;
+	out->i = (size_t)i;
+	out->k = (int)k;
+	return 0;
+}
+
+static void format_alias(char *buf, size_t size, const struct alias *a)
+{
+	static const char *const prefix[] = { "m", "y", "h", "l", "d", "yl" };
+
+	if (a->k)
+		snprintf(buf, size, "%s%d_%zu", prefix[a->kind], a->k, a->i);
+	else
+		snprintf(buf, size, "%s%zu", prefix[a->kind], a->i);
+}
+
+/* Which of the per-service slots of its document alias a fills: today's fields, then one per day. */
+static size_t alias_slot(const struct alias *a)
+{
+	switch (a->kind) {
+	case ALIAS_METRICS:
+	case ALIAS_STATUS:
+		return 0;
+	case ALIAS_LATENCY:
+		return 1;
+	case ALIAS_DEPLOYMENTS:
+		return 2;
+	case ALIAS_DAY_METRICS:
+		return (size_t)a->k;
+	case ALIAS_DAY_LATENCY:
+		return 2 + (size_t)a->k;
+	}
+	return 0;
+}
+
+static int type_error(const char *alias, const char *want)
+{
+	return bot_error(BOT_EINVALID, "'data.%s': expected %s", alias, want);
+}
+
+/* Reads the value of one alias into its service. */
+static int read_alias(struct service_metrics *services, const struct alias *a, const struct json *value,
+		      int64_t start, int64_t end)
+{
+	struct service_metrics *svc = &services[a->i];
+	const struct json *samples;
+	char name[48];
+	int err;
+
+	format_alias(name, sizeof(name), a);
+	switch (a->kind) {
+	case ALIAS_METRICS:
+	case ALIAS_DAY_METRICS:
+		if (json_type(value) != JSON_ARRAY)
+			return type_error(name, "array");
+		return read_measurements(a->k ? svc->seasonal : svc->series, value, name);
+	case ALIAS_STATUS:
+		if (json_type(value) != JSON_ARRAY)
+			return type_error(name, "array");
+		return read_status_counts(svc, value, a->i);
+	case ALIAS_LATENCY:
+	case ALIAS_DAY_LATENCY:
+		if ((err = json_get_arr(&samples, value, "samples")) < 0)
+			return bot_error_wrap(err, "'data.%s': ", name);
+		if ((err = read_values(&(a->k ? svc->seasonal : svc->series)[METRIC_LATENCY_P95],
+				       samples, 1, "p95")) < 0)
+			return bot_error_wrap(err, "'data.%s': ", name);
+		return 0;
+	case ALIAS_DEPLOYMENTS:
+		if (json_type(value) != JSON_OBJECT)
+			return type_error(name, "object");
+		if ((err = read_deployments(svc, value, a->i, start, end)) < 0)
 			return err;
 		if (svc->deployments_nr > 1)
 			qsort(svc->deployments, svc->deployments_nr, sizeof(*svc->deployments),
 			      cmp_deployment);
-		for (k = 1; k <= days; k++) {
-			if ((err = json_get_arr(&lat, resp, "data.yl%d_%zu.samples", k, i)) < 0)
+		return 0;
+	}
+	return 0;
+}
+
+/* Slots per service: the metrics document has today and each day; the HTTP one three fields and each day. */
+static size_t doc_slots(int http, int days)
+{
+	return http ? 3 + (size_t)days : 1 + (size_t)days;
+}
+
+static int alias_in_doc(const struct alias *a, int http, size_t n, int days)
+{
+	int of_http = a->kind == ALIAS_STATUS || a->kind == ALIAS_LATENCY ||
+		      a->kind == ALIAS_DEPLOYMENTS || a->kind == ALIAS_DAY_LATENCY;
+
+	return of_http == !!http && a->i < n && a->k <= days;
+}
+
+/* The tree form: every alias the document asked, in its order; a missing one is an error. */
+static int read_observe_tree(struct service_metrics *services, const struct json *resp, size_t n,
+			     int http, int64_t start, int64_t end, int days)
+{
+	static const enum alias_kind today_metrics[] = { ALIAS_METRICS };
+	static const enum alias_kind today_http[] = { ALIAS_STATUS, ALIAS_LATENCY, ALIAS_DEPLOYMENTS };
+	const enum alias_kind *today = http ? today_http : today_metrics;
+	size_t today_nr = http ? 3 : 1, i, j;
+	int err;
+
+	if ((err = railway_check_response(resp)) < 0)
+		return err;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < today_nr + (size_t)days; j++) {
+			struct alias a = { j < today_nr ? today[j] : http ? ALIAS_DAY_LATENCY : ALIAS_DAY_METRICS,
+					   i, j < today_nr ? 0 : (int)(j - today_nr) + 1 };
+			const struct json *value;
+			char name[48];
+
+			format_alias(name, sizeof(name), &a);
+			if (!(value = json_get(resp, "data.%s", name)))
+				return bot_error(BOT_EINVALID, "'data.%s': missing from railway's answer", name);
+			if ((err = read_alias(services, &a, value, start, end)) < 0)
 				return err;
-			if ((err = read_values(&svc->seasonal[METRIC_LATENCY_P95], lat, 1, "p95")) < 0)
-				return bot_error_wrap(err, "'data.yl%d_%zu': ", k, i);
 		}
 	}
 	return 0;
+}
+
+int railway_read_metrics(struct service_metrics *services, const struct json *resp, size_t n,
+			 int days)
+{
+	return read_observe_tree(services, resp, n, 0, 0, 0, days);
+}
+
+int railway_read_http(struct service_metrics *services, const struct json *resp, size_t n,
+		      int64_t start, int64_t end, int days)
+{
+	return read_observe_tree(services, resp, n, 1, start, end, days);
+}
+
+/*
+ * The text form. A chunk's answer is megabytes of JSON whose tree takes
+ * about eight times its size; the fast path below finds the members of
+ * `data` with a scanner that only matches brackets and strings, and parses
+ * and reads one alias's value at a time, so that the tree never exceeds
+ * one service's field. cJSON still checks each value in full.
+ */
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* p at an opening quote: returns the position after the closing one, or NULL. */
+static const char *skip_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* p at a value: returns the position after it, or NULL when the text ends first. */
+static const char *skip_value(const char *p, const char *end)
+{
+	size_t depth = 0;
+
+	if (p >= end)
+		return NULL;
+	if (*p == '"')
+		return skip_string(p, end);
+	if (*p != '{' && *p != '[') {
+		while (p < end && !strchr(",}] \t\r\n", *p))
+			p++;
+		return p;
+	}
+	for (; p < end; p++) {
+		if (*p == '"') {
+			if (!(p = skip_string(p, end)))
+				return NULL;
+			p--;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if ((*p == '}' || *p == ']') && !--depth) {
+			return p + 1;
+		}
+	}
+	return NULL;
+}
+
+/* One member of an object: the key's text without quotes and the value's span. */
+struct member {
+	const char *key, *value, *value_end;
+	size_t key_len;
+};
+
+/*
+ * Steps through the object at *p (positioned after '{' or after the
+ * previous member): 1 with *m filled, 0 at its '}' (*p after it), -1 when
+ * the text is not an object of that shape.
+ */
+static int next_member(struct member *m, const char **p, const char *end, int first)
+{
+	const char *q = skip_ws(*p, end), *k;
+
+	if (q < end && *q == '}') {
+		*p = q + 1;
+		return 0;
+	}
+	if (!first) {
+		if (q >= end || *q != ',')
+			return -1;
+		q = skip_ws(q + 1, end);
+	}
+	if (q >= end || *q != '"' || !(k = skip_string(q, end)))
+		return -1;
+	m->key = q + 1;
+	m->key_len = (size_t)(k - q - 2);
+	q = skip_ws(k, end);
+	if (q >= end || *q != ':')
+		return -1;
+	m->value = skip_ws(q + 1, end);
+	if (!(m->value_end = skip_value(m->value, end)))
+		return -1;
+	*p = m->value_end;
+	return 1;
+}
+
+int railway_read_observe_text(struct service_metrics *services, const char *text, size_t len,
+			      size_t n, int http, int64_t start, int64_t end, int days)
+{
+	const char *p = text, *stop = text + len, *data = NULL, *data_end = NULL;
+	size_t slots = doc_slots(http, days), missing;
+	unsigned char *seen;
+	struct member m;
+	int first, r, err = 0;
+
+	/* First pass: the top level holds `data` (an object) and no `errors`; else the caller parses it whole. */
+	p = skip_ws(p, stop);
+	if (p >= stop || *p++ != '{')
+		return 1;
+	for (first = 1; (r = next_member(&m, &p, stop, first)) > 0; first = 0) {
+		if (m.key_len == 6 && !memcmp(m.key, "errors", 6))
+			return 1;
+		if (m.key_len == 4 && !memcmp(m.key, "data", 4)) {
+			if (data || *m.value != '{')
+				return 1;
+			data = m.value + 1;
+			data_end = m.value_end;
+		}
+	}
+	if (r < 0 || !data || skip_ws(p, stop) != stop)
+		return 1;
+
+	seen = xcalloc(n * slots + 1, 1);
+	p = data;
+	for (first = 1; (r = next_member(&m, &p, data_end, first)) > 0; first = 0) {
+		struct alias a;
+		struct json *value;
+		size_t slot;
+		char name[48];
+
+		/* Members the document did not ask for are not read (as by the tree form). */
+		if (parse_alias(&a, m.key, m.key_len) < 0 || !alias_in_doc(&a, http, n, days))
+			continue;
+		format_alias(name, sizeof(name), &a);
+		slot = a.i * slots + alias_slot(&a);
+		if (seen[slot]) {
+			err = bot_error(BOT_EINVALID, "'data.%s': twice in railway's answer", name);
+			break;
+		}
+		seen[slot] = 1;
+		if ((err = json_parse(&value, m.value, (size_t)(m.value_end - m.value))) < 0) {
+			err = bot_error_wrap(err, "'data.%s': ", name);
+			break;
+		}
+		err = read_alias(services, &a, value, start, end);
+		json_free(value);
+		if (err < 0)
+			break;
+	}
+	if (!err && r < 0)
+		err = bot_error(BOT_EINVALID, "railway's answer is not valid JSON");
+	for (missing = 0; !err && missing < n * slots; missing++) {
+		if (!seen[missing]) {
+			struct alias a;
+			char name[48];
+			size_t slot = missing % slots;
+
+			a.i = missing / slots;
+			a.k = 0;
+			if (http)
+				a.kind = slot == 0 ? ALIAS_STATUS : slot == 1 ? ALIAS_LATENCY :
+					 slot == 2 ? ALIAS_DEPLOYMENTS : ALIAS_DAY_LATENCY;
+			else
+				a.kind = slot ? ALIAS_DAY_METRICS : ALIAS_METRICS;
+			if (a.kind == ALIAS_DAY_LATENCY)
+				a.k = (int)slot - 2;
+			else if (a.kind == ALIAS_DAY_METRICS)
+				a.k = (int)slot;
+			format_alias(name, sizeof(name), &a);
+			err = bot_error(BOT_EINVALID, "'data.%s': missing from railway's answer", name);
+		}
+	}
+	free(seen);
+	return err;
 }
 
 int railway_read_logs(struct source_log_lines *out, const struct json *resp, enum source_log_kind kind)

@@ -18,6 +18,7 @@
 #include "util/json.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/xalloc.h"
 
 #define T0 1795856400000LL /* 2026-11-28T09:00:00Z */
 
@@ -263,6 +264,123 @@ static void test_metrics(void)
 	observation_release(&obs);
 }
 
+/* A string literal and its length. */
+#define TEXT(s) s, strlen(s)
+
+/* Whether two service lists hold the same series, seasonal series and deployments. */
+static int same_services(const struct service_metrics *a, const struct service_metrics *b, size_t n)
+{
+	size_t i, j, m;
+
+	for (i = 0; i < n; i++) {
+		for (m = 0; m < METRIC__COUNT; m++) {
+			const struct series *sets[2][2] = { { &a[i].series[m], &b[i].series[m] },
+							    { &a[i].seasonal[m], &b[i].seasonal[m] } };
+			for (j = 0; j < 2; j++) {
+				const struct series *x = sets[j][0], *y = sets[j][1];
+				size_t k;
+
+				if (x->nr != y->nr)
+					return 0;
+				for (k = 0; k < x->nr; k++)
+					if (x->items[k].t != y->items[k].t ||
+					    memcmp(&x->items[k].v, &y->items[k].v, sizeof(double)))
+						return 0;
+			}
+		}
+		if (a[i].deployments_nr != b[i].deployments_nr)
+			return 0;
+		for (j = 0; j < a[i].deployments_nr; j++)
+			if (strcmp(a[i].deployments[j].id, b[i].deployments[j].id) ||
+			    strcmp(a[i].deployments[j].message ? a[i].deployments[j].message : "",
+				   b[i].deployments[j].message ? b[i].deployments[j].message : ""))
+				return 0;
+	}
+	return 1;
+}
+
+static void two_services(struct observation *obs)
+{
+	observation_init(obs);
+	observation_add_service(obs, "api");
+	observation_add_service(obs, "worker");
+}
+
+/* The text form of the observe readers (one alias parsed at a time) reads what the tree form reads. */
+static void test_observe_text(void)
+{
+	/* Aliases out of order, whitespace, and strings holding quotes and brackets. */
+	static const char metrics[] =
+		"{ \"data\" : {\n"
+		"  \"y1_1\": [{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795770000,\"value\":0.5}]}],\n"
+		"  \"m1\": [{\"measurement\":\"MEMORY_USAGE_GB\",\"values\":[{\"ts\":1795856460,\"value\":0.5},{\"ts\":1795856400,\"value\":0.25}]}],\n"
+		"  \"m0\": [{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":0.3}]},"
+		"{\"measurement\":\"CPU_LIMIT\",\"values\":[{\"ts\":1795856400,\"value\":null}]}],\n"
+		"  \"y1_0\": []\n"
+		"} }\n";
+	static const char http[] =
+		"{\"data\":{\"h0\":[{\"statusCode\":200,\"samples\":[{\"ts\":1795856400,\"value\":90}]},"
+		"{\"statusCode\":503,\"samples\":[{\"ts\":1795856400,\"value\":7}]}],"
+		"\"l0\":{\"samples\":[{\"ts\":1795856400,\"p50\":10,\"p90\":50,\"p95\":120,\"p99\":400}]},"
+		"\"d0\":{\"pageInfo\":{\"hasNextPage\":false},\"edges\":[{\"node\":{\"id\":\"d2\",\"status\":\"SUCCESS\","
+		"\"createdAt\":\"2026-11-28T09:20:00Z\",\"meta\":{\"commitMessage\":\"fix \\\"}]\\\\ {[\\\"\"}}}]},"
+		"\"yl1_0\":{\"samples\":[{\"ts\":1795770000,\"p50\":1,\"p90\":2,\"p95\":3,\"p99\":4}]},"
+		"\"h1\":[],\"l1\":{\"samples\":[]},\"d1\":{\"pageInfo\":{\"hasNextPage\":false},\"edges\":[]},"
+		"\"yl1_1\":{\"samples\":[]},\"extra\":{\"ignored\":[1,2]}}}";
+	struct observation by_text, by_tree;
+	struct json *j;
+	char *cut;
+
+	two_services(&by_text);
+	two_services(&by_tree);
+	is_int(railway_read_observe_text(by_text.services, metrics, strlen(metrics), 2, 0, T0, T0 + 1800000, 1),
+	       0, "text form: metrics read");
+	is_int(railway_read_observe_text(by_text.services, http, strlen(http), 2, 1, T0, T0 + 1800000, 1),
+	       0, "text form: HTTP read");
+	j = parse_json(metrics);
+	is_int(railway_read_metrics(by_tree.services, j, 2, 1), 0, "tree form: metrics read");
+	json_free(j);
+	j = parse_json(http);
+	is_int(railway_read_http(by_tree.services, j, 2, T0, T0 + 1800000, 1), 0, "tree form: HTTP read");
+	json_free(j);
+	ok(same_services(by_text.services, by_tree.services, 2), "both forms read the same series and deployments");
+	is_int(by_text.services[1].series[METRIC_MEMORY].nr, 2, "  service 1's memory (m1) went to service 1");
+	is_int(by_text.services[1].seasonal[METRIC_CPU].nr, 1, "  and its day-earlier CPU (y1_1) to its seasonal");
+	ok(isnan(by_text.services[0].series[METRIC_CPU_LIMIT].items[0].v), "  a null value is a gap");
+	is_str(by_text.services[0].deployments[0].message, "fix \"}]\\ {[\"",
+	       "  a string holding quotes and brackets does not confuse the scanner");
+	is_double(by_text.services[0].series[METRIC_REQUESTS_5XX].items[0].v, 7, 1e-9, "  5xx counted");
+	observation_release(&by_tree);
+	observation_release(&by_text);
+
+	/* An answer with errors, without data, or not JSON: nothing read, the caller parses it whole. */
+	two_services(&by_text);
+	is_int(railway_read_observe_text(by_text.services,
+					 TEXT("{\"data\":{\"m0\":[]},\"errors\":[{\"message\":\"x\"}]}"),
+					 1, 0, T0, T0, 0), 1, "an answer with errors is left to the tree form");
+	is_int(railway_read_observe_text(by_text.services, TEXT("{\"data\":null}"), 1, 0, T0, T0, 0), 1,
+	       "  one whose data is null too");
+	cut = xstrndup(metrics, sizeof(metrics) / 2);
+	is_int(railway_read_observe_text(by_text.services, cut, strlen(cut), 2, 0, T0, T0, 1), 1,
+	       "  and a truncated one");
+	free(cut);
+	is_int(railway_read_observe_text(by_text.services, TEXT("{\"data\":{}} x"), 1, 0, T0, T0, 0), 1,
+	       "  and one with trailing garbage");
+	ok(!by_text.services[0].series[METRIC_CPU].nr, "  nothing was read from them");
+
+	/* What the tree form refuses, the text form refuses, naming the alias. */
+	ok(railway_read_observe_text(by_text.services, TEXT("{\"data\":{\"m0\":[]}}"), 2, 0, T0, T0, 0) < 0 &&
+	   strstr(bot_error_last(), "'data.m1'"), "a missing alias is an error naming it (%s)", bot_error_last());
+	ok(railway_read_observe_text(by_text.services, TEXT("{\"data\":{\"m0\":[],\"m0\":[]}}"), 1, 0, T0, T0, 0) < 0 &&
+	   strstr(bot_error_last(), "twice"), "an alias answered twice is an error (%s)", bot_error_last());
+	ok(railway_read_observe_text(by_text.services, TEXT("{\"data\":{\"m0\":{\"a\":1}}}"), 1, 0, T0, T0, 0) < 0 &&
+	   strstr(bot_error_last(), "'data.m0'"), "a value of the wrong type is an error (%s)", bot_error_last());
+	ok(railway_read_observe_text(by_text.services, TEXT("{\"data\":{\"m0\":[1,]}}"), 1, 0, T0, T0, 0) < 0 &&
+	   strstr(bot_error_last(), "'data.m0'"),
+	   "a value cJSON refuses is an error (%s)", bot_error_last());
+	observation_release(&by_text);
+}
+
 static void test_logs(void)
 {
 	struct source_log_lines lines = { NULL, 0, 0 };
@@ -401,6 +519,7 @@ int main(int argc, char **argv)
 	test_architecture();
 	test_errors();
 	test_metrics();
+	test_observe_text();
 	test_logs();
 	return done_testing();
 }
