@@ -4,8 +4,8 @@
  * source.railway.endpoint). The documents are built in
  * railway_documents.c and the answers read in railway_readers.c.
  *
- * 1 + 2 x ceil(N / RAILWAY_CHUNK) requests per scan of N services (see
- * railway.h).
+ * 1 + 2 x ceil(N / chunk) requests per scan of N services, the chunk
+ * being 200 services but for very long windows (see railway.h).
  * GraphQL reports errors with HTTP 200 and an `errors` array; every
  * response goes through railway_check_response(), and a response with any
  * error fails the whole operation.
@@ -19,12 +19,6 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
-
-/*
- * One answer's cap. A chunk's metrics answer is about 5 KB per service and
- * day asked (4 series of 30-90 samples), well under this even at 7 days.
- */
-#define RAILWAY_MAX_RESPONSE (32u * 1024 * 1024)
 
 static char *opt_dup(const char *s)
 {
@@ -287,8 +281,24 @@ static int read_observation_text(void *ctx, size_t i, const char *text, size_t l
 					 c->days);
 }
 
+size_t railway_chunk_size(int64_t start, int64_t end, int64_t step, int days)
+{
+	int64_t samples = (step > 0 && end > start ? (end - start) / step : 0) + 1;
+	/*
+	 * Per service and day: 4 measurements in the metrics answer; in the
+	 * HTTP one, counts of a few status codes and the durations (5 figures
+	 * a sample), counted as 6 series; earlier days add 4 + 1.
+	 */
+	int64_t per_service = samples * 48 * (10 + 5 * (int64_t)days);
+	int64_t chunk = (int64_t)RAILWAY_CHUNK_BUDGET / per_service;
+
+	if (chunk > RAILWAY_CHUNK)
+		return RAILWAY_CHUNK;
+	return chunk < 1 ? 1 : (size_t)chunk;
+}
+
 /*
- * Observes the services RAILWAY_CHUNK at a time: two documents per chunk,
+ * Observes the services a chunk at a time: two documents per chunk,
  * sent in parallel, each answer read into series and freed before the
  * next is parsed, so that memory follows the chunk, not the project.
  */
@@ -299,10 +309,12 @@ static int railway_observe(struct source *src, const struct architecture *arch,
 	struct strbuf bodies[2] = { STRBUF_INIT, STRBUF_INIT };
 	const char *what[2] = { "railway metrics query", "railway HTTP metrics query" };
 	const char **ids;
-	size_t i, first, n = 0;
+	size_t i, first, chunk, n = 0;
 	int err = 0;
 	/* The same hours on earlier days, for the detector's "usual at this hour" (0: not asked). */
 	int days = src->cfg->regression.enabled ? src->cfg->regression.seasonal_days : 0;
+
+	chunk = railway_chunk_size(start, end, step, days);
 
 	out->source = xstrdup("railway");
 	out->project = xstrdup(arch->project_name ? arch->project_name : arch->project_id);
@@ -324,11 +336,11 @@ static int railway_observe(struct source *src, const struct architecture *arch,
 		svc->replicas = s->replicas;
 		ids[n++] = s->id;
 	}
-	for (first = 0; first < n; first += RAILWAY_CHUNK) {
+	for (first = 0; first < n; first += chunk) {
 		struct observe_ctx ctx = { &out->services[first], n - first, start, end, days };
 
-		if (ctx.n > RAILWAY_CHUNK)
-			ctx.n = RAILWAY_CHUNK;
+		if (ctx.n > chunk)
+			ctx.n = chunk;
 		railway_body_metrics(&bodies[0], arch->environment_id, ids + first, ctx.n,
 				     start, end, step, days);
 		railway_body_http(&bodies[1], arch->project_id, arch->environment_id, ids + first,

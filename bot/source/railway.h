@@ -19,8 +19,9 @@
  * railway_read_*), railway.c sends them (transport, auth, the ops table).
  *
  * Cost model (why the documents look like this): a scan of N services
- * sends 1 + 2 x ceil(N / RAILWAY_CHUNK) requests, so three whatever N is
- * up to RAILWAY_CHUNK (one more when token_kind is auto and the token
+ * sends 1 + 2 x ceil(N / chunk) requests (chunk: railway_chunk_size(),
+ * RAILWAY_CHUNK but for very long windows), so three whatever N is up to
+ * the chunk (one more when token_kind is auto and the token
  * turns out to be an account token): the architecture (project,
  * environments, service and volume instances, platformStatus), then per
  * chunk of services, in parallel, one aliased `metrics` query for every
@@ -35,6 +36,19 @@
  * larger than those Railway already answered. Memory follows the chunk.
  */
 #define RAILWAY_CHUNK 200
+/* One answer's cap (http.c refuses a longer body), and the part of it a chunk is planned to fill. */
+#define RAILWAY_MAX_RESPONSE (32u * 1024 * 1024)
+#define RAILWAY_CHUNK_BUDGET (RAILWAY_MAX_RESPONSE / 2)
+
+/*
+ * Services per chunk for a scan of [start, end] at step (ms) with days
+ * earlier days: RAILWAY_CHUNK, or fewer (at least 1) when the answers for
+ * so many services would not fit RAILWAY_CHUNK_BUDGET, estimated at 48
+ * bytes a sample (a window of hours at one-minute steps with several
+ * earlier days). The default (30 minutes, 1 hour of baseline, 1 day) is
+ * about 35 KB a service, far below.
+ */
+size_t railway_chunk_size(int64_t start, int64_t end, int64_t step, int days);
 /* Deployments asked per service; more than this inside the window is an error. */
 #define RAILWAY_DEPLOYMENTS_PAGE 50
 

@@ -264,6 +264,24 @@ static void test_metrics(void)
 	observation_release(&obs);
 }
 
+/* How many services go in one pair of documents. */
+static void test_chunk_size(void)
+{
+	const int64_t min = 60000, hour = 60 * min;
+
+	is_int(railway_chunk_size(T0 - 90 * min, T0, min, 1), RAILWAY_CHUNK,
+	       "the default scan (30 minutes and 1 hour of baseline, 1 day earlier): a full chunk");
+	is_int(railway_chunk_size(T0 - 90 * min, T0, min, 0), RAILWAY_CHUNK, "  and without earlier days");
+	ok(railway_chunk_size(T0 - 7 * hour, T0, min, 7) < RAILWAY_CHUNK &&
+	   railway_chunk_size(T0 - 7 * hour, T0, min, 7) > 1,
+	   "a 6-hour window with 7 earlier days: fewer services a chunk (%zu)",
+	   railway_chunk_size(T0 - 7 * hour, T0, min, 7));
+	ok(railway_chunk_size(T0 - 7 * hour, T0, min, 7) * (7 * 60 + 1) * 48 * (10 + 5 * 7) <=
+	   RAILWAY_CHUNK_BUDGET, "  whose estimated answers fit the budget");
+	is_int(railway_chunk_size(T0 - 30 * 24 * hour, T0, 1000, 7), 1, "never fewer than one service");
+	is_int(railway_chunk_size(T0, T0, 0, 0), RAILWAY_CHUNK, "a zero step or window does not divide by zero");
+}
+
 /* A string literal and its length. */
 #define TEXT(s) s, strlen(s)
 
@@ -520,6 +538,7 @@ int main(int argc, char **argv)
 	test_errors();
 	test_metrics();
 	test_observe_text();
+	test_chunk_size();
 	test_logs();
 	return done_testing();
 }
