@@ -104,7 +104,7 @@ function mib(kb) { return (kb / 1024).toFixed(1); }
       `times are indicative. Wall time includes the fake's own work (graphql-js validating and executing each document).\n\n` +
       table + '\n\n' + (goal ? goal.charAt(0).toUpperCase() + goal.slice(1) + '.\n' : '');
     let text = fs.existsSync(record) ? fs.readFileSync(record, 'utf8') : '# Benchmark results\n';
-    const re = /## Scan cost, Railway[\s\S]*?(?=\n## |$)/;
+    const re = /## Scan cost, Railway \(`make bench`\)[\s\S]*?(?=\n## |$)/;
     text = re.test(text) ? text.replace(re, section.trimEnd() + '\n') : text.trimEnd() + '\n\n' + section;
     fs.writeFileSync(record, text);
   }
