@@ -8,6 +8,9 @@
 //
 //   node bench/scan-cost.js [--record bench/RESULTS.md] [N...]
 //
+// Then, when Prometheus and promtool are installed, the same for 1000
+// services against a real Prometheus (bench/prometheus-cost).
+//
 // With --record the table replaces the "Scan cost" section of the file
 // (appended when missing). Not a pass/fail test: the goals (peak RSS under
 // 64 MiB at 1000 services, CPU time growing linearly) are printed beside
@@ -71,6 +74,23 @@ async function measure(n) {
   }
 }
 
+// bench/prometheus-cost's figures for 1000 services, or null without Prometheus (said on stderr).
+function prometheusRow() {
+  const have = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+  if (!have('prometheus') || !have('promtool')) {
+    console.error('scan-cost: no Prometheus row (prometheus and promtool not installed)');
+    return null;
+  }
+  const r = spawnSync(path.join(root, 'bench', 'prometheus-cost'), ['1000'], {
+    encoding: 'utf8', timeout: 1800000, env: { ...process.env, BUILD: build },
+  });
+  if (r.status !== 0) {
+    console.error(`scan-cost: bench/prometheus-cost failed:\n${r.stderr}`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
 function mib(kb) { return (kb / 1024).toFixed(1); }
 
 (async () => {
@@ -85,6 +105,12 @@ function mib(kb) { return (kb / 1024).toFixed(1); }
     lines.push(`| ${r.n} | ${r.requests}${r.requests === r.fakeRequests ? '' : ` (fake: ${r.fakeRequests})`} | ` +
       `${(r.bytes / 1048576).toFixed(2)} MiB | ${r.wall_s.toFixed(2)} s | ${cpu.toFixed(2)} s | ` +
       `${(1000 * cpu / r.n).toFixed(2)} ms | ${mib(r.maxrss_kb)} MiB |`);
+  }
+  const prom = prometheusRow();
+  if (prom) {
+    const cpu = prom.user_s + prom.sys_s;
+    lines.push(`| ${prom.n} (Prometheus) | ${prom.requests} | ${(prom.bytes / 1048576).toFixed(2)} MiB | ` +
+      `${prom.wall_s.toFixed(2)} s | ${cpu.toFixed(2)} s | ${(1000 * cpu / prom.n).toFixed(2)} ms | ${mib(prom.maxrss_kb)} MiB |`);
   }
   const table = lines.join('\n');
   console.log(table);
@@ -101,7 +127,9 @@ function mib(kb) { return (kb / 1024).toFixed(1); }
       `baseline (1 h) and one seasonal day, 91 samples per series and day. ` +
       `Machine: ${cpu.length} × ${cpu[0] ? cpu[0].model.trim() : 'unknown CPU'}, ` +
       `${Math.round(os.totalmem() / 1073741824)} GiB, ${os.type()} ${os.release()}; shared with other work, so ` +
-      `times are indicative. Wall time includes the fake's own work (graphql-js validating and executing each document).\n\n` +
+      `times are indicative. Wall time includes the fake's own work (graphql-js validating and executing each document). ` +
+      `The Prometheus row is a real Prometheus loaded by promtool with 1000 services sampled every minute ` +
+      `(\`bench/prometheus-cost\`).\n\n` +
       table + '\n\n' + (goal ? goal.charAt(0).toUpperCase() + goal.slice(1) + '.\n' : '');
     let text = fs.existsSync(record) ? fs.readFileSync(record, 'utf8') : '# Benchmark results\n';
     const re = /## Scan cost, Railway \(`make bench`\)[\s\S]*?(?=\n## |$)/;
