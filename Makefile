@@ -31,6 +31,9 @@ LIBS = $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC := $(sort $(filter-out bot/main.c,$(wildcard bot/*.c bot/*/*.c)))
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
+# Built-in templates (templates/*.md but README.md), compiled into the binary.
+TEMPLATES := $(filter-out templates/README.md,$(sort $(wildcard templates/*.md)))
+LIB_OBJ += $(BUILD)/gen/templates.o $(BUILD)/gen/upstreams.o $(BUILD)/gen/plan_schema.o
 TEST_SRC := $(sort $(wildcard tests/unit/test-*.c))
 TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TAP_OBJ := $(BUILD)/tests/tap.o
@@ -38,7 +41,7 @@ TAP_OBJ := $(BUILD)/tests/tap.o
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
 
-.PHONY: all deps test check demo bench clean oracles
+.PHONY: all deps test check demo bench clean oracles FORCE
 
 all: autofix
 
@@ -55,6 +58,30 @@ $(BUILD)/libautofix.a: $(LIB_OBJ)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Regenerated on every make, but replaced only when it changes: a template
+# added, edited or removed rebuilds it, nothing else does.
+$(BUILD)/gen/templates.c: scripts/embed-templates FORCE
+	@mkdir -p $(dir $@)
+	@scripts/embed-templates $(TEMPLATES) >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/gen/templates.o: bot/plan/template_builtin.h
+
+# The upstream providers' catalogue, carried by the binary (investigate/upstreams.h).
+$(BUILD)/gen/upstreams.c: data/upstreams.json scripts/embed-templates
+	@mkdir -p $(dir $@)
+	@scripts/embed-templates --blob upstreams_json data/upstreams.json >$@
+
+# The plan's JSON Schema, carried by the binary (plan/plan.h).
+$(BUILD)/gen/plan_schema.c: data/plan.schema.json scripts/embed-templates
+	@mkdir -p $(dir $@)
+	@scripts/embed-templates --blob plan_schema_json data/plan.schema.json >$@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+FORCE:
 
 $(TAP_OBJ): tests/tap.c tests/tap.h
 	@mkdir -p $(dir $@)

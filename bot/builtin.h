@@ -27,6 +27,14 @@ struct command {
 /* The table in main.c; NULL when there is no such command. */
 const struct command *command_find(const char *name);
 
+/*
+ * Reports a usage error of the command called name, the same way for
+ * every command: "error: MESSAGE" (printf-style), then the command's usage
+ * lines and where to read more, on stderr. Returns EXIT_USAGE.
+ */
+int command_usage_error(const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 int cmd_help(int argc, const char **argv);
 int cmd_version(int argc, const char **argv);
 int cmd_validate(int argc, const char **argv);

@@ -15,16 +15,12 @@
 #include "util/human.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/parse_options.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/units.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
-
-#define RUNS_USAGE \
-	"usage: autofix runs [--json] [--limit N] [--state PATH]\n" \
-	"       autofix runs show ID [--json] [--state PATH]\n" \
-	"       autofix runs prune [--older-than DURATION] [--state PATH]\n"
 
 /* Results longer than this are cut in the output (the journal keeps them whole). */
 #define TEXT_RESULT_MAX 160
@@ -245,7 +241,8 @@ static int show_run(struct journal *j, const char *id, int as_json)
 	strbuf_addstr(&sb, ", took ");
 	add_duration(&sb, json_get(run, "duration_ms"));
 	if (json_num_value(json_get(run, "resumes")) > 0)
-		strbuf_addf(&sb, ", resumed %.0f time(s)", json_num_value(json_get(run, "resumes")));
+		strbuf_addf(&sb, ", resumed %.0f %s", json_num_value(json_get(run, "resumes")),
+			    human_plural((int64_t)json_num_value(json_get(run, "resumes")), "time", "times"));
 	printf("%s\n", sb.buf);
 	if (json_str_value(json_get(run, "error"))) {
 		strbuf_reset(&sb);
@@ -304,67 +301,52 @@ static int prune_runs(struct journal *j, int64_t age_ms)
 		log_error("%s", bot_error_last());
 		return EXIT_FAILURE_JOB;
 	}
-	printf("pruned %d finished run(s)\n", rc);
+	printf("pruned %d finished %s\n", rc, human_plural(rc, "run", "runs"));
 	return EXIT_OK;
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "autofix runs: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", RUNS_USAGE);
-	return EXIT_USAGE;
 }
 
 int cmd_runs(int argc, const char **argv)
 {
-	const char *state = NULL, *sub = NULL, *id = NULL, *older = NULL, *path;
-	int as_json = 0, limit = 20, i, rc;
+	const char *state = NULL, *sub = NULL, *id = NULL, *older = NULL, *limit_arg = NULL, *path;
+	int as_json = 0, limit = 20, rc;
 	int64_t age_ms = 0;
 	struct journal *j;
+	const struct parse_option opts[] = {
+		PARSE_OPT_FLAG("json", 0, &as_json),
+		PARSE_OPT_STRING("limit", 0, &limit_arg),
+		PARSE_OPT_STRING("state", 0, &state),
+		PARSE_OPT_STRING("older-than", 0, &older),
+		PARSE_OPT_END(),
+	};
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--json")) {
-			as_json = 1;
-		} else if (!strcmp(a, "--state") || !strcmp(a, "--limit") || !strcmp(a, "--older-than")) {
-			if (i + 1 >= argc)
-				return usage_error("'%s' needs a value", a);
-			if (!strcmp(a, "--state")) {
-				state = argv[++i];
-			} else if (!strcmp(a, "--older-than")) {
-				older = argv[++i];
-			} else {
-				char *end;
-				long n = strtol(argv[++i], &end, 10);
-				if (end == argv[i] || *end || n < 1 || n > 1000000)
-					return usage_error("bad --limit '%s': expected a number from 1 to 1000000",
-							   argv[i]);
-				limit = (int)n;
-			}
-		} else if (a[0] == '-') {
-			return usage_error("unknown option '%s'", a);
-		} else if (!sub && (!strcmp(a, "show") || !strcmp(a, "prune"))) {
-			sub = a;
-		} else if (sub && !strcmp(sub, "show") && !id) {
-			id = a;
-		} else {
-			return usage_error("unexpected argument '%s'", a);
-		}
+	if ((argc = parse_options(argc, argv, opts)) < 0)
+		return command_usage_error("runs", "%s", bot_error_last());
+	if (argc > 0) {
+		sub = argv[0];
+		if (strcmp(sub, "show") && strcmp(sub, "prune"))
+			return command_usage_error("runs", "unexpected argument '%s'", sub);
 	}
-	if (sub && !strcmp(sub, "show") && !id)
-		return usage_error("%s", "'show' needs a run id");
+	if (sub && !strcmp(sub, "show")) {
+		if (argc < 2)
+			return command_usage_error("runs", "'show' needs a run id");
+		id = argv[1];
+	}
+	if (argc > (id ? 2 : sub ? 1 : 0))
+		return command_usage_error("runs", "unexpected argument '%s'", argv[id ? 2 : 1]);
+	if (limit_arg) {
+		char *end;
+		long n = strtol(limit_arg, &end, 10);
+		if (end == limit_arg || *end || n < 1 || n > 1000000)
+			return command_usage_error("runs", "bad --limit '%s': expected a number from 1 to 1000000",
+						   limit_arg);
+		limit = (int)n;
+	}
 	if (older && (!sub || strcmp(sub, "prune")))
-		return usage_error("%s", "--older-than goes with 'prune'");
-	if (older && units_parse_duration(&age_ms, older) < 0) {
-		fprintf(stderr, "autofix runs: bad --older-than: %s\n", bot_error_last());
-		return EXIT_USAGE;
-	}
-	if (!older && journal_retention(&age_ms) < 0) {
-		fprintf(stderr, "autofix runs: %s\n", bot_error_last());
-		return EXIT_USAGE;
-	}
+		return command_usage_error("runs", "--older-than goes with 'prune'");
+	if (older && units_parse_duration(&age_ms, older) < 0)
+		return command_usage_error("runs", "bad --older-than: %s", bot_error_last());
+	if (!older && journal_retention(&age_ms) < 0)
+		return command_usage_error("runs", "%s", bot_error_last());
 
 	path = journal_path(state);
 	/* Looking must not create: no file means no runs. */

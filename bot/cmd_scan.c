@@ -21,14 +21,15 @@
 #include "journal.h"
 #include "pipeline.h"
 #include "scan_report.h"
+#include "source/source.h"
 #include "util/env.h"
 #include "util/error.h"
+#include "util/human.h"
 #include "util/log.h"
+#include "util/parse_options.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 #include "util/banned.h"
-
-#define SCAN_USAGE "usage: autofix scan [--dry-run] [--json] [--config FILE] [--run-id ID] [--state PATH]\n"
 
 static int report_config_diags(const struct config_diags *diags, const char *path)
 {
@@ -71,37 +72,32 @@ int cmd_scan(int argc, const char **argv)
 {
 	const char *config_path = ".autofix.yml", *run_id_flag = NULL, *state_flag = NULL;
 	const char *stage = "observe", *trigger = getenv("GITHUB_EVENT_NAME");
-	int dry_run = 0, as_json = 0, i, err, code;
+	int dry_run = 0, as_json = 0, err, code;
 	struct journal *journal = NULL;
 	struct journal_run *run = NULL;
 	struct journal_run_options run_opts = JOURNAL_RUN_OPTIONS_INIT;
 	struct strbuf run_id = STRBUF_INIT;
 	char fingerprint[65];
+	int64_t now;
 	struct config cfg;
 	struct config_diags diags = { NULL, 0, 0 };
 	struct observe_result observed;
 	struct findings found;
 	enum stage_failure failure;
 	struct strbuf out = STRBUF_INIT;
+	const struct parse_option opts[] = {
+		PARSE_OPT_FLAG("dry-run", 0, &dry_run),
+		PARSE_OPT_FLAG("json", 0, &as_json),
+		PARSE_OPT_STRING("config", 0, &config_path),
+		PARSE_OPT_STRING("run-id", 0, &run_id_flag),
+		PARSE_OPT_STRING("state", 0, &state_flag),
+		PARSE_OPT_END(),
+	};
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--dry-run"))
-			dry_run = 1;
-		else if (!strcmp(argv[i], "--json"))
-			as_json = 1;
-		else if (!strcmp(argv[i], "--config") && i + 1 < argc)
-			config_path = argv[++i];
-		else if (starts_with(argv[i], "--config="))
-			config_path = argv[i] + strlen("--config=");
-		else if (!strcmp(argv[i], "--run-id") && i + 1 < argc)
-			run_id_flag = argv[++i];
-		else if (!strcmp(argv[i], "--state") && i + 1 < argc)
-			state_flag = argv[++i];
-		else {
-			fprintf(stderr, "autofix scan: unknown argument '%s'\n%s", argv[i], SCAN_USAGE);
-			return EXIT_USAGE;
-		}
-	}
+	if ((argc = parse_options(argc, argv, opts)) < 0)
+		return command_usage_error("scan", "%s", bot_error_last());
+	if (argc > 0)
+		return command_usage_error("scan", "unexpected argument '%s'", argv[0]);
 	if (!dry_run)
 		log_warning("acting on findings (investigate, plan, fix, deliver) is not implemented yet; "
 			    "running as 'autofix scan --dry-run'");
@@ -114,6 +110,21 @@ int cmd_scan(int argc, const char **argv)
 		return code;
 	}
 	config_diags_release(&diags);
+	/*
+	 * A configuration error (a missing token...) is refused before the
+	 * journal is opened: it must leave no failed run and no .autofix/.
+	 */
+	if (source_check_config(&cfg) < 0) {
+		log_error("configuration error: %s", bot_error_last());
+		config_release(&cfg);
+		return EXIT_USAGE;
+	}
+	/* A fixed "now" that cannot be meant (0 is 1970) would scan a window with nothing in it. */
+	if (time_now_checked(&now) < 0) {
+		log_error("%s", bot_error_last());
+		config_release(&cfg);
+		return EXIT_USAGE;
+	}
 
 	/*
 	 * The stages run as steps of a journaled run, so that running the
@@ -134,10 +145,9 @@ int cmd_scan(int argc, const char **argv)
 	run_opts.fingerprint = fingerprint;
 	if (journal_run_id(&run_id, "scan", run_id_flag, fingerprint) < 0 ||
 	    journal_retention(&run_opts.retention_ms) < 0) {
-		fprintf(stderr, "autofix scan: %s\n%s", bot_error_last(), SCAN_USAGE);
 		strbuf_release(&run_id);
 		config_release(&cfg);
-		return EXIT_USAGE;
+		return command_usage_error("scan", "%s", bot_error_last());
 	}
 	if (journal_open(&journal, journal_path(state_flag)) < 0) {
 		/* The journal saves work; it is never needed for correctness: go on without one. */
@@ -162,13 +172,13 @@ int cmd_scan(int argc, const char **argv)
 
 	observe_result_init(&observed);
 	findings_init(&found);
-	if ((err = pipeline_scan(&observed, &found, &stage, &failure, run, &cfg, time_now_ms())) < 0) {
+	if ((err = pipeline_scan(&observed, &found, &stage, &failure, run, &cfg, now)) < 0) {
 		if (failure == STAGE_FAILED_CONFIG) {
 			log_error("configuration error: %s", bot_error_last());
 			code = EXIT_USAGE;
 		} else if (!strcmp(stage, "observe")) {
-			log_error("scan failed while observing (%lld requests made): %s",
-				  (long long)observed.requests, bot_error_last());
+			log_error("scan failed while observing (%lld %s made): %s", (long long)observed.requests,
+				  human_plural(observed.requests, "request", "requests"), bot_error_last());
 			code = EXIT_FAILURE_JOB;
 		} else {
 			log_error("scan failed while detecting: %s", bot_error_last());

@@ -12,6 +12,7 @@
 #include "util/error.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/parse_options.h"
 #include "util/banned.h"
 
 
@@ -60,30 +61,21 @@ static int validate_one(const char *path, int print, int quiet)
 
 int cmd_validate(int argc, const char **argv)
 {
-	int print = 0, quiet = 0, i, bad = 0, files = 0;
+	int print = 0, quiet = 0, i, bad = 0;
 	static const char *default_file[] = { ".autofix.yml" };
+	const struct parse_option opts[] = {
+		PARSE_OPT_FLAG("print", 0, &print),
+		PARSE_OPT_FLAG("quiet", 'q', &quiet),
+		PARSE_OPT_END(),
+	};
 
-	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		if (!strcmp(argv[i], "--print"))
-			print = 1;
-		else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
-			quiet = 1;
-		else if (!strcmp(argv[i], "--")) {
-			i++;
-			break;
-		} else {
-			fprintf(stderr, "autofix validate: unknown option '%s'; "
-				"see 'autofix help validate'\n", argv[i]);
-			return EXIT_USAGE;
-		}
-	}
-	files = argc - i;
-	if (!files) {
+	if ((argc = parse_options(argc, argv, opts)) < 0)
+		return command_usage_error("validate", "%s", bot_error_last());
+	if (!argc) {
 		argv = default_file;
 		argc = 1;
-		i = 0;
 	}
-	for (; i < argc; i++)
+	for (i = 0; i < argc; i++)
 		if (validate_one(argv[i], print, quiet) < 0)
 			bad = 1;
 	return bad ? EXIT_USAGE : EXIT_OK;

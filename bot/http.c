@@ -18,6 +18,7 @@
 #include "http.h"
 #include "util/env.h"
 #include "util/error.h"
+#include "util/human.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -38,6 +39,8 @@
 #define SECONDARY_LIMIT_WAIT_MS 60000L
 #define CACHE_MAX_ENTRIES 256
 #define MAX_REDIRECTS 5
+/* A Retry-After longer than this (a year) is read as this: already past every wait allowed. */
+#define RETRY_AFTER_MAX_S (86400L * 365)
 
 /* ---------------------------------------------------------------- headers */
 
@@ -145,6 +148,7 @@ static void response_reset(struct http_response *resp)
 	free(resp->url);
 	resp->url = NULL;
 	resp->from_cache = 0;
+	resp->credentials_dropped = 0;
 }
 
 void http_response_release(struct http_response *resp)
@@ -201,6 +205,8 @@ static void add_api_message(struct strbuf *sb, const struct strbuf *body)
 	json_free(doc);
 }
 
+static void add_url_for_log(struct strbuf *sb, const char *url);
+
 int http_status_error(const struct http_response *resp, const char *what)
 {
 	struct strbuf msg = STRBUF_INIT;
@@ -218,6 +224,22 @@ int http_status_error(const struct http_response *resp, const char *what)
 	}
 	add_api_message(&msg, &resp->body);
 	bot_error(code, "%s: HTTP %ld%s", what ? what : "request", resp->status, msg.buf);
+	strbuf_release(&msg);
+	if (code == BOT_EAUTH)
+		http_error_note_redirect(code, resp);
+	return code;
+}
+
+int http_error_note_redirect(int code, const struct http_response *resp)
+{
+	struct strbuf msg = STRBUF_INIT;
+
+	if (!resp->credentials_dropped)
+		return code;
+	strbuf_addf(&msg, "%s (redirected to ", bot_error_last());
+	add_url_for_log(&msg, resp->url ? resp->url : "another host");
+	strbuf_addstr(&msg, ", another host: the redirect dropped the credentials)");
+	bot_error(code, "%s", msg.buf);
 	strbuf_release(&msg);
 	return code;
 }
@@ -522,8 +544,8 @@ static void log_request(const struct http_request *req, const char *url, int str
 		return;
 	strbuf_addf(&line, "http: > %s ", req->method);
 	add_url_for_log(&line, url);
-	strbuf_addf(&line, " (attempt %d of %d, %zu body bytes)", attempt, max_attempts,
-		    req->body.len);
+	strbuf_addf(&line, " (attempt %d of %d, %zu body %s)", attempt, max_attempts,
+		    req->body.len, human_plural((int64_t)req->body.len, "byte", "bytes"));
 	for (i = 0; i < req->headers_nr; i++) {
 		if (strip_credentials && is_credential_header(req->headers[i].name))
 			continue;
@@ -628,6 +650,16 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+static int has_credential_header(const struct http_request *req)
+{
+	size_t i;
+
+	for (i = 0; i < req->headers_nr; i++)
+		if (is_credential_header(req->headers[i].name))
+			return 1;
+	return 0;
+}
+
 static int transfer_start(struct http_client *c, struct transfer *t, CURLM *multi)
 {
 	const struct http_request *req = t->req;
@@ -640,6 +672,7 @@ static int transfer_start(struct http_client *c, struct transfer *t, CURLM *mult
 	CURL *e;
 
 	response_reset(t->resp);
+	t->resp->credentials_dropped = t->strip_credentials && has_credential_header(req);
 	t->too_big = 0;
 	t->errbuf[0] = '\0';
 	t->attempt++;
@@ -732,7 +765,10 @@ static void transfer_cleanup(CURLM *multi, struct transfer *t)
 	t->slist = NULL;
 }
 
-/* Parses Retry-After: delta-seconds or an HTTP date. Returns ms to wait, or -1. */
+/*
+ * Parses Retry-After: delta-seconds or an HTTP date. Returns ms to wait, or
+ * -1 when there is none to honour (absent, negative, unreadable).
+ */
 static long parse_retry_after(const char *v, int64_t now)
 {
 	char *end;
@@ -743,8 +779,15 @@ static long parse_retry_after(const char *v, int64_t now)
 		return -1;
 	errno = 0;
 	secs = strtoll(v, &end, 10);
-	if (end != v && !*end && !errno)
-		return secs < 0 ? 0 : (secs > 86400LL * 365 ? 86400L * 365 * 1000 : (long)(secs * 1000));
+	if (end != v && !*end) {
+		/* A negative delay means nothing (RFC 9110 allows digits only): as if absent. */
+		if (secs < 0 || *v == '-')
+			return -1;
+		/* Too many digits for 64 bits is longer than any wait allowed, not no wait at all. */
+		if (errno == ERANGE || secs > RETRY_AFTER_MAX_S)
+			return RETRY_AFTER_MAX_S * 1000L;
+		return (long)(secs * 1000);
+	}
 	when = curl_getdate(v, NULL);
 	if (when == (time_t)-1)
 		return -1;
@@ -789,6 +832,20 @@ static int is_transient_curl_error(CURLcode cc)
 	}
 }
 
+static int is_http_url(const char *url)
+{
+	return !strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8);
+}
+
+static int is_header_too_large(CURLcode cc)
+{
+#if LIBCURL_VERSION_NUM >= 0x080600
+	if (cc == CURLE_TOO_LARGE)
+		return 1;
+#endif
+	return cc == CURLE_OUT_OF_MEMORY;
+}
+
 /*
  * What one finished attempt means (curl's retrycheck(), in small):
  * returns 0 when the response is final, 1 to retry after *wait_ms, or a
@@ -808,8 +865,22 @@ static int classify(struct http_client *c, struct transfer *t, CURLcode cc, int6
 			return bot_error(BOT_ETOOBIG, "response body larger than %zu bytes", t->cap);
 		if (is_transient_curl_error(cc))
 			return 1;
+		/*
+		 * With an http(s) URL, "unsupported protocol" is what curl says of
+		 * an answer whose first line is no HTTP status line (HTTP/0.9).
+		 */
+		if (cc == CURLE_UNSUPPORTED_PROTOCOL && is_http_url(t->url ? t->url : t->req->url))
+			return bot_error(BOT_ERROR, "the server's answer is not an HTTP response (%s)",
+					 t->errbuf[0] ? t->errbuf : "no status line");
 		if (cc == CURLE_URL_MALFORMAT || cc == CURLE_UNSUPPORTED_PROTOCOL)
 			return bot_error(BOT_EINVALID, "bad URL: %s", curl_easy_strerror(cc));
+		/*
+		 * Every allocation of this program aborts when it fails; curl says
+		 * "out of memory" when a response's header is past its limit.
+		 */
+		if (is_header_too_large(cc))
+			return bot_error(BOT_ETOOBIG, "the response's headers are larger than the %d KiB "
+					 "allowed", CURL_MAX_HTTP_HEADER / 1024);
 		if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
 			return bot_error(BOT_EAUTH, "TLS verification failed: %s",
 					 t->errbuf[0] ? t->errbuf : curl_easy_strerror(cc));
@@ -950,8 +1021,9 @@ static void transfer_done(struct http_client *c, CURLM *multi, struct transfer *
 	strbuf_addf(&where, "%s ", t->req->method);
 	add_url_for_log(&where, t->req->url);
 	if (cc == CURLE_OK)
-		log_debug("http: < %ld %s (%zu bytes, %lld ms)", t->resp->status, where.buf,
-			  t->resp->body.len, (long long)(now - t->started_ms));
+		log_debug("http: < %ld %s (%zu %s, %lld ms)", t->resp->status, where.buf,
+			  t->resp->body.len, human_plural((int64_t)t->resp->body.len, "byte", "bytes"),
+			  (long long)(now - t->started_ms));
 	else
 		log_debug("http: < %s: %s", where.buf, t->errbuf[0] ? t->errbuf : curl_easy_strerror(cc));
 
@@ -1018,16 +1090,18 @@ static void transfer_done(struct http_client *c, CURLM *multi, struct transfer *
 	    now + wait_ms >= t->first_ms + c->opt.max_total_ms) {
 		int code;
 		if (rate_limited)
-			code = bot_error(BOT_ERATELIMIT, "%s: still rate limited (HTTP %ld) after %d attempts",
-					 where.buf, t->resp->status, t->attempt);
+			code = bot_error(BOT_ERATELIMIT, "%s: still rate limited (HTTP %ld) after %d %s",
+					 where.buf, t->resp->status, t->attempt,
+					 human_plural(t->attempt, "attempt", "attempts"));
 		else if (cc == CURLE_OK)
 			code = 0; /* a real response: the caller reads its status */
 		else if (cc == CURLE_OPERATION_TIMEDOUT)
-			code = bot_error(BOT_ETIMEOUT, "%s: timed out after %d attempts",
-					 where.buf, t->attempt);
+			code = bot_error(BOT_ETIMEOUT, "%s: timed out after %d %s",
+					 where.buf, t->attempt, human_plural(t->attempt, "attempt", "attempts"));
 		else
-			code = bot_error(BOT_ETRANSIENT, "%s: %s (after %d attempts)", where.buf,
-					 t->errbuf[0] ? t->errbuf : curl_easy_strerror(cc), t->attempt);
+			code = bot_error(BOT_ETRANSIENT, "%s: %s (after %d %s)", where.buf,
+					 t->errbuf[0] ? t->errbuf : curl_easy_strerror(cc), t->attempt,
+					 human_plural(t->attempt, "attempt", "attempts"));
 		transfer_finish(c, t, code);
 		goto out;
 	}

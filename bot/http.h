@@ -21,7 +21,9 @@
  * timeouts, resets and truncated bodies; statuses 408, 429, 500, 502,
  * 503, 504; 403 when it is GitHub's rate limit (x-ratelimit-remaining: 0,
  * Retry-After, or a body saying "secondary rate limit"). Retry-After
- * (seconds or an HTTP date) and x-ratelimit-reset are honoured; a wait
+ * (seconds or an HTTP date) and x-ratelimit-reset are honoured (a
+ * negative Retry-After counts as absent, one too large for 64 bits as
+ * longer than any wait); a wait
  * longer than max_wait_ms fails with BOT_ERATELIMIT instead of sleeping;
  * a 408 or 5xx whose Retry-After is longer is returned, not retried.
  * Every other status is returned as it is, never retried.
@@ -82,6 +84,12 @@ struct http_response {
 	char *url;               /* the effective URL after redirects, or NULL */
 	int attempts;            /* attempts made */
 	int from_cache;          /* 1 when a 304 was answered from the ETag cache */
+	/*
+	 * 1 when a redirect to another origin (scheme, host or port) made the
+	 * request go on without its credential headers: a 401 or 403 after it
+	 * is about the missing credentials, not about their value.
+	 */
+	int credentials_dropped;
 	struct strbuf error;     /* why it failed (http_run_all), empty on success */
 };
 
@@ -97,6 +105,14 @@ const char *http_response_header(const struct http_response *resp, const char *n
  * BOT_ERATELIMIT (429), BOT_ETRANSIENT (5xx) or BOT_ERROR. Returns 0 for 2xx.
  */
 int http_status_error(const struct http_response *resp, const char *what);
+
+/*
+ * When resp came from a redirect to another origin that dropped the
+ * request's credentials, adds so to the last error message (for a refusal
+ * read from the body: a GraphQL "Not Authorized" under HTTP 200). Returns
+ * code. http_status_error() does it for 401 and 403.
+ */
+int http_error_note_redirect(int code, const struct http_response *resp);
 
 struct http_client;
 

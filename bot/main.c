@@ -5,41 +5,31 @@
  * the stages. This file is the command line: the command table, `help`,
  * `version` and the dispatch; every other command lives in its own cmd_*.c.
  */
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "builtin.h"
+#include "util/error.h"
 #include "util/log.h"
+#include "util/parse_options.h"
+#include "util/strbuf.h"
 #include "version.h"
 #include "util/banned.h"
 
+/*
+ * In the order a user meets them: check the configuration, scan, look at
+ * what the journal kept, then the tools around them.
+ */
 static const struct command commands[] = {
-	{ "help", cmd_help, "show the commands, or one command's usage",
-	  "usage: autofix help [COMMAND]\n" },
 	{ "validate", cmd_validate, "check .autofix.yml files, or print the effective configuration",
 	  "usage: autofix validate [--print] [--quiet] [FILE ...]\n\n"
 	  "Checks each FILE (default: .autofix.yml here) and reports every problem as\n"
 	  "FILE:LINE:COLUMN: error: KEY.PATH: MESSAGE (annotations under GitHub Actions).\n\n"
-	  "  --print   print the effective configuration, defaults filled in, as JSON\n"
-	  "  --quiet   say nothing about valid files\n\n"
-	  "Exit status: 0 every file valid, 2 any file invalid or missing.\n" },
-	{ "runs", cmd_runs, "list journaled runs, or show one run's steps",
-	  "usage: autofix runs [--json] [--limit N] [--state PATH]\n"
-	  "       autofix runs show ID [--json] [--state PATH]\n"
-	  "       autofix runs prune [--older-than DURATION] [--state PATH]\n\n"
-	  "The journal is --state, else $AUTOFIX_STATE, else .autofix/state.db.\n"
-	  "A 'running' run whose process has gone is shown as 'interrupted'; running\n"
-	  "its workflow again with the same run id resumes it. prune deletes finished\n"
-	  "runs older than DURATION (default $AUTOFIX_RETENTION, else 7d).\n" },
-	{ "version", cmd_version, "print the version",
-	  "usage: autofix version\n       autofix --version\n" },
-	{ "jwt", cmd_jwt, "print a fresh GitHub App JWT (a secret, valid 9 minutes)",
-	  "usage: autofix jwt [--app-id ID] [--key FILE]\n\n"
-	  "Signs an App JWT (RS256) with the App's private key, for checking an App's\n"
-	  "setup by hand. The App ID (or Client ID) comes from --app-id, AUTOFIX_APP_ID or\n"
-	  "AUTOFIX_APP_CLIENT_ID; the key (PKCS#1 or PKCS#8 PEM) from --key,\n"
-	  "AUTOFIX_APP_PRIVATE_KEY (the PEM text; literal \\n accepted) or\n"
-	  "AUTOFIX_APP_PRIVATE_KEY_FILE. Under GitHub Actions the JWT is masked.\n" },
+	  "  --print       print the effective configuration, defaults filled in, as JSON\n"
+	  "  --quiet, -q   say nothing about valid files\n\n"
+	  "exit codes: 0 every file valid, 2 a usage error or any file invalid or missing\n" },
 	{ "scan", cmd_scan, "observe the services, detect problems, report them",
 	  "usage: autofix scan [--dry-run] [--json] [--config FILE] [--run-id ID] [--state PATH]\n\n"
 	  "Reads .autofix.yml (or FILE), fetches the architecture and every watched\n"
@@ -49,10 +39,37 @@ static const struct command commands[] = {
 	  "not implemented yet: without --dry-run the scan runs as a dry run.\n\n"
 	  "A scan is a journaled run: --run-id names it (running the same id again\n"
 	  "reuses what completed), --state is the journal (else $AUTOFIX_STATE, else\n"
-	  ".autofix/state.db).\n\n"
+	  ".autofix/state.db). The configuration and the source's credentials are\n"
+	  "checked before the journal is opened: a usage or configuration error\n"
+	  "leaves no run behind.\n\n"
 	  "exit codes: 0 healthy, 1 findings, 2 usage or configuration error,\n"
 	  "3 another process is running the same run, 4 the scan failed,\n"
 	  "5 some watched service had no usable data\n" },
+	{ "runs", cmd_runs, "list journaled runs, or show one run's steps",
+	  "usage: autofix runs [--json] [--limit N] [--state PATH]\n"
+	  "       autofix runs show ID [--json] [--state PATH]\n"
+	  "       autofix runs prune [--older-than DURATION] [--state PATH]\n\n"
+	  "The journal is --state, else $AUTOFIX_STATE, else .autofix/state.db.\n"
+	  "A 'running' run whose process has gone is shown as 'interrupted'; running\n"
+	  "its workflow again with the same run id resumes it. prune deletes finished\n"
+	  "runs older than DURATION (default $AUTOFIX_RETENTION, else 7d).\n\n"
+	  "exit codes: 0 ok, 2 usage error, 4 the state file could not be read\n"
+	  "or 'show' names no run in it\n" },
+	{ "jwt", cmd_jwt, "print a fresh GitHub App JWT (a secret, valid 9 minutes)",
+	  "usage: autofix jwt [--app-id ID] [--key FILE]\n\n"
+	  "Signs an App JWT (RS256) with the App's private key, for checking an App's\n"
+	  "setup by hand. The App ID (or Client ID) comes from --app-id, AUTOFIX_APP_ID or\n"
+	  "AUTOFIX_APP_CLIENT_ID; the key (PKCS#1 or PKCS#8 PEM) from --key,\n"
+	  "AUTOFIX_APP_PRIVATE_KEY (the PEM text; literal \\n accepted) or\n"
+	  "AUTOFIX_APP_PRIVATE_KEY_FILE. Under GitHub Actions the JWT is masked.\n\n"
+	  "exit codes: 0 printed, 2 usage error, no App ID or no usable key,\n"
+	  "4 signing failed\n" },
+	{ "help", cmd_help, "show the commands, or one command's usage",
+	  "usage: autofix help [COMMAND]\n\n"
+	  "exit codes: 0 ok, 2 usage error or no such command\n" },
+	{ "version", cmd_version, "print the version",
+	  "usage: autofix version\n       autofix --version\n\n"
+	  "exit codes: 0 ok, 2 usage error (any argument)\n" },
 };
 
 const struct command *command_find(const char *name)
@@ -65,12 +82,42 @@ const struct command *command_find(const char *name)
 	return NULL;
 }
 
+/* The usage lines of a command's text: up to its first blank line. */
+static void print_usage_lines(FILE *out, const struct command *cmd)
+{
+	const char *end = strstr(cmd->usage, "\n\n");
+
+	fprintf(out, "%.*s\n", (int)(end ? end - cmd->usage : (ptrdiff_t)strlen(cmd->usage) - 1),
+		cmd->usage);
+}
+
+int command_usage_error(const char *name, const char *fmt, ...)
+{
+	const struct command *cmd = command_find(name);
+	struct strbuf msg = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	log_error("%s", msg.buf);
+	strbuf_release(&msg);
+	if (cmd) {
+		print_usage_lines(stderr, cmd);
+		fprintf(stderr, "see 'autofix help %s'\n", cmd->name);
+	}
+	return EXIT_USAGE;
+}
+
 int cmd_version(int argc, const char **argv)
 {
-	if (argc > 1) {
-		fprintf(stderr, "autofix version: unexpected argument '%s'\nusage: autofix version\n", argv[1]);
-		return EXIT_USAGE;
-	}
+	static const struct parse_option opts[] = { PARSE_OPT_END() };
+
+	/* "autofix --version extra" comes here too: both are usage errors. */
+	if ((argc = parse_options(argc, argv, opts)) < 0)
+		return command_usage_error("version", "%s", bot_error_last());
+	if (argc > 0)
+		return command_usage_error("version", "unexpected argument '%s'", argv[0]);
 	printf("autofix %s\n", AUTOFIX_VERSION);
 	return EXIT_OK;
 }
@@ -84,6 +131,7 @@ static void print_overview(FILE *out)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n'autofix help <command>' tells more about one command.\n"
+		"Options: --name VALUE or --name=VALUE, in any order; '--' ends them.\n"
 		"exit codes: 0 ok, 1 findings, 2 usage or configuration error,\n"
 		"3 another process is running the same run, 4 the job failed,\n"
 		"5 a scan saw no usable data for some service\n");
@@ -91,22 +139,35 @@ static void print_overview(FILE *out)
 
 int cmd_help(int argc, const char **argv)
 {
+	static const struct parse_option opts[] = { PARSE_OPT_END() };
+	const struct command *cmd;
 
-	if (argc > 2) {
-		fprintf(stderr, "usage: autofix help [COMMAND]\n");
-		return EXIT_USAGE;
-	}
-	if (argc == 2) {
-		const struct command *cmd = command_find(argv[1]);
-		if (!cmd) {
-			fprintf(stderr, "autofix: '%s' is not a command; see 'autofix help'\n", argv[1]);
-			return EXIT_USAGE;
-		}
-		printf("autofix %s: %s\n\n%s", cmd->name, cmd->summary, cmd->usage);
+	if ((argc = parse_options(argc, argv, opts)) < 0)
+		return command_usage_error("help", "%s", bot_error_last());
+	if (argc > 1)
+		return command_usage_error("help", "unexpected argument '%s'", argv[1]);
+	if (!argc) {
+		print_overview(stdout);
 		return EXIT_OK;
 	}
-	print_overview(stdout);
+	cmd = command_find(argv[0]);
+	if (!cmd) {
+		log_error("'%s' is not a command; see 'autofix help'", argv[0]);
+		return EXIT_USAGE;
+	}
+	printf("autofix %s: %s\n\n%s", cmd->name, cmd->summary, cmd->usage);
 	return EXIT_OK;
+}
+
+/* Whether the command's arguments ask for its help ("--help" or "-h" before any "--"). */
+static int asks_for_help(int argc, const char **argv)
+{
+	int i;
+
+	for (i = 2; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
 }
 
 int main(int argc, const char **argv)
@@ -118,17 +179,22 @@ int main(int argc, const char **argv)
 		print_overview(stderr);
 		return EXIT_USAGE;
 	}
+	/* "--version" is "version" and "--help" is "help", extra arguments and all. */
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
-		return cmd_version(1, argv + 1);
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return cmd_help(argc - 1, argv + 1);
-	cmd = command_find(argv[1]);
+		cmd = command_find("version");
+	else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		cmd = command_find("help");
+	else
+		cmd = command_find(argv[1]);
 	if (!cmd) {
-		fprintf(stderr, "autofix: '%s' is not a command; see 'autofix help'\n", argv[1]);
+		if (argv[1][0] == '-')
+			log_error("unknown option '%s'; see 'autofix help'", argv[1]);
+		else
+			log_error("'%s' is not a command; see 'autofix help'", argv[1]);
 		return EXIT_USAGE;
 	}
 	/* A command's "--help" is answered here, the same way for all. */
-	if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+	if (asks_for_help(argc, argv)) {
 		printf("%s", cmd->usage);
 		return EXIT_OK;
 	}

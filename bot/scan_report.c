@@ -244,7 +244,8 @@ static void text_finding(struct strbuf *out, const struct finding *f)
 	}
 	strbuf_addch(out, '\n');
 	series_range(&f->evidence, &lo, &hi, &last);
-	strbuf_addf(out, "      evidence %s, %zu samples: ", metric_name(f->evidence_metric), f->evidence.nr);
+	strbuf_addf(out, "      evidence %s, %zu %s: ", metric_name(f->evidence_metric), f->evidence.nr,
+		    human_plural((int64_t)f->evidence.nr, "sample", "samples"));
 	level_shown = add_sparkline(out, &f->evidence, f->evidence_level, 40);
 	strbuf_addstr(out, "  min ");
 	detect_add_figure(out, lo, f->evidence_unit);
@@ -511,7 +512,8 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 	add_time(out, observed->obs.start);
 	strbuf_addstr(out, " to ");
 	add_time(out, observed->obs.end);
-	strbuf_addf(out, "; %lld requests, ", (long long)observed->requests);
+	strbuf_addf(out, "; %lld %s, ", (long long)observed->requests,
+		    human_plural(observed->requests, "request", "requests"));
 	human_add_bytes(out, (double)observed->bytes);
 	strbuf_addstr(out, ".\n\n");
 

@@ -116,7 +116,7 @@ void detect_eval_levels(struct svc_ctx *c, enum signal sig, const struct level_i
 		detect_add_figure(&sb, levels[i]->value, unit);
 		strbuf_addstr(&sb, ") for ");
 		human_add_duration(&sb, h.last - h.onset);
-		strbuf_addf(&sb, " over %zu samples", h.samples);
+		strbuf_addf(&sb, " over %zu %s", h.samples, human_plural((int64_t)h.samples, "sample", "samples"));
 		if (in->context)
 			strbuf_addf(&sb, ", %s", in->context);
 		fd->reason = strbuf_detach(&sb, NULL);

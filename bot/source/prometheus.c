@@ -32,6 +32,7 @@
 #include "source/prometheus.h"
 #include "source/source.h"
 #include "util/error.h"
+#include "util/human.h"
 #include "util/log.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -386,13 +387,18 @@ static int read_answer(const struct prometheus *p, const struct prom_request *pr
 
 	strbuf_addf(&what, "prometheus query '%s'", prom_query_name(pr->k));
 	if (pr->all)
-		strbuf_addf(&what, " for all %zu services", out->services_nr);
+		strbuf_addf(&what, " for all %zu %s", out->services_nr,
+			    human_plural((int64_t)out->services_nr, "service", "services"));
 	else
 		strbuf_addf(&what, " for service '%s'", out->services[pr->i].name);
 	if (pr->d)
 		strbuf_addf(&what, " %zu day%s earlier", pr->d, pr->d > 1 ? "s" : "");
-	/* Prometheus answers errors (400, 422, 503) with a JSON body saying why. */
-	if (json_parse(&root, resp->body.buf, resp->body.len) < 0) {
+	/*
+	 * Prometheus answers errors (400, 422, 503) with a JSON body saying
+	 * why; any other refusal (a proxy's JSON 401) is told by its status.
+	 */
+	if (json_parse(&root, resp->body.buf, resp->body.len) < 0 ||
+	    ((resp->status < 200 || resp->status >= 300) && !json_str_value(json_get(root, "status")))) {
 		err = http_status_error(resp, what.buf);
 		if (!err)
 			err = bot_error(BOT_EINVALID, "%s: the answer is not JSON", what.buf);

@@ -142,10 +142,14 @@ static int send_bodies(struct source *src, struct railway *rw, enum railway_toke
 		strbuf_release(&resps[i].body);
 		if (err < 0)
 			break;
-		if ((err = railway_check_response(reply)) < 0)
+		if ((err = railway_check_response(reply)) < 0) {
+			/* "Not Authorized" after a redirect to another host: the token never got there. */
+			if (err == BOT_EAUTH)
+				http_error_note_redirect(err, &resps[i]);
 			bot_error_wrap(err, "%s: ", what[i]);
-		else if ((err = rd->tree(rd->ctx, i, reply)) == 0)
+		} else if ((err = rd->tree(rd->ctx, i, reply)) == 0) {
 			read++;
+		}
 		json_free(reply);
 	}
 	*read_any = read > 0;

@@ -348,6 +348,18 @@ void source_close(struct source *src)
 	free(src);
 }
 
+int source_check_config(const struct config *cfg)
+{
+	struct source *src;
+	int err;
+
+	/* Opening reads only the configuration and the environment: the same checks, no request. */
+	if ((err = source_open(&src, cfg)) < 0)
+		return err;
+	source_close(src);
+	return 0;
+}
+
 int source_architecture(struct source *src, struct architecture *out)
 {
 	int err = src->ops->architecture(src, out);

@@ -153,6 +153,14 @@ struct source {
 int source_open(struct source **out, const struct config *cfg);
 void source_close(struct source *src);
 
+/*
+ * Checks, without a request, that the source configured in cfg could be
+ * opened: its settings and its credentials (the token variable is set).
+ * For a command to refuse a configuration error before it starts any
+ * work that would record a failure. Returns 0 or what source_open() would.
+ */
+int source_check_config(const struct config *cfg);
+
 /* The operations, dispatched through the table. */
 int source_architecture(struct source *src, struct architecture *out);
 int source_observe(struct source *src, const struct architecture *arch,

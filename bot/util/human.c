@@ -102,3 +102,8 @@ void human_add_bytes(struct strbuf *sb, double b)
 	else
 		strbuf_addf(sb, "%.0f B", b);
 }
+
+const char *human_plural(int64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}

@@ -32,4 +32,10 @@ void human_add_percent(struct strbuf *sb, double fraction);
 /* Binary units with a space: "512 B", "12 KiB", "512 MiB", "1.0 GiB". */
 void human_add_bytes(struct strbuf *sb, double bytes);
 
+/*
+ * The word for a count of n: one when n is 1, else many ("0 requests",
+ * "1 request", "2 requests"): printf("%d %s", n, human_plural(n, "run", "runs")).
+ */
+const char *human_plural(int64_t n, const char *one, const char *many);
+
 #endif

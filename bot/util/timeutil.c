@@ -1,5 +1,6 @@
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,25 +23,77 @@ int64_t time_wall_ms(void)
 
 static int parse_iso8601(int64_t *out_ms, const char *s);
 
-int64_t time_now_ms(void)
+/* 2000-01-01T00:00:00Z: nothing autofix watches has metrics from before. */
+#define NOW_MIN_MS 946684800000LL
+/* Clock skew and time zones, not the future: a window ahead of now holds no data. */
+#define NOW_MAX_AHEAD_MS (24LL * 3600 * 1000)
+
+/*
+ * AUTOFIX_NOW, read: 0 with *out_ms set (the wall clock when it is unset),
+ * or -1 with *out_ms the wall clock and why it was refused in msg. Records
+ * no error: time_now_ms() must not overwrite its caller's.
+ */
+static int read_now(int64_t *out_ms, struct strbuf *msg)
 {
 	const char *fixed = env_get("AUTOFIX_NOW");
+	int64_t ms, wall = time_wall_ms();
+	const char *why = NULL;
+	char *end;
+	long long secs;
 
-	if (fixed) {
-		static atomic_int warned;
-		int64_t ms;
-		char *end;
-		long long secs = strtoll(fixed, &end, 10);
-		if (!*end)
-			return (int64_t)secs * 1000;
-		if (!parse_iso8601(&ms, fixed))
-			return ms;
-		/* Said once, not silently: a window taken from the real clock is a different answer. */
-		if (!atomic_exchange(&warned, 1))
-			log_warning("AUTOFIX_NOW='%s' is neither an RFC 3339 time nor epoch seconds; "
-				    "using the real clock", fixed);
+	*out_ms = wall;
+	if (!fixed)
+		return 0;
+	errno = 0;
+	secs = strtoll(fixed, &end, 10);
+	if (end != fixed && !*end) {
+		/* Past these, secs * 1000 would overflow: far outside the range anyway. */
+		if (errno || secs > INT64_MAX / 1000 || secs < INT64_MIN / 1000) {
+			strbuf_addf(msg, "AUTOFIX_NOW='%s' is out of range: expected a time from "
+				    "2000-01-01 to a day after the clock's", fixed);
+			return -1;
+		}
+		ms = (int64_t)secs * 1000;
+	} else if (parse_iso8601(&ms, fixed) < 0) {
+		strbuf_addf(msg, "AUTOFIX_NOW='%s' is neither an RFC 3339 time nor epoch seconds", fixed);
+		return -1;
 	}
-	return time_wall_ms();
+	if (ms < NOW_MIN_MS)
+		why = "before 2000-01-01";
+	else if (ms > wall + NOW_MAX_AHEAD_MS)
+		why = "more than a day after the clock's time (epoch milliseconds given as seconds?)";
+	if (why) {
+		strbuf_addf(msg, "AUTOFIX_NOW='%s' is ", fixed);
+		time_format_iso8601(msg, ms);
+		strbuf_addf(msg, ", %s", why);
+		return -1;
+	}
+	*out_ms = ms;
+	return 0;
+}
+
+int time_now_checked(int64_t *out_ms)
+{
+	struct strbuf msg = STRBUF_INIT;
+	int err = 0;
+
+	if (read_now(out_ms, &msg) < 0)
+		err = bot_error(BOT_EINVALID, "%s", msg.buf);
+	strbuf_release(&msg);
+	return err;
+}
+
+int64_t time_now_ms(void)
+{
+	static atomic_int warned;
+	struct strbuf msg = STRBUF_INIT;
+	int64_t ms;
+
+	/* Said once, not silently: a window taken from the real clock is a different answer. */
+	if (read_now(&ms, &msg) < 0 && !atomic_exchange(&warned, 1))
+		log_warning("%s; using the real clock", msg.buf);
+	strbuf_release(&msg);
+	return ms;
 }
 
 int64_t time_monotonic_ms(void)

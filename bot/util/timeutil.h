@@ -6,9 +6,18 @@
 #include "util/strbuf.h"
 
 /*
- * Wall-clock time in milliseconds since the Unix epoch, UTC.
- * time_now_ms() honours AUTOFIX_NOW (an RFC 3339 time or epoch seconds) so
- * that tests, scenarios and the demo see a fixed "now".
+ * "Now" in milliseconds since the Unix epoch, UTC: AUTOFIX_NOW (an RFC
+ * 3339 time or epoch seconds, so that tests, scenarios and the demo see a
+ * fixed "now") when it is set, else the wall clock. A value that does not
+ * parse, or lies before 2000-01-01 or more than a day after the wall
+ * clock (epoch milliseconds given as seconds), is refused: *out_ms is the
+ * wall clock and BOT_EINVALID is returned with a message that says why.
+ */
+int time_now_checked(int64_t *out_ms);
+
+/*
+ * The same for a caller that cannot refuse: a refused AUTOFIX_NOW is
+ * warned about (once) and the wall clock used; the last error is kept.
  */
 int64_t time_now_ms(void);
 

@@ -867,6 +867,162 @@ static void test_secrets_not_logged(void)
 	http_client_free(c);
 }
 
+/* Messages that say what happened (issue 9): what the server did, not what curl's code is named. */
+static void test_messages(void)
+{
+	struct http_options o = HTTP_OPTIONS_INIT;
+	struct http_client *c;
+	struct http_response resp;
+	struct http_request req;
+	struct strbuf h = STRBUF_INIT;
+	char *u;
+	int r;
+
+	clock_reset();
+	o.max_attempts = 2;
+	o.max_wait_ms = 120000;
+	o.backoff_base_ms = 500;
+	c = fake_client(&o);
+	http_response_init(&resp);
+
+	/* A redirect to another host drops the credentials; a 401 there says so. */
+	strbuf_addf(&h, "Location: http://localhost:%d/elsewhere\r\n", srv.port);
+	script(STEP_REPLY, reply("302 Found", h.buf, ""), 0);
+	script(STEP_REPLY, reply("401 Unauthorized", NULL, "{\"message\":\"Not Authorized\"}"), 0);
+	http_request_init(&req, "GET", u = url("/moved-api"));
+	http_request_header(&req, "Authorization", "Bearer msg-secret-1");
+	ok(http_do(c, &req, &resp) == 0 && resp.status == 401, "a redirect to another host, then 401");
+	ok(resp.credentials_dropped, "the response says the credentials were dropped");
+	is_int(http_status_error(&resp, "get api"), BOT_EAUTH, "401 -> BOT_EAUTH");
+	like(bot_error_last(), "get api: HTTP 401: Not Authorized", "the message has the status and reason");
+	like(bot_error_last(), "redirected to http://localhost:", "and names where it was redirected");
+	like(bot_error_last(), "another host: the redirect dropped the credentials)",
+	     "and that the redirect dropped the credentials");
+	http_request_release(&req);
+	free(u);
+	script_reset();
+
+	/* The same host: nothing was dropped, nothing said. */
+	script(STEP_REPLY, reply("302 Found", "Location: /here\r\n", ""), 0);
+	script(STEP_REPLY, reply("401 Unauthorized", NULL, "{\"message\":\"Not Authorized\"}"), 0);
+	http_request_init(&req, "GET", u = url("/same"));
+	http_request_header(&req, "Authorization", "Bearer msg-secret-1");
+	ok(http_do(c, &req, &resp) == 0 && resp.status == 401 && !resp.credentials_dropped &&
+	   http_status_error(&resp, "get api") == BOT_EAUTH && !strstr(bot_error_last(), "redirect"),
+	   "a redirect on the same host keeps the credentials and the message says nothing of it");
+	http_request_release(&req);
+	free(u);
+	script_reset();
+
+	/* A request without credentials loses none: a cross-host redirect is not worth a word. */
+	strbuf_reset(&h);
+	strbuf_addf(&h, "Location: http://localhost:%d/elsewhere\r\n", srv.port);
+	script(STEP_REPLY, reply("302 Found", h.buf, ""), 0);
+	script(STEP_REPLY, reply("401 Unauthorized", NULL, ""), 0);
+	ok(fetch(c, "GET", "/anonymous", &resp) == 0 && resp.status == 401 && !resp.credentials_dropped,
+	   "no credential header: none dropped");
+	script_reset();
+
+	/* A status line that is not HTTP is not "bad URL". */
+	script(STEP_REPLY, xstrdup("garbage that is no status line\r\n\r\n"), 0);
+	script(STEP_REPLY, xstrdup("garbage that is no status line\r\n\r\n"), 0);
+	r = fetch(c, "GET", "/garbage", &resp);
+	ok(r < 0, "a garbage status line fails (%d)", r);
+	ok(!strstr(bot_error_last(), "bad URL") && !strstr(bot_error_last(), "Unsupported protocol"),
+	   "not as a bad URL: '%s'", bot_error_last());
+	like(bot_error_last(), "not an HTTP response", "it says the answer was not HTTP");
+	script_reset();
+
+	script(STEP_REPLY, xstrdup("HTTP/1.1 abc what\r\nContent-Length: 0\r\n\r\n"), 0);
+	script(STEP_REPLY, xstrdup("HTTP/1.1 abc what\r\nContent-Length: 0\r\n\r\n"), 0);
+	r = fetch(c, "GET", "/bad-status", &resp);
+	ok(r < 0 && !strstr(bot_error_last(), "bad URL"), "a status line without a number: '%s'",
+	   bot_error_last());
+	script_reset();
+
+	{
+		struct http_request bad;
+		http_request_init(&bad, "GET", "ftp://127.0.0.1/x");
+		ok(http_do(c, &bad, &resp) == BOT_EINVALID && strstr(bot_error_last(), "bad URL"),
+		   "a URL that is not http(s) is still a bad URL: '%s'", bot_error_last());
+		http_request_release(&bad);
+	}
+
+	/* An oversized header is not "Out of memory". */
+	{
+		struct strbuf big = STRBUF_INIT;
+		size_t i;
+
+		strbuf_addstr(&big, "X-Huge: ");
+		for (i = 0; i < 200 * 1024; i++)
+			strbuf_addch(&big, 'a');
+		strbuf_addstr(&big, "\r\n");
+		script(STEP_REPLY, reply("200 OK", big.buf, "ok"), 0);
+		script(STEP_REPLY, reply("200 OK", big.buf, "ok"), 0);
+		r = fetch(c, "GET", "/huge-header", &resp);
+		ok(r == BOT_ETOOBIG, "a 200 KB header fails with BOT_ETOOBIG (%d)", r);
+		ok(!strcasestr(bot_error_last(), "out of memory"), "not 'out of memory': '%s'", bot_error_last());
+		like(bot_error_last(), "header", "it says a header was too large");
+		is_int(requests_seen(), 1, "and does not ask again");
+		strbuf_release(&big);
+		script_reset();
+	}
+
+	/* A Retry-After that overflows is longer than any wait allowed. */
+	clock_reset();
+	script(STEP_REPLY, reply("429 Too Many Requests", "Retry-After: 99999999999999999999999\r\n", ""), 0);
+	script(STEP_REPLY, reply("200 OK", NULL, "too early"), 0);
+	ok(fetch(c, "GET", "/ra-overflow", &resp) == BOT_ERATELIMIT && clk.sleeps_nr == 0 &&
+	   requests_seen() == 1, "429, Retry-After past 64 bits: BOT_ERATELIMIT at once, no wait, no retry");
+	like(bot_error_last(), "longer than the 120 s allowed", "as a wait longer than allowed");
+	script_reset();
+
+	clock_reset();
+	script(STEP_REPLY, reply("503 Service Unavailable", "Retry-After: 99999999999999999999999\r\n", "m"), 0);
+	script(STEP_REPLY, reply("200 OK", NULL, "too early"), 0);
+	ok(fetch(c, "GET", "/ra-overflow-503", &resp) == 0 && resp.status == 503 && requests_seen() == 1 &&
+	   clk.sleeps_nr == 0, "503, Retry-After past 64 bits: the 503 is the answer, as for a long wait");
+	script_reset();
+
+	/* A negative Retry-After is no Retry-After: a plain 429, retried after the backoff. */
+	clock_reset();
+	script(STEP_REPLY, reply("429 Too Many Requests", "Retry-After: -5\r\n", ""), 0);
+	script(STEP_REPLY, reply("429 Too Many Requests", "Retry-After: -5\r\n", ""), 0);
+	r = fetch(c, "GET", "/ra-negative", &resp);
+	ok(r == 0 && resp.status == 429 && requests_seen() == 2,
+	   "429 with Retry-After -5 twice: retried, then the 429 itself (%d, %ld)", r, resp.status);
+	script_reset();
+	clock_reset();
+	script(STEP_REPLY, reply("503 Service Unavailable", "Retry-After: -5\r\n", ""), 0);
+	script(STEP_REPLY, reply("200 OK", NULL, "ok"), 0);
+	ok(fetch(c, "GET", "/ra-negative-503", &resp) == 0 && resp.status == 200 && clk.sleeps_nr == 1 &&
+	   clk.sleeps[0] <= o.backoff_base_ms + 500, "503 with Retry-After -5: retried after the backoff");
+	script_reset();
+
+	/* One attempt is "1 attempt". */
+	script(STEP_RESET, NULL, 0);
+	http_request_init(&req, "GET", u = url("/once"));
+	req.no_retry = 1;
+	ok(http_do(c, &req, &resp) == BOT_ETRANSIENT && strstr(bot_error_last(), "(after 1 attempt)"),
+	   "a single attempt says '(after 1 attempt)': '%s'", bot_error_last());
+	http_request_release(&req);
+	free(u);
+	script_reset();
+
+	/* A plain 429, no Retry-After, no rate-limit headers: retried. */
+	clock_reset();
+	script(STEP_REPLY, reply("429 Too Many Requests", NULL, "{}"), 0);
+	script(STEP_REPLY, reply("200 OK", NULL, "ok"), 0);
+	ok(fetch(c, "GET", "/429-plain", &resp) == 0 && resp.status == 200 && requests_seen() == 2,
+	   "a plain 429 without Retry-After is retried");
+	ok(clk.sleeps_nr == 1, "after one wait (the backoff)");
+	script_reset();
+
+	strbuf_release(&h);
+	http_response_release(&resp);
+	http_client_free(c);
+}
+
 int main(void)
 {
 	if (server_start() < 0)
@@ -880,6 +1036,7 @@ int main(void)
 	test_etag();
 	test_parallel();
 	test_secrets_not_logged();
+	test_messages();
 	server_stop();
 	return done_testing();
 }

@@ -85,5 +85,10 @@ int main(void)
 	bytes_is(512.0 * 1024 * 1024, "512 MiB");
 	bytes_is(1024.0 * 1024 * 1024, "1.0 GiB");
 	bytes_is(2.5 * 1024 * 1024 * 1024, "2.5 GiB");
+
+	is_str(human_plural(0, "request", "requests"), "requests", "0 requests");
+	is_str(human_plural(1, "request", "requests"), "request", "1 request, not 1 requests");
+	is_str(human_plural(2, "request", "requests"), "requests", "2 requests");
+	is_str(human_plural(-1, "degree", "degrees"), "degrees", "-1 degrees");
 	return done_testing();
 }

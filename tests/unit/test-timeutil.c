@@ -37,6 +37,44 @@ int main(void)
 	setenv("AUTOFIX_NOW", "1795860000", 1);
 	is_int(time_now_ms(), 1795860000000LL, "in epoch seconds too");
 
+	/* A sane range: not before 2000, not more than a day after the clock. */
+	{
+		int64_t now, wall = time_wall_ms();
+		struct strbuf sb = STRBUF_INIT;
+
+		setenv("AUTOFIX_NOW", "0", 1);
+		ok(time_now_checked(&now) == BOT_EINVALID, "AUTOFIX_NOW=0 (1970) is refused");
+		like(bot_error_last(), "AUTOFIX_NOW='0' is 1970-01-01T00:00:00Z, before 2000-01-01",
+		     "saying what it means and why");
+		ok(now >= wall && now < wall + 60000, "the clock is given instead");
+		setenv("AUTOFIX_NOW", "-1", 1);
+		ok(time_now_checked(&now) == BOT_EINVALID, "a negative epoch is refused");
+		setenv("AUTOFIX_NOW", "1999-12-31T23:59:59Z", 1);
+		ok(time_now_checked(&now) == BOT_EINVALID, "one second before 2000 is refused");
+		setenv("AUTOFIX_NOW", "2000-01-01T00:00:00Z", 1);
+		ok(time_now_checked(&now) == 0 && now == 946684800000LL, "2000-01-01 itself is accepted");
+		/* Epoch milliseconds given as seconds: the year 58877. */
+		setenv("AUTOFIX_NOW", "1795860000000", 1);
+		ok(time_now_checked(&now) == BOT_EINVALID, "epoch milliseconds are refused");
+		like(bot_error_last(), "more than a day after the clock", "as too far ahead");
+		setenv("AUTOFIX_NOW", "99999999999999999999", 1);
+		ok(time_now_checked(&now) == BOT_EINVALID, "a number past 64 bits is refused");
+		setenv("AUTOFIX_NOW", "9223372036854775", 1);
+		ok(time_now_checked(&now) == BOT_EINVALID, "seconds whose milliseconds overflow are refused");
+		strbuf_addf(&sb, "%lld", (long long)(wall / 1000 + 23 * 3600));
+		setenv("AUTOFIX_NOW", sb.buf, 1);
+		ok(time_now_checked(&now) == 0, "23 hours ahead of the clock is accepted (skew)");
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%lld", (long long)(wall / 1000 + 25 * 3600));
+		setenv("AUTOFIX_NOW", sb.buf, 1);
+		ok(time_now_checked(&now) == BOT_EINVALID, "25 hours ahead is refused");
+		setenv("AUTOFIX_NOW", "yesterday", 1);
+		ok(time_now_checked(&now) == BOT_EINVALID, "text that is no time is refused");
+		unsetenv("AUTOFIX_NOW");
+		ok(time_now_checked(&now) == 0 && now >= wall && now < wall + 60000, "unset: the clock");
+		strbuf_release(&sb);
+	}
+
 	{
 		struct strbuf logged = STRBUF_INIT;
 		FILE *f;
