@@ -26,10 +26,11 @@ static int validate_one(const char *path, int print, int quiet)
 	rc = config_load_file(&cfg, path, &diags);
 	for (i = 0; i < diags.nr; i++) {
 		const struct config_diag *d = &diags.items[i];
+		enum log_level level = d->warning ? LOG_WARNING : LOG_ERROR;
 		if (*d->key_path)
-			log_at(LOG_ERROR, d->file, d->line, d->col, "%s: %s", d->key_path, d->message);
+			log_at(level, d->file, d->line, d->col, "%s: %s", d->key_path, d->message);
 		else
-			log_at(LOG_ERROR, d->file, d->line, d->col, "%s", d->message);
+			log_at(level, d->file, d->line, d->col, "%s", d->message);
 	}
 	if (rc < 0 && !diags.nr)
 		log_at(LOG_ERROR, path, 0, 0, "%s", bot_error_last());

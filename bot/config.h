@@ -23,6 +23,12 @@
 #define CONFIG_MAX_NODES 10000
 /* Nesting of mappings and lists. */
 #define CONFIG_MAX_DEPTH 64
+/*
+ * Services in one file: the most one scan observes, whatever the source
+ * (Railway is asked in chunks, Prometheus with one query per quantity).
+ * validate refuses more, before any request is spent on them.
+ */
+#define CONFIG_MAX_SERVICES 2000
 
 /* The signals autofix watches; the order is the order of reports. */
 enum signal {
@@ -216,7 +222,22 @@ struct config_diag {
 	int line, col;         /* 1-based; 0 when unknown */
 	char *key_path;        /* "services.api.thresholds.memory.warning"; "" for the document */
 	char *message;         /* "expected a percentage like '85%', found 'high'" */
+	int warning;           /* 1: a warning, which does not make the load fail */
 };
+
+/*
+ * Keys the schema accepts whose stage arrives in a later issue: the loader
+ * reads and checks them, nothing else reads them yet. A file that writes
+ * one loads with a warning "accepted, not used yet (STAGE)". This table is
+ * the one list of them (tests/config/keys.test reads it through validate's
+ * warnings); a key leaves it when the code that uses it arrives.
+ */
+struct config_pending_key {
+	const char *key;       /* "llm", "services.*.path": '*' stands for any entry */
+	const char *stage;     /* "issue 10, Investigate and plan" */
+};
+/* Ends with { NULL, NULL }. */
+extern const struct config_pending_key config_pending_keys[];
 
 /* Start with { NULL, 0, 0 }; the items and their strings belong to the caller. */
 struct config_diags {
@@ -233,7 +254,8 @@ void config_release(struct config *cfg);
 void config_diags_release(struct config_diags *diags);
 
 /*
- * Loads a file. On success returns 0 and fills cfg (caller releases it).
+ * Loads a file. On success returns 0 and fills cfg (caller releases it);
+ * diags then holds only warnings (config_pending_keys the file writes).
  * On failure returns BOT_EINVALID (or BOT_ENOTFOUND, BOT_ETOOBIG, BOT_EIO),
  * appends every problem found to diags, and leaves cfg initialised but empty.
  * cfg is overwritten without being released: pass an initialised or

@@ -79,8 +79,9 @@ struct leak_detail {
 	double r2;                /* goodness of that fit, 0..1 */
 	double limit;             /* the memory limit at the end of the window, bytes */
 	int64_t time_to_limit;    /* ms from the end of the window until the line meets the limit; 0: already there */
-	int cycles;               /* crash-loop: climbs seen that ended in a reset; 0 for a plain trend */
-	int64_t cycle_ms;         /* crash-loop: median length of a cycle */
+	int cycles;               /* crash loop: climbs seen that ended in a reset; under a collector's
+				   * sawtooth: its cuts in the window; 0 for a plain trend */
+	int64_t cycle_ms;         /* crash loop or sawtooth: median length of a cycle */
 };
 
 /* Baseline-regression details (zero otherwise); for a seasonal finding "before" is the earlier days. */

@@ -8,7 +8,7 @@
  *
  *   detect.c        orchestration: clip the window, run the rules, summarise
  *   thresholds.c    levels held for `for` (memory, CPU, error rates, p95)
- *   leak.c          memory leaks: trend, crash loop, load-aware
+ *   leak.c          memory leaks: trend, sawtooth floor, crash loop, load-aware
  *   regression.c    signals worse after a deployment than before it
  *   finding.c       names, life cycle, fingerprint, wording of findings
  *   findings_json.c the JSON form
@@ -74,7 +74,10 @@ struct level_input {
 
 /* thresholds.c: the level of th[sig] held for its `for`, critical before warning. */
 void detect_eval_levels(struct svc_ctx *c, enum signal sig, const struct level_input *in);
-/* leak.c: a crash loop, else a trend towards the limit not explained by load. frac: memory/limit. */
+/*
+ * leak.c: a crash loop, else the floor of a collector's sawtooth, else a
+ * trend towards the limit; neither explained by load. frac: memory/limit.
+ */
 void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac);
 /* The evaluated series of a service, kept as a finding's evidence. */
 struct eval_series {

@@ -129,6 +129,9 @@ done:
 #define RESUME_SLOPE_RATIO 2.0    /* slopes within a factor 2 are "the same slope" */
 #define LOAD_MIN_FIT 0.8          /* memory moves with request rate at least this well */
 #define LOAD_SMOOTH_SAMPLES 5     /* request rate smoothed over this many samples */
+#define CYCLE_MAX_P 0.01          /* troughs and peaks together must rise at this significance */
+#define CYCLE_MAX_P_EACH 0.05     /* and each of them at this one (Mann-Kendall) */
+#define CYCLE_REPLAY_POINTS 128   /* see eval_cycle_leak's `detected` */
 
 struct segment {
 	int64_t from, to; /* times of its first and last sample */
@@ -145,20 +148,40 @@ static double limit_at(const struct svc_ctx *c, int64_t t)
 	return lim;
 }
 
+static const struct deployment *deployment_near(const struct svc_ctx *c, int64_t t);
+
+/*
+ * Whether sample i is a drop big enough for a restart (see RESET_DROP);
+ * *explained says whether something other than a garbage collector
+ * accounts for it: a deployment at that time, or memory that had run
+ * into the limit.
+ */
+static int is_drop(int *explained, const struct svc_ctx *c, const struct series *mem, size_t i)
+{
+	double prev = mem->items[i - 1].v, lim = limit_at(c, mem->items[i - 1].t);
+	const struct sample *p = &mem->items[i];
+
+	*explained = deployment_near(c, p->t) || (lim > 0 && prev >= CRASH_PEAK * lim);
+	return p->v <= RESET_DROP * prev && (!(lim > 0) || prev - p->v >= RESET_MIN_OF_LIMIT * lim);
+}
+
+/*
+ * Memory cut into runs between restarts. A drop is a restart when a
+ * deployment or memory at the limit explains it; otherwise it is a
+ * garbage collector's (or a cache's) cut, which leaves the process
+ * running: a trend "since" it would be one cycle's ramp, a steep and
+ * clean climb that leads nowhere (the sawtooth has its own rule).
+ */
 static size_t memory_segments(struct segment **out, const struct svc_ctx *c, const struct series *mem)
 {
 	struct segment *seg = NULL;
 	size_t nr = 0, alloc = 0, i;
+	int explained;
 
 	for (i = 0; i < mem->nr; i++) {
 		const struct sample *p = &mem->items[i];
-		int reset = 0;
+		int reset = i && is_drop(&explained, c, mem, i) && explained;
 
-		if (i) {
-			double prev = mem->items[i - 1].v, lim = limit_at(c, mem->items[i - 1].t);
-			reset = p->v <= RESET_DROP * prev &&
-				(!(lim > 0) || prev - p->v >= RESET_MIN_OF_LIMIT * lim);
-		}
 		if (!nr || reset) {
 			ALLOC_GROW(seg, nr + 1, alloc);
 			seg[nr++] = (struct segment){ p->t, p->t, 0 };
@@ -313,6 +336,37 @@ static int trend_rule(struct leak_eval *ev, const struct svc_ctx *c, const struc
 	return 1;
 }
 
+/*
+ * The trend under a sawtooth, evaluated at time `at` over the window
+ * ending there: memory cut by a collector at least CYCLE_MIN times, whose
+ * troughs and peaks climb (Theil-Sen slopes; Mann-Kendall p at most
+ * CYCLE_MAX_P for both together and CYCLE_MAX_P_EACH for each) over at
+ * least LEAK_MIN_SPAN_MS of troughs, and whose peaks, carried forward at
+ * the troughs' slope, meet the limit within the horizon; troughs that
+ * follow traffic are load, not a leak.
+ * On 1, *ct holds the evaluation; either way release it (ct->cycles says
+ * whether memory was a sawtooth at all).
+ */
+static int cycle_rule(struct cycle_trend *ct, double *limit, const struct svc_ctx *c,
+		      const struct series *mem, int64_t at)
+{
+	const struct leak_config *lk = &c->cfg->leak;
+	int64_t window = c->obs->end - c->obs->start, span;
+	int64_t min_span = window / 2 < LEAK_MIN_SPAN_MS ? window / 2 : LEAK_MIN_SPAN_MS;
+
+	memset(ct, 0, sizeof(*ct));
+	*limit = limit_at(c, at);
+	if (!(*limit > 0) || !series_cycle_trend(ct, mem, at - window, at, *limit))
+		return 0;
+	span = ct->troughs.items[ct->troughs.nr - 1].t - ct->troughs.items[0].t;
+	if (span < min_span || !(ct->slope > 0) || !(ct->peak_slope > 0) || ct->p > CYCLE_MAX_P ||
+	    ct->p_floor > CYCLE_MAX_P_EACH || ct->p_peaks > CYCLE_MAX_P_EACH)
+		return 0;
+	if (ct->time_to_limit < 0 || ct->time_to_limit > lk->horizon_ms)
+		return 0;
+	return !follows_load(c, &ct->troughs, at - window, at);
+}
+
 static void leak_evidence(struct finding *fd, const struct series *frac, const struct series *mem,
 			  double limit)
 {
@@ -458,6 +512,99 @@ static int eval_crash_loop(struct svc_ctx *c, const struct series *mem, const st
 	return 1;
 }
 
+/*
+ * A leak under a garbage collector's sawtooth: the plain trend fits such
+ * a series badly, but the floor every collection returns to climbs.
+ * Returns 1 when memory is such a sawtooth (with or without a finding:
+ * this rule has judged it), 0 when it is not.
+ */
+static int eval_cycle_leak(struct svc_ctx *c, const struct series *mem, const struct series *frac)
+{
+	const struct leak_config *lk = &c->cfg->leak;
+	struct strbuf sb = STRBUF_INIT;
+	struct cycle_trend ct, at;
+	struct finding *fd;
+	double limit, lim;
+	size_t i, stride;
+	int sawtooth;
+
+	if (!cycle_rule(&ct, &limit, c, mem, c->obs->end)) {
+		sawtooth = ct.cycles >= CYCLE_MIN;
+		goto out;
+	}
+	sawtooth = 1;
+	fd = detect_new_finding(c, FINDING_MEMORY_LEAK,
+			 ct.time_to_limit <= lk->horizon_ms / 4 ? SEVERITY_CRITICAL : SEVERITY_WARNING,
+			 METHOD_TREND);
+	fd->observed = (double)ct.time_to_limit;
+	fd->threshold = (double)lk->horizon_ms;
+	fd->unit = FIGURE_MS;
+	/* Where the floor stopped being flat: the troughs split like a plain climb. */
+	detect_set_onset(c, fd, climb_onset(&ct.troughs, c->obs->start, c->obs->end));
+	/*
+	 * When the rule would first have fired. Each replay costs the square
+	 * of the cuts in the window: on a long window it is replayed at most
+	 * CYCLE_REPLAY_POINTS times, then sample by sample before the first
+	 * point that fired.
+	 */
+	fd->detected = c->obs->end;
+	stride = mem->nr / CYCLE_REPLAY_POINTS + 1;
+	for (i = 0; i < mem->nr; i += stride) {
+		size_t j = i >= stride ? i - stride + 1 : 0;
+		int hit = cycle_rule(&at, &lim, c, mem, mem->items[i].t);
+		cycle_trend_release(&at);
+		if (!hit)
+			continue;
+		for (; j < i; j++) {
+			hit = cycle_rule(&at, &lim, c, mem, mem->items[j].t);
+			cycle_trend_release(&at);
+			if (hit)
+				break;
+		}
+		fd->detected = mem->items[j].t;
+		break;
+	}
+	if (fd->detected < fd->onset)
+		fd->detected = fd->onset;
+	fd->ongoing = 1;
+	fd->leak.slope = ct.slope * 3600e3;
+	fd->leak.r2 = ct.r2;
+	fd->leak.limit = limit;
+	fd->leak.time_to_limit = ct.time_to_limit;
+	fd->leak.cycles = (int)ct.cycles;
+	fd->leak.cycle_ms = ct.cycle_ms;
+	leak_evidence(fd, frac, mem, limit);
+	fd->confidence = (1 - ct.p) * (ct.cycles >= 6 ? 1.0 : 0.9);
+
+	strbuf_addf(&sb, "the floor of a sawtooth of %zu collections (one every ", ct.cycles);
+	human_add_duration(&sb, ct.cycle_ms);
+	strbuf_addstr(&sb, ") climbs +");
+	detect_add_figure(&sb, fd->leak.slope, FIGURE_BYTES);
+	strbuf_addf(&sb, "/h (Theil-Sen over the troughs), the peaks with it (Mann-Kendall p=%.2g, "
+		    "troughs alone %.2g)", ct.p, ct.p_floor);
+	if (c->s[METRIC_REQUESTS].nr)
+		strbuf_addstr(&sb, ", not explained by request rate");
+	fd->reason = strbuf_detach(&sb, NULL);
+
+	strbuf_addf(&sb, "%s: %s memory leak under garbage collection: the floor climbs +",
+		    c->svc->name, severity_name(fd->severity));
+	detect_add_figure(&sb, fd->leak.slope, FIGURE_BYTES);
+	strbuf_addstr(&sb, "/h, peaks at ");
+	detect_add_figure(&sb, ct.peak / limit, FIGURE_FRACTION);
+	strbuf_addstr(&sb, " of the limit reach it in ");
+	human_add_duration(&sb, ct.time_to_limit);
+	strbuf_addstr(&sb, " (horizon ");
+	human_add_duration(&sb, lk->horizon_ms);
+	strbuf_addstr(&sb, "), climbing since ");
+	detect_add_time(&sb, fd->onset);
+	if (fd->deployment)
+		strbuf_addf(&sb, ", after deployment %s", fd->deployment);
+	fd->summary = strbuf_detach(&sb, NULL);
+out:
+	cycle_trend_release(&ct);
+	return sawtooth;
+}
+
 void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac)
 {
 	const struct series *mem = &c->s[METRIC_MEMORY];
@@ -471,7 +618,12 @@ void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac)
 	if (!lk->enabled || !mem->nr)
 		return;
 	nseg = memory_segments(&seg, c, mem);
-	if (eval_crash_loop(c, mem, frac, seg, nseg) ||
+	/*
+	 * A sawtooth is judged by its floor alone: a line through every
+	 * sample forecasts later than the peaks, and its load check cannot
+	 * see traffic through the cuts.
+	 */
+	if (eval_crash_loop(c, mem, frac, seg, nseg) || eval_cycle_leak(c, mem, frac) ||
 	    !trend_rule(&ev, c, mem, seg, nseg, c->obs->end))
 		goto out;
 

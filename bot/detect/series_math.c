@@ -414,3 +414,185 @@ double stat_mann_whitney_p(const double *a, size_t na, const double *b, size_t n
 		return 1;
 	return stat_normal_upper((u - mean - 0.5) / sqrt(var));
 }
+
+/* ---- robust trends ------------------------------------------------------ */
+
+int fit_theil_sen(double *slope, double *intercept, const double *x, const double *y, size_t n)
+{
+	double *v;
+	size_t i, j, m = 0;
+
+	if (n < 2)
+		return -1;
+	v = xmalloc((n * (n - 1) / 2 > n ? n * (n - 1) / 2 : n) * sizeof(*v));
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (x[j] != x[i])
+				v[m++] = (y[j] - y[i]) / (x[j] - x[i]);
+	if (!m) {
+		free(v);
+		return -1;
+	}
+	*slope = quantile_sorted_inplace(v, m, 0.5);
+	for (i = 0; i < n; i++)
+		v[i] = y[i] - *slope * x[i];
+	*intercept = quantile_sorted_inplace(v, n, 0.5);
+	free(v);
+	return 0;
+}
+
+/* Kendall's S of y against its index, and its variance under "no trend". */
+static double mann_kendall_s(double *var, const double *y, size_t n)
+{
+	double s = 0, dn = (double)n;
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			s += (y[j] > y[i]) - (y[j] < y[i]);
+	*var = dn * (dn - 1) * (2 * dn + 5) / 18;
+	return s;
+}
+
+/* P(S >= s) for S of variance var, with the continuity correction. */
+static double mann_kendall_upper(double s, double var)
+{
+	if (!(s > 0) || !(var > 0))
+		return 1;
+	return stat_normal_upper((s - 1) / sqrt(var));
+}
+
+double stat_mann_kendall_p(const double *y, size_t n)
+{
+	double var, s;
+
+	if (n < 3)
+		return 1;
+	s = mann_kendall_s(&var, y, n);
+	return mann_kendall_upper(s, var);
+}
+
+/* Index of the lowest (sign 1) or highest (sign -1) of v[lo..hi]. */
+static size_t arg_extreme(const double *v, size_t lo, size_t hi, int sign)
+{
+	size_t i, best = lo;
+
+	for (i = lo + 1; i <= hi; i++)
+		if (sign * v[i] < sign * v[best])
+			best = i;
+	return best;
+}
+
+int series_cycle_trend(struct cycle_trend *out, const struct series *s, int64_t from, int64_t to,
+		       double limit)
+{
+	double *t, *v, *d, *x, *y, drop, icpt, med, mad, s_floor, var_floor;
+	size_t i, j, n = 0, nb = 0, *b;
+	int64_t t0;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->time_to_limit = -1;
+	out->p = out->p_floor = out->p_peaks = 1;
+	t = xmalloc((s->nr + 1) * sizeof(*t));
+	v = xmalloc((s->nr + 1) * sizeof(*v));
+	d = xmalloc((s->nr + 1) * sizeof(*d));
+	b = xmalloc((s->nr + 1) * sizeof(*b));
+	for (i = 0; i < s->nr; i++)
+		if (s->items[i].t >= from && s->items[i].t <= to && isfinite(s->items[i].v)) {
+			t[n] = (double)s->items[i].t;
+			v[n++] = s->items[i].v;
+		}
+	if (n < 2 * CYCLE_MIN)
+		goto out;
+	t0 = (int64_t)t[0];
+
+	/*
+	 * How far a step from one sample to the next strays from the usual
+	 * one: the MAD of the steps, which the ramp's steady climb does not
+	 * inflate and a few drops cannot (they are the outliers sought).
+	 */
+	for (i = 1; i < n; i++)
+		d[i - 1] = v[i] - v[i - 1];
+	med = quantile_sorted_inplace(d, n - 1, 0.5);
+	for (i = 1; i < n; i++)
+		d[i - 1] = fabs(v[i] - v[i - 1] - med);
+	mad = 1.4826 * quantile_sorted_inplace(d, n - 1, 0.5);
+	drop = CYCLE_DROP_NOISE * mad;
+	if (limit > 0 && drop < CYCLE_DROP_MIN_OF_LIMIT * limit)
+		drop = CYCLE_DROP_MIN_OF_LIMIT * limit;
+	if (!(drop > 0))
+		goto out;
+	/* A fall spread over two samples is one cut, not two cycles. */
+	for (i = 1; i < n; i++)
+		if (v[i - 1] - v[i] >= drop && (!nb || i - b[nb - 1] >= 2))
+			b[nb++] = i;
+	out->cycles = nb;
+	if (nb < CYCLE_MIN)
+		goto out;
+
+	for (j = 0; j + 1 < nb; j++)
+		d[j] = t[b[j + 1]] - t[b[j]];
+	out->cycle_ms = (int64_t)quantile_sorted_inplace(d, nb - 1, 0.5);
+	for (j = 0; j < nb; j++) {
+		size_t lo = arg_extreme(v, b[j], j + 1 < nb ? b[j + 1] - 1 : n - 1, 1);
+		size_t hi = arg_extreme(v, j ? b[j - 1] : 0, b[j] - 1, -1);
+		series_add(&out->troughs, (int64_t)t[lo], v[lo]);
+		series_add(&out->peaks, (int64_t)t[hi], v[hi]);
+	}
+
+	x = xmalloc(nb * sizeof(*x));
+	y = xmalloc(nb * sizeof(*y));
+	for (j = 0; j < nb; j++) {
+		x[j] = (double)(out->troughs.items[j].t - t0);
+		y[j] = out->troughs.items[j].v;
+	}
+	s_floor = mann_kendall_s(&var_floor, y, nb);
+	out->p_floor = mann_kendall_upper(s_floor, var_floor);
+	if (fit_theil_sen(&out->slope, &icpt, x, y, nb) == 0) {
+		double ls_slope, ls_icpt, s_peaks, var_peaks;
+		out->floor = icpt + out->slope * (double)(to - t0);
+		if (fit_xy(&ls_slope, &ls_icpt, &out->r2, x, y, nb) < 0)
+			out->r2 = 0;
+		for (j = 0; j < nb; j++) {
+			x[j] = (double)(out->peaks.items[j].t - t0);
+			y[j] = out->peaks.items[j].v;
+		}
+		if (fit_theil_sen(&out->peak_slope, &icpt, x, y, nb) < 0)
+			out->peak_slope = 0;
+		/* Troughs and peaks are two samples of one climb: their S add up. */
+		s_peaks = mann_kendall_s(&var_peaks, y, nb);
+		out->p_peaks = mann_kendall_upper(s_peaks, var_peaks);
+		out->p = mann_kendall_upper(s_floor + s_peaks, var_floor + var_peaks);
+		/*
+		 * Each peak carried to `to` along the floor. A sample rarely
+		 * falls on the very top of a cycle, so the peaks seen are low
+		 * by up to a step's climb: the upper quartile, not the median.
+		 */
+		for (j = 0; j < nb; j++)
+			y[j] = out->peaks.items[j].v +
+			       out->slope * (double)(to - out->peaks.items[j].t);
+		out->peak = quantile_sorted_inplace(y, nb, CYCLE_PEAK_QUANTILE);
+		if (!(limit > 0))
+			out->time_to_limit = -1;
+		else if (out->peak >= limit)
+			out->time_to_limit = 0;
+		else if (out->slope > 0 && (limit - out->peak) / out->slope <= 9e15)
+			out->time_to_limit = (int64_t)ceil((limit - out->peak) / out->slope);
+		ret = 1;
+	}
+	free(x);
+	free(y);
+out:
+	free(t);
+	free(v);
+	free(d);
+	free(b);
+	return ret;
+}
+
+void cycle_trend_release(struct cycle_trend *ct)
+{
+	series_release(&ct->troughs);
+	series_release(&ct->peaks);
+}

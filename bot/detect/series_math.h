@@ -128,6 +128,72 @@ int64_t line_fit_time_to(const struct line_fit *f, int64_t from, double level);
  */
 int fit_xy(double *slope, double *intercept, double *r2, const double *x, const double *y, size_t n);
 
+/* ---- robust trends ------------------------------------------------------ */
+
+/*
+ * Theil-Sen line of y on x over n pairs: the slope is the median of the
+ * slopes between every two points with different x, the intercept the
+ * median of y - slope * x. Nearly a third of the points (29%) may be
+ * outliers before it moves, where least squares follows a single one. Returns 0, or -1 when no two x
+ * differ. O(n^2) time and memory: meant for a few hundred points.
+ */
+int fit_theil_sen(double *slope, double *intercept, const double *x, const double *y, size_t n);
+
+/*
+ * One-sided Mann-Kendall test: the p-value of "y rises with its index"
+ * (normal approximation with a continuity correction; ties count as
+ * neither rising nor falling). 1 when n < 3 or y does not rise.
+ */
+double stat_mann_kendall_p(const double *y, size_t n);
+
+/*
+ * The trend under a sawtooth. A series that climbs and is cut back every
+ * few minutes (a heap and its garbage collector, a disk and its vacuum
+ * or compaction) fits a straight line badly even when it climbs for good;
+ * what climbs is the floor each cut returns to. series_cycle_trend() cuts
+ * the finite samples of s in [from, to] into cycles at their sharp drops
+ * (a fall from one sample to the next of at least CYCLE_DROP_NOISE times
+ * the robust spread of the sample-to-sample steps, and at least
+ * CYCLE_DROP_MIN_OF_LIMIT of limit: sharper than the noise, and not
+ * negligible), and fits the lowest sample after each drop (the troughs)
+ * and the highest before each drop (the peaks) with Theil-Sen lines. A
+ * fall over two samples in a row is one cut. Cycles not much longer
+ * than the step blur into noise: the source's step must resolve them.
+ *
+ * Returns 1 when at least CYCLE_MIN cycles were found, and fills out:
+ * the troughs' slope and the Mann-Kendall p-values of troughs, peaks and
+ * both together say whether the floor climbs, and the peaks with it;
+ * time_to_limit is when the peaks (their upper quartile), carried
+ * forward at that slope, meet limit (the first cut that comes too late).
+ * Returns 0 when s is not a sawtooth there (too few samples or drops);
+ * out->cycles still says how many drops were seen. Either way out owns two series:
+ * release them with cycle_trend_release().
+ */
+#define CYCLE_MIN 4
+#define CYCLE_DROP_NOISE 3.0
+#define CYCLE_DROP_MIN_OF_LIMIT 0.03
+#define CYCLE_PEAK_QUANTILE 0.75
+
+struct cycle_trend {
+	size_t cycles;         /* drops seen in [from, to] */
+	int64_t cycle_ms;      /* median time from one drop to the next */
+	double slope;          /* value per ms: Theil-Sen slope of the troughs */
+	double peak_slope;     /* value per ms: Theil-Sen slope of the peaks */
+	double p;              /* Mann-Kendall p-value of "troughs and peaks rise" (their S summed) */
+	double p_floor;        /* the same of the troughs alone */
+	double p_peaks;        /* and of the peaks alone */
+	double r2;             /* least-squares R^2 of the troughs (how straight the floor climbs) */
+	double floor;          /* the troughs' line at `to` */
+	double peak;           /* the peaks carried to `to` at `slope`: their upper quartile */
+	int64_t time_to_limit; /* ms from `to` until peak meets limit: 0 already there, -1 never */
+	struct series troughs; /* the lowest sample of each cycle that began with a drop */
+	struct series peaks;   /* the highest sample of each cycle that ended with a drop */
+};
+
+int series_cycle_trend(struct cycle_trend *out, const struct series *s, int64_t from, int64_t to,
+		       double limit);
+void cycle_trend_release(struct cycle_trend *ct);
+
 /* ---- significance tests ------------------------------------------------- */
 
 /*

@@ -67,8 +67,10 @@ static int check_type(const struct json *schema, const struct json *v, const str
 		strbuf_addstr(&names, json_str_value(type));
 	} else {
 		for (t = json_first(type); t; t = json_next(t)) {
-			if (json_str_value(t) && is_type(v, json_str_value(t)))
+			if (json_str_value(t) && is_type(v, json_str_value(t))) {
+				strbuf_release(&names);
 				return 0;
+			}
 			strbuf_addf(&names, "%s%s", names.len ? " or " : "", json_str_value(t));
 		}
 	}

@@ -15,7 +15,7 @@
  * Most rules are the schema's (config-schema/autofix.schema.json, checked
  * with ajv). The rest cannot be said in JSON Schema, or concern the YAML
  * text rather than the data; each is implemented here on its own, as the
- * loader does in C (bot/config.c), and the list below says which check
+ * loader does in C (bot/config/), and the list below says which check
  * stands for which rule of the loader:
  *
  *   size            > 1 MiB                       -> raw byte length
@@ -45,6 +45,10 @@
  *                   allows more, libyaml reports a syntax error)
  *   depth           > 64 nested collections
  *   NUL             a scalar holding U+0000 (C strings end there)
+ *   escapes         a key or value that, unescaped, holds a control
+ *                   character, a CR, or a line break outside the values of
+ *                   commands and queries: checkUnescaped, the twin of
+ *                   check_unescaped()
  *   numbers         .inf and .nan                 -> Number.isFinite
  *   upstreams       a service naming an upstream 'upstreams' does not declare
  *   window/step     a window not longer than the step (either may be the
@@ -55,7 +59,7 @@
  *                   compared
  *   redact          a pattern outside the subset that POSIX EREs (C) and
  *                   JavaScript read alike: portableRegex() is a line-by-line
- *                   twin of regex_not_portable() in bot/config.c; then each
+ *                   twin of cfg_regex_not_portable() in bot/config/portable_regex.c; then each
  *                   side compiles it (regcomp there, RegExp here)
  */
 const fs = require('fs');
@@ -178,6 +182,44 @@ function checkSpans(doc, text) {
 	visit(doc.contents, false);
 }
 
+/* The values that may hold several lines: multiline_keys in bot/config/yaml_tree.c. */
+const MULTILINE = [/^verify$/, /^verify\.command$/, /^agent\.command$/, /^source\.prometheus\.queries\.[^.]+$/];
+
+/*
+ * The twin of check_unescaped() in bot/config/yaml_tree.c: every scalar,
+ * key or value, escapes undone, holds only what checkText allows in the
+ * file, no CR, and a line break only in the value of a MULTILINE key.
+ * Aliases are checked where their anchor is, as libyaml's events are.
+ */
+function checkUnescaped(node, at) {
+	function check(str, isKey, where) {
+		for (const ch of str) {
+			const cp = ch.codePointAt(0);
+			if (cp === 0xA && (isKey || !MULTILINE.some((re) => re.test(where))))
+				fail(`${where}: a line break in a ${isKey ? 'key' : 'value'}`);
+			if (!printable(cp) || cp === 0xD)
+				fail(`${where}: control character U+${cp.toString(16).toUpperCase().padStart(4, '0')}, ` +
+				     'written as an escape');
+		}
+	}
+	if (!node || YAML.isAlias(node))
+		return;
+	if (YAML.isScalar(node)) {
+		if (typeof node.value === 'string' && !node.value.includes('\0'))
+			check(node.value, false, at);
+	} else if (YAML.isMap(node)) {
+		for (const item of node.items) {
+			const k = item.key;
+			if (YAML.isScalar(k) && typeof k.value === 'string') {
+				check(k.value, true, at);
+				checkUnescaped(item.value, at ? `${at}.${k.value}` : k.value);
+			}
+		}
+	} else if (YAML.isSeq(node)) {
+		node.items.forEach((item, i) => checkUnescaped(item, `${at}[${i}]`));
+	}
+}
+
 function checkTree(doc) {
 	const weights = new Map();
 	const open = new Set();
@@ -233,7 +275,10 @@ function checkTree(doc) {
 	weigh(doc.contents, 1);
 }
 
-/* The twin of regex_not_portable() in bot/config.c: null when portable, else why not. */
+/*
+ * The twin of cfg_regex_not_portable() in bot/config/portable_regex.c:
+ * null when portable, else why not.
+ */
 function portableRegex(re) {
 	const CLASSES = ['alpha', 'digit', 'alnum', 'upper', 'lower', 'space', 'punct', 'xdigit'];
 	const bytes = Buffer.from(re, 'utf8');
@@ -452,6 +497,7 @@ function check(file) {
 		    tags['!!'] !== 'tag:yaml.org,2002:')
 			fail('a %YAML or %TAG directive');
 		checkTree(doc);
+		checkUnescaped(doc.contents, '');
 		checkSpans(doc, text);
 		data = doc.toJS({ maxAliasCount: -1 });
 	}
@@ -494,26 +540,45 @@ function resolveRef(s) {
  * For every path the source file leaves out, the loader's effective value
  * (from `autofix validate --print`) must equal the schema's `default`.
  * Prints one line per default met: "ok PATH" or "not ok PATH: ...".
+ *
+ * A `default` inside an object applies where that object is written and
+ * leaves the key out (JSON Schema's meaning). Where the object itself is
+ * left out, its own `default` stands for it as if written (so a threshold
+ * block's `enabled: true` does not contradict error_rate_4xx's block
+ * default `enabled: false`), and a service's thresholds start from the
+ * project's effective ones rather than from the schema's defaults.
  */
 function compareDefaults(effective, source) {
 	const out = [];
 	const has = (o, k) => o !== null && typeof o === 'object' && k in o;
-	function visit(s, value, src, where) {
+	const isObj = (o) => o !== null && typeof o === 'object' && !Array.isArray(o);
+	/* role: 'service' for an entry of `services`, 'serviceThresholds' for its `thresholds` */
+	function visit(s, value, src, where, role) {
 		s = resolveRef(s);
 		if (!s || value === undefined)
 			return;
-		if ('default' in s && src === undefined)
+		if ('default' in s && src === undefined) {
 			out.push(same(s.default, value) ? `ok ${where}` :
 				`not ok ${where}: schema ${JSON.stringify(s.default)}, loader ${JSON.stringify(value)}`);
+			if (isObj(s.default))
+				src = s.default;
+		}
+		if (role === 'serviceThresholds' && isObj(effective.thresholds)) {
+			const own = isObj(src) ? src : {};
+			src = Object.fromEntries(Object.keys(effective.thresholds)
+				.map((k) => [k, own[k] ?? effective.thresholds[k]]));
+		}
 		if (s.properties && value && typeof value === 'object')
 			for (const [k, sub] of Object.entries(s.properties))
-				visit(sub, value[k], has(src, k) ? src[k] : undefined, `${where}.${k}`);
+				visit(sub, value[k], has(src, k) ? src[k] : undefined, `${where}.${k}`,
+					role === 'service' && k === 'thresholds' ? 'serviceThresholds' : undefined);
 		if (s.additionalProperties && typeof s.additionalProperties === 'object' && value && typeof value === 'object')
 			for (const [k, v] of Object.entries(value))
-				visit(s.additionalProperties, v, has(src, k) ? (src[k] ?? {}) : undefined, `${where}.${k}`);
+				visit(s.additionalProperties, v, has(src, k) ? (src[k] ?? {}) : undefined, `${where}.${k}`,
+					where === '$.services' ? 'service' : undefined);
 		for (const alt of s.oneOf || [])
 			if (alt.type === 'object' && value && typeof value === 'object')
-				visit(alt, value, src, where);
+				visit(alt, value, src, where, role);
 	}
 	visit(schema, effective, source, '$');
 	return out;

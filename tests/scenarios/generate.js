@@ -520,6 +520,77 @@ add('leak-on-top-of-load', 'Traffic grows 400 to 600 requests a minute (memory w
 		})];
 	}, [{ service: 'api', kind: 'memory_leak', severity: 'critical', at: 0 }]);
 
+// ---------------------------------------------------------------- leaks under garbage collection (issue 9)
+// A garbage-collected heap as a fraction of the limit: between two collections it climbs by
+// `amp` (plus `ampGrowth` a minute: a heap allowed to grow), and each collection cuts it back to
+// the floor, which climbs by `leak` a minute (0: no leak). Collections come every `period`
+// minutes, each interval drawn within +-15% of it. `hole(m)` true: no sample (a gap).
+function gcHeap(r, w, { floor, amp, period, leak = 0, noise = 0.003, ampGrowth = 0, hole }) {
+	const cuts = [];
+	const minutes = ((w.n - 1) * w.stepS) / 60;
+	for (let t = -period * r.next(); t < minutes + 2 * period; t += period * (0.85 + 0.3 * r.next())) cuts.push(t);
+	return (i, m) => {
+		if (hole && hole(m)) return undefined;
+		let k = 0;
+		while (k + 2 < cuts.length && cuts[k + 1] <= m) k++;
+		const phase = (m - cuts[k]) / (cuts[k + 1] - cuts[k]);
+		return floor + leak * m + (amp + ampGrowth * m) * phase + noise * r.gauss();
+	};
+}
+
+// When the peaks (floor + amp, climbing at `leak` a minute) meet the limit, in minutes after the
+// window's end: the finding must say so within a factor of 1.5. Samples fall anywhere in a cycle,
+// so the troughs and peaks seen scatter by up to a step's climb and the forecast with them (on the
+// 2-minute case with 30-second samples, a quarter of the amplitude).
+function gcTtl(o, minutes) {
+	const t = (1 - (o.floor + o.amp + o.leak * minutes)) / o.leak;
+	return [Math.floor(t / 1.5), Math.ceil(t * 1.5)];
+}
+
+function gcCase(name, description, o, minutes, stepS, severity) {
+	const expect = severity ? [{ service: 'api', kind: 'memory_leak', severity, method: 'trend',
+		time_to_limit_minutes: gcTtl(o, minutes) }] : [];
+	add(name, description, (w, r) => [healthy('api', w, r, { mem: gcHeap(r, w, o) })], expect, undefined,
+		{ minutes, stepS });
+}
+
+gcCase('gc-leak-2m-period', 'A heap collected every 2 minutes (30-second samples): it climbs from 40% to 56% of the limit and is cut back, 15 times in 30 minutes; the floor climbs 20% an hour underneath. A line through every sample fits badly (R^2 about 0.5); the troughs climb: a leak, the peaks reach the limit in about 1.7 hours.',
+	{ floor: 0.40, amp: 0.16, period: 2, leak: 0.20 / 60 }, 30, 30, 'warning');
+gcCase('gc-flat-2m-period', 'The same 2-minute sawtooth (40% to 56%, 30-second samples) with a flat floor: garbage collection, not a leak.',
+	{ floor: 0.40, amp: 0.16, period: 2 }, 30, 30, null);
+gcCase('gc-leak-5m-period', 'A heap collected every 5 minutes, from 35% to 49% of the limit (an amplitude of 40% of the floor), over an hour; the floor climbs 15% an hour: a leak the straight line misses (R^2 about 0.5), whose peaks reach the limit in about 2.4 hours.',
+	{ floor: 0.35, amp: 0.14, period: 5, leak: 0.15 / 60 }, 60, 60, 'warning');
+gcCase('gc-flat-5m-period', 'The same 5-minute sawtooth (35% to 49%) over an hour with a flat floor: quiet.',
+	{ floor: 0.35, amp: 0.14, period: 5 }, 60, 60, null);
+gcCase('gc-leak-3m-period-critical', 'A heap collected every 3 minutes (three samples a cycle), 30% to 42%, whose floor climbs 45% an hour over 40 minutes: the peaks reach the limit in about 40 minutes, a quarter of the horizon: critical.',
+	{ floor: 0.30, amp: 0.12, period: 3, leak: 0.45 / 60 }, 40, 60, 'critical');
+gcCase('gc-leak-15m-period', 'A heap collected every 15 minutes over two hours, 30% to 42%, whose floor climbs 12% an hour: eight cycles, the peaks reach the limit in about 2.8 hours.',
+	{ floor: 0.30, amp: 0.12, period: 15, leak: 0.12 / 60 }, 120, 60, 'warning');
+gcCase('gc-flat-15m-period', 'A 15-minute sawtooth (30% to 42%) over two hours with a flat floor: quiet.',
+	{ floor: 0.30, amp: 0.12, period: 15 }, 120, 60, null);
+gcCase('gc-flat-15m-period-short-window', 'A 15-minute sawtooth, 40% to 60% (an amplitude of 40% of its mean level), in the default 30-minute window: two cuts, each to two thirds of the peak, and the last ramp alone is a clean climb of 80% an hour. A collector\'s cut is not a restart: quiet.',
+	{ floor: 0.40, amp: 0.20, period: 15 }, 30, 60, null);
+gcCase('gc-leak-10m-period-deep-cuts', 'A 10-minute sawtooth, 40% to 60% (40% of its mean level: each cut takes a third of the heap, as deep as a restart), over 80 minutes; the floor climbs 10% an hour. The cuts repeat without a deployment: a collector, not restarts. The peaks reach the limit in about 3.3 hours.',
+	{ floor: 0.40, amp: 0.20, period: 10, leak: 0.10 / 60 }, 80, 60, 'warning');
+gcCase('gc-flat-10m-period-deep-cuts', 'The same deep 10-minute sawtooth (40% to 60%) over 80 minutes with a flat floor: each ramp alone climbs 120% an hour, but no floor climbs. Quiet.',
+	{ floor: 0.40, amp: 0.20, period: 10 }, 80, 60, null);
+gcCase('gc-leak-gaps', 'A 7-minute sawtooth, 35% to 49%, over 90 minutes with a 12-minute hole and every fifth sample missing; the floor climbs 14% an hour: still a leak, reaching the limit in about 2.6 hours.',
+	{ floor: 0.35, amp: 0.14, period: 7, leak: 0.14 / 60, hole: (m) => (m >= 40 && m < 52) || Math.round(m) % 5 === 3 }, 90, 60, 'warning');
+gcCase('gc-flat-gaps', 'The 7-minute sawtooth with the same holes and a flat floor: quiet.',
+	{ floor: 0.35, amp: 0.14, period: 7, hole: (m) => (m >= 40 && m < 52) || Math.round(m) % 5 === 3 }, 90, 60, null);
+add('gc-floor-follows-load', 'A 5-minute sawtooth (an amplitude of 12% of the limit) over an hour while requests grow from 200 to 1,000 a minute: the floor follows traffic (in-flight work, 25% to 49% of the limit), its ratio to traffic flat. Load, not a leak.',
+	(w, r) => {
+		const load = (i, m) => 200 + (800 * m) / 60;
+		const saw = gcHeap(r, w, { floor: 0, amp: 0.12, period: 5 });
+		return [healthy('api', w, r, {
+			rps: (i, m) => r.count(load(i, m)),
+			mem: (i, m) => (200 * MiB + 0.3 * MiB * load(i, m)) / GiB + saw(i, m),
+			cpu: (i, m) => clampPos(0.1 + load(i, m) / 2000 + 0.02 * r.gauss()),
+		})];
+	}, [], undefined, { minutes: 60, stepS: 60 });
+gcCase('gc-heap-grows-floor-flat', 'A 5-minute sawtooth whose peaks climb from 50% to 62% while every collection still returns to 38% (the runtime lets the heap grow before collecting): more garbage, no leak. Quiet.',
+	{ floor: 0.38, amp: 0.12, period: 5, ampGrowth: 0.12 / 60 }, 60, 60, null);
+
 // ---------------------------------------------------------------- write
 function fnv(s) {
 	let h = 2166136261;

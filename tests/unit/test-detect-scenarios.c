@@ -146,6 +146,7 @@ static void run_case(const char *dir, const char *file)
 	for (k = 0, e = json_first(exp); e; e = json_next(e), k++) {
 		int m = match(&f, used, e);
 		const struct json *dep = json_member(e, "deployment");
+		const struct json *ttl = json_member(e, "time_to_limit_minutes");
 
 		if (m < 0) {
 			ok(0, "%s: expected %s %s %s is missing%s", file,
@@ -161,6 +162,16 @@ static void run_case(const char *dir, const char *file)
 			   finding_kind_name(f.items[m].kind), finding_method_name(f.items[m].method),
 			   json_str_value(json_member(e, "method")));
 			all = 0;
+		}
+		if (ttl && json_size(ttl) == 2) {
+			/* A leak's forecast: minutes after the window's end, within the case's range. */
+			double lo = json_num_value(json_first(ttl)), hi = json_num_value(json_next(json_first(ttl)));
+			double have = (double)f.items[m].leak.time_to_limit / 60e3;
+			if (!(have >= lo && have <= hi)) {
+				ok(0, "%s: %s %s reaches the limit in %.0f min, expected %.0f to %.0f", file,
+				   f.items[m].service, finding_kind_name(f.items[m].kind), have, lo, hi);
+				all = 0;
+			}
 		}
 		if (dep) {
 			const char *want = json_str_value(dep), *have = f.items[m].deployment;

@@ -298,6 +298,51 @@ static void test_crash_loop(void)
 	observation_release(&obs);
 }
 
+/*
+ * Under a collector's sawtooth: a floor at 30% climbing 0.2% a minute,
+ * +4% a minute for four minutes, cut back every fifth: a line through
+ * every sample fits with R^2 about 0.3; the troughs and peaks climb.
+ */
+static void test_cycle_leak(void)
+{
+	struct observation obs;
+	struct findings f = FINDINGS_INIT;
+	struct service_metrics *svc;
+	struct config cfg;
+	int i, leak;
+
+	for (leak = 1; leak >= 0; leak--) {
+		svc = api_observation(&obs, &cfg, 59);
+		for (i = 0; i <= 59; i++) {
+			series_add(&svc->series[METRIC_MEMORY], i * 60000LL,
+				   1e9 * (0.30 + 0.002 * leak * i + 0.04 * (i % 5)));
+			series_add(&svc->series[METRIC_MEMORY_LIMIT], i * 60000LL, 1e9);
+		}
+		if (!leak) {
+			is_int(detect_run(&f, &obs, &cfg), 0, "the same sawtooth on a flat floor: quiet");
+			findings_release(&f);
+			observation_release(&obs);
+			break;
+		}
+		is_int(detect_run(&f, &obs, &cfg), 1, "a leak under a sawtooth: one finding");
+		is_int(f.items[0].kind, FINDING_MEMORY_LEAK, "a memory leak");
+		is_int(f.items[0].method, METHOD_TREND, "found as a trend");
+		is_int(f.items[0].severity, SEVERITY_WARNING, "3.5 hours away: a warning");
+		is_int(f.items[0].leak.cycles, 11, "eleven cuts");
+		is_int(f.items[0].leak.cycle_ms, 5 * 60000, "a cut every 5 minutes");
+		is_double(f.items[0].leak.slope, 0.002e9 * 60, 1, "the floor's slope per hour");
+		/* Peaks 30% + 0.2% x 59 + 16% = 57.8% now; 42.2% to go at 0.2% a minute. */
+		ok(llabs(f.items[0].leak.time_to_limit - 211 * 60000LL) <= 1,
+		   "the peaks meet the limit in 211 minutes (%lld ms)", (long long)f.items[0].leak.time_to_limit);
+		/* At minute 30 the peaks (52%) are 4 hours (the horizon) from the limit. */
+		ok(f.items[0].detected >= 30 * 60000LL && f.items[0].detected <= 31 * 60000LL,
+		   "seen once the peaks are within the horizon (%lld s)", (long long)f.items[0].detected / 1000);
+		ok(strstr(f.items[0].summary, "under garbage collection") != NULL, "summary: %s", f.items[0].summary);
+		findings_release(&f);
+		observation_release(&obs);
+	}
+}
+
 static uint64_t rng_state = 42;
 
 static double rnd(void)
@@ -374,6 +419,7 @@ int main(void)
 	test_regression();
 	test_rate_regression_few_errors();
 	test_crash_loop();
+	test_cycle_leak();
 	test_names();
 	test_fingerprint();
 	test_bad_input();

@@ -64,8 +64,9 @@ int main(void)
 	   !strcmp(r.output.buf, "the prompt\n"), "standard input reaches the command, its output is captured");
 	ok(run("echo out; echo err >&2; exit 3", NULL, 10000, 0, 0, NULL, NULL) == 0 && r.exit_code == 3 &&
 	   strstr(r.output.buf, "out\n") && strstr(r.output.buf, "err\n"), "stdout and stderr together; exit status 3");
-	ok(run("printf %s \"$AUTOFIX_PROMPT_FILE\"; printf ' '; pwd", NULL, 10000, 0, 0, env, "/tmp") == 0 &&
-	   !strcmp(r.output.buf, "/tmp/prompt.md /tmp\n"), "environment additions and the working directory: %s", r.output.buf);
+	i = run("printf %s \"$AUTOFIX_PROMPT_FILE\"; printf ' '; pwd", NULL, 10000, 0, 0, env, "/tmp");
+	ok(i == 0 && !strcmp(r.output.buf, "/tmp/prompt.md /tmp\n"), "environment additions and the working directory: %s",
+	   r.output.buf);
 	ok(run("no-such-command-autofix", NULL, 10000, 0, 0, NULL, NULL) == 0 && r.exit_code == 127,
 	   "a command that does not exist exits 127");
 	ok(run("true", NULL, 10000, 0, 0, NULL, "/nonexistent/dir") == 0 && r.exit_code == 127 &&

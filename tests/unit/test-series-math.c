@@ -206,8 +206,106 @@ static void test_stats(void)
 	ok(fit_xy(&slope, &icpt, &r2, x, y, 1) < 0, "one point is no line");
 }
 
+static void test_robust(void)
+{
+	static const double x[] = { 0, 1, 2, 3, 4 }, y[] = { 0, 1, 2, 3, 100 }, same[] = { 2, 2, 2 };
+	static const double up[] = { 1, 2, 3, 4, 5 }, swap[] = { 1, 2, 3, 5, 4, 6 };
+	double slope = 0, icpt = 0;
+
+	/* Slopes: six of 1, then 25, 33, 49, 97 with the outlier: the median is 1. */
+	ok(fit_theil_sen(&slope, &icpt, x, y, 5) == 0 && slope == 1 && icpt == 0,
+	   "Theil-Sen: one outlier of five does not move the line (%g, %g)", slope, icpt);
+	ok(fit_theil_sen(&slope, &icpt, same, y, 3) < 0, "Theil-Sen: no two x differ, no line");
+	ok(fit_theil_sen(&slope, &icpt, x, y, 1) < 0, "Theil-Sen: one point is no line");
+	/* S = 10, var = 5*4*15/18: z = 9/sqrt(16.67). */
+	is_double(stat_mann_kendall_p(up, 5), 0.013743168055755177, 1e-12, "Mann-Kendall: five rising");
+	/* One swap: S = 15 - 2 = 13, var = 6*5*17/18: z = 12/sqrt(28.33). */
+	is_double(stat_mann_kendall_p(swap, 6), 0.012085273587272622, 1e-12, "Mann-Kendall: one swap in six");
+	is_double(stat_mann_kendall_p(same, 3), 1, 0, "Mann-Kendall: flat is no rise");
+	is_double(stat_mann_kendall_p(up, 2), 1, 0, "Mann-Kendall: two values say nothing");
+}
+
+/* v = floor + 2/min, +40 a sample for four samples, then cut back: a cycle of 5 minutes. */
+static void sawtooth(struct series *s, size_t n, double leak_per_min)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		series_add(s, (int64_t)i * MIN_, 300 + leak_per_min * (double)i + 40.0 * (double)(i % 5));
+}
+
+static void test_cycle_trend(void)
+{
+	struct series s = SERIES_INIT;
+	struct cycle_trend ct;
+
+	sawtooth(&s, 60, 2);
+	ok(series_cycle_trend(&ct, &s, 0, 59 * MIN_, 1000) == 1, "a sawtooth is seen");
+	is_int(ct.cycles, 11, "cut every 5 samples: 11 cuts in 60");
+	is_int(ct.cycle_ms, 5 * MIN_, "a cycle every 5 minutes");
+	is_int(ct.troughs.nr, 11, "one trough per cut");
+	is_double(ct.slope * MIN_, 2, 1e-9, "the floor climbs 2 a minute");
+	is_double(ct.floor, 300 + 2 * 59, 1e-6, "the floor now: 418");
+	/* Every peak (300 + 2i + 160 at i = 5k-1) carried to minute 59: 578. */
+	is_double(ct.peak, 578, 1e-6, "the peaks now: 578");
+	is_int(ct.time_to_limit, (int64_t)((1000 - 578) / 2.0 * MIN_), "the peaks meet 1000 in 211 minutes");
+	ok(ct.p_floor < 1e-4 && ct.p_peaks < 1e-4 && ct.p < ct.p_floor && ct.r2 > 0.999,
+	   "eleven rising troughs and peaks are significant, together more (p %g, %g, %g)",
+	   ct.p_floor, ct.p_peaks, ct.p);
+	cycle_trend_release(&ct);
+	series_cycle_trend(&ct, &s, 0, 59 * MIN_, 900);
+	is_double(ct.peak, 578, 1e-6, "the limit does not move the peaks");
+	ok(ct.time_to_limit == (int64_t)((900 - 578) / 2.0 * MIN_), "a lower limit is met sooner");
+	cycle_trend_release(&ct);
+	series_cycle_trend(&ct, &s, 0, 59 * MIN_, 500);
+	is_int(ct.time_to_limit, 0, "peaks already over the limit: 0");
+	cycle_trend_release(&ct);
+	ok(series_cycle_trend(&ct, &s, 0, 12 * MIN_, 1000) == 0 && ct.cycles == 2,
+	   "two cuts are not enough (%zu)", ct.cycles);
+	cycle_trend_release(&ct);
+	series_release(&s);
+
+	sawtooth(&s, 60, 0);
+	ok(series_cycle_trend(&ct, &s, 0, 59 * MIN_, 1000) == 1 && ct.slope == 0 && ct.p == 1 &&
+	   ct.time_to_limit == -1, "a flat sawtooth: no climb, never at the limit");
+	cycle_trend_release(&ct);
+	series_release(&s);
+
+	/* Peaks that climb over a flat floor: more garbage before each cut, no leak. */
+	for (size_t i = 0; i < 60; i++)
+		series_add(&s, (int64_t)i * MIN_, 300 + (40.0 + (double)i) * (double)(i % 5));
+	ok(series_cycle_trend(&ct, &s, 0, 59 * MIN_, 1000) == 1 && ct.slope == 0 && ct.p_floor == 1 &&
+	   ct.p_peaks < 1e-4 && ct.peak_slope > 0, "growing peaks over a flat floor: only the peaks rise");
+	cycle_trend_release(&ct);
+	series_release(&s);
+
+	/* Small cuts (20, 2% of the limit) are noise, however sharp. */
+	for (size_t i = 0; i < 60; i++)
+		series_add(&s, (int64_t)i * MIN_, 300 + 2.0 * (double)i + 5.0 * (double)(i % 5));
+	ok(series_cycle_trend(&ct, &s, 0, 59 * MIN_, 1000) == 0 && ct.cycles == 0,
+	   "cuts under 3%% of the limit are not a sawtooth");
+	cycle_trend_release(&ct);
+	series_release(&s);
+
+	/* A straight climb has no cut at all; a cut across a gap is one. */
+	for (size_t i = 0; i < 60; i++)
+		if (i % 5 != 0 || i == 0)
+			series_add(&s, (int64_t)i * MIN_, 300 + 2.0 * (double)i + 40.0 * (double)(i % 5));
+	ok(series_cycle_trend(&ct, &s, 0, 59 * MIN_, 1000) == 1 && ct.cycles == 11 &&
+	   fabs(ct.slope * MIN_ - 2) < 1e-9, "troughs one sample late across missing samples: still 2 a minute");
+	cycle_trend_release(&ct);
+	series_release(&s);
+	for (size_t i = 0; i < 60; i++)
+		series_add(&s, (int64_t)i * MIN_, 300 + 2.0 * (double)i);
+	ok(series_cycle_trend(&ct, &s, 0, 59 * MIN_, 1000) == 0 && ct.cycles == 0, "a line is no sawtooth");
+	cycle_trend_release(&ct);
+	series_release(&s);
+}
+
 int main(void)
 {
+	test_robust();
+	test_cycle_trend();
 	test_stats();
 	test_fraction_of_limit();
 	test_windowed_ratio();
