@@ -129,7 +129,7 @@ demo: deps
 	@$(MAKE) -s --no-print-directory all
 	@scripts/demo
 
-bench: autofix
+bench: autofix oracles
 	@if [ -x bench/run ]; then bench/run; else echo "no benchmarks yet"; fi
 
 clean:

@@ -14,17 +14,41 @@
  * so that tests can check every document against Railway's schema and
  * feed the readers canned responses. The ops table is in source.h.
  *
+ * Files: railway_documents.c builds the request bodies (railway_body_*),
+ * railway_readers.c reads the answers (railway_check_response,
+ * railway_read_*), railway.c sends them (transport, auth, the ops table).
+ *
  * Cost model (why the documents look like this): a scan of N services
- * sends exactly three requests whatever N is (four when token_kind is
- * auto and the token turns out to be an account token): the architecture
- * (project, environments, service and volume instances, platformStatus),
- * then in parallel one aliased `metrics` query for every service and one
- * aliased query with every service's `httpMetricsGroupedByStatus`,
- * `httpDurationMetrics` and `deployments`.
+ * sends 1 + 2 x ceil(N / chunk) requests (chunk: railway_chunk_size(),
+ * RAILWAY_CHUNK but for very long windows), so three whatever N is up to
+ * the chunk (one more when token_kind is auto and the token
+ * turns out to be an account token): the architecture (project,
+ * environments, service and volume instances, platformStatus), then per
+ * chunk of services, in parallel, one aliased `metrics` query for every
+ * service of the chunk and one aliased query with every service's
+ * `httpMetricsGroupedByStatus`, `httpDurationMetrics` and `deployments`.
  */
 
-/* Most services one scan observes; the aliased documents grow with N. */
-#define RAILWAY_MAX_SERVICES 200
+/*
+ * Services per pair of documents. The aliased documents grow with the
+ * chunk (at 7 seasonal days, 1,600 metrics fields); 200 is the most one
+ * scan asked in a document before chunking, kept so that no document is
+ * larger than those Railway already answered. Memory follows the chunk.
+ */
+#define RAILWAY_CHUNK 200
+/* One answer's cap (http.c refuses a longer body), and the part of it a chunk is planned to fill. */
+#define RAILWAY_MAX_RESPONSE (32u * 1024 * 1024)
+#define RAILWAY_CHUNK_BUDGET (RAILWAY_MAX_RESPONSE / 2)
+
+/*
+ * Services per chunk for a scan of [start, end] at step (ms) with days
+ * earlier days: RAILWAY_CHUNK, or fewer (at least 1) when the answers for
+ * so many services would not fit RAILWAY_CHUNK_BUDGET, estimated at 48
+ * bytes a sample (a window of hours at one-minute steps with several
+ * earlier days). The default (30 minutes, 1 hour of baseline, 1 day) is
+ * about 35 KB a service, far below.
+ */
+size_t railway_chunk_size(int64_t start, int64_t end, int64_t step, int days);
 /* Deployments asked per service; more than this inside the window is an error. */
 #define RAILWAY_DEPLOYMENTS_PAGE 50
 
@@ -41,7 +65,7 @@ void railway_body_metrics(struct strbuf *body, const char *environment_id,
 void railway_body_http(struct strbuf *body, const char *project_id, const char *environment_id,
 		       const char *const *service_ids, size_t n,
 		       int64_t start, int64_t end, int64_t step, int days);
-void railway_body_logs(struct strbuf *body, const struct log_query *q);
+void railway_body_logs(struct strbuf *body, const struct source_log_query *q);
 /* One service's deployments (the investigate stage's query; the scan gets them in the HTTP body). */
 void railway_body_deployments(struct strbuf *body, const char *project_id, const char *environment_id,
 			      const char *service_id);
@@ -62,14 +86,25 @@ int railway_check_response(const struct json *resp);
 int railway_read_architecture(struct architecture *out, const struct json *resp,
 			      const char *environment);
 /*
- * Adds the series of the observed services of arch, in the order the
- * bodies listed them; with days > 0 the earlier days' answers go to each
+ * Add the series of services[0..n), the services the body listed, in its
+ * order (the aliases m0, h0... number them from 0 in each document); with days > 0 the earlier days' answers go to each
  * service's `seasonal` series (a missing alias is an error).
  */
-int railway_read_metrics(struct observation *obs, const struct json *resp, size_t n, int days);
-int railway_read_http(struct observation *obs, const struct json *resp, size_t n,
+int railway_read_metrics(struct service_metrics *services, const struct json *resp, size_t n,
+			 int days);
+int railway_read_http(struct service_metrics *services, const struct json *resp, size_t n,
 		      int64_t start, int64_t end, int days);
-int railway_read_logs(struct log_lines *out, const struct json *resp, enum log_kind kind);
+/*
+ * The same from the answer's text (http: 0 for the metrics document, 1
+ * for the HTTP one), parsing one alias's value at a time so that a chunk's
+ * answer never becomes one JSON tree. Returns 1, having read nothing, when
+ * the answer is not a plain {"data": {...}} (it has `errors`, no `data`
+ * object, or is not JSON): the caller then parses it whole and reads it
+ * with the functions above, which report what is wrong.
+ */
+int railway_read_observe_text(struct service_metrics *services, const char *text, size_t len,
+			      size_t n, int http, int64_t start, int64_t end, int days);
+int railway_read_logs(struct source_log_lines *out, const struct json *resp, enum source_log_kind kind);
 /* Appends the deployments in [start, end] of the answer to railway_body_deployments(). */
 int railway_read_deployments(struct service_metrics *out, const struct json *resp,
 			     int64_t start, int64_t end);

@@ -231,7 +231,7 @@ int architecture_from_json(struct architecture *out, const struct json *root)
 	return err;
 }
 
-void log_lines_release(struct log_lines *lines)
+void source_log_lines_release(struct source_log_lines *lines)
 {
 	size_t i;
 
@@ -377,7 +377,7 @@ int source_observe(struct source *src, const struct architecture *arch,
 	return err;
 }
 
-int source_logs(struct source *src, const struct log_query *q, struct log_lines *out)
+int source_logs(struct source *src, const struct source_log_query *q, struct source_log_lines *out)
 {
 	int err;
 
@@ -385,7 +385,7 @@ int source_logs(struct source *src, const struct log_query *q, struct log_lines 
 		return bot_error(BOT_ENOTFOUND, "the %s source has no logs", src->ops->name);
 	err = src->ops->logs(src, q, out);
 	if (err < 0)
-		log_lines_release(out);
+		source_log_lines_release(out);
 	return err;
 }
 

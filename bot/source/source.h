@@ -83,24 +83,24 @@ struct json *architecture_to_json(const struct architecture *arch);
 int architecture_from_json(struct architecture *out, const struct json *root);
 
 /* One log line of a deployment, build or HTTP log. */
-struct log_line {
+struct source_log_line {
 	int64_t at;              /* ms */
 	char *severity;          /* "error", "info"... or NULL */
 	char *message;           /* HTTP logs: "GET /path -> 502 (1234 ms)" */
 	int http_status;         /* HTTP logs: the status, else 0 */
 };
 
-struct log_lines {
-	struct log_line *items;
+struct source_log_lines {
+	struct source_log_line *items;
 	size_t nr, alloc;
 };
 
-void log_lines_release(struct log_lines *lines);
+void source_log_lines_release(struct source_log_lines *lines);
 
-enum log_kind { LOGS_DEPLOYMENT, LOGS_BUILD, LOGS_HTTP };
+enum source_log_kind { SOURCE_LOGS_DEPLOYMENT, SOURCE_LOGS_BUILD, SOURCE_LOGS_HTTP };
 
-struct log_query {
-	enum log_kind kind;
+struct source_log_query {
+	enum source_log_kind kind;
 	const char *deployment_id; /* Railway: logs belong to a deployment */
 	int64_t start, end;        /* the window, ms */
 	const char *filter;        /* the source's filter syntax ("@httpStatus:>=500"), or NULL */
@@ -124,7 +124,7 @@ struct source_ops {
 	int (*observe)(struct source *src, const struct architecture *arch,
 		       int64_t start, int64_t end, int64_t step, struct observation *out);
 	/* Optional (NULL: the source has no logs). */
-	int (*logs)(struct source *src, const struct log_query *q, struct log_lines *out);
+	int (*logs)(struct source *src, const struct source_log_query *q, struct source_log_lines *out);
 	/*
 	 * Optional (NULL: the source knows no deployments). Appends the
 	 * deployments of svc created in [start, end] to out->deployments,
@@ -166,7 +166,7 @@ int source_architecture(struct source *src, struct architecture *out);
 int source_observe(struct source *src, const struct architecture *arch,
 		   int64_t start, int64_t end, int64_t step, struct observation *out);
 /* BOT_ENOTFOUND when the source has no logs. */
-int source_logs(struct source *src, const struct log_query *q, struct log_lines *out);
+int source_logs(struct source *src, const struct source_log_query *q, struct source_log_lines *out);
 /* BOT_ENOTFOUND when the source knows no deployments; on failure out gains nothing. */
 int source_deployments(struct source *src, const struct architecture *arch,
 		       const struct arch_service *svc, int64_t start, int64_t end,

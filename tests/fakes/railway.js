@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 // A fake Railway GraphQL API on 127.0.0.1, held to Railway's contract:
-// every document is validated against Railway's published schema (an
-// invalid one is answered with a GraphQL error, as Railway does) and then
-// executed by graphql-js against that schema, so the answers have exactly
-// the schema's shapes. It serves one observation (the scenario format of
+// every document is validated against the part of Railway's schema autofix
+// uses (tests/fakes/railway.graphql, checked to agree with Railway's
+// published schema by railway-schema.test; an invalid document is answered
+// with a GraphQL error, as Railway does) and then executed by graphql-js
+// against that schema, so the answers have exactly the schema's shapes. It serves one observation (the scenario format of
 // tests/scenarios/, or N synthetic healthy services) and counts requests.
 //
 //   node railway.js --port-file F [--scenario FILE | --services N --now ISO]
 //                   [--token T] [--token-kind project|account] [--fail FIELD]
-//                   [--port N]
+//                   [--port N] [--history MINUTES]
 //
 // --port N listens on N instead of a free port: a test that restarts the
 // fake keeps the .autofix.yml (its endpoint) of the first one.
+// --history: how far back the synthetic services have data (default 30,
+// the window; the bench asks for more, as a real project has).
 //
 // GET /__stats answers {"requests": n, "operations": [...]} for the tests;
 // POST /__load?FILE serves another scenario and resets the counters.
@@ -19,9 +22,9 @@
 const fs = require('fs');
 const http = require('http');
 const graphql = require('graphql');
-const { loadSchema, checkBody, schemaPath } = require('./railway-schema');
+const { loadSchema, checkBody } = require('./railway-schema');
 
-const opts = { tokenKind: 'project', token: null, fail: null, services: 0 };
+const opts = { tokenKind: 'project', token: null, fail: null, services: 0, history: 30 };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   const v = () => process.argv[++i];
@@ -33,10 +36,10 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a === '--token-kind') opts.tokenKind = v();
   else if (a === '--fail') opts.fail = v();
   else if (a === '--port') opts.port = Number(v());
+  else if (a === '--history') opts.history = Number(v());
   else { console.error(`railway.js: unknown argument ${a}`); process.exit(2); }
 }
 const schema = loadSchema();
-if (!schema) { console.error(`railway.js: no schema at ${schemaPath()}`); process.exit(3); }
 
 const PROJECT_ID = 'p-autofix-test';
 const ENV_ID = 'e-production';
@@ -44,24 +47,39 @@ const GB = 1e9;
 
 // ------------------------------------------------------------------ the data
 
+// N healthy services whose series are computed for whatever range is asked,
+// every minute over the last --history minutes, so that a thousand services
+// over days cost the fake no memory. `series` keeps the last 30 minutes for
+// anything that reads it.
+function synthValue(metric, k, t) {
+  const wave = Math.sin((t / 60 + k) / 3);
+  switch (metric) {
+    case 'memory': return (0.30 + 0.02 * wave) * 1e9;
+    case 'memory_limit': return 1e9;
+    case 'cpu': return 0.2 + 0.05 * wave;
+    case 'cpu_limit': return 2;
+    case 'requests': return 100 + Math.round(10 * wave);
+    case 'requests_5xx': return 0;
+    case 'requests_4xx': return 1;
+    case 'latency_p95': return 80 + 5 * wave;
+    default: return null;
+  }
+}
+
 function syntheticObservation(n, nowIso) {
   const end = Math.floor(Date.parse(nowIso) / 1000);
   const start = end - 1800;
   const services = [];
   for (let k = 0; k < n; k++) {
-    const series = { memory: [], memory_limit: [], cpu: [], cpu_limit: [], requests: [], requests_5xx: [], requests_4xx: [], latency_p95: [] };
-    for (let t = start; t <= end; t += 60) {
-      const wave = Math.sin((t / 60 + k) / 3);
-      series.memory.push([t, (0.30 + 0.02 * wave) * 1e9]);
-      series.memory_limit.push([t, 1e9]);
-      series.cpu.push([t, 0.2 + 0.05 * wave]);
-      series.cpu_limit.push([t, 2]);
-      series.requests.push([t, 100 + Math.round(10 * wave)]);
-      series.requests_5xx.push([t, 0]);
-      series.requests_4xx.push([t, 1]);
-      series.latency_p95.push([t, 80 + 5 * wave]);
+    const series = {};
+    for (const m of ['memory', 'memory_limit', 'cpu', 'cpu_limit', 'requests', 'requests_5xx', 'requests_4xx', 'latency_p95']) {
+      series[m] = [];
+      for (let t = start; t <= end; t += 60) series[m].push([t, synthValue(m, k, t)]);
     }
-    services.push({ name: `svc-${String(k).padStart(3, '0')}`, repo: 'acme/shop', root_dir: `services/svc-${k}`, replicas: 1, series, deployments: [] });
+    services.push({
+      name: `svc-${String(k).padStart(3, '0')}`, repo: 'acme/shop', root_dir: `services/svc-${k}`, replicas: 1, series, deployments: [],
+      synth: { k, end, first: end - opts.history * 60 },
+    });
   }
   return {
     source: 'scenario', project: 'shop', environment: 'production',
@@ -87,6 +105,12 @@ else use(syntheticObservation(opts.services, opts.now || new Date().toISOString(
 // [[epoch s, v|null]...] within [from, to] (ms), nulls dropped: Railway's samples are never null.
 // A scenario's `seasonal` series are the same service on earlier days: served to a query for those dates.
 function samples(svc, metric, from, to, scale = 1) {
+  if (svc.synth) {
+    const out = [];
+    const last = Math.min(Math.floor(to / 1000), svc.synth.end);
+    for (let t = Math.max(Math.ceil(from / 60000) * 60, svc.synth.first); t <= last; t += 60) out.push({ ts: t, value: synthValue(metric, svc.synth.k, t) * scale });
+    return out;
+  }
   return ((svc.series || {})[metric] || []).concat((svc.seasonal || {})[metric] || [])
     .filter(([t, v]) => v !== null && t * 1000 >= from && t * 1000 <= to)
     .map(([t, v]) => ({ ts: Math.round(t), value: v * scale }));

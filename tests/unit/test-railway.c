@@ -18,6 +18,7 @@
 #include "util/json.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/xalloc.h"
 
 #define T0 1795856400000LL /* 2026-11-28T09:00:00Z */
 
@@ -45,7 +46,7 @@ static int write_file(const char *dir, const char *name, const struct strbuf *bo
 static int dump(const char *dir)
 {
 	struct strbuf b = STRBUF_INIT;
-	struct log_query q = { LOGS_DEPLOYMENT, "dep-1", T0, T0 + 1800000, NULL, 0 };
+	struct source_log_query q = { SOURCE_LOGS_DEPLOYMENT, "dep-1", T0, T0 + 1800000, NULL, 0 };
 	int err = 0;
 
 #define DUMP(name) do { err |= write_file(dir, name, &b); strbuf_reset(&b); } while (0)
@@ -68,12 +69,12 @@ static int dump(const char *dir)
 	q.filter = "@level:error";
 	railway_body_logs(&b, &q);
 	DUMP("logs-deployment-filter");
-	q.kind = LOGS_BUILD;
+	q.kind = SOURCE_LOGS_BUILD;
 	q.filter = NULL;
 	q.limit = 200;
 	railway_body_logs(&b, &q);
 	DUMP("logs-build");
-	q.kind = LOGS_HTTP;
+	q.kind = SOURCE_LOGS_HTTP;
 	q.filter = "@httpStatus:>=500";
 	railway_body_logs(&b, &q);
 	DUMP("logs-http");
@@ -210,7 +211,7 @@ static void test_metrics(void)
 		  "{\"measurement\":\"MEMORY_LIMIT_GB\",\"values\":[{\"ts\":1795856400,\"value\":1}]},"
 		  "{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":0.3}]},"
 		  "{\"measurement\":\"CPU_LIMIT\",\"values\":[{\"ts\":1795856400,\"value\":2}]}]}}");
-	is_int(railway_read_metrics(&obs, j, 1, 0), 0, "metrics read");
+	is_int(railway_read_metrics(obs.services, j, 1, 0), 0, "metrics read");
 	svc = &obs.services[0];
 	is_int(svc->series[METRIC_MEMORY].nr, 2, "two memory samples");
 	is_int(svc->series[METRIC_MEMORY].items[0].t, T0, "sorted by time, ms");
@@ -228,7 +229,7 @@ static void test_metrics(void)
 		  "{\"node\":{\"id\":\"d2\",\"status\":\"SUCCESS\",\"createdAt\":\"2026-11-28T09:20:00Z\","
 		  "\"meta\":{\"commitHash\":\"abc\",\"commitMessage\":\"fix\"}}},"
 		  "{\"node\":{\"id\":\"d1\",\"status\":\"REMOVED\",\"createdAt\":\"2026-11-27T09:20:00Z\",\"meta\":null}}]}}}");
-	is_int(railway_read_http(&obs, j, 1, T0, T0 + 1800000, 0), 0, "HTTP metrics read");
+	is_int(railway_read_http(obs.services, j, 1, T0, T0 + 1800000, 0), 0, "HTTP metrics read");
 	is_int(svc->series[METRIC_REQUESTS].nr, 2, "one request bucket per time");
 	is_double(svc->series[METRIC_REQUESTS].items[0].v, 97, 1e-9, "all statuses add up");
 	is_double(svc->series[METRIC_REQUESTS_5XX].items[0].v, 7, 1e-9, "5xx counted");
@@ -246,7 +247,7 @@ static void test_metrics(void)
 	j = parse_json("{\"data\":{\"m0\":[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":0.3}]}],"
 		  "\"y1_0\":[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795770000,\"value\":0.1}]},"
 		  "{\"measurement\":\"CPU_LIMIT\",\"values\":[{\"ts\":1795770000,\"value\":2}]}]}}");
-	is_int(railway_read_metrics(&obs, j, 1, 1), 0, "metrics with a day earlier read");
+	is_int(railway_read_metrics(obs.services, j, 1, 1), 0, "metrics with a day earlier read");
 	svc = &obs.services[0];
 	is_int(svc->series[METRIC_CPU].nr, 1, "  today's CPU in the series");
 	ok(svc->seasonal[METRIC_CPU].nr == 1 && svc->seasonal[METRIC_CPU].items[0].t == T0 - 86400000LL &&
@@ -257,40 +258,175 @@ static void test_metrics(void)
 	observation_init(&obs);
 	observation_add_service(&obs, "api");
 	j = parse_json("{\"data\":{\"m0\":[]}}");
-	ok(railway_read_metrics(&obs, j, 1, 1) < 0 && strstr(bot_error_last(), "y1_0"),
+	ok(railway_read_metrics(obs.services, j, 1, 1) < 0 && strstr(bot_error_last(), "y1_0"),
 	   "an answer without the earlier day's alias is an error naming it (%s)", bot_error_last());
 	json_free(j);
 	observation_release(&obs);
 }
 
+/* How many services go in one pair of documents. */
+static void test_chunk_size(void)
+{
+	const int64_t min = 60000, hour = 60 * min;
+
+	is_int(railway_chunk_size(T0 - 90 * min, T0, min, 1), RAILWAY_CHUNK,
+	       "the default scan (30 minutes and 1 hour of baseline, 1 day earlier): a full chunk");
+	is_int(railway_chunk_size(T0 - 90 * min, T0, min, 0), RAILWAY_CHUNK, "  and without earlier days");
+	ok(railway_chunk_size(T0 - 7 * hour, T0, min, 7) < RAILWAY_CHUNK &&
+	   railway_chunk_size(T0 - 7 * hour, T0, min, 7) > 1,
+	   "a 6-hour window with 7 earlier days: fewer services a chunk (%zu)",
+	   railway_chunk_size(T0 - 7 * hour, T0, min, 7));
+	ok(railway_chunk_size(T0 - 7 * hour, T0, min, 7) * (7 * 60 + 1) * 48 * (10 + 5 * 7) <=
+	   RAILWAY_CHUNK_BUDGET, "  whose estimated answers fit the budget");
+	is_int(railway_chunk_size(T0 - 30 * 24 * hour, T0, 1000, 7), 1, "never fewer than one service");
+	is_int(railway_chunk_size(T0, T0, 0, 0), RAILWAY_CHUNK, "a zero step or window does not divide by zero");
+}
+
+/* A string literal and its length. */
+#define TEXT(s) s, strlen(s)
+
+/* Whether two service lists hold the same series, seasonal series and deployments. */
+static int same_services(const struct service_metrics *a, const struct service_metrics *b, size_t n)
+{
+	size_t i, j, m;
+
+	for (i = 0; i < n; i++) {
+		for (m = 0; m < METRIC__COUNT; m++) {
+			const struct series *sets[2][2] = { { &a[i].series[m], &b[i].series[m] },
+							    { &a[i].seasonal[m], &b[i].seasonal[m] } };
+			for (j = 0; j < 2; j++) {
+				const struct series *x = sets[j][0], *y = sets[j][1];
+				size_t k;
+
+				if (x->nr != y->nr)
+					return 0;
+				for (k = 0; k < x->nr; k++)
+					if (x->items[k].t != y->items[k].t ||
+					    memcmp(&x->items[k].v, &y->items[k].v, sizeof(double)))
+						return 0;
+			}
+		}
+		if (a[i].deployments_nr != b[i].deployments_nr)
+			return 0;
+		for (j = 0; j < a[i].deployments_nr; j++)
+			if (strcmp(a[i].deployments[j].id, b[i].deployments[j].id) ||
+			    strcmp(a[i].deployments[j].message ? a[i].deployments[j].message : "",
+				   b[i].deployments[j].message ? b[i].deployments[j].message : ""))
+				return 0;
+	}
+	return 1;
+}
+
+static void two_services(struct observation *obs)
+{
+	observation_init(obs);
+	observation_add_service(obs, "api");
+	observation_add_service(obs, "worker");
+}
+
+/* The text form of the observe readers (one alias parsed at a time) reads what the tree form reads. */
+static void test_observe_text(void)
+{
+	/* Aliases out of order, whitespace, and strings holding quotes and brackets. */
+	static const char metrics[] =
+		"{ \"data\" : {\n"
+		"  \"y1_1\": [{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795770000,\"value\":0.5}]}],\n"
+		"  \"m1\": [{\"measurement\":\"MEMORY_USAGE_GB\",\"values\":[{\"ts\":1795856460,\"value\":0.5},{\"ts\":1795856400,\"value\":0.25}]}],\n"
+		"  \"m0\": [{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":0.3}]},"
+		"{\"measurement\":\"CPU_LIMIT\",\"values\":[{\"ts\":1795856400,\"value\":null}]}],\n"
+		"  \"y1_0\": []\n"
+		"} }\n";
+	static const char http[] =
+		"{\"data\":{\"h0\":[{\"statusCode\":200,\"samples\":[{\"ts\":1795856400,\"value\":90}]},"
+		"{\"statusCode\":503,\"samples\":[{\"ts\":1795856400,\"value\":7}]}],"
+		"\"l0\":{\"samples\":[{\"ts\":1795856400,\"p50\":10,\"p90\":50,\"p95\":120,\"p99\":400}]},"
+		"\"d0\":{\"pageInfo\":{\"hasNextPage\":false},\"edges\":[{\"node\":{\"id\":\"d2\",\"status\":\"SUCCESS\","
+		"\"createdAt\":\"2026-11-28T09:20:00Z\",\"meta\":{\"commitMessage\":\"fix \\\"}]\\\\ {[\\\"\"}}}]},"
+		"\"yl1_0\":{\"samples\":[{\"ts\":1795770000,\"p50\":1,\"p90\":2,\"p95\":3,\"p99\":4}]},"
+		"\"h1\":[],\"l1\":{\"samples\":[]},\"d1\":{\"pageInfo\":{\"hasNextPage\":false},\"edges\":[]},"
+		"\"yl1_1\":{\"samples\":[]},\"extra\":{\"ignored\":[1,2]}}}";
+	struct observation by_text, by_tree;
+	struct json *j;
+	char *cut;
+
+	two_services(&by_text);
+	two_services(&by_tree);
+	is_int(railway_read_observe_text(by_text.services, metrics, strlen(metrics), 2, 0, T0, T0 + 1800000, 1),
+	       0, "text form: metrics read");
+	is_int(railway_read_observe_text(by_text.services, http, strlen(http), 2, 1, T0, T0 + 1800000, 1),
+	       0, "text form: HTTP read");
+	j = parse_json(metrics);
+	is_int(railway_read_metrics(by_tree.services, j, 2, 1), 0, "tree form: metrics read");
+	json_free(j);
+	j = parse_json(http);
+	is_int(railway_read_http(by_tree.services, j, 2, T0, T0 + 1800000, 1), 0, "tree form: HTTP read");
+	json_free(j);
+	ok(same_services(by_text.services, by_tree.services, 2), "both forms read the same series and deployments");
+	is_int(by_text.services[1].series[METRIC_MEMORY].nr, 2, "  service 1's memory (m1) went to service 1");
+	is_int(by_text.services[1].seasonal[METRIC_CPU].nr, 1, "  and its day-earlier CPU (y1_1) to its seasonal");
+	ok(isnan(by_text.services[0].series[METRIC_CPU_LIMIT].items[0].v), "  a null value is a gap");
+	is_str(by_text.services[0].deployments[0].message, "fix \"}]\\ {[\"",
+	       "  a string holding quotes and brackets does not confuse the scanner");
+	is_double(by_text.services[0].series[METRIC_REQUESTS_5XX].items[0].v, 7, 1e-9, "  5xx counted");
+	observation_release(&by_tree);
+	observation_release(&by_text);
+
+	/* An answer with errors, without data, or not JSON: nothing read, the caller parses it whole. */
+	two_services(&by_text);
+	is_int(railway_read_observe_text(by_text.services,
+					 TEXT("{\"data\":{\"m0\":[]},\"errors\":[{\"message\":\"x\"}]}"),
+					 1, 0, T0, T0, 0), 1, "an answer with errors is left to the tree form");
+	is_int(railway_read_observe_text(by_text.services, TEXT("{\"data\":null}"), 1, 0, T0, T0, 0), 1,
+	       "  one whose data is null too");
+	cut = xstrndup(metrics, sizeof(metrics) / 2);
+	is_int(railway_read_observe_text(by_text.services, cut, strlen(cut), 2, 0, T0, T0, 1), 1,
+	       "  and a truncated one");
+	free(cut);
+	is_int(railway_read_observe_text(by_text.services, TEXT("{\"data\":{}} x"), 1, 0, T0, T0, 0), 1,
+	       "  and one with trailing garbage");
+	ok(!by_text.services[0].series[METRIC_CPU].nr, "  nothing was read from them");
+
+	/* What the tree form refuses, the text form refuses, naming the alias. */
+	ok(railway_read_observe_text(by_text.services, TEXT("{\"data\":{\"m0\":[]}}"), 2, 0, T0, T0, 0) < 0 &&
+	   strstr(bot_error_last(), "'data.m1'"), "a missing alias is an error naming it (%s)", bot_error_last());
+	ok(railway_read_observe_text(by_text.services, TEXT("{\"data\":{\"m0\":[],\"m0\":[]}}"), 1, 0, T0, T0, 0) < 0 &&
+	   strstr(bot_error_last(), "twice"), "an alias answered twice is an error (%s)", bot_error_last());
+	ok(railway_read_observe_text(by_text.services, TEXT("{\"data\":{\"m0\":{\"a\":1}}}"), 1, 0, T0, T0, 0) < 0 &&
+	   strstr(bot_error_last(), "'data.m0'"), "a value of the wrong type is an error (%s)", bot_error_last());
+	ok(railway_read_observe_text(by_text.services, TEXT("{\"data\":{\"m0\":[1,]}}"), 1, 0, T0, T0, 0) < 0 &&
+	   strstr(bot_error_last(), "'data.m0'"),
+	   "a value cJSON refuses is an error (%s)", bot_error_last());
+	observation_release(&by_text);
+}
+
 static void test_logs(void)
 {
-	struct log_lines lines = { NULL, 0, 0 };
+	struct source_log_lines lines = { NULL, 0, 0 };
 	struct json *j;
 
 	j = parse_json("{\"data\":{\"httpLogs\":[{\"timestamp\":\"2026-11-28T09:41:00.250Z\",\"method\":\"GET\","
 		  "\"path\":\"/api/cart\",\"httpStatus\":502,\"totalDuration\":1234,\"requestId\":\"r1\"}]}}");
-	is_int(railway_read_logs(&lines, j, LOGS_HTTP), 0, "HTTP logs read");
+	is_int(railway_read_logs(&lines, j, SOURCE_LOGS_HTTP), 0, "HTTP logs read");
 	is_int(lines.nr, 1, "one line");
 	is_int(lines.items[0].http_status, 502, "status kept");
 	is_str(lines.items[0].message, "GET /api/cart -> 502 (1234 ms)", "a readable line");
 	is_int(lines.items[0].at, T0 + 41 * 60000 + 250, "timestamp with milliseconds");
-	log_lines_release(&lines);
+	source_log_lines_release(&lines);
 	json_free(j);
 
 	j = parse_json("{\"data\":{\"logs\":[{\"timestamp\":\"2026-11-28T09:42:00Z\",\"severity\":\"error\","
 		  "\"message\":\"out of memory\"},{\"timestamp\":\"2026-11-28T09:42:01Z\",\"severity\":null,\"message\":\"restart\"}]}}");
-	is_int(railway_read_logs(&lines, j, LOGS_DEPLOYMENT), 0, "deployment logs read");
+	is_int(railway_read_logs(&lines, j, SOURCE_LOGS_DEPLOYMENT), 0, "deployment logs read");
 	is_int(lines.nr, 2, "two lines");
 	is_str(lines.items[0].severity, "error", "severity");
 	ok(lines.items[1].severity == NULL, "no severity: NULL");
-	log_lines_release(&lines);
+	source_log_lines_release(&lines);
 	json_free(j);
 
 	j = parse_json("{\"data\":{\"logs\":[{\"timestamp\":\"yesterday\",\"message\":\"x\"}]}}");
-	is_int(railway_read_logs(&lines, j, LOGS_BUILD), BOT_EINVALID, "a bad timestamp is an error");
+	is_int(railway_read_logs(&lines, j, SOURCE_LOGS_BUILD), BOT_EINVALID, "a bad timestamp is an error");
 	like(bot_error_last(), "log line 0", "naming the line");
-	log_lines_release(&lines);
+	source_log_lines_release(&lines);
 	json_free(j);
 }
 
@@ -306,8 +442,8 @@ static int live(const char *endpoint)
 	struct config_diags diags = { NULL, 0, 0 };
 	struct architecture arch;
 	struct service_metrics svc;
-	struct log_lines lines = { NULL, 0, 0 };
-	struct log_query q;
+	struct source_log_lines lines = { NULL, 0, 0 };
+	struct source_log_query q;
 	struct source *src = NULL;
 	const struct arch_service *api = NULL;
 	size_t i;
@@ -345,7 +481,7 @@ static int live(const char *endpoint)
 	}
 
 	memset(&q, 0, sizeof(q));
-	q.kind = LOGS_HTTP;
+	q.kind = SOURCE_LOGS_HTTP;
 	q.deployment_id = "d-41";
 	q.start = start;
 	q.end = end;
@@ -355,20 +491,20 @@ static int live(const char *endpoint)
 	is_int(lines.nr, 3, "three 5xx lines");
 	for (i = 0; i < lines.nr; i++)
 		ok(lines.items[i].http_status >= 500, "line %zu is a 5xx: %s", i, lines.items[i].message);
-	log_lines_release(&lines);
+	source_log_lines_release(&lines);
 
-	q.kind = LOGS_DEPLOYMENT;
+	q.kind = SOURCE_LOGS_DEPLOYMENT;
 	q.filter = NULL;
 	is_int(source_logs(src, &q, &lines), 0, "deployment logs");
 	is_int(lines.nr, 2, "two lines");
 	if (lines.nr == 2)
 		is_str(lines.items[1].severity, "error", "with severity");
-	log_lines_release(&lines);
+	source_log_lines_release(&lines);
 
-	q.kind = LOGS_BUILD;
+	q.kind = SOURCE_LOGS_BUILD;
 	is_int(source_logs(src, &q, &lines), 0, "build logs");
 	is_int(lines.nr, 2, "two lines");
-	log_lines_release(&lines);
+	source_log_lines_release(&lines);
 
 	q.deployment_id = "d-nope";
 	is_int(source_logs(src, &q, &lines), BOT_ERROR, "an unknown deployment: Railway's error");
@@ -376,7 +512,7 @@ static int live(const char *endpoint)
 	is_int(lines.nr, 0, "no lines");
 
 	ok(src->requests == 7, "one request per operation (%lld)", (long long)src->requests);
-	log_lines_release(&lines);
+	source_log_lines_release(&lines);
 	for (i = 0; i < svc.deployments_nr; i++) {
 		free(svc.deployments[i].id);
 		free(svc.deployments[i].status);
@@ -412,7 +548,7 @@ static void test_bad_values(void)
 		  "{\"measurement\":\"MEMORY_LIMIT_GB\",\"values\":[{\"ts\":1795856400,\"value\":0.5},"
 		  "{\"ts\":1795856400,\"value\":0.5},{\"ts\":1795856400,\"value\":1}]},"
 		  "{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":-0.1}]}]}}");
-	is_int(railway_read_metrics(&obs, j, 1, 0), 0, "bad values do not fail the scan");
+	is_int(railway_read_metrics(obs.services, j, 1, 0), 0, "bad values do not fail the scan");
 	ok(svc->series[METRIC_MEMORY].nr == 2 && isnan(svc->series[METRIC_MEMORY].items[0].v) &&
 	   svc->series[METRIC_MEMORY].items[1].v == 0.25e9, "  a null is a gap, the good value kept");
 	is_int(svc->series[METRIC_CPU].nr, 0, "  a negative CPU dropped");
@@ -428,7 +564,7 @@ static void test_bad_values(void)
 		  "\"l0\":{\"samples\":[{\"ts\":1795856400,\"p95\":1e308},{\"ts\":1795856460,\"p95\":-5}]},"
 		  "\"d0\":{\"pageInfo\":{\"hasNextPage\":false},\"edges\":[]}}}");
 	svc->bad_samples = 0;
-	is_int(railway_read_http(&obs, j, 1, T0, T0 + 1800000, 0), 0, "bad HTTP values do not fail the scan");
+	is_int(railway_read_http(obs.services, j, 1, T0, T0 + 1800000, 0), 0, "bad HTTP values do not fail the scan");
 	is_int(svc->series[METRIC_REQUESTS].nr, 1, "  one bucket: the string and the null add nothing");
 	is_double(svc->series[METRIC_REQUESTS].items[0].v, 100, 1e-9,
 		  "  a repeated ts within a status is one count (90), other statuses added (10)");
@@ -449,6 +585,8 @@ int main(int argc, char **argv)
 	test_errors();
 	test_metrics();
 	test_bad_values();
+	test_observe_text();
+	test_chunk_size();
 	test_logs();
 	return done_testing();
 }
