@@ -680,6 +680,7 @@ static void test_lock_of_unsignalled_holder(void)
 	pid_t pid;
 	int status = 0;
 
+	/* In /tmp, not $TMPDIR: nobody must be able to reach it. */
 	snprintf(sub, sizeof(sub), "%s", "/tmp/test-journal-eperm-XXXXXX");
 	if (!mkdtemp(sub) || chmod(sub, 0777) < 0) {
 		ok(0, "a temporary directory for the unprivileged child");
