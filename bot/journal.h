@@ -6,6 +6,7 @@
 
 #include "util/json.h"
 #include "util/strbuf.h"
+#include "util/timeutil.h"
 
 /*
  * Durable runs: a step journal kept in SQLite (the one module that sees
@@ -106,8 +107,8 @@ struct journal_run_options {
 	 */
 	const char *fingerprint;
 };
-#define JOURNAL_DEFAULT_RETENTION_MS (7LL * 24 * 3600 * 1000)
-#define JOURNAL_RUN_OPTIONS_INIT { 0, 60000, JOURNAL_DEFAULT_RETENTION_MS, NULL, NULL, NULL }
+#define JOURNAL_DEFAULT_RETENTION_MS (7 * TIME_MS_PER_DAY)
+#define JOURNAL_RUN_OPTIONS_INIT { 0, (int)TIME_MS_PER_MINUTE, JOURNAL_DEFAULT_RETENTION_MS, NULL, NULL, NULL }
 
 /*
  * How long finished runs are kept: $AUTOFIX_RETENTION (a duration such as

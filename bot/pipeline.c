@@ -56,10 +56,11 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/strbuf.h"
+#include "util/timeutil.h"
 #include "util/banned.h"
 
 /* Sample resolution asked of the source when .autofix.yml sets no `step` (not a journal step). */
-#define DEFAULT_SAMPLE_STEP_MS 60000
+#define DEFAULT_SAMPLE_STEP_MS TIME_MS_PER_MINUTE
 
 void observe_result_init(struct observe_result *r)
 {

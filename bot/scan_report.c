@@ -651,10 +651,11 @@ static void md_chart(struct strbuf *out, const struct finding *f)
 	 * so "09:30" on two days would fold the line back: over a day or
 	 * more, the labels carry the date.
 	 */
-	multi_day = f->evidence.items[pick[n - 1]].t - f->evidence.items[pick[0]].t >= 24LL * 3600 * 1000;
+	multi_day = f->evidence.items[pick[n - 1]].t - f->evidence.items[pick[0]].t >= TIME_MS_PER_DAY;
 	/* and the seconds when two drawn points fall in one minute. */
 	for (i = step; i < n; i += step)
-		if (f->evidence.items[pick[i]].t / 60000 == f->evidence.items[pick[i - step]].t / 60000)
+		if (f->evidence.items[pick[i]].t / TIME_MS_PER_MINUTE ==
+		    f->evidence.items[pick[i - step]].t / TIME_MS_PER_MINUTE)
 			seconds = 1;
 	for (i = 0; i < n; i += step) {
 		struct strbuf t = STRBUF_INIT;

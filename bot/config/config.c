@@ -11,6 +11,7 @@
 #include "config/config_internal.h"
 #include "util/error.h"
 #include "util/strbuf.h"
+#include "util/timeutil.h"
 #include "util/units.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -121,8 +122,6 @@ const char *const cfg_llm_provider_names[] = {
 /* ------------------------------------------------------------- defaults */
 
 #define DEFAULT_RAILWAY_ENDPOINT "https://backboard.railway.com/graphql/v2"
-#define MINUTE 60000LL
-#define HOUR (60 * MINUTE)
 
 /*
  * Each signal's defaults, by field name; the order of the array is the
@@ -133,21 +132,21 @@ static const struct threshold default_thresholds[SIGNAL__COUNT] = {
 		.enabled = 1,
 		.warning = { .unit = LEVEL_FRACTION, .value = 0.80 },
 		.critical = { .unit = LEVEL_FRACTION, .value = 0.95 },
-		.for_ms = 10 * MINUTE,
+		.for_ms = 10 * TIME_MS_PER_MINUTE,
 		.min_samples = 5,
 	},
 	[SIGNAL_MEMORY] = {
 		.enabled = 1,
 		.warning = { .unit = LEVEL_FRACTION, .value = 0.80 },
 		.critical = { .unit = LEVEL_FRACTION, .value = 0.95 },
-		.for_ms = 10 * MINUTE,
+		.for_ms = 10 * TIME_MS_PER_MINUTE,
 		.min_samples = 5,
 	},
 	[SIGNAL_ERROR_RATE_5XX] = {
 		.enabled = 1,
 		.warning = { .unit = LEVEL_FRACTION, .value = 0.01 },
 		.critical = { .unit = LEVEL_FRACTION, .value = 0.05 },
-		.for_ms = 5 * MINUTE,
+		.for_ms = 5 * TIME_MS_PER_MINUTE,
 		.min_samples = 5,
 		.min_requests = 50,
 	},
@@ -156,7 +155,7 @@ static const struct threshold default_thresholds[SIGNAL__COUNT] = {
 		.enabled = 0,
 		.warning = { .unit = LEVEL_FRACTION, .value = 0.10 },
 		.critical = { .unit = LEVEL_FRACTION, .value = 0.25 },
-		.for_ms = 10 * MINUTE,
+		.for_ms = 10 * TIME_MS_PER_MINUTE,
 		.min_samples = 5,
 		.min_requests = 100,
 	},
@@ -164,7 +163,7 @@ static const struct threshold default_thresholds[SIGNAL__COUNT] = {
 		.enabled = 1,
 		.warning = { .unit = LEVEL_MS, .value = 1000 },
 		.critical = { .unit = LEVEL_MS, .value = 3000 },
-		.for_ms = 10 * MINUTE,
+		.for_ms = 10 * TIME_MS_PER_MINUTE,
 		.min_samples = 5,
 		.min_requests = 50,
 	},
@@ -183,12 +182,12 @@ void cfg_set_defaults(struct config *cfg)
 	int q;
 
 	cfg->version = CONFIG_VERSION;
-	cfg->window_ms = 30 * MINUTE;
-	cfg->step_ms = MINUTE;
+	cfg->window_ms = 30 * TIME_MS_PER_MINUTE;
+	cfg->step_ms = TIME_MS_PER_MINUTE;
 	memcpy(cfg->thresholds, default_thresholds, sizeof(cfg->thresholds));
 	cfg->leak = (struct leak_config){
 		.enabled = 1,
-		.horizon_ms = 4 * HOUR,
+		.horizon_ms = 4 * TIME_MS_PER_HOUR,
 		.min_fit = 0.8,
 	};
 	cfg->regression = (struct regression_config){
@@ -197,7 +196,7 @@ void cfg_set_defaults(struct config *cfg)
 		.error_rate_ratio = 3.0,
 		.min_error_rate = 0.005,
 		.confidence = 0.99,
-		.baseline_ms = HOUR,
+		.baseline_ms = TIME_MS_PER_HOUR,
 		.cpu_ratio = 1.5,
 		.memory_ratio = 1.25,
 		.seasonal_days = 1,
@@ -208,15 +207,15 @@ void cfg_set_defaults(struct config *cfg)
 	for (q = 0; q < PROM_QUERY__COUNT; q++)
 		cfg->source.prometheus.queries[q] = xstrdup(prom_default_queries[q]);
 	cfg->source.prometheus.service_label = xstrdup("service");
-	cfg->agent.timeout_ms = 30 * MINUTE;
+	cfg->agent.timeout_ms = 30 * TIME_MS_PER_MINUTE;
 	cfg->llm.max_tokens = 4096;
-	cfg->llm.timeout_ms = 2 * MINUTE;
+	cfg->llm.timeout_ms = 2 * TIME_MS_PER_MINUTE;
 	cfg->pull_requests.labels = strv_of("autofix", &cfg->pull_requests.labels_nr);
 	cfg->pull_requests.draft = 1;
 	cfg->pull_requests.branch_prefix = xstrdup("autofix/");
 	cfg->pull_requests.max_open = 3;
-	cfg->pull_requests.cooldown_ms = 24 * HOUR;
-	cfg->verify.timeout_ms = 10 * MINUTE;
+	cfg->pull_requests.cooldown_ms = 24 * TIME_MS_PER_HOUR;
+	cfg->verify.timeout_ms = 10 * TIME_MS_PER_MINUTE;
 }
 
 /* --------------------------------------------------------- life cycle */

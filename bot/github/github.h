@@ -69,10 +69,6 @@ struct github;
  */
 int github_new(struct github **out, const struct github_options *opts);
 void github_free(struct github *gh);
-/* The HTTP client in use (for its counters). */
-struct http_client *github_http(struct github *gh);
-const char *github_owner(const struct github *gh);
-const char *github_repo(const struct github *gh);
 /* The media type for raw file contents ("application/vnd.github.raw"), for github_call's accept. */
 const char *github_accept_raw(const struct github *gh);
 

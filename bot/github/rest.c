@@ -191,21 +191,6 @@ void github_free(struct github *gh)
 	free(gh);
 }
 
-struct http_client *github_http(struct github *gh)
-{
-	return gh->http;
-}
-
-const char *github_owner(const struct github *gh)
-{
-	return gh->owner;
-}
-
-const char *github_repo(const struct github *gh)
-{
-	return gh->repo;
-}
-
 const char *github_accept_raw(const struct github *gh)
 {
 	return gh->accept_raw;

@@ -3,29 +3,19 @@
  */
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/crypto.h> /* CRYPTO_memcmp: a comparison, not a digest */
 
 #include "github/webhook.h"
+#include "util/digest.h"
 #include "util/error.h"
 #include "util/banned.h"
 
 #define PREFIX "sha256="
 
-void github_webhook_sign(char out[72], const char *secret, const void *payload, size_t len)
+int github_webhook_sign(char out[72], const char *secret, const void *payload, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int mac_len = 0, i;
-
-	HMAC(EVP_sha256(), secret, (int)strlen(secret), payload, len, mac, &mac_len);
 	memcpy(out, PREFIX, sizeof(PREFIX) - 1);
-	for (i = 0; i < mac_len && i < 32; i++) {
-		out[7 + 2 * i] = hex[mac[i] >> 4];
-		out[7 + 2 * i + 1] = hex[mac[i] & 15];
-	}
-	out[7 + 64] = '\0';
+	return hmac_sha256_hex(out + sizeof(PREFIX) - 1, secret, strlen(secret), payload, len);
 }
 
 int github_webhook_verify(const char *secret, const void *payload, size_t len,
@@ -33,6 +23,7 @@ int github_webhook_verify(const char *secret, const void *payload, size_t len,
 {
 	char want[72];
 	size_t i;
+	int rc;
 
 	if (!secret || !*secret)
 		return bot_error(BOT_EINVALID, "no webhook secret to verify with");
@@ -47,7 +38,8 @@ int github_webhook_verify(const char *secret, const void *payload, size_t len,
 			return bot_error(BOT_EINVALID,
 					 "X-Hub-Signature-256 is not 'sha256=' and 64 hex digits");
 	}
-	github_webhook_sign(want, secret, payload, len);
+	if ((rc = github_webhook_sign(want, secret, payload, len)) < 0)
+		return rc;
 	if (CRYPTO_memcmp(want, signature_header, 71) != 0)
 		return bot_error(BOT_EAUTH, "webhook signature does not match");
 	return 0;

@@ -119,7 +119,7 @@ static int cmp_name_index(const void *a, const void *b)
 static void render(struct strbuf *out, const char *tmpl, const char *label, const char *service,
 		   const char *const *services, size_t services_nr, int64_t step_ms)
 {
-	int64_t range_s = step_ms / 1000 * 2;
+	int64_t range_s = step_ms / TIME_MS_PER_SECOND * 2;
 	const char *p = tmpl;
 	struct strbuf alt = STRBUF_INIT;
 	size_t i, j;
@@ -878,7 +878,7 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 	/* The same range on each of the `seasonal_days` days before, for the detector's "usual at this hour". */
 	size_t days = src->cfg->regression.enabled && src->cfg->regression.seasonal_days > 0 ?
 		      (size_t)src->cfg->regression.seasonal_days : 0;
-	const int64_t day = 24LL * 3600 * 1000;
+	const int64_t day = TIME_MS_PER_DAY;
 	struct prom_request *plan;
 	struct http_request *reqs;
 	struct http_response *resps;

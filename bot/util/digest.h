@@ -13,4 +13,13 @@
  */
 int sha256_hex(char out[SHA256_HEX_LEN + 1], const void *data, size_t len);
 
+/*
+ * Writes HMAC-SHA256(key, data) (RFC 2104) to out as 64 lowercase hex
+ * digits and a NUL: the MAC of webhook signatures. key and data are raw
+ * bytes, NULs included. Returns 0, or BOT_EIO when OpenSSL cannot compute
+ * it (out is then "").
+ */
+int hmac_sha256_hex(char out[SHA256_HEX_LEN + 1], const void *key, size_t key_len,
+		    const void *data, size_t len);
+
 #endif

@@ -10,7 +10,6 @@
  * memory is short, and a message longer than this is truncated, not lost.
  */
 static _Thread_local char last_msg[4096];
-static _Thread_local int last_code;
 
 int bot_error(int code, const char *fmt, ...)
 {
@@ -19,7 +18,6 @@ int bot_error(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
 	va_end(ap);
-	last_code = code;
 	return code;
 }
 
@@ -40,7 +38,6 @@ int bot_error_wrap(int code, const char *fmt, ...)
 		memcpy(last_msg + plen, old, olen);
 		last_msg[plen + olen] = '\0';
 	}
-	last_code = code;
 	return code;
 }
 
@@ -49,15 +46,9 @@ const char *bot_error_last(void)
 	return last_msg;
 }
 
-int bot_error_last_code(void)
-{
-	return last_code;
-}
-
 void bot_error_clear(void)
 {
 	last_msg[0] = '\0';
-	last_code = BOT_OK;
 }
 
 const char *bot_error_name(int code)
@@ -74,7 +65,6 @@ const char *bot_error_name(int code)
 	case BOT_EIO: return "io";
 	case BOT_ETRANSIENT: return "transient";
 	case BOT_ECONFLICT: return "conflict";
-	case BOT_EUSAGE: return "usage";
 	}
 	return "unknown";
 }

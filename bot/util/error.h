@@ -21,7 +21,6 @@ enum bot_error_code {
 	BOT_EIO = -8,        /* the operating system refused (file, socket) */
 	BOT_ETRANSIENT = -9, /* worth retrying: the peer failed, not the request */
 	BOT_ECONFLICT = -10, /* someone else holds the resource (a lock, a run) */
-	BOT_EUSAGE = -11,    /* the command line is wrong */
 };
 
 /*
@@ -34,9 +33,6 @@ int bot_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 
 /* The last message recorded on this thread, or "" when there is none. Valid until the next bot_error(). */
 const char *bot_error_last(void);
-
-/* The code that came with the last message, or BOT_OK. */
-int bot_error_last_code(void);
 
 /* Forgets the last error. */
 void bot_error_clear(void);

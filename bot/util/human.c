@@ -5,13 +5,15 @@
 #include <string.h>
 
 #include "util/human.h"
+#include "util/timeutil.h"
 #include "util/banned.h"
 
 static const struct {
 	const char *name;
 	int64_t ms;
 } units[] = {
-	{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 },
+	{ "d", TIME_MS_PER_DAY }, { "h", TIME_MS_PER_HOUR }, { "m", TIME_MS_PER_MINUTE },
+	{ "s", TIME_MS_PER_SECOND },
 };
 
 /* The index of the largest unit that ms reaches (ms >= 1000). */

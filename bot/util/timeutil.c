@@ -26,7 +26,7 @@ static int parse_iso8601(int64_t *out_ms, const char *s);
 /* 2000-01-01T00:00:00Z: nothing autofix watches has metrics from before. */
 #define NOW_MIN_MS 946684800000LL
 /* Clock skew and time zones, not the future: a window ahead of now holds no data. */
-#define NOW_MAX_AHEAD_MS (24LL * 3600 * 1000)
+#define NOW_MAX_AHEAD_MS TIME_MS_PER_DAY
 
 /*
  * AUTOFIX_NOW, read: 0 with *out_ms set (the wall clock when it is unset),

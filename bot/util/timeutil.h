@@ -5,6 +5,12 @@
 
 #include "util/strbuf.h"
 
+/* Milliseconds in a second, a minute, an hour and a day: their one home. */
+#define TIME_MS_PER_SECOND 1000LL
+#define TIME_MS_PER_MINUTE (60 * TIME_MS_PER_SECOND)
+#define TIME_MS_PER_HOUR (60 * TIME_MS_PER_MINUTE)
+#define TIME_MS_PER_DAY (24 * TIME_MS_PER_HOUR)
+
 /*
  * "Now" in milliseconds since the Unix epoch, UTC: AUTOFIX_NOW (an RFC
  * 3339 time or epoch seconds, so that tests, scenarios and the demo see a

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "util/timeutil.h"
 #include "util/units.h"
 #include "util/banned.h"
 
@@ -63,7 +64,8 @@ static const struct {
 	const char *name;
 	int64_t ms;
 } duration_units[] = {
-	{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 }, { "ms", 1 },
+	{ "d", TIME_MS_PER_DAY }, { "h", TIME_MS_PER_HOUR }, { "m", TIME_MS_PER_MINUTE },
+	{ "s", TIME_MS_PER_SECOND }, { "ms", 1 },
 };
 
 int units_parse_duration(int64_t *out_ms, const char *s)

@@ -12,11 +12,17 @@
 //    FAKE_GITHUB_TOKEN).
 // State is small and in memory: labels, issues, pulls, comments, refs,
 // files. Control endpoints under /_fake/ are not part of the API.
+// A comment made through the API is written by BOT_LOGIN, the identity
+// GitHub would take from the token.
 //
 // Environment: FAKE_GITHUB_APP_ID, FAKE_GITHUB_APP_PUBLIC_KEY (PEM file),
-// FAKE_GITHUB_TOKEN. Prints "port N" once listening; exits when stdin closes.
+// FAKE_GITHUB_TOKEN. Run as a program, it prints "port N" once listening
+// and exits when stdin closes. Imported (tests/journal/fake-server.mjs),
+// it exports the request handler, its state, resetState() and violations,
+// for a server that adds fixtures of its own.
 import http from "node:http";
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { randomBytes, webcrypto } from "node:crypto";
 import Ajv from "ajv";
@@ -72,7 +78,7 @@ function validator(key, schema) {
   return compiled.get(key);
 }
 
-const violations = [];
+export const violations = [];
 const seen = {};
 let tokensIssued = 0;
 let tokenTtl = 3600;
@@ -145,25 +151,38 @@ function checkResponse(op, status, json, where) {
 function example(op, status) {
   const r = resolve(op.responses[String(status)]);
   const ex = r.content["application/json"].examples;
-  const first = resolve(Object.values(ex)[0]);
+  let first = resolve(Object.values(ex)[0]);
+  // Some examples' values point at a shared example (issues/get's: {"$ref": "#/components/examples/issue"}).
+  while (first.value && first.value.$ref) first = resolve(first.value);
   return structuredClone(first.value);
 }
 
 // ---------------------------------------------------------------- state
 
-const state = {
-  labels: new Map([["bug", { name: "bug", color: "d73a4a", description: "Something isn't working" }]]),
-  issues: [],
-  comments: [],
-  refs: new Map([["heads/main", "aa218f56b14c9653891f9e74264a383fa43fefbd"]]),
-  files: new Map([
-    ["main:.autofix.yml", "version: 1\nwindow: 30m\n"],
-    ["autofix/test:.autofix.yml", "version: 1\nwindow: 10m\n"],
-  ]),
-  permissions: new Map([["alice", "admin"], ["bob", "write"], ["carol", "read"]]),
-  nextNumber: 1,
-  nextComment: 1000,
-};
+export const BOT_LOGIN = "autofix-test[bot]";
+
+function initialState() {
+  return {
+    labels: new Map([["bug", { name: "bug", color: "d73a4a", description: "Something isn't working" }]]),
+    issues: [],
+    comments: [],
+    refs: new Map([["heads/main", "aa218f56b14c9653891f9e74264a383fa43fefbd"]]),
+    files: new Map([
+      ["main:.autofix.yml", "version: 1\nwindow: 30m\n"],
+      ["autofix/test:.autofix.yml", "version: 1\nwindow: 10m\n"],
+    ]),
+    permissions: new Map([["alice", "admin"], ["bob", "write"], ["carol", "read"]]),
+    nextNumber: 1,
+    nextComment: 1000,
+  };
+}
+
+export const state = initialState();
+
+// Back to the state the fake starts in (the same state object, with fresh contents).
+export function resetState() {
+  Object.assign(state, initialState());
+}
 
 const owner = { login: "octo-org" };
 
@@ -274,6 +293,10 @@ const handlers = {
     state.issues.push(issue);
     return [201, issueJson(c.op, 201, issue)];
   },
+  "issues/get": (c) => {
+    const issue = state.issues.find((i) => i.number === Number(c.params.issue_number));
+    return issue ? [200, issueJson(c.op, 200, issue)] : [404, { message: "Not Found", documentation_url: "x" }];
+  },
   "issues/update": (c) => {
     const issue = state.issues.find((i) => i.number === Number(c.params.issue_number));
     if (!issue) return [404, { message: "Not Found", documentation_url: "x" }];
@@ -285,7 +308,7 @@ const handlers = {
     return [200, state.comments.filter((m) => m.issue === n).map((m) => commentJson(c.op, 200, m, true))];
   },
   "issues/create-comment": (c) => {
-    const m = { id: state.nextComment++, issue: Number(c.params.issue_number), body: c.body.body };
+    const m = { id: state.nextComment++, issue: Number(c.params.issue_number), body: c.body.body, login: BOT_LOGIN, type: "Bot" };
     state.comments.push(m);
     return [201, commentJson(c.op, 201, m)];
   },
@@ -360,6 +383,7 @@ function commentJson(op, status, m, inList) {
   const j = example(op, status);
   const one = inList ? j[0] : j;
   Object.assign(one, { id: m.id, body: m.body });
+  if (m.login) Object.assign(one.user, { login: m.login, type: m.type || "User" });
   return one;
 }
 
@@ -439,7 +463,8 @@ function send(res, status, body, headers = {}) {
   res.end(text);
 }
 
-const server = http.createServer((req, res) => {
+// The request listener: reads the request, checks it, answers it.
+export function handle(req, res) {
   const chunks = [];
   req.on("data", (c) => chunks.push(c));
   req.on("end", async () => {
@@ -489,9 +514,12 @@ const server = http.createServer((req, res) => {
       send(res, 500, { message: String(e) });
     }
   });
-});
+}
 
-server.listen(0, "127.0.0.1", () => process.stdout.write(`port ${server.address().port}\n`));
-process.stdin.on("end", () => process.exit(0));
-process.stdin.resume();
-setTimeout(() => process.exit(3), 300000).unref();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const server = http.createServer(handle);
+  server.listen(0, "127.0.0.1", () => process.stdout.write(`port ${server.address().port}\n`));
+  process.stdin.on("end", () => process.exit(0));
+  process.stdin.resume();
+  setTimeout(() => process.exit(3), 300000).unref();
+}

@@ -5,6 +5,8 @@
  * look for what you would create (branch name, hidden marker in a comment
  * by autofix's identity), create
  * only when it is missing. Every external call goes through bot/http.h.
+ * GitHub calls carry what GitHub asks of a client: the token in
+ * $FAKE_GITHUB_TOKEN, the API version, a JSON media type.
  *
  *   journal-workflow --state PATH --run-id ID --base URL
  *                    [--lock-wait MS] [--pause STEP:MS [--release FILE]]
@@ -33,6 +35,7 @@
 #include "github/github.h"
 #include "http.h"
 #include "journal.h"
+#include "util/env.h"
 #include "util/error.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -87,6 +90,13 @@ static int call(struct json **out, long *status, struct wf *w, const char *metho
 	http_request_init(&req, method, url.buf);
 	req.no_cache = 1;
 	http_request_header(&req, "Accept", "application/vnd.github+json");
+	if (starts_with(path, "/repos/")) {
+		const char *token = env_get("FAKE_GITHUB_TOKEN");
+
+		http_request_header(&req, "X-GitHub-Api-Version", "2022-11-28");
+		if (token)
+			http_request_header(&req, "Authorization", "token %s", token);
+	}
 	if (body) {
 		http_request_header(&req, "Content-Type", "application/json");
 		strbuf_addstr(&req.body, body);

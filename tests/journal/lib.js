@@ -20,13 +20,16 @@ const autofix = process.env.AUTOFIX;
 if (!helper || !fs.existsSync(helper)) skipAll('build/tests/helpers/journal-workflow is not built (run make test)');
 if (!autofix || !fs.existsSync(autofix)) skipAll('AUTOFIX is not built');
 
+// The token the workflow sends and the fake GitHub accepts (both read it from here).
+process.env.FAKE_GITHUB_TOKEN = 'journal-test-token-0123456789';
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'journal-test-'));
 let fake = null;
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
 async function startFake() {
   const portFile = path.join(tmp, 'port');
-  const { child, port } = await startServer([path.join(__dirname, 'fake-server.js'), portFile], portFile,
+  const { child, port } = await startServer([path.join(__dirname, 'fake-server.mjs'), portFile], portFile,
     { stdio: ['ignore', 'inherit', 'inherit'] });
   fake = child;
   return `http://127.0.0.1:${port}`;
@@ -37,6 +40,11 @@ async function request(base, method, p) {
   return body ? JSON.parse(body) : null;
 }
 const stats = (base) => request(base, 'GET', '/__stats');
+// What the fake GitHub found against GitHub's description so far: a test point.
+async function noViolations(base) {
+  const v = await request(base, 'GET', '/__violations');
+  return ok(Array.isArray(v) && v.length === 0, "every GitHub call held to GitHub's OpenAPI description", v);
+}
 const reset = (base) => request(base, 'POST', '/__reset');
 
 // The helper, synchronously; env adds to the environment.
@@ -71,4 +79,4 @@ function integrity(state) {
   return r.status === 0 && r.stdout.trim() === 'ok';
 }
 
-module.exports = { ok, done, skipAll, tmp, sleep, startFake, stats, reset, runHelper, startHelper, runsJson, integrity, autofix };
+module.exports = { ok, done, skipAll, tmp, sleep, startFake, stats, noViolations, reset, runHelper, startHelper, runsJson, integrity, autofix };

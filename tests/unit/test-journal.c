@@ -534,6 +534,7 @@ static void test_locks(struct journal *j, const char *path)
 	ok(journal_run_begin(&b, j, "lock-1", "scan", "cli", NULL) == 0, "once released it can be taken");
 	journal_run_finish(b, 0);
 	journal_run_free(b);
+	b = NULL; /* a failed begin leaves it as it is: never free it twice */
 
 	/* A holder that died: its lock is stale at once on the same host. */
 	pid = lock_child(path, "lock-2", &to_child, &from_child);
@@ -545,6 +546,7 @@ static void test_locks(struct journal *j, const char *path)
 	ok(journal_run_begin(&b, j, "lock-2", "scan", "cli", NULL) == 0,
 	   "when the holder died without releasing, the run is taken over at once");
 	journal_run_free(b);
+	b = NULL;
 	close(to_child);
 	close(from_child);
 
@@ -563,10 +565,165 @@ static void test_locks(struct journal *j, const char *path)
 	waitpid(pid, &status, 0);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 42,
 	   "the old holder's next step commit is refused (fencing), exit %d", WEXITSTATUS(status));
-	journal_run_finish(b, 0);
+	if (b)
+		journal_run_finish(b, 0);
 	journal_run_free(b);
 	close(to_child);
 	close(from_child);
+}
+
+/* A pid that is surely gone: a child that has exited and been reaped. */
+static pid_t dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return pid;
+}
+
+/*
+ * Makes run `id` (which must exist) look held by pid on host until a
+ * minute from now, as another process's row would. Its expiry keeps the
+ * lock live, so only the dead-process shortcut can free it at once.
+ */
+static int forge_lock(const char *path, const char *id, long long pid, const char *host)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 5000);
+		if (sqlite3_prepare_v2(db, "UPDATE runs SET lock_owner = 'forged@' || ?3 || '#0000',"
+				       " lock_pid = ?2, lock_host = ?3, lock_expires = ?4,"
+				       " status = 'running' WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, pid);
+			sqlite3_bind_text(st, 3, host, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 4, time_wall_ms() + 60000);
+			if (sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == 1)
+				rc = 0;
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return rc;
+}
+
+/* Creates run id and releases it, so that forge_lock() has a row to change. */
+static int make_run(struct journal *j, const char *id)
+{
+	struct journal_run *run;
+
+	if (journal_run_begin(&run, j, id, "scan", "cli", NULL) < 0)
+		return -1;
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+	return 0;
+}
+
+/*
+ * What exactly frees a lock before its expiry: its pid, probed with
+ * kill(pid, 0), is gone (ESRCH) and the row names this host. A pid on
+ * another host, a pid that is not a process id, or a process that lives
+ * but may not be signalled (EPERM) keeps the lock until it expires.
+ */
+static void test_lock_shortcut(struct journal *j, const char *path)
+{
+	struct journal_run *run = NULL;
+	char host[256] = "";
+	pid_t gone = dead_pid();
+	const char *ids[] = { "gone-1", "gone-2", "gone-3" };
+	size_t i;
+
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		snprintf(host, sizeof(host), "unknown");
+	for (i = 0; i < sizeof(ids) / sizeof(*ids); i++)
+		if (make_run(j, ids[i]) < 0)
+			ok(0, "cannot create run %s: %s", ids[i], bot_error_last());
+
+	ok(gone > 0 && forge_lock(path, "gone-1", gone, host) == 0,
+	   "run gone-1 is held for another minute by process %ld, which has exited", (long)gone);
+	is_int(journal_run_begin(&run, j, "gone-1", "scan", "cli", NULL), 0,
+	       "a lock whose process is gone from this host is taken over at once, before its expiry");
+	if (run) {
+		journal_run_finish(run, 0);
+		journal_run_free(run);
+		run = NULL;
+	}
+
+	ok(forge_lock(path, "gone-2", gone, "another-host.invalid") == 0,
+	   "run gone-2 is held by the same pid on another host");
+	is_int(journal_run_begin(&run, j, "gone-2", "scan", "cli", NULL), BOT_ECONFLICT,
+	       "that pid says nothing about the other host: the lock holds until it expires");
+	journal_run_free(run);
+	run = NULL;
+
+	ok(forge_lock(path, "gone-3", -(long long)gone, host) == 0,
+	   "run gone-3 is held by a negative pid on this host");
+	is_int(journal_run_begin(&run, j, "gone-3", "scan", "cli", NULL), BOT_ECONFLICT,
+	       "a pid that names no process is not probed (kill would take it as a group): the lock holds");
+	journal_run_free(run);
+}
+
+/*
+ * A holder that lives but that we may not signal (kill gives EPERM, not
+ * ESRCH) still holds its lock. Init (pid 1) is such a process for anyone
+ * but root, so as root a child drops to nobody first, in a journal of its own.
+ */
+static void test_lock_of_unsignalled_holder(void)
+{
+	char sub[300];
+	pid_t pid;
+	int status = 0;
+
+	/* In /tmp, not $TMPDIR: nobody must be able to reach it. */
+	snprintf(sub, sizeof(sub), "%s", "/tmp/test-journal-eperm-XXXXXX");
+	if (!mkdtemp(sub) || chmod(sub, 0777) < 0) {
+		ok(0, "a temporary directory for the unprivileged child");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct journal *cj;
+		struct journal_run *run;
+		char host[256] = "", path[400];
+
+		if (getuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(77);
+		if (kill(1, 0) == 0 || errno != EPERM)
+			_exit(77);
+		if (gethostname(host, sizeof(host) - 1) < 0)
+			snprintf(host, sizeof(host), "unknown");
+		snprintf(path, sizeof(path), "%s/state.db", sub);
+		if (journal_open(&cj, path) < 0 || make_run(cj, "eperm-1") < 0 ||
+		    forge_lock(path, "eperm-1", 1, host) < 0)
+			_exit(3);
+		_exit(journal_run_begin(&run, cj, "eperm-1", "scan", "cli", NULL) == BOT_ECONFLICT ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		ok(0, "cannot fork");
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		skip(1, "cannot be a user that may not signal pid 1");
+	else
+		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		   "a lock whose holder lives but may not be signalled (EPERM) holds (exit %d)",
+		   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	{
+		const char *files[] = { "state.db", "state.db-wal", "state.db-shm", "state.db-journal" };
+		char f[400];
+		size_t i;
+
+		for (i = 0; i < sizeof(files) / sizeof(*files); i++) {
+			snprintf(f, sizeof(f), "%s/%s", sub, files[i]);
+			unlink(f);
+		}
+		if (rmdir(sub) < 0)
+			diag("cannot remove %s", sub);
+	}
 }
 
 static void test_prune(struct journal *j)
@@ -1084,6 +1241,8 @@ int main(void)
 	test_resume(j);
 	test_parallel(j);
 	test_locks(j, path);
+	test_lock_shortcut(j, path);
+	test_lock_of_unsignalled_holder();
 	test_prune(j);
 	test_retention_on_begin(j);
 	test_list(j);

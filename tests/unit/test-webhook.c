@@ -25,6 +25,21 @@ int main(void)
 	is_int(github_webhook_verify(secret, payload, strlen(payload),
 				     "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e1"),
 	       BOT_EINVALID, "a short signature is malformed, not compared");
+	/* Compared over its whole length: a difference in the last digit counts as much as in the first. */
+	is_int(github_webhook_verify(secret, payload, strlen(payload),
+				     "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e18"),
+	       BOT_EAUTH, "equal but for the last hex digit: refused");
+	is_int(github_webhook_verify(secret, payload, strlen(payload),
+				     "sha256=657107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"),
+	       BOT_EAUTH, "equal but for the first hex digit: refused");
+	is_int(github_webhook_verify(secret, payload, strlen(payload),
+				     "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e170"),
+	       BOT_EINVALID, "the right signature with a digit more: refused");
+	is_int(github_webhook_verify(secret, payload, strlen(payload),
+				     "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17\n"),
+	       BOT_EINVALID, "the right signature with a newline after it: refused");
+	is_int(github_webhook_verify(secret, payload, strlen(payload), "sha256="), BOT_EINVALID,
+	       "the prefix alone: refused");
 	is_int(github_webhook_verify(secret, payload, strlen(payload),
 				     "sha1=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"),
 	       BOT_EINVALID, "another algorithm is malformed");
@@ -34,6 +49,9 @@ int main(void)
 	is_int(github_webhook_verify(secret, payload, strlen(payload),
 				     "sha256=zz7107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"),
 	       BOT_EINVALID, "non-hex digits");
+	is_int(github_webhook_verify(secret, payload, strlen(payload),
+				     "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e1g"),
+	       BOT_EINVALID, "a non-hex last digit: malformed too");
 	is_int(github_webhook_verify("", payload, strlen(payload), good), BOT_EINVALID,
 	       "no secret configured");
 	/* Raw bytes, NULs included: the MAC covers the exact body. */
