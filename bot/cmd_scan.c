@@ -36,6 +36,7 @@
 #include "util/parse_options.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "util/xalloc.h"
 #include "util/banned.h"
 
 static int report_config_diags(const struct config_diags *diags, const char *path)
@@ -138,7 +139,10 @@ int cmd_scan(int argc, const char **argv)
 {
 	const char *config_path = ".autofix.yml", *run_id_flag = NULL, *state_flag = NULL;
 	const char *stage = "observe", *trigger = getenv("GITHUB_EVENT_NAME");
-	int dry_run = 0, as_json = 0, err, code;
+	int dry_run = 0, plan_only = 0, as_json = 0, err, code;
+	struct scan_work work = { 0 };
+	struct act_options act = { NULL };
+	char *config_dir = NULL;
 	size_t unseen;
 	struct journal *journal = NULL;
 	struct journal_run *run = NULL;
@@ -154,6 +158,7 @@ int cmd_scan(int argc, const char **argv)
 	struct strbuf out = STRBUF_INIT;
 	const struct parse_option opts[] = {
 		PARSE_OPT_FLAG("dry-run", 0, &dry_run),
+		PARSE_OPT_FLAG("plan-only", 0, &plan_only),
 		PARSE_OPT_FLAG("json", 0, &as_json),
 		PARSE_OPT_STRING("config", 0, &config_path),
 		PARSE_OPT_STRING("run-id", 0, &run_id_flag),
@@ -165,9 +170,11 @@ int cmd_scan(int argc, const char **argv)
 		return command_usage_error("scan", "%s", bot_error_last());
 	if (argc > 0)
 		return command_usage_error("scan", "unexpected argument '%s'", argv[0]);
-	if (!dry_run)
-		log_warning("acting on findings (investigate, plan, fix, deliver) is not implemented yet; "
-			    "running as 'autofix scan --dry-run'");
+	if (dry_run && plan_only)
+		return command_usage_error("scan", "--dry-run and --plan-only exclude each other");
+	if (!dry_run && !plan_only)
+		log_warning("fixing and delivering (a coding agent, the pull request) are not built yet; "
+			    "the scan stops after the plan, as 'autofix scan --plan-only'");
 
 	config_init(&cfg);
 	if (config_load_file(&cfg, config_path, &diags) < 0) {
@@ -261,10 +268,25 @@ int cmd_scan(int argc, const char **argv)
 		goto done;
 	}
 
+	if (!dry_run) {
+		/*
+		 * The repository's checkout: under Actions the workspace, else
+		 * where .autofix.yml is (its root, by the file's definition).
+		 */
+		const char *slash = strrchr(config_path, '/');
+		config_dir = slash ? xstrndup(config_path, (size_t)(slash - config_path)) : xstrdup(".");
+		act.repo_root = env_get("GITHUB_WORKSPACE") ? env_get("GITHUB_WORKSPACE") : config_dir;
+		pipeline_investigate_and_plan(&work, &observed, &found, run, &cfg, &act);
+		if (work.failed)
+			err = BOT_ETRANSIENT; /* the run is marked failed: running it again finishes what failed */
+	}
+
 	if (as_json) {
 		struct json *j = scan_report_json(&observed, &found, 1);
 		char *text;
 
+		if (!dry_run)
+			json_set(j, "work", scan_work_to_json(&work));
 		/* In the strings, before printing: in JSON text an escaped secret would not match. */
 		json_map_strings(j, log_redact);
 		text = json_print(j, 1);
@@ -274,6 +296,10 @@ int cmd_scan(int argc, const char **argv)
 		json_free(j);
 	} else {
 		scan_report_text(&out, &observed, &found, 1);
+		if (!dry_run && work.nr) {
+			strbuf_addf(&out, "\ninvestigated and planned (%zu):", work.nr);
+			scan_report_work_text(&out, &work);
+		}
 	}
 	if (log_print_data(stdout, &out) < 0 || fflush(stdout) != 0) {
 		log_error("cannot write the report to standard output: %s", strerror(errno));
@@ -300,6 +326,8 @@ done:
 	strbuf_release(&out);
 	findings_release(&found);
 	observe_result_release(&observed);
+	scan_work_release(&work);
+	free(config_dir);
 	config_release(&cfg);
 	return code;
 }

@@ -49,8 +49,17 @@
 #include <malloc.h>
 #endif
 
+#include "http.h"
+#include "investigate/investigate.h"
 #include "journal.h"
 #include "pipeline.h"
+#include "plan/llm.h"
+#include "plan/mustache.h"
+#include "plan/plan.h"
+#include "plan/template.h"
+#include "util/fence.h"
+#include "util/redact.h"
+#include "util/xalloc.h"
 #include "util/digest.h"
 #include "util/env.h"
 #include "util/error.h"
@@ -272,6 +281,264 @@ int pipeline_scan(struct observe_result *observed, struct findings *found,
 	 * this file); today the scan ends with its findings.
 	 */
 	return 0;
+}
+
+/* ---------------------------------------------------------------- stage 3: investigate */
+
+/* How many LLM calls one run may make: a flapping project must not become a bill. */
+#define MAX_LLM_CALLS_PER_RUN 20
+
+struct finding_context {
+	const struct config *cfg;
+	const struct observe_result *observed;
+	const struct finding *finding;
+	const struct act_options *opts;
+	const struct json *context;   /* plan: investigate's result */
+};
+
+static int investigate_step(struct json **out, void *data)
+{
+	struct finding_context *fc = data;
+	struct investigate_input in = { 0 };
+	struct redact_patterns *patterns = NULL;
+	struct source *src = NULL;
+	struct http_client *http = http_client_new(NULL);
+	int err;
+
+	/* Logs come from the source; without one (a bad token now) the rest is still gathered. */
+	if (source_open(&src, fc->cfg) < 0)
+		log_warning("investigating %s: no logs: %s", fc->finding->service, bot_error_last());
+	if (redact_patterns_new(&patterns, fc->cfg->redact, fc->cfg->redact_nr) < 0)
+		log_warning("%s", bot_error_last());
+	in.cfg = fc->cfg;
+	in.observed = fc->observed;
+	in.finding = fc->finding;
+	in.source = src;
+	in.http = http;
+	in.repo_root = fc->opts->repo_root;
+	in.redact = patterns;
+	in.start = fc->observed->obs.start;
+	in.end = fc->observed->obs.end;
+	err = investigate_finding(out, &in);
+	source_close(src);
+	redact_patterns_free(patterns);
+	http_client_free(http);
+	return err;
+}
+
+/* ---------------------------------------------------------------- stage 4: plan */
+
+static int plan_step(struct json **out, void *data)
+{
+	struct finding_context *fc = data;
+	const struct json *sections = json_get(fc->context, "sections"), *s;
+	struct plan_section *list;
+	struct plan_prompt_options popts = { 0 };
+	struct strbuf system = STRBUF_INIT, user = STRBUF_INIT;
+	struct json *finding = finding_to_json(fc->finding), *sizes = json_new_object(), *plan = NULL;
+	struct json *usage = json_new_object();
+	struct http_client *http = NULL;
+	struct llm *llm = NULL;
+	struct llm_reply reply;
+	struct fence fence;
+	size_t n = 0;
+	int err;
+
+	llm_reply_init(&reply);
+	list = xcalloc(json_size(sections) + 1, sizeof(*list));
+	for (s = json_first(sections); s; s = json_next(s), n++) {
+		list[n].title = json_str_value(json_member(s, "title"));
+		list[n].text = json_str_value(json_member(s, "text"));
+	}
+	fence_init(&fence);
+	popts.repo_root = fc->opts->repo_root;
+	popts.fence = &fence;
+	*out = json_new_object();
+	if ((err = plan_prompt(&system, &user, finding, fc->finding->service,
+			       json_str_value(json_get(fc->context, "service.path")), list, n, &popts, sizes)) < 0)
+		goto recorded;
+	http = http_client_new(NULL);
+	if ((err = llm_open(&llm, &fc->cfg->llm, http)) < 0)
+		goto recorded;
+	err = plan_make(&plan, llm, system.buf, user.buf, &reply);
+	/* Worth a re-run: the provider failed, not the request or the reply. */
+	if (err == BOT_ETRANSIENT || err == BOT_ETIMEOUT || err == BOT_ERATELIMIT) {
+		json_free(*out);
+		*out = NULL;
+		goto done;
+	}
+recorded:
+	/* Recorded, not retried: a re-run would get the same refusal or nonsense, and pay for it. */
+	json_set_str(*out, "outcome", err < 0 ? "failed" :
+		     json_bool_value(json_get(plan, "fixable_in_code")) ? "plan" : "not fixable");
+	json_set(*out, "why", err < 0 ? json_new_str(bot_error_last()) :
+		 !json_bool_value(json_get(plan, "fixable_in_code")) ? json_dup(json_get(plan, "not_fixable_reason")) :
+		 json_new_null());
+	json_set(*out, "plan", plan ? plan : json_new_null());
+	plan = NULL;
+	json_set(*out, "prompt_sizes", sizes);
+	sizes = NULL;
+	json_set_num(usage, "input_tokens", (double)reply.usage.input_tokens);
+	json_set_num(usage, "output_tokens", (double)reply.usage.output_tokens);
+	json_set_num(usage, "calls", reply.calls);
+	json_set(*out, "usage", usage);
+	usage = NULL;
+	err = 0;
+done:
+	json_free(plan);
+	json_free(sizes);
+	json_free(usage);
+	json_free(finding);
+	llm_reply_release(&reply);
+	llm_free(llm);
+	http_client_free(http);
+	strbuf_release(&system);
+	strbuf_release(&user);
+	free(list);
+	return err;
+}
+
+static char *render_agent_prompt(const struct finding_work *w, const struct config *cfg,
+				 const struct act_options *opts, const struct finding *f)
+{
+	struct template_options topts = TEMPLATE_OPTIONS_INIT;
+	struct json *data = json_new_object();
+	struct strbuf out = STRBUF_INIT;
+
+	json_set(data, "service", json_dup(json_get(w->context, "service")));
+	json_set(data, "finding", finding_to_json(f));
+	json_set(data, "plan", json_dup(w->plan));
+	json_set_opt_str(data, "verify", cfg->verify.command);
+	topts.repo_root = opts->repo_root;
+	topts.escape = mustache_escape_none;
+	if (template_render(&out, "agent-task.md", data, &topts) < 0) {
+		strbuf_reset(&out);
+		strbuf_addf(&out, "(the agent's task could not be rendered: %s)", bot_error_last());
+	}
+	json_free(data);
+	return strbuf_detach(&out, NULL);
+}
+
+void scan_work_release(struct scan_work *work)
+{
+	size_t i;
+
+	for (i = 0; i < work->nr; i++) {
+		struct finding_work *w = &work->items[i];
+		free(w->service);
+		free(w->kind);
+		json_free(w->context);
+		json_free(w->plan);
+		json_free(w->prompt_sizes);
+		free(w->agent_prompt);
+		free(w->why);
+	}
+	free(work->items);
+	memset(work, 0, sizeof(*work));
+}
+
+struct json *scan_work_to_json(const struct scan_work *work)
+{
+	struct json *arr = json_new_array();
+	size_t i;
+
+	for (i = 0; i < work->nr; i++) {
+		const struct finding_work *w = &work->items[i];
+		struct json *o = json_new_object(), *u = json_new_object();
+
+		json_set_str(o, "fingerprint", w->fingerprint);
+		json_set_str(o, "service", w->service);
+		json_set_str(o, "kind", w->kind);
+		json_set_str(o, "outcome", w->outcome);
+		json_set_opt_str(o, "why", w->why);
+		json_set(o, "context", w->context ? json_dup(w->context) : json_new_null());
+		json_set(o, "plan", w->plan ? json_dup(w->plan) : json_new_null());
+		json_set(o, "prompt_sizes", w->prompt_sizes ? json_dup(w->prompt_sizes) : json_new_null());
+		json_set_opt_str(o, "agent_prompt", w->agent_prompt);
+		json_set_num(u, "input_tokens", (double)w->input_tokens);
+		json_set_num(u, "output_tokens", (double)w->output_tokens);
+		json_set_num(u, "calls", w->llm_calls);
+		json_set(o, "usage", u);
+		json_append(arr, o);
+	}
+	return arr;
+}
+
+void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_result *observed,
+				   const struct findings *found, struct journal_run *run,
+				   const struct config *cfg, const struct act_options *opts)
+{
+	static const struct journal_retry once = { 1, 0, 0 };
+	struct strbuf name = STRBUF_INIT;
+	int calls = 0;
+	size_t i;
+
+	out->items = xcalloc(found->nr ? found->nr : 1, sizeof(*out->items));
+	for (i = 0; i < found->nr; i++) {
+		const struct finding *f = &found->items[i];
+		struct finding_work *w = &out->items[out->nr++];
+		struct finding_context fc = { cfg, observed, f, opts, NULL };
+		struct json *result = NULL;
+		const struct json *incident;
+
+		memcpy(w->fingerprint, f->fingerprint, sizeof(w->fingerprint));
+		w->service = xstrdup(f->service);
+		w->kind = xstrdup(finding_kind_name(f->kind));
+		strbuf_reset(&name);
+		strbuf_addf(&name, "investigate:%s", f->fingerprint);
+		if (journal_step(&w->context, run, name.buf, &once, investigate_step, &fc) < 0) {
+			w->outcome = "failed";
+			w->why = xstrdup(bot_error_last());
+			out->failed = 1;
+			continue;
+		}
+		incident = json_get(w->context, "upstream_incident");
+		if (incident && json_type(incident) == JSON_OBJECT) {
+			struct strbuf why = STRBUF_INIT;
+			strbuf_addf(&why, "%s: %s (%s)", json_str_value(json_member(incident, "provider")),
+				    json_str_value(json_member(incident, "incident")),
+				    json_str_value(json_member(incident, "status")));
+			w->outcome = "upstream";
+			w->why = strbuf_detach(&why, NULL);
+			continue;
+		}
+		if (cfg->llm.provider == LLM_NONE) {
+			w->outcome = "no llm";
+			w->why = xstrdup("llm is none in .autofix.yml: the finding is reported with its context");
+			continue;
+		}
+		if (calls >= MAX_LLM_CALLS_PER_RUN) {
+			w->outcome = "failed";
+			w->why = xstrdup("over this run's budget of LLM calls: planned on a later run");
+			continue;
+		}
+		fc.context = w->context;
+		strbuf_reset(&name);
+		strbuf_addf(&name, "plan:%s", f->fingerprint);
+		if (journal_step(&result, run, name.buf, &once, plan_step, &fc) < 0) {
+			w->outcome = "failed";
+			w->why = xstrdup(bot_error_last());
+			out->failed = 1;
+			continue;
+		}
+		w->outcome = !strcmp(json_str_value(json_get(result, "outcome")), "plan") ? "plan" :
+			     !strcmp(json_str_value(json_get(result, "outcome")), "not fixable") ? "not fixable" :
+			     "failed";
+		if (json_str_value(json_get(result, "why")))
+			w->why = xstrdup(json_str_value(json_get(result, "why")));
+		if (json_type(json_get(result, "plan")) == JSON_OBJECT)
+			w->plan = json_dup(json_get(result, "plan"));
+		if (json_get(result, "prompt_sizes"))
+			w->prompt_sizes = json_dup(json_get(result, "prompt_sizes"));
+		w->input_tokens = (int64_t)json_num_value(json_get(result, "usage.input_tokens"));
+		w->output_tokens = (int64_t)json_num_value(json_get(result, "usage.output_tokens"));
+		w->llm_calls = (int)json_num_value(json_get(result, "usage.calls"));
+		calls += w->llm_calls;
+		if (!strcmp(w->outcome, "plan"))
+			w->agent_prompt = render_agent_prompt(w, cfg, opts, f);
+		json_free(result);
+	}
+	strbuf_release(&name);
 }
 
 int pipeline_scan_fingerprint(char out[65], const struct config *cfg)

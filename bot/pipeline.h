@@ -81,6 +81,56 @@ int pipeline_scan(struct observe_result *observed, struct findings *found,
 		  const char **stage, enum stage_failure *failure, struct journal_run *run,
 		  const struct config *cfg, int64_t now);
 
+/* ---------------------------------------------------------------- stages 3 and 4: investigate, plan */
+
+/* What the stages after detect made of one finding. */
+struct finding_work {
+	char fingerprint[17];
+	char *service;
+	char *kind;
+	struct json *context;      /* investigate's result (investigate/investigate.h), or NULL */
+	struct json *plan;         /* the plan (plan/plan.h), or NULL */
+	struct json *prompt_sizes; /* what went into the prompt (plan_prompt's sizes), or NULL */
+	char *agent_prompt;        /* the agent's task, rendered from the plan, or NULL */
+	/*
+	 * "plan": a plan a coding agent can follow; "not fixable": the plan
+	 * says the cause is not in the code; "upstream": an upstream
+	 * provider's incident explains it; "no llm": `llm` is none; "failed":
+	 * investigating or planning failed (why says how).
+	 */
+	const char *outcome;
+	char *why;
+	int64_t input_tokens, output_tokens;
+	int llm_calls;
+};
+
+struct scan_work {
+	struct finding_work *items;
+	size_t nr;
+	int failed;                /* a step failed in a way a re-run may repair */
+};
+
+void scan_work_release(struct scan_work *work);
+/* [{fingerprint, service, kind, outcome, why, context, plan, prompt_sizes, agent_prompt, usage}] */
+struct json *scan_work_to_json(const struct scan_work *work);
+
+struct act_options {
+	const char *repo_root;     /* the repository's checkout (diffs, manifests, template overrides) */
+};
+
+/*
+ * Stages 3 and 4 for every finding, each a durable step of run:
+ * "investigate:FINGERPRINT" (logs, the onset deployment's diff, upstream
+ * status pages) and "plan:FINGERPRINT" (the LLM's plan, when `llm` is
+ * set and no upstream incident explains the finding). A step whose
+ * result the journal holds is not run again: a re-run makes no second
+ * LLM call. A finding whose stage failed is reported with why; the other
+ * findings go on. Fills out (initialised to zero by the caller).
+ */
+void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_result *observed,
+				   const struct findings *found, struct journal_run *run,
+				   const struct config *cfg, const struct act_options *opts);
+
 /*
  * The fingerprint of a scan's inputs (journal_run_options.fingerprint):
  * SHA-256, as 64 hex digits, of what the scan's steps compute from: the

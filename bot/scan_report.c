@@ -205,6 +205,82 @@ static void add_text(struct strbuf *out, const char *s, size_t width)
 		strbuf_addch(out, ' ');
 }
 
+/* Each line of text, escaped, after prefix. */
+static void add_block(struct strbuf *out, const char *prefix, const char *text)
+{
+	struct strbuf line = STRBUF_INIT;
+	const char *p = text, *nl;
+
+	while (p && *p) {
+		nl = strchr(p, '\n');
+		strbuf_reset(&line);
+		strbuf_add(&line, p, nl ? (size_t)(nl - p) : strlen(p));
+		strbuf_addstr(out, prefix);
+		log_add_text(out, line.buf);
+		strbuf_addch(out, '\n');
+		p = nl ? nl + 1 : NULL;
+	}
+	strbuf_release(&line);
+}
+
+void scan_report_work_text(struct strbuf *out, const struct scan_work *work)
+{
+	size_t i;
+
+	for (i = 0; i < work->nr; i++) {
+		const struct finding_work *w = &work->items[i];
+		const struct json *s, *plan = w->plan;
+
+		strbuf_addstr(out, "\n");
+		add_text(out, w->service, 0);
+		strbuf_addf(out, " %s (%s): %s", w->kind, w->fingerprint, w->outcome);
+		if (w->why) {
+			strbuf_addstr(out, ": ");
+			add_text(out, w->why, 0);
+		}
+		strbuf_addch(out, '\n');
+		strbuf_addstr(out, "  context:");
+		for (s = json_first(json_get(w->context, "sections")); s; s = json_next(s)) {
+			strbuf_addstr(out, s == json_first(json_get(w->context, "sections")) ? " " : ", ");
+			add_text(out, json_str_value(json_member(s, "title")), 0);
+			strbuf_addf(out, " (%zu B)", strlen(json_str_value(json_member(s, "text")) ?
+							  json_str_value(json_member(s, "text")) : ""));
+		}
+		if (!json_size(json_get(w->context, "sections")))
+			strbuf_addstr(out, " none");
+		strbuf_addch(out, '\n');
+		for (s = json_first(json_get(w->context, "notes")); s; s = json_next(s)) {
+			strbuf_addstr(out, "  note: ");
+			add_text(out, json_str_value(s), 0);
+			strbuf_addch(out, '\n');
+		}
+		if (w->prompt_sizes)
+			strbuf_addf(out, "  prompt: about %.0f tokens; LLM calls %d, tokens in %lld, out %lld\n",
+				    json_num_value(json_get(w->prompt_sizes, "estimated_tokens")), w->llm_calls,
+				    (long long)w->input_tokens, (long long)w->output_tokens);
+		if (!plan)
+			continue;
+		strbuf_addf(out, "  plan (confidence %.2f, risk %s, %s):\n",
+			    json_num_value(json_get(plan, "confidence")), json_str_value(json_get(plan, "risk")),
+			    json_bool_value(json_get(plan, "fixable_in_code")) ? "fixable in code" : "not fixable in code");
+		add_block(out, "    ", json_str_value(json_get(plan, "summary")));
+		for (s = json_first(json_get(plan, "root_causes")); s; s = json_next(s))
+			add_block(out, "    cause: ", json_str_value(json_member(s, "cause")));
+		for (s = json_first(json_get(plan, "changes")); s; s = json_next(s)) {
+			strbuf_addstr(out, "    change: ");
+			add_text(out, json_str_value(json_member(s, "file")), 0);
+			strbuf_addstr(out, ": ");
+			add_text(out, json_str_value(json_member(s, "change")), 0);
+			strbuf_addch(out, '\n');
+		}
+		add_block(out, "    verify: ", json_str_value(json_get(plan, "verification")));
+		if (w->agent_prompt) {
+			strbuf_addstr(out, "  the agent's task:\n");
+			add_block(out, "    | ", w->agent_prompt);
+		}
+	}
+}
+
 static const struct arch_service *arch_service_of(const struct architecture *arch, const char *id)
 {
 	size_t i;

@@ -45,6 +45,14 @@ void scan_report_text(struct strbuf *out, const struct observe_result *observed,
  *     "findings": [ <findings of findings_to_json()> ],
  *     "cost": { "requests": 3, "bytes": 51234 } }
  */
+/*
+ * What investigating and planning made of each finding (scan --plan-only
+ * and the full scan): the context gathered (its sections and sizes, what
+ * could not be gathered), the outcome, the plan and the agent's task.
+ * Multi-line texts are shown line by line, each escaped.
+ */
+void scan_report_work_text(struct strbuf *out, const struct scan_work *work);
+
 struct json *scan_report_json(const struct observe_result *observed, const struct findings *found,
 			      int dry_run);
 

@@ -188,6 +188,8 @@ void finding_fingerprint(char out[17], const char *service, enum finding_kind ki
  * Times are RFC 3339 strings; NAN figures are null. The caller owns the result.
  */
 struct json *findings_to_json(const struct findings *f);
+/* One finding's object in that form (an item of "findings"). */
+struct json *finding_to_json(const struct finding *f);
 /*
  * Reads that form into out (initialised by the caller; items are appended).
  * On a malformed document returns BOT_EINVALID naming the JSON path, and

@@ -30,65 +30,68 @@ static struct json *series_to_json(const struct series *s)
 	return arr;
 }
 
+struct json *finding_to_json(const struct finding *fd)
+{
+	struct json *o = json_new_object(), *ev = json_new_object();
+
+	json_set_str(o, "service", fd->service);
+	json_set_str(o, "kind", finding_kind_name(fd->kind));
+	json_set_str(o, "severity", severity_name(fd->severity));
+	json_set_str(o, "method", finding_method_name(fd->method));
+	json_set_str(o, "fingerprint", fd->fingerprint);
+	json_set_str(o, "summary", fd->summary);
+	json_set_num(o, "observed", fd->observed);
+	json_set_num(o, "threshold", fd->threshold);
+	json_set_str(o, "unit", figure_unit_name(fd->unit));
+	json_set_time(o, "onset", fd->onset);
+	json_set_time(o, "detected", fd->detected);
+	json_set_bool(o, "ongoing", fd->ongoing);
+	if (fd->deployment) {
+		struct json *d = json_new_object();
+		json_set_str(d, "id", fd->deployment);
+		json_set_time(d, "at", fd->deployment_at);
+		json_set(o, "deployment", d);
+	} else {
+		json_set(o, "deployment", json_new_null());
+	}
+	json_set_num(o, "confidence", fd->confidence);
+	json_set_str(o, "reason", fd->reason);
+	json_set_str(ev, "metric", metric_name(fd->evidence_metric));
+	json_set_str(ev, "unit", figure_unit_name(fd->evidence_unit));
+	json_set_num(ev, "level", fd->evidence_level);
+	json_set(ev, "points", series_to_json(&fd->evidence));
+	json_set(o, "evidence", ev);
+	if (fd->kind == FINDING_MEMORY_LEAK) {
+		struct json *l = json_new_object();
+		json_set_num(l, "slope_bytes_per_hour", fd->leak.slope);
+		json_set_num(l, "r2", fd->leak.r2);
+		json_set_num(l, "limit_bytes", fd->leak.limit);
+		json_set_num(l, "time_to_limit_ms", (double)fd->leak.time_to_limit);
+		json_set_num(l, "cycles", fd->leak.cycles);
+		json_set_num(l, "cycle_ms", (double)fd->leak.cycle_ms);
+		json_set(o, "leak", l);
+	}
+	/* A threshold finding that also regressed against its baseline carries the comparison too. */
+	if (fd->method == METHOD_REGRESSION || fd->regression.n_after > 0) {
+		struct json *r = json_new_object();
+		json_set_num(r, "before", fd->regression.before);
+		json_set_num(r, "after", fd->regression.after);
+		json_set_num(r, "ratio", fd->regression.ratio);
+		json_set_num(r, "p_value", fd->regression.p_value);
+		json_set_num(r, "n_before", (double)fd->regression.n_before);
+		json_set_num(r, "n_after", (double)fd->regression.n_after);
+		json_set(o, "regression", r);
+	}
+	return o;
+}
+
 struct json *findings_to_json(const struct findings *f)
 {
 	struct json *root = json_new_object(), *items = json_new_array(), *svcs = json_new_array();
 	size_t i;
 
-	for (i = 0; i < f->nr; i++) {
-		const struct finding *fd = &f->items[i];
-		struct json *o = json_new_object(), *ev = json_new_object();
-
-		json_set_str(o, "service", fd->service);
-		json_set_str(o, "kind", finding_kind_name(fd->kind));
-		json_set_str(o, "severity", severity_name(fd->severity));
-		json_set_str(o, "method", finding_method_name(fd->method));
-		json_set_str(o, "fingerprint", fd->fingerprint);
-		json_set_str(o, "summary", fd->summary);
-		json_set_num(o, "observed", fd->observed);
-		json_set_num(o, "threshold", fd->threshold);
-		json_set_str(o, "unit", figure_unit_name(fd->unit));
-		json_set_time(o, "onset", fd->onset);
-		json_set_time(o, "detected", fd->detected);
-		json_set_bool(o, "ongoing", fd->ongoing);
-		if (fd->deployment) {
-			struct json *d = json_new_object();
-			json_set_str(d, "id", fd->deployment);
-			json_set_time(d, "at", fd->deployment_at);
-			json_set(o, "deployment", d);
-		} else {
-			json_set(o, "deployment", json_new_null());
-		}
-		json_set_num(o, "confidence", fd->confidence);
-		json_set_str(o, "reason", fd->reason);
-		json_set_str(ev, "metric", metric_name(fd->evidence_metric));
-		json_set_str(ev, "unit", figure_unit_name(fd->evidence_unit));
-		json_set_num(ev, "level", fd->evidence_level);
-		json_set(ev, "points", series_to_json(&fd->evidence));
-		json_set(o, "evidence", ev);
-		if (fd->kind == FINDING_MEMORY_LEAK) {
-			struct json *l = json_new_object();
-			json_set_num(l, "slope_bytes_per_hour", fd->leak.slope);
-			json_set_num(l, "r2", fd->leak.r2);
-			json_set_num(l, "limit_bytes", fd->leak.limit);
-			json_set_num(l, "time_to_limit_ms", (double)fd->leak.time_to_limit);
-			json_set_num(l, "cycles", fd->leak.cycles);
-			json_set_num(l, "cycle_ms", (double)fd->leak.cycle_ms);
-			json_set(o, "leak", l);
-		}
-		/* A threshold finding that also regressed against its baseline carries the comparison too. */
-		if (fd->method == METHOD_REGRESSION || fd->regression.n_after > 0) {
-			struct json *r = json_new_object();
-			json_set_num(r, "before", fd->regression.before);
-			json_set_num(r, "after", fd->regression.after);
-			json_set_num(r, "ratio", fd->regression.ratio);
-			json_set_num(r, "p_value", fd->regression.p_value);
-			json_set_num(r, "n_before", (double)fd->regression.n_before);
-			json_set_num(r, "n_after", (double)fd->regression.n_after);
-			json_set(o, "regression", r);
-		}
-		json_append(items, o);
-	}
+	for (i = 0; i < f->nr; i++)
+		json_append(items, finding_to_json(&f->items[i]));
 	for (i = 0; i < f->services_nr; i++) {
 		const struct service_summary *s = &f->services[i];
 		struct json *o = json_new_object();

@@ -7,7 +7,7 @@
 // against that schema, so the answers have exactly the schema's shapes. It serves one observation (the scenario format of
 // tests/scenarios/, or N synthetic healthy services) and counts requests.
 //
-//   node railway.js --port-file F [--scenario FILE | --services N --now ISO]
+//   node railway.js --port-file F [--scenario FILE | --services N --now ISO] [--log-extra TEXT]
 //                   [--token T] [--token-kind project|account] [--fail FIELD]
 //                   [--port N] [--history MINUTES]
 //
@@ -37,6 +37,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a === '--fail') opts.fail = v();
   else if (a === '--port') opts.port = Number(v());
   else if (a === '--history') opts.history = Number(v());
+  else if (a === '--log-extra') opts.logExtra = v();
   else { console.error(`railway.js: unknown argument ${a}`); process.exit(2); }
 }
 const schema = loadSchema();
@@ -213,6 +214,8 @@ function logLines(args, kind) {
     { timestamp: new Date(at + 1000).toISOString(), severity: 'info', message: `${kind} started for ${d.id}` },
     { timestamp: new Date(at + 2000).toISOString(), severity: 'error', message: `${kind}: connection refused` },
   ];
+  // --log-extra TEXT: one more error line, e.g. a secret a service logged.
+  if (opts.logExtra) lines.push({ timestamp: new Date(at + 3000).toISOString(), severity: 'error', message: opts.logExtra });
   return lines.filter((l) => (!args.startDate || Date.parse(l.timestamp) >= Date.parse(args.startDate))
     && (!args.endDate || Date.parse(l.timestamp) <= Date.parse(args.endDate))).slice(0, args.limit || 100);
 }
