@@ -398,8 +398,8 @@ done:
 	return err;
 }
 
-static char *render_agent_prompt(const struct finding_work *w, const struct config *cfg,
-				 const struct act_options *opts, const struct finding *f)
+static char *render_agent_prompt(const struct finding_work *w, const struct act_options *opts,
+				 const struct finding *f)
 {
 	struct template_options topts = TEMPLATE_OPTIONS_INIT;
 	struct json *data = json_new_object();
@@ -408,7 +408,7 @@ static char *render_agent_prompt(const struct finding_work *w, const struct conf
 	json_set(data, "service", json_dup(json_get(w->context, "service")));
 	json_set(data, "finding", finding_to_json(f));
 	json_set(data, "plan", json_dup(w->plan));
-	json_set_opt_str(data, "verify", cfg->verify.command);
+	/* `verify` joins the task once the fix stage runs it (issue 11); until then the agent is not told. */
 	topts.repo_root = opts->repo_root;
 	topts.escape = mustache_escape_none;
 	if (template_render(&out, "agent-task.md", data, &topts) < 0) {
@@ -535,7 +535,7 @@ void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_r
 		w->llm_calls = (int)json_num_value(json_get(result, "usage.calls"));
 		calls += w->llm_calls;
 		if (!strcmp(w->outcome, "plan"))
-			w->agent_prompt = render_agent_prompt(w, cfg, opts, f);
+			w->agent_prompt = render_agent_prompt(w, opts, f);
 		json_free(result);
 	}
 	strbuf_release(&name);

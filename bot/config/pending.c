@@ -13,15 +13,9 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-#define ISSUE_10 "issue 10, Investigate and plan"
 #define ISSUE_11 "issue 11, Fix and deliver"
 
 const struct config_pending_key config_pending_keys[] = {
-	{ "services.*.path", ISSUE_10 },
-	{ "services.*.upstreams", ISSUE_10 },
-	{ "upstreams", ISSUE_10 },
-	{ "llm", ISSUE_10 },
-	{ "redact", ISSUE_10 },
 	{ "agent", ISSUE_11 },
 	{ "pull_requests", ISSUE_11 },
 	{ "verify", ISSUE_11 },

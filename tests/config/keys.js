@@ -142,10 +142,12 @@ const rows = fs.readFileSync(path.join(__dirname, 'keys.txt'), 'utf8').split('\n
 		return { glob, re: globRe(glob), value, readers, used: 0 };
 	});
 
+// An upstream and an llm in the base, so that keys that need one (services.*.upstreams, llm.*) can be set alone.
 const base = {
-	railway: { version: 1, source: { railway: { project: 'p-1' } }, services: { api: {} } },
+	railway: { version: 1, source: { railway: { project: 'p-1' } }, services: { api: {} },
+		upstreams: { github: {} }, llm: { provider: 'openai', model: 'base-model' } },
 	prometheus: { version: 1, source: { prometheus: { url: 'http://127.0.0.1:9/base' } },
-		services: { api: {} } },
+		services: { api: {} }, upstreams: { github: {} }, llm: { provider: 'openai', model: 'base-model' } },
 };
 let seq = 0;
 function write(obj) {

@@ -218,19 +218,19 @@ static void test_pending_warnings(void)
 	int found = 0;
 
 	for (p = config_pending_keys; p->key; p++)
-		found += !strcmp(p->key, "llm") && strstr(p->stage, "issue 10");
-	ok(found == 1, "llm is pending until issue 10");
-	is_int(load(HEAD "services:\n  api: { path: a }\n  web: { path: b }\n  db: { path: c }\n"
-		    "llm: { provider: openai, model: m }\n"), 0, "a file with pending keys loads");
+		found += !strcmp(p->key, "verify") && strstr(p->stage, "issue 11");
+	ok(found == 1, "verify is pending until issue 11");
+	is_int(load(HEAD "services:\n  api:\n"
+		    "verify: npm test\n"
+		    "pull_requests: { draft: false }\n"), 0, "a file with pending keys loads");
 	is_int(diags.nr, 2, "  with two diagnostics");
 	if (diags.nr != 2)
 		return;
 	ok(diags.items[0].warning && diags.items[1].warning, "  both warnings");
-	is_str(diags.items[0].key_path, "services.api.path", "  the first place of services.*.path");
-	like(diags.items[0].message, "accepted, not used yet (issue 10, Investigate and plan); "
-	     "so are 2 more like it", "  counting the other places");
-	is_int(diags.items[0].line, 6, "  at its line");
-	is_str(diags.items[1].key_path, "llm", "  then llm");
+	is_str(diags.items[0].key_path, "verify", "  in file order: verify");
+	like(diags.items[0].message, "accepted, not used yet (issue 11, Fix and deliver)", "  with the issue");
+	is_int(diags.items[0].line, 7, "  at its line");
+	is_str(diags.items[1].key_path, "pull_requests", "  then pull_requests");
 	is_int(load(HEAD "services:\n  api:\nllm: { provider: nope, model: m }\n"), BOT_EINVALID,
 	       "an invalid file");
 	ok(diags.nr == 1 && !diags.items[0].warning, "  has its error and no warning");
