@@ -227,13 +227,15 @@ const char *const workspace_default_forbidden[] = { ".github/workflows/**", ".au
 
 /*
  * libgit2's last error as ours, the token masked should any layer below
- * have echoed it. GIT_EAUTH becomes BOT_EAUTH, GIT_ENOTFOUND BOT_ENOTFOUND.
+ * have echoed it. GIT_EAUTH becomes BOT_EAUTH, GIT_ENOTFOUND BOT_ENOTFOUND,
+ * GIT_ENONFASTFORWARD (a push that would lose commits) BOT_ECONFLICT.
  */
 static int ws_fail(const struct workspace *ws, int code, const char *what)
 {
 	const git_error *e = git_error_last();
 	struct strbuf msg = STRBUF_INIT;
-	int result = code == GIT_EAUTH ? BOT_EAUTH : code == GIT_ENOTFOUND ? BOT_ENOTFOUND : BOT_ERROR;
+	int result = code == GIT_EAUTH ? BOT_EAUTH : code == GIT_ENOTFOUND ? BOT_ENOTFOUND :
+		     code == GIT_ENONFASTFORWARD ? BOT_ECONFLICT : BOT_ERROR;
 
 	strbuf_addstr(&msg, e && e->message ? e->message : "libgit2 failed");
 	if (ws && ws->token && *ws->token)
@@ -253,7 +255,7 @@ static int ref_char(int c)
 /*
  * Appends s as one safe ref component: characters outside [A-Za-z0-9._-]
  * become '-', runs of dots one dot, no leading '.' or '-', no trailing
- * '.' or ".lock"; at most max characters; "x" when nothing is left.
+ * '.', '-' or ".lock"; at most max characters; "x" when nothing is left.
  */
 static void add_component(struct strbuf *out, const char *s, size_t max)
 {
@@ -271,7 +273,7 @@ static void add_component(struct strbuf *out, const char *s, size_t max)
 	for (;;) {
 		size_t n = out->len - start;
 
-		if (n && out->buf[out->len - 1] == '.')
+		if (n && (out->buf[out->len - 1] == '.' || out->buf[out->len - 1] == '-'))
 			strbuf_setlen(out, out->len - 1);
 		else if (n >= 5 && !strcasecmp(out->buf + out->len - 5, ".lock"))
 			strbuf_setlen(out, out->len - 5);
@@ -373,21 +375,27 @@ static int same_repository(const char *a, const char *b)
 
 /*
  * Plain http would show the token to every hop: only https, or http to
- * this machine (the tests' server).
+ * this machine (the tests' server). Credentials in the URL are refused
+ * without being repeated. Returns 0 or BOT_EINVALID.
  */
 static int url_allowed(const char *url)
 {
 	struct strbuf o = STRBUF_INIT;
-	int userinfo = 0, ok;
+	int userinfo = 0, result = 0;
 
-	ok = !url_origin(&o, url, &userinfo) && !userinfo &&
-	     (starts_with(o.buf, "https://") ||
-	      (starts_with(o.buf, "http://") &&
-	       (!strcmp(o.buf, "http://127.0.0.1") || starts_with(o.buf, "http://127.0.0.1:") ||
-		!strcmp(o.buf, "http://localhost") || starts_with(o.buf, "http://localhost:") ||
-		starts_with(o.buf, "http://[::1]"))));
+	if (url_origin(&o, url, &userinfo) < 0)
+		result = bot_error(BOT_EINVALID, "'%s' is not a URL", url);
+	else if (userinfo)
+		result = bot_error(BOT_EINVALID, "refusing a clone URL with credentials in it: the token is given apart");
+	else if (!starts_with(o.buf, "https://") &&
+		 !(starts_with(o.buf, "http://") &&
+		   (!strcmp(o.buf, "http://127.0.0.1") || starts_with(o.buf, "http://127.0.0.1:") ||
+		    !strcmp(o.buf, "http://localhost") || starts_with(o.buf, "http://localhost:") ||
+		    starts_with(o.buf, "http://[::1]"))))
+		result = bot_error(BOT_EINVALID, "refusing to clone '%s': https:// only (http:// to this machine alone)",
+				   url);
 	strbuf_release(&o);
-	return ok;
+	return result;
 }
 
 struct push_ctx;
@@ -530,6 +538,7 @@ static char *remote_default_branch(git_repository *repo)
 	    (target = git_reference_symbolic_target(ref)) && starts_with(target, "refs/remotes/origin/"))
 		name = xstrdup(target + strlen("refs/remotes/origin/"));
 	git_reference_free(ref);
+	ref = NULL;
 	if (!name && git_repository_head(&ref, repo) == 0 && git_reference_is_branch(ref))
 		name = xstrdup(git_reference_shorthand(ref));
 	git_reference_free(ref);
@@ -667,9 +676,8 @@ int workspace_prepare(struct workspace **out, const struct workspace_options *op
 	pthread_once(&git_once, git_setup);
 	if (!opts->clone_url || !opts->branch)
 		return bot_error(BOT_EINVALID, "a workspace needs a clone URL and a branch");
-	if (!url_allowed(opts->clone_url))
-		return bot_error(BOT_EINVALID, "refusing to clone '%s': the URL must be https:// without credentials",
-				 opts->clone_url);
+	if ((err = url_allowed(opts->clone_url)) < 0)
+		return err;
 
 	ws = xcalloc(1, sizeof(*ws));
 	ws->clone_url = xstrdup(opts->clone_url);

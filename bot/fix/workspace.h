@@ -97,7 +97,7 @@ struct workspace {
  * first 8 characters> into out (which it resets). service, kind and the
  * fingerprint are made safe for a ref: characters outside [A-Za-z0-9._-]
  * become '-', runs of dots become one, and no component starts with '.'
- * or '-' or ends with '.' or ".lock". Returns 0, or BOT_EINVALID when the
+ * or '-' or ends with '.', '-' or ".lock". Returns 0, or BOT_EINVALID when the
  * result is still not a valid branch name (the prefix's fault).
  */
 int workspace_branch_name(struct strbuf *out, const char *prefix, const char *service, const char *kind,
