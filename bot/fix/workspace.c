@@ -17,6 +17,7 @@
 
 #include "fix/workspace.h"
 #include "util/error.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -579,16 +580,30 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
+static void wipe(char **secret)
+{
+	if (*secret) {
+		explicit_bzero(*secret, strlen(*secret));
+		free(*secret);
+		*secret = NULL;
+	}
+}
+
+void workspace_set_token(struct workspace *ws, const char *token)
+{
+	wipe(&ws->token);
+	ws->token = token ? xstrdup(token) : NULL;
+	if (token)
+		log_add_secret(token);
+}
+
 static void ws_free(struct workspace *ws)
 {
 	size_t i;
 
 	if (!ws)
 		return;
-	if (ws->token) {
-		explicit_bzero(ws->token, strlen(ws->token));
-		free(ws->token);
-	}
+	wipe(&ws->token);
 	for (i = 0; ws->forbidden && ws->forbidden[i]; i++)
 		free(ws->forbidden[i]);
 	free(ws->forbidden);
@@ -681,7 +696,7 @@ int workspace_prepare(struct workspace **out, const struct workspace_options *op
 
 	ws = xcalloc(1, sizeof(*ws));
 	ws->clone_url = xstrdup(opts->clone_url);
-	ws->token = opts->token ? xstrdup(opts->token) : NULL;
+	workspace_set_token(ws, opts->token);
 	ws->prefix = xstrdup(opts->branch_prefix && *opts->branch_prefix ? opts->branch_prefix : DEFAULT_PREFIX);
 	ws->branch = xstrdup(opts->branch);
 	ws->default_branch = opts->default_branch ? xstrdup(opts->default_branch) : NULL;

@@ -149,6 +149,12 @@ int workspace_commit(struct workspace *ws, const char *name, const char *email, 
  */
 int workspace_push(struct workspace *ws, const char *branch, int force);
 
+/*
+ * Replaces the token ws pushes with (the old one wiped): an installation
+ * token lasts an hour, an agent's session may outlast it.
+ */
+void workspace_set_token(struct workspace *ws, const char *token);
+
 /* Deletes ws's working tree and frees ws (the token wiped first). NULL is a no-op. */
 void workspace_remove(struct workspace *ws);
 

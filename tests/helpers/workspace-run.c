@@ -8,10 +8,11 @@
  *   changes              "changes N STATUS:PATH..."
  *   commit               "commit SHA" or "commit no-change"
  *   push[:BRANCH][:force] "push ok"
+ *   retoken              the token is replaced by $WS_TOKEN2
  *   keep                 leave the working tree in place
  *
  * A step that fails prints "STEP error CODE-NAME MESSAGE" and ends the
- * run (exit 1). The token comes from $WS_TOKEN (never the command line),
+ * run (exit 1), unless it is written with a leading '-' ("-push"). The token comes from $WS_TOKEN (never the command line),
  * the checkout from $WS_LOCAL, the base from $WS_BASE, the default
  * branch from $WS_DEFAULT, the prefix from $WS_PREFIX, the forbidden
  * globs (comma-separated) from $WS_FORBIDDEN. Driven by tests/fix/push.test.
@@ -105,8 +106,10 @@ int main(int argc, char **argv)
 	       ws->note ? " " : "", ws->note ? ws->note : "");
 	for (i = 3; i < argc && !rc; i++) {
 		const char *step = argv[i];
-		int r;
+		int r, go_on = *step == '-';
 
+		if (go_on)
+			step++;
 		if (!strncmp(step, "write:", 6)) {
 			if (write_file(ws->path, step + 6) < 0) {
 				printf("write error io cannot write\n");
@@ -158,12 +161,16 @@ int main(int argc, char **argv)
 			else
 				printf("push ok\n");
 			free(arg);
+		} else if (!strcmp(step, "retoken")) {
+			workspace_set_token(ws, env("WS_TOKEN2"));
 		} else if (!strcmp(step, "keep")) {
 			keep = 1;
 		} else {
 			fprintf(stderr, "workspace-run: unknown step '%s'\n", step);
 			rc = 2;
 		}
+		if (go_on && rc == 1)
+			rc = 0;
 	}
 	if (keep) {
 		printf("kept %s\n", ws->path);
