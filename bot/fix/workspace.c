@@ -7,15 +7,22 @@
 #include <ftw.h>
 #include <git2.h>
 #include <git2/sys/repository.h>
+#include <git2/sys/stream.h>
+#include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "fix/workspace.h"
+#include "util/env.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -23,9 +30,175 @@
 
 static pthread_once_t git_once = PTHREAD_ONCE_INIT;
 
+/* ---- Sockets with a time limit ---- */
+
+/*
+ * libgit2 1.5 waits on a silent server forever (1.7 added timeouts), so
+ * autofix gives it its own plain sockets, on which TLS is layered as
+ * usual: connecting, and every read or write, may take at most
+ * net_timeout_ms. The limit is the calling thread's, set around each
+ * clone or push; net_timed_out says that it was what failed.
+ */
+#define NET_TIMEOUT_DEFAULT_MS 60000
+static __thread int64_t net_timeout_ms = NET_TIMEOUT_DEFAULT_MS;
+static __thread int net_timed_out;
+
+struct timed_stream {
+	git_stream parent;
+	char *host, *port;
+	int fd;
+	int64_t timeout_ms;
+};
+
+static int timed_out(struct timed_stream *t, const char *doing)
+{
+	net_timed_out = 1;
+	git_error_set(GIT_ERROR_NET, "%s '%s:%s' took more than %lld ms", doing, t->host, t->port,
+		      (long long)t->timeout_ms);
+	return -1;
+}
+
+/* Connects fd to ai within the time limit: 0, -1 (errno set), or -2 when out of time. */
+static int connect_within(int fd, const struct addrinfo *ai, int64_t ms)
+{
+	struct pollfd p = { fd, POLLOUT, 0 };
+	int flags = fcntl(fd, F_GETFL), err = 0, r;
+	socklen_t len = sizeof(err);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -1;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		if (errno != EINPROGRESS)
+			return -1;
+		while ((r = poll(&p, 1, (int)ms)) < 0 && errno == EINTR)
+			;
+		if (r == 0)
+			return -2;
+		if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			return -1;
+		if (err) {
+			errno = err;
+			return -1;
+		}
+	}
+	return fcntl(fd, F_SETFL, flags);
+}
+
+static int ts_connect(git_stream *stream)
+{
+	struct timed_stream *t = (struct timed_stream *)stream;
+	struct addrinfo hints, *ai = NULL, *a;
+	struct timeval tv;
+	int r = -1, gai;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((gai = getaddrinfo(t->host, t->port, &hints, &ai)) != 0) {
+		git_error_set(GIT_ERROR_NET, "cannot resolve '%s': %s", t->host, gai_strerror(gai));
+		return -1;
+	}
+	for (a = ai; a; a = a->ai_next) {
+		if ((t->fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol)) < 0)
+			continue;
+		if ((r = connect_within(t->fd, a, t->timeout_ms)) == 0)
+			break;
+		close(t->fd);
+		t->fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (r == -2)
+		return timed_out(t, "connecting to");
+	if (t->fd < 0) {
+		git_error_set(GIT_ERROR_NET, "cannot connect to '%s:%s': %s", t->host, t->port, strerror(errno));
+		return -1;
+	}
+	tv.tv_sec = t->timeout_ms / 1000;
+	tv.tv_usec = (t->timeout_ms % 1000) * 1000;
+	if (setsockopt(t->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(t->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
+		git_error_set(GIT_ERROR_NET, "cannot set a time limit on a socket: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static ssize_t ts_read(git_stream *stream, void *data, size_t len)
+{
+	struct timed_stream *t = (struct timed_stream *)stream;
+	ssize_t n;
+
+	while ((n = recv(t->fd, data, len, 0)) < 0 && errno == EINTR)
+		;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return timed_out(t, "waiting for");
+	if (n < 0)
+		git_error_set(GIT_ERROR_NET, "reading from '%s:%s': %s", t->host, t->port, strerror(errno));
+	return n;
+}
+
+static ssize_t ts_write(git_stream *stream, const char *data, size_t len, int flags)
+{
+	struct timed_stream *t = (struct timed_stream *)stream;
+	ssize_t n;
+
+	while ((n = send(t->fd, data, len, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return timed_out(t, "sending to");
+	if (n < 0)
+		git_error_set(GIT_ERROR_NET, "writing to '%s:%s': %s", t->host, t->port, strerror(errno));
+	return n;
+}
+
+static int ts_close(git_stream *stream)
+{
+	struct timed_stream *t = (struct timed_stream *)stream;
+
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	return 0;
+}
+
+static void ts_free(git_stream *stream)
+{
+	struct timed_stream *t = (struct timed_stream *)stream;
+
+	ts_close(stream);
+	free(t->host);
+	free(t->port);
+	free(t);
+}
+
+static int ts_init(git_stream **out, const char *host, const char *port)
+{
+	struct timed_stream *t = xcalloc(1, sizeof(*t));
+
+	t->parent.version = GIT_STREAM_VERSION;
+	t->parent.connect = ts_connect;
+	t->parent.read = ts_read;
+	t->parent.write = ts_write;
+	t->parent.close = ts_close;
+	t->parent.free = ts_free;
+	t->host = xstrdup(host);
+	t->port = xstrdup(port);
+	t->fd = -1;
+	t->timeout_ms = net_timeout_ms > 0 ? net_timeout_ms : NET_TIMEOUT_DEFAULT_MS;
+	*out = &t->parent;
+	return 0;
+}
+
 static void git_setup(void)
 {
+	git_stream_registration timed = { GIT_STREAM_VERSION, ts_init, NULL };
+	const char *ca = env_get("AUTOFIX_CA_BUNDLE");
+
 	git_libgit2_init();
+	git_stream_register(GIT_STREAM_STANDARD, &timed);
+	/* As for every HTTPS call of autofix (http.c); for git it adds to the system's CAs. */
+	if (ca)
+		git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, ca, NULL);
 }
 
 /* libgit2's last error as ours. */
@@ -229,14 +402,15 @@ const char *const workspace_default_forbidden[] = { ".github/workflows/**", ".au
 /*
  * libgit2's last error as ours, the token masked should any layer below
  * have echoed it. GIT_EAUTH becomes BOT_EAUTH, GIT_ENOTFOUND BOT_ENOTFOUND,
- * GIT_ENONFASTFORWARD (a push that would lose commits) BOT_ECONFLICT.
+ * GIT_ENONFASTFORWARD (a push that would lose commits) BOT_ECONFLICT, a
+ * socket out of time BOT_ETIMEOUT.
  */
 static int ws_fail(const struct workspace *ws, int code, const char *what)
 {
 	const git_error *e = git_error_last();
 	struct strbuf msg = STRBUF_INIT;
 	int result = code == GIT_EAUTH ? BOT_EAUTH : code == GIT_ENOTFOUND ? BOT_ENOTFOUND :
-		     code == GIT_ENONFASTFORWARD ? BOT_ECONFLICT : BOT_ERROR;
+		     code == GIT_ENONFASTFORWARD ? BOT_ECONFLICT : net_timed_out ? BOT_ETIMEOUT : BOT_ERROR;
 
 	strbuf_addstr(&msg, e && e->message ? e->message : "libgit2 failed");
 	if (ws && ws->token && *ws->token)
@@ -638,6 +812,8 @@ static int clone_into(git_repository **repo, struct workspace *ws, const char *s
 	co.fetch_opts.proxy_opts.type = GIT_PROXY_AUTO;
 	if (!local)
 		set_remote_callbacks(&co.fetch_opts.callbacks, &cred);
+	net_timeout_ms = ws->timeout_ms;
+	net_timed_out = 0;
 	if ((err = git_clone(repo, src, ws->path, &co)) < 0) {
 		struct strbuf what = STRBUF_INIT;
 		int result;
@@ -699,6 +875,7 @@ int workspace_prepare(struct workspace **out, const struct workspace_options *op
 	workspace_set_token(ws, opts->token);
 	ws->prefix = xstrdup(opts->branch_prefix && *opts->branch_prefix ? opts->branch_prefix : DEFAULT_PREFIX);
 	ws->branch = xstrdup(opts->branch);
+	ws->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : NET_TIMEOUT_DEFAULT_MS;
 	ws->default_branch = opts->default_branch ? xstrdup(opts->default_branch) : NULL;
 	f = opts->forbidden ? opts->forbidden : workspace_default_forbidden;
 	for (n = 0; f[n]; n++)
@@ -979,6 +1156,8 @@ int workspace_push(struct workspace *ws, const char *branch, int force)
 	po.callbacks.sideband_progress = sideband_cb;
 	po.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
 	po.proxy_opts.type = GIT_PROXY_AUTO;
+	net_timeout_ms = ws->timeout_ms;
+	net_timed_out = 0;
 	if ((err = git_remote_push(remote, &refspecs, &po)) < 0) {
 		struct strbuf what = STRBUF_INIT;
 

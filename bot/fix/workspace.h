@@ -2,6 +2,7 @@
 #define FIX_WORKSPACE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/strbuf.h"
 
@@ -76,6 +77,7 @@ struct workspace_options {
 	const char *local_checkout; /* a checkout of the same repository to clone from (GITHUB_WORKSPACE), or NULL */
 	const char *parent_dir;     /* where the working tree's directory is made; NULL: $TMPDIR or /tmp */
 	const char *const *forbidden; /* NULL-terminated globs (** crosses '/'); NULL: the defaults */
+	int64_t timeout_ms;         /* the longest a connection, or any read or write on it, may take; 0: 60 s */
 };
 #define WORKSPACE_OPTIONS_INIT { 0 }
 
@@ -90,6 +92,7 @@ struct workspace {
 	/* private */
 	char *clone_url, *token, *prefix;
 	char **forbidden;
+	int64_t timeout_ms;
 };
 
 /*
@@ -109,7 +112,8 @@ int workspace_branch_name(struct strbuf *out, const char *prefix, const char *se
  * shallow) clone of opts->clone_url holding the base; a clone of
  * opts->clone_url otherwise. The branch opts->branch is created at the
  * base and checked out. *out is NULL on failure. Returns 0; BOT_EAUTH when
- * the server refuses the token; BOT_EINVALID for unusable options (a
+ * the server refuses the token; BOT_ETIMEOUT when it stays silent past
+ * opts->timeout_ms; BOT_EINVALID for unusable options (a
  * plain-http URL to another host, a branch outside the prefix);
  * BOT_ENOTFOUND when the base commit or default branch is not there;
  * BOT_ERROR with libgit2's message otherwise.
@@ -144,6 +148,7 @@ int workspace_commit(struct workspace *ws, const char *name, const char *email, 
  * ws->branch. Refused before any network call (BOT_EINVALID) when there
  * is no commit, when branch is the default branch or not under the
  * prefix. Returns 0; BOT_EAUTH when the server refuses the token;
+ * BOT_ETIMEOUT when it stays silent too long;
  * BOT_ECONFLICT when the server rejects the update (branch protection,
  * a hook, not a fast-forward), with the server's message; BOT_ERROR.
  */

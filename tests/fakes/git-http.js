@@ -2,8 +2,9 @@
 // A git smart-HTTP server for tests: the real `git http-backend` run as a
 // CGI program behind node's http module, on a free loopback port.
 //
-//   node git-http.js PORT_FILE PROJECT_ROOT TOKEN_FILE LOG_FILE
+//   node git-http.js PORT_FILE PROJECT_ROOT TOKEN_FILE LOG_FILE [KEY CERT]
 //
+// With KEY and CERT (PEM files) it serves HTTPS.
 // Every request must carry HTTP Basic auth with user x-access-token and
 // the token (read from TOKEN_FILE, so it is on no command line) as its
 // password; otherwise 401 with a WWW-Authenticate challenge, as GitHub
@@ -12,9 +13,10 @@
 'use strict';
 const fs = require('fs');
 const http = require('http');
+const https = require('https');
 const { spawn } = require('child_process');
 
-const [portFile, root, tokenFile, logFile] = process.argv.slice(2);
+const [portFile, root, tokenFile, logFile, keyFile, certFile] = process.argv.slice(2);
 const token = fs.readFileSync(tokenFile, 'utf8').trim();
 const backend = process.env.GIT_HTTP_BACKEND || '/usr/lib/git-core/git-http-backend';
 
@@ -28,7 +30,7 @@ function authState(header) {
     ? 'ok' : 'bad';
 }
 
-const server = http.createServer((req, res) => {
+function serve(req, res) {
   const url = new URL(req.url, 'http://127.0.0.1');
   const auth = authState(req.headers.authorization);
   fs.appendFileSync(logFile, `${req.method} ${url.pathname}${url.search} auth=${auth}\n`);
@@ -78,6 +80,10 @@ const server = http.createServer((req, res) => {
   cgi.on('close', () => { if (!headersDone) res.writeHead(502); res.end(); });
   req.pipe(cgi.stdin);
   cgi.stdin.on('error', () => {});
-});
+}
+
+const server = keyFile
+  ? https.createServer({ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) }, serve)
+  : http.createServer(serve);
 server.listen(0, '127.0.0.1', () => fs.writeFileSync(portFile, String(server.address().port)));
 process.on('SIGTERM', () => process.exit(0));

@@ -14,7 +14,8 @@
  * A step that fails prints "STEP error CODE-NAME MESSAGE" and ends the
  * run (exit 1), unless it is written with a leading '-' ("-push"). The token comes from $WS_TOKEN (never the command line),
  * the checkout from $WS_LOCAL, the base from $WS_BASE, the default
- * branch from $WS_DEFAULT, the prefix from $WS_PREFIX, the forbidden
+ * branch from $WS_DEFAULT, the prefix from $WS_PREFIX, the network time
+ * limit from $WS_TIMEOUT_MS, the forbidden
  * globs (comma-separated) from $WS_FORBIDDEN. Driven by tests/fix/push.test.
  */
 #include <stdio.h>
@@ -85,6 +86,7 @@ int main(int argc, char **argv)
 	opts.default_branch = env("WS_DEFAULT");
 	opts.branch_prefix = env("WS_PREFIX");
 	opts.parent_dir = env("WS_PARENT");
+	opts.timeout_ms = env("WS_TIMEOUT_MS") ? strtoll(env("WS_TIMEOUT_MS"), NULL, 10) : 0;
 	if (env("WS_FORBIDDEN")) {
 		char *p;
 		size_t n = 0;
