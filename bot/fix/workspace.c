@@ -626,7 +626,11 @@ static void set_remote_callbacks(git_remote_callbacks *cb, struct cred_ctx *cred
 
 /* ---- Forbidden paths ---- */
 
-/* A glob: '**' matches anything, '/' included; '*' and '?' stop at '/'. Case-insensitive. */
+/*
+ * A glob: a double star matches anything, '/' included (so a directory
+ * followed by a double star is everything under it); '*' and '?' stop
+ * at '/'. Case-insensitive: refusing too much is safer than too little.
+ */
 static int glob_match(const char *pat, const char *s)
 {
 	for (; *pat; pat++, s++) {
@@ -635,6 +639,9 @@ static int glob_match(const char *pat, const char *s)
 			if (*pat == '/' && !pat[1])
 				pat++;
 			if (!*pat)
+				return 1;
+			/* A double star between slashes may stand for no directory at all. */
+			if (*pat == '/' && glob_match(pat + 1, s))
 				return 1;
 			for (; *s; s++)
 				if (glob_match(pat, s))
