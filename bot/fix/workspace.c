@@ -676,14 +676,37 @@ static const char *forbidden_match(const struct workspace *ws, const char *path)
 
 /* ---- The working tree ---- */
 
+/*
+ * Opens ws's repository, after the agent had the run of the directory:
+ * .git must still be the directory autofix made (not a symlink or a
+ * "gitdir:" file pointing elsewhere) and the working tree its own (no
+ * core.worktree sending the commit to other files).
+ */
 static int open_repo(git_repository **repo, const struct workspace *ws)
 {
-	int err;
+	struct strbuf dotgit = STRBUF_INIT, top = STRBUF_INIT;
+	struct stat st;
+	const char *workdir;
+	int err, result = 0;
 
 	pthread_once(&git_once, git_setup);
-	if ((err = git_repository_open_ext(repo, ws->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) < 0)
-		return ws_fail(ws, err, ws->path);
-	return 0;
+	*repo = NULL;
+	strbuf_addf(&dotgit, "%s/.git", ws->path);
+	strbuf_addf(&top, "%s/", ws->path);
+	if (lstat(dotgit.buf, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		result = bot_error(BOT_EINVALID, "'%s' is no longer a directory: the working tree was tampered with",
+				   dotgit.buf);
+	} else if ((err = git_repository_open_ext(repo, ws->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) < 0) {
+		result = ws_fail(ws, err, ws->path);
+	} else if (!(workdir = git_repository_workdir(*repo)) || strcmp(workdir, top.buf)) {
+		result = bot_error(BOT_EINVALID, "the repository in '%s' now has its working tree at '%s': tampered with",
+				   ws->path, workdir ? workdir : "(none)");
+		git_repository_free(*repo);
+		*repo = NULL;
+	}
+	strbuf_release(&dotgit);
+	strbuf_release(&top);
+	return result;
 }
 
 /* The checkout's origin when it is a full clone of url; NULL otherwise (why in *why). */
