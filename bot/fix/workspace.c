@@ -25,6 +25,7 @@
 #include "util/env.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -1076,7 +1077,9 @@ int workspace_commit(struct workspace *ws, const char *name, const char *email, 
 	git_oid tree_oid, base_oid, oid;
 	int err, result;
 
-	if (!name || !*name || !email || !*email || git_signature_now(&sig, name, email) < 0)
+	/* AUTOFIX_NOW's time, when set: the same edits on the same base give the same commit. */
+	if (!name || !*name || !email || !*email ||
+	    git_signature_new(&sig, name, email, (git_time_t)(time_now_ms() / 1000), 0) < 0)
 		return bot_error(BOT_EINVALID, "'%s <%s>' is not a usable commit identity", name ? name : "",
 				 email ? email : "");
 	if ((result = open_repo(&repo, ws)) < 0 || (result = stage(&index, &tree_oid, &diff, repo, ws)) < 0)

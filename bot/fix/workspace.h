@@ -135,7 +135,8 @@ int workspace_changes(struct commit_changes *out, struct workspace *ws, size_t m
  * Commits everything changed in the working tree since the base (as
  * workspace_changes() sees it, forbidden paths refused the same way) on
  * ws->branch, with the base as its only parent: commits an agent may
- * have made itself are folded in. Author and committer are name <email>.
+ * have made itself are folded in. Author and committer are name <email>,
+ * dated now (AUTOFIX_NOW when set, so that a re-run makes the same commit).
  * Writes the commit's SHA into ws->head. Returns 0; WORKSPACE_NO_CHANGE
  * (positive) when nothing changed, and then commits nothing;
  * BOT_EINVALID for a forbidden path or a bad identity; BOT_ERROR.
