@@ -100,8 +100,8 @@ struct workspace {
  * first 8 characters> into out (which it resets). service, kind and the
  * fingerprint are made safe for a ref: characters outside [A-Za-z0-9._-]
  * become '-', runs of dots become one, and no component starts with '.'
- * or '-' or ends with '.', '-' or ".lock". Returns 0, or BOT_EINVALID when the
- * result is still not a valid branch name (the prefix's fault).
+ * or '-' or ends with '.', '-' or ".lock". Returns 0, or BOT_EINVALID
+ * when the result is still not a valid branch name (the prefix's fault).
  */
 int workspace_branch_name(struct strbuf *out, const char *prefix, const char *service, const char *kind,
 			  const char *fingerprint);
@@ -113,8 +113,9 @@ int workspace_branch_name(struct strbuf *out, const char *prefix, const char *se
  * opts->clone_url otherwise. The branch opts->branch is created at the
  * base and checked out. *out is NULL on failure. Returns 0; BOT_EAUTH when
  * the server refuses the token; BOT_ETIMEOUT when it stays silent past
- * opts->timeout_ms; BOT_EINVALID for unusable options (a
- * plain-http URL to another host, a branch outside the prefix);
+ * opts->timeout_ms; BOT_EINVALID for unusable options (a plain-http URL
+ * to another host, credentials in the URL, a branch outside the prefix
+ * or the default branch);
  * BOT_ENOTFOUND when the base commit or default branch is not there;
  * BOT_ERROR with libgit2's message otherwise.
  */
@@ -127,7 +128,9 @@ int workspace_prepare(struct workspace **out, const struct workspace_options *op
  * is not given renames (a rename is a deletion and an addition) nor a
  * sha or summary. Returns the number of files changed; BOT_EINVALID when
  * one of them matches a forbidden path (the message names it; out is
- * then released: the fix must be dropped); BOT_ERROR otherwise.
+ * then released: the fix must be dropped) or when the agent tampered
+ * with .git (moved it, or the working tree, elsewhere); BOT_ERROR
+ * otherwise.
  */
 int workspace_changes(struct commit_changes *out, struct workspace *ws, size_t max_bytes);
 
@@ -139,7 +142,8 @@ int workspace_changes(struct commit_changes *out, struct workspace *ws, size_t m
  * dated now (AUTOFIX_NOW when set, so that a re-run makes the same commit).
  * Writes the commit's SHA into ws->head. Returns 0; WORKSPACE_NO_CHANGE
  * (positive) when nothing changed, and then commits nothing;
- * BOT_EINVALID for a forbidden path or a bad identity; BOT_ERROR.
+ * BOT_EINVALID for a forbidden path, a tampered .git or a bad identity;
+ * BOT_ERROR.
  */
 int workspace_commit(struct workspace *ws, const char *name, const char *email, const char *message);
 
