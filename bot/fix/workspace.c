@@ -732,8 +732,13 @@ static git_repository *usable_checkout(const char *dir, const char *url, const c
 	return NULL;
 }
 
-/* The default branch as the remote's HEAD says (refs/remotes/origin/HEAD), or NULL. */
-static char *remote_default_branch(git_repository *repo)
+/*
+ * The default branch as the remote's HEAD says (refs/remotes/origin/HEAD),
+ * else, when use_head is set (a fresh clone, whose HEAD follows the
+ * remote's), the branch HEAD names; or NULL. A checkout's own HEAD is not
+ * asked: a workflow may have checked out any branch.
+ */
+static char *remote_default_branch(git_repository *repo, int use_head)
 {
 	git_reference *ref = NULL;
 	const char *target;
@@ -745,7 +750,7 @@ static char *remote_default_branch(git_repository *repo)
 		name = xstrdup(target + strlen("refs/remotes/origin/"));
 	git_reference_free(ref);
 	ref = NULL;
-	if (!name && git_repository_head(&ref, repo) == 0 && git_reference_is_branch(ref))
+	if (!name && use_head && git_repository_head(&ref, repo) == 0 && git_reference_is_branch(ref))
 		name = xstrdup(git_reference_shorthand(ref));
 	git_reference_free(ref);
 	return name;
@@ -874,7 +879,8 @@ static int checkout_base(git_oid *out, git_repository *checkout, const char *bas
 		return 0;
 	}
 	if (!def || branch_head(out, checkout, def) < 0) {
-		*why = "the local checkout lacks the default branch";
+		*why = def ? "the local checkout lacks the default branch" :
+		       "the local checkout does not say which branch is the default";
 		return -1;
 	}
 	return 0;
@@ -932,7 +938,7 @@ int workspace_prepare(struct workspace **out, const struct workspace_options *op
 	if (opts->local_checkout && *opts->local_checkout &&
 	    (checkout = usable_checkout(opts->local_checkout, ws->clone_url, &why))) {
 		if (!ws->default_branch)
-			ws->default_branch = remote_default_branch(checkout);
+			ws->default_branch = remote_default_branch(checkout, 0);
 		if (checkout_base(&base_oid, checkout, opts->base, ws->default_branch, &why) == 0) {
 			if ((result = clone_into(&repo, ws, opts->local_checkout, 1)) < 0)
 				goto done;
@@ -942,7 +948,7 @@ int workspace_prepare(struct workspace **out, const struct workspace_options *op
 	if (!ws->from_checkout) {
 		if ((result = clone_into(&repo, ws, ws->clone_url, 0)) < 0)
 			goto done;
-		if (!ws->default_branch && !(ws->default_branch = remote_default_branch(repo))) {
+		if (!ws->default_branch && !(ws->default_branch = remote_default_branch(repo, 1))) {
 			result = bot_error(BOT_ENOTFOUND, "'%s' has no default branch (an empty repository?)",
 					   ws->clone_url);
 			goto done;

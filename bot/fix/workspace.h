@@ -70,7 +70,7 @@ extern const char *const workspace_default_forbidden[];
 struct workspace_options {
 	const char *clone_url;      /* required: https://... as the REST API gives it (http:// only to loopback) */
 	const char *token;          /* the password for user x-access-token; NULL: anonymous */
-	const char *default_branch; /* the repository's default branch; NULL: the remote's HEAD */
+	const char *default_branch; /* the repository's (from the REST API); NULL: the remote's HEAD */
 	const char *base;           /* the commit to start from (full SHA); NULL: the default branch's head */
 	const char *branch;         /* required: the branch to create there (workspace_branch_name()) */
 	const char *branch_prefix;  /* pushes go only under it; NULL: "autofix/" */
