@@ -121,6 +121,7 @@ test: deps
 check: deps oracles
 	$(MAKE) BUILD=build/asan SAN=1 build/asan/autofix $(patsubst $(BUILD)/%,build/asan/%,$(TEST_BIN) $(HELPER_BIN))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	AUTOFIX=$(CURDIR)/build/asan/autofix TEST_BIN_DIR=$(CURDIR)/build/asan/tests tests/run $(T)
 
 # A throwaway Prometheus loaded with examples/demo's metrics, then

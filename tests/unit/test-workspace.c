@@ -2,7 +2,9 @@
  * What a commit changed, read with libgit2 from a repository made here
  * with git(1): files under the service's path first, line counts,
  * renames, binaries, the diff's bound, and commits or repositories that
- * are not there.
+ * are not there. Then the fix branch's name, made safe whatever the
+ * service and kind are called, and what workspace_prepare() refuses
+ * before touching the network. (Clones and pushes: tests/fix/push.test.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,58 @@ static void head_sha(char *out, size_t n)
 	if (p)
 		pclose(p);
 	strbuf_release(&cmd);
+}
+
+static void branch_is(const char *prefix, const char *service, const char *kind, const char *fp, const char *want)
+{
+	struct strbuf b = STRBUF_INIT;
+
+	is_int(workspace_branch_name(&b, prefix, service, kind, fp), 0, "'%s' '%s': a valid name", service, kind);
+	is_str(b.buf, want, "...namely %s", want);
+	strbuf_release(&b);
+}
+
+static void test_branch_names(void)
+{
+	struct strbuf b = STRBUF_INIT;
+
+	branch_is(NULL, "api", "memory_leak", "1f2e3d4c5b6a7980", "autofix/api/memory_leak-1f2e3d4c");
+	branch_is("bots/fix-", "api", "cpu", "1f2e3d4c", "bots/fix-api/cpu-1f2e3d4c");
+	branch_is(NULL, "my service~1^2:x?*[y]\\z", "error rate", "ab", "autofix/my-service-1-2-x---y--z/error-rate-ab");
+	branch_is(NULL, "..a..b..", "k", "f", "autofix/a.b/k-f");
+	branch_is(NULL, "api.lock", "k.lock.lock", "f", "autofix/api/k-f");
+	branch_is(NULL, "-api", ".hidden", "@{1}", "autofix/api/hidden-1");
+	branch_is(NULL, "", "", "", "autofix/x/x-x");
+	branch_is(NULL, "web/../../main", "k", "f", "autofix/web-.-.-main/k-f");
+	is_int(workspace_branch_name(&b, "bad..prefix/", "api", "k", "f"), BOT_EINVALID, "a prefix git refuses: invalid");
+	like(bot_error_last(), "branch_prefix", "the message points at pull_requests.branch_prefix");
+	is_int(workspace_branch_name(&b, "a b/", "api", "k", "f"), BOT_EINVALID, "a prefix with a space: invalid");
+	strbuf_release(&b);
+}
+
+static void test_refusals(void)
+{
+	struct workspace_options o = WORKSPACE_OPTIONS_INIT;
+	struct workspace *ws = (struct workspace *)&o;
+
+	o.branch = "autofix/api/x-1";
+	o.clone_url = "http://example.com/o/r.git";
+	is_int(workspace_prepare(&ws, &o), BOT_EINVALID, "plain http to another host: refused (the token would travel in clear)");
+	ok(ws == NULL, "and no workspace");
+	o.clone_url = "https://x-access-token:ghs_abc@github.com/o/r.git";
+	is_int(workspace_prepare(&ws, &o), BOT_EINVALID, "a URL with credentials in it: refused");
+	ok(!strstr(bot_error_last(), "ghs_abc") && strstr(bot_error_last(), "credentials"),
+	   "...saying so without repeating them: %s", bot_error_last());
+	o.clone_url = "https://github.com/o/r.git";
+	o.branch = "main";
+	is_int(workspace_prepare(&ws, &o), BOT_EINVALID, "a branch outside the prefix: refused before any clone");
+	o.branch = "autofix/main";
+	o.default_branch = "autofix/main";
+	is_int(workspace_prepare(&ws, &o), BOT_EINVALID, "the default branch, even under the prefix: refused");
+	like(bot_error_last(), "default branch", "saying why");
+	o.branch = "autofix/";
+	o.default_branch = NULL;
+	is_int(workspace_prepare(&ws, &o), BOT_EINVALID, "the prefix alone is no branch");
 }
 
 int main(void)
@@ -102,5 +156,7 @@ int main(void)
 	commit_changes_release(&c);
 
 	ok(!sh("cd / && rm -rf '%s'", dir), "cleaned up");
+	test_branch_names();
+	test_refusals();
 	return done_testing();
 }
