@@ -579,6 +579,7 @@ struct transfer {
 	int in_final_headers; /* header lines belong to the response being kept */
 	int stream;           /* http_stream_open(): bounded by timeout_ms alone */
 	int headers_done;     /* the final response's headers are all in */
+	long line_status;     /* the status line's code, as the headers come in */
 	int64_t first_ms;     /* when the first attempt started */
 	int64_t ready_ms;     /* the next attempt may not start before */
 	int64_t started_ms;   /* this attempt */
@@ -635,15 +636,16 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 	t->bytes += n;
 	/* A new status line (a redirect, a 100 Continue): keep only the last response's headers. */
 	if (n >= 5 && !memcmp(data, "HTTP/", 5)) {
+		const char *sp = memchr(data, ' ', n);
 		header_list_clear(&t->resp->headers, &t->resp->headers_nr, &t->resp->headers_alloc);
+		/* curl tells the status only once the headers are over: a stream wants it before. */
+		t->line_status = sp ? strtol(sp + 1, NULL, 10) : 0;
 		return n;
 	}
 	while (end > data && (end[-1] == '\r' || end[-1] == '\n'))
 		end--;
 	if (end == data) {
-		long status = 0;
-		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-		t->headers_done = status >= 200;
+		t->headers_done = t->line_status >= 200;
 		return n;
 	}
 	colon = memchr(data, ':', (size_t)(end - data));
@@ -708,7 +710,8 @@ static int transfer_start(struct http_client *c, struct transfer *t, CURLM *mult
 	 * follows a redirect to another host (it drops only Authorization and
 	 * Cookie).
 	 */
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	/* A compressed stream arrives in the compressor's blocks, not event by event. */
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, t->stream ? NULL : "");
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->cap);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
@@ -1337,6 +1340,8 @@ int http_stream_open(struct http_stream **out, struct http_client *c,
 		if (!s->ended && !s->t.headers_done)
 			stream_wait(s, 1000);
 	}
+	if (!s->ended)
+		resp->status = s->t.line_status;
 	if (s->ended && s->result < 0) {
 		err = s->result;
 		http_stream_free(s);

@@ -147,7 +147,9 @@ int http_run_all(struct http_client *client, const struct http_request *reqs,
  * followed, no ETag cache. The request's timeout_ms (else the client's)
  * bounds the whole life of the stream, not max_total_ms, which is about
  * retries; max_body (else the client's) bounds what has arrived but not
- * been read yet. req must stay valid until http_stream_free().
+ * been read yet. req and the response given to http_stream_open() must
+ * stay valid until http_stream_free(); the body arriving passes through
+ * the response's body on its way to http_stream_read().
  */
 struct http_stream;
 

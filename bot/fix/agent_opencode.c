@@ -507,11 +507,10 @@ static void abort_session(struct oc_run *r)
  * Opens the event stream and waits for the server to say it is connected.
  * Returns 0 with *out set, or a negative code (the caller polls instead).
  */
-static int open_events(struct oc_run *r, struct http_request *req, struct http_stream **out,
-		       struct sse *parser, int64_t deadline)
+static int open_events(struct oc_run *r, struct http_request *req, struct http_response *resp,
+		       struct http_stream **out, struct sse *parser, int64_t deadline)
 {
 	const struct opencode *oc = r->agent->priv;
-	struct http_response resp;
 	struct strbuf url = STRBUF_INIT, buf = STRBUF_INIT;
 	int64_t until = time_monotonic_ms() + OC_CONNECT_WAIT_MS;
 	int err;
@@ -521,9 +520,8 @@ static int open_events(struct oc_run *r, struct http_request *req, struct http_s
 	oc_request(req, oc, "GET", url.buf, "text/event-stream");
 	/* The stream lives as long as the task may, and a little more to see its end. */
 	req->timeout_ms = (long)(deadline - time_monotonic_ms()) + 5000;
-	http_response_init(&resp);
-	err = http_stream_open(out, r->agent->http, req, &resp);
-	if (!err && (err = oc_status_error(r->agent, &resp, "OpenCode events")) < 0) {
+	err = http_stream_open(out, r->agent->http, req, resp);
+	if (!err && (err = oc_status_error(r->agent, resp, "OpenCode events")) < 0) {
 		http_stream_free(*out);
 		*out = NULL;
 	}
@@ -545,7 +543,6 @@ static int open_events(struct oc_run *r, struct http_request *req, struct http_s
 		http_stream_free(*out);
 		*out = NULL;
 	}
-	http_response_release(&resp);
 	strbuf_release(&url);
 	strbuf_release(&buf);
 	return err;
@@ -555,6 +552,7 @@ static int opencode_run(struct agent *agent, const struct agent_task *task, stru
 {
 	struct oc_run r = { 0 };
 	struct http_request ev_req;
+	struct http_response ev_resp;
 	struct http_stream *stream = NULL;
 	struct sse parser;
 	struct strbuf buf = STRBUF_INIT;
@@ -581,7 +579,8 @@ static int opencode_run(struct agent *agent, const struct agent_task *task, stru
 
 	/* Subscribed before the prompt: the session's end is then an event we cannot miss. */
 	have_req = 1;
-	if (open_events(&r, &ev_req, &stream, &parser, deadline) < 0)
+	http_response_init(&ev_resp);
+	if (open_events(&r, &ev_req, &ev_resp, &stream, &parser, deadline) < 0)
 		log_info("the OpenCode event stream is not usable (%s); polling the session's status instead",
 			 bot_error_last());
 	if ((err = send_prompt(&r)) < 0)
@@ -652,8 +651,10 @@ done:
 	log_redact(&out->log);
 	redact_credentials(&out->log);
 	http_stream_free(stream);
-	if (have_req)
+	if (have_req) {
 		http_request_release(&ev_req);
+		http_response_release(&ev_resp);
+	}
 	json_free(msgs);
 	sse_release(&parser);
 	strbuf_release(&buf);
