@@ -44,6 +44,8 @@
 /* How long the event stream may take to say it is connected before polling is used instead. */
 #define OC_CONNECT_WAIT_MS 10000
 #define OC_POLL_MS 1000
+/* While the stream runs, the status is still read now and then: an event lost is not a run lost. */
+#define OC_STREAM_CHECK_MS 15000
 /* One ordinary request (create, prompt, status, abort, messages). */
 #define OC_REQUEST_TIMEOUT_MS 30000L
 #define OC_MAX_MESSAGES (32 * 1024 * 1024)
@@ -247,6 +249,7 @@ struct oc_run {
 	int connected;        /* server.connected seen */
 	int idle;             /* the session is done */
 	int failed;           /* session.error */
+	int stuck;            /* it waits for an answer (a permission, a question) nobody will give */
 	char *last_part;      /* the tool part logged last, not to log it twice */
 };
 
@@ -317,6 +320,22 @@ static int on_event(void *ctx, const char *data, size_t len)
 	} else if (!strcmp(type, "session.error")) {
 		note_error(r, json_get(props, "error"));
 		stop = 1;
+	} else if (!strcmp(type, "permission.asked") || !strcmp(type, "permission.v2.asked") ||
+		   !strcmp(type, "question.asked") || !strcmp(type, "question.v2.asked")) {
+		/*
+		 * Headless, nobody will answer: waiting would only spend the
+		 * time limit. OpenCode's configuration must allow what the
+		 * task needs ("permission": {"edit": "allow"}).
+		 */
+		const char *what = json_str_value(json_get(props, "permission"));
+		if (!what)
+			what = json_str_value(json_get(props, "action"));
+		log_bounded(&r->out->log, "the agent asked %s%s%s and nobody can answer",
+			    what ? "for permission '" : "a question", what ? what : "", what ? "'" : "");
+		log_warning("the OpenCode agent asked %s%s%s, which a headless run cannot answer: "
+			    "allow it in OpenCode's configuration (\"permission\")",
+			    what ? "for permission '" : "a question", what ? what : "", what ? "'" : "");
+		r->stuck = stop = 1;
 	} else if (!strcmp(type, "message.part.updated")) {
 		const char *ptype = json_str_value(json_get(props, "part.type"));
 		const char *status = json_str_value(json_get(props, "part.state.status"));
@@ -586,14 +605,15 @@ static int opencode_run(struct agent *agent, const struct agent_task *task, stru
 	if ((err = send_prompt(&r)) < 0)
 		goto done;
 
-	while (!r.idle && !r.failed) {
+	next_poll = time_monotonic_ms() + (stream ? OC_STREAM_CHECK_MS : 0);
+	while (!r.idle && !r.failed && !r.stuck) {
 		int64_t now = time_monotonic_ms();
 
 		if (now >= deadline) {
 			out->timed_out = 1;
 			break;
 		}
-		if (stream) {
+		if (stream && now < next_poll) {
 			int got;
 			strbuf_reset(&buf);
 			got = http_stream_read(stream, &buf, (long)(deadline - now < OC_POLL_MS ?
@@ -604,13 +624,14 @@ static int opencode_run(struct agent *agent, const struct agent_task *task, stru
 				 got == 0 ? "closed by the server" : bot_error_last());
 			http_stream_free(stream);
 			stream = NULL;
+			next_poll = now;
 			continue;
 		}
-		if (now < next_poll) {
+		if (!stream && now < next_poll) {
 			time_sleep_ms((long)(next_poll < deadline ? next_poll - now : deadline - now));
 			continue;
 		}
-		next_poll = now + OC_POLL_MS;
+		next_poll = now + (stream ? OC_STREAM_CHECK_MS : OC_POLL_MS);
 		{
 			int idle = 0;
 			if (poll_idle(&r, &idle) < 0) {
@@ -627,16 +648,18 @@ static int opencode_run(struct agent *agent, const struct agent_task *task, stru
 	http_stream_free(stream);
 	stream = NULL;
 
-	if (out->timed_out) {
-		log_warning("the OpenCode agent ran past its limit of %llds; stopping session '%s'",
-			    (long long)(limit / 1000), session);
-		log_bounded(&out->log, "stopped at the time limit (%llds)", (long long)(limit / 1000));
+	if (out->timed_out || r.stuck) {
+		if (out->timed_out) {
+			log_warning("the OpenCode agent ran past its limit of %llds; stopping session '%s'",
+				    (long long)(limit / 1000), session);
+			log_bounded(&out->log, "stopped at the time limit (%llds)", (long long)(limit / 1000));
+		}
 		abort_session(&r);
 	}
 	/* The summary, and in polling mode the error that no event told. */
 	if (read_messages(&r, &msgs) == 0) {
 		const struct json *last = last_assistant(msgs);
-		if (!r.failed && !out->timed_out && json_get(last, "info.error") &&
+		if (!r.failed && !r.stuck && !out->timed_out && json_get(last, "info.error") &&
 		    strcmp(json_str_value(json_get(last, "info.error.name")) ?
 			   json_str_value(json_get(last, "info.error.name")) : "", "MessageAbortedError"))
 			note_error(&r, json_get(last, "info.error"));
@@ -644,7 +667,7 @@ static int opencode_run(struct agent *agent, const struct agent_task *task, stru
 	} else {
 		log_warning("no summary from the OpenCode agent: %s", bot_error_last());
 	}
-	out->finished = r.idle && !r.failed && !out->timed_out;
+	out->finished = r.idle && !r.failed && !r.stuck && !out->timed_out;
 	err = 0;
 done:
 	out->wall_ms = time_monotonic_ms() - start;
