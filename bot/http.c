@@ -1259,6 +1259,7 @@ struct http_stream {
 	struct transfer t;
 	int result;           /* the transfer's result once it has ended */
 	int ended;
+	int answered;         /* not a 2xx: the body is the answer, kept in the response */
 	int unused_result;    /* struct transfer wants somewhere to write one */
 };
 
@@ -1342,13 +1343,15 @@ int http_stream_open(struct http_stream **out, struct http_client *c,
 	}
 	if (!s->ended)
 		resp->status = s->t.line_status;
-	if (s->ended && s->result < 0) {
+	/* Once the headers are in, a failure (the cap, a reset) is the first read's to tell. */
+	if (s->ended && s->result < 0 && !s->t.headers_done) {
 		err = s->result;
 		http_stream_free(s);
 		return err;
 	}
 	/* Not a stream but an answer (401, 404, 503...): read it whole for the caller. */
 	if (resp->status < 200 || resp->status > 299) {
+		s->answered = 1;
 		while (!s->ended) {
 			stream_step(s);
 			stream_wait(s, 1000);
@@ -1367,6 +1370,8 @@ int http_stream_read(struct http_stream *s, struct strbuf *buf, long wait_ms)
 {
 	int64_t deadline = now_ms(s->c) + (wait_ms > 0 ? wait_ms : 0);
 
+	if (s->answered)
+		return 0;
 	for (;;) {
 		int64_t left;
 
