@@ -46,6 +46,8 @@
 #define OC_POLL_MS 1000
 /* While the stream runs, the status is still read now and then: an event lost is not a run lost. */
 #define OC_STREAM_CHECK_MS 15000
+/* Idle yet no answer to the prompt for this long: the prompt failed before it started. */
+#define OC_UNANSWERED_MS 30000
 /* One ordinary request (create, prompt, status, abort, messages). */
 #define OC_REQUEST_TIMEOUT_MS 30000L
 #define OC_MAX_MESSAGES (32 * 1024 * 1024)
@@ -411,18 +413,15 @@ static const struct json *last_assistant(const struct json *msgs)
 
 /*
  * Polling has no event to say when the turn ends, and right after the
- * prompt the status may still read idle: done means idle and an answer
- * that is complete, as the last message.
+ * prompt the status may still read idle, before the work starts: done
+ * means idle with an answer, complete, as the last message.
  */
 static int turn_over(const struct json *msgs)
 {
 	const struct json *m = json_item(msgs, json_size(msgs) ? json_size(msgs) - 1 : 0);
 	const char *role = json_str_value(json_get(m, "info.role"));
-	const char *finish = json_str_value(json_get(m, "info.finish"));
 
-	if (!role || strcmp(role, "assistant") || !json_get(m, "info.time.completed"))
-		return 0;
-	return json_get(m, "info.error") || !finish || strcmp(finish, "tool-calls");
+	return role && !strcmp(role, "assistant") && json_get(m, "info.time.completed");
 }
 
 /* The agent's own account: the text of the last assistant message that has some. */
@@ -577,7 +576,7 @@ static int opencode_run(struct agent *agent, const struct agent_task *task, stru
 	struct strbuf buf = STRBUF_INIT;
 	struct json *msgs = NULL;
 	int64_t start = time_monotonic_ms(), limit, deadline;
-	int64_t next_poll = 0;
+	int64_t next_poll = 0, unanswered_since = 0;
 	char *session = NULL;
 	int err, have_req = 0;
 
@@ -639,8 +638,21 @@ static int opencode_run(struct agent *agent, const struct agent_task *task, stru
 				log_info("%s", bot_error_last());
 				continue;
 			}
-			if (idle && read_messages(&r, &msgs) == 0 && turn_over(msgs))
+			if (idle && read_messages(&r, &msgs) == 0 && turn_over(msgs)) {
 				r.idle = 1;
+			} else if (idle && msgs) {
+				/* Idle with the prompt unanswered: it failed before it started, or is about to start. */
+				if (!unanswered_since)
+					unanswered_since = now;
+				else if (now - unanswered_since > OC_UNANSWERED_MS) {
+					log_bounded(&out->log, "OpenCode stayed idle without answering the prompt");
+					log_warning("OpenCode session '%s' stayed idle for %ds without answering the prompt",
+						    session, OC_UNANSWERED_MS / 1000);
+					r.failed = 1;
+				}
+			} else {
+				unanswered_since = 0;
+			}
 			json_free(msgs);
 			msgs = NULL;
 		}
