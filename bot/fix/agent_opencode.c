@@ -244,7 +244,7 @@ static int oc_call(struct agent *agent, const char *method, const char *url, con
 /* ---------------------------------------------------------------------- one run */
 
 struct oc_run {
-	struct agent *agent;
+	struct agent *driver;         /* the OpenCode agent this run belongs to */
 	const struct agent_task *task;
 	struct agent_result *out;
 	const char *session;
@@ -363,14 +363,14 @@ static int on_event(void *ctx, const char *data, size_t len)
  */
 static int poll_idle(struct oc_run *r, int *idle)
 {
-	const struct opencode *oc = r->agent->priv;
+	const struct opencode *oc = r->driver->priv;
 	struct strbuf url = STRBUF_INIT;
 	struct json *st = NULL;
 	const char *type;
 	int err;
 
 	oc_url(&url, oc, "/session/status", NULL, NULL, r->task->workdir);
-	err = oc_call(r->agent, "GET", url.buf, NULL, 0, 0, &st, "OpenCode session status");
+	err = oc_call(r->driver, "GET", url.buf, NULL, 0, 0, &st, "OpenCode session status");
 	if (!err) {
 		type = json_str_value(json_get(json_member(st, r->session), "type"));
 		*idle = !type || !strcmp(type, "idle");
@@ -383,12 +383,12 @@ static int poll_idle(struct oc_run *r, int *idle)
 /* The session's messages (the caller frees them). */
 static int read_messages(struct oc_run *r, struct json **out)
 {
-	const struct opencode *oc = r->agent->priv;
+	const struct opencode *oc = r->driver->priv;
 	struct strbuf url = STRBUF_INIT;
 	int err;
 
 	oc_url(&url, oc, "/session/", r->session, "/message", r->task->workdir);
-	err = oc_call(r->agent, "GET", url.buf, NULL, 0, OC_MAX_MESSAGES, out, "OpenCode session messages");
+	err = oc_call(r->driver, "GET", url.buf, NULL, 0, OC_MAX_MESSAGES, out, "OpenCode session messages");
 	if (!err && json_type(*out) != JSON_ARRAY) {
 		json_free(*out);
 		*out = NULL;
@@ -460,7 +460,7 @@ static char *summary_of(const struct json *msgs)
 
 static int create_session(struct oc_run *r, char **id)
 {
-	const struct opencode *oc = r->agent->priv;
+	const struct opencode *oc = r->driver->priv;
 	struct strbuf url = STRBUF_INIT;
 	struct json *body = json_new_object(), *s = NULL;
 	const char *sid;
@@ -470,7 +470,7 @@ static int create_session(struct oc_run *r, char **id)
 	json_set_opt_str(body, "title", r->task->title);
 	printed = json_print(body, 0);
 	oc_url(&url, oc, "/session", NULL, NULL, r->task->workdir);
-	err = oc_call(r->agent, "POST", url.buf, printed, 0, 0, &s, "OpenCode session");
+	err = oc_call(r->driver, "POST", url.buf, printed, 0, 0, &s, "OpenCode session");
 	if (!err && (err = json_get_str(&sid, s, "id")) < 0)
 		bot_error_wrap(err, "OpenCode session: ");
 	if (!err)
@@ -484,7 +484,7 @@ static int create_session(struct oc_run *r, char **id)
 
 static int send_prompt(struct oc_run *r)
 {
-	const struct opencode *oc = r->agent->priv;
+	const struct opencode *oc = r->driver->priv;
 	struct strbuf url = STRBUF_INIT;
 	struct json *body = json_new_object(), *parts = json_new_array(), *part = json_new_object();
 	char *printed;
@@ -503,7 +503,7 @@ static int send_prompt(struct oc_run *r)
 	printed = json_print(body, 0);
 	oc_url(&url, oc, "/session/", r->session, "/prompt_async", r->task->workdir);
 	/* Not retried: a retry after a lost answer would run the task twice. */
-	err = oc_call(r->agent, "POST", url.buf, printed, 1, 0, NULL, "OpenCode prompt");
+	err = oc_call(r->driver, "POST", url.buf, printed, 1, 0, NULL, "OpenCode prompt");
 	free(printed);
 	json_free(body);
 	strbuf_release(&url);
@@ -512,11 +512,11 @@ static int send_prompt(struct oc_run *r)
 
 static void abort_session(struct oc_run *r)
 {
-	const struct opencode *oc = r->agent->priv;
+	const struct opencode *oc = r->driver->priv;
 	struct strbuf url = STRBUF_INIT;
 
 	oc_url(&url, oc, "/session/", r->session, "/abort", r->task->workdir);
-	if (oc_call(r->agent, "POST", url.buf, NULL, 0, 0, NULL, "OpenCode abort") < 0)
+	if (oc_call(r->driver, "POST", url.buf, NULL, 0, 0, NULL, "OpenCode abort") < 0)
 		log_warning("could not stop OpenCode session '%s': %s", r->session, bot_error_last());
 	strbuf_release(&url);
 }
@@ -528,7 +528,7 @@ static void abort_session(struct oc_run *r)
 static int open_events(struct oc_run *r, struct http_request *req, struct http_response *resp,
 		       struct http_stream **out, struct sse *parser, int64_t deadline)
 {
-	const struct opencode *oc = r->agent->priv;
+	const struct opencode *oc = r->driver->priv;
 	struct strbuf url = STRBUF_INIT, buf = STRBUF_INIT;
 	int64_t until = time_monotonic_ms() + OC_CONNECT_WAIT_MS;
 	int err;
@@ -538,8 +538,8 @@ static int open_events(struct oc_run *r, struct http_request *req, struct http_r
 	oc_request(req, oc, "GET", url.buf, "text/event-stream");
 	/* The stream lives as long as the task may, and a little more to see its end. */
 	req->timeout_ms = (long)(deadline - time_monotonic_ms()) + 5000;
-	err = http_stream_open(out, r->agent->http, req, resp);
-	if (!err && (err = oc_status_error(r->agent, resp, "OpenCode events")) < 0) {
+	err = http_stream_open(out, r->driver->http, req, resp);
+	if (!err && (err = oc_status_error(r->driver, resp, "OpenCode events")) < 0) {
 		http_stream_free(*out);
 		*out = NULL;
 	}
@@ -584,7 +584,7 @@ static int opencode_run(struct agent *agent, const struct agent_task *task, stru
 	if (limit <= 0)
 		limit = 30 * 60 * 1000;
 	deadline = start + limit;
-	r.agent = agent;
+	r.driver = agent;
 	r.task = task;
 	r.out = out;
 	sse_init(&parser);
