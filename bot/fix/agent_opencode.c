@@ -578,7 +578,7 @@ static int opencode_run(struct agent *agent, const struct agent_task *task, stru
 	int64_t start = time_monotonic_ms(), limit, deadline;
 	int64_t next_poll = 0, unanswered_since = 0;
 	char *session = NULL;
-	int err, have_req = 0;
+	int err, events_opened = 0;
 
 	limit = task->timeout_ms ? task->timeout_ms : agent->cfg->timeout_ms;
 	if (limit <= 0)
@@ -596,11 +596,13 @@ static int opencode_run(struct agent *agent, const struct agent_task *task, stru
 	log_info("OpenCode session '%s' in '%s'", session, task->workdir);
 
 	/* Subscribed before the prompt: the session's end is then an event we cannot miss. */
-	have_req = 1;
+	events_opened = 1;
 	http_response_init(&ev_resp);
 	if (open_events(&r, &ev_req, &ev_resp, &stream, &parser, deadline) < 0)
 		log_info("the OpenCode event stream is not usable (%s); polling the session's status instead",
 			 bot_error_last());
+	/* What the stream said before the prompt (a new session's own idle, if any) is not the prompt's end. */
+	r.idle = 0;
 	if ((err = send_prompt(&r)) < 0)
 		goto done;
 
@@ -686,7 +688,7 @@ done:
 	log_redact(&out->log);
 	redact_credentials(&out->log);
 	http_stream_free(stream);
-	if (have_req) {
+	if (events_opened) {
 		http_request_release(&ev_req);
 		http_response_release(&ev_resp);
 	}
