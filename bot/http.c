@@ -577,6 +577,9 @@ struct transfer {
 	size_t cap;
 	int too_big;
 	int in_final_headers; /* header lines belong to the response being kept */
+	int stream;           /* http_stream_open(): bounded by timeout_ms alone */
+	int headers_done;     /* the final response's headers are all in */
+	long line_status;     /* the status line's code, as the headers come in */
 	int64_t first_ms;     /* when the first attempt started */
 	int64_t ready_ms;     /* the next attempt may not start before */
 	int64_t started_ms;   /* this attempt */
@@ -633,11 +636,18 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 	t->bytes += n;
 	/* A new status line (a redirect, a 100 Continue): keep only the last response's headers. */
 	if (n >= 5 && !memcmp(data, "HTTP/", 5)) {
+		const char *sp = memchr(data, ' ', n);
 		header_list_clear(&t->resp->headers, &t->resp->headers_nr, &t->resp->headers_alloc);
+		/* curl tells the status only once the headers are over: a stream wants it before. */
+		t->line_status = sp ? strtol(sp + 1, NULL, 10) : 0;
 		return n;
 	}
 	while (end > data && (end[-1] == '\r' || end[-1] == '\n'))
 		end--;
+	if (end == data) {
+		t->headers_done = t->line_status >= 200;
+		return n;
+	}
 	colon = memchr(data, ':', (size_t)(end - data));
 	if (!colon)
 		return n;
@@ -677,7 +687,7 @@ static int transfer_start(struct http_client *c, struct transfer *t, CURLM *mult
 	t->errbuf[0] = '\0';
 	t->attempt++;
 	t->resp->attempts = t->attempt;
-	if (left < timeout)
+	if (left < timeout && !t->stream)
 		timeout = left > 1000 ? (long)left : 1000;
 
 	e = curl_easy_init();
@@ -700,7 +710,8 @@ static int transfer_start(struct http_client *c, struct transfer *t, CURLM *mult
 	 * follows a redirect to another host (it drops only Authorization and
 	 * Cookie).
 	 */
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	/* A compressed stream arrives in the compressor's blocks, not event by event. */
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, t->stream ? NULL : "");
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->cap);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
@@ -730,7 +741,7 @@ static int transfer_start(struct http_client *c, struct transfer *t, CURLM *mult
 	}
 	/* No "Expect: 100-continue" round trip before a body. */
 	t->slist = curl_slist_append(t->slist, "Expect:");
-	if (is_get && !req->no_cache) {
+	if (is_get && !req->no_cache && !t->stream) {
 		t->cache_key = t->cache_key ? t->cache_key : cache_key(req);
 		cached = cache_find(c, t->cache_key);
 		if (cached) {
@@ -1238,4 +1249,154 @@ int http_do(struct http_client *c, const struct http_request *req, struct http_r
 	int result = 0;
 
 	return http_run_all(c, req, out, &result, 1);
+}
+
+/* ---------------------------------------------------------------------- streams */
+
+struct http_stream {
+	struct http_client *c;
+	CURLM *multi;
+	struct transfer t;
+	int result;           /* the transfer's result once it has ended */
+	int ended;
+	int answered;         /* not a 2xx: the body is the answer, kept in the response */
+	int unused_result;    /* struct transfer wants somewhere to write one */
+};
+
+/* Moves the transfer on without waiting; records its end. */
+static void stream_step(struct http_stream *s)
+{
+	struct strbuf where = STRBUF_INIT;
+	CURLMsg *m;
+	int still, msgs;
+
+	if (s->ended)
+		return;
+	curl_multi_perform(s->multi, &still);
+	while ((m = curl_multi_info_read(s->multi, &msgs))) {
+		CURLcode cc = m->data.result;
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(s->t.easy, CURLINFO_RESPONSE_CODE, &s->t.resp->status);
+		s->c->stats.bytes_received += s->t.bytes;
+		s->t.bytes = 0;
+		transfer_cleanup(s->multi, &s->t);
+		s->ended = 1;
+		strbuf_addf(&where, "%s ", s->t.req->method);
+		add_url_for_log(&where, s->t.req->url);
+		if (cc == CURLE_OK) {
+			log_debug("http: < %ld %s (stream ended)", s->t.resp->status, where.buf);
+			s->result = 0;
+		} else if (s->t.too_big) {
+			s->result = bot_error(BOT_ETOOBIG, "%s: more than %zu bytes waiting to be read",
+					      where.buf, s->t.cap);
+		} else if (cc == CURLE_OPERATION_TIMEDOUT) {
+			s->result = bot_error(BOT_ETIMEOUT, "%s: timed out", where.buf);
+		} else {
+			s->result = bot_error(BOT_ETRANSIENT, "%s: %s", where.buf,
+					      s->t.errbuf[0] ? s->t.errbuf : curl_easy_strerror(cc));
+		}
+	}
+	strbuf_release(&where);
+}
+
+/* Waits at most ms for the transfer to have something to do. */
+static void stream_wait(struct http_stream *s, long ms)
+{
+	if (!s->ended && ms > 0)
+		curl_multi_poll(s->multi, NULL, 0, (int)(ms > 1000 ? 1000 : ms), NULL);
+}
+
+int http_stream_open(struct http_stream **out, struct http_client *c,
+		     const struct http_request *req, struct http_response *resp)
+{
+	struct http_stream *s;
+	int err;
+
+	*out = NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->c = c;
+	s->multi = curl_multi_init();
+	if (!s->multi) {
+		free(s);
+		return bot_error(BOT_ERROR, "cannot create a curl multi handle");
+	}
+	s->t.req = req;
+	s->t.resp = resp;
+	s->t.result = &s->unused_result;
+	s->t.host = host_for(c, req->url);
+	s->t.cap = req->max_body ? req->max_body : c->opt.max_body;
+	s->t.max_attempts = 1;
+	s->t.stream = 1;
+	s->t.first_ms = now_ms(c);
+	strbuf_reset(&resp->error);
+	if ((err = transfer_start(c, &s->t, s->multi)) < 0) {
+		transfer_cleanup(s->multi, &s->t);
+		http_stream_free(s);
+		return err;
+	}
+	/* curl's own timeouts (connect, then the whole stream) end this loop. */
+	while (!s->ended && !s->t.headers_done) {
+		stream_step(s);
+		if (!s->ended && !s->t.headers_done)
+			stream_wait(s, 1000);
+	}
+	if (!s->ended)
+		resp->status = s->t.line_status;
+	/* Once the headers are in, a failure (the cap, a reset) is the first read's to tell. */
+	if (s->ended && s->result < 0 && !s->t.headers_done) {
+		err = s->result;
+		http_stream_free(s);
+		return err;
+	}
+	/* Not a stream but an answer (401, 404, 503...): read it whole for the caller. */
+	if (resp->status < 200 || resp->status > 299) {
+		s->answered = 1;
+		while (!s->ended) {
+			stream_step(s);
+			stream_wait(s, 1000);
+		}
+		if (s->result < 0 && s->result != BOT_ETOOBIG) {
+			err = s->result;
+			http_stream_free(s);
+			return err;
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+int http_stream_read(struct http_stream *s, struct strbuf *buf, long wait_ms)
+{
+	int64_t deadline = now_ms(s->c) + (wait_ms > 0 ? wait_ms : 0);
+
+	if (s->answered)
+		return 0;
+	for (;;) {
+		int64_t left;
+
+		stream_step(s);
+		if (s->t.resp->body.len) {
+			strbuf_addbuf(buf, &s->t.resp->body);
+			strbuf_reset(&s->t.resp->body);
+			return 1;
+		}
+		if (s->ended)
+			return s->result;
+		left = deadline - now_ms(s->c);
+		if (left <= 0)
+			return 1;
+		stream_wait(s, (long)left);
+	}
+}
+
+void http_stream_free(struct http_stream *s)
+{
+	if (!s)
+		return;
+	transfer_cleanup(s->multi, &s->t);
+	free(s->t.cache_key);
+	free(s->t.url);
+	curl_multi_cleanup(s->multi);
+	free(s);
 }

@@ -141,6 +141,40 @@ int http_do(struct http_client *client, const struct http_request *req,
 int http_run_all(struct http_client *client, const struct http_request *reqs,
 		 struct http_response *out, int *results, size_t n);
 
+/*
+ * Streams (server-sent events and the like): a response body read as it
+ * arrives instead of kept whole. One attempt: no retry, no redirect
+ * followed, no ETag cache. The request's timeout_ms (else the client's)
+ * bounds the whole life of the stream, not max_total_ms, which is about
+ * retries; max_body (else the client's) bounds what has arrived but not
+ * been read yet. req and the response given to http_stream_open() must
+ * stay valid until http_stream_free(); the body arriving passes through
+ * the response's body on its way to http_stream_read().
+ */
+struct http_stream;
+
+/*
+ * Sends req and returns once the response's headers are in: *out is then
+ * the stream (free it with http_stream_free()) and resp has the status
+ * and headers. A response that is not 2xx is read whole into resp->body,
+ * for the caller's error message; the stream is then at its end. Returns
+ * a negative code, as http_do() does, when no response came.
+ */
+int http_stream_open(struct http_stream **out, struct http_client *client,
+		     const struct http_request *req, struct http_response *resp);
+
+/*
+ * Waits at most wait_ms for more of the body and appends what came to
+ * buf. Returns 1 while the stream goes on (buf may have got nothing), 0
+ * once the server has ended it, or BOT_ETIMEOUT (the request's time is
+ * up), BOT_ETOOBIG (max_body unread), BOT_ETRANSIENT (the connection
+ * broke) with the message recorded.
+ */
+int http_stream_read(struct http_stream *stream, struct strbuf *buf, long wait_ms);
+
+/* Closes the connection if it is still open and frees stream. NULL is fine. */
+void http_stream_free(struct http_stream *stream);
+
 struct http_stats {
 	uint64_t requests;       /* attempts sent, retries included */
 	uint64_t bytes_received; /* headers and bodies */

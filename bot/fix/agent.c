@@ -47,8 +47,8 @@ int agent_open(struct agent **out, const struct agent_config *cfg, struct http_c
 		ops = &agent_command_ops;
 		break;
 	case AGENT_OPENCODE:
-		return bot_error(BOT_EINVALID, "the OpenCode agent is not built yet; use agent.command with "
-				 "'opencode run' meanwhile");
+		ops = &agent_opencode_ops;
+		break;
 	default:
 		return bot_error(BOT_ENOTFOUND, "no agent is configured ('agent' is none)");
 	}

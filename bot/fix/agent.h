@@ -77,5 +77,6 @@ void agent_free(struct agent *agent);
 int agent_run(struct agent *agent, const struct agent_task *task, struct agent_result *out);
 
 extern const struct agent_ops agent_command_ops;
+extern const struct agent_ops agent_opencode_ops;
 
 #endif
