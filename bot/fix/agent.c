@@ -11,6 +11,7 @@
 #include "fix/agent.h"
 #include "fix/process.h"
 #include "util/error.h"
+#include "util/human.h"
 #include "util/log.h"
 #include "util/redact.h"
 #include "util/xalloc.h"
@@ -140,9 +141,13 @@ static int command_run(struct agent *agent, const struct agent_task *task, struc
 		out->wall_ms = pr.wall_ms;
 		out->finished = !pr.timed_out && pr.exit_code == 0;
 		out->summary = tail_summary(&out->log);
-		if (pr.timed_out)
-			log_warning("agent '%s' ran past its limit of %lds and was stopped", agent->cfg->command,
-				    spec.timeout_ms / 1000);
+		if (pr.timed_out) {
+			struct strbuf limit = STRBUF_INIT;
+			human_add_duration(&limit, spec.timeout_ms);
+			log_warning("agent '%s' ran past its limit of %s and was stopped", agent->cfg->command,
+				    limit.buf);
+			strbuf_release(&limit);
+		}
 		else if (pr.exit_code != 0)
 			log_warning("agent '%s' exited with status %d", agent->cfg->command,
 				    pr.exit_code >= 0 ? pr.exit_code : 128 + pr.signal);
