@@ -548,7 +548,19 @@ static int read_series_set(struct series *set, const struct json *svcj, const ch
 	return 0;
 }
 
+static int from_json(struct observation *obs, const struct json *root, int take);
+
 int observation_from_json(struct observation *obs, const struct json *root)
+{
+	return from_json(obs, root, 0);
+}
+
+int observation_take_json(struct observation *obs, struct json *root)
+{
+	return from_json(obs, root, 1);
+}
+
+static int from_json(struct observation *obs, const struct json *root, int take)
 {
 	const struct json *services, *svcj, *dj;
 	double step_s = 60;
@@ -603,6 +615,8 @@ int observation_from_json(struct observation *obs, const struct json *root)
 					       json_str_value(json_member(dj, "commit")),
 					       json_str_value(json_member(dj, "message")));
 		}
+		if (take)
+			json_empty((struct json *)svcj);
 	}
 	return 0;
 fail:

@@ -192,5 +192,10 @@ struct json *observation_to_json_compact(const struct observation *obs);
  * leaves obs released.
  */
 int observation_from_json(struct observation *obs, const struct json *root);
+/*
+ * The same, emptying each service's part of root once it is read, so that
+ * a large observation is not held twice (root is the caller's to free).
+ */
+int observation_take_json(struct observation *obs, struct json *root);
 
 #endif

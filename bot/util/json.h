@@ -119,6 +119,8 @@ void json_set_num(struct json *obj, const char *key, double n);
 void json_set_bool(struct json *obj, const char *key, int b);
 /* Appends value to arr, which takes ownership. */
 void json_append(struct json *arr, struct json *value);
+/* Frees every member of an object or item of an array; node stays, empty. */
+void json_empty(struct json *node);
 
 /*
  * Serialises node; the caller frees the result with free(3). The text is
