@@ -436,7 +436,8 @@ static struct json *series_set_to_json(const struct series *set, int compact)
 	return obj;
 }
 
-static struct json *to_json(const struct observation *obs, int compact)
+/* take: each service's series are released once written (the observation is being given up). */
+static struct json *to_json(const struct observation *obs, int compact, int take)
 {
 	struct json *root = json_new_object(), *services = json_new_array();
 	size_t i, j;
@@ -481,6 +482,13 @@ static struct json *to_json(const struct observation *obs, int compact)
 		}
 		json_set(s, "deployments", deploys);
 		json_append(services, s);
+		if (take) {
+			struct service_metrics *w = (struct service_metrics *)svc;
+			for (m = 0; m < METRIC__COUNT; m++) {
+				series_release(&w->series[m]);
+				series_release(&w->seasonal[m]);
+			}
+		}
 	}
 	json_set(root, "services", services);
 	return root;
@@ -488,12 +496,17 @@ static struct json *to_json(const struct observation *obs, int compact)
 
 struct json *observation_to_json(const struct observation *obs)
 {
-	return to_json(obs, 0);
+	return to_json(obs, 0, 0);
 }
 
 struct json *observation_to_json_compact(const struct observation *obs)
 {
-	return to_json(obs, 1);
+	return to_json(obs, 1, 0);
+}
+
+struct json *observation_give_json(struct observation *obs)
+{
+	return to_json(obs, 1, 1);
 }
 
 static char *opt_str(const struct json *node, const char *key)

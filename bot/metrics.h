@@ -187,6 +187,12 @@ struct json *observation_to_json(const struct observation *obs);
  */
 struct json *observation_to_json_compact(const struct observation *obs);
 /*
+ * The compact form, releasing each service's series once written, so
+ * that a large observation is not held twice; obs keeps its services
+ * with empty series (release it afterwards).
+ */
+struct json *observation_give_json(struct observation *obs);
+/*
  * Reads the JSON form into obs (initialised by the caller). On a malformed
  * document returns BOT_EINVALID with the JSON path in the message and
  * leaves obs released.

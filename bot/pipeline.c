@@ -85,17 +85,23 @@ void observe_result_release(struct observe_result *r)
 	observe_result_init(r);
 }
 
-struct json *observe_result_to_json(const struct observe_result *r)
+/* The JSON form; give: the observation's series are released as they are written (observe_step). */
+static struct json *result_json(struct observe_result *r, int give)
 {
 	struct json *root = json_new_object(), *cost = json_new_object();
 
 	json_set(root, "architecture", architecture_to_json(&r->arch));
 	/* Compact series: an observation of 1000 services is millions of samples. */
-	json_set(root, "observation", observation_to_json_compact(&r->obs));
+	json_set(root, "observation", give ? observation_give_json(&r->obs) : observation_to_json_compact(&r->obs));
 	json_set_num(cost, "requests", (double)r->requests);
 	json_set_num(cost, "bytes", (double)r->bytes);
 	json_set(root, "cost", cost);
 	return root;
+}
+
+struct json *observe_result_to_json(const struct observe_result *r)
+{
+	return result_json((struct observe_result *)r, 0);
 }
 
 int observe_result_from_json(struct observe_result *r, struct json *root)
@@ -216,7 +222,7 @@ static int observe_step(struct json **out, void *data)
 	err = pipeline_observe(&r, &s->failure, s->cfg, s->now);
 	s->requests += r.requests;
 	if (err >= 0)
-		*out = observe_result_to_json(&r);
+		*out = result_json(&r, 1);
 	observe_result_release(&r);
 	release_freed_memory();
 	return err;
