@@ -37,6 +37,7 @@ struct context {
 	const struct service_config *svc_cfg;
 	const struct service_metrics *svc;
 	const struct deployment *onset;
+	const char *logs_of;     /* the deployment whose logs are read, or NULL */
 	struct json *root, *sections, *notes, *sizes;
 };
 
@@ -91,6 +92,28 @@ static const struct deployment *onset_deployment(const struct service_metrics *s
 			best = d;
 	}
 	return best ? best : &svc->deployments[0];
+}
+
+/*
+ * The deployment whose logs tell of the finding: the onset deployment; else,
+ * when the service was not deployed in the window, the one it ran all along
+ * (the source's latest deployment), so that a leak or a saturation that no
+ * deployment started still comes with its logs. NULL when neither is known.
+ */
+static const char *logs_deployment(const struct context *c)
+{
+	const struct architecture *arch = &c->in->observed->arch;
+	size_t i;
+
+	if (c->onset)
+		return c->onset->id;
+	for (i = 0; i < arch->services_nr; i++) {
+		const struct arch_service *s = &arch->services[i];
+		if (!strcmp(s->name, c->in->finding->service) ||
+		    (s->config_name && !strcmp(s->config_name, c->in->finding->service)))
+			return s->latest_deployment_id;
+	}
+	return NULL;
 }
 
 /* ---------------------------------------------------------------------- the onset deployment */
@@ -198,7 +221,7 @@ static int read_logs(struct context *c, enum source_log_kind kind, const char *f
 	int err;
 
 	q.kind = kind;
-	q.deployment_id = c->onset ? c->onset->id : NULL;
+	q.deployment_id = c->logs_of;
 	q.start = c->in->start;
 	q.end = c->in->end;
 	q.filter = filter;
@@ -454,6 +477,7 @@ int investigate_finding(struct json **out, const struct investigate_input *in)
 	c.svc_cfg = config_find_service(in->cfg, in->finding->service);
 	c.svc = find_service(&in->observed->obs, in->finding->service);
 	c.onset = onset_deployment(c.svc, in->finding);
+	c.logs_of = logs_deployment(&c);
 	c.root = json_new_object();
 	c.sections = json_new_array();
 	c.notes = json_new_array();
@@ -466,6 +490,8 @@ int investigate_finding(struct json **out, const struct investigate_input *in)
 
 	/* In the order the plan keeps them when its budget is short. */
 	read_onset(&c);
+	if (!c.onset && c.logs_of)
+		note(&c, "logs are those of deployment %s, running since before the window", c.logs_of);
 	if (in->source) {
 		log_section(&c, "Deployment logs, as patterns", SOURCE_LOGS_DEPLOYMENT);
 		http_section(&c);

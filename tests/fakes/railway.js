@@ -214,8 +214,12 @@ function logLines(args, kind) {
     { timestamp: new Date(at + 1000).toISOString(), severity: 'info', message: `${kind} started for ${d.id}` },
     { timestamp: new Date(at + 2000).toISOString(), severity: 'error', message: `${kind}: connection refused` },
   ];
-  // --log-extra TEXT: one more error line, e.g. a secret a service logged.
-  if (opts.logExtra) lines.push({ timestamp: new Date(at + 3000).toISOString(), severity: 'error', message: opts.logExtra });
+  // --log-extra TEXT: one more error line, e.g. a secret a service logged;
+  // a deployment still running when the window asked for opens logs it there.
+  if (opts.logExtra) {
+    const from = args.startDate ? Date.parse(args.startDate) : 0;
+    lines.push({ timestamp: new Date(Math.max(at, from) + 3000).toISOString(), severity: 'error', message: opts.logExtra });
+  }
   return lines.filter((l) => (!args.startDate || Date.parse(l.timestamp) >= Date.parse(args.startDate))
     && (!args.endDate || Date.parse(l.timestamp) <= Date.parse(args.endDate))).slice(0, args.limit || 100);
 }
