@@ -1396,6 +1396,26 @@ out:
 	return rc;
 }
 
+int journal_step_stored(struct journal_run *run, const char *name)
+{
+	struct journal *j = run->j;
+	sqlite3_stmt *st;
+	int stored = 0;
+
+	if (atomic_load(&run->unjournaled))
+		return 0;
+	pthread_mutex_lock(&j->mu);
+	if (db_prepare(j, &st, "SELECT 1 FROM steps WHERE run_id = ?1 AND name = ?2"
+			       " AND status = 'succeeded'") == 0) {
+		bind_text(st, 1, run->id);
+		bind_text(st, 2, name);
+		stored = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&j->mu);
+	return stored;
+}
+
 /* Dotted names only, so that the path SQLite's json functions get means what it says. */
 static int valid_json_path(const char *path)
 {

@@ -185,6 +185,14 @@ typedef int (*journal_step_fn)(struct json **out, void *data);
 int journal_step(struct json **out, struct journal_run *run, const char *name,
 		 const struct journal_retry *retry, journal_step_fn fn, void *data);
 
+/*
+ * 1 when step name of run has a stored result (journal_step() would
+ * return it without calling its function), else 0: never stored, failed,
+ * a run going on without its journal, or a database that cannot say.
+ * For a caller that decides whether a step may cost something.
+ */
+int journal_step_stored(struct journal_run *run, const char *name);
+
 /* One of several independent steps for journal_step_parallel(). */
 struct journal_task {
 	const char *name;     /* in: unique within the run, e.g. "observe:api" */

@@ -562,15 +562,17 @@ void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_r
 			w->why = xstrdup("llm is none in .autofix.yml: the finding is reported with its context");
 			continue;
 		}
-		if ((w->why = llm_over_budget(&cfg->llm.budget, &spent, run))) {
+		strbuf_reset(&name);
+		strbuf_addf(&name, "plan:%s", f->fingerprint);
+		/* A plan the journal holds costs nothing to replay: only a new call is held to the budget. */
+		if (!journal_step_stored(run, name.buf) &&
+		    (w->why = llm_over_budget(&cfg->llm.budget, &spent, run))) {
 			w->outcome = "failed";
 			if (!spent.warned++)
 				log_warning("%s", w->why);
 			continue;
 		}
 		fc.context = w->context;
-		strbuf_reset(&name);
-		strbuf_addf(&name, "plan:%s", f->fingerprint);
 		if (journal_step(&result, run, name.buf, &once, plan_step, &fc) < 0) {
 			w->outcome = "failed";
 			w->why = xstrdup(bot_error_last());

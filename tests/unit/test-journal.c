@@ -1265,6 +1265,9 @@ static void test_sum_results(void)
 	}
 	ok(journal_step(&r, run, "plan:failed", &once, refusing_step, NULL) == BOT_EINVALID,
 	   "sum: a failed step");
+	ok(journal_step_stored(run, "plan:a") && journal_step_stored(run, "plan:d") &&
+	   !journal_step_stored(run, "plan:failed") && !journal_step_stored(run, "plan:never"),
+	   "stored: succeeded steps are, failed and unknown ones are not");
 	journal_run_finish(run, 0);
 	journal_run_free(run);
 	ok(journal_run_begin(&run, j, "sum-event", "event", "cli", NULL) == 0, "sum: an event run");
