@@ -168,6 +168,14 @@ struct agent_config {
 
 enum llm_provider { LLM_NONE, LLM_OPENAI, LLM_ANTHROPIC };
 
+/* What autofix lets the LLM cost (`llm.budget`); tokens are input and output together. */
+struct llm_budget {
+	int prompt_tokens;       /* one prompt, estimated; default 12000 */
+	int calls_per_run;       /* default 20 */
+	int64_t tokens_per_run;  /* default 200000 */
+	int64_t tokens_per_day;  /* over the last 24 hours, every scan run's plans; default 1000000 */
+};
+
 struct llm_config {
 	enum llm_provider provider;
 	char *model;
@@ -175,6 +183,7 @@ struct llm_config {
 	char *api_key_env;
 	int max_tokens;
 	int64_t timeout_ms;
+	struct llm_budget budget;
 };
 
 struct pull_request_config {

@@ -8,6 +8,7 @@
  * commit or none of it, and a second process waits on the busy timeout
  * instead of failing half-way through an upgrade from reader to writer.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -847,6 +848,11 @@ const char *journal_run_get_id(const struct journal_run *run)
 	return run->id;
 }
 
+struct journal *journal_run_get_journal(const struct journal_run *run)
+{
+	return run->j;
+}
+
 /* Writes the run's end state and drops its lock. status NULL keeps it as it is. */
 static int release_run(struct journal_run *run, const char *status, const char *error)
 {
@@ -1387,6 +1393,74 @@ int journal_integrity_check(struct journal *j)
 	sqlite3_finalize(st);
 out:
 	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+int journal_step_stored(struct journal_run *run, const char *name)
+{
+	struct journal *j = run->j;
+	sqlite3_stmt *st;
+	int stored = 0;
+
+	if (atomic_load(&run->unjournaled))
+		return 0;
+	pthread_mutex_lock(&j->mu);
+	if (db_prepare(j, &st, "SELECT 1 FROM steps WHERE run_id = ?1 AND name = ?2"
+			       " AND status = 'succeeded'") == 0) {
+		bind_text(st, 1, run->id);
+		bind_text(st, 2, name);
+		stored = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&j->mu);
+	return stored;
+}
+
+/* Dotted names only, so that the path SQLite's json functions get means what it says. */
+static int valid_json_path(const char *path)
+{
+	const char *p;
+
+	if (!*path || *path == '.' || path[strlen(path) - 1] == '.' || strstr(path, ".."))
+		return 0;
+	for (p = path; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.')
+			return 0;
+	return 1;
+}
+
+int journal_sum_results(double *out, struct journal *j, const char *workflow,
+			const char *prefix, const char *path, int64_t since_ms)
+{
+	struct strbuf json_path = STRBUF_INIT;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!valid_json_path(path))
+		return bot_error(BOT_EINVALID, "'%s' is not a dotted path of names", path);
+	strbuf_addf(&json_path, "$.%s", path);
+	pthread_mutex_lock(&j->mu);
+	/* substr, not LIKE: '_' and '%' in a prefix are themselves. */
+	if ((rc = db_prepare(j, &st, "SELECT total(CASE WHEN json_type(s.result, ?1) IN ('integer', 'real')"
+				     " THEN json_extract(s.result, ?1) END)"
+				     " FROM steps s JOIN runs r ON r.id = s.run_id"
+				     " WHERE r.workflow = ?2 AND s.status = 'succeeded'"
+				     " AND substr(s.name, 1, length(?3)) = ?3 AND s.finished_at >= ?4")) < 0)
+		goto out;
+	bind_text(st, 1, json_path.buf);
+	bind_text(st, 2, workflow);
+	bind_text(st, 3, prefix);
+	sqlite3_bind_int64(st, 4, since_ms);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*out = sqlite3_column_double(st, 0);
+		rc = 0;
+	} else {
+		rc = db_fail(j, "sum step results");
+	}
+	sqlite3_finalize(st);
+out:
+	pthread_mutex_unlock(&j->mu);
+	strbuf_release(&json_path);
 	return rc;
 }
 

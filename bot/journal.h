@@ -155,6 +155,8 @@ int journal_run_begin(struct journal_run **out, struct journal *j, const char *i
 
 /* The run's id, valid while the run is. */
 const char *journal_run_get_id(const struct journal_run *run);
+/* The journal the run was begun on. */
+struct journal *journal_run_get_journal(const struct journal_run *run);
 
 /*
  * A step: on success returns 0 with *out set to a result the caller then
@@ -182,6 +184,14 @@ typedef int (*journal_step_fn)(struct json **out, void *data);
  */
 int journal_step(struct json **out, struct journal_run *run, const char *name,
 		 const struct journal_retry *retry, journal_step_fn fn, void *data);
+
+/*
+ * 1 when step name of run has a stored result (journal_step() would
+ * return it without calling its function), else 0: never stored, failed,
+ * a run going on without its journal, or a database that cannot say.
+ * For a caller that decides whether a step may cost something.
+ */
+int journal_step_stored(struct journal_run *run, const char *name);
 
 /* One of several independent steps for journal_step_parallel(). */
 struct journal_task {
@@ -234,6 +244,18 @@ int journal_prune(struct journal *j, int64_t max_age_ms);
  * passes, BOT_EINVALID with SQLite's first complaint when it does not.
  */
 int journal_integrity_check(struct journal *j);
+
+/*
+ * Adds up the number at path (dotted, like "usage.input_tokens") in the
+ * results of the succeeded steps whose name begins with prefix ("plan:")
+ * of every run of workflow, counting the steps that finished at or after
+ * since_ms (milliseconds since the epoch, by the wall clock): what an
+ * LLM budget per day asks. A result without a number there counts 0.
+ * Returns 0 with *out set, BOT_EINVALID for a path that is not
+ * [A-Za-z0-9_] names joined by dots, or BOT_EIO when the database fails.
+ */
+int journal_sum_results(double *out, struct journal *j, const char *workflow,
+			const char *prefix, const char *path, int64_t since_ms);
 
 /*
  * The most recent runs (limit <= 0: all), newest first, as a JSON array of

@@ -292,9 +292,6 @@ int pipeline_scan(struct observe_result *observed, struct findings *found,
 
 /* ---------------------------------------------------------------- stage 3: investigate */
 
-/* How many LLM calls one run may make: a flapping project must not become a bill. */
-#define MAX_LLM_CALLS_PER_RUN 20
-
 struct finding_context {
 	const struct config *cfg;
 	const struct observe_result *observed;
@@ -360,6 +357,7 @@ static int plan_step(struct json **out, void *data)
 	fence_init(&fence);
 	popts.repo_root = fc->opts->repo_root;
 	popts.fence = &fence;
+	popts.max_tokens = (size_t)fc->cfg->llm.budget.prompt_tokens;
 	*out = json_new_object();
 	if ((err = plan_prompt(&system, &user, finding, fc->finding->service,
 			       json_str_value(json_get(fc->context, "service.path")), list, n, &popts, sizes)) < 0)
@@ -403,6 +401,56 @@ done:
 	strbuf_release(&user);
 	free(list);
 	return err;
+}
+
+/* ---------------------------------------------------------------- the LLM budget */
+
+/*
+ * llm.budget: a flapping project must not become a bill. What this run
+ * has spent, counted from its plan steps' results (replayed ones too, so
+ * that a re-run decides as the first attempt did).
+ */
+struct llm_spent {
+	int calls;
+	int64_t tokens;       /* input and output */
+	int warned;
+};
+
+/*
+ * Why the next finding may make no LLM call ("over llm.budget.X ..."),
+ * to free(3), or NULL when the budget allows one. A limit is checked
+ * before a finding's plan: the call that crosses it ends, the next
+ * finding gets none. The day is every scan run's plan steps that the
+ * journal holds from the last 24 hours, this run's included; a journal
+ * that cannot say leaves the day unchecked, with a warning (it saves
+ * work and is never needed for correctness).
+ */
+static char *llm_over_budget(const struct llm_budget *budget, const struct llm_spent *spent,
+			     struct journal_run *run)
+{
+	struct journal *j = journal_run_get_journal(run);
+	int64_t since = time_wall_ms() - TIME_MS_PER_DAY;
+	double in = 0, out = 0;
+	struct strbuf why = STRBUF_INIT;
+
+	if (spent->calls >= budget->calls_per_run)
+		strbuf_addf(&why, "over llm.budget.calls_per_run: this run made %d LLM calls of %d",
+			    spent->calls, budget->calls_per_run);
+	else if (spent->tokens >= budget->tokens_per_run)
+		strbuf_addf(&why, "over llm.budget.tokens_per_run: this run used %lld tokens of %lld",
+			    (long long)spent->tokens, (long long)budget->tokens_per_run);
+	else if (journal_sum_results(&in, j, "scan", "plan:", "usage.input_tokens", since) < 0 ||
+		 journal_sum_results(&out, j, "scan", "plan:", "usage.output_tokens", since) < 0)
+		log_warning("llm.budget.tokens_per_day not checked: %s", bot_error_last());
+	else if (in + out >= (double)budget->tokens_per_day)
+		strbuf_addf(&why, "over llm.budget.tokens_per_day: scans used %.0f tokens of %lld in the last 24 hours",
+			    in + out, (long long)budget->tokens_per_day);
+	if (!why.len) {
+		strbuf_release(&why);
+		return NULL;
+	}
+	strbuf_addstr(&why, "; reported with its context, planned on a later run");
+	return strbuf_detach(&why, NULL);
 }
 
 static char *render_agent_prompt(const struct finding_work *w, const struct act_options *opts,
@@ -477,7 +525,7 @@ void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_r
 {
 	static const struct journal_retry once = { 1, 0, 0 };
 	struct strbuf name = STRBUF_INIT;
-	int calls = 0;
+	struct llm_spent spent = { 0 };
 	size_t i;
 
 	out->items = xcalloc(found->nr ? found->nr : 1, sizeof(*out->items));
@@ -514,14 +562,17 @@ void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_r
 			w->why = xstrdup("llm is none in .autofix.yml: the finding is reported with its context");
 			continue;
 		}
-		if (calls >= MAX_LLM_CALLS_PER_RUN) {
+		strbuf_reset(&name);
+		strbuf_addf(&name, "plan:%s", f->fingerprint);
+		/* A plan the journal holds costs nothing to replay: only a new call is held to the budget. */
+		if (!journal_step_stored(run, name.buf) &&
+		    (w->why = llm_over_budget(&cfg->llm.budget, &spent, run))) {
 			w->outcome = "failed";
-			w->why = xstrdup("over this run's budget of LLM calls: planned on a later run");
+			if (!spent.warned++)
+				log_warning("%s", w->why);
 			continue;
 		}
 		fc.context = w->context;
-		strbuf_reset(&name);
-		strbuf_addf(&name, "plan:%s", f->fingerprint);
 		if (journal_step(&result, run, name.buf, &once, plan_step, &fc) < 0) {
 			w->outcome = "failed";
 			w->why = xstrdup(bot_error_last());
@@ -540,7 +591,8 @@ void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_r
 		w->input_tokens = (int64_t)json_num_value(json_get(result, "usage.input_tokens"));
 		w->output_tokens = (int64_t)json_num_value(json_get(result, "usage.output_tokens"));
 		w->llm_calls = (int)json_num_value(json_get(result, "usage.calls"));
-		calls += w->llm_calls;
+		spent.calls += w->llm_calls;
+		spent.tokens += w->input_tokens + w->output_tokens;
 		if (!strcmp(w->outcome, "plan"))
 			w->agent_prompt = render_agent_prompt(w, opts, f);
 		json_free(result);

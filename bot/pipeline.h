@@ -96,7 +96,8 @@ struct finding_work {
 	 * "plan": a plan a coding agent can follow; "not fixable": the plan
 	 * says the cause is not in the code; "upstream": an upstream
 	 * provider's incident explains it; "no llm": `llm` is none; "failed":
-	 * investigating or planning failed (why says how).
+	 * investigating or planning failed, or llm.budget was spent (why says
+	 * which: "over llm.budget.calls_per_run ...").
 	 */
 	const char *outcome;
 	char *why;

@@ -210,6 +210,12 @@ void cfg_set_defaults(struct config *cfg)
 	cfg->agent.timeout_ms = 30 * TIME_MS_PER_MINUTE;
 	cfg->llm.max_tokens = 4096;
 	cfg->llm.timeout_ms = 2 * TIME_MS_PER_MINUTE;
+	cfg->llm.budget = (struct llm_budget){
+		.prompt_tokens = 12000,
+		.calls_per_run = 20,
+		.tokens_per_run = 200000,
+		.tokens_per_day = 1000000,
+	};
 	cfg->pull_requests.labels = strv_of("autofix", &cfg->pull_requests.labels_nr);
 	cfg->pull_requests.draft = 1;
 	cfg->pull_requests.branch_prefix = xstrdup("autofix/");

@@ -180,6 +180,12 @@ struct json *config_to_json(const struct config *cfg)
 		json_set_str(o, "api_key_env", cfg->llm.api_key_env);
 		json_set_num(o, "max_tokens", cfg->llm.max_tokens);
 		set_duration(o, "timeout", cfg->llm.timeout_ms);
+		p = json_new_object();
+		json_set_num(p, "prompt_tokens", cfg->llm.budget.prompt_tokens);
+		json_set_num(p, "calls_per_run", cfg->llm.budget.calls_per_run);
+		json_set_num(p, "tokens_per_run", (double)cfg->llm.budget.tokens_per_run);
+		json_set_num(p, "tokens_per_day", (double)cfg->llm.budget.tokens_per_day);
+		json_set(o, "budget", p);
 		json_set(root, "llm", o);
 	}
 

@@ -448,11 +448,16 @@ static void rd_agent(struct loader *L, const struct ynode *n, struct strbuf *pat
 static void rd_llm(struct loader *L, const struct ynode *n, struct strbuf *path)
 {
 	static const char *const keys[] = {
-		"provider", "model", "base_url", "api_key_env", "max_tokens", "timeout", NULL,
+		"provider", "model", "base_url", "api_key_env", "max_tokens", "timeout", "budget", NULL,
+	};
+	static const char *const budget_keys[] = {
+		"prompt_tokens", "calls_per_run", "tokens_per_run", "tokens_per_day", NULL,
 	};
 	static const char *const providers[] = { "openai", "anthropic", NULL };
 	struct llm_config *llm = &L->cfg->llm;
+	const struct ynode *budget;
 	int provider = -1;
+	size_t saved;
 
 	if (cfg_ytype(n) == YT_STR && !strcmp(n->str, "none")) {
 		llm->provider = LLM_NONE;
@@ -472,6 +477,19 @@ static void rd_llm(struct loader *L, const struct ynode *n, struct strbuf *path)
 	       "an environment variable name like 'OPENAI_API_KEY'");
 	cfg_rd_small_int(L, n, "max_tokens", path, &llm->max_tokens, 1, 1000000);
 	cfg_rd_duration(L, n, "timeout", path, &llm->timeout_ms, 1);
+	if ((budget = cfg_enter_key(n, "budget", path, &saved))) {
+		if (cfg_want_map(L, budget, path)) {
+			cfg_check_keys(L, budget, path, budget_keys);
+			cfg_rd_small_int(L, budget, "prompt_tokens", path, &llm->budget.prompt_tokens,
+					 1000, 1000000);
+			cfg_rd_small_int(L, budget, "calls_per_run", path, &llm->budget.calls_per_run, 1, 1000);
+			cfg_rd_int(L, budget, "tokens_per_run", path, &llm->budget.tokens_per_run,
+				   1, 1000000000000);
+			cfg_rd_int(L, budget, "tokens_per_day", path, &llm->budget.tokens_per_day,
+				   1, 1000000000000);
+		}
+		cfg_path_pop(path, saved);
+	}
 	if (provider == 0) {
 		llm->provider = LLM_OPENAI;
 		if (!llm->base_url)

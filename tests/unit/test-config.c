@@ -437,6 +437,31 @@ static void test_errors(void)
 	ok(diags.nr == 1 && strstr(diags.items[0].message, "cannot open"), "  with a diagnostic");
 }
 
+/* llm.budget: its defaults, a partial block, and each limit's range. */
+static void test_llm_budget(void)
+{
+	is_int(load(HEAD "services:\n  api:\nllm: { provider: openai, model: m }\n"), 0, "budget: an llm without one");
+	ok(cfg.llm.budget.prompt_tokens == 12000 && cfg.llm.budget.calls_per_run == 20 &&
+	   cfg.llm.budget.tokens_per_run == 200000 && cfg.llm.budget.tokens_per_day == 1000000,
+	   "budget: the defaults, 12000 / 20 / 200000 / 1000000");
+	is_int(load(HEAD "services:\n  api:\nllm:\n  provider: openai\n  model: m\n  budget:\n"
+		    "    calls_per_run: 3\n    tokens_per_day: 5000000000\n"), 0, "budget: a partial block");
+	ok(cfg.llm.budget.calls_per_run == 3 && cfg.llm.budget.tokens_per_day == 5000000000LL &&
+	   cfg.llm.budget.prompt_tokens == 12000 && cfg.llm.budget.tokens_per_run == 200000,
+	   "budget: what it sets (a day past 2^32 tokens too), the defaults for the rest");
+	is_int(load(HEAD "services:\n  api:\nllm: { provider: openai, model: m, budget: { prompt_tokens: 1000,"
+		    " tokens_per_run: 1 } }\n"), 0, "budget: the smallest limits");
+	ok(cfg.llm.budget.prompt_tokens == 1000 && cfg.llm.budget.tokens_per_run == 1, "budget: read");
+	rejects("a prompt budget no prompt fits",
+		HEAD "services: { api: }\nllm: { provider: openai, model: m, budget: { prompt_tokens: 999 } }\n",
+		"a whole number from 1000 to 1000000", 6, 61, "llm.budget.prompt_tokens");
+	rejects("no calls", HEAD "services: { api: }\nllm: { provider: openai, model: m, budget: { calls_per_run: 0 } }\n",
+		"a whole number from 1 to 1000", 6, 61, "llm.budget.calls_per_run");
+	rejects("a budget key typo",
+		HEAD "services: { api: }\nllm: { provider: openai, model: m, budget: { tokens_per_days: 9 } }\n",
+		"did you mean 'tokens_per_day'?", 6, 46, "llm.budget");
+}
+
 int main(void)
 {
 	config_init(&cfg);
@@ -450,6 +475,7 @@ int main(void)
 	test_names();
 	test_json_round_trip();
 	test_errors();
+	test_llm_budget();
 	config_release(&cfg);
 	config_diags_release(&diags);
 	return done_testing();

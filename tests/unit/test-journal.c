@@ -1218,6 +1218,84 @@ static void test_secrets(void)
 	log_clear_secrets();
 }
 
+/* A step whose result is the JSON text it is given. */
+static int text_step(struct json **out, void *data)
+{
+	const char *text = data;
+	return json_parse(out, text, strlen(text));
+}
+
+static int refusing_step(struct json **out, void *data)
+{
+	(void)out;
+	(void)data;
+	return bot_error(BOT_EINVALID, "refused");
+}
+
+/* journal_sum_results(): what llm.budget.tokens_per_day reads. */
+static void test_sum_results(void)
+{
+	static const struct journal_retry once = { 1, 0, 0 };
+	static const struct { const char *name, *result; } scan_steps[] = {
+		{ "plan:a", "{\"usage\":{\"input_tokens\":100,\"output_tokens\":20}}" },
+		{ "plan:b", "{\"usage\":{\"input_tokens\":5.5}}" },
+		{ "plan:c", "{\"usage\":{\"input_tokens\":\"lots\"}}" },
+		{ "plan:d", "null" },
+		{ "planx", "{\"usage\":{\"input_tokens\":1000}}" },
+		{ "investigate:a", "{\"usage\":{\"input_tokens\":2000}}" },
+	};
+	struct journal *j;
+	struct journal_run *run;
+	struct json *r;
+	double sum = -1;
+	int64_t before;
+	size_t i;
+
+	if (journal_open(&j, JOURNAL_MEMORY) < 0) {
+		ok(0, "opens a journal in memory: %s", bot_error_last());
+		return;
+	}
+	before = time_wall_ms();
+	ok(journal_run_begin(&run, j, "sum-scan", "scan", "cli", NULL) == 0, "sum: a scan run");
+	ok(journal_run_get_journal(run) == j, "sum: the run knows its journal");
+	for (i = 0; i < sizeof(scan_steps) / sizeof(*scan_steps); i++) {
+		r = NULL;
+		journal_step(&r, run, scan_steps[i].name, &once, text_step, (void *)scan_steps[i].result);
+		json_free(r);
+	}
+	ok(journal_step(&r, run, "plan:failed", &once, refusing_step, NULL) == BOT_EINVALID,
+	   "sum: a failed step");
+	ok(journal_step_stored(run, "plan:a") && journal_step_stored(run, "plan:d") &&
+	   !journal_step_stored(run, "plan:failed") && !journal_step_stored(run, "plan:never"),
+	   "stored: succeeded steps are, failed and unknown ones are not");
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+	ok(journal_run_begin(&run, j, "sum-event", "event", "cli", NULL) == 0, "sum: an event run");
+	r = NULL;
+	journal_step(&r, run, "plan:a", &once, text_step, (void *)"{\"usage\":{\"input_tokens\":70000}}");
+	json_free(r);
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+
+	ok(journal_sum_results(&sum, j, "scan", "plan:", "usage.input_tokens", before) == 0 && sum == 105.5,
+	   "sum: numbers at the path of the scan's succeeded plan: steps, others and non-numbers left out");
+	ok(journal_sum_results(&sum, j, "scan", "plan:", "usage.output_tokens", 0) == 0 && sum == 20,
+	   "sum: another path");
+	ok(journal_sum_results(&sum, j, "event", "plan:", "usage.input_tokens", 0) == 0 && sum == 70000,
+	   "sum: another workflow's");
+	ok(journal_sum_results(&sum, j, "scan", "plan:", "usage.input_tokens", time_wall_ms() + 60000) == 0 &&
+	   sum == 0, "sum: steps finished before since do not count");
+	ok(journal_sum_results(&sum, j, "scan", "pla_", "usage.input_tokens", 0) == 0 && sum == 0,
+	   "sum: a prefix is literal, '_' is no wildcard");
+	ok(journal_sum_results(&sum, j, "scan", "", "usage.input_tokens", 0) == 0 && sum == 3105.5,
+	   "sum: an empty prefix is every step");
+	ok(journal_sum_results(&sum, j, "scan", "plan:", "usage..x", 0) == BOT_EINVALID &&
+	   journal_sum_results(&sum, j, "scan", "plan:", "a[0]", 0) == BOT_EINVALID &&
+	   journal_sum_results(&sum, j, "scan", "plan:", "", 0) == BOT_EINVALID,
+	   "sum: a path that is not dotted names is refused");
+	journal_close(j);
+}
+
 int main(void)
 {
 	struct journal *j;
@@ -1252,6 +1330,7 @@ int main(void)
 	test_migration();
 	test_disk_full();
 	test_secrets();
+	test_sum_results();
 	{
 		char cmd[600];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
