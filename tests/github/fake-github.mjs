@@ -195,6 +195,7 @@ function issueJson(op, status, issue, inList) {
   const template = example(spec.paths["/repos/{owner}/{repo}/labels/{name}"].get, 200);
   j.labels = issue.labels.map((name, i) => ({ ...template, id: i + 1, name, color: "ededed", default: false }));
   if (!issue.pull) delete j.pull_request;
+  if (issue.login && j.user) Object.assign(j.user, { login: issue.login, type: issue.type || "User" });
   return j;
 }
 
@@ -289,7 +290,7 @@ const handlers = {
     return [200, list.map((i) => issueJson(c.op, 200, i, true))];
   },
   "issues/create": (c) => {
-    const issue = { number: state.nextNumber++, title: c.body.title, body: c.body.body, state: "open", labels: c.body.labels || [] };
+    const issue = { number: state.nextNumber++, title: c.body.title, body: c.body.body, state: "open", labels: c.body.labels || [], login: BOT_LOGIN, type: "Bot" };
     state.issues.push(issue);
     return [201, issueJson(c.op, 201, issue)];
   },
@@ -338,6 +339,13 @@ const handlers = {
   },
   "reactions/create-for-issue-comment": (c) => reaction(c),
   "reactions/create-for-pull-request-review-comment": (c) => reaction(c),
+  // Who the token is: the identity every write of the fake is made by.
+  "users/get-authenticated": (c) => {
+    const j = example(c.op, 200);
+    j.login = BOT_LOGIN;
+    j.type = "Bot";
+    return [200, j];
+  },
   "repos/get-collaborator-permission-level": (c) => {
     const perm = state.permissions.get(c.params.username);
     if (!perm) return [404, { message: "Not Found", documentation_url: "x" }];
