@@ -13,9 +13,11 @@
  * else 5, else 0. With --json, a failure (2, 3, 4) prints
  * {"error": {"stage", "message", "exit_code"}} on stdout.
  *
- * Without --dry-run the scan would go on to investigate, plan, fix and
- * deliver; those stages are not written yet, so it says so and runs as
- * a dry run, with the same output and exit code.
+ * Without --dry-run the scan investigates and plans each finding; without
+ * --plan-only either, it also opens, edits or closes the issue about an
+ * upstream provider's incident (pipeline_upstream_issues). Fixing and
+ * delivering a PR are not written yet: it says so; the exit code is the
+ * same.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -23,7 +23,8 @@
  *                plan and `verify` runs. Modules to come in fix/ (agent.h, the
  *                libgit2 workspace).
  *   deliver      (not written) push the autofix/ branch, open or update
- *                the PR, label it, comment: github/github.h.
+ *                the PR, label it, comment: github/github.h. Written: the
+ *                issue about an upstream incident, pipeline_upstream_issues().
  *
  * This file is the only one that knows that order; each stage module
  * knows only its own input and output. Each stage is one function here
@@ -662,6 +663,9 @@ void pipeline_upstream_issues(struct scan_work *work, const struct observe_resul
 		for (i = 0; i < work->nr; i++)
 			if (!strcmp(work->items[i].outcome, "upstream"))
 				work->items[i].issue = xstrdup("not opened: no GitHub credentials or repository");
+		/* GitHub did not say who autofix is (down, token refused): a re-run tries again. */
+		if (gh)
+			work->failed = 1;
 		goto out;
 	}
 	for (i = 0; i < work->nr; i++) {

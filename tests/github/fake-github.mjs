@@ -339,6 +339,12 @@ const handlers = {
   },
   "reactions/create-for-issue-comment": (c) => reaction(c),
   "reactions/create-for-pull-request-review-comment": (c) => reaction(c),
+  // The App whose JWT it is: its slug makes BOT_LOGIN ("SLUG[bot]").
+  "apps/get-authenticated": (c) => {
+    const j = example(c.op, 200);
+    j.slug = BOT_LOGIN.replace(/\[bot\]$/, "");
+    return [200, j];
+  },
   // Who the token is: the identity every write of the fake is made by.
   "users/get-authenticated": (c) => {
     const j = example(c.op, 200);
@@ -424,7 +430,7 @@ const appKey = process.env.FAKE_GITHUB_APP_PUBLIC_KEY
 
 async function authorize(req, template) {
   const auth = req.headers.authorization || "";
-  if (template.startsWith("/app/") || template === "/repos/{owner}/{repo}/installation") {
+  if (template === "/app" || template.startsWith("/app/") || template === "/repos/{owner}/{repo}/installation") {
     const m = /^Bearer (.+)$/.exec(auth);
     if (!m || !appKey) return "an App JWT is required";
     try {
