@@ -11,7 +11,8 @@
 //    public key; every other request needs a token the fake issued (or
 //    FAKE_GITHUB_TOKEN).
 // State is small and in memory: labels, issues, pulls, comments, refs,
-// files. Control endpoints under /_fake/ are not part of the API.
+// files. Control endpoints under /_fake/ are not part of the API
+// (POST /_fake/issue {title, body, login}: an issue someone else opened).
 // A comment made through the API is written by BOT_LOGIN, the identity
 // GitHub would take from the token.
 //
@@ -490,6 +491,13 @@ export function handle(req, res) {
         const cfg = JSON.parse(body);
         if ("token_ttl" in cfg) tokenTtl = cfg.token_ttl;
         return send(res, 200, { ok: true });
+      }
+      // An issue opened by someone else (a person who pasted autofix's marker, say).
+      if (url.pathname === "/_fake/issue" && req.method === "POST") {
+        const b = JSON.parse(body);
+        const issue = { number: state.nextNumber++, title: b.title, body: b.body, state: "open", labels: [], login: b.login, type: "User" };
+        state.issues.push(issue);
+        return send(res, 201, { number: issue.number });
       }
       const where = `${req.method} ${url.pathname}`;
       const r = route(req.method, url.pathname);
