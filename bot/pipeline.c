@@ -582,7 +582,7 @@ static int upstream_resolve_step(struct json **out, void *data)
 	struct upstream_context *u = data;
 
 	return upstream_issue_resolve(out, u->gh, u->login, (int64_t)json_num_value(json_member(u->open, "number")),
-				      json_str_value(json_member(u->open, "key")), u->now);
+				      json_str_value(json_member(u->open, "key")), u->now, u->opts->repo_root);
 }
 
 /* The key of the upstream issue for w (its incident's provider, its service and fingerprint). */

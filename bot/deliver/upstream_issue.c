@@ -40,6 +40,17 @@ void upstream_issue_key(struct strbuf *out, const char *provider, const char *se
 	add_key_part(out, fingerprint);
 }
 
+/* Turns line breaks into spaces and trims the ends. */
+static void one_line(struct strbuf *sb)
+{
+	size_t i;
+
+	for (i = 0; i < sb->len; i++)
+		if (sb->buf[i] == '\n' || sb->buf[i] == '\r' || sb->buf[i] == '\t')
+			sb->buf[i] = ' ';
+	strbuf_trim(sb);
+}
+
 /* The template's data: provider, incident, finding, marker. */
 static int render(struct strbuf *title, struct strbuf *body, const struct json *incident,
 		  const struct json *finding, const char *key, const char *repo_root)
@@ -50,6 +61,9 @@ static int render(struct strbuf *title, struct strbuf *body, const struct json *
 	const char *provider = json_str_value(json_member(incident, "provider"));
 	const char *name = json_str_value(json_member(incident, "incident"));
 	int err;
+
+	if (!provider || !name)
+		return bot_error(BOT_EINVALID, "the upstream incident names no provider or incident");
 
 	json_set_opt_str(p, "name", provider);
 	json_set_opt_str(p, "page_url", json_str_value(json_member(incident, "page_url")));
@@ -69,9 +83,11 @@ static int render(struct strbuf *title, struct strbuf *body, const struct json *
 	topts.repo_root = repo_root;
 	if ((err = template_render(body, "upstream-issue.md", data, &topts)) < 0)
 		goto out;
-	strbuf_addf(title, "Upstream incident at %s: %s (%s)", provider ? provider : "a provider",
-		    name ? name : "an incident", json_str_value(json_member(finding, "service")) ?
-		    json_str_value(json_member(finding, "service")) : "a service");
+	/* A title is plain text on one line: not escaped, its line breaks made spaces. */
+	topts.escape = mustache_escape_none;
+	if ((err = template_render(title, "upstream-issue-title.md", data, &topts)) < 0)
+		goto out;
+	one_line(title);
 out:
 	strbuf_release(&marker);
 	json_free(data);
@@ -187,7 +203,7 @@ int upstream_issue_list_open(struct json **out, struct github *gh, const char *l
 }
 
 int upstream_issue_resolve(struct json **out, struct github *gh, const char *login, int64_t number,
-			   const char *key, int64_t when_ms)
+			   const char *key, int64_t when_ms, const char *repo_root)
 {
 	struct json *comments = NULL, *made = NULL;
 	struct strbuf body = STRBUF_INIT;
@@ -198,12 +214,25 @@ int upstream_issue_resolve(struct json **out, struct github *gh, const char *log
 	if ((err = github_issue_comments(gh, &comments, number)) < 0)
 		goto out;
 	if (!github_find_marked(comments, RESOLVED_KIND, key, login)) {
-		strbuf_addstr(&body, "The provider's incident is over: resolved at ");
-		time_format_iso8601(&body, when_ms);
-		strbuf_addstr(&body, " (as autofix saw it: the incident is no longer under way, or the "
-			      "problem it explained is gone). Closing this issue.\n\n");
-		if ((err = marker_format(&body, RESOLVED_KIND, key)) < 0 ||
-		    (err = github_comment_create(gh, NULL, number, body.buf)) < 0)
+		struct template_options topts = TEMPLATE_OPTIONS_INIT;
+		struct json *data = json_new_object(), *p = json_new_object();
+		struct strbuf s = STRBUF_INIT;
+
+		strbuf_add(&s, key, strcspn(key, ":"));
+		json_set_str(p, "name", s.buf);
+		json_set(data, "provider", p);
+		strbuf_reset(&s);
+		time_format_iso8601(&s, when_ms);
+		json_set_str(data, "resolved_at", s.buf);
+		strbuf_reset(&s);
+		if (!(err = marker_format(&s, RESOLVED_KIND, key))) {
+			json_set_str(data, "marker", s.buf);
+			topts.repo_root = repo_root;
+			err = template_render(&body, "upstream-resolved.md", data, &topts);
+		}
+		json_free(data);
+		strbuf_release(&s);
+		if (err < 0 || (err = github_comment_create(gh, NULL, number, body.buf)) < 0)
 			goto out;
 		commented = 1;
 	}

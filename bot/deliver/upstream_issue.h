@@ -26,8 +26,8 @@ void upstream_issue_key(struct strbuf *out, const char *provider, const char *se
 /*
  * Opens the issue for incident (investigate's upstream_incident) about
  * finding (finding_to_json), or updates the open one with its key:
- * title and body rendered from templates/upstream-issue.md (repo_root's
- * override, when it has one). Labels `autofix` and `autofix:upstream` are
+ * title and body rendered from templates/upstream-issue-title.md and
+ * upstream-issue.md (repo_root's overrides, when it has them). Labels `autofix` and `autofix:upstream` are
  * added when they can be; a label that cannot be made is only a warning.
  * login is autofix's own (github_login). *out: {"action": "opened" |
  * "updated" | "unchanged", "number", "url", "key"}. Returns 0 or the
@@ -44,12 +44,12 @@ int upstream_issue_deliver(struct json **out, struct github *gh, const char *log
 int upstream_issue_list_open(struct json **out, struct github *gh, const char *login);
 
 /*
- * Closes issue number (key as listed) with one comment saying the
- * incident was resolved at when_ms: a comment autofix already left (a
- * close that failed after it) is not written again. *out: {"number",
- * "commented", "closed"}.
+ * Closes issue number (key as listed) with one comment, rendered from
+ * templates/upstream-resolved.md, saying the incident was resolved at
+ * when_ms: a comment autofix already left (a close that failed after it)
+ * is not written again. *out: {"number", "commented", "closed"}.
  */
 int upstream_issue_resolve(struct json **out, struct github *gh, const char *login, int64_t number,
-			   const char *key, int64_t when_ms);
+			   const char *key, int64_t when_ms, const char *repo_root);
 
 #endif
