@@ -13,6 +13,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/marker.h"
+#include "util/redact.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -38,6 +39,11 @@ void upstream_issue_key(struct strbuf *out, const char *provider, const char *se
 	add_key_part(out, service);
 	strbuf_addch(out, ':');
 	add_key_part(out, fingerprint);
+}
+
+static void redact_value(struct strbuf *sb)
+{
+	redact_text(NULL, sb);
 }
 
 /* Turns line breaks into spaces and trims the ends. */
@@ -77,6 +83,8 @@ static int render(struct strbuf *title, struct strbuf *body, const struct json *
 	json_set_opt_str(i, "shortlink", json_str_value(json_member(incident, "shortlink")));
 	json_set(data, "incident", i);
 	json_set(data, "finding", json_dup(finding));
+	/* A status page's words go to GitHub: masked like every text that leaves (before the marker). */
+	json_map_strings(data, redact_value);
 	if ((err = marker_format(&marker, KIND, key)) < 0)
 		goto out;
 	json_set_str(data, "marker", marker.buf);
