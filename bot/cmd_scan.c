@@ -13,9 +13,11 @@
  * else 5, else 0. With --json, a failure (2, 3, 4) prints
  * {"error": {"stage", "message", "exit_code"}} on stdout.
  *
- * Without --dry-run the scan would go on to investigate, plan, fix and
- * deliver; those stages are not written yet, so it says so and runs as
- * a dry run, with the same output and exit code.
+ * Without --dry-run the scan investigates and plans each finding; without
+ * --plan-only either, it also opens, edits or closes the issue about an
+ * upstream provider's incident (pipeline_upstream_issues). Fixing and
+ * delivering a PR are not written yet: it says so; the exit code is the
+ * same.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -174,7 +176,7 @@ int cmd_scan(int argc, const char **argv)
 		return command_usage_error("scan", "--dry-run and --plan-only exclude each other");
 	if (!dry_run && !plan_only)
 		log_warning("fixing and delivering (a coding agent, the pull request) are not built yet; "
-			    "the scan stops after the plan, as 'autofix scan --plan-only'");
+			    "the scan stops after the plan (and the upstream-incident issue)");
 
 	config_init(&cfg);
 	if (config_load_file(&cfg, config_path, &diags) < 0) {
@@ -277,6 +279,7 @@ int cmd_scan(int argc, const char **argv)
 		config_dir = slash ? xstrndup(config_path, (size_t)(slash - config_path)) : xstrdup(".");
 		act.repo_root = env_get("GITHUB_WORKSPACE") ? env_get("GITHUB_WORKSPACE") : config_dir;
 		pipeline_investigate_and_plan(&work, &observed, &found, run, &cfg, &act);
+		pipeline_upstream_issues(&work, &observed, &found, run, &act, plan_only, now);
 		if (work.failed)
 			err = BOT_ETRANSIENT; /* the run is marked failed: running it again finishes what failed */
 	}

@@ -23,7 +23,8 @@
  *                plan and `verify` runs. Modules to come in fix/ (agent.h, the
  *                libgit2 workspace).
  *   deliver      (not written) push the autofix/ branch, open or update
- *                the PR, label it, comment: github/github.h.
+ *                the PR, label it, comment: github/github.h. Written: the
+ *                issue about an upstream incident, pipeline_upstream_issues().
  *
  * This file is the only one that knows that order; each stage module
  * knows only its own input and output. Each stage is one function here
@@ -49,6 +50,8 @@
 #include <malloc.h>
 #endif
 
+#include "deliver/upstream_issue.h"
+#include "github/github.h"
 #include "http.h"
 #include "investigate/investigate.h"
 #include "journal.h"
@@ -487,6 +490,7 @@ void scan_work_release(struct scan_work *work)
 		json_free(w->prompt_sizes);
 		free(w->agent_prompt);
 		free(w->why);
+		free(w->issue);
 	}
 	free(work->items);
 	memset(work, 0, sizeof(*work));
@@ -510,6 +514,7 @@ struct json *scan_work_to_json(const struct scan_work *work)
 		json_set(o, "plan", w->plan ? json_dup(w->plan) : json_new_null());
 		json_set(o, "prompt_sizes", w->prompt_sizes ? json_dup(w->prompt_sizes) : json_new_null());
 		json_set_opt_str(o, "agent_prompt", w->agent_prompt);
+		json_set_opt_str(o, "issue", w->issue);
 		json_set_num(u, "input_tokens", (double)w->input_tokens);
 		json_set_num(u, "output_tokens", (double)w->output_tokens);
 		json_set_num(u, "calls", w->llm_calls);
@@ -598,6 +603,182 @@ void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_r
 		json_free(result);
 	}
 	strbuf_release(&name);
+}
+
+/* ---------------------------------------------------------------- stage 5: the upstream issue */
+
+struct upstream_context {
+	struct github *gh;
+	const char *login;
+	const struct finding_work *w;
+	const struct finding *finding;
+	const struct act_options *opts;
+	const struct json *open;   /* resolve: the listed issue */
+	int64_t now;
+};
+
+static int upstream_issue_step(struct json **out, void *data)
+{
+	struct upstream_context *u = data;
+	struct json *finding = finding_to_json(u->finding);
+	int err;
+
+	err = upstream_issue_deliver(out, u->gh, u->login, json_get(u->w->context, "upstream_incident"),
+				     finding, u->opts->repo_root);
+	json_free(finding);
+	return err;
+}
+
+static int upstream_resolve_step(struct json **out, void *data)
+{
+	struct upstream_context *u = data;
+
+	return upstream_issue_resolve(out, u->gh, u->login, (int64_t)json_num_value(json_member(u->open, "number")),
+				      json_str_value(json_member(u->open, "key")), u->now, u->opts->repo_root);
+}
+
+/* The key of the upstream issue for w (its incident's provider, its service and fingerprint). */
+static void work_upstream_key(struct strbuf *out, const struct finding_work *w)
+{
+	upstream_issue_key(out, json_str_value(json_get(w->context, "upstream_incident.provider")),
+			   w->service, w->fingerprint);
+}
+
+/*
+ * 1 when the open issue (as listed) is over: it is about a service this
+ * scan saw, and no finding of this scan is still explained by its
+ * incident. A service not seen (no data) or a finding whose investigation
+ * failed tells nothing: its issue stays open.
+ */
+static int upstream_is_over(const struct json *issue, const struct scan_work *work,
+			    const struct observe_result *observed)
+{
+	const char *key = json_str_value(json_member(issue, "key"));
+	struct strbuf name = STRBUF_INIT;
+	int seen = 0, over = 1;
+	size_t i;
+
+	for (i = 0; i < observed->obs.services_nr; i++) {
+		const struct service_metrics *svc = &observed->obs.services[i];
+		strbuf_reset(&name);
+		upstream_issue_key(&name, json_str_value(json_member(issue, "provider")), svc->name,
+				   json_str_value(json_member(issue, "fingerprint")));
+		if (!strcmp(name.buf, key)) {
+			seen = !observation_service_unseen(&observed->obs, svc);
+			break;
+		}
+	}
+	for (i = 0; seen && over && i < work->nr; i++) {
+		const struct finding_work *w = &work->items[i];
+		if (strcmp(w->fingerprint, json_str_value(json_member(issue, "fingerprint"))))
+			continue;
+		if (!strcmp(w->outcome, "failed"))
+			over = 0;
+		else if (!strcmp(w->outcome, "upstream")) {
+			strbuf_reset(&name);
+			work_upstream_key(&name, w);
+			over = strcmp(name.buf, key) != 0;
+		}
+	}
+	strbuf_release(&name);
+	return seen && over;
+}
+
+void pipeline_upstream_issues(struct scan_work *work, const struct observe_result *observed,
+			      const struct findings *found, struct journal_run *run, const struct act_options *opts,
+			      int plan_only, int64_t now)
+{
+	static const struct journal_retry once = { 1, 0, 0 };
+	struct github_options gopts = { 0 };
+	struct github *gh = NULL;
+	struct json *open = NULL, *result = NULL;
+	struct strbuf name = STRBUF_INIT;
+	char *login = NULL;
+	const struct json *it;
+	size_t i, upstream = 0;
+
+	for (i = 0; i < work->nr; i++)
+		upstream += !strcmp(work->items[i].outcome, "upstream");
+	if (plan_only) {
+		for (i = 0; i < work->nr; i++)
+			if (!strcmp(work->items[i].outcome, "upstream"))
+				work->items[i].issue = xstrdup("would open (or update) the issue about this incident; "
+							       "--plan-only changes nothing on GitHub");
+		return;
+	}
+	/* Without GitHub, the finding is still reported: a warning, not a failed scan. */
+	if (github_options_from_env(&gopts) < 0 || !gopts.owner || github_new(&gh, &gopts) < 0 ||
+	    github_login(gh, &login) < 0) {
+		const char *why = gopts.owner ? bot_error_last() : "GITHUB_REPOSITORY is not set";
+		if (upstream)
+			log_warning("the issue about the upstream incident was not opened: %s", why);
+		for (i = 0; i < work->nr; i++)
+			if (!strcmp(work->items[i].outcome, "upstream"))
+				work->items[i].issue = xstrdup("not opened: no GitHub credentials or repository");
+		/* GitHub did not say who autofix is (down, token refused): a re-run tries again. */
+		if (gh)
+			work->failed = 1;
+		goto out;
+	}
+	for (i = 0; i < work->nr; i++) {
+		struct finding_work *w = &work->items[i];
+		struct upstream_context u = { gh, login, w, NULL, opts, NULL, now };
+		struct strbuf text = STRBUF_INIT;
+		size_t j;
+
+		if (strcmp(w->outcome, "upstream"))
+			continue;
+		for (j = 0; j < found->nr && !u.finding; j++)
+			if (!strcmp(found->items[j].fingerprint, w->fingerprint))
+				u.finding = &found->items[j];
+		if (!u.finding)
+			continue;
+		strbuf_reset(&name);
+		strbuf_addf(&name, "upstream-issue:%s", w->fingerprint);
+		if (journal_step(&result, run, name.buf, &once, upstream_issue_step, &u) < 0) {
+			log_warning("the issue about %s's upstream incident: %s", w->service, bot_error_last());
+			strbuf_addf(&text, "not opened: %s", bot_error_last());
+			work->failed = 1;
+		} else {
+			strbuf_addf(&text, "%s #%lld", json_str_value(json_member(result, "action")),
+				    (long long)json_num_value(json_member(result, "number")));
+			if (json_str_value(json_member(result, "url")))
+				strbuf_addf(&text, " %s", json_str_value(json_member(result, "url")));
+		}
+		w->issue = strbuf_detach(&text, NULL);
+		json_free(result);
+		result = NULL;
+	}
+	/* The incidents that are over: one comment, then closed. */
+	if (upstream_issue_list_open(&open, gh, login) < 0) {
+		log_warning("cannot look for upstream issues to close: %s", bot_error_last());
+		work->failed = 1;
+		goto out;
+	}
+	for (it = json_first(open); it; it = json_next(it)) {
+		struct upstream_context u = { gh, login, NULL, NULL, opts, it, now };
+
+		if (!upstream_is_over(it, work, observed))
+			continue;
+		strbuf_reset(&name);
+		strbuf_addf(&name, "upstream-resolve:%s", json_str_value(json_member(it, "key")));
+		if (journal_step(&result, run, name.buf, &once, upstream_resolve_step, &u) < 0) {
+			log_warning("cannot close upstream issue #%lld: %s",
+				    (long long)json_num_value(json_member(it, "number")), bot_error_last());
+			work->failed = 1;
+		} else {
+			log_info("upstream issue #%lld closed: %s's incident is over",
+				 (long long)json_num_value(json_member(it, "number")),
+				 json_str_value(json_member(it, "provider")));
+		}
+		json_free(result);
+		result = NULL;
+	}
+out:
+	json_free(open);
+	strbuf_release(&name);
+	free(login);
+	github_free(gh);
 }
 
 int pipeline_scan_fingerprint(char out[65], const struct config *cfg)

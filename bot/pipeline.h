@@ -103,6 +103,7 @@ struct finding_work {
 	char *why;
 	int64_t input_tokens, output_tokens;
 	int llm_calls;
+	char *issue;               /* outcome "upstream": what became of its issue on GitHub, or NULL */
 };
 
 struct scan_work {
@@ -131,6 +132,21 @@ struct act_options {
 void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_result *observed,
 				   const struct findings *found, struct journal_run *run,
 				   const struct config *cfg, const struct act_options *opts);
+
+/*
+ * Stage 5 for the findings whose outcome is "upstream": the issue about
+ * the provider's incident (deliver/upstream_issue.h), opened or updated
+ * as the durable step "upstream-issue:FINGERPRINT"; then each open
+ * upstream issue autofix wrote for a service this scan saw, whose
+ * incident no finding carries any more, gets one comment and is closed
+ * ("upstream-resolve:KEY"). Each item's issue says what was done.
+ * plan_only: nothing on GitHub, the items say what would be done.
+ * Without GitHub credentials or a repository it warns and does nothing.
+ * A GitHub failure sets out->failed (a re-run finishes it). now: ms.
+ */
+void pipeline_upstream_issues(struct scan_work *work, const struct observe_result *observed,
+			      const struct findings *found, struct journal_run *run, const struct act_options *opts,
+			      int plan_only, int64_t now);
 
 /*
  * The fingerprint of a scan's inputs (journal_run_options.fingerprint):

@@ -239,6 +239,11 @@ void scan_report_work_text(struct strbuf *out, const struct scan_work *work)
 			add_text(out, w->why, 0);
 		}
 		strbuf_addch(out, '\n');
+		if (w->issue) {
+			strbuf_addstr(out, "  issue: ");
+			add_text(out, w->issue, 0);
+			strbuf_addch(out, '\n');
+		}
 		strbuf_addstr(out, "  context:");
 		for (s = json_first(json_get(w->context, "sections")); s; s = json_next(s)) {
 			strbuf_addstr(out, s == json_first(json_get(w->context, "sections")) ? " " : ", ");

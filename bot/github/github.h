@@ -129,6 +129,13 @@ char *github_repo_pathf(const struct github *gh, const char *fmt, ...)
  */
 int github_token(struct github *gh, const char **out);
 
+/*
+ * The login autofix writes as, for github_find_marked(): "SLUG[bot]" for an
+ * App (`GET /app`), the token's user (`GET /user`), or under Actions, for
+ * GITHUB_TOKEN (which /user refuses), "github-actions[bot]". *out to free(3).
+ */
+int github_login(struct github *gh, char **out);
+
 /* The installation id of the repository (`GET /repos/{o}/{r}/installation`, App JWT). */
 int github_installation_id(struct github *gh, int64_t *out);
 

@@ -407,6 +407,48 @@ int github_paginate(struct github *gh, struct json **out, const char *path)
 
 /* ---------------------------------------------------------------- authentication */
 
+int github_login(struct github *gh, char **out)
+{
+	struct http_response resp;
+	struct json *doc = NULL;
+	const char *name;
+	int err;
+
+	*out = NULL;
+	http_response_init(&resp);
+	/* An App acts as "SLUG[bot]"; a token as its user, which GET /user names. */
+	if (gh->mode == GITHUB_AUTH_APP)
+		err = do_call(gh, AS_APP, "GET", "/app", NULL, NULL, &resp);
+	else
+		err = github_call(gh, "GET", "/user", NULL, NULL, &resp);
+	/*
+	 * Actions' GITHUB_TOKEN is an installation token of the "github-actions"
+	 * App: GET /user refuses it (403), and what it writes is by that bot.
+	 */
+	if (err == BOT_EAUTH && resp.status == 403 && gh->mode == GITHUB_AUTH_TOKEN &&
+	    env_get("GITHUB_ACTIONS") && !strcmp(env_get("GITHUB_ACTIONS"), "true")) {
+		*out = xstrdup("github-actions[bot]");
+		err = 0;
+		goto out;
+	}
+	if (!err)
+		err = parse_body(&doc, &resp, "GET", gh->mode == GITHUB_AUTH_APP ? "/app" : "/user");
+	if (!err) {
+		name = json_str_value(json_get(doc, gh->mode == GITHUB_AUTH_APP ? "slug" : "login"));
+		if (!name || !*name)
+			err = bot_error(BOT_EINVALID, "GitHub did not say who autofix is");
+		else {
+			struct strbuf sb = STRBUF_INIT;
+			strbuf_addf(&sb, "%s%s", name, gh->mode == GITHUB_AUTH_APP ? "[bot]" : "");
+			*out = strbuf_detach(&sb, NULL);
+		}
+	}
+out:
+	json_free(doc);
+	http_response_release(&resp);
+	return err;
+}
+
 int github_installation_id(struct github *gh, int64_t *out)
 {
 	struct http_response resp;

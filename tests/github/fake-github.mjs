@@ -11,7 +11,8 @@
 //    public key; every other request needs a token the fake issued (or
 //    FAKE_GITHUB_TOKEN).
 // State is small and in memory: labels, issues, pulls, comments, refs,
-// files. Control endpoints under /_fake/ are not part of the API.
+// files. Control endpoints under /_fake/ are not part of the API
+// (POST /_fake/issue {title, body, login}: an issue someone else opened).
 // A comment made through the API is written by BOT_LOGIN, the identity
 // GitHub would take from the token.
 //
@@ -195,6 +196,7 @@ function issueJson(op, status, issue, inList) {
   const template = example(spec.paths["/repos/{owner}/{repo}/labels/{name}"].get, 200);
   j.labels = issue.labels.map((name, i) => ({ ...template, id: i + 1, name, color: "ededed", default: false }));
   if (!issue.pull) delete j.pull_request;
+  if (issue.login && j.user) Object.assign(j.user, { login: issue.login, type: issue.type || "User" });
   return j;
 }
 
@@ -289,7 +291,7 @@ const handlers = {
     return [200, list.map((i) => issueJson(c.op, 200, i, true))];
   },
   "issues/create": (c) => {
-    const issue = { number: state.nextNumber++, title: c.body.title, body: c.body.body, state: "open", labels: c.body.labels || [] };
+    const issue = { number: state.nextNumber++, title: c.body.title, body: c.body.body, state: "open", labels: c.body.labels || [], login: BOT_LOGIN, type: "Bot" };
     state.issues.push(issue);
     return [201, issueJson(c.op, 201, issue)];
   },
@@ -338,6 +340,19 @@ const handlers = {
   },
   "reactions/create-for-issue-comment": (c) => reaction(c),
   "reactions/create-for-pull-request-review-comment": (c) => reaction(c),
+  // The App whose JWT it is: its slug makes BOT_LOGIN ("SLUG[bot]").
+  "apps/get-authenticated": (c) => {
+    const j = example(c.op, 200);
+    j.slug = BOT_LOGIN.replace(/\[bot\]$/, "");
+    return [200, j];
+  },
+  // Who the token is: the identity every write of the fake is made by.
+  "users/get-authenticated": (c) => {
+    const j = example(c.op, 200);
+    j.login = BOT_LOGIN;
+    j.type = "Bot";
+    return [200, j];
+  },
   "repos/get-collaborator-permission-level": (c) => {
     const perm = state.permissions.get(c.params.username);
     if (!perm) return [404, { message: "Not Found", documentation_url: "x" }];
@@ -416,7 +431,7 @@ const appKey = process.env.FAKE_GITHUB_APP_PUBLIC_KEY
 
 async function authorize(req, template) {
   const auth = req.headers.authorization || "";
-  if (template.startsWith("/app/") || template === "/repos/{owner}/{repo}/installation") {
+  if (template === "/app" || template.startsWith("/app/") || template === "/repos/{owner}/{repo}/installation") {
     const m = /^Bearer (.+)$/.exec(auth);
     if (!m || !appKey) return "an App JWT is required";
     try {
@@ -476,6 +491,13 @@ export function handle(req, res) {
         const cfg = JSON.parse(body);
         if ("token_ttl" in cfg) tokenTtl = cfg.token_ttl;
         return send(res, 200, { ok: true });
+      }
+      // An issue opened by someone else (a person who pasted autofix's marker, say).
+      if (url.pathname === "/_fake/issue" && req.method === "POST") {
+        const b = JSON.parse(body);
+        const issue = { number: state.nextNumber++, title: b.title, body: b.body, state: "open", labels: [], login: b.login, type: "User" };
+        state.issues.push(issue);
+        return send(res, 201, { number: issue.number });
       }
       const where = `${req.method} ${url.pathname}`;
       const r = route(req.method, url.pathname);

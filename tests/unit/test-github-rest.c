@@ -477,6 +477,15 @@ static void openapi_auth(void)
 	json_free(control(&fake, "POST", "/_fake/config", "{\"token_ttl\":3600}"));
 	github_free(gh);
 
+	{
+		char *login = NULL;
+		gh = app_client(key.buf, "12345", NULL);
+		ok(gh && github_login(gh, &login) == 0 && login && !strcmp(login, "autofix-test[bot]"),
+		   "App mode: autofix writes as SLUG[bot] (GET /app)");
+		free(login);
+		github_free(gh);
+	}
+
 	gh = app_client(other.buf, "12345", NULL);
 	is_int(gh ? github_token(gh, &token) : -99, BOT_EAUTH, "a JWT signed with another key is refused");
 	like(bot_error_last(), "401", "with GitHub's status");
@@ -502,6 +511,12 @@ static void openapi_auth(void)
 		github_new(&gh, &o);
 		ok(github_label_get(gh, &doc, "bug") == 0, "token mode: a good token works");
 		json_free(doc);
+		{
+			char *login = NULL;
+			ok(github_login(gh, &login) == 0 && login && !strcmp(login, "autofix-test[bot]"),
+			   "token mode: autofix writes as the token's user (GET /user)");
+			free(login);
+		}
 		github_free(gh);
 		strbuf_release(&url);
 	}

@@ -172,6 +172,17 @@ int main(void)
 	is_int(template_render(&out, "upstream-issue.md", data, NULL), 0, "the upstream issue renders (HTML escaping)");
 	like(out.buf, "Stripe &lt;Payments&gt;", "a provider's name is escaped");
 	golden("upstream-issue.txt", out.buf);
+	strbuf_reset(&out);
+	is_int(template_render(&out, "upstream-issue-title.md", data,
+			       &(struct template_options){ NULL, mustache_escape_none, NULL, 0, 0, 0 }),
+	       0, "the upstream issue's title renders (not escaped)");
+	golden("upstream-issue-title.txt", out.buf);
+	json_free(data);
+	strbuf_reset(&out);
+	data = parse("{\"provider\":{\"name\":\"stripe\"},\"resolved_at\":\"2026-11-28T11:02:00Z\","
+		     "\"marker\":\"<!-- autofix:upstream-resolved:stripe:payments:1f2e3d4c5b6a7980 -->\"}");
+	is_int(template_render(&out, "upstream-resolved.md", data, NULL), 0, "the closing comment renders");
+	golden("upstream-resolved.txt", out.buf);
 	json_free(data);
 
 	json_free(finding);
