@@ -352,6 +352,15 @@ static int plan_step(struct json **out, void *data)
 	int err;
 
 	llm_reply_init(&reply);
+	/* What the logs said about the finding's confidence (investigate) is what the LLM is told. */
+	if (json_type(json_get(fc->context, "confidence")) == JSON_OBJECT) {
+		struct strbuf reason = STRBUF_INIT;
+		strbuf_addf(&reason, "%s; %s", fc->finding->reason ? fc->finding->reason : "",
+			    json_str_value(json_get(fc->context, "confidence.why")));
+		json_set_num(finding, "confidence", json_num_value(json_get(fc->context, "confidence.to")));
+		json_set_str(finding, "reason", reason.buf);
+		strbuf_release(&reason);
+	}
 	list = xcalloc(json_size(sections) + 1, sizeof(*list));
 	for (s = json_first(sections); s; s = json_next(s), n++) {
 		list[n].title = json_str_value(json_member(s, "title"));

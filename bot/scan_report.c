@@ -254,6 +254,12 @@ void scan_report_work_text(struct strbuf *out, const struct scan_work *work)
 		if (!json_size(json_get(w->context, "sections")))
 			strbuf_addstr(out, " none");
 		strbuf_addch(out, '\n');
+		if (json_type(json_get(w->context, "confidence")) == JSON_OBJECT) {
+			strbuf_addf(out, "  confidence %.2f -> %.2f: ", json_num_value(json_get(w->context, "confidence.from")),
+				    json_num_value(json_get(w->context, "confidence.to")));
+			add_text(out, json_str_value(json_get(w->context, "confidence.why")), 0);
+			strbuf_addch(out, '\n');
+		}
 		for (s = json_first(json_get(w->context, "notes")); s; s = json_next(s)) {
 			strbuf_addstr(out, "  note: ");
 			add_text(out, json_str_value(s), 0);

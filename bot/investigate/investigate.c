@@ -465,6 +465,31 @@ static void check_upstreams(struct context *c)
 	strbuf_release(&dir);
 }
 
+/*
+ * What the logs say about a memory finding's confidence: the service ran
+ * out of memory (an OOM kill, a heap limit) is the outcome a leak or
+ * pressure predicts, so it raises it. "confidence" is null otherwise.
+ */
+static void confidence_from_logs(struct context *c)
+{
+	const struct finding *f = c->in->finding;
+	double oom = json_num_value(json_member(c->sizes, "oom_lines"));
+	struct json *adj;
+	char why[128];
+
+	if (oom <= 0 || (f->kind != FINDING_MEMORY_LEAK && f->kind != FINDING_MEMORY_PRESSURE)) {
+		json_set(c->root, "confidence", json_new_null());
+		return;
+	}
+	adj = json_new_object();
+	json_set_num(adj, "from", f->confidence);
+	json_set_num(adj, "to", f->confidence + 0.1 < 1 ? f->confidence + 0.1 : 1);
+	snprintf(why, sizeof(why), "%.0f deployment log line%s mention running out of memory", oom,
+		 oom == 1 ? "" : "s");
+	json_set_str(adj, "why", why);
+	json_set(c->root, "confidence", adj);
+}
+
 int investigate_finding(struct json **out, const struct investigate_input *in)
 {
 	struct context c = { 0 };
@@ -501,6 +526,7 @@ int investigate_finding(struct json **out, const struct investigate_input *in)
 		note(&c, "%s", "no source to read logs from");
 	}
 	check_upstreams(&c);
+	confidence_from_logs(&c);
 
 	/* The diff goes after the logs: the files list already says where to look. */
 	{
