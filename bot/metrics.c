@@ -293,6 +293,16 @@ struct service_metrics *observation_add_service(struct observation *obs, const c
 	return svc;
 }
 
+const struct service_metrics *observation_find_service(const struct observation *obs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < obs->services_nr; i++)
+		if (!strcmp(obs->services[i].name, name))
+			return &obs->services[i];
+	return NULL;
+}
+
 static char *dup_or_null(const char *s)
 {
 	return s ? xstrdup(s) : NULL;

@@ -153,6 +153,8 @@ void observation_init(struct observation *obs);
 void observation_release(struct observation *obs);
 /* Appends an empty service with a copy of name; the pointer is valid until the next append. */
 struct service_metrics *observation_add_service(struct observation *obs, const char *name);
+/* The service called name, or NULL. */
+const struct service_metrics *observation_find_service(const struct observation *obs, const char *name);
 /* Appends a deployment (strings copied; NULL allowed except id). */
 void service_add_deployment(struct service_metrics *svc, const char *id, int64_t at,
 			    const char *status, const char *commit, const char *message);

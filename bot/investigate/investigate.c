@@ -62,16 +62,6 @@ static void section(struct context *c, const char *title, const char *text)
 	json_append(c->sections, s);
 }
 
-static const struct service_metrics *find_service(const struct observation *obs, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < obs->services_nr; i++)
-		if (!strcmp(obs->services[i].name, name))
-			return &obs->services[i];
-	return NULL;
-}
-
 /*
  * The deployment the finding names; else the last one created before its
  * onset; else the first one in the window (a problem already there when
@@ -500,7 +490,7 @@ int investigate_finding(struct json **out, const struct investigate_input *in)
 		return bot_error(BOT_EINVALID, "investigate: a configuration, an observation and a finding are needed");
 	c.in = in;
 	c.svc_cfg = config_find_service(in->cfg, in->finding->service);
-	c.svc = find_service(&in->observed->obs, in->finding->service);
+	c.svc = observation_find_service(&in->observed->obs, in->finding->service);
 	c.onset = onset_deployment(c.svc, in->finding);
 	c.logs_of = logs_deployment(&c);
 	c.root = json_new_object();
