@@ -335,6 +335,26 @@ static const struct upstream_incident *overlapping(const struct upstream_status 
 	return NULL;
 }
 
+/* Sets the result's upstream_incident (investigate.h); returns 1. */
+static int set_incident(struct context *c, const char *provider, const char *page_url, const char *name,
+			const char *status, const char *impact, int64_t started_at, const char *shortlink)
+{
+	struct json *u = json_new_object();
+
+	json_set_str(u, "provider", provider);
+	json_set_opt_str(u, "page_url", page_url);
+	json_set_str(u, "incident", name);
+	json_set_str(u, "status", status);
+	json_set_opt_str(u, "impact", impact);
+	if (started_at)
+		json_set_time(u, "started_at", started_at);
+	else
+		json_set(u, "started_at", json_new_null());
+	json_set_opt_str(u, "shortlink", shortlink);
+	json_set(c->root, "upstream_incident", u);
+	return 1;
+}
+
 static void check_upstreams(struct context *c)
 {
 	const struct config *cfg = c->in->cfg;
@@ -404,21 +424,9 @@ static void check_upstreams(struct context *c)
 		else
 			strbuf_addf(&text, "%s: %s%s%s\n", s->name, s->description ? s->description : s->indicator,
 				    why.len ? "; " : "", why.buf);
-		if (inc && !incident_set) {
-			struct json *u = json_new_object();
-			json_set_str(u, "provider", s->name);
-			json_set_opt_str(u, "page_url", s->page_url);
-			json_set_str(u, "incident", inc->name);
-			json_set_str(u, "status", inc->status);
-			json_set_opt_str(u, "impact", inc->impact);
-			if (inc->started_at)
-				json_set_time(u, "started_at", inc->started_at);
-			else
-				json_set(u, "started_at", json_new_null());
-			json_set_opt_str(u, "shortlink", inc->shortlink);
-			json_set(c->root, "upstream_incident", u);
-			incident_set = 1;
-		}
+		if (inc && !incident_set)
+			incident_set = set_incident(c, s->name, s->page_url, inc->name, inc->status, inc->impact,
+						    inc->started_at, inc->shortlink);
 		strbuf_release(&why);
 		upstream_status_release(s);
 		free(list[i].inferred_from);
@@ -429,19 +437,11 @@ static void check_upstreams(struct context *c)
 	if (c->in->observed->arch.platform_known) {
 		strbuf_addf(&text, "%s platform: %s\n", c->in->observed->arch.source,
 			    c->in->observed->arch.platform_stable ? "stable" : "incident");
-		if (!c->in->observed->arch.platform_stable && !incident_set) {
-			struct json *u = json_new_object();
-			json_set_str(u, "provider", c->in->observed->arch.source);
-			json_set(u, "page_url", json_new_null());
-			json_set_str(u, "incident", c->in->observed->arch.platform_incident ?
-				     c->in->observed->arch.platform_incident : "the platform reports an incident");
-			json_set_str(u, "status", "ongoing");
-			json_set(u, "impact", json_new_null());
-			json_set(u, "started_at", json_new_null());
-			json_set(u, "shortlink", json_new_null());
-			json_set(c->root, "upstream_incident", u);
-			incident_set = 1;
-		}
+		if (!c->in->observed->arch.platform_stable && !incident_set)
+			incident_set = set_incident(c, c->in->observed->arch.source, NULL,
+						    c->in->observed->arch.platform_incident ?
+						    c->in->observed->arch.platform_incident :
+						    "the platform reports an incident", "ongoing", NULL, 0, NULL);
 	}
 	if (!incident_set)
 		json_set(c->root, "upstream_incident", json_new_null());
