@@ -342,15 +342,16 @@ static int set_incident(struct context *c, const char *provider, const char *pag
 	struct json *u = json_new_object();
 
 	json_set_str(u, "provider", provider);
-	json_set_opt_str(u, "page_url", page_url);
+	/* Every member present, null when unknown, as investigate.h documents. */
+	json_set(u, "page_url", json_new_str(page_url));
 	json_set_str(u, "incident", name);
 	json_set_str(u, "status", status);
-	json_set_opt_str(u, "impact", impact);
+	json_set(u, "impact", json_new_str(impact));
 	if (started_at)
 		json_set_time(u, "started_at", started_at);
 	else
 		json_set(u, "started_at", json_new_null());
-	json_set_opt_str(u, "shortlink", shortlink);
+	json_set(u, "shortlink", json_new_str(shortlink));
 	json_set(c->root, "upstream_incident", u);
 	return 1;
 }
