@@ -21,6 +21,16 @@ static inline struct json *parse_json(const char *text)
 	return j;
 }
 
+/* The same for test data that must be JSON: a test that cannot build its input stops there. */
+static inline struct json *must_parse_json(const char *text)
+{
+	struct json *j = parse_json(text);
+
+	if (!j)
+		exit(1);
+	return j;
+}
+
 /*
  * Two checks that the JSON form of *value, a struct T, survives a round
  * trip, as a journaled step's stored result must: T_from_json reads it

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "lib/json-check.h"
 #include "plan/mustache.h"
 #include "util/error.h"
 #include "util/json.h"
@@ -95,22 +96,11 @@ out:
 
 /* ------------------------------------------------------------ own tests */
 
-static struct json *data_of(const char *text)
-{
-	struct json *d = NULL;
-
-	if (json_parse(&d, text, strlen(text)) < 0) {
-		diag("bad test data: %s", bot_error_last());
-		exit(1);
-	}
-	return d;
-}
-
 /* Renders tmpl with data (JSON text) and opts; returns the code, output in out. */
 static int render(struct strbuf *out, const char *tmpl, const char *data,
 		  const struct mustache_options *opts)
 {
-	struct json *d = data_of(data);
+	struct json *d = must_parse_json(data);
 	int ret;
 
 	strbuf_reset(out);
@@ -179,7 +169,7 @@ static void test_limits(void)
 	strbuf_reset(&out);
 	strbuf_addstr(&out, "kept");
 	{
-		struct json *d = data_of("{\"a\":\"12345\",\"b\":\"678901\"}");
+		struct json *d = must_parse_json("{\"a\":\"12345\",\"b\":\"678901\"}");
 		is_int(mustache_render(&out, "{{a}}{{b}}", 10, d, &opts), BOT_ETOOBIG,
 		       "limit: one byte more is BOT_ETOOBIG");
 		json_free(d);
@@ -317,7 +307,7 @@ static void test_values(void)
 	strbuf_reset(&out);
 	strbuf_addstr(&out, "before:");
 	{
-		struct json *d = data_of("{\"x\":1}");
+		struct json *d = must_parse_json("{\"x\":1}");
 		mustache_render(&out, "{{x}}", 5, d, NULL);
 		json_free(d);
 	}

@@ -9,20 +9,12 @@
 #include <string.h>
 
 #include "tap.h"
+#include "lib/json-check.h"
 #include "plan/plan.h"
 #include "plan/template.h"
 #include "plan/mustache.h"
 #include "util/error.h"
 #include "util/strbuf.h"
-
-static struct json *parse(const char *text)
-{
-	struct json *j = NULL;
-
-	if (json_parse(&j, text, strlen(text)) < 0)
-		return NULL;
-	return j;
-}
 
 static const char *good_plan =
 	"{\"summary\":\"The cache keeps every session; bound it.\","
@@ -44,7 +36,7 @@ static int check_with(const char *from, const char *to)
 	strbuf_add(&sb, good_plan, (size_t)(at - good_plan));
 	strbuf_addstr(&sb, to);
 	strbuf_addstr(&sb, at + strlen(from));
-	plan = parse(sb.buf);
+	plan = parse_json(sb.buf);
 	err = plan ? plan_check(plan) : -100;
 	json_free(plan);
 	strbuf_release(&sb);
@@ -80,7 +72,7 @@ int main(void)
 	int i;
 
 	ok(plan_schema() != NULL, "the built-in plan schema parses");
-	plan = parse(good_plan);
+	plan = parse_json(good_plan);
 	is_int(plan_check(plan), 0, "a good plan passes");
 	json_free(plan);
 	is_int(check_with("\"confidence\":0.8", "\"confidence\":1.5"), BOT_EINVALID, "confidence above 1");
@@ -101,7 +93,7 @@ int main(void)
 	/* A fixed nonce, so that renderings are comparable. */
 	memcpy(fence.nonce, "0123456789abcdef", 17);
 	opts.fence = &fence;
-	finding = parse("{\"service\":\"api\",\"kind\":\"memory_leak\",\"severity\":\"warning\",\"fingerprint\":\"1f2e3d4c5b6a7980\","
+	finding = parse_json("{\"service\":\"api\",\"kind\":\"memory_leak\",\"severity\":\"warning\",\"fingerprint\":\"1f2e3d4c5b6a7980\","
 			"\"summary\":\"api: warning memory leak: +172 MiB/h, reaches the limit in 2h44m\","
 			"\"onset\":\"2026-11-28T09:16:00Z\",\"ongoing\":true,\"confidence\":0.93,"
 			"\"reason\":\"R2 0.96 over 44m\",\"deployment\":{\"id\":\"d-7f3a\",\"at\":\"2026-11-28T09:10:00Z\"}}");
@@ -156,15 +148,15 @@ int main(void)
 	       "a budget below the prompt's own size is an error, not a silent cut");
 
 	/* The other templates with realistic data. */
-	data = parse("{\"service\":{\"name\":\"api\",\"path\":\"services/api\"},"
+	data = parse_json("{\"service\":{\"name\":\"api\",\"path\":\"services/api\"},"
 		     "\"finding\":{\"summary\":\"api: warning memory leak: +172 MiB/h\"},\"verify\":\"npm test\"}");
-	json_set(data, "plan", parse(good_plan));
+	json_set(data, "plan", parse_json(good_plan));
 	is_int(template_render(&out, "agent-task.md", data, &(struct template_options){ NULL, mustache_escape_none, NULL, 0, 0, 0 }),
 	       0, "the agent's task renders");
 	golden("agent-task.txt", out.buf);
 	json_free(data);
 	strbuf_reset(&out);
-	data = parse("{\"provider\":{\"name\":\"Stripe <Payments>\",\"page_url\":\"https://status.example.com\"},"
+	data = parse_json("{\"provider\":{\"name\":\"Stripe <Payments>\",\"page_url\":\"https://status.example.com\"},"
 		     "\"incident\":{\"name\":\"Elevated API errors\",\"status\":\"investigating\",\"impact\":\"major\","
 		     "\"started_at\":\"2026-11-28T09:34:10Z\",\"shortlink\":\"https://stspg.io/abc123\"},"
 		     "\"finding\":{\"service\":\"payments\",\"severity\":\"critical\",\"kind\":\"error_rate_5xx\",\"onset\":\"2026-11-28T09:41:00Z\"},"
@@ -179,7 +171,7 @@ int main(void)
 	golden("upstream-issue-title.txt", out.buf);
 	json_free(data);
 	strbuf_reset(&out);
-	data = parse("{\"provider\":{\"name\":\"stripe\"},\"resolved_at\":\"2026-11-28T11:02:00Z\","
+	data = parse_json("{\"provider\":{\"name\":\"stripe\"},\"resolved_at\":\"2026-11-28T11:02:00Z\","
 		     "\"marker\":\"<!-- autofix:upstream-resolved:stripe:payments:1f2e3d4c5b6a7980 -->\"}");
 	is_int(template_render(&out, "upstream-resolved.md", data, NULL), 0, "the closing comment renders");
 	golden("upstream-resolved.txt", out.buf);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "lib/json-check.h"
 #include "plan/template.h"
 #include "util/error.h"
 #include "util/json.h"
@@ -57,21 +58,10 @@ static void link_override(const char *name, const char *target)
 	strbuf_release(&path);
 }
 
-static struct json *data_of(const char *text)
-{
-	struct json *d = NULL;
-
-	if (json_parse(&d, text, strlen(text)) < 0) {
-		diag("bad test data: %s", bot_error_last());
-		exit(1);
-	}
-	return d;
-}
-
 static int render(struct strbuf *out, const char *name, const char *data,
 		  const struct template_options *opts)
 {
-	struct json *d = data_of(data);
+	struct json *d = must_parse_json(data);
 	int ret;
 
 	strbuf_reset(out);
