@@ -489,6 +489,19 @@ static int js_string(struct jscan *s)
 	return 0;
 }
 
+/*
+ * The next member's key of an object being read, into s->str: a ',' first
+ * unless *first (then cleared), the key, the ':'. 0, or -1 when the text
+ * is not that.
+ */
+static int js_member(struct jscan *s, int *first)
+{
+	if ((!*first && !js_char(s, ',')) || js_string(s) < 0 || !js_char(s, ':'))
+		return -1;
+	*first = 0;
+	return 0;
+}
+
 /* A JSON number (its grammar, not strtod's: no hex, no inf); -1 when there is none here. */
 static int js_number(struct jscan *s, double *out)
 {
@@ -568,18 +581,16 @@ static int fast_series(struct jscan *s, struct fast_out *fo, struct series *one,
 	if (!js_char(s, '{'))
 		goto out;
 	while (!js_char(s, '}')) {
-		if ((!first && !js_char(s, ',')) || js_string(s) < 0 || !js_char(s, ':'))
+		if (js_member(s, &first) < 0)
 			goto out;
-		first = 0;
 		if (!strcmp(s->str.buf, "metric")) {
 			int f = 1;
 			if (!js_char(s, '{'))
 				goto out;
 			while (!js_char(s, '}')) {
 				int is_label;
-				if ((!f && !js_char(s, ',')) || js_string(s) < 0 || !js_char(s, ':'))
+				if (js_member(s, &f) < 0)
 					goto out;
-				f = 0;
 				is_label = label && !strcmp(s->str.buf, label);
 				if (js_string(s) < 0)
 					goto out;
@@ -667,9 +678,8 @@ int prometheus_read_matrix_text(struct series *const *outs, size_t *const *bads,
 	if (!js_char(&s, '{'))
 		goto out;
 	while (!js_char(&s, '}')) {
-		if ((!first && !js_char(&s, ',')) || js_string(&s) < 0 || !js_char(&s, ':'))
+		if (js_member(&s, &first) < 0)
 			goto out;
-		first = 0;
 		if (!strcmp(s.str.buf, "status")) {
 			if (js_string(&s) < 0 || strcmp(s.str.buf, "success"))
 				goto out;
@@ -679,9 +689,8 @@ int prometheus_read_matrix_text(struct series *const *outs, size_t *const *bads,
 			if (!js_char(&s, '{'))
 				goto out;
 			while (!js_char(&s, '}')) {
-				if ((!f && !js_char(&s, ',')) || js_string(&s) < 0 || !js_char(&s, ':'))
+				if (js_member(&s, &f) < 0)
 					goto out;
-				f = 0;
 				if (!strcmp(s.str.buf, "resultType")) {
 					if (js_string(&s) < 0 || strcmp(s.str.buf, "matrix"))
 						goto out;
