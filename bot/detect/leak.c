@@ -412,6 +412,24 @@ static int64_t climb_resumed_at(const struct series *mem, const struct segment *
 }
 
 /*
+ * A leak found by a trend (a plain climb, or the floor of a sawtooth):
+ * its figure is the time to the limit, against the horizon; critical
+ * when the limit is less than a quarter of the horizon away.
+ */
+static struct finding *new_trend_leak(struct svc_ctx *c, int64_t ttl)
+{
+	const struct leak_config *lk = &c->cfg->leak;
+	struct finding *fd = detect_new_finding(c, FINDING_MEMORY_LEAK,
+						ttl <= lk->horizon_ms / 4 ? SEVERITY_CRITICAL : SEVERITY_WARNING,
+						METHOD_TREND);
+
+	fd->observed = (double)ttl;
+	fd->threshold = (double)lk->horizon_ms;
+	fd->unit = FIGURE_MS;
+	return fd;
+}
+
+/*
  * Crash loop: at least CRASH_MIN_CYCLES segments that climbed along a line
  * to CRASH_PEAK of the limit and ended in a reset, or one such cycle and
  * a new climb at the same slope since. A line fitted to the whole window
@@ -533,12 +551,7 @@ static int eval_cycle_leak(struct svc_ctx *c, const struct series *mem, const st
 		goto out;
 	}
 	sawtooth = 1;
-	fd = detect_new_finding(c, FINDING_MEMORY_LEAK,
-			 ct.time_to_limit <= lk->horizon_ms / 4 ? SEVERITY_CRITICAL : SEVERITY_WARNING,
-			 METHOD_TREND);
-	fd->observed = (double)ct.time_to_limit;
-	fd->threshold = (double)lk->horizon_ms;
-	fd->unit = FIGURE_MS;
+	fd = new_trend_leak(c, ct.time_to_limit);
 	/* Where the floor stopped being flat: the troughs split like a plain climb. */
 	detect_set_onset(c, fd, climb_onset(&ct.troughs, c->obs->start, c->obs->end));
 	/*
@@ -627,12 +640,7 @@ void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac)
 	    !trend_rule(&ev, c, mem, seg, nseg, c->obs->end))
 		goto out;
 
-	fd = detect_new_finding(c, FINDING_MEMORY_LEAK,
-			 ev.ttl <= lk->horizon_ms / 4 ? SEVERITY_CRITICAL : SEVERITY_WARNING,
-			 METHOD_TREND);
-	fd->observed = (double)ev.ttl;
-	fd->threshold = (double)lk->horizon_ms;
-	fd->unit = FIGURE_MS;
+	fd = new_trend_leak(c, ev.ttl);
 	/* A climb that resumed after a restart began before that restart. */
 	if (ev.restart)
 		detect_set_onset(c, fd, climb_onset(mem, ev.prev_from, ev.prev_to));
