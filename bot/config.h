@@ -196,7 +196,15 @@ struct pull_request_config {
 	size_t assignees_nr;
 	char *branch_prefix;   /* default "autofix/" */
 	int max_open;
+	int max_per_hour;      /* PRs opened in any hour; default 2 */
 	int64_t cooldown_ms;
+	/* A verification that fails: the PR is a draft (default) or not opened. */
+	enum { VERIFY_FAILURE_DRAFT, VERIFY_FAILURE_SKIP } on_verify_failure;
+	/* Globs (** crosses '/') the agent may not change, besides .github/workflows/** and .autofix.yml. */
+	char **forbidden_paths;
+	size_t forbidden_paths_nr;
+	char *author_name;     /* the commits' author; NULL: autofix's own bot identity */
+	char *author_email;
 };
 
 struct verify_config {

@@ -220,6 +220,7 @@ void cfg_set_defaults(struct config *cfg)
 	cfg->pull_requests.draft = 1;
 	cfg->pull_requests.branch_prefix = xstrdup("autofix/");
 	cfg->pull_requests.max_open = 3;
+	cfg->pull_requests.max_per_hour = 2;
 	cfg->pull_requests.cooldown_ms = 24 * TIME_MS_PER_HOUR;
 	cfg->verify.timeout_ms = 10 * TIME_MS_PER_MINUTE;
 }

@@ -1,0 +1,95 @@
+#ifndef DELIVER_PULL_REQUEST_H
+#define DELIVER_PULL_REQUEST_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "github/github.h"
+#include "util/json.h"
+
+/*
+ * autofix's pull requests: one per problem (a finding's fingerprint),
+ * recognised by the hidden marker `<!-- autofix:pr:FINGERPRINT -->` in a
+ * body written by autofix itself (github_find_marked), never by title.
+ * Every function finds what exists before it writes, so that a re-run, a
+ * lost journal or a crash while a request was in flight never makes a
+ * second PR, comment or label. Results are JSON owned by the caller.
+ */
+
+/*
+ * Every pull request autofix opened, in every state, from a complete
+ * listing (a page that fails fails the listing: never a short list).
+ * *out is an array, newest first, of
+ *   {"number", "fingerprint", "state": "open" | "closed", "merged": bool,
+ *    "created_at", "closed_at" (ms since the epoch, closed_at null when
+ *    open), "branch", "head" (the head commit's SHA), "url"}.
+ */
+int pull_request_list(struct json **out, struct github *gh, const char *login);
+
+/*
+ * What the scan may do about fingerprint, given that listing (pure: no
+ * request). *out:
+ *   {"decision": "fix"         no open PR for it: fix it and open one;
+ *                                "earlier": number of a merged PR for it, or null
+ *                "awaiting review"  an open PR for it exists ("number", "branch"):
+ *                                it is left alone (a person will review it)
+ *                "silenced"    a PR for it was closed without merging less than
+ *                                cfg->cooldown_ms ago ("number", "until" ms)
+ *                "max open"    cfg->max_open of autofix's PRs are open
+ *                "max per hour" cfg->max_per_hour were opened in the last hour
+ *    "why": one line a person reads in the report}
+ * opened_now: PRs this run opened that the listing may not show yet
+ * (they count against both caps).
+ */
+struct json *pull_request_decide(const struct json *listing, const char *fingerprint,
+				 const struct pull_request_config *cfg, int opened_now, int64_t now_ms);
+
+/*
+ * Opens the pull request for a fix, or updates the one already open for
+ * its branch or fingerprint. data:
+ *   {"fingerprint", "service", "kind", "finding" (finding_to_json),
+ *    "chart" (Markdown, a Mermaid chart of the offending series, or ""),
+ *    "context" (investigate's result), "plan", "fix" (fix_run's result:
+ *    branch, base, head, files, verify, agent), "base_branch",
+ *    "run_url" (the Actions run, or null), "version", "earlier" (number
+ *    of an earlier merged PR for the fingerprint, or null)}
+ * Title and body are rendered from templates/pull-request-title.md and
+ * pull-request.md (repo_root's .autofix/templates/ overrides first). The
+ * PR is a draft when cfg->draft, or when the verification failed (the
+ * body then says so at its top). Labels: cfg->labels plus
+ * "autofix:KIND", each created with a colour and description when
+ * missing; then cfg->reviewers (users, and org/team as team slugs) and
+ * cfg->assignees. An open PR already there for the branch (or marker)
+ * is updated instead: its body edited, and, when its head differs from
+ * the one its body was written for, one comment saying what changed
+ * (templates/pull-request-updated.md). *out: {"action": "opened" |
+ * "updated" | "unchanged", "number", "url", "draft", "branch"}.
+ * Returns 0 or the first GitHub error.
+ */
+int pull_request_deliver(struct json **out, struct github *gh, const char *login,
+			 const struct pull_request_config *cfg, const struct json *data,
+			 const char *repo_root);
+
+/*
+ * Says once, on the closed pull request number, that no other PR for
+ * fingerprint will be opened before until_ms, and how to undo that
+ * (templates/pull-request-silenced.md; marker `autofix:silenced:FP`).
+ * *out: {"number", "commented": bool (false when it was already said)}.
+ */
+int pull_request_note_silenced(struct json **out, struct github *gh, const char *login,
+			       int64_t number, const char *fingerprint, int64_t until_ms,
+			       const char *repo_root);
+
+/*
+ * `agent: none`: the plan becomes an issue, one per fingerprint (marker
+ * `autofix:plan:FINGERPRINT`), opened or edited in place, never
+ * duplicated. data as for pull_request_deliver without "fix".
+ * Templates plan-issue-title.md and plan-issue.md; labels cfg->labels
+ * and "autofix:KIND". *out: {"action": "opened" | "updated" |
+ * "unchanged", "number", "url"}.
+ */
+int plan_issue_deliver(struct json **out, struct github *gh, const char *login,
+		       const struct pull_request_config *cfg, const struct json *data,
+		       const char *repo_root);
+
+#endif
