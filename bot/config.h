@@ -200,7 +200,7 @@ struct pull_request_config {
 	int64_t cooldown_ms;
 	/* A verification that fails: the PR is a draft (default) or not opened. */
 	enum { VERIFY_FAILURE_DRAFT, VERIFY_FAILURE_SKIP } on_verify_failure;
-	/* Globs (** crosses '/') the agent may not change, besides .github/workflows/** and .autofix.yml. */
+	/* Globs (** crosses '/') the agent may not change, besides the workflows and .autofix.yml (always forbidden). */
 	char **forbidden_paths;
 	size_t forbidden_paths_nr;
 	char *author_name;     /* the commits' author; NULL: autofix's own bot identity */
