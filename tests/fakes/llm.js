@@ -21,12 +21,13 @@
 //   no-json-schema    (OpenAI) 400 for response_format json_schema, good for json_object
 //   overloaded        (Anthropic) 529 overloaded_error every time
 //   echo:<text>       a good object whose first string field is <text>
-// Usage: node llm.js PORTFILE LOGFILE
+//   scripted          the JSON object in REPLY_FILE, as it is (make demo's plan)
+// Usage: node llm.js PORTFILE LOGFILE [REPLY_FILE]
 'use strict';
 const fs = require('fs');
 const http = require('http');
 
-const [portFile, logFile] = process.argv.slice(2);
+const [portFile, logFile, replyFile] = process.argv.slice(2);
 const seen = new Map(); // model -> calls
 
 // A value valid under schema (the strict-outputs subset).
@@ -56,6 +57,11 @@ function broken(schema) {
   if (first) o[first] = typeof o[first] === 'number' ? 'not a number' : 12345;
   else o.unexpected_member = true;
   return o;
+}
+
+// The scripted answer, read on each call (a test may change the file between calls).
+function scripted() {
+  return JSON.parse(fs.readFileSync(replyFile, 'utf8'));
 }
 
 const isStr = (x) => typeof x === 'string';
@@ -162,6 +168,7 @@ function onOpenAI(req, res, b, calls) {
   if (model === 'not-json') return send(res, 200, openaiAnswer(model, 'Sure! Here is the plan: restart the service.'));
   if (model === 'malformed' || (model === 'malformed-once' && calls === 1))
     return send(res, 200, openaiAnswer(model, JSON.stringify(broken(schema))));
+  if (model === 'scripted') return send(res, 200, openaiAnswer(model, JSON.stringify(scripted())));
   const echo = model.startsWith('echo:') ? model.slice(5) : undefined;
   return send(res, 200, openaiAnswer(model, JSON.stringify(instance(schema, echo))));
 }
@@ -181,6 +188,7 @@ function onAnthropic(req, res, b, calls) {
   if (model === 'not-json') return send(res, 200, anthropicAnswer(model, [{ type: 'text', text: 'Sure! Restart the service.' }], 'end_turn'));
   if (model === 'malformed' || (model === 'malformed-once' && calls === 1))
     return send(res, 200, anthropicAnswer(model, use(broken(schema)), 'tool_use'));
+  if (model === 'scripted') return send(res, 200, anthropicAnswer(model, use(scripted()), 'tool_use'));
   const echo = model.startsWith('echo:') ? model.slice(5) : undefined;
   return send(res, 200, anthropicAnswer(model, use(instance(schema, echo)), 'tool_use'));
 }
