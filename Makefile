@@ -3,7 +3,7 @@
 #   make            build ./autofix
 #   make test       install what is missing, build, run the whole suite (what CI runs)
 #   make check      the suite under AddressSanitizer and UndefinedBehaviorSanitizer
-#   make demo       run the main job on the bundled example
+#   make demo       the whole job, in a simulated environment, opening a pull request
 #   make deps       install the Debian packages that building and testing need
 #   make bench      benchmarks (not part of make test)
 #
@@ -124,9 +124,10 @@ check: deps oracles
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	AUTOFIX=$(CURDIR)/build/asan/autofix TEST_BIN_DIR=$(CURDIR)/build/asan/tests tests/run $(T)
 
-# A throwaway Prometheus loaded with examples/demo's metrics, then
-# autofix validate and autofix scan --dry-run against it (scripts/demo).
-demo: deps
+# The real autofix scan in a simulated environment on loopback: the fakes
+# of tests/ (hence the oracles' node modules) playing Railway, GitHub, the
+# LLM and a coding agent on examples/demo (scripts/demo).
+demo: deps oracles
 	@$(MAKE) -s --no-print-directory all
 	@scripts/demo
 
