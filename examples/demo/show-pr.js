@@ -54,5 +54,5 @@ const reviewers = (pr.requested_reviewers || pr.reviewers || []).map(name);
 if (reviewers.length) lines.push(`  reviewers: ${reviewers.join(', ')}`);
 const assignees = (pr.assignees || []).map(name);
 if (assignees.length) lines.push(`  assignees: ${assignees.join(', ')}`);
-lines.push(`  comments: ${comments.length}`, '', '---- its body (Markdown, as GitHub renders it; hidden markers included):', pr.body);
+lines.push(`  comments: ${comments.length}`, '', '---- its body (the Markdown source; GitHub renders it and hides the <!-- markers -->):', pr.body);
 process.stdout.write(lines.join('\n') + '\n');
