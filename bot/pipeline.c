@@ -13,28 +13,29 @@
  *                deterministic rules, no I/O. It alone decides whether
  *                there is an incident; no LLM ever does. Written:
  *                pipeline_detect() below.
- *   investigate  (not written) more context for each finding: logs and
- *                deployments from the source (source_logs() and
- *                source_deployments() exist already), upstreams' status
- *                pages; everything redacted. Modules to come in investigate/.
- *   plan         (not written) an LLM turns a finding and its context into
- *                a JSON plan. Modules to come in plan/ (templates, llm.h).
- *   fix          (not written) a coding agent edits a working tree by the
- *                plan and `verify` runs. Modules to come in fix/ (agent.h, the
- *                libgit2 workspace).
- *   deliver      (not written) push the autofix/ branch, open or update
- *                the PR, label it, comment: github/github.h. Written: the
- *                issue about an upstream incident, pipeline_upstream_issues().
+ *   investigate  more context for each finding: logs and deployments from
+ *                the source, the onset deployment's diff, upstreams'
+ *                status pages; everything redacted: investigate/.
+ *                pipeline_investigate_and_plan() below.
+ *   plan         an LLM turns a finding and its context into a JSON plan
+ *                (root causes with evidence, changes): plan/. Same function.
+ *   fix          a coding agent edits a working tree of autofix's own by
+ *                the plan, `verify` runs, autofix commits and pushes its
+ *                branch: fix/. pipeline_fix_and_deliver() below.
+ *   deliver      one pull request per problem, opened or updated, never
+ *                duplicated: deliver/pull_request.h. Same function. An
+ *                upstream provider's incident gets an issue instead:
+ *                pipeline_upstream_issues().
  *
  * This file is the only one that knows that order; each stage module
  * knows only its own input and output. Each stage is one function here
  * (pipeline_<stage>) with a result that has a JSON form, and runs as one
- * durable step of the scan's journaled run (journal.h) in pipeline_scan()
- * at the end of this file: a stage whose result the journal holds is not
- * run again, which is what makes a re-run cost no LLM call, agent session
- * or source request twice. The later stages go there in the same way,
- * after "detect": one step per finding (names like "plan:FINGERPRINT"),
- * per-service work through journal_step_parallel(). Stages that change
+ * durable step of the scan's journaled run (journal.h): observe and
+ * detect in pipeline_scan(), then one step per finding for the later
+ * stages (names like "plan:FINGERPRINT", "fix:FINGERPRINT"). A step whose
+ * result the journal holds is not run again, which is what makes a
+ * re-run cost no LLM call, agent session or source request twice
+ * (cmd_scan.c runs the stages in this order). Stages that change
  * something on GitHub must also be idempotent without the journal: look
  * for the branch by name and for the PR or comment with
  * github_find_marked() before creating it.
