@@ -14,10 +14,12 @@
  * {"error": {"stage", "message", "exit_code"}} on stdout.
  *
  * Without --dry-run the scan investigates and plans each finding; without
- * --plan-only either, it also opens, edits or closes the issue about an
- * upstream provider's incident (pipeline_upstream_issues). Fixing and
- * delivering a PR are not written yet: it says so; the exit code is the
- * same.
+ * --plan-only either, it acts: the issue about an upstream provider's
+ * incident (pipeline_upstream_issues), and for each finding with a plan
+ * the coding agent's fix and its pull request (pipeline_fix_and_deliver),
+ * or with `agent: none` an issue holding the plan. What was done is in
+ * the report; a step that failed marks the run failed (a re-run of the
+ * same run id finishes it) and leaves the exit code to the findings.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -174,9 +176,6 @@ int cmd_scan(int argc, const char **argv)
 		return command_usage_error("scan", "unexpected argument '%s'", argv[0]);
 	if (dry_run && plan_only)
 		return command_usage_error("scan", "--dry-run and --plan-only exclude each other");
-	if (!dry_run && !plan_only)
-		log_warning("fixing and delivering (a coding agent, the pull request) are not built yet; "
-			    "the scan stops after the plan (and the upstream-incident issue)");
 
 	config_init(&cfg);
 	if (config_load_file(&cfg, config_path, &diags) < 0) {
@@ -280,6 +279,7 @@ int cmd_scan(int argc, const char **argv)
 		act.repo_root = env_get("GITHUB_WORKSPACE") ? env_get("GITHUB_WORKSPACE") : config_dir;
 		pipeline_investigate_and_plan(&work, &observed, &found, run, &cfg, &act);
 		pipeline_upstream_issues(&work, &observed, &found, run, &act, plan_only, now);
+		pipeline_fix_and_deliver(&work, &found, run, &cfg, &act, plan_only, now);
 		if (work.failed)
 			err = BOT_ETRANSIENT; /* the run is marked failed: running it again finishes what failed */
 	}

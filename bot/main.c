@@ -31,7 +31,7 @@ static const struct command commands[] = {
 	  "  --print       print the effective configuration, defaults filled in, as JSON\n"
 	  "  --quiet, -q   say nothing about valid files\n\n"
 	  "exit codes: 0 every file valid, 2 a usage error or any file invalid or missing\n" },
-	{ "scan", cmd_scan, "observe the services, detect problems, report them",
+	{ "scan", cmd_scan, "observe the services, detect problems, fix them in pull requests",
 	  "usage: autofix scan [--dry-run | --plan-only] [--json] [--config FILE] [--run-id ID]\n"
 	  "                    [--state PATH]\n\n"
 	  "Reads .autofix.yml (or FILE), fetches the architecture and every watched\n"
@@ -40,8 +40,11 @@ static const struct command commands[] = {
 	  "also appends a job summary to $GITHUB_STEP_SUMMARY. --dry-run stops there.\n"
 	  "Otherwise each finding is investigated (logs, the onset deployment's diff,\n"
 	  "upstream status pages) and, with an `llm`, planned; the report shows the\n"
-	  "context, the plan and the agent's task. Fixing and delivering are not\n"
-	  "built yet: without a flag the scan stops there too (--plan-only says so).\n\n"
+	  "context, the plan and the agent's task. --plan-only stops there, changing\n"
+	  "nothing on GitHub. Otherwise the coding agent (`agent`) fixes each planned\n"
+	  "finding in a working tree of its own, `verify` checks it, and autofix\n"
+	  "pushes its branch and opens one pull request per problem (with\n"
+	  "`agent: none`, an issue holding the plan).\n\n"
 	  "A scan is a journaled run: --run-id names it (running the same id again\n"
 	  "reuses what completed), --state is the journal (else $AUTOFIX_STATE, else\n"
 	  ".autofix/state.db). The configuration and the source's credentials are\n"

@@ -13,28 +13,29 @@
  *                deterministic rules, no I/O. It alone decides whether
  *                there is an incident; no LLM ever does. Written:
  *                pipeline_detect() below.
- *   investigate  (not written) more context for each finding: logs and
- *                deployments from the source (source_logs() and
- *                source_deployments() exist already), upstreams' status
- *                pages; everything redacted. Modules to come in investigate/.
- *   plan         (not written) an LLM turns a finding and its context into
- *                a JSON plan. Modules to come in plan/ (templates, llm.h).
- *   fix          (not written) a coding agent edits a working tree by the
- *                plan and `verify` runs. Modules to come in fix/ (agent.h, the
- *                libgit2 workspace).
- *   deliver      (not written) push the autofix/ branch, open or update
- *                the PR, label it, comment: github/github.h. Written: the
- *                issue about an upstream incident, pipeline_upstream_issues().
+ *   investigate  more context for each finding: logs and deployments from
+ *                the source, the onset deployment's diff, upstreams'
+ *                status pages; everything redacted: investigate/.
+ *                pipeline_investigate_and_plan() below.
+ *   plan         an LLM turns a finding and its context into a JSON plan
+ *                (root causes with evidence, changes): plan/. Same function.
+ *   fix          a coding agent edits a working tree of autofix's own by
+ *                the plan, `verify` runs, autofix commits and pushes its
+ *                branch: fix/. pipeline_fix_and_deliver() below.
+ *   deliver      one pull request per problem, opened or updated, never
+ *                duplicated: deliver/pull_request.h. Same function. An
+ *                upstream provider's incident gets an issue instead:
+ *                pipeline_upstream_issues().
  *
  * This file is the only one that knows that order; each stage module
  * knows only its own input and output. Each stage is one function here
  * (pipeline_<stage>) with a result that has a JSON form, and runs as one
- * durable step of the scan's journaled run (journal.h) in pipeline_scan()
- * at the end of this file: a stage whose result the journal holds is not
- * run again, which is what makes a re-run cost no LLM call, agent session
- * or source request twice. The later stages go there in the same way,
- * after "detect": one step per finding (names like "plan:FINGERPRINT"),
- * per-service work through journal_step_parallel(). Stages that change
+ * durable step of the scan's journaled run (journal.h): observe and
+ * detect in pipeline_scan(), then one step per finding for the later
+ * stages (names like "plan:FINGERPRINT", "fix:FINGERPRINT"). A step whose
+ * result the journal holds is not run again, which is what makes a
+ * re-run cost no LLM call, agent session or source request twice
+ * (cmd_scan.c runs the stages in this order). Stages that change
  * something on GitHub must also be idempotent without the journal: look
  * for the branch by name and for the PR or comment with
  * github_find_marked() before creating it.
@@ -50,7 +51,11 @@
 #include <malloc.h>
 #endif
 
+#include "deliver/pull_request.h"
 #include "deliver/upstream_issue.h"
+#include "fix/agent.h"
+#include "fix/fix.h"
+#include "fix/workspace.h"
 #include "github/github.h"
 #include "http.h"
 #include "investigate/investigate.h"
@@ -60,6 +65,7 @@
 #include "plan/mustache.h"
 #include "plan/plan.h"
 #include "plan/template.h"
+#include "scan_report.h"
 #include "util/fence.h"
 #include "util/redact.h"
 #include "util/xalloc.h"
@@ -69,6 +75,7 @@
 #include "util/log.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
+#include "version.h"
 #include "util/banned.h"
 
 /* Sample resolution asked of the source when .autofix.yml sets no `step` (not a journal step). */
@@ -466,7 +473,7 @@ static char *llm_over_budget(const struct llm_budget *budget, const struct llm_s
 }
 
 static char *render_agent_prompt(const struct finding_work *w, const struct act_options *opts,
-				 const struct finding *f)
+				 const struct finding *f, const char *cfg_verify)
 {
 	struct template_options topts = TEMPLATE_OPTIONS_INIT;
 	struct json *data = json_new_object();
@@ -475,7 +482,7 @@ static char *render_agent_prompt(const struct finding_work *w, const struct act_
 	json_set(data, "service", json_dup(json_get(w->context, "service")));
 	json_set(data, "finding", finding_to_json(f));
 	json_set(data, "plan", json_dup(w->plan));
-	/* `verify` joins the task once the fix stage runs it (issue 11); until then the agent is not told. */
+	json_set_opt_str(data, "verify", cfg_verify);
 	topts.repo_root = opts->repo_root;
 	topts.escape = mustache_escape_none;
 	if (template_render(&out, "agent-task.md", data, &topts) < 0) {
@@ -500,6 +507,8 @@ void scan_work_release(struct scan_work *work)
 		free(w->agent_prompt);
 		free(w->why);
 		free(w->issue);
+		json_free(w->fix);
+		free(w->delivery);
 	}
 	free(work->items);
 	memset(work, 0, sizeof(*work));
@@ -524,6 +533,8 @@ struct json *scan_work_to_json(const struct scan_work *work)
 		json_set(o, "prompt_sizes", w->prompt_sizes ? json_dup(w->prompt_sizes) : json_new_null());
 		json_set_opt_str(o, "agent_prompt", w->agent_prompt);
 		json_set_opt_str(o, "issue", w->issue);
+		json_set(o, "fix", w->fix ? json_dup(w->fix) : json_new_null());
+		json_set_opt_str(o, "delivery", w->delivery);
 		json_set_num(u, "input_tokens", (double)w->input_tokens);
 		json_set_num(u, "output_tokens", (double)w->output_tokens);
 		json_set_num(u, "calls", w->llm_calls);
@@ -608,7 +619,7 @@ void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_r
 		spent.calls += w->llm_calls;
 		spent.tokens += w->input_tokens + w->output_tokens;
 		if (!strcmp(w->outcome, "plan"))
-			w->agent_prompt = render_agent_prompt(w, opts, f);
+			w->agent_prompt = render_agent_prompt(w, opts, f, cfg->verify.command);
 		json_free(result);
 	}
 	strbuf_release(&name);
@@ -788,6 +799,346 @@ out:
 	strbuf_release(&name);
 	free(login);
 	github_free(gh);
+}
+
+/* ---------------------------------------------------------------- stages 5 and 6: fix, deliver */
+
+/* What the fix and delivery of every finding of one run share. */
+struct deliver_run {
+	const struct config *cfg;
+	const struct act_options *opts;
+	struct github *gh;
+	char *login;               /* autofix's own, for its markers */
+	struct json *repo;         /* GET /repos/{o}/{r}: clone_url, default_branch */
+	char *author_name, *author_email;
+	struct http_client *http;  /* the agent's */
+	struct agent *agent;       /* opened for the first fix: one per repository and run */
+	char *run_url;             /* the Actions run, or NULL */
+};
+
+/* One finding on its way to a pull request (or a plan issue). */
+struct deliver_item {
+	struct deliver_run *d;
+	const struct finding_work *w;
+	const struct finding *finding;
+	const struct json *decision;
+};
+
+static int pull_requests_step(struct json **out, void *data)
+{
+	struct deliver_run *d = data;
+
+	return pull_request_list(out, d->gh, d->login);
+}
+
+static int fix_step(struct json **out, void *data)
+{
+	const struct deliver_item *it = data;
+	struct deliver_run *d = it->d;
+	struct fix_request req = { 0 };
+	struct strbuf branch = STRBUF_INIT, title = STRBUF_INIT, message = STRBUF_INIT;
+	const char *token = NULL;
+	char *token_copy = NULL;
+	int err;
+
+	if (!d->agent && (err = agent_open(&d->agent, &d->cfg->agent, d->http)) < 0)
+		return err;
+	/* An installation token lasts an hour; the one for this fix is asked for now. */
+	if ((err = github_token(d->gh, &token)) < 0)
+		return err;
+	token_copy = xstrdup(token);
+	if ((err = workspace_branch_name(&branch, d->cfg->pull_requests.branch_prefix, it->w->service,
+					 it->w->kind, it->w->fingerprint)) < 0)
+		goto out;
+	strbuf_addf(&title, "autofix: %s %s %.8s", it->w->service, it->w->kind, it->w->fingerprint);
+	strbuf_addf(&message, "autofix: %s in %s\n\n%s\n\nFinding %s, planned and made by autofix %s.\n",
+		    it->w->kind, it->w->service, json_str_value(json_get(it->w->plan, "summary")),
+		    it->w->fingerprint, AUTOFIX_VERSION);
+	req.cfg = d->cfg;
+	req.agent = d->agent;
+	req.clone_url = json_str_value(json_member(d->repo, "clone_url"));
+	req.default_branch = json_str_value(json_member(d->repo, "default_branch"));
+	req.token = token_copy;
+	req.local_checkout = env_get("GITHUB_WORKSPACE");
+	req.branch = branch.buf;
+	req.prompt = it->w->agent_prompt;
+	req.title = title.buf;
+	req.author_name = d->author_name;
+	req.author_email = d->author_email;
+	req.commit_message = message.buf;
+	req.parent_dir = env_get("RUNNER_TEMP");
+	err = fix_run(out, &req);
+out:
+	if (token_copy)
+		explicit_bzero(token_copy, strlen(token_copy));
+	free(token_copy);
+	strbuf_release(&branch);
+	strbuf_release(&title);
+	strbuf_release(&message);
+	return err;
+}
+
+/* What the pull request's (or the plan issue's) templates are given. */
+static struct json *delivery_data(const struct deliver_item *it)
+{
+	const struct finding_work *w = it->w;
+	struct json *data = json_new_object();
+	const struct json *earlier = json_member(it->decision, "earlier");
+	struct strbuf chart = STRBUF_INIT;
+
+	scan_report_chart(&chart, it->finding);
+	json_set_str(data, "fingerprint", w->fingerprint);
+	json_set_str(data, "service", w->service);
+	json_set_str(data, "kind", w->kind);
+	json_set(data, "finding", finding_to_json(it->finding));
+	json_set_str(data, "chart", chart.buf);
+	json_set(data, "context", w->context ? json_dup(w->context) : json_new_null());
+	json_set(data, "plan", w->plan ? json_dup(w->plan) : json_new_null());
+	json_set(data, "fix", w->fix ? json_dup(w->fix) : json_new_null());
+	json_set_opt_str(data, "base_branch", json_str_value(json_member(it->d->repo, "default_branch")));
+	json_set_opt_str(data, "run_url", it->d->run_url);
+	json_set_str(data, "version", AUTOFIX_VERSION);
+	json_set(data, "earlier", earlier ? json_dup(earlier) : json_new_null());
+	strbuf_release(&chart);
+	return data;
+}
+
+static int deliver_step(struct json **out, void *data)
+{
+	const struct deliver_item *it = data;
+	struct json *d = delivery_data(it);
+	int err = pull_request_deliver(out, it->d->gh, it->d->login, &it->d->cfg->pull_requests, d,
+				       it->d->opts->repo_root);
+
+	json_free(d);
+	return err;
+}
+
+static int plan_issue_step(struct json **out, void *data)
+{
+	const struct deliver_item *it = data;
+	struct json *d = delivery_data(it);
+	int err = plan_issue_deliver(out, it->d->gh, it->d->login, &it->d->cfg->pull_requests, d,
+				     it->d->opts->repo_root);
+
+	json_free(d);
+	return err;
+}
+
+static int silenced_step(struct json **out, void *data)
+{
+	const struct deliver_item *it = data;
+
+	return pull_request_note_silenced(out, it->d->gh, it->d->login,
+					  (int64_t)json_num_value(json_member(it->decision, "number")),
+					  it->w->fingerprint,
+					  (int64_t)json_num_value(json_member(it->decision, "until")),
+					  it->d->opts->repo_root);
+}
+
+/*
+ * Opens GitHub for the run: the client, autofix's login, the repository
+ * (clone URL, default branch) and the commits' identity. Returns 0, or
+ * a negative code with the message recorded.
+ */
+static int deliver_run_open(struct deliver_run *d)
+{
+	struct github_options gopts = { 0 };
+	const char *server = env_get("GITHUB_SERVER_URL"), *repo = env_get("GITHUB_REPOSITORY"),
+		   *run_id = env_get("GITHUB_RUN_ID");
+	int err;
+
+	if ((err = github_options_from_env(&gopts)) < 0)
+		return err;
+	if (!gopts.owner)
+		return bot_error(BOT_EINVALID, "GITHUB_REPOSITORY is not set");
+	if ((err = github_new(&d->gh, &gopts)) < 0 || (err = github_login(d->gh, &d->login)) < 0 ||
+	    (err = github_repo_get(d->gh, &d->repo)) < 0)
+		return err;
+	if (!json_str_value(json_member(d->repo, "clone_url")) ||
+	    !json_str_value(json_member(d->repo, "default_branch")))
+		return bot_error(BOT_EINVALID, "GitHub's repository has no clone_url or default_branch");
+	if (d->cfg->pull_requests.author_name) {
+		d->author_name = xstrdup(d->cfg->pull_requests.author_name);
+		d->author_email = xstrdup(d->cfg->pull_requests.author_email);
+	} else if ((err = github_identity(d->gh, &d->author_name, &d->author_email)) < 0) {
+		return err;
+	}
+	if (server && repo && run_id) {
+		struct strbuf url = STRBUF_INIT;
+		strbuf_addf(&url, "%s/%s/actions/runs/%s", server, repo, run_id);
+		d->run_url = strbuf_detach(&url, NULL);
+	}
+	d->http = http_client_new(NULL);
+	return 0;
+}
+
+static void deliver_run_close(struct deliver_run *d)
+{
+	agent_free(d->agent);
+	http_client_free(d->http);
+	json_free(d->repo);
+	github_free(d->gh);
+	free(d->login);
+	free(d->author_name);
+	free(d->author_email);
+	free(d->run_url);
+}
+
+static const struct finding *finding_of(const struct findings *found, const char *fingerprint)
+{
+	size_t i;
+
+	for (i = 0; i < found->nr; i++)
+		if (!strcmp(found->items[i].fingerprint, fingerprint))
+			return &found->items[i];
+	return NULL;
+}
+
+/* "opened #12 https://...", from a delivery step's result. */
+static char *delivered_text(const char *what, const struct json *result)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s %s #%lld", what, json_str_value(json_member(result, "action")),
+		    (long long)json_num_value(json_member(result, "number")));
+	if (json_bool_value(json_member(result, "draft")))
+		strbuf_addstr(&sb, " (draft)");
+	if (json_str_value(json_member(result, "url")))
+		strbuf_addf(&sb, " %s", json_str_value(json_member(result, "url")));
+	return strbuf_detach(&sb, NULL);
+}
+
+/* Runs step name for item; on failure sets the item's delivery to "PREFIX: message" and work->failed. */
+static int deliver_item_step(struct json **out, struct scan_work *work, struct finding_work *w,
+			     struct journal_run *run, const char *name, journal_step_fn fn,
+			     struct deliver_item *it, const char *prefix)
+{
+	static const struct journal_retry once = { 1, 0, 0 };
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s:%s", name, w->fingerprint);
+	if (journal_step(out, run, sb.buf, &once, fn, it) == 0) {
+		strbuf_release(&sb);
+		return 0;
+	}
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "%s: %s", prefix, bot_error_last());
+	log_warning("%s %s: %s", w->service, w->kind, sb.buf);
+	free(w->delivery);
+	w->delivery = strbuf_detach(&sb, NULL);
+	work->failed = 1;
+	return -1;
+}
+
+/* One finding with a plan: decided by the listing, then fixed and delivered. */
+static void fix_and_deliver_one(struct scan_work *work, struct finding_work *w, struct deliver_item *it,
+				struct journal_run *run, int *opened)
+{
+	struct json *result = NULL;
+	const char *decision = json_str_value(json_member(it->decision, "decision"));
+	const char *outcome;
+
+	if (strcmp(decision, "fix")) {
+		w->delivery = xstrdup(json_str_value(json_member(it->decision, "why")));
+		/* A problem silenced by a closed PR: said once, on that PR. */
+		if (!strcmp(decision, "silenced") &&
+		    deliver_item_step(&result, work, w, run, "silenced", silenced_step, it,
+				      "cannot say so on the closed pull request") == 0)
+			json_free(result);
+		return;
+	}
+	if (deliver_item_step(&w->fix, work, w, run, "fix", fix_step, it, "the fix failed") < 0)
+		return;
+	outcome = json_str_value(json_member(w->fix, "outcome"));
+	if (strcmp(outcome, "changed")) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, "no pull request: %s", outcome);
+		if (json_str_value(json_member(w->fix, "why")))
+			strbuf_addf(&sb, " (%s)", json_str_value(json_member(w->fix, "why")));
+		w->delivery = strbuf_detach(&sb, NULL);
+		return;
+	}
+	if (deliver_item_step(&result, work, w, run, "deliver", deliver_step, it,
+			      "the pull request was not opened") < 0)
+		return;
+	if (!strcmp(json_str_value(json_member(result, "action")), "opened"))
+		(*opened)++;
+	w->delivery = delivered_text("pull request", result);
+	json_free(result);
+}
+
+void pipeline_fix_and_deliver(struct scan_work *work, const struct findings *found,
+			      struct journal_run *run, const struct config *cfg,
+			      const struct act_options *opts, int plan_only, int64_t now)
+{
+	static const struct journal_retry once = { 1, 0, 0 };
+	struct deliver_run d = { cfg, opts, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+	struct json *listing = NULL;
+	int opened = 0;
+	size_t i, planned = 0;
+
+	for (i = 0; i < work->nr; i++)
+		planned += !strcmp(work->items[i].outcome, "plan");
+	if (!planned)
+		return;
+	if (plan_only) {
+		for (i = 0; i < work->nr; i++)
+			if (!strcmp(work->items[i].outcome, "plan"))
+				work->items[i].delivery = xstrdup(cfg->agent.kind == AGENT_NONE ?
+					"would open (or update) an issue with the plan; --plan-only changes nothing on GitHub" :
+					"would run the agent and open a pull request; --plan-only changes nothing on GitHub");
+		return;
+	}
+	if (deliver_run_open(&d) < 0) {
+		const char *why = bot_error_last();
+		log_warning("the plans were not delivered: %s", why);
+		for (i = 0; i < work->nr; i++)
+			if (!strcmp(work->items[i].outcome, "plan")) {
+				struct strbuf sb = STRBUF_INIT;
+				strbuf_addf(&sb, "not delivered: %s", why);
+				work->items[i].delivery = strbuf_detach(&sb, NULL);
+			}
+		/* Without credentials there is nothing to repeat; with them, GitHub failed: a re-run tries again. */
+		if (d.gh)
+			work->failed = 1;
+		goto out;
+	}
+	if (cfg->agent.kind != AGENT_NONE &&
+	    journal_step(&listing, run, "pull-requests", &once, pull_requests_step, &d) < 0) {
+		/* No decision on a partial listing: nothing is fixed, a re-run decides. */
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, "no decision: autofix's pull requests could not be listed: %s", bot_error_last());
+		log_warning("%s", sb.buf);
+		for (i = 0; i < work->nr; i++)
+			if (!strcmp(work->items[i].outcome, "plan"))
+				work->items[i].delivery = xstrdup(sb.buf);
+		strbuf_release(&sb);
+		work->failed = 1;
+		goto out;
+	}
+	for (i = 0; i < work->nr; i++) {
+		struct finding_work *w = &work->items[i];
+		struct deliver_item it = { &d, w, finding_of(found, w->fingerprint), NULL };
+		struct json *decision = NULL, *result = NULL;
+
+		if (strcmp(w->outcome, "plan") || !it.finding)
+			continue;
+		if (cfg->agent.kind == AGENT_NONE) {
+			if (deliver_item_step(&result, work, w, run, "plan-issue", plan_issue_step, &it,
+					      "the issue with the plan was not opened") == 0)
+				w->delivery = delivered_text("issue", result);
+			json_free(result);
+			continue;
+		}
+		decision = pull_request_decide(listing, w->fingerprint, &cfg->pull_requests, opened, now);
+		it.decision = decision;
+		fix_and_deliver_one(work, w, &it, run, &opened);
+		json_free(decision);
+	}
+out:
+	json_free(listing);
+	deliver_run_close(&d);
 }
 
 int pipeline_scan_fingerprint(char out[65], const struct config *cfg)

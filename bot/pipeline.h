@@ -12,9 +12,12 @@
 /*
  * The scan workflow, one stage per function, in the order they run:
  *
- *   observe  -> what is deployed and how it behaved over the window
- *   detect   -> which services are in trouble, and why (no I/O, no LLM)
- *   (later)  investigate -> plan -> fix -> deliver
+ *   observe      -> what is deployed and how it behaved over the window
+ *   detect       -> which services are in trouble, and why (no I/O, no LLM)
+ *   investigate  -> logs, the onset deployment's diff, upstream status pages
+ *   plan         -> an LLM's root causes and changes
+ *   fix          -> a coding agent's edit, verified, committed and pushed
+ *   deliver      -> one pull request per problem
  *
  * Each stage takes the previous stage's result and returns its own, and
  * each result has a JSON form, so that a journal can run a stage as a
@@ -104,6 +107,8 @@ struct finding_work {
 	int64_t input_tokens, output_tokens;
 	int llm_calls;
 	char *issue;               /* outcome "upstream": what became of its issue on GitHub, or NULL */
+	struct json *fix;          /* the fix stage's result (fix/fix.h), or NULL */
+	char *delivery;            /* outcome "plan": what became of it (the PR, the plan issue, why none), or NULL */
 };
 
 struct scan_work {
@@ -147,6 +152,33 @@ void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_r
 void pipeline_upstream_issues(struct scan_work *work, const struct observe_result *observed,
 			      const struct findings *found, struct journal_run *run, const struct act_options *opts,
 			      int plan_only, int64_t now);
+
+/*
+ * Stages 5 and 6 for the findings whose outcome is "plan", in order, one
+ * at a time (one agent per repository and run, so that two agents never
+ * race on a tree):
+ *   "pull-requests"       autofix's PRs in every state, a complete listing
+ *                         (deliver/pull_request.h); a listing that fails
+ *                         means no decision for any finding, not "none";
+ *   then per finding, what that listing allows (pull_request_decide): an
+ *   open PR for it is left to its reviewer; a PR closed unmerged within
+ *   pull_requests.cooldown silences it (said once on that PR,
+ *   "silenced:FINGERPRINT"); the caps max_open and max_per_hour hold it
+ *   back; otherwise
+ *   "fix:FINGERPRINT"     the coding agent in a working tree of its own,
+ *                         verify, commit, push (fix/fix.h);
+ *   "deliver:FINGERPRINT" the pull request opened, or updated when one is
+ *                         there already for its branch.
+ * With `agent: none`, "plan-issue:FINGERPRINT" opens or updates an issue
+ * holding the plan instead. Each item's delivery says what was done; a
+ * GitHub or git failure sets work->failed (a re-run finishes it: a
+ * completed agent session is not repeated). plan_only: nothing is done,
+ * the items say what would be. Without GitHub credentials or a
+ * repository it warns and does nothing. now: ms.
+ */
+void pipeline_fix_and_deliver(struct scan_work *work, const struct findings *found,
+			      struct journal_run *run, const struct config *cfg,
+			      const struct act_options *opts, int plan_only, int64_t now);
 
 /*
  * The fingerprint of a scan's inputs (journal_run_options.fingerprint):

@@ -223,6 +223,36 @@ static void add_block(struct strbuf *out, const char *prefix, const char *text)
 	strbuf_release(&line);
 }
 
+/* The fix stage's result: what the agent did, what changed, what verify said. */
+static void text_fix(struct strbuf *out, const struct json *fix)
+{
+	const struct json *f, *v = json_member(fix, "verify");
+
+	strbuf_addstr(out, "  fix: ");
+	add_text(out, json_str_value(json_member(fix, "outcome")), 0);
+	if (json_str_value(json_member(fix, "branch"))) {
+		strbuf_addstr(out, " on ");
+		add_text(out, json_str_value(json_member(fix, "branch")), 0);
+	}
+	if (json_str_value(json_member(fix, "head")))
+		strbuf_addf(out, " at %.12s", json_str_value(json_member(fix, "head")));
+	strbuf_addch(out, '\n');
+	for (f = json_first(json_member(fix, "files")); f; f = json_next(f)) {
+		strbuf_addf(out, "    %s ", json_str_value(json_member(f, "status")));
+		add_text(out, json_str_value(json_member(f, "path")), 0);
+		strbuf_addf(out, " +%.0f -%.0f\n", json_num_value(json_member(f, "additions")),
+			    json_num_value(json_member(f, "deletions")));
+	}
+	if (json_type(v) == JSON_OBJECT) {
+		strbuf_addstr(out, "    verify: ");
+		add_text(out, json_str_value(json_member(v, "command")), 0);
+		strbuf_addstr(out, json_bool_value(json_member(v, "passed")) ? ": passed\n" :
+				   json_bool_value(json_member(v, "timed_out")) ? ": timed out\n" : ": failed\n");
+	}
+	if (json_str_value(json_get(fix, "agent.summary")))
+		add_block(out, "    agent: ", json_str_value(json_get(fix, "agent.summary")));
+}
+
 void scan_report_work_text(struct strbuf *out, const struct scan_work *work)
 {
 	size_t i;
@@ -244,6 +274,13 @@ void scan_report_work_text(struct strbuf *out, const struct scan_work *work)
 			add_text(out, w->issue, 0);
 			strbuf_addch(out, '\n');
 		}
+		if (w->delivery) {
+			strbuf_addstr(out, "  delivered: ");
+			add_text(out, w->delivery, 0);
+			strbuf_addch(out, '\n');
+		}
+		if (w->fix)
+			text_fix(out, w->fix);
 		strbuf_addstr(out, "  context:");
 		for (s = json_first(json_get(w->context, "sections")); s; s = json_next(s)) {
 			strbuf_addstr(out, s == json_first(json_get(w->context, "sections")) ? " " : ", ");
@@ -689,7 +726,7 @@ static void add_chart_number(struct strbuf *sb, double v)
 	}
 }
 
-static void md_chart(struct strbuf *out, const struct finding *f)
+void scan_report_chart(struct strbuf *out, const struct finding *f)
 {
 	size_t n = 0, i, step, *pick = NULL;
 	int multi_day, seconds = 0;
@@ -885,6 +922,6 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 			add_md_text(out, f->deployment);
 		}
 		strbuf_addf(out, ". Fingerprint `%s`.\n\n", f->fingerprint);
-		md_chart(out, f);
+		scan_report_chart(out, f);
 	}
 }

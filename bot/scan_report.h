@@ -63,4 +63,7 @@ struct json *scan_report_json(const struct observe_result *observed, const struc
 void scan_report_markdown(struct strbuf *out, const struct observe_result *observed,
 			  const struct findings *found);
 
+/* Appends the Mermaid chart of f's evidence against its level (a fenced block), as the summary shows it. */
+void scan_report_chart(struct strbuf *out, const struct finding *f);
+
 #endif

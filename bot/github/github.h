@@ -136,6 +136,17 @@ int github_token(struct github *gh, const char **out);
  */
 int github_login(struct github *gh, char **out);
 
+/* The repository (`GET /repos/{o}/{r}`): clone_url, default_branch... */
+int github_repo_get(struct github *gh, struct json **out);
+
+/*
+ * The identity autofix commits as by default: an App's bot user
+ * ("SLUG[bot]", "ID+SLUG[bot]@users.noreply.github.com"); under Actions
+ * with GITHUB_TOKEN, github-actions[bot]; a personal token's user and
+ * noreply address. *name and *email to free(3).
+ */
+int github_identity(struct github *gh, char **name, char **email);
+
 /* The installation id of the repository (`GET /repos/{o}/{r}/installation`, App JWT). */
 int github_installation_id(struct github *gh, int64_t *out);
 
