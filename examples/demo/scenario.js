@@ -41,7 +41,7 @@ function series(fns) {
 
 const api = {
   name: 'api',
-  repo: 'demo/shop',
+  repo: 'octo-org/hello-world',
   root_dir: 'api',
   replicas: 1,
   series: series({
@@ -61,7 +61,7 @@ const api = {
 
 const web = {
   name: 'web',
-  repo: 'demo/shop',
+  repo: 'octo-org/hello-world',
   root_dir: 'web',
   replicas: 1,
   series: series({
