@@ -32,6 +32,8 @@
 
 /* The unified diff kept for the pull request (GitHub caps a body at 65,536 characters). */
 #define FIX_MAX_DIFF (48 * 1024)
+/* How much of the diff is searched for a secret autofix holds before anything is committed. */
+#define FIX_SCAN_DIFF (8 * 1024 * 1024)
 /* verify's output: what it captures, and the end of it that is kept (where a failure is told). */
 #define FIX_VERIFY_CAPTURE (64 * 1024)
 #define FIX_MAX_VERIFY_OUTPUT (4 * 1024)
@@ -249,8 +251,8 @@ int fix_run(struct json **out, const struct fix_request *req)
 		goto record;
 	}
 
-	/* 3. What it changed. */
-	if ((n = workspace_changes(&changes, ws, FIX_MAX_DIFF)) < 0) {
+	/* 3. What it changed: read whole first (up to FIX_SCAN_DIFF), for the secret check. */
+	if ((n = workspace_changes(&changes, ws, FIX_SCAN_DIFF)) < 0) {
 		if (n != BOT_EINVALID) {
 			err = bot_error_wrap(n, "cannot read what the agent changed");
 			goto cleanup;
@@ -270,6 +272,12 @@ int fix_run(struct json **out, const struct fix_request *req)
 		strbuf_addstr(&why, "the change holds a secret autofix was given: dropped");
 		commit_changes_release(&changes);
 		goto record;
+	}
+	/* Then bounded for the result: whole file patches while they fit. */
+	commit_changes_release(&changes);
+	if ((n = workspace_changes(&changes, ws, FIX_MAX_DIFF)) < 0) {
+		err = bot_error_wrap(n, "cannot read what the agent changed");
+		goto cleanup;
 	}
 
 	/* 4. The commit, before verify: verify's own output files stay out of it. */
