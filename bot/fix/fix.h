@@ -10,10 +10,12 @@
 /*
  * The fix stage for one finding: a working tree of its own at the base
  * (workspace.h), the coding agent given its task there (agent.h), what
- * it changed (a forbidden path drops the fix), the repository's `verify`
- * run in the tree with its time limit (process.h), then autofix's
- * commit on autofix's branch and its push. autofix owns git; the agent
- * only edits files. The working tree is removed before it returns.
+ * it changed (a forbidden path drops the fix), autofix's commit on
+ * autofix's branch (made before verify, so that what verify leaves in
+ * the tree is not committed), the repository's `verify` run in the tree
+ * with its time limit (process.h), then the push (forced: the branch is
+ * autofix's own). autofix owns git; the agent only edits files. The
+ * working tree is removed before it returns.
  */
 
 struct fix_request {
@@ -48,8 +50,8 @@ struct fix_request {
  *              {"command", "passed", "exit_code", "timed_out", "wall_ms", "output" (redacted tail)},
  *    "agent": {"name", "finished", "timed_out", "wall_ms", "summary", "log" (redacted tail), "session"}}
  * Returns 0 whenever an outcome is recorded; a negative code (message
- * recorded) for what a re-run may repair: the clone or push failed
- * (BOT_EAUTH, BOT_ECONFLICT for a push branch protection refused,
+ * recorded, *out NULL) for what a re-run may repair: the clone or push
+ * failed (BOT_EAUTH, BOT_ECONFLICT for a push branch protection refused,
  * BOT_ETIMEOUT), the agent could not be run at all.
  */
 int fix_run(struct json **out, const struct fix_request *req);
