@@ -123,7 +123,7 @@ static struct json *files_json(const struct commit_changes *c)
  * with an error recorded when it could not be started.
  */
 static struct json *run_verify(const struct redact_patterns *patterns, const struct verify_config *v,
-			       const char *dir)
+			       const char *dir, char *const *unset)
 {
 	struct process_spec spec = { 0 };
 	struct process_result pr;
@@ -131,6 +131,7 @@ static struct json *run_verify(const struct redact_patterns *patterns, const str
 
 	spec.command = v->command;
 	spec.dir = dir;
+	spec.unset = (const char *const *)unset;
 	spec.timeout_ms = (long)v->timeout_ms;
 	spec.max_output = FIX_VERIFY_CAPTURE;
 	process_result_init(&pr);
@@ -189,6 +190,35 @@ static const char **forbidden_globs(const struct pull_request_config *pr)
 	return globs;
 }
 
+char **fix_scrubbed_env(const struct config *cfg)
+{
+	static const char *const fixed[] = {
+		"AUTOFIX_GITHUB_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", "AUTOFIX_APP_PRIVATE_KEY",
+		"AUTOFIX_APP_PRIVATE_KEY_FILE", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+		"RAILWAY_API_TOKEN", "RAILWAY_TOKEN",
+	};
+	const char *more[] = { cfg->source.railway.token_env, cfg->source.prometheus.token_env,
+			       cfg->agent.password_env };
+	size_t n = 0, i;
+	char **names = xcalloc(sizeof(fixed) / sizeof(*fixed) + sizeof(more) / sizeof(*more) + 1, sizeof(*names));
+
+	for (i = 0; i < sizeof(fixed) / sizeof(*fixed); i++)
+		names[n++] = xstrdup(fixed[i]);
+	for (i = 0; i < sizeof(more) / sizeof(*more); i++)
+		if (more[i] && *more[i])
+			names[n++] = xstrdup(more[i]);
+	return names;
+}
+
+void fix_env_release(char **names)
+{
+	size_t i;
+
+	for (i = 0; names && names[i]; i++)
+		free(names[i]);
+	free(names);
+}
+
 int fix_run(struct json **out, const struct fix_request *req)
 {
 	const struct config *cfg = req->cfg;
@@ -201,6 +231,7 @@ int fix_run(struct json **out, const struct fix_request *req)
 	struct strbuf why = STRBUF_INIT, text = STRBUF_INIT;
 	struct json *result = NULL, *verify = NULL;
 	const char **globs;
+	char **scrub;
 	const char *outcome = NULL;
 	int err = 0, n, pushed = 0;
 
@@ -214,6 +245,7 @@ int fix_run(struct json **out, const struct fix_request *req)
 		log_warning("the repository's redact patterns are not used: %s", bot_error_last());
 
 	globs = forbidden_globs(&cfg->pull_requests);
+	scrub = fix_scrubbed_env(cfg);
 	opts.clone_url = req->clone_url;
 	opts.token = req->token;
 	opts.default_branch = req->default_branch;
@@ -235,6 +267,7 @@ int fix_run(struct json **out, const struct fix_request *req)
 	task.prompt = req->prompt;
 	task.title = req->title;
 	task.timeout_ms = cfg->agent.timeout_ms;
+	task.unset_env = (const char *const *)scrub;
 	if ((err = agent_run(req->agent, &task, &ar)) < 0) {
 		bot_error_wrap(err, "the agent '%s' could not be run", req->agent->ops->name);
 		goto cleanup;
@@ -296,7 +329,7 @@ int fix_run(struct json **out, const struct fix_request *req)
 	if (cfg->verify.command && *cfg->verify.command) {
 		int passed = 0;
 
-		if (!(verify = run_verify(patterns, &cfg->verify, ws->path))) {
+		if (!(verify = run_verify(patterns, &cfg->verify, ws->path, scrub))) {
 			err = BOT_EIO;
 			goto cleanup;
 		}
@@ -312,7 +345,18 @@ int fix_run(struct json **out, const struct fix_request *req)
 		}
 	}
 
-	/* 6. The push. The branch is autofix's own: force replaces what an interrupted run left. */
+	/* 6. The push, with a token asked for now. The branch is autofix's own: force replaces what an interrupted run left. */
+	if (req->push_token) {
+		char *token = NULL;
+		if ((err = req->push_token(req->push_token_arg, &token)) < 0) {
+			bot_error_wrap(err, "cannot push the fix: no token: ");
+			goto cleanup;
+		}
+		log_add_secret(token);
+		workspace_set_token(ws, token);
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
 	if ((err = workspace_push(ws, NULL, 1)) < 0) {
 		if (err == BOT_ECONFLICT)
 			bot_error_wrap(err, "cannot push the fix: the server refused the branch (branch protection "
@@ -360,5 +404,6 @@ cleanup:
 	strbuf_release(&text);
 	redact_patterns_free(patterns);
 	free(globs);
+	fix_env_release(scrub);
 	return err;
 }

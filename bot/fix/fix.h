@@ -33,7 +33,24 @@ struct fix_request {
 	const char *author_email;
 	const char *commit_message;
 	const char *parent_dir;       /* where working trees are made; NULL: $TMPDIR or /tmp */
+	/*
+	 * A token for the push, asked for after the agent and verify (an
+	 * installation token lasts an hour; they may take most of it), into
+	 * *out (free(3)); NULL: token is used for the push too.
+	 */
+	int (*push_token)(void *arg, char **out);
+	void *push_token_arg;
 };
+
+/*
+ * The environment variables the agent and `verify` run without: autofix's
+ * own credentials (GitHub's token and App key, the source's token, an
+ * OpenCode server's password), which neither needs and a prompt injected
+ * through a log could make them leak. An LLM key stays: an agent calls
+ * its model with it. NULL-terminated; free with fix_env_release().
+ */
+char **fix_scrubbed_env(const struct config *cfg);
+void fix_env_release(char **names);
 
 /*
  * Runs the fix for req. *out (the caller owns it):
