@@ -831,6 +831,19 @@ static int pull_requests_step(struct json **out, void *data)
 	return pull_request_list(out, d->gh, d->login);
 }
 
+/* fix_request.push_token: the installation token, renewed when little of its hour is left. */
+static int push_token(void *arg, char **out)
+{
+	struct deliver_run *d = arg;
+	const char *token;
+	int err = github_token(d->gh, &token);
+
+	if (err < 0)
+		return err;
+	*out = xstrdup(token);
+	return 0;
+}
+
 static int fix_step(struct json **out, void *data)
 {
 	const struct deliver_item *it = data;
@@ -867,6 +880,8 @@ static int fix_step(struct json **out, void *data)
 	req.author_email = d->author_email;
 	req.commit_message = message.buf;
 	req.parent_dir = env_get("RUNNER_TEMP");
+	req.push_token = push_token;
+	req.push_token_arg = d;
 	err = fix_run(out, &req);
 out:
 	if (token_copy)

@@ -118,6 +118,11 @@ const char *const cfg_llm_provider_names[] = {
 	[LLM_ANTHROPIC] = "anthropic",
 	NULL,
 };
+const char *const cfg_verify_failure_names[] = {
+	[VERIFY_FAILURE_DRAFT] = "draft",
+	[VERIFY_FAILURE_SKIP] = "skip",
+	NULL,
+};
 
 /* ------------------------------------------------------------- defaults */
 
@@ -221,6 +226,7 @@ void cfg_set_defaults(struct config *cfg)
 	cfg->pull_requests.branch_prefix = xstrdup("autofix/");
 	cfg->pull_requests.max_open = 3;
 	cfg->pull_requests.max_per_hour = 2;
+	cfg->pull_requests.on_verify_failure = VERIFY_FAILURE_DRAFT;
 	cfg->pull_requests.cooldown_ms = 24 * TIME_MS_PER_HOUR;
 	cfg->verify.timeout_ms = 10 * TIME_MS_PER_MINUTE;
 }
@@ -282,6 +288,9 @@ void config_release(struct config *cfg)
 	cfg_strv_free(cfg->pull_requests.reviewers, cfg->pull_requests.reviewers_nr);
 	cfg_strv_free(cfg->pull_requests.assignees, cfg->pull_requests.assignees_nr);
 	free(cfg->pull_requests.branch_prefix);
+	cfg_strv_free(cfg->pull_requests.forbidden_paths, cfg->pull_requests.forbidden_paths_nr);
+	free(cfg->pull_requests.author_name);
+	free(cfg->pull_requests.author_email);
 	free(cfg->verify.command);
 	cfg_strv_free(cfg->redact, cfg->redact_nr);
 	config_init(cfg);

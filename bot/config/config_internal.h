@@ -108,6 +108,7 @@ extern const char *const cfg_signal_names[SIGNAL__COUNT + 1];
 extern const char *const cfg_prom_query_names[PROM_QUERY__COUNT + 1];
 extern const char *const cfg_token_kind_names[];
 extern const char *const cfg_llm_provider_names[];
+extern const char *const cfg_verify_failure_names[];
 
 /* Fills every default into a zeroed cfg. */
 void cfg_set_defaults(struct config *cfg);
@@ -170,6 +171,9 @@ int cfg_match_reviewer(const char *s);
 int cfg_match_branch_prefix(const char *s);
 int cfg_match_repo_path(const char *s);
 int cfg_match_label(const char *s);
+int cfg_match_glob(const char *s);
+int cfg_match_email(const char *s);
+int cfg_match_person(const char *s);
 
 /* The candidate nearest to word, or NULL when none is near enough to be a typo. */
 const char *cfg_nearest(const char *word, const char *const *candidates);

@@ -198,7 +198,20 @@ struct json *config_to_json(const struct config *cfg)
 					   cfg->pull_requests.assignees_nr));
 	json_set_str(o, "branch_prefix", cfg->pull_requests.branch_prefix);
 	json_set_num(o, "max_open", cfg->pull_requests.max_open);
+	json_set_num(o, "max_per_hour", cfg->pull_requests.max_per_hour);
 	set_duration(o, "cooldown", cfg->pull_requests.cooldown_ms);
+	json_set_str(o, "on_verify_failure",
+		     cfg_verify_failure_names[cfg->pull_requests.on_verify_failure]);
+	/* The file's own list: the built-in globs apply whatever it says. */
+	json_set(o, "forbidden_paths", strv_json(cfg->pull_requests.forbidden_paths,
+						 cfg->pull_requests.forbidden_paths_nr));
+	/* None: autofix's own bot identity, learned from GitHub at run time. */
+	if (cfg->pull_requests.author_name && cfg->pull_requests.author_email) {
+		p = json_new_object();
+		json_set_str(p, "name", cfg->pull_requests.author_name);
+		json_set_str(p, "email", cfg->pull_requests.author_email);
+		json_set(o, "author", p);
+	}
 	json_set(root, "pull_requests", o);
 
 	if (cfg->verify.command) {

@@ -296,6 +296,68 @@ int cfg_match_repo_path(const char *s)
 	}
 }
 
+/*
+ * A glob of paths in the repository, '/'-separated parts none of which is
+ * empty, '.' or '..' (the schema's "pathGlob" says the same): git's paths,
+ * which the fix stage's matcher compares it with, have none, so "/x",
+ * "./x", "x/" or "a//b" would never match a changed file.
+ */
+int cfg_match_glob(const char *s)
+{
+	for (;;) {
+		const char *end = strchr(s, '/');
+		size_t n = end ? (size_t)(end - s) : strlen(s);
+		if (!n || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+		if (!end)
+			return 1;
+		s = end + 1;
+	}
+}
+
+/* Printable ASCII but space, '<', '>' and '@': [!-;=?A-~] */
+static int is_email_char(char c)
+{
+	return c >= '!' && c <= '~' && c != '<' && c != '>' && c != '@';
+}
+
+/*
+ * ^[!-;=?A-~]+@[!-;=?A-~]+\.[!-;=?A-~]+$ : looks like an address (one '@',
+ * a dot inside the domain), without the spaces and angle brackets that
+ * cannot go in a commit's "name <email>".
+ */
+int cfg_match_email(const char *s)
+{
+	const char *at = strchr(s, '@');
+	size_t i, n;
+	int dot = 0;
+
+	if (!at || at == s)
+		return 0;
+	for (i = 0; s + i < at; i++)
+		if (!is_email_char(s[i]))
+			return 0;
+	n = strlen(++at);
+	for (i = 0; i < n; i++) {
+		if (!is_email_char(at[i]))
+			return 0;
+		if (at[i] == '.' && i > 0 && i + 1 < n)
+			dot = 1;
+	}
+	return dot;
+}
+
+/*
+ * ^[^<> \t](?:[^<>]*[^<> \t])?$ : a commit author's name; git and libgit2
+ * refuse angle brackets and trim the blanks around it, so it has neither.
+ */
+int cfg_match_person(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && !strpbrk(s, "<>") && !strchr(" \t", s[0]) && !strchr(" \t", s[n - 1]);
+}
+
 /* maxLength 50, counted in code points (GitHub's limit on a label name) */
 int cfg_match_label(const char *s)
 {

@@ -509,9 +509,13 @@ static void rd_pull_requests(struct loader *L, const struct ynode *n, struct str
 {
 	static const char *const keys[] = {
 		"labels", "draft", "reviewers", "assignees", "branch_prefix", "max_open",
-		"cooldown", NULL,
+		"max_per_hour", "cooldown", "on_verify_failure", "forbidden_paths", "author", NULL,
 	};
+	static const char *const author_keys[] = { "name", "email", NULL };
 	struct pull_request_config *pr = &L->cfg->pull_requests;
+	int on_failure = pr->on_verify_failure;
+	const struct ynode *v;
+	size_t saved;
 
 	if (!cfg_want_map(L, n, path))
 		return;
@@ -526,7 +530,29 @@ static void rd_pull_requests(struct loader *L, const struct ynode *n, struct str
 	cfg_rd_str(L, n, "branch_prefix", path, &pr->branch_prefix, cfg_match_branch_prefix,
 	       "a branch prefix like 'autofix/' (letters, digits, '_', '-', ending in '/')");
 	cfg_rd_small_int(L, n, "max_open", path, &pr->max_open, 1, 100);
+	cfg_rd_small_int(L, n, "max_per_hour", path, &pr->max_per_hour, 1, 100);
 	cfg_rd_duration(L, n, "cooldown", path, &pr->cooldown_ms, 0);
+	cfg_rd_enum(L, n, "on_verify_failure", path, &on_failure, cfg_verify_failure_names);
+	pr->on_verify_failure = on_failure ? VERIFY_FAILURE_SKIP : VERIFY_FAILURE_DRAFT;
+	/* Added to the built-in ones (workspace_default_forbidden), which always apply. */
+	cfg_rd_str_list(L, n, "forbidden_paths", path, &pr->forbidden_paths, &pr->forbidden_paths_nr,
+			cfg_match_glob, "a glob of paths relative to the repository root like "
+			"'deploy/**' (no leading '/', no empty, '.' or '..' part)");
+	/* Both or neither: half an identity would be completed with the bot's. */
+	if ((v = cfg_enter_key(n, "author", path, &saved))) {
+		if (v->kind != Y_MAP) {
+			cfg_report_type(L, v, path, "a mapping with 'name' and 'email'");
+		} else {
+			cfg_check_keys(L, v, path, author_keys);
+			cfg_require_key(L, v, path, "name");
+			cfg_require_key(L, v, path, "email");
+			cfg_rd_str(L, v, "name", path, &pr->author_name, cfg_match_person,
+				   "a name without '<' or '>' or blanks around it");
+			cfg_rd_str(L, v, "email", path, &pr->author_email, cfg_match_email,
+				   "an email address like 'bot@example.com'");
+		}
+		cfg_path_pop(path, saved);
+	}
 }
 
 static void rd_verify(struct loader *L, const struct ynode *n, struct strbuf *path)

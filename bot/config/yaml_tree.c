@@ -330,6 +330,10 @@ static void report_syntax(struct loader *L, const yaml_parser_t *p)
 	strbuf_addf(&msg, "YAML syntax error: %s", p->problem ? p->problem : "cannot parse");
 	if (p->context)
 		strbuf_addf(&msg, " (%s at line %zu)", p->context, p->context_mark.line + 1);
+	/* Globs (pull_requests.forbidden_paths) start with '*' more often than not. */
+	if (p->context && strstr(p->context, "scanning an alias"))
+		strbuf_addstr(&msg, "; a value that starts with '*' is an alias in YAML: quote it, "
+			      "as in '**/*.pem'");
 	cfg_report(L, (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1, "", "%s", msg.buf);
 	strbuf_release(&msg);
 }

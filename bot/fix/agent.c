@@ -129,6 +129,7 @@ static int command_run(struct agent *agent, const struct agent_task *task, struc
 	spec.input = task->prompt;
 	spec.input_len = strlen(task->prompt);
 	spec.env = env;
+	spec.unset = task->unset_env;
 	spec.timeout_ms = (long)(task->timeout_ms ? task->timeout_ms : agent->cfg->timeout_ms);
 	spec.max_output = AGENT_MAX_LOG;
 	process_result_init(&pr);

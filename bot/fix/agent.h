@@ -31,6 +31,7 @@ struct agent_task {
 	const char *prompt;      /* the task, rendered from templates/agent-task.md */
 	const char *title;       /* a short name for the session: "autofix: api memory_leak 1f2e3d4c" */
 	int64_t timeout_ms;      /* 0: the configuration's agent.timeout */
+	const char *const *unset_env; /* a command agent runs without these variables (autofix's credentials); NULL-terminated, may be NULL */
 };
 
 struct agent_result {

@@ -10,10 +10,12 @@
 /*
  * The fix stage for one finding: a working tree of its own at the base
  * (workspace.h), the coding agent given its task there (agent.h), what
- * it changed (a forbidden path drops the fix), the repository's `verify`
- * run in the tree with its time limit (process.h), then autofix's
- * commit on autofix's branch and its push. autofix owns git; the agent
- * only edits files. The working tree is removed before it returns.
+ * it changed (a forbidden path drops the fix), autofix's commit on
+ * autofix's branch (made before verify, so that what verify leaves in
+ * the tree is not committed), the repository's `verify` run in the tree
+ * with its time limit (process.h), then the push (forced: the branch is
+ * autofix's own). autofix owns git; the agent only edits files. The
+ * working tree is removed before it returns.
  */
 
 struct fix_request {
@@ -31,7 +33,24 @@ struct fix_request {
 	const char *author_email;
 	const char *commit_message;
 	const char *parent_dir;       /* where working trees are made; NULL: $TMPDIR or /tmp */
+	/*
+	 * A token for the push, asked for after the agent and verify (an
+	 * installation token lasts an hour; they may take most of it), into
+	 * *out (free(3)); NULL: token is used for the push too.
+	 */
+	int (*push_token)(void *arg, char **out);
+	void *push_token_arg;
 };
+
+/*
+ * The environment variables the agent and `verify` run without: autofix's
+ * own credentials (GitHub's token and App key, the source's token, an
+ * OpenCode server's password), which neither needs and a prompt injected
+ * through a log could make them leak. An LLM key stays: an agent calls
+ * its model with it. NULL-terminated; free with fix_env_release().
+ */
+char **fix_scrubbed_env(const struct config *cfg);
+void fix_env_release(char **names);
 
 /*
  * Runs the fix for req. *out (the caller owns it):
@@ -48,8 +67,8 @@ struct fix_request {
  *              {"command", "passed", "exit_code", "timed_out", "wall_ms", "output" (redacted tail)},
  *    "agent": {"name", "finished", "timed_out", "wall_ms", "summary", "log" (redacted tail), "session"}}
  * Returns 0 whenever an outcome is recorded; a negative code (message
- * recorded) for what a re-run may repair: the clone or push failed
- * (BOT_EAUTH, BOT_ECONFLICT for a push branch protection refused,
+ * recorded, *out NULL) for what a re-run may repair: the clone or push
+ * failed (BOT_EAUTH, BOT_ECONFLICT for a push branch protection refused,
  * BOT_ETIMEOUT), the agent could not be run at all.
  */
 int fix_run(struct json **out, const struct fix_request *req);

@@ -65,6 +65,8 @@ static void child(const struct process_spec *spec, int in_fd, int out_fd)
 			_exit(127);
 		_exit(127);
 	}
+	for (i = 0; spec->unset && spec->unset[i]; i++)
+		unsetenv(spec->unset[i]);
 	for (i = 0; spec->env && spec->env[i]; i++)
 		putenv((char *)spec->env[i]);
 	execl("/bin/sh", "sh", "-c", spec->command, (char *)NULL);

@@ -91,6 +91,11 @@ static void test_defaults(void)
 	is_str(cfg.pull_requests.branch_prefix, "autofix/", "default branch prefix");
 	is_int(cfg.pull_requests.max_open, 3, "max_open 3");
 	is_int(cfg.pull_requests.cooldown_ms, 24 * 3600000LL, "cooldown 24h");
+	is_int(cfg.pull_requests.max_per_hour, 2, "max_per_hour 2");
+	is_int(cfg.pull_requests.on_verify_failure, VERIFY_FAILURE_DRAFT, "a failed verification: a draft");
+	ok(cfg.pull_requests.forbidden_paths_nr == 0, "no forbidden paths beyond the built-in ones");
+	ok(!cfg.pull_requests.author_name && !cfg.pull_requests.author_email,
+	   "no author: the bot's own identity");
 	ok(cfg.verify.command == NULL, "no verify command");
 	is_int(cfg.verify.timeout_ms, 600000, "verify timeout 10m");
 	ok(cfg.leak.enabled && cfg.regression.enabled, "leak and regression detection on");
@@ -462,6 +467,75 @@ static void test_llm_budget(void)
 		"did you mean 'tokens_per_day'?", 6, 46, "llm.budget");
 }
 
+/* The fix stage's pull_requests keys: read, printed back, and each rule located. */
+static void test_pull_requests(void)
+{
+	struct pull_request_config *pr = &cfg.pull_requests;
+	struct json *j;
+	char *t1, *t2;
+
+	is_int(load(HEAD "services:\n  api:\npull_requests:\n  max_per_hour: 7\n"
+		    "  on_verify_failure: skip\n"
+		    "  forbidden_paths: [deploy/**, '**/*.pem', Dockerfile]\n"
+		    "  author: { name: Release Bot, email: release-bot@example.com }\n"), 0,
+	       "pull_requests: every new key");
+	is_int(pr->max_per_hour, 7, "  max_per_hour");
+	is_int(pr->on_verify_failure, VERIFY_FAILURE_SKIP, "  on_verify_failure skip");
+	ok(pr->forbidden_paths_nr == 3 && !strcmp(pr->forbidden_paths[0], "deploy/**") &&
+	   !strcmp(pr->forbidden_paths[1], "**/*.pem") && !strcmp(pr->forbidden_paths[2], "Dockerfile"),
+	   "  forbidden_paths, in the file's order, without the built-in ones");
+	is_str(pr->author_name, "Release Bot", "  author.name");
+	is_str(pr->author_email, "release-bot@example.com", "  author.email");
+	j = config_to_json(&cfg);
+	t1 = json_print(j, 0);
+	json_free(j);
+	like(t1, "\"max_per_hour\":7", "  printed: max_per_hour");
+	like(t1, "\"on_verify_failure\":\"skip\"", "  printed: on_verify_failure");
+	like(t1, "\"forbidden_paths\":[\"deploy/**\",\"**/*.pem\",\"Dockerfile\"]", "  printed: forbidden_paths");
+	like(t1, "\"author\":{\"name\":\"Release Bot\",\"email\":\"release-bot@example.com\"}",
+	     "  printed: author");
+	is_int(load(t1), 0, "  which loads back");
+	j = config_to_json(&cfg);
+	t2 = json_print(j, 0);
+	json_free(j);
+	is_str(t2, t1, "  to the same configuration");
+	free(t1);
+	free(t2);
+
+	is_int(load(HEAD "services:\n  api:\n"), 0, "pull_requests: none written");
+	j = config_to_json(&cfg);
+	t1 = json_print(j, 0);
+	json_free(j);
+	like(t1, "\"on_verify_failure\":\"draft\",\"forbidden_paths\":[]}", "  prints the defaults, no author");
+	free(t1);
+
+	rejects("max_per_hour 0", HEAD "services: { api: }\npull_requests: { max_per_hour: 0 }\n",
+		"a whole number from 1 to 100, found 0", 6, 32, "pull_requests.max_per_hour");
+	rejects("a verify-failure typo", HEAD "services: { api: }\npull_requests: { on_verify_failure: skp }\n",
+		"did you mean 'skip'?", 6, 37, "pull_requests.on_verify_failure");
+	rejects("an absolute glob", HEAD "services: { api: }\npull_requests:\n  forbidden_paths: [deploy/**, /etc/**]\n",
+		"no leading '/', no empty, '.' or '..' part), found '/etc/**'", 7, 32,
+		"pull_requests.forbidden_paths[1]");
+	rejects("a glob climbing out", HEAD "services: { api: }\npull_requests:\n  forbidden_paths: [a/../../b]\n",
+		"found 'a/../../b'", 7, 21, "pull_requests.forbidden_paths[0]");
+	rejects("a glob with a './'", HEAD "services: { api: }\npull_requests:\n  forbidden_paths: [./a]\n",
+		"found './a'", 7, 21, "pull_requests.forbidden_paths[0]");
+	rejects("a glob that is a directory", HEAD "services: { api: }\npull_requests:\n  forbidden_paths: [a/]\n",
+		"found 'a/'", 7, 21, "pull_requests.forbidden_paths[0]");
+	rejects("an empty glob", HEAD "services: { api: }\npull_requests:\n  forbidden_paths: ['']\n",
+		"a glob of paths relative to the repository root", 7, 21, "pull_requests.forbidden_paths[0]");
+	rejects("an unquoted glob", HEAD "services: { api: }\npull_requests:\n  forbidden_paths: [*.pem]\n",
+		"a value that starts with '*' is an alias in YAML: quote it", 7, 22, "");
+	rejects("half an author", HEAD "services: { api: }\npull_requests:\n  author: { email: a@b.c }\n",
+		"missing required key 'name'", 7, 11, "pull_requests.author");
+	rejects("an author as git writes it", HEAD "services: { api: }\npull_requests:\n  author: Bot <a@b.c>\n",
+		"expected a mapping with 'name' and 'email', found 'Bot <a@b.c>'", 7, 11, "pull_requests.author");
+	rejects("an email with no domain", HEAD "services: { api: }\npull_requests:\n  author: { name: Bot, email: bot }\n",
+		"an email address like 'bot@example.com', found 'bot'", 7, 31, "pull_requests.author.email");
+	rejects("a name with brackets", HEAD "services: { api: }\npull_requests:\n  author: { name: 'a<b', email: a@b.c }\n",
+		"a name without '<' or '>' or blanks around it, found 'a<b'", 7, 19, "pull_requests.author.name");
+}
+
 int main(void)
 {
 	config_init(&cfg);
@@ -476,6 +550,7 @@ int main(void)
 	test_json_round_trip();
 	test_errors();
 	test_llm_budget();
+	test_pull_requests();
 	config_release(&cfg);
 	config_diags_release(&diags);
 	return done_testing();
