@@ -136,16 +136,16 @@ int github_token(struct github *gh, const char **out);
  */
 int github_login(struct github *gh, char **out);
 
-/* The repository (`GET /repos/{o}/{r}`): clone_url, default_branch... */
-int github_repo_get(struct github *gh, struct json **out);
-
 /*
- * The identity autofix commits as by default: an App's bot user
- * ("SLUG[bot]", "ID+SLUG[bot]@users.noreply.github.com"); under Actions
- * with GITHUB_TOKEN, github-actions[bot]; a personal token's user and
- * noreply address. *name and *email to free(3).
+ * The commit identity autofix uses by default: *name is github_login()'s
+ * login, *email GitHub's noreply address for that user,
+ * "ID+LOGIN@users.noreply.github.com" (an App's bot user's id from `GET
+ * /users/SLUG[bot]`; 41898282 for github-actions[bot]). Both to free(3).
  */
 int github_identity(struct github *gh, char **name, char **email);
+
+/* The repository (`GET /repos/{o}/{r}`): clone_url, default_branch, ... */
+int github_repo_get(struct github *gh, struct json **out);
 
 /* The installation id of the repository (`GET /repos/{o}/{r}/installation`, App JWT). */
 int github_installation_id(struct github *gh, int64_t *out);
@@ -173,8 +173,11 @@ int github_pull_update(struct github *gh, struct json **out, int64_t number, con
 int github_pull_files(struct github *gh, struct json **out, int64_t number);
 int github_pull_reviews(struct github *gh, struct json **out, int64_t number);
 int github_pull_review_comments(struct github *gh, struct json **out, int64_t number);
-/* Requests reviews from users (n of them). */
-int github_pull_request_reviewers(struct github *gh, int64_t number, const char *const *users,
+/*
+ * Requests reviews from people: each of names[0..n) is a user's login, or
+ * "org/team", which goes to GitHub as the team's slug in team_reviewers.
+ */
+int github_pull_request_reviewers(struct github *gh, int64_t number, const char *const *names,
 				  size_t n);
 
 /* ---------------------------------------------------------- issues and comments */
@@ -216,6 +219,8 @@ int github_label_delete(struct github *gh, const char *name);
 /* Creates the label unless it exists (a 422 "already_exists" race counts as existing). */
 int github_label_ensure(struct github *gh, const char *name, const char *color,
 			const char *description);
+/* Assigns users (n of them) to an issue or pull request. */
+int github_issue_add_assignees(struct github *gh, int64_t number, const char *const *users, size_t n);
 /* Adds labels to an issue or pull request. */
 int github_labels_add(struct github *gh, int64_t number, const char *const *labels, size_t n);
 

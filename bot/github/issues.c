@@ -224,6 +224,19 @@ int github_labels_add(struct github *gh, int64_t number, const char *const *labe
 	return err;
 }
 
+int github_issue_add_assignees(struct github *gh, int64_t number, const char *const *users, size_t n)
+{
+	struct json *req = json_new_object();
+	char *path = github_repo_pathf(gh, "/issues/%lld/assignees", (long long)number);
+	int err;
+
+	json_set(req, "assignees", json_new_str_array(users, n));
+	err = github_call_json(gh, NULL, "POST", path, req);
+	json_free(req);
+	free(path);
+	return err;
+}
+
 /* ---------------------------------------------------------------- reactions */
 
 int github_reaction_add(struct github *gh, enum github_comment_kind kind, int64_t comment_id,

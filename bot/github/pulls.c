@@ -74,14 +74,23 @@ int github_pull_review_comments(struct github *gh, struct json **out, int64_t nu
 	return list_of_pull(gh, out, number, "comments");
 }
 
-int github_pull_request_reviewers(struct github *gh, int64_t number, const char *const *users,
+int github_pull_request_reviewers(struct github *gh, int64_t number, const char *const *names,
 				  size_t n)
 {
-	struct json *req = json_new_object();
+	struct json *req = json_new_object(), *users = json_new_array(), *teams = json_new_array();
 	char *path = github_repo_pathf(gh, "/pulls/%lld/requested_reviewers", (long long)number);
+	size_t i;
 	int err;
 
-	json_set(req, "reviewers", json_new_str_array(users, n));
+	for (i = 0; i < n; i++) {
+		const char *slash = strchr(names[i], '/');
+		json_append(slash ? teams : users, json_new_str(slash ? slash + 1 : names[i]));
+	}
+	json_set(req, "reviewers", users);
+	if (json_size(teams))
+		json_set(req, "team_reviewers", teams);
+	else
+		json_free(teams);
 	err = github_call_json(gh, NULL, "POST", path, req);
 	json_free(req);
 	free(path);

@@ -407,27 +407,38 @@ int github_paginate(struct github *gh, struct json **out, const char *path)
 
 /* ---------------------------------------------------------------- authentication */
 
-int github_login(struct github *gh, char **out)
+/*
+ * Who autofix is: *login (free(3)) and, when id is not NULL, the numeric
+ * id of that user (GitHub's noreply address needs it). An App acts as
+ * "SLUG[bot]" (`GET /app`), whose id is its bot user's (`GET
+ * /users/SLUG[bot]`); a token as its user (`GET /user`); Actions'
+ * GITHUB_TOKEN, which /user refuses, as "github-actions[bot]".
+ */
+static int whoami(struct github *gh, char **login, int64_t *id)
 {
 	struct http_response resp;
 	struct json *doc = NULL;
 	const char *name;
 	int err;
 
-	*out = NULL;
+	*login = NULL;
+	if (id)
+		*id = 0;
 	http_response_init(&resp);
-	/* An App acts as "SLUG[bot]"; a token as its user, which GET /user names. */
 	if (gh->mode == GITHUB_AUTH_APP)
 		err = do_call(gh, AS_APP, "GET", "/app", NULL, NULL, &resp);
 	else
 		err = github_call(gh, "GET", "/user", NULL, NULL, &resp);
 	/*
 	 * Actions' GITHUB_TOKEN is an installation token of the "github-actions"
-	 * App: GET /user refuses it (403), and what it writes is by that bot.
+	 * App: GET /user refuses it (403), and what it writes is by that bot,
+	 * whose user id GitHub documents (41898282).
 	 */
 	if (err == BOT_EAUTH && resp.status == 403 && gh->mode == GITHUB_AUTH_TOKEN &&
 	    env_get("GITHUB_ACTIONS") && !strcmp(env_get("GITHUB_ACTIONS"), "true")) {
-		*out = xstrdup("github-actions[bot]");
+		*login = xstrdup("github-actions[bot]");
+		if (id)
+			*id = 41898282;
 		err = 0;
 		goto out;
 	}
@@ -440,12 +451,61 @@ int github_login(struct github *gh, char **out)
 		else {
 			struct strbuf sb = STRBUF_INIT;
 			strbuf_addf(&sb, "%s%s", name, gh->mode == GITHUB_AUTH_APP ? "[bot]" : "");
-			*out = strbuf_detach(&sb, NULL);
+			*login = strbuf_detach(&sb, NULL);
 		}
+	}
+	if (!err && id && gh->mode != GITHUB_AUTH_APP)
+		err = json_get_int(id, doc, "id");
+	if (!err && id && gh->mode == GITHUB_AUTH_APP) {
+		/* The App's id is not its bot user's: that one is the user's own. */
+		struct strbuf path = STRBUF_INIT;
+		struct json *user = NULL;
+		strbuf_addstr(&path, "/users/");
+		strbuf_add_urlencoded(&path, *login);
+		err = github_call_json(gh, &user, "GET", path.buf, NULL);
+		if (!err)
+			err = json_get_int(id, user, "id");
+		json_free(user);
+		strbuf_release(&path);
+	}
+	if (err < 0) {
+		free(*login);
+		*login = NULL;
 	}
 out:
 	json_free(doc);
 	http_response_release(&resp);
+	return err;
+}
+
+int github_login(struct github *gh, char **out)
+{
+	return whoami(gh, out, NULL);
+}
+
+int github_identity(struct github *gh, char **name, char **email)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int64_t id = 0;
+	int err;
+
+	*email = NULL;
+	if ((err = whoami(gh, name, &id)) < 0)
+		return err;
+	/* GitHub's noreply form, which links a commit to the account: ID+LOGIN@users.noreply.github.com. */
+	strbuf_addf(&sb, "%lld+%s@users.noreply.github.com", (long long)id, *name);
+	*email = strbuf_detach(&sb, NULL);
+	return 0;
+}
+
+int github_repo_get(struct github *gh, struct json **out)
+{
+	struct strbuf path = STRBUF_INIT;
+	int err;
+
+	github_add_repo_path(&path, gh);
+	err = github_call_json(gh, out, "GET", path.buf, NULL);
+	strbuf_release(&path);
 	return err;
 }
 

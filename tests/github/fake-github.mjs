@@ -11,13 +11,25 @@
 //    public key; every other request needs a token the fake issued (or
 //    FAKE_GITHUB_TOKEN).
 // State is small and in memory: labels, issues, pulls, comments, refs,
-// files. Control endpoints under /_fake/ are not part of the API
-// (POST /_fake/issue {title, body, login}: an issue someone else opened).
-// A comment made through the API is written by BOT_LOGIN, the identity
-// GitHub would take from the token.
+// files. Control endpoints under /_fake/ are not part of the API:
+//   POST /_fake/issue {title, body, login}: an issue someone else opened;
+//   POST /_fake/pull/N {state, merged, closed_at, created_at}: a person
+//     closes or merges PR N (times as ISO 8601);
+//   POST /_fake/fail {operation, page, status, count}: the next count
+//     answers to operation (an operationId) for page (1 by default) fail
+//     with status;
+//   POST /_fake/delay {operation, ms}: answers to operation are sent ms
+//     late (the operation itself is done at once, as on GitHub, even when
+//     the client has gone);
+//   GET /_fake/state: issues, pulls, comments and labels, for assertions.
+// A comment, issue or PR made through the API is written by BOT_LOGIN,
+// the identity GitHub would take from the token.
 //
 // Environment: FAKE_GITHUB_APP_ID, FAKE_GITHUB_APP_PUBLIC_KEY (PEM file),
-// FAKE_GITHUB_TOKEN. Run as a program, it prints "port N" once listening
+// FAKE_GITHUB_TOKEN; FAKE_GITHUB_CLONE_URL (repos/get's clone_url);
+// FAKE_GITHUB_GIT_DIR, a bare git repository whose branches are the
+// refs (read at request time: a branch pushed over git http-backend is
+// one pulls/create accepts). Run as a program, it prints "port N" once listening
 // and exits when stdin closes. Imported (tests/journal/fake-server.mjs),
 // it exports the request handler, its state, resetState() and violations,
 // for a server that adds fixtures of its own.
@@ -26,6 +38,7 @@ import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { randomBytes, webcrypto } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { importSPKI, jwtVerify } from "jose";
@@ -161,6 +174,35 @@ function example(op, status) {
 // ---------------------------------------------------------------- state
 
 export const BOT_LOGIN = "autofix-test[bot]";
+// The bot user's id (users/get-by-username), for its noreply address.
+export const BOT_ID = 41000042;
+
+// ---------------------------------------------------------------- refs
+
+// With FAKE_GITHUB_GIT_DIR the refs are a real bare repository's, read at
+// request time; otherwise state.refs. ref is "heads/x" or "tags/x".
+const gitDir = process.env.FAKE_GITHUB_GIT_DIR;
+function git(args) {
+  return execFileSync("git", ["--git-dir", gitDir, ...args], { encoding: "utf8", timeout: 10000, stdio: ["ignore", "pipe", "ignore"] }).trim();
+}
+function refGet(ref) {
+  if (!gitDir) return state.refs.get(ref);
+  try {
+    return git(["rev-parse", "--verify", "-q", `refs/${ref}^{commit}`]) || undefined;
+  } catch (e) {
+    return undefined;
+  }
+}
+function refSet(ref, sha) {
+  if (!gitDir) return state.refs.set(ref, sha);
+  git(["update-ref", `refs/${ref}`, sha]);
+}
+function refDelete(ref) {
+  if (!gitDir) return state.refs.delete(ref);
+  if (refGet(ref) === undefined) return false;
+  git(["update-ref", "-d", `refs/${ref}`]);
+  return true;
+}
 
 function initialState() {
   return {
@@ -197,19 +239,39 @@ function issueJson(op, status, issue, inList) {
   j.labels = issue.labels.map((name, i) => ({ ...template, id: i + 1, name, color: "ededed", default: false }));
   if (!issue.pull) delete j.pull_request;
   if (issue.login && j.user) Object.assign(j.user, { login: issue.login, type: issue.type || "User" });
+  if (issue.assignees && j.user) {
+    j.assignees = issue.assignees.map((login, i) => ({ ...j.user, login, id: 300 + i, type: "User" }));
+    j.assignee = j.assignees[0] || null;
+  }
   return j;
+}
+
+function userJson(template, login, id, type) {
+  return { ...template, login, id, type, url: `https://api.github.com/users/${encodeURIComponent(login)}` };
 }
 
 function pullJson(op, status, pr) {
   const j = example(op, status);
   Object.assign(j, {
     id: pr.number * 10, number: pr.number, title: pr.title, body: pr.body ?? null, state: pr.state,
-    draft: !!pr.draft,
+    draft: !!pr.draft, created_at: pr.created_at, updated_at: pr.updated_at || pr.created_at,
+    closed_at: pr.closed_at || null, merged_at: pr.merged_at || null,
+    html_url: `https://github.com/${owner.login}/hello-world/pull/${pr.number}`,
   });
+  if ("merged" in j) j.merged = !!pr.merged_at;
+  j.user = userJson(j.user, pr.login || BOT_LOGIN, pr.login && pr.login !== BOT_LOGIN ? 7 : BOT_ID, pr.login && pr.login !== BOT_LOGIN ? "User" : "Bot");
+  j.requested_reviewers = (pr.reviewers || []).map((l, i) => userJson(j.user, l, 100 + i, "User"));
   // GitHub's own example lists a team without the fields its schema requires.
-  j.requested_teams = [];
+  const team = { ...(example(op, status).requested_teams || [{}])[0], parent: null, type: "organization" };
+  j.requested_teams = (pr.teams || []).map((slug, i) => ({ ...team, id: 200 + i, slug, name: slug }));
+  j.assignees = (pr.assignees || []).map((l, i) => userJson(j.user, l, 300 + i, "User"));
+  j.assignee = j.assignees[0] || null;
+  j.labels = (pr.labels || []).map((name, i) => ({ id: i + 1, node_id: "x", url: "x", name, color: (state.labels.get(name) || {}).color || "ededed", default: false, description: null }));
   j.head.ref = pr.head;
   j.head.label = `${owner.login}:${pr.head}`;
+  // An open PR's head is its branch's head now; a closed one keeps the last.
+  if (pr.state === "open") pr.headSha = refGet(`heads/${pr.head}`) || pr.headSha;
+  j.head.sha = pr.headSha;
   j.base.ref = pr.base;
   return j;
 }
@@ -259,9 +321,13 @@ const handlers = {
     return pr ? [200, pullJson(c.op, 200, pr)] : [404, { message: "Not Found", documentation_url: "x" }];
   },
   "pulls/create": (c) => {
-    if (!state.refs.has(`heads/${c.body.head}`))
+    const sha = refGet(`heads/${c.body.head}`);
+    if (sha === undefined)
       return [422, { message: "Validation Failed", errors: [{ resource: "PullRequest", field: "head", code: "invalid" }], documentation_url: "x" }];
-    const pr = { number: state.nextNumber++, pull: true, title: c.body.title, body: c.body.body, head: c.body.head, base: c.body.base, draft: c.body.draft, state: "open", labels: [] };
+    if (state.issues.some((i) => i.pull && i.state === "open" && i.head === c.body.head && i.base === c.body.base))
+      return [422, { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${owner.login}:${c.body.head}.` }], documentation_url: "x" }];
+    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const pr = { number: state.nextNumber++, pull: true, title: c.body.title, body: c.body.body, head: c.body.head, base: c.body.base, draft: !!c.body.draft, state: "open", labels: [], login: BOT_LOGIN, type: "Bot", created_at: now, headSha: sha };
     state.issues.push(pr);
     return [201, pullJson(c.op, 201, pr)];
   },
@@ -280,7 +346,36 @@ const handlers = {
   "pulls/list-review-comments": (c) => [200, example(c.op, 200)],
   "pulls/request-reviewers": (c) => {
     const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
-    return pr ? [201, pullJson(c.op, 201, pr)] : [404, { message: "Not Found", documentation_url: "x" }];
+    if (!pr) return [404, { message: "Not Found", documentation_url: "x" }];
+    // GitHub refuses a request to review one's own PR.
+    if ((c.body.reviewers || []).includes(pr.login || BOT_LOGIN))
+      return [422, { message: "Review cannot be requested from pull request author.", documentation_url: "x" }];
+    pr.reviewers = [...new Set([...(pr.reviewers || []), ...(c.body.reviewers || [])])];
+    pr.teams = [...new Set([...(pr.teams || []), ...(c.body.team_reviewers || [])])];
+    return [201, pullJson(c.op, 201, pr)];
+  },
+  "issues/add-assignees": (c) => {
+    const issue = state.issues.find((i) => i.number === Number(c.params.issue_number));
+    if (!issue) return [404, { message: "Not Found", documentation_url: "x" }];
+    issue.assignees = [...new Set([...(issue.assignees || []), ...(c.body.assignees || [])])];
+    return [201, issueJson(c.op, 201, issue)];
+  },
+  "repos/get": (c) => {
+    const j = example(c.op, 200);
+    j.name = c.params.repo;
+    j.full_name = `${c.params.owner}/${c.params.repo}`;
+    j.owner.login = c.params.owner;
+    j.default_branch = "main";
+    // GitHub's example leaves out a property its schema requires.
+    for (const o of [j, j.source, j.parent]) if (o && !("language" in o)) o.language = null;
+    if (process.env.FAKE_GITHUB_CLONE_URL) j.clone_url = process.env.FAKE_GITHUB_CLONE_URL;
+    return [200, j];
+  },
+  "users/get-by-username": (c) => {
+    const j = example(c.op, 200);
+    if (c.params.username === BOT_LOGIN) Object.assign(j, { login: BOT_LOGIN, id: BOT_ID, type: "Bot" });
+    else j.login = c.params.username;
+    return [200, j];
   },
   "issues/list-for-repo": (c) => {
     const want = (c.query.get("labels") || "").split(",").filter(Boolean);
@@ -364,22 +459,22 @@ const handlers = {
     return [200, j];
   },
   "git/get-ref": (c) => {
-    const sha = state.refs.get(c.params.ref);
+    const sha = refGet(c.params.ref);
     return sha ? [200, refJson(c.op, 200, c.params.ref, sha)] : [404, { message: "Not Found", documentation_url: "x" }];
   },
   "git/create-ref": (c) => {
     const ref = c.body.ref.replace(/^refs\//, "");
-    if (state.refs.has(ref)) return [422, { message: "Reference already exists", documentation_url: "x" }];
-    state.refs.set(ref, c.body.sha);
+    if (refGet(ref) !== undefined) return [422, { message: "Reference already exists", documentation_url: "x" }];
+    refSet(ref, c.body.sha);
     return [201, refJson(c.op, 201, ref, c.body.sha)];
   },
   "git/update-ref": (c) => {
-    if (!state.refs.has(c.params.ref)) return [422, { message: "Reference does not exist", documentation_url: "x" }];
-    state.refs.set(c.params.ref, c.body.sha);
+    if (refGet(c.params.ref) === undefined) return [422, { message: "Reference does not exist", documentation_url: "x" }];
+    refSet(c.params.ref, c.body.sha);
     return [200, refJson(c.op, 200, c.params.ref, c.body.sha)];
   },
   "git/delete-ref": (c) => {
-    if (!state.refs.delete(c.params.ref)) return [422, { message: "Reference does not exist", documentation_url: "x" }];
+    if (!refDelete(c.params.ref)) return [422, { message: "Reference does not exist", documentation_url: "x" }];
     return [204, null];
   },
   "repos/compare-commits": (c) => {
@@ -391,6 +486,8 @@ const handlers = {
   },
 };
 
+const failures = [];
+const delays = new Map();
 const issuedTokens = new Set(process.env.FAKE_GITHUB_TOKEN ? [process.env.FAKE_GITHUB_TOKEN] : []);
 let lastTokenRequest = null;
 
@@ -499,6 +596,35 @@ export function handle(req, res) {
         state.issues.push(issue);
         return send(res, 201, { number: issue.number });
       }
+      if (url.pathname === "/_fake/state" && req.method === "GET")
+        return send(res, 200, {
+          issues: state.issues.filter((i) => !i.pull),
+          pulls: state.issues.filter((i) => i.pull),
+          comments: state.comments,
+          labels: [...state.labels.values()],
+        });
+      // A person closes or merges a PR, at a time of the test's choosing.
+      let m;
+      if ((m = /^\/_fake\/pull\/(\d+)$/.exec(url.pathname)) && req.method === "POST") {
+        const pr = state.issues.find((i) => i.pull && i.number === Number(m[1]));
+        if (!pr) return send(res, 404, { message: "no such pull" });
+        const b = JSON.parse(body || "{}");
+        for (const k of ["state", "closed_at", "created_at", "title", "body"]) if (k in b) pr[k] = b[k];
+        if (b.merged) pr.merged_at = b.closed_at;
+        if (pr.state === "closed" && !pr.closed_at) pr.closed_at = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+        if (b.head_sha) pr.headSha = b.head_sha;
+        return send(res, 200, { number: pr.number });
+      }
+      if (url.pathname === "/_fake/fail" && req.method === "POST") {
+        const b = JSON.parse(body);
+        failures.push({ operation: b.operation, page: b.page || 1, status: b.status || 500, count: b.count || 1 });
+        return send(res, 200, { ok: true });
+      }
+      if (url.pathname === "/_fake/delay" && req.method === "POST") {
+        const b = JSON.parse(body);
+        delays.set(b.operation, b.ms);
+        return send(res, 200, { ok: true });
+      }
       const where = `${req.method} ${url.pathname}`;
       const r = route(req.method, url.pathname);
       if (!r) {
@@ -518,6 +644,13 @@ export function handle(req, res) {
         return send(res, 422, { message: "Validation Failed (fake-github: the body breaks the description)", documentation_url: "x" });
       const denied = await authorize(req, r.template);
       if (denied) return send(res, 401, { message: denied, documentation_url: "x" });
+      const page = Number(url.searchParams.get("page") || 1);
+      const failure = failures.find((f) => f.operation === opId && f.page === page && f.count > 0);
+      if (failure) {
+        failure.count--;
+        // Failures are ours, not GitHub's contract: not validated against the description.
+        return send(res, failure.status, { message: `fake-github: ${opId} page ${page} fails (${failure.status})`, documentation_url: "x" });
+      }
       const handler = handlers[opId];
       if (!handler) {
         violation(`${opId}: the fake does not implement it`);
@@ -530,6 +663,8 @@ export function handle(req, res) {
         headers = { ...headers, ...h };
       }
       if (typeof out !== "string" && out !== null) checkResponse(r.op, status, out, opId);
+      // The operation is done; only its answer is late (a client killed meanwhile never sees it).
+      if (delays.get(opId)) await new Promise((r2) => setTimeout(r2, delays.get(opId)));
       send(res, status, out, headers);
     } catch (e) {
       violation(`${req.method} ${url.pathname}: the fake crashed: ${e.stack}`);

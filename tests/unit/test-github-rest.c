@@ -480,9 +480,17 @@ static void openapi_auth(void)
 	{
 		char *login = NULL;
 		gh = app_client(key.buf, "12345", NULL);
+		char *email = NULL;
 		ok(gh && github_login(gh, &login) == 0 && login && !strcmp(login, "autofix-test[bot]"),
 		   "App mode: autofix writes as SLUG[bot] (GET /app)");
 		free(login);
+		login = NULL;
+		ok(gh && github_identity(gh, &login, &email) == 0 && login && email &&
+		   !strcmp(login, "autofix-test[bot]") &&
+		   !strcmp(email, "41000042+autofix-test[bot]@users.noreply.github.com"),
+		   "App mode: commits by SLUG[bot], with the bot user's noreply address (GET /users/SLUG[bot])");
+		free(login);
+		free(email);
 		github_free(gh);
 	}
 
@@ -516,6 +524,16 @@ static void openapi_auth(void)
 			ok(github_login(gh, &login) == 0 && login && !strcmp(login, "autofix-test[bot]"),
 			   "token mode: autofix writes as the token's user (GET /user)");
 			free(login);
+			login = NULL;
+			{
+				char *email = NULL;
+				ok(github_identity(gh, &login, &email) == 0 && email &&
+				   strstr(email, "+autofix-test[bot]@users.noreply.github.com") &&
+				   email[0] >= '1' && email[0] <= '9',
+				   "token mode: the user's ID+LOGIN noreply address");
+				free(login);
+				free(email);
+			}
 		}
 		github_free(gh);
 		strbuf_release(&url);
@@ -536,7 +554,7 @@ static void openapi_calls(void)
 	char *sha = NULL, *perm = NULL, *tok_copy;
 	int64_t pr = 0, issue = 0, comment = 0;
 	static const char *const labels[] = { "autofix", "bug" };
-	static const char *const reviewers[] = { "alice" };
+	static const char *const reviewers[] = { "alice", "octo-org/platform" };
 	const char *sha1 = "1111111111111111111111111111111111111111";
 	const char *sha2 = "2222222222222222222222222222222222222222";
 	FILE *f = log_capture_start();
@@ -588,7 +606,17 @@ static void openapi_calls(void)
 	json_free(doc);
 	ok(github_pull_review_comments(gh, &doc, pr) == 0 && json_type(doc) == JSON_ARRAY, "pulls: review comments");
 	json_free(doc);
-	ok(github_pull_request_reviewers(gh, pr, reviewers, 1) == 0, "pulls: request reviewers");
+	ok(github_pull_request_reviewers(gh, pr, reviewers, 2) == 0, "pulls: request reviewers, a user and a team");
+	ok(github_pull_get(gh, &doc, pr) == 0 &&
+	   !strcmp(json_str_value(json_get(doc, "requested_reviewers[0].login")), "alice") &&
+	   !strcmp(json_str_value(json_get(doc, "requested_teams[0].slug")), "platform"),
+	   "pulls: the team went as its slug in team_reviewers");
+	json_free(doc);
+	ok(github_issue_add_assignees(gh, pr, reviewers, 1) == 0, "issues: add assignees");
+	ok(github_repo_get(gh, &doc) == 0 &&
+	   !strcmp(json_str_value(json_get(doc, "default_branch")), "main") &&
+	   json_str_value(json_get(doc, "clone_url")), "repos: get (default_branch, clone_url)");
+	json_free(doc);
 
 	ok(github_label_ensure(gh, "autofix", "#5319e7", "Opened by autofix") == 0, "labels: ensure creates");
 	ok(github_label_ensure(gh, "autofix", "#5319e7", "Opened by autofix") == 0, "labels: ensure again is a no-op");
@@ -675,7 +703,8 @@ static const char *const client_operations[] = {
 	"issues/get-label", "issues/create-label", "issues/add-labels",
 	"reactions/create-for-issue-comment", "reactions/create-for-pull-request-review-comment",
 	"repos/get-collaborator-permission-level", "git/get-ref", "git/create-ref",
-	"git/update-ref", "git/delete-ref", "repos/compare-commits",
+	"git/update-ref", "git/delete-ref", "repos/compare-commits", "repos/get",
+	"users/get-by-username", "issues/add-assignees",
 };
 
 static void openapi_report(void)
