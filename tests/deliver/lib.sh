@@ -101,5 +101,5 @@ same_world() {
 		diff "$TMP/world.expected" "$TMP/world.now" | sed 's/^/# /'
 	fi
 }
-debug() { for f in "$TMP"/*.err; do echo "# == $f"; tail -n 20 "$f" | sed "s/^/# /"; done; }
+debug() { for f in "$TMP"/*.err "$TMP"/*.out; do [ -s "$f" ] || continue; echo "# == $f"; tail -n 25 "$f" | sed "s/^/# /"; done; }
 violations() { curl -s -m 5 "$GH/_fake/report" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).violations.length))'; }
