@@ -285,7 +285,7 @@ int cmd_scan(int argc, const char **argv)
 	}
 
 	if (as_json) {
-		struct json *j = scan_report_json(&observed, &found, 1);
+		struct json *j = scan_report_json(&observed, &found, dry_run || plan_only);
 		char *text;
 
 		if (!dry_run)
@@ -298,7 +298,7 @@ int cmd_scan(int argc, const char **argv)
 		free(text);
 		json_free(j);
 	} else {
-		scan_report_text(&out, &observed, &found, 1);
+		scan_report_text(&out, &observed, &found, dry_run || plan_only);
 		if (!dry_run && work.nr) {
 			strbuf_addf(&out, "\ninvestigated and planned (%zu):", work.nr);
 			scan_report_work_text(&out, &work);

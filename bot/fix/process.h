@@ -25,10 +25,10 @@ struct process_spec {
 	const char *input;          /* standard input (may be NULL: empty) */
 	size_t input_len;
 	const char *const *env;     /* "NAME=value" added to the environment, NULL-terminated; may be NULL */
-	const char *const *unset;   /* names taken out of the environment (before env), NULL-terminated; may be NULL */
 	long timeout_ms;            /* 0: no limit */
 	long grace_ms;              /* between SIGTERM and SIGKILL; 0: 5 s */
 	size_t max_output;          /* bytes kept; 0: 64 KiB */
+	const char *const *unset;   /* names taken out of the environment (before env), NULL-terminated; may be NULL */
 };
 
 struct process_result {

@@ -9,6 +9,7 @@
 #   fresh_world          a new bare repository (the sample only) and a new fake GitHub ($GH)
 #   scan OUT RUN_ID [NAME=VALUE...]   a full scan, output in $TMP/OUT.out and .err
 #   world                what GitHub and the repository hold, one comparable line per object
+#   same_world NAME      a test point: the world is $TMP/world.expected (the difference as diagnostics)
 #   violations           how many requests the fake GitHub refused as GitHub would
 #   debug                the tails of the servers' and scans' stderr, as diagnostics
 . "$(dirname "$0")/../source/lib.sh"
@@ -91,5 +92,14 @@ console.log(out.sort().join("\n"));
 ' "$TMP/state.json"
 	git -C "$BARE" for-each-ref --format='%(refname) %(tree)' refs/heads
 }
-debug() { for f in "$TMP"/*.err; do echo "# == $f"; tail -n 20 "$f" | sed "s/^/# /"; done; }
+same_world() {
+	world >"$TMP/world.now" 2>&1
+	if cmp -s "$TMP/world.now" "$TMP/world.expected"; then
+		ok 0 "$1"
+	else
+		ok 1 "$1"
+		diff "$TMP/world.expected" "$TMP/world.now" | sed 's/^/# /'
+	fi
+}
+debug() { for f in "$TMP"/*.err "$TMP"/*.out; do [ -s "$f" ] || continue; echo "# == $f"; tail -n 25 "$f" | sed "s/^/# /"; done; }
 violations() { curl -s -m 5 "$GH/_fake/report" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).violations.length))'; }

@@ -5,6 +5,7 @@
 #
 #   ok STATUS NAME           a test point; passes when STATUS is 0
 #   check NAME COMMAND...    a test point; passes when COMMAND succeeds
+#                            (both return 1 when the point failed: `check ... || diagnose`)
 #   finish                   prints the plan; fails when any point failed
 #   wait_until TENTHS COMMAND...
 #                            runs COMMAND every 0.1 s until it succeeds, at
@@ -25,7 +26,7 @@ n=0
 failed=0
 ok() { # ok STATUS NAME
 	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); return 1; fi
 }
 check() { # check NAME COMMAND...
 	name=$1; shift

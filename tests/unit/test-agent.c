@@ -22,7 +22,7 @@ static char dir[] = "/tmp/agent-test-XXXXXX";
 static int run(const char *command, int64_t timeout_ms, struct agent_result *res)
 {
 	struct agent_config cfg = { 0 };
-	struct agent_task task = { dir, "Fix the leak in cache.js.\n", "autofix: test", timeout_ms };
+	struct agent_task task = { dir, "Fix the leak in cache.js.\n", "autofix: test", timeout_ms, NULL };
 	struct agent *agent = NULL;
 	int err;
 

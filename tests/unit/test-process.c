@@ -19,7 +19,7 @@ static struct process_result r;
 static int run(const char *command, const char *input, long timeout_ms, long grace_ms, size_t max,
 	       const char *const *env, const char *dir)
 {
-	struct process_spec spec = { command, dir, input, input ? strlen(input) : 0, env, timeout_ms, grace_ms, max };
+	struct process_spec spec = { command, dir, input, input ? strlen(input) : 0, env, timeout_ms, grace_ms, max, NULL };
 
 	process_result_release(&r);
 	return process_run(&r, &spec);
