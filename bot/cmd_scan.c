@@ -61,7 +61,8 @@ static int report_config_diags(const struct config_diags *diags, const char *pat
 }
 
 /* Appends the Markdown summary to $GITHUB_STEP_SUMMARY; a failure to write it is only a warning. */
-static void write_step_summary(const struct observe_result *observed, const struct findings *found)
+static void write_step_summary(const struct observe_result *observed, const struct findings *found,
+			       const struct scan_work *work)
 {
 	const char *path = env_get("GITHUB_STEP_SUMMARY");
 	struct strbuf md = STRBUF_INIT;
@@ -71,6 +72,7 @@ static void write_step_summary(const struct observe_result *observed, const stru
 		return;
 	/* Redacted as it is rendered, before Markdown escaping: not here, after it. */
 	scan_report_markdown(&md, observed, found);
+	scan_report_markdown_work(&md, work);
 	/*
 	 * fclose() releases the stream even when it fails (a full disk is
 	 * only noticed when it flushes): it is called exactly once.
@@ -309,7 +311,7 @@ int cmd_scan(int argc, const char **argv)
 		code = EXIT_FAILURE_JOB;
 		goto done;
 	}
-	write_step_summary(&observed, &found);
+	write_step_summary(&observed, &found, &work);
 	/* Findings first: they need acting on; then what could not be judged; healthy only when all was seen. */
 	strbuf_reset(&out);
 	unseen = scan_report_unseen(&observed, &found, &out);

@@ -925,3 +925,26 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 		scan_report_chart(out, f);
 	}
 }
+
+void scan_report_markdown_work(struct strbuf *out, const struct scan_work *work)
+{
+	size_t i;
+
+	if (!work->nr)
+		return;
+	strbuf_addstr(out, "\n### What autofix did\n\n| service | problem | outcome | done |\n|---|---|---|---|\n");
+	for (i = 0; i < work->nr; i++) {
+		const struct finding_work *w = &work->items[i];
+		const char *done = w->delivery ? w->delivery : w->issue ? w->issue : w->why ? w->why : "";
+
+		strbuf_addstr(out, "| ");
+		add_md_text(out, w->service);
+		strbuf_addstr(out, " | ");
+		add_md_text(out, w->kind);
+		strbuf_addf(out, " `%s` | ", w->fingerprint);
+		add_md_text(out, w->outcome);
+		strbuf_addstr(out, " | ");
+		add_md_text(out, done);
+		strbuf_addstr(out, " |\n");
+	}
+}

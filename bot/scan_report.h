@@ -63,6 +63,13 @@ struct json *scan_report_json(const struct observe_result *observed, const struc
 void scan_report_markdown(struct strbuf *out, const struct observe_result *observed,
 			  const struct findings *found);
 
+/*
+ * Appends what the scan did about each finding (the pull request, the
+ * issue, or why nothing), a section for the job summary; nothing when
+ * work is empty.
+ */
+void scan_report_markdown_work(struct strbuf *out, const struct scan_work *work);
+
 /* Appends the Mermaid chart of f's evidence against its level (a fenced block), as the summary shows it. */
 void scan_report_chart(struct strbuf *out, const struct finding *f);
 
