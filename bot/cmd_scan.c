@@ -147,7 +147,9 @@ int cmd_scan(int argc, const char **argv)
 	const char *stage = "observe", *trigger = getenv("GITHUB_EVENT_NAME");
 	int dry_run = 0, plan_only = 0, as_json = 0, err, code;
 	struct scan_work work = { 0 };
-	struct act_options act = { NULL };
+	struct act_options act = { NULL, 0, NULL, NULL };
+	struct json *pull_requests = NULL;
+	char *listing_error = NULL;
 	char *config_dir = NULL;
 	size_t unseen;
 	struct journal *journal = NULL;
@@ -279,9 +281,15 @@ int cmd_scan(int argc, const char **argv)
 		const char *slash = strrchr(config_path, '/');
 		config_dir = slash ? xstrndup(config_path, (size_t)(slash - config_path)) : xstrdup(".");
 		act.repo_root = env_get("GITHUB_WORKSPACE") ? env_get("GITHUB_WORKSPACE") : config_dir;
+		act.now = now;
+		/* What is already open or silenced is known before any LLM call is spent on it. */
+		if (!plan_only && found.nr && cfg.agent.kind != AGENT_NONE &&
+		    pipeline_list_pull_requests(&pull_requests, &listing_error, run) == 0)
+			act.pull_requests = pull_requests;
+		act.pull_requests_error = listing_error;
 		pipeline_investigate_and_plan(&work, &observed, &found, run, &cfg, &act);
 		pipeline_upstream_issues(&work, &observed, &found, run, &act, plan_only, now);
-		pipeline_fix_and_deliver(&work, &found, run, &cfg, &act, plan_only, now);
+		pipeline_fix_and_deliver(&work, &found, run, &cfg, &act, plan_only);
 		if (work.failed)
 			err = BOT_ETRANSIENT; /* the run is marked failed: running it again finishes what failed */
 	}
@@ -332,6 +340,8 @@ done:
 	findings_release(&found);
 	observe_result_release(&observed);
 	scan_work_release(&work);
+	json_free(pull_requests);
+	free(listing_error);
 	free(config_dir);
 	config_release(&cfg);
 	return code;

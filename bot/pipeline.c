@@ -544,6 +544,26 @@ struct json *scan_work_to_json(const struct scan_work *work)
 	return arr;
 }
 
+/*
+ * Sets w's outcome to "awaiting review" or "silenced" (why saying which
+ * PR) and returns 1 when opts->pull_requests leaves w to a pull request.
+ */
+static int left_to_pull_request(struct finding_work *w, const struct act_options *opts,
+				const struct pull_request_config *cfg)
+{
+	struct json *d = pull_request_decide(opts->pull_requests, w->fingerprint, cfg, 0, opts->now);
+	const char *decision = json_str_value(json_member(d, "decision"));
+	int left = 0;
+
+	if (!strcmp(decision, "awaiting review") || !strcmp(decision, "silenced")) {
+		w->outcome = !strcmp(decision, "silenced") ? "silenced" : "awaiting review";
+		w->why = xstrdup(json_str_value(json_member(d, "why")));
+		left = 1;
+	}
+	json_free(d);
+	return left;
+}
+
 void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_result *observed,
 				   const struct findings *found, struct journal_run *run,
 				   const struct config *cfg, const struct act_options *opts)
@@ -564,6 +584,9 @@ void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_r
 		memcpy(w->fingerprint, f->fingerprint, sizeof(w->fingerprint));
 		w->service = xstrdup(f->service);
 		w->kind = xstrdup(finding_kind_name(f->kind));
+		/* A problem a PR is open for, or that a closed PR silenced, costs no investigation and no LLM call. */
+		if (opts->pull_requests && left_to_pull_request(w, opts, &cfg->pull_requests))
+			continue;
 		strbuf_reset(&name);
 		strbuf_addf(&name, "investigate:%s", f->fingerprint);
 		if (journal_step(&w->context, run, name.buf, &once, investigate_step, &fc) < 0) {
@@ -824,11 +847,54 @@ struct deliver_item {
 	const struct json *decision;
 };
 
+/* Opens GitHub as the environment says: *gh, and *login, autofix's own. */
+static int github_open(struct github **gh, char **login)
+{
+	struct github_options gopts = { 0 };
+	int err;
+
+	if ((err = github_options_from_env(&gopts)) < 0)
+		return err;
+	if (!gopts.owner)
+		return bot_error(BOT_EINVALID, "GITHUB_REPOSITORY is not set");
+	if ((err = github_new(gh, &gopts)) < 0)
+		return err;
+	return github_login(*gh, login);
+}
+
+struct listing {
+	struct github *gh;
+	char *login;
+};
+
 static int pull_requests_step(struct json **out, void *data)
 {
-	struct deliver_run *d = data;
+	struct listing *l = data;
 
-	return pull_request_list(out, d->gh, d->login);
+	return pull_request_list(out, l->gh, l->login);
+}
+
+int pipeline_list_pull_requests(struct json **out, char **why, struct journal_run *run)
+{
+	static const struct journal_retry once = { 1, 0, 0 };
+	struct listing l = { NULL, NULL };
+	struct strbuf sb = STRBUF_INIT;
+	int err = 0;
+
+	*out = NULL;
+	*why = NULL;
+	/* No GitHub to ask: nothing to decide on; the delivery says so. */
+	if (!env_get("GITHUB_REPOSITORY"))
+		return 0;
+	if ((err = github_open(&l.gh, &l.login)) < 0 ||
+	    (err = journal_step(out, run, "pull-requests", &once, pull_requests_step, &l)) < 0) {
+		strbuf_addf(&sb, "autofix's pull requests could not be listed: %s", bot_error_last());
+		log_warning("%s; nothing is decided about the findings", sb.buf);
+		*why = strbuf_detach(&sb, NULL);
+	}
+	free(l.login);
+	github_free(l.gh);
+	return err;
 }
 
 /* fix_request.push_token: the installation token, renewed when little of its hour is left. */
@@ -958,17 +1024,11 @@ static int silenced_step(struct json **out, void *data)
  */
 static int deliver_run_open(struct deliver_run *d)
 {
-	struct github_options gopts = { 0 };
 	const char *server = env_get("GITHUB_SERVER_URL"), *repo = env_get("GITHUB_REPOSITORY"),
 		   *run_id = env_get("GITHUB_RUN_ID");
 	int err;
 
-	if ((err = github_options_from_env(&gopts)) < 0)
-		return err;
-	if (!gopts.owner)
-		return bot_error(BOT_EINVALID, "GITHUB_REPOSITORY is not set");
-	if ((err = github_new(&d->gh, &gopts)) < 0 || (err = github_login(d->gh, &d->login)) < 0 ||
-	    (err = github_repo_get(d->gh, &d->repo)) < 0)
+	if ((err = github_open(&d->gh, &d->login)) < 0 || (err = github_repo_get(d->gh, &d->repo)) < 0)
 		return err;
 	if (!json_str_value(json_member(d->repo, "clone_url")) ||
 	    !json_str_value(json_member(d->repo, "default_branch")))
@@ -1046,21 +1106,15 @@ static int deliver_item_step(struct json **out, struct scan_work *work, struct f
 	return -1;
 }
 
-/* One finding with a plan: decided by the listing, then fixed and delivered. */
+/* One finding with a plan: decided by the listing (caps), then fixed and delivered. */
 static void fix_and_deliver_one(struct scan_work *work, struct finding_work *w, struct deliver_item *it,
 				struct journal_run *run, int *opened)
 {
 	struct json *result = NULL;
-	const char *decision = json_str_value(json_member(it->decision, "decision"));
 	const char *outcome;
 
-	if (strcmp(decision, "fix")) {
+	if (strcmp(json_str_value(json_member(it->decision, "decision")), "fix")) {
 		w->delivery = xstrdup(json_str_value(json_member(it->decision, "why")));
-		/* A problem silenced by a closed PR: said once, on that PR. */
-		if (!strcmp(decision, "silenced") &&
-		    deliver_item_step(&result, work, w, run, "silenced", silenced_step, it,
-				      "cannot say so on the closed pull request") == 0)
-			json_free(result);
 		return;
 	}
 	if (deliver_item_step(&w->fix, work, w, run, "fix", fix_step, it, "the fix failed") < 0)
@@ -1083,76 +1137,85 @@ static void fix_and_deliver_one(struct scan_work *work, struct finding_work *w, 
 	json_free(result);
 }
 
-void pipeline_fix_and_deliver(struct scan_work *work, const struct findings *found,
-			      struct journal_run *run, const struct config *cfg,
-			      const struct act_options *opts, int plan_only, int64_t now)
+/* Sets the delivery of every item still to be acted on (a plan, or silenced) to a copy of text. */
+static void deliver_nothing(struct scan_work *work, const char *text)
 {
-	static const struct journal_retry once = { 1, 0, 0 };
-	struct deliver_run d = { cfg, opts, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
-	struct json *listing = NULL;
-	int opened = 0;
-	size_t i, planned = 0;
+	size_t i;
 
 	for (i = 0; i < work->nr; i++)
-		planned += !strcmp(work->items[i].outcome, "plan");
-	if (!planned)
+		if (!strcmp(work->items[i].outcome, "plan") || !strcmp(work->items[i].outcome, "silenced"))
+			work->items[i].delivery = xstrdup(text);
+}
+
+void pipeline_fix_and_deliver(struct scan_work *work, const struct findings *found,
+			      struct journal_run *run, const struct config *cfg,
+			      const struct act_options *opts, int plan_only)
+{
+	struct deliver_run d = { cfg, opts, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+	struct strbuf sb = STRBUF_INIT;
+	int opened = 0;
+	size_t i, todo = 0;
+
+	for (i = 0; i < work->nr; i++)
+		todo += !strcmp(work->items[i].outcome, "plan") || !strcmp(work->items[i].outcome, "silenced");
+	if (!todo)
 		return;
 	if (plan_only) {
-		for (i = 0; i < work->nr; i++)
-			if (!strcmp(work->items[i].outcome, "plan"))
-				work->items[i].delivery = xstrdup(cfg->agent.kind == AGENT_NONE ?
-					"would open (or update) an issue with the plan; --plan-only changes nothing on GitHub" :
-					"would run the agent and open a pull request; --plan-only changes nothing on GitHub");
+		deliver_nothing(work, cfg->agent.kind == AGENT_NONE ?
+				"would open (or update) an issue with the plan; --plan-only changes nothing on GitHub" :
+				"would run the agent and open a pull request; --plan-only changes nothing on GitHub");
 		return;
 	}
+	if (cfg->agent.kind != AGENT_NONE && !opts->pull_requests && opts->pull_requests_error) {
+		/* No decision on a partial listing: nothing is fixed, a re-run decides. */
+		strbuf_addf(&sb, "no decision: %s", opts->pull_requests_error);
+		deliver_nothing(work, sb.buf);
+		work->failed = 1;
+		goto out;
+	}
 	if (deliver_run_open(&d) < 0) {
-		const char *why = bot_error_last();
-		log_warning("the plans were not delivered: %s", why);
-		for (i = 0; i < work->nr; i++)
-			if (!strcmp(work->items[i].outcome, "plan")) {
-				struct strbuf sb = STRBUF_INIT;
-				strbuf_addf(&sb, "not delivered: %s", why);
-				work->items[i].delivery = strbuf_detach(&sb, NULL);
-			}
+		strbuf_addf(&sb, "not delivered: %s", bot_error_last());
+		log_warning("the plans were not delivered: %s", bot_error_last());
+		deliver_nothing(work, sb.buf);
 		/* Without credentials there is nothing to repeat; with them, GitHub failed: a re-run tries again. */
 		if (d.gh)
 			work->failed = 1;
 		goto out;
 	}
-	if (cfg->agent.kind != AGENT_NONE &&
-	    journal_step(&listing, run, "pull-requests", &once, pull_requests_step, &d) < 0) {
-		/* No decision on a partial listing: nothing is fixed, a re-run decides. */
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_addf(&sb, "no decision: autofix's pull requests could not be listed: %s", bot_error_last());
-		log_warning("%s", sb.buf);
-		for (i = 0; i < work->nr; i++)
-			if (!strcmp(work->items[i].outcome, "plan"))
-				work->items[i].delivery = xstrdup(sb.buf);
-		strbuf_release(&sb);
-		work->failed = 1;
-		goto out;
-	}
 	for (i = 0; i < work->nr; i++) {
 		struct finding_work *w = &work->items[i];
 		struct deliver_item it = { &d, w, finding_of(found, w->fingerprint), NULL };
-		struct json *decision = NULL, *result = NULL;
+		struct json *decision, *result = NULL;
 
-		if (strcmp(w->outcome, "plan") || !it.finding)
+		if (!it.finding)
 			continue;
-		if (cfg->agent.kind == AGENT_NONE) {
+		if (!strcmp(w->outcome, "plan") && cfg->agent.kind == AGENT_NONE) {
 			if (deliver_item_step(&result, work, w, run, "plan-issue", plan_issue_step, &it,
 					      "the issue with the plan was not opened") == 0)
 				w->delivery = delivered_text("issue", result);
 			json_free(result);
 			continue;
 		}
-		decision = pull_request_decide(listing, w->fingerprint, &cfg->pull_requests, opened, now);
+		if ((strcmp(w->outcome, "plan") && strcmp(w->outcome, "silenced")) || !opts->pull_requests)
+			continue;
+		decision = pull_request_decide(opts->pull_requests, w->fingerprint, &cfg->pull_requests,
+					       opened, opts->now);
 		it.decision = decision;
-		fix_and_deliver_one(work, w, &it, run, &opened);
+		if (!strcmp(w->outcome, "silenced")) {
+			/* Said once, on the PR that was closed. */
+			if (deliver_item_step(&result, work, w, run, "silenced", silenced_step, &it,
+					      "cannot say so on the closed pull request") == 0)
+				w->delivery = xstrdup(json_bool_value(json_member(result, "commented")) ?
+						      "said so on the closed pull request" :
+						      "said so before on the closed pull request");
+			json_free(result);
+		} else {
+			fix_and_deliver_one(work, w, &it, run, &opened);
+		}
 		json_free(decision);
 	}
 out:
-	json_free(listing);
+	strbuf_release(&sb);
 	deliver_run_close(&d);
 }
 

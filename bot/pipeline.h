@@ -100,7 +100,10 @@ struct finding_work {
 	 * says the cause is not in the code; "upstream": an upstream
 	 * provider's incident explains it; "no llm": `llm` is none; "failed":
 	 * investigating or planning failed, or llm.budget was spent (why says
-	 * which: "over llm.budget.calls_per_run ...").
+	 * which: "over llm.budget.calls_per_run ..."); "awaiting review": a
+	 * pull request autofix opened for it is open; "silenced": one was
+	 * closed without merging within pull_requests.cooldown (the last two
+	 * are neither investigated nor planned again).
 	 */
 	const char *outcome;
 	char *why;
@@ -123,10 +126,29 @@ struct json *scan_work_to_json(const struct scan_work *work);
 
 struct act_options {
 	const char *repo_root;     /* the repository's checkout (diffs, manifests, template overrides) */
+	int64_t now;               /* ms: what the cooldown and the caps are counted from */
+	/*
+	 * autofix's pull requests (pipeline_list_pull_requests), or NULL:
+	 * none were listed (no GitHub, --plan-only, `agent: none`), or the
+	 * listing failed, which pull_requests_error then says.
+	 */
+	const struct json *pull_requests;
+	const char *pull_requests_error;
 };
 
 /*
- * Stages 3 and 4 for every finding, each a durable step of run:
+ * Step "pull-requests": every pull request autofix opened, in every
+ * state, from a complete listing (deliver/pull_request.h), which decides
+ * what may be done about each finding before any LLM call is spent on
+ * it. Returns 0 with *out (NULL when there is no GitHub to ask: no
+ * credentials or GITHUB_REPOSITORY), or a negative code with *why (to
+ * free(3)) saying that the listing failed: then nothing is decided.
+ */
+int pipeline_list_pull_requests(struct json **out, char **why, struct journal_run *run);
+
+/*
+ * Stages 3 and 4 for every finding that opts->pull_requests does not
+ * leave to a pull request already open or silence, each a durable step of run:
  * "investigate:FINGERPRINT" (logs, the onset deployment's diff, upstream
  * status pages) and "plan:FINGERPRINT" (the LLM's plan, when `llm` is
  * set and no upstream incident explains the finding). A step whose
@@ -156,15 +178,10 @@ void pipeline_upstream_issues(struct scan_work *work, const struct observe_resul
 /*
  * Stages 5 and 6 for the findings whose outcome is "plan", in order, one
  * at a time (one agent per repository and run, so that two agents never
- * race on a tree):
- *   "pull-requests"       autofix's PRs in every state, a complete listing
- *                         (deliver/pull_request.h); a listing that fails
- *                         means no decision for any finding, not "none";
- *   then per finding, what that listing allows (pull_request_decide): an
- *   open PR for it is left to its reviewer; a PR closed unmerged within
- *   pull_requests.cooldown silences it (said once on that PR,
- *   "silenced:FINGERPRINT"); the caps max_open and max_per_hour hold it
- *   back; otherwise
+ * race on a tree), decided on opts->pull_requests (pull_request_decide;
+ * without a listing, nothing is decided): a finding silenced by a PR
+ * closed unmerged is said so once on that PR ("silenced:FINGERPRINT");
+ * the caps max_open and max_per_hour hold one back; otherwise
  *   "fix:FINGERPRINT"     the coding agent in a working tree of its own,
  *                         verify, commit, push (fix/fix.h);
  *   "deliver:FINGERPRINT" the pull request opened, or updated when one is
@@ -174,11 +191,11 @@ void pipeline_upstream_issues(struct scan_work *work, const struct observe_resul
  * GitHub or git failure sets work->failed (a re-run finishes it: a
  * completed agent session is not repeated). plan_only: nothing is done,
  * the items say what would be. Without GitHub credentials or a
- * repository it warns and does nothing. now: ms.
+ * repository it warns and does nothing.
  */
 void pipeline_fix_and_deliver(struct scan_work *work, const struct findings *found,
 			      struct journal_run *run, const struct config *cfg,
-			      const struct act_options *opts, int plan_only, int64_t now);
+			      const struct act_options *opts, int plan_only);
 
 /*
  * The fingerprint of a scan's inputs (journal_run_options.fingerprint):
