@@ -17,7 +17,7 @@
 //     closes or merges PR N (times as ISO 8601);
 //   POST /_fake/fail {operation, page, status, count}: the next count
 //     answers to operation (an operationId) for page (1 by default) fail
-//     with status;
+//     with status (count 0 clears them);
 //   POST /_fake/delay {operation, ms}: answers to operation are sent ms
 //     late (the operation itself is done at once, as on GitHub, even when
 //     the client has gone);
@@ -266,7 +266,7 @@ function pullJson(op, status, pr) {
   j.requested_teams = (pr.teams || []).map((slug, i) => ({ ...team, id: 200 + i, slug, name: slug }));
   j.assignees = (pr.assignees || []).map((l, i) => userJson(j.user, l, 300 + i, "User"));
   j.assignee = j.assignees[0] || null;
-  j.labels = (pr.labels || []).map((name, i) => ({ id: i + 1, node_id: "x", url: "x", name, color: (state.labels.get(name) || {}).color || "ededed", default: false, description: null }));
+  j.labels = (pr.labels || []).map((name, i) => ({ id: i + 1, node_id: "x", url: "x", name, color: (state.labels.get(name) || {}).color || "ededed", default: false, description: (state.labels.get(name) || {}).description || "" }));
   j.head.ref = pr.head;
   j.head.label = `${owner.login}:${pr.head}`;
   // An open PR's head is its branch's head now; a closed one keeps the last.
@@ -609,7 +609,7 @@ export function handle(req, res) {
         const pr = state.issues.find((i) => i.pull && i.number === Number(m[1]));
         if (!pr) return send(res, 404, { message: "no such pull" });
         const b = JSON.parse(body || "{}");
-        for (const k of ["state", "closed_at", "created_at", "title", "body"]) if (k in b) pr[k] = b[k];
+        for (const k of ["state", "closed_at", "created_at", "title", "body", "login"]) if (k in b) pr[k] = b[k];
         if (b.merged) pr.merged_at = b.closed_at;
         if (pr.state === "closed" && !pr.closed_at) pr.closed_at = new Date().toISOString().replace(/\.\d+Z$/, "Z");
         if (b.head_sha) pr.headSha = b.head_sha;
@@ -617,6 +617,11 @@ export function handle(req, res) {
       }
       if (url.pathname === "/_fake/fail" && req.method === "POST") {
         const b = JSON.parse(body);
+        // count 0 clears the operation's failures.
+        if (b.count === 0) {
+          for (let i = failures.length - 1; i >= 0; i--) if (failures[i].operation === b.operation) failures.splice(i, 1);
+          return send(res, 200, { ok: true });
+        }
         failures.push({ operation: b.operation, page: b.page || 1, status: b.status || 500, count: b.count || 1 });
         return send(res, 200, { ok: true });
       }

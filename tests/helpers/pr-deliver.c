@@ -93,7 +93,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pr-deliver COMMAND < input.json\n");
 		return 2;
 	}
-	if (strbuf_read_file(&in, "/dev/stdin", 1 << 24) < 0 || json_parse(&req, in.buf, in.len) < 0) {
+	for (;;) {
+		char buf[4096];
+		size_t got = fread(buf, 1, sizeof(buf), stdin);
+		if (!got)
+			break;
+		strbuf_add(&in, buf, got);
+	}
+	if (json_parse(&req, in.buf, in.len) < 0) {
 		fprintf(stderr, "pr-deliver: the input is not JSON\n");
 		return 2;
 	}
