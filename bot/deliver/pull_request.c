@@ -62,22 +62,6 @@ static void escape_markdown(struct strbuf *out, const char *s, size_t len, void 
 	}
 }
 
-static void redact_value(struct strbuf *sb)
-{
-	redact_text(NULL, sb);
-}
-
-/* Line breaks and tabs become spaces; the ends are trimmed. */
-static void one_line(struct strbuf *sb)
-{
-	size_t i;
-
-	for (i = 0; i < sb->len; i++)
-		if (sb->buf[i] == '\n' || sb->buf[i] == '\r' || sb->buf[i] == '\t')
-			sb->buf[i] = ' ';
-	strbuf_trim(sb);
-}
-
 /* Cuts sb to at most max bytes, at a UTF-8 character boundary, with "…". */
 static void cut_utf8(struct strbuf *sb, size_t max)
 {
@@ -231,7 +215,7 @@ static struct json *body_data(const struct json *data)
 		json_set_opt_str(o, "commit", str_of(dep, "commit"));
 		if (str_of(dep, "message")) {
 			strbuf_addstr(&sb, str_of(dep, "message"));
-			one_line(&sb);
+			strbuf_one_line(&sb);
 			cut_utf8(&sb, 200);
 			json_set_str(o, "message", sb.buf);
 			strbuf_reset(&sb);
@@ -252,7 +236,7 @@ static struct json *body_data(const struct json *data)
 			}
 			r = json_new_object();
 			strbuf_addstr(&sb, str_of(it, "path") ? str_of(it, "path") : "?");
-			one_line(&sb);
+			strbuf_one_line(&sb);
 			json_set_str(r, "path", sb.buf);
 			strbuf_reset(&sb);
 			json_set_opt_str(r, "status", str_of(it, "status"));
@@ -295,7 +279,7 @@ static struct json *body_data(const struct json *data)
 	}
 	strbuf_release(&sb);
 	/* Everything that came from elsewhere is masked before it is written anywhere. */
-	json_map_strings(d, redact_value);
+	json_map_strings(d, redact_text_held);
 	/* The output block is made after redaction (the fence is autofix's). */
 	{
 		struct json *verify = (struct json *)json_member(d, "verify");
@@ -328,7 +312,7 @@ static int render(struct strbuf *title, struct strbuf *body, const char *title_n
 	topts.escape = mustache_escape_none;
 	if ((err = template_render(title, title_name, d, &topts)) < 0)
 		return err;
-	one_line(title);
+	strbuf_one_line(title);
 	redact_text(NULL, title);
 	cut_utf8(title, MAX_TITLE);
 	return 0;

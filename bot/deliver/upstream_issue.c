@@ -41,22 +41,6 @@ void upstream_issue_key(struct strbuf *out, const char *provider, const char *se
 	add_key_part(out, fingerprint);
 }
 
-static void redact_value(struct strbuf *sb)
-{
-	redact_text(NULL, sb);
-}
-
-/* Turns line breaks into spaces and trims the ends. */
-static void one_line(struct strbuf *sb)
-{
-	size_t i;
-
-	for (i = 0; i < sb->len; i++)
-		if (sb->buf[i] == '\n' || sb->buf[i] == '\r' || sb->buf[i] == '\t')
-			sb->buf[i] = ' ';
-	strbuf_trim(sb);
-}
-
 /* The template's data: provider, incident, finding, marker. */
 static int render(struct strbuf *title, struct strbuf *body, const struct json *incident,
 		  const struct json *finding, const char *key, const char *repo_root)
@@ -84,7 +68,7 @@ static int render(struct strbuf *title, struct strbuf *body, const struct json *
 	json_set(data, "incident", i);
 	json_set(data, "finding", json_dup(finding));
 	/* A status page's words go to GitHub: masked like every text that leaves (before the marker). */
-	json_map_strings(data, redact_value);
+	json_map_strings(data, redact_text_held);
 	if ((err = marker_format(&marker, KIND, key)) < 0)
 		goto out;
 	json_set_str(data, "marker", marker.buf);
@@ -95,7 +79,7 @@ static int render(struct strbuf *title, struct strbuf *body, const struct json *
 	topts.escape = mustache_escape_none;
 	if ((err = template_render(title, "upstream-issue-title.md", data, &topts)) < 0)
 		goto out;
-	one_line(title);
+	strbuf_one_line(title);
 out:
 	strbuf_release(&marker);
 	json_free(data);

@@ -559,3 +559,8 @@ void redact_text(const struct redact_patterns *p, struct strbuf *sb)
 	redact_credentials(sb);
 	redact_patterns_apply(p, sb);
 }
+
+void redact_text_held(struct strbuf *sb)
+{
+	redact_text(NULL, sb);
+}

@@ -67,4 +67,7 @@ size_t redact_patterns_apply(const struct redact_patterns *p, struct strbuf *sb)
  */
 void redact_text(const struct redact_patterns *p, struct strbuf *sb);
 
+/* redact_text() without repository patterns, in the shape json_map_strings() calls. */
+void redact_text_held(struct strbuf *sb);
+
 #endif

@@ -176,6 +176,16 @@ void strbuf_trim(struct strbuf *sb)
 	strbuf_setlen(sb, end - start);
 }
 
+void strbuf_one_line(struct strbuf *sb)
+{
+	size_t i;
+
+	for (i = 0; i < sb->len; i++)
+		if (sb->buf[i] == '\n' || sb->buf[i] == '\r' || sb->buf[i] == '\t')
+			sb->buf[i] = ' ';
+	strbuf_trim(sb);
+}
+
 void strbuf_replace_all(struct strbuf *sb, const char *from, const char *to)
 {
 	struct strbuf out = STRBUF_INIT;

@@ -48,6 +48,8 @@ void strbuf_add_urlencoded(struct strbuf *sb, const char *s);
 
 /* Removes whitespace at both ends. */
 void strbuf_trim(struct strbuf *sb);
+/* Line breaks and tabs become spaces, then the ends are trimmed: text for one line (a title). */
+void strbuf_one_line(struct strbuf *sb);
 /* Replaces every occurrence of `from` (non-empty) by `to`. */
 void strbuf_replace_all(struct strbuf *sb, const char *from, const char *to);
 

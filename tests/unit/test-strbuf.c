@@ -34,6 +34,11 @@ int main(void)
 	is_str(sb.buf, "padded", "trim removes whitespace at both ends");
 
 	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "\n fix(api):\tbound\r\nthe cache \n");
+	strbuf_one_line(&sb);
+	is_str(sb.buf, "fix(api): bound  the cache", "one_line: line breaks and tabs become spaces, the ends trimmed");
+
+	strbuf_reset(&sb);
 	strbuf_addstr(&sb, "token abc and abc again");
 	strbuf_replace_all(&sb, "abc", "***");
 	is_str(sb.buf, "token *** and *** again", "replace_all replaces every occurrence");
