@@ -281,3 +281,33 @@ const struct json *github_find_marked(const struct json *items, const char *kind
 	}
 	return NULL;
 }
+
+int github_issue_put_marked(struct github *gh, struct json **out, const char **action, const char *kind,
+			    const char *key, const char *login, const char *title, const char *body,
+			    const char *const *labels, size_t n)
+{
+	struct json *issues = NULL;
+	const struct json *old;
+	const char *old_title, *old_body;
+	int64_t number = 0;
+	int err;
+
+	*out = NULL;
+	/* Found by its marker first: a journal only saves work, GitHub holds the state. */
+	if ((err = github_issues_list(gh, &issues, NULL, "open")) < 0)
+		return err;
+	old = github_find_marked(issues, kind, key, login);
+	if (!old) {
+		*action = "opened";
+		err = github_issue_create(gh, out, title, body, labels, n);
+	} else if ((old_title = json_str_value(json_member(old, "title"))) && !strcmp(old_title, title) &&
+		   (old_body = json_str_value(json_member(old, "body"))) && !strcmp(old_body, body)) {
+		*action = "unchanged";
+		*out = json_dup(old);
+	} else if ((err = json_get_int(&number, old, "number")) == 0) {
+		*action = "updated";
+		err = github_issue_update(gh, out, number, title, body, NULL);
+	}
+	json_free(issues);
+	return err;
+}
