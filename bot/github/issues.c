@@ -211,30 +211,29 @@ int github_label_ensure(struct github *gh, const char *name, const char *color,
 	return err;
 }
 
-int github_labels_add(struct github *gh, int64_t number, const char *const *labels, size_t n)
+/* POSTs {member: names} to /issues/NUMBER/WHAT ("labels", "assignees"). */
+static int issue_add_names(struct github *gh, int64_t number, const char *what, const char *const *names,
+			   size_t n)
 {
 	struct json *req = json_new_object();
-	char *path = github_repo_pathf(gh, "/issues/%lld/labels", (long long)number);
+	char *path = github_repo_pathf(gh, "/issues/%lld/%s", (long long)number, what);
 	int err;
 
-	json_set(req, "labels", json_new_str_array(labels, n));
+	json_set(req, what, json_new_str_array(names, n));
 	err = github_call_json(gh, NULL, "POST", path, req);
 	json_free(req);
 	free(path);
 	return err;
 }
 
+int github_labels_add(struct github *gh, int64_t number, const char *const *labels, size_t n)
+{
+	return issue_add_names(gh, number, "labels", labels, n);
+}
+
 int github_issue_add_assignees(struct github *gh, int64_t number, const char *const *users, size_t n)
 {
-	struct json *req = json_new_object();
-	char *path = github_repo_pathf(gh, "/issues/%lld/assignees", (long long)number);
-	int err;
-
-	json_set(req, "assignees", json_new_str_array(users, n));
-	err = github_call_json(gh, NULL, "POST", path, req);
-	json_free(req);
-	free(path);
-	return err;
+	return issue_add_names(gh, number, "assignees", users, n);
 }
 
 /* ---------------------------------------------------------------- reactions */
