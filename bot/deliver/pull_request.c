@@ -775,8 +775,7 @@ int plan_issue_deliver(struct json **out, struct github *gh, const char *login,
 {
 	const char *fp = str_of(data, "fingerprint");
 	struct strbuf title = STRBUF_INIT, body = STRBUF_INIT, marker = STRBUF_INIT;
-	struct json *d = NULL, *issues = NULL, *made = NULL, *nofix;
-	const struct json *old;
+	struct json *d = NULL, *made = NULL, *nofix;
 	char **labels = NULL;
 	size_t labels_nr = 0;
 	const char *action;
@@ -796,34 +795,15 @@ int plan_issue_deliver(struct json **out, struct github *gh, const char *login,
 	json_set_str(d, "marker", marker.buf);
 	if ((err = render(&title, &body, "plan-issue-title.md", "plan-issue.md", d, repo_root)) < 0)
 		goto out;
-	if ((err = github_issues_list(gh, &issues, NULL, "open")) < 0)
+	if ((err = ensure_labels(gh, cfg, str_of(data, "kind"), &labels, &labels_nr)) < 0 ||
+	    (err = github_issue_put_marked(gh, &made, &action, PLAN_KIND, fp, login, title.buf, body.buf,
+					   (const char *const *)labels, labels_nr)) < 0 ||
+	    (err = json_get_int(&number, made, "number")) < 0)
 		goto out;
-	old = github_find_marked(issues, PLAN_KIND, fp, login);
-	if (old) {
-		json_get_int(&number, old, "number");
-		if (str_of(old, "body") && !strcmp(str_of(old, "body"), body.buf) &&
-		    str_of(old, "title") && !strcmp(str_of(old, "title"), title.buf)) {
-			action = "unchanged";
-			made = json_dup(old);
-		} else {
-			action = "updated";
-			if ((err = github_issue_update(gh, &made, number, title.buf, body.buf, NULL)) < 0)
-				goto out;
-		}
-	} else {
-		action = "opened";
-		if ((err = ensure_labels(gh, cfg, str_of(data, "kind"), &labels, &labels_nr)) < 0)
-			goto out;
-		if ((err = github_issue_create(gh, &made, title.buf, body.buf,
-					       (const char *const *)labels, labels_nr)) < 0)
-			goto out;
-		if ((err = json_get_int(&number, made, "number")) < 0)
-			goto out;
-		if (cfg->assignees_nr &&
-		    (err = github_issue_add_assignees(gh, number, (const char *const *)cfg->assignees,
-						      cfg->assignees_nr)) < 0)
-			goto out;
-	}
+	if (!strcmp(action, "opened") && cfg->assignees_nr &&
+	    (err = github_issue_add_assignees(gh, number, (const char *const *)cfg->assignees,
+					      cfg->assignees_nr)) < 0)
+		goto out;
 	*out = json_new_object();
 	json_set_str(*out, "action", action);
 	json_set_num(*out, "number", (double)number);
@@ -831,7 +811,6 @@ int plan_issue_deliver(struct json **out, struct github *gh, const char *login,
 out:
 	free_names(labels, labels_nr);
 	json_free(d);
-	json_free(issues);
 	json_free(made);
 	strbuf_release(&title);
 	strbuf_release(&body);

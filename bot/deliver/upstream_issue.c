@@ -102,8 +102,7 @@ int upstream_issue_deliver(struct json **out, struct github *gh, const char *log
 			   const char *repo_root)
 {
 	struct strbuf key = STRBUF_INIT, title = STRBUF_INIT, body = STRBUF_INIT;
-	struct json *issues = NULL, *made = NULL;
-	const struct json *old;
+	struct json *made = NULL;
 	const char *action;
 	int64_t number = 0;
 	int err;
@@ -114,38 +113,18 @@ int upstream_issue_deliver(struct json **out, struct github *gh, const char *log
 			   json_str_value(json_member(finding, "fingerprint")));
 	if ((err = render(&title, &body, incident, finding, key.buf, repo_root)) < 0)
 		goto out;
-	/* Found by its marker first: the journal only saves work, GitHub holds the state. */
-	if ((err = github_issues_list(gh, &issues, NULL, "open")) < 0)
+	if ((err = github_issue_put_marked(gh, &made, &action, KIND, key.buf, login, title.buf, body.buf,
+					   NULL, 0)) < 0 ||
+	    (err = json_get_int(&number, made, "number")) < 0)
 		goto out;
-	old = github_find_marked(issues, KIND, key.buf, login);
-	if (old) {
-		json_get_int(&number, old, "number");
-		if (json_str_value(json_member(old, "body")) &&
-		    !strcmp(json_str_value(json_member(old, "body")), body.buf) &&
-		    json_str_value(json_member(old, "title")) &&
-		    !strcmp(json_str_value(json_member(old, "title")), title.buf)) {
-			action = "unchanged";
-			made = json_dup(old);
-		} else {
-			action = "updated";
-			if ((err = github_issue_update(gh, &made, number, title.buf, body.buf, NULL)) < 0)
-				goto out;
-		}
-	} else {
-		action = "opened";
-		if ((err = github_issue_create(gh, &made, title.buf, body.buf, NULL, 0)) < 0)
-			goto out;
-		if ((err = json_get_int(&number, made, "number")) < 0)
-			goto out;
+	if (!strcmp(action, "opened"))
 		add_labels(gh, number);
-	}
 	*out = json_new_object();
 	json_set_str(*out, "action", action);
 	json_set_num(*out, "number", (double)number);
 	json_set_opt_str(*out, "url", json_str_value(json_member(made, "html_url")));
 	json_set_str(*out, "key", key.buf);
 out:
-	json_free(issues);
 	json_free(made);
 	strbuf_release(&key);
 	strbuf_release(&title);

@@ -205,6 +205,17 @@ int github_comment_update(struct github *gh, struct json **out, int64_t comment_
 const struct json *github_find_marked(const struct json *items, const char *kind, const char *key,
 				      const char *author_login);
 
+/*
+ * autofix's open issue for kind and key (github_find_marked() on every open
+ * issue), given title and body: edited when either differs, else left as it
+ * is; or, when there is none, created with labels (n of them; may be 0).
+ * *out is the issue, *action "opened", "updated" or "unchanged". Returns
+ * as github_call_json (a listing that fails is an error, never "none").
+ */
+int github_issue_put_marked(struct github *gh, struct json **out, const char **action, const char *kind,
+			    const char *key, const char *login, const char *title, const char *body,
+			    const char *const *labels, size_t n);
+
 /* ---------------------------------------------------------- labels */
 
 int github_labels_list(struct github *gh, struct json **out);

@@ -211,30 +211,29 @@ int github_label_ensure(struct github *gh, const char *name, const char *color,
 	return err;
 }
 
-int github_labels_add(struct github *gh, int64_t number, const char *const *labels, size_t n)
+/* POSTs {member: names} to /issues/NUMBER/WHAT ("labels", "assignees"). */
+static int issue_add_names(struct github *gh, int64_t number, const char *what, const char *const *names,
+			   size_t n)
 {
 	struct json *req = json_new_object();
-	char *path = github_repo_pathf(gh, "/issues/%lld/labels", (long long)number);
+	char *path = github_repo_pathf(gh, "/issues/%lld/%s", (long long)number, what);
 	int err;
 
-	json_set(req, "labels", json_new_str_array(labels, n));
+	json_set(req, what, json_new_str_array(names, n));
 	err = github_call_json(gh, NULL, "POST", path, req);
 	json_free(req);
 	free(path);
 	return err;
 }
 
+int github_labels_add(struct github *gh, int64_t number, const char *const *labels, size_t n)
+{
+	return issue_add_names(gh, number, "labels", labels, n);
+}
+
 int github_issue_add_assignees(struct github *gh, int64_t number, const char *const *users, size_t n)
 {
-	struct json *req = json_new_object();
-	char *path = github_repo_pathf(gh, "/issues/%lld/assignees", (long long)number);
-	int err;
-
-	json_set(req, "assignees", json_new_str_array(users, n));
-	err = github_call_json(gh, NULL, "POST", path, req);
-	json_free(req);
-	free(path);
-	return err;
+	return issue_add_names(gh, number, "assignees", users, n);
 }
 
 /* ---------------------------------------------------------------- reactions */
@@ -280,4 +279,34 @@ const struct json *github_find_marked(const struct json *items, const char *kind
 			return item;
 	}
 	return NULL;
+}
+
+int github_issue_put_marked(struct github *gh, struct json **out, const char **action, const char *kind,
+			    const char *key, const char *login, const char *title, const char *body,
+			    const char *const *labels, size_t n)
+{
+	struct json *issues = NULL;
+	const struct json *old;
+	const char *old_title, *old_body;
+	int64_t number = 0;
+	int err;
+
+	*out = NULL;
+	/* Found by its marker first: a journal only saves work, GitHub holds the state. */
+	if ((err = github_issues_list(gh, &issues, NULL, "open")) < 0)
+		return err;
+	old = github_find_marked(issues, kind, key, login);
+	if (!old) {
+		*action = "opened";
+		err = github_issue_create(gh, out, title, body, labels, n);
+	} else if ((old_title = json_str_value(json_member(old, "title"))) && !strcmp(old_title, title) &&
+		   (old_body = json_str_value(json_member(old, "body"))) && !strcmp(old_body, body)) {
+		*action = "unchanged";
+		*out = json_dup(old);
+	} else if ((err = json_get_int(&number, old, "number")) == 0) {
+		*action = "updated";
+		err = github_issue_update(gh, out, number, title, body, NULL);
+	}
+	json_free(issues);
+	return err;
 }
