@@ -26,7 +26,8 @@
 // the identity GitHub would take from the token.
 //
 // Environment: FAKE_GITHUB_APP_ID, FAKE_GITHUB_APP_PUBLIC_KEY (PEM file),
-// FAKE_GITHUB_TOKEN; FAKE_GITHUB_CLONE_URL (repos/get's clone_url);
+// FAKE_GITHUB_TOKEN; FAKE_GITHUB_ACTIONS_TOKEN (a token that, like Actions'
+// GITHUB_TOKEN, may not read GET /user); FAKE_GITHUB_CLONE_URL (repos/get's clone_url);
 // FAKE_GITHUB_GIT_DIR, a bare git repository whose branches are the
 // refs (read at request time: a branch pushed over git http-backend is
 // one pulls/create accepts). Run as a program, it prints "port N" once listening
@@ -443,6 +444,9 @@ const handlers = {
   },
   // Who the token is: the identity every write of the fake is made by.
   "users/get-authenticated": (c) => {
+    // Actions' GITHUB_TOKEN (an installation token of the github-actions App) may not read /user.
+    if (actionsToken && (c.headers.authorization || "").endsWith(` ${actionsToken}`))
+      return [403, { message: "Resource not accessible by integration", documentation_url: "x" }];
     const j = example(c.op, 200);
     j.login = BOT_LOGIN;
     j.type = "Bot";
@@ -489,6 +493,9 @@ const handlers = {
 const failures = [];
 const delays = new Map();
 const issuedTokens = new Set(process.env.FAKE_GITHUB_TOKEN ? [process.env.FAKE_GITHUB_TOKEN] : []);
+// FAKE_GITHUB_ACTIONS_TOKEN: a token that behaves as Actions' GITHUB_TOKEN (no GET /user).
+const actionsToken = process.env.FAKE_GITHUB_ACTIONS_TOKEN;
+if (actionsToken) issuedTokens.add(actionsToken);
 let lastTokenRequest = null;
 
 function commentJson(op, status, m, inList) {

@@ -536,6 +536,32 @@ static void openapi_auth(void)
 			}
 		}
 		github_free(gh);
+		/* Actions' GITHUB_TOKEN may not read /user: it is github-actions[bot], under Actions only. */
+		o.token = "fake-actions-token-0123456789";
+		github_new(&gh, &o);
+		{
+			char *login = NULL, *email = NULL;
+			const char *was = getenv("GITHUB_ACTIONS");
+			char *saved = was ? xstrdup(was) : NULL;
+
+			unsetenv("GITHUB_ACTIONS");
+			is_int(github_login(gh, &login), BOT_EAUTH, "GITHUB_TOKEN outside Actions: GET /user's 403 is an error");
+			free(login);
+			login = NULL;
+			setenv("GITHUB_ACTIONS", "true", 1);
+			ok(github_identity(gh, &login, &email) == 0 && login && email &&
+			   !strcmp(login, "github-actions[bot]") &&
+			   !strcmp(email, "41898282+github-actions[bot]@users.noreply.github.com"),
+			   "GITHUB_TOKEN under Actions: github-actions[bot] and its noreply address");
+			if (saved)
+				setenv("GITHUB_ACTIONS", saved, 1);
+			else
+				unsetenv("GITHUB_ACTIONS");
+			free(saved);
+			free(login);
+			free(email);
+		}
+		github_free(gh);
 		strbuf_release(&url);
 	}
 	free(first);
@@ -751,7 +777,7 @@ static void openapi_report(void)
 static void run_openapi(void)
 {
 	struct strbuf cmd = STRBUF_INIT, pub = STRBUF_INIT;
-	const char *env[4];
+	const char *env[5];
 
 	if (!mkdtemp(keydir)) {
 		ok(0, "a temporary directory");
@@ -769,7 +795,8 @@ static void run_openapi(void)
 	env[0] = "FAKE_GITHUB_APP_ID=12345";
 	env[1] = pub.buf;
 	env[2] = "FAKE_GITHUB_TOKEN=fake-token-0123456789";
-	env[3] = NULL;
+	env[3] = "FAKE_GITHUB_ACTIONS_TOKEN=fake-actions-token-0123456789";
+	env[4] = NULL;
 	if (start_server(&fake, test_data_path("github/fake-github.mjs"), env) < 0) {
 		ok(0, "the OpenAPI fake starts");
 	} else {
