@@ -310,7 +310,8 @@ int cmd_scan(int argc, const char **argv)
 	} else {
 		scan_report_text(&out, &observed, &found, dry_run || plan_only);
 		if (!dry_run && work.nr) {
-			strbuf_addf(&out, "\ninvestigated and planned (%zu):", work.nr);
+			strbuf_addf(&out, "\n%s (%zu):", plan_only ? "investigated and planned" :
+				    "investigated, planned and acted on", work.nr);
 			scan_report_work_text(&out, &work);
 		}
 	}
