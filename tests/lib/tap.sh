@@ -53,6 +53,12 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+# A signal (a reader that went away, Ctrl-C, a timeout) ends the test through exit, so that
+# the EXIT trap still stops the servers.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 141' PIPE
+trap 'exit 143' TERM
 
 server_up() { test -s "$1" || ! kill -0 "$2" 2>/dev/null; } # server_up PORTFILE PID: ready or gone
 start_server() { # start_server NAME COMMAND...
