@@ -104,13 +104,15 @@ static void add_code_block(struct strbuf *out, const char *text)
 	strbuf_release(&clean);
 }
 
-/* A figure with its unit, as a person reads it. */
-static void add_figure(struct strbuf *sb, double v, const char *unit)
+/* A figure with its unit, as a person reads it; a leak's figure in ms is a time to the limit. */
+static void add_figure(struct strbuf *sb, double v, const char *unit, const char *kind)
 {
 	if (!unit || !strcmp(unit, "fraction"))
 		human_add_percent(sb, v);
 	else if (!strcmp(unit, "bytes"))
 		human_add_bytes(sb, v);
+	else if (!strcmp(unit, "ms") && kind && !strcmp(kind, "memory_leak"))
+		human_add_duration(sb, (int64_t)v);
 	else if (!strcmp(unit, "ms"))
 		strbuf_addf(sb, "%.0f ms", v);
 	else
@@ -156,12 +158,12 @@ static struct json *body_data(const struct json *data)
 	json_set_opt_str(f, "method", str_of(finding, "method"));
 	json_set_opt_str(f, "onset", str_of(finding, "onset"));
 	if (json_get_num(&v, finding, "observed") == 0) {
-		add_figure(&sb, v, str_of(finding, "unit"));
+		add_figure(&sb, v, str_of(finding, "unit"), str_of(finding, "kind"));
 		json_set_str(f, "observed", sb.buf);
 		strbuf_reset(&sb);
 	}
 	if (json_get_num(&v, finding, "threshold") == 0) {
-		add_figure(&sb, v, str_of(finding, "unit"));
+		add_figure(&sb, v, str_of(finding, "unit"), str_of(finding, "kind"));
 		json_set_str(f, "threshold", sb.buf);
 		strbuf_reset(&sb);
 	}
