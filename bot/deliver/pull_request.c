@@ -5,6 +5,7 @@
  * values, escaped for Markdown by the template, and redacted once more as
  * a whole before it leaves.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,28 +37,51 @@
 /* ---------------------------------------------------------------- text */
 
 /*
- * The escaper for values from outside in GitHub Markdown: HTML's five
- * characters become entities (no markup, no forged marker) and every
- * other ASCII punctuation character is backslash-escaped, which
- * CommonMark defines for all of them (no emphasis, links, tables cut by
- * '|', headings, lists or @mentions). Line breaks are kept.
+ * The escaper for values from outside in GitHub Markdown, so that a value
+ * is shown as text and its raw form still reads as written: '<', '>' and
+ * '&' become entities (no HTML, no forged marker); a backslash goes before
+ * what starts markup anywhere in a line (\ ` * _ [ ] | ~ ! # $ @: no
+ * emphasis, code, links, images, tables cut, issue links, math or
+ * @mentions), before the ':' of "://" and the '.' of "www." (no
+ * autolinks), and, at the start of a line, before - + = and the '.' or
+ * ')' after digits (no lists, headings or rules). Other punctuation
+ * ('.', '-', ':', '/', '(' within a line) is left alone. Line breaks are kept.
  */
 static void escape_markdown(struct strbuf *out, const char *s, size_t len, void *payload)
 {
-	size_t i;
+	size_t i, digits = 0;
+	int line_start = 1;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		int esc = c && strchr("\\`*_[]|~!#$@", c) != NULL;
+
+		if (c == ':' && i + 2 < len && s[i + 1] == '/' && s[i + 2] == '/')
+			esc = 1;
+		if (c == '.' && i >= 3 && !strncasecmp(s + i - 3, "www", 3) &&
+		    (i == 3 || !isalnum((unsigned char)s[i - 4])))
+			esc = 1;
+		if (line_start) {
+			if (c >= '0' && c <= '9') {
+				digits++;
+			} else if (c != ' ' && c != '\t') {
+				if ((!digits && c && strchr("-+=", c)) || (digits && (c == '.' || c == ')')))
+					esc = 1;
+				line_start = 0;
+			}
+		}
+		if (c == '\n') {
+			line_start = 1;
+			digits = 0;
+		}
 		switch (c) {
 		case '<': strbuf_addstr(out, "&lt;"); break;
 		case '>': strbuf_addstr(out, "&gt;"); break;
 		case '&': strbuf_addstr(out, "&amp;"); break;
-		case '"': strbuf_addstr(out, "&quot;"); break;
-		case '\'': strbuf_addstr(out, "&#39;"); break;
 		default:
-			if (c < 0x80 && strchr("!#$%()*+-./:;=?@[\\]^_`{|}~", c) && c)
+			if (esc)
 				strbuf_addch(out, '\\');
-			strbuf_addch(out, c);
+			strbuf_addch(out, (char)c);
 		}
 	}
 }
