@@ -650,6 +650,18 @@ void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_r
 
 /* ---------------------------------------------------------------- stage 5: the upstream issue */
 
+/* The finding with that fingerprint, or NULL. */
+static const struct finding *finding_of(const struct findings *found, const char *fingerprint)
+{
+	size_t i;
+
+	for (i = 0; i < found->nr; i++)
+		if (!strcmp(found->items[i].fingerprint, fingerprint))
+			return &found->items[i];
+	return NULL;
+}
+
+
 struct upstream_context {
 	struct github *gh;
 	const char *login;
@@ -765,15 +777,11 @@ void pipeline_upstream_issues(struct scan_work *work, const struct observe_resul
 	}
 	for (i = 0; i < work->nr; i++) {
 		struct finding_work *w = &work->items[i];
-		struct upstream_context u = { gh, login, w, NULL, opts, NULL, now };
+		struct upstream_context u = { gh, login, w, finding_of(found, w->fingerprint), opts, NULL, now };
 		struct strbuf text = STRBUF_INIT;
-		size_t j;
 
 		if (strcmp(w->outcome, "upstream"))
 			continue;
-		for (j = 0; j < found->nr && !u.finding; j++)
-			if (!strcmp(found->items[j].fingerprint, w->fingerprint))
-				u.finding = &found->items[j];
 		if (!u.finding)
 			continue;
 		strbuf_reset(&name);
@@ -1058,16 +1066,6 @@ static void deliver_run_close(struct deliver_run *d)
 	free(d->author_name);
 	free(d->author_email);
 	free(d->run_url);
-}
-
-static const struct finding *finding_of(const struct findings *found, const char *fingerprint)
-{
-	size_t i;
-
-	for (i = 0; i < found->nr; i++)
-		if (!strcmp(found->items[i].fingerprint, fingerprint))
-			return &found->items[i];
-	return NULL;
 }
 
 /* "opened #12 https://...", from a delivery step's result. */
