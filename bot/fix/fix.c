@@ -346,7 +346,9 @@ int fix_run(struct json **out, const struct fix_request *req)
 				strbuf_addstr(&why, ": nothing pushed (pull_requests.on_verify_failure is skip)");
 				goto record;
 			}
-			strbuf_addstr(&why, ": the pull request is a draft");
+			/* A follow-up's PR stays as it is (REST cannot make it a draft): the reply says it. */
+			strbuf_addstr(&why, req->follow_branch ? ": pushed all the same (pull_requests.on_verify_failure is draft)" :
+								 ": the pull request is a draft");
 		}
 	}
 
