@@ -152,7 +152,12 @@ static int earlier_diff(struct strbuf *out, int *cut, struct followup *f, const 
 	int err;
 
 	*cut = 0;
-	if ((err = github_compare(f->ev->gh, &cmp, base, head)) < 0)
+	if ((err = github_compare(f->ev->gh, &cmp, base, head)) == BOT_ENOTFOUND) {
+		/* The base branch is gone, say: the agent still has the tree. Only a failure a re-run may repair stops here. */
+		log_warning("#%lld: no diff of the earlier attempt: %s", (long long)f->ev->number, bot_error_last());
+		return 0;
+	}
+	if (err < 0)
 		return bot_error_wrap(err, "cannot read the earlier attempt's diff: ");
 	files = json_member(cmp, "files");
 	for (i = 0; i < json_size(files); i++) {
