@@ -14,9 +14,8 @@
  * line "=====", to FOLLOWUP_REPLIES when set.
  *
  * GitHub from the environment (AUTOFIX_GITHUB_API_URL, GITHUB_REPOSITORY,
- * AUTOFIX_GITHUB_TOKEN). The configuration is built here as fix-run.c
- * builds it: FIX_AGENT (agent.command), FIX_AGENT_TIMEOUT_MS, FIX_VERIFY,
- * FIX_ON_VERIFY_FAILURE (draft or skip), FIX_REDACT (one pattern).
+ * AUTOFIX_GITHUB_TOKEN). The configuration comes from FIX_AGENT,
+ * FIX_VERIFY... as fix-run.c's (tests/lib/fix-env.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,17 +33,7 @@
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
-static int64_t env_ms(const char *name, int64_t def)
-{
-	return env(name) ? strtoll(env(name), NULL, 10) : def;
-}
+#include "../lib/fix-env.h"
 
 /* Set for a review: its reply's marker key is `r` and the review's id. */
 static int is_review;
@@ -72,7 +61,7 @@ int event_reply(struct event_context *ev, const char *markdown)
 		err = github_comment_update(ev->gh, &made, ev->reply_id, body.buf);
 	else if ((err = github_comment_create(ev->gh, &made, ev->number, body.buf)) == 0)
 		json_get_int(&ev->reply_id, made, "id");
-	if (err == 0 && env("FOLLOWUP_REPLIES") && (f = fopen(env("FOLLOWUP_REPLIES"), "a"))) {
+	if (err == 0 && fix_env("FOLLOWUP_REPLIES") && (f = fopen(fix_env("FOLLOWUP_REPLIES"), "a"))) {
 		fprintf(f, "%s\n=====\n", markdown);
 		fclose(f);
 	}
@@ -92,9 +81,9 @@ int main(int argc, char **argv)
 	struct github *gh = NULL;
 	struct journal *j = NULL;
 	struct journal_run *run = NULL;
-	struct json *pull = NULL, *review = NULL, *result = NULL, *out = json_new_object();
+	struct json *pull = NULL, *review = NULL, *result = NULL;
 	struct strbuf fp = STRBUF_INIT, id = STRBUF_INIT;
-	char *login = NULL, *printed;
+	char *login = NULL;
 	int err;
 
 	if (argc < 4 || (strcmp(argv[1], "retry") && strcmp(argv[1], "review"))) {
@@ -103,23 +92,7 @@ int main(int argc, char **argv)
 	}
 	log_setup();
 	is_review = !strcmp(argv[1], "review");
-	config_init(&cfg);
-	cfg.agent.kind = AGENT_COMMAND;
-	cfg.agent.command = xstrdup(env("FIX_AGENT") ? env("FIX_AGENT") : "true");
-	cfg.agent.timeout_ms = env_ms("FIX_AGENT_TIMEOUT_MS", 30000);
-	if (env("FIX_VERIFY"))
-		cfg.verify.command = xstrdup(env("FIX_VERIFY"));
-	cfg.verify.timeout_ms = 30000;
-	cfg.pull_requests.branch_prefix = xstrdup("autofix/");
-	cfg.pull_requests.on_verify_failure =
-		env("FIX_ON_VERIFY_FAILURE") && !strcmp(env("FIX_ON_VERIFY_FAILURE"), "skip") ? VERIFY_FAILURE_SKIP
-											 : VERIFY_FAILURE_DRAFT;
-	if (env("FIX_REDACT")) {
-		cfg.redact = xcalloc(2, sizeof(*cfg.redact));
-		cfg.redact[0] = xstrdup(env("FIX_REDACT"));
-		cfg.redact_nr = 1;
-	}
-
+	fix_env_config(&cfg);
 	ev.cfg = &cfg;
 	ev.number = strtoll(argv[2], NULL, 10);
 	ev.reply_key = strtoll(argv[3], NULL, 10);
@@ -132,7 +105,7 @@ int main(int argc, char **argv)
 		err = bot_error(BOT_EINVALID, "#%lld is not autofix's", (long long)ev.number);
 		goto done;
 	}
-	if ((err = journal_open(&j, env("FOLLOWUP_STATE") ? env("FOLLOWUP_STATE") : JOURNAL_MEMORY)) < 0 ||
+	if ((err = journal_open(&j, fix_env("FOLLOWUP_STATE") ? fix_env("FOLLOWUP_STATE") : JOURNAL_MEMORY)) < 0 ||
 	    (err = journal_run_begin(&run, j, id.buf, "event", argv[1], NULL)) < 0)
 		goto done;
 	ev.gh = gh;
@@ -150,13 +123,7 @@ int main(int argc, char **argv)
 	}
 	journal_run_finish(run, err);
 done:
-	json_set_num(out, "code", err);
-	json_set_str(out, "error", err ? bot_error_last() : NULL);
-	json_set(out, "result", result ? result : json_new_null());
-	printed = json_print(out, 1);
-	printf("%s\n", printed);
-	free(printed);
-	json_free(out);
+	err = fix_env_print(err, result);
 	json_free(pull);
 	json_free(review);
 	journal_run_free(run);
@@ -166,5 +133,5 @@ done:
 	strbuf_release(&fp);
 	strbuf_release(&id);
 	config_release(&cfg);
-	return err ? 1 : 0;
+	return err;
 }
