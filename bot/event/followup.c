@@ -47,7 +47,7 @@
 
 /* The earlier attempt's diff in the agent's task. */
 #define FOLLOWUP_MAX_DIFF (32 * 1024)
-/* Each text a person wrote (instructions, a review's body, one comment) and the PR's body. */
+/* Each text a person wrote (instructions, a review's body, one comment); the PR's text gets four times it. */
 #define FOLLOWUP_MAX_TEXT (8 * 1024)
 /* Review comments given to the agent; the rest are counted. */
 #define FOLLOWUP_MAX_COMMENTS 50
@@ -551,7 +551,8 @@ static int follow_up(struct json **out, struct followup *f)
 	int err;
 
 	*out = NULL;
-
+	if (!ev->pull || !ev->fingerprint)
+		return bot_error(BOT_EINVALID, "#%lld: no pull request of autofix's to follow up", (long long)ev->number);
 	/* Said once: a re-run whose fix is stored goes straight to the outcome. */
 	if (!journal_step_stored(ev->run, f->step.buf) && (err = reply(f, "working", NULL, NULL)) < 0)
 		return err;
