@@ -282,8 +282,11 @@ static int task_data(struct json **out, struct followup *f, const char *base_bra
 	*out = NULL;
 	json_set_num(pull, "number", (double)ev->number);
 	/* The title and body autofix wrote: one block, since a person may have edited them. */
-	strbuf_addf(&sb, "%s\n\n%s", json_str_value(json_member(ev->pull, "title")) ? json_str_value(json_member(ev->pull, "title")) : "",
-		    json_str_value(json_member(ev->pull, "body")) ? json_str_value(json_member(ev->pull, "body")) : "");
+	if (json_str_value(json_member(ev->pull, "title")))
+		strbuf_addstr(&sb, json_str_value(json_member(ev->pull, "title")));
+	strbuf_addstr(&sb, "\n\n");
+	if (json_str_value(json_member(ev->pull, "body")))
+		strbuf_addstr(&sb, json_str_value(json_member(ev->pull, "body")));
 	json_set(pull, "text", long_str(f, "pull-request", sb.buf, 4 * FOLLOWUP_MAX_TEXT));
 	json_set_str(pull, "branch", json_str_value(json_get(ev->pull, "head.ref")));
 	json_set_str(pull, "base_branch", base_branch);
@@ -475,7 +478,8 @@ static struct json *reply_data(const struct followup *f, const char *phase, cons
 	struct json *d = json_new_object();
 	const char *outcome = json_str_value(json_member(result, "outcome"));
 	/* Where the work started: the fix's base once there is one (a re-run reads a moved PR). */
-	const char *head = result ? json_str_value(json_member(result, "base")) : json_str_value(json_get(ev->pull, "head.sha"));
+	const char *head = result ? json_str_value(json_member(result, "base")) :
+				    json_str_value(json_get(ev->pull, "head.sha"));
 	struct strbuf sb = STRBUF_INIT;
 
 	json_set_bool(d, phase, 1);
