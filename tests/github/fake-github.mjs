@@ -18,6 +18,8 @@
 //   POST /_fake/fail {operation, page, status, count}: the next count
 //     answers to operation (an operationId) for page (1 by default) fail
 //     with status (count 0 clears them);
+//   POST /_fake/review-comments/ID [{path, line, body, login}]: review ID's
+//     comments;
 //   POST /_fake/delay {operation, ms}: answers to operation are sent ms
 //     late (the operation itself is done at once, as on GitHub, even when
 //     the client has gone);
@@ -216,6 +218,7 @@ function initialState() {
       ["autofix/test:.autofix.yml", "version: 1\nwindow: 10m\n"],
     ]),
     permissions: new Map([["alice", "admin"], ["bob", "write"], ["carol", "read"]]),
+    reviewComments: new Map(),
     nextNumber: 1,
     nextComment: 1000,
   };
@@ -344,6 +347,32 @@ const handlers = {
     return [200, Array.from({ length: 250 }, (_, i) => ({ ...ex, sha: ex.sha, filename: `src/file${i}.c` }))];
   },
   "pulls/list-reviews": (c) => [200, example(c.op, 200)],
+  // The PR's commits (with FAKE_GITHUB_GIT_DIR: base branch..head, oldest first, with their messages).
+  "pulls/list-commits": (c) => {
+    const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
+    if (!pr) return [404, { message: "Not Found", documentation_url: "x" }];
+    if (!gitDir) return [200, []];
+    const ex = example(c.op, 200)[0];
+    const head = (pr.state === "open" && refGet(`heads/${pr.head}`)) || pr.headSha;
+    const shas = git(["rev-list", "--reverse", `refs/heads/${pr.base}..${head}`]).split("\n").filter(Boolean);
+    return [200, shas.map((sha) => ({ ...ex, sha, commit: { ...ex.commit, message: git(["log", "-1", "--format=%B", sha]) } }))];
+  },
+  // The comments of one review, as POST /_fake/review-comments/ID set them.
+  "pulls/list-comments-for-review": (c) => {
+    const ex = example(c.op, 200)[0];
+    const list = state.reviewComments.get(Number(c.params.review_id)) || [];
+    return [200, list.map((m, i) => {
+      const j = { ...ex, id: 5000 + i, pull_request_review_id: Number(c.params.review_id), path: m.path, line: m.line,
+        original_line: m.line, body: m.body, user: { ...ex.user, login: m.login || "alice" } };
+      // A comment on a whole file has no line (GitHub leaves the fields out).
+      if (m.line == null) {
+        delete j.line;
+        delete j.original_line;
+        j.subject_type = "file";
+      }
+      return j;
+    })];
+  },
   "pulls/list-review-comments": (c) => [200, example(c.op, 200)],
   "pulls/request-reviewers": (c) => {
     const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
@@ -486,6 +515,22 @@ const handlers = {
     j.status = "ahead";
     j.ahead_by = 1;
     j.behind_by = 0;
+    // With FAKE_GITHUB_GIT_DIR: the files with their patches, as git compares base...head.
+    if (gitDir) {
+      const range = `${c.params.base}...${c.params.head}`, ex = j.files[0];
+      const statuses = { A: "added", D: "removed", M: "modified" };
+      try {
+        j.files = git(["diff", "--numstat", range]).split("\n").filter(Boolean).map((row) => {
+          const [add, del, filename] = row.split("\t");
+          const st = git(["diff", "--name-status", range, "--", filename]).split("\t")[0];
+          const patch = git(["diff", range, "--", filename]).replace(/^[\s\S]*?\n(?=@@)/, "");
+          return { ...ex, filename, status: statuses[st] || "changed", additions: Number(add) || 0,
+            deletions: Number(del) || 0, changes: (Number(add) || 0) + (Number(del) || 0), patch };
+        });
+      } catch (e) {
+        return [404, { message: "Not Found", documentation_url: "x" }];
+      }
+    }
     return [200, j];
   },
 };
@@ -621,6 +666,11 @@ export function handle(req, res) {
         if (pr.state === "closed" && !pr.closed_at) pr.closed_at = new Date().toISOString().replace(/\.\d+Z$/, "Z");
         if (b.head_sha) pr.headSha = b.head_sha;
         return send(res, 200, { number: pr.number });
+      }
+      // A review's comments (a reviewer wrote them): [{path, line, body, login}].
+      if ((m = /^\/_fake\/review-comments\/(\d+)$/.exec(url.pathname)) && req.method === "POST") {
+        state.reviewComments.set(Number(m[1]), JSON.parse(body));
+        return send(res, 200, { ok: true });
       }
       if (url.pathname === "/_fake/fail" && req.method === "POST") {
         const b = JSON.parse(body);
