@@ -27,6 +27,14 @@
  *                upstream provider's incident gets an issue instead:
  *                pipeline_upstream_issues().
  *
+ * Between detect and investigate, the scan follows the fixes it delivered
+ * that people merged (pipeline_verify_merged): once a deployment with the
+ * merge has been live for a whole window, it says on the PR whether the
+ * problem recovered (deliver/merged.h). That verdict decides what a
+ * finding with the same fingerprint becomes: "awaiting deployment" before
+ * it, a regression (a new PR labelled autofix:regression, the agent given
+ * the earlier diff) after "recovered", a new attempt after "did not help".
+ *
  * This file is the only one that knows that order; each stage module
  * knows only its own input and output. Each stage is one function here
  * (pipeline_<stage>) with a result that has a JSON form, and runs as one
@@ -40,8 +48,8 @@
  * for the branch by name and for the PR or comment with
  * github_find_marked() before creating it.
  *
- * Follow-ups (`/autofix` commands in comments, reviews, merges,
- * regressions after a fix) are not part of the scan: they will be the
+ * Follow-ups that people start (`/autofix` commands in comments,
+ * reviews, a merge or a close) are not part of the scan: they are the
  * `event` workflow (cmd_event.c), another journaled run with its own
  * order of steps.
  */
