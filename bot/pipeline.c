@@ -1458,8 +1458,8 @@ static int deliver_step(struct json **out, void *data)
 
 /*
  * Step "earlier-fix:FINGERPRINT": the merged fix the decision names, for
- * the agent's task: {number, merged_at, regression, diff (fenced,
- * redacted, bounded)}.
+ * the agent's task: {number, merged_at, regression, diff (redacted,
+ * bounded, in an untrusted block: util/fence.h)}.
  */
 static int earlier_fix_step(struct json **out, void *data)
 {
@@ -1467,7 +1467,7 @@ static int earlier_fix_step(struct json **out, void *data)
 	int64_t number = (int64_t)json_num_value(json_member(it->decision, "earlier"));
 	const struct json *pr;
 	struct strbuf diff = STRBUF_INIT, block = STRBUF_INIT, at = STRBUF_INIT;
-	size_t run = 0, longest = 0, i;
+	struct fence fence;
 	int err;
 
 	if ((err = merged_pull_diff(&diff, it->d->gh, number, EARLIER_DIFF_MAX)) < 0)
@@ -1477,18 +1477,9 @@ static int earlier_fix_step(struct json **out, void *data)
 			break;
 	if (pr && json_type(json_member(pr, "merged_at")) == JSON_NUMBER)
 		time_format_iso8601(&at, (int64_t)json_num_value(json_member(pr, "merged_at")));
-	/* A fence longer than any run of backticks in the diff, so that nothing in it closes the block. */
-	for (i = 0; i < diff.len; i++) {
-		run = diff.buf[i] == '`' ? run + 1 : 0;
-		if (run > longest)
-			longest = run;
-	}
-	for (i = 0; i < (longest >= 3 ? longest + 1 : 3); i++)
-		strbuf_addch(&block, '`');
-	strbuf_addstr(&block, "diff\n");
-	strbuf_addbuf(&block, &diff);
-	for (i = 0; i < (longest >= 3 ? longest + 1 : 3); i++)
-		strbuf_addch(&block, '`');
+	/* A diff is text people wrote: data in the task, in a block nothing inside can close. */
+	fence_init(&fence);
+	fence_add(&block, &fence, "earlier-diff", diff.buf, diff.len);
 	*out = json_new_object();
 	json_set_num(*out, "number", (double)number);
 	json_set_str(*out, "merged_at", at.len ? at.buf : "earlier");
