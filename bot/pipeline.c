@@ -1678,10 +1678,21 @@ static void fix_and_deliver_one(struct scan_work *work, struct finding_work *w, 
 		if (deliver_item_step(&said, work, w, run, "regression", regression_step, it,
 				      "the regression was not said on the merged pull request") == 0) {
 			struct strbuf sb = STRBUF_INIT;
+			const struct json *pr;
 			strbuf_addf(&sb, "%s (a regression of #%.0f, said there)", w->delivery,
 				    json_num_value(json_member(it->decision, "earlier")));
 			free(w->delivery);
 			w->delivery = strbuf_detach(&sb, NULL);
+			for (pr = json_first(it->listing); pr; pr = json_next(pr))
+				if (json_num_value(json_member(pr, "number")) ==
+				    json_num_value(json_member(it->decision, "earlier")))
+					break;
+			if (pr) {
+				strbuf_addf(&sb, "its problem came back; #%.0f opened for it",
+					    json_num_value(json_member(result, "number")));
+				add_followup(work, pr, w->service, "regressed", sb.buf);
+				strbuf_release(&sb);
+			}
 		}
 		it->delivered = NULL;
 		json_free(said);

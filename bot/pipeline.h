@@ -122,8 +122,8 @@ struct scan_work {
 	/*
 	 * The merged pull requests the scan followed (pipeline_verify_merged),
 	 * or NULL: [{number, fingerprint, service, outcome: "recovered" |
-	 * "did not help" | "awaiting deployment" | "no data" | "failed", why,
-	 * url}].
+	 * "did not help" | "awaiting deployment" | "no data" | "failed" |
+	 * "regressed" (its problem came back: a new PR was opened), why, url}].
 	 */
 	struct json *followups;
 };
