@@ -1325,7 +1325,8 @@ void pipeline_verify_merged(struct scan_work *work, struct json *pull_requests,
 		json_free(result);
 		result = NULL;
 	}
-	if (journal_step(&result, run, MERGED_PENDING_STEP, &once, merged_pending_step, &pending) < 0)
+	/* Recorded only when there is something to follow: a scan with none has one step less. */
+	if (pending && journal_step(&result, run, MERGED_PENDING_STEP, &once, merged_pending_step, &pending) < 0)
 		log_warning("%s", bot_error_last());
 	json_free(result);
 	strbuf_release(&name);

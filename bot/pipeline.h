@@ -174,9 +174,9 @@ int pipeline_list_wanted(struct journal_run *run, const struct findings *found);
  * writes the verdict into its body (deliver/merged.h), and the verdict
  * is set in pull_requests too, so that the decisions of this scan see
  * it. Until then its problem is "awaiting deployment". Each PR followed
- * is added to work->followups; the number of those still to judge is
- * journaled ("merged-pending", see pipeline_list_wanted). A GitHub
- * failure sets work->failed.
+ * is added to work->followups; the number of those still to judge,
+ * when there are any, is journaled ("merged-pending", see
+ * pipeline_list_wanted). A GitHub failure sets work->failed.
  */
 void pipeline_verify_merged(struct scan_work *work, struct json *pull_requests,
 			    const struct observe_result *observed, const struct findings *found,
