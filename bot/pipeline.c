@@ -1509,6 +1509,8 @@ static int regression_step(struct json **out, void *data)
 	time_format_iso8601(&sb, f->onset);
 	json_set_str(d, "onset", sb.buf);
 	strbuf_reset(&sb);
+	/* An onset at the first sample says only that it was there already: the text does not claim a time. */
+	json_set_bool(d, "onset_at_start", f->evidence.nr && f->onset <= f->evidence.items[0].t);
 	if (f->deployment) {
 		struct json *o = json_new_object();
 		json_set_str(o, "id", f->deployment);

@@ -44,6 +44,7 @@ int merged_note_verdict(struct json **out, struct github *gh, const char *login,
  * (templates/pull-request-regression.md; marker
  * `autofix:regression:FP:NEW`, NEW the new PR's number). data:
  *   {"number", "fingerprint", "service", "kind", "onset" (ISO 8601),
+ *    "onset_at_start" (bool: at the first sample seen, so then or before),
  *    "deployment": {"id", "at"} or null (the deployment the problem
  *    began after), "new_number", "new_url"}
  * *out: {"number", "commented": bool}. Returns 0 or the GitHub error.
