@@ -1713,24 +1713,101 @@ static void deliver_nothing(struct scan_work *work, const char *text)
 			work->items[i].delivery = xstrdup(text);
 }
 
+/*
+ * For a finding left to its open PR: when that PR is a regression PR
+ * (label autofix:regression) and the journal holds no "regression:FP"
+ * step from the last PULL_REQUEST_VERIFY_HORIZON_MS (the run that opened
+ * it died before its comment and was not run again, or the journal was
+ * lost), returns the merged PR whose problem came back, and *open the
+ * open one: the comment is said now (found by its marker first). 0
+ * otherwise: nothing to say, no request.
+ */
+static int64_t regression_unsaid(const struct json **open, const struct finding_work *w,
+				 const struct json *listing, struct journal_run *run)
+{
+	const struct json *it, *merged = NULL;
+	struct strbuf name = STRBUF_INIT;
+	double said = 0;
+
+	*open = NULL;
+	for (it = json_first(listing); it; it = json_next(it)) {
+		if (strcmp(json_str_value(json_member(it, "fingerprint")), w->fingerprint))
+			continue;
+		if (!*open && !strcmp(json_str_value(json_member(it, "state")), "open"))
+			*open = it;
+	}
+	if (!*open || !json_bool_value(json_member(*open, "regression")))
+		return 0;
+	/* The listing is newest first: the first merged and recovered PR older than the open one. */
+	for (it = json_first(listing); it && !merged; it = json_next(it))
+		if (!strcmp(json_str_value(json_member(it, "fingerprint")), w->fingerprint) &&
+		    json_num_value(json_member(it, "number")) < json_num_value(json_member(*open, "number")) &&
+		    json_bool_value(json_member(it, "merged")) && json_str_value(json_member(it, "verdict")) &&
+		    !strcmp(json_str_value(json_member(it, "verdict")), PULL_REQUEST_RECOVERED))
+			merged = it;
+	if (!merged)
+		return 0;
+	strbuf_addf(&name, "regression:%s", w->fingerprint);
+	/* A journal that cannot say is taken to have it: no request on a guess. */
+	if (journal_sum_results(&said, journal_run_get_journal(run), "scan", name.buf, "number",
+				time_wall_ms() - PULL_REQUEST_VERIFY_HORIZON_MS) < 0)
+		said = 1;
+	strbuf_release(&name);
+	return said > 0 ? 0 : (int64_t)json_num_value(json_member(merged, "number"));
+}
+
+/* Says the regression on the merged PR number for w, whose open regression PR is open. */
+static void regression_say_late(struct scan_work *work, struct finding_work *w, struct deliver_item *it,
+				struct journal_run *run, int64_t number, const struct json *open)
+{
+	struct json *decision = json_new_object(), *result = NULL;
+	const struct json *pr;
+
+	json_set_num(decision, "earlier", (double)number);
+	json_set_bool(decision, "regression", 1);
+	it->decision = decision;
+	it->delivered = open;
+	if (deliver_item_step(&result, work, w, run, "regression", regression_step, it,
+			      "the regression was not said on the merged pull request") == 0) {
+		struct strbuf sb = STRBUF_INIT;
+		for (pr = json_first(it->listing); pr; pr = json_next(pr))
+			if (json_num_value(json_member(pr, "number")) == (double)number)
+				break;
+		strbuf_addf(&sb, "its problem came back; #%.0f is open for it", json_num_value(json_member(open, "number")));
+		if (pr)
+			add_followup(work, pr, w->service, "regressed", sb.buf);
+		strbuf_release(&sb);
+	}
+	it->decision = NULL;
+	it->delivered = NULL;
+	json_free(result);
+	json_free(decision);
+}
+
 void pipeline_fix_and_deliver(struct scan_work *work, const struct findings *found,
 			      struct journal_run *run, const struct config *cfg,
 			      const struct act_options *opts, int plan_only)
 {
 	struct deliver_run d = { cfg, opts, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
 	struct strbuf sb = STRBUF_INIT;
+	const struct json **open = xcalloc(work->nr + 1, sizeof(*open));
+	int64_t *unsaid = xcalloc(work->nr + 1, sizeof(*unsaid));
 	int opened = 0;
 	size_t i, todo = 0;
 
-	for (i = 0; i < work->nr; i++)
+	for (i = 0; i < work->nr; i++) {
 		todo += !strcmp(work->items[i].outcome, "plan") || !strcmp(work->items[i].outcome, "silenced");
+		if (!plan_only && opts->pull_requests && !strcmp(work->items[i].outcome, "awaiting review") &&
+		    (unsaid[i] = regression_unsaid(&open[i], &work->items[i], opts->pull_requests, run)))
+			todo++;
+	}
 	if (!todo)
-		return;
+		goto out;
 	if (plan_only) {
 		deliver_nothing(work, cfg->agent.kind == AGENT_NONE ?
 				"would open (or update) an issue with the plan; --plan-only changes nothing on GitHub" :
 				"would run the agent and open a pull request; --plan-only changes nothing on GitHub");
-		return;
+		goto out;
 	}
 	if (cfg->agent.kind != AGENT_NONE && !opts->pull_requests && opts->pull_requests_error) {
 		/* No decision on a partial listing: nothing is fixed, a re-run decides. */
@@ -1755,6 +1832,10 @@ void pipeline_fix_and_deliver(struct scan_work *work, const struct findings *fou
 
 		if (!it.finding)
 			continue;
+		if (unsaid[i]) {
+			regression_say_late(work, w, &it, run, unsaid[i], open[i]);
+			continue;
+		}
 		if (!strcmp(w->outcome, "plan") && cfg->agent.kind == AGENT_NONE) {
 			if (deliver_item_step(&result, work, w, run, "plan-issue", plan_issue_step, &it,
 					      "the issue with the plan was not opened") == 0)
@@ -1781,6 +1862,8 @@ void pipeline_fix_and_deliver(struct scan_work *work, const struct findings *fou
 		json_free(decision);
 	}
 out:
+	free(open);
+	free(unsaid);
 	strbuf_release(&sb);
 	deliver_run_close(&d);
 }

@@ -228,7 +228,10 @@ void pipeline_upstream_issues(struct scan_work *work, const struct observe_resul
  *                         earlier fix, labelled autofix:regression when
  *                         that fix had recovered;
  *   "regression:FINGERPRINT" then, for a regression, one comment on the
- *                         merged PR linking the new one.
+ *                         merged PR linking the new one; also for a finding
+ *                         awaiting review on a regression PR when the
+ *                         journal holds no such step (a run died between
+ *                         the PR and its comment).
  * With `agent: none`, "plan-issue:FINGERPRINT" opens or updates an issue
  * holding the plan instead. Each item's delivery says what was done; a
  * GitHub or git failure sets work->failed (a re-run finishes it: a

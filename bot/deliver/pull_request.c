@@ -413,19 +413,25 @@ static void free_names(char **names, size_t n)
 	free(names);
 }
 
+/* 1 when item (an issue or PR as GitHub lists it) carries the label name. */
+static int has_label(const struct json *item, const char *name)
+{
+	const struct json *l;
+
+	for (l = json_first(json_member(item, "labels")); l; l = json_next(l))
+		if (str_of(l, "name") && !strcmp(str_of(l, "name"), name))
+			return 1;
+	return 0;
+}
+
 /* 1 when item (an issue or PR as GitHub lists it) carries every one of names. */
 static int has_labels(const struct json *item, char **names, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		const struct json *l;
-		for (l = json_first(json_member(item, "labels")); l; l = json_next(l))
-			if (str_of(l, "name") && !strcmp(str_of(l, "name"), names[i]))
-				break;
-		if (!l)
+	for (i = 0; i < n; i++)
+		if (!has_label(item, names[i]))
 			return 0;
-	}
 	return 1;
 }
 
@@ -538,6 +544,7 @@ static void list_followup(struct json *o, const struct json *pr)
 	strbuf_reset(&key);
 	json_set(o, "figure", marker_find_kind(body, FIGURE_KIND, &key) ? figure_from_key(key.buf) : json_new_null());
 	strbuf_release(&key);
+	json_set_bool(o, "regression", has_label(pr, PULL_REQUEST_REGRESSION_LABEL));
 }
 
 static int by_number_desc(const void *a, const void *b)

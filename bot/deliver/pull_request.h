@@ -41,7 +41,8 @@
  *    "figure": {"metric", "evidence_unit", "level", "unit", "observed",
  *    "threshold"} (what the finding was judged by when the PR was made:
  *    the signal, its unit and level, the figures and theirs; the body's
- *    marker `autofix:pr-figure:...`) or null}.
+ *    marker `autofix:pr-figure:...`) or null, "regression": bool (it
+ *    carries the label PULL_REQUEST_REGRESSION_LABEL)}.
  * A PR is tied to its service by its fingerprint, a hash of the service
  * and the kind (finding_fingerprint), which the scan recomputes for the
  * services it observes: no marker is needed for that.
