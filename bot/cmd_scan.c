@@ -283,10 +283,13 @@ int cmd_scan(int argc, const char **argv)
 		act.repo_root = env_get("GITHUB_WORKSPACE") ? env_get("GITHUB_WORKSPACE") : config_dir;
 		act.now = now;
 		/* What is already open or silenced is known before any LLM call is spent on it. */
-		if (!plan_only && found.nr && cfg.agent.kind != AGENT_NONE &&
+		if (!plan_only && cfg.agent.kind != AGENT_NONE && pipeline_list_wanted(run, &found) &&
 		    pipeline_list_pull_requests(&pull_requests, &listing_error, run) == 0)
 			act.pull_requests = pull_requests;
 		act.pull_requests_error = listing_error;
+		/* Merged fixes are judged first: a verdict decides what is done about their problems. */
+		if (pull_requests)
+			pipeline_verify_merged(&work, pull_requests, &observed, &found, run, &cfg, &act);
 		pipeline_investigate_and_plan(&work, &observed, &found, run, &cfg, &act);
 		pipeline_upstream_issues(&work, &observed, &found, run, &act, plan_only, now);
 		pipeline_fix_and_deliver(&work, &found, run, &cfg, &act, plan_only);
@@ -298,8 +301,10 @@ int cmd_scan(int argc, const char **argv)
 		struct json *j = scan_report_json(&observed, &found, dry_run || plan_only);
 		char *text;
 
-		if (!dry_run)
+		if (!dry_run) {
 			json_set(j, "work", scan_work_to_json(&work));
+			json_set(j, "followups", work.followups ? json_dup(work.followups) : json_new_array());
+		}
 		/* In the strings, before printing: in JSON text an escaped secret would not match. */
 		json_map_strings(j, log_redact);
 		text = json_print(j, 1);
@@ -314,6 +319,7 @@ int cmd_scan(int argc, const char **argv)
 				    "investigated, planned and acted on", work.nr);
 			scan_report_work_text(&out, &work);
 		}
+		scan_report_followups_text(&out, &work);
 	}
 	if (log_print_data(stdout, &out) < 0 || fflush(stdout) != 0) {
 		log_error("cannot write the report to standard output: %s", strerror(errno));

@@ -13,8 +13,9 @@
 // State is small and in memory: labels, issues, pulls, comments, refs,
 // files. Control endpoints under /_fake/ are not part of the API:
 //   POST /_fake/issue {title, body, login}: an issue someone else opened;
-//   POST /_fake/pull/N {state, merged, closed_at, created_at}: a person
-//     closes or merges PR N (times as ISO 8601);
+//   POST /_fake/pull/N {state, merged, closed_at, created_at, merge_commit_sha}:
+//     a person closes or merges PR N (times as ISO 8601; the merge commit
+//     is the test's to make in the repository);
 //   POST /_fake/fail {operation, page, status, count}: the next count
 //     answers to operation (an operationId) for page (1 by default) fail
 //     with status (count 0 clears them);
@@ -263,6 +264,7 @@ function pullJson(op, status, pr) {
     html_url: `https://github.com/${owner.login}/hello-world/pull/${pr.number}`,
   });
   if ("merged" in j) j.merged = !!pr.merged_at;
+  if (pr.merge_commit_sha) j.merge_commit_sha = pr.merge_commit_sha;
   j.user = userJson(j.user, pr.login || BOT_LOGIN, pr.login && pr.login !== BOT_LOGIN ? 7 : BOT_ID, pr.login && pr.login !== BOT_LOGIN ? "User" : "Bot");
   j.requested_reviewers = (pr.reviewers || []).map((l, i) => userJson(j.user, l, 100 + i, "User"));
   // GitHub's own example lists a team without the fields its schema requires.
@@ -331,7 +333,7 @@ const handlers = {
     if (state.issues.some((i) => i.pull && i.state === "open" && i.head === c.body.head && i.base === c.body.base))
       return [422, { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${owner.login}:${c.body.head}.` }], documentation_url: "x" }];
     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-    const pr = { number: state.nextNumber++, pull: true, title: c.body.title, body: c.body.body, head: c.body.head, base: c.body.base, draft: !!c.body.draft, state: "open", labels: [], login: BOT_LOGIN, type: "Bot", created_at: now, headSha: sha };
+    const pr = { number: state.nextNumber++, pull: true, title: c.body.title, body: c.body.body, head: c.body.head, base: c.body.base, draft: !!c.body.draft, state: "open", labels: [], login: BOT_LOGIN, type: "Bot", created_at: now, headSha: sha, baseSha: refGet(`heads/${c.body.base}`) };
     state.issues.push(pr);
     return [201, pullJson(c.op, 201, pr)];
   },
@@ -342,8 +344,18 @@ const handlers = {
     return [200, pullJson(c.op, 200, pr)];
   },
   "pulls/list-files": (c) => {
-    // 250 files: three pages at per_page=100, so that pagination is exercised.
     const ex = example(c.op, 200)[0];
+    const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
+    // With a real repository, the PR's own diff (from the base it was opened on to its head).
+    if (gitDir && pr && pr.baseSha && pr.headSha) {
+      const range = `${pr.baseSha}...${pr.headSha}`;
+      return [200, git(["diff", "--numstat", range]).split("\n").filter(Boolean).map((line) => {
+        const [add, del, filename] = line.split("\t");
+        const patch = git(["diff", range, "--", filename]).split("\n").slice(4).join("\n");
+        return { ...ex, filename, status: "modified", additions: Number(add), deletions: Number(del), changes: Number(add) + Number(del), patch };
+      })];
+    }
+    // Otherwise 250 files: three pages at per_page=100, so that pagination is exercised.
     return [200, Array.from({ length: 250 }, (_, i) => ({ ...ex, sha: ex.sha, filename: `src/file${i}.c` }))];
   },
   "pulls/list-reviews": (c) => [200, example(c.op, 200)],
@@ -515,11 +527,15 @@ const handlers = {
     j.status = "ahead";
     j.ahead_by = 1;
     j.behind_by = 0;
-    // With FAKE_GITHUB_GIT_DIR: the files with their patches, as git compares base...head.
-    if (gitDir) {
+    // With FAKE_GITHUB_GIT_DIR, the real answer: how head stands to base, and the files with
+    // their patches, as git compares base...head.
+    if (gitDir && c.params.base && c.params.head) {
       const range = `${c.params.base}...${c.params.head}`, ex = j.files[0];
       const statuses = { A: "added", D: "removed", M: "modified" };
+      let base, head;
       try {
+        base = git(["rev-parse", "--verify", "-q", `${c.params.base}^{commit}`]);
+        head = git(["rev-parse", "--verify", "-q", `${c.params.head}^{commit}`]);
         j.files = git(["diff", "--numstat", range]).split("\n").filter(Boolean).map((row) => {
           const [add, del, filename] = row.split("\t");
           const st = git(["diff", "--name-status", range, "--", filename]).split("\t")[0];
@@ -530,6 +546,9 @@ const handlers = {
       } catch (e) {
         return [404, { message: "Not Found", documentation_url: "x" }];
       }
+      j.ahead_by = Number(git(["rev-list", "--count", `${base}..${head}`]));
+      j.behind_by = Number(git(["rev-list", "--count", `${head}..${base}`]));
+      j.status = base === head ? "identical" : !j.behind_by ? "ahead" : !j.ahead_by ? "behind" : "diverged";
     }
     return [200, j];
   },
@@ -665,6 +684,7 @@ export function handle(req, res) {
         if (b.merged) pr.merged_at = b.closed_at;
         if (pr.state === "closed" && !pr.closed_at) pr.closed_at = new Date().toISOString().replace(/\.\d+Z$/, "Z");
         if (b.head_sha) pr.headSha = b.head_sha;
+        if (b.merge_commit_sha) pr.merge_commit_sha = b.merge_commit_sha;
         return send(res, 200, { number: pr.number });
       }
       // A review's comments (a reviewer wrote them): [{path, line, body, login}].

@@ -242,6 +242,50 @@ static void test_no_data(void)
 	teardown(&r, &f);
 }
 
+/* After a fix: the signal a finding was judged on, rebuilt from the raw series, and its chart. */
+static void test_after_fix(void)
+{
+	struct observation obs;
+	struct service_metrics *api;
+	struct series s = SERIES_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	double peak = 0;
+	int i;
+
+	observation_init(&obs);
+	api = observation_add_service(&obs, "api");
+	for (i = 0; i < 3; i++) {
+		int64_t t = T0 + (int64_t)i * 60000;
+		series_add(&api->series[METRIC_MEMORY], t, 250e6 * (i + 1));
+		series_add(&api->series[METRIC_REQUESTS], t, i == 1 ? 0 : 100);
+		series_add(&api->series[METRIC_REQUESTS_5XX], t, 5);
+		series_add(&api->series[METRIC_LATENCY_P95], t, 120);
+	}
+	/* The limit is missing at the last sample: no fraction there, not a division by nothing. */
+	series_add(&api->series[METRIC_MEMORY_LIMIT], T0, 1e9);
+	series_add(&api->series[METRIC_MEMORY_LIMIT], T0 + 60000, 1e9);
+	scan_report_signal(&s, api, METRIC_MEMORY, FIGURE_FRACTION, T0, T0 + 1800000);
+	ok(s.nr == 2 && s.items[0].v == 0.25 && s.items[1].v == 0.5, "memory as a fraction of its limit, where the limit is known");
+	series_release(&s);
+	scan_report_signal(&s, api, METRIC_REQUESTS_5XX, FIGURE_FRACTION, T0, T0 + 1800000);
+	ok(s.nr == 2 && s.items[0].v == 0.05 && s.items[1].t == T0 + 120000, "5xx as a fraction of requests, none without requests");
+	series_release(&s);
+	scan_report_signal(&s, api, METRIC_LATENCY_P95, FIGURE_MS, T0 + 60000, T0 + 60000);
+	ok(s.nr == 1 && s.items[0].v == 120, "ms as observed, within [start, end]");
+	series_release(&s);
+	scan_report_signal(&s, api, METRIC_CPU, FIGURE_RATIO, T0, T0 + 1800000);
+	ok(s.nr == 0, "a ratio is no series");
+	scan_report_chart_after(&sb, &peak, api, METRIC_MEMORY, FIGURE_FRACTION, 0.95, T0, T0 + 1800000);
+	like(sb.buf, "title \"api memory (%) after the fix, against the level it was judged by\"", "the chart after the fix");
+	like(sb.buf, "  line [95, 95]", "with the level it was judged by");
+	ok(peak == 0.5, "its peak");
+	strbuf_reset(&sb);
+	scan_report_chart_after(&sb, &peak, api, METRIC_CPU, FIGURE_FRACTION, NAN, T0, T0 + 1800000);
+	ok(!sb.len && isnan(peak), "no data: no chart, no peak");
+	strbuf_release(&sb);
+	observation_release(&obs);
+}
+
 int main(void)
 {
 	struct observe_result r;
@@ -471,5 +515,6 @@ int main(void)
 	}
 	strbuf_release(&sb);
 	test_no_data();
+	test_after_fix();
 	return done_testing();
 }
