@@ -28,6 +28,7 @@
 #define UPDATED_KIND "pr-updated"
 #define SILENCED_KIND "silenced"
 #define PLAN_KIND "plan"
+#define IGNORE_KIND "ignore"
 /* GitHub allows 256 characters in a title; autofix keeps well below. */
 #define MAX_TITLE 200
 /* Rows of the diffstat table; the rest is counted. */
@@ -427,6 +428,23 @@ static int by_number_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* The time in the body's `autofix:ignore:UNTIL_MS` marker (`/autofix ignore`), or null. */
+static struct json *ignored_until(const char *body)
+{
+	struct strbuf key = STRBUF_INIT;
+	struct json *until = NULL;
+	char *end;
+	long long ms;
+
+	if (marker_find_kind(body, IGNORE_KIND, &key)) {
+		ms = strtoll(key.buf, &end, 10);
+		if (key.len && !*end && ms > 0)
+			until = json_new_num((double)ms);
+	}
+	strbuf_release(&key);
+	return until ? until : json_new_null();
+}
+
 int pull_request_list(struct json **out, struct github *gh, const char *login)
 {
 	struct json *pulls = NULL, **kept;
@@ -462,6 +480,7 @@ int pull_request_list(struct json **out, struct github *gh, const char *login)
 		json_set_opt_str(o, "branch", json_str_value(json_get(it, "head.ref")));
 		json_set_opt_str(o, "head", json_str_value(json_get(it, "head.sha")));
 		json_set_opt_str(o, "url", str_of(it, "html_url"));
+		json_set(o, "ignored_until", ignored_until(str_of(it, "body")));
 		kept[n++] = o;
 		strbuf_release(&fp);
 	}
@@ -524,10 +543,15 @@ struct json *pull_request_decide(const struct json *listing, const char *fingerp
 	}
 	/* The newest closed PR says what people want: closed unmerged, recently, means "not now". */
 	if (last_closed && !json_bool_value(json_member(last_closed, "merged"))) {
-		int64_t until = (int64_t)json_num_value(json_member(last_closed, "closed_at")) + cfg->cooldown_ms;
+		const struct json *ignored = json_member(last_closed, "ignored_until");
+		/* `/autofix ignore DURATION` says how long; else the cooldown. */
+		int64_t until = json_type(ignored) == JSON_NUMBER ? (int64_t)json_num_value(ignored) :
+				(int64_t)json_num_value(json_member(last_closed, "closed_at")) + cfg->cooldown_ms;
 		if (until > now_ms) {
-			strbuf_addf(&why, "pull request #%.0f was closed without merging; silenced until ",
-				    json_num_value(json_member(last_closed, "number")));
+			strbuf_addf(&why, "pull request #%.0f was %s; silenced until ",
+				    json_num_value(json_member(last_closed, "number")),
+				    json_type(ignored) == JSON_NUMBER ? "ignored (/autofix ignore)" :
+				    "closed without merging");
 			time_format_iso8601(&why, until);
 			d = decision("silenced", why.buf);
 			json_set(d, "number", json_dup(json_member(last_closed, "number")));
@@ -842,4 +866,9 @@ out:
 	strbuf_release(&body);
 	strbuf_release(&marker);
 	return err;
+}
+
+void pull_request_escape_markdown(struct strbuf *out, const char *s, size_t len, void *payload)
+{
+	escape_markdown(out, s, len, payload);
 }

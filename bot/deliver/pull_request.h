@@ -22,7 +22,9 @@
  * *out is an array, newest first, of
  *   {"number", "fingerprint", "state": "open" | "closed", "merged": bool,
  *    "created_at", "closed_at" (ms since the epoch, closed_at null when
- *    open), "branch", "head" (the head commit's SHA), "url"}.
+ *    open), "branch", "head" (the head commit's SHA), "url",
+ *    "ignored_until" (ms: the body's `autofix:ignore:UNTIL_MS` marker,
+ *    written by `/autofix ignore`; null when there is none)}.
  */
 int pull_request_list(struct json **out, struct github *gh, const char *login);
 
@@ -34,7 +36,8 @@ int pull_request_list(struct json **out, struct github *gh, const char *login);
  *                "awaiting review"  an open PR for it exists ("number", "branch"):
  *                                it is left alone (a person will review it)
  *                "silenced"    a PR for it was closed without merging less than
- *                                cfg->cooldown_ms ago ("number", "until" ms)
+ *                                cfg->cooldown_ms ago, or ignored until a time
+ *                                still to come ("number", "until" ms)
  *                "max open"    cfg->max_open of autofix's PRs are open
  *                "max per hour" cfg->max_per_hour were opened in the last hour
  *    "why": one line a person reads in the report}
@@ -91,5 +94,12 @@ int pull_request_note_silenced(struct json **out, struct github *gh, const char 
 int plan_issue_deliver(struct json **out, struct github *gh, const char *login,
 		       const struct pull_request_config *cfg, const struct json *data,
 		       const char *repo_root);
+
+/*
+ * The Markdown escaper of autofix's texts on GitHub (a mustache_escape_fn,
+ * plan/mustache.h): values from outside shown as text, markers and
+ * markup impossible; docs/deliver.md says what is escaped.
+ */
+void pull_request_escape_markdown(struct strbuf *out, const char *s, size_t len, void *payload);
 
 #endif
