@@ -324,7 +324,7 @@ static int command_ignore(struct event_context *ev, const struct event_payload *
 	int err;
 
 	if (*arg && (units_parse_duration(&ms, arg) < 0 || ms <= 0)) {
-		strbuf_addf(&until, "`%s` is not a duration like 7d or 12h.", arg);
+		strbuf_addf(&until, "'%s' is not a duration like 7d or 12h.", arg);
 		json_set_str(d, "error", until.buf);
 		json_set_str(res, "error", until.buf);
 		json_set_str(res, "handled", "invalid");
@@ -437,7 +437,7 @@ static int command_retry(struct event_context *ev, const char *instructions, str
 
 	/* event_retry() arrives with followup.c; until then the command is answered as unavailable. */
 	(void)instructions;
-	json_set_str(d, "error", "`/autofix retry` is not available in this version of autofix.");
+	json_set_str(d, "error", "Retrying is not available in this version of autofix.");
 	json_set_str(res, "error", "retry is not available in this version");
 	err = reply(ev, "command-help.md", d);
 	json_free(d);
