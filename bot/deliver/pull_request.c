@@ -28,7 +28,6 @@
 #define UPDATED_KIND "pr-updated"
 #define SILENCED_KIND "silenced"
 #define PLAN_KIND "plan"
-#define IGNORE_KIND "ignore"
 /* GitHub allows 256 characters in a title; autofix keeps well below. */
 #define MAX_TITLE 200
 /* Rows of the diffstat table; the rest is counted. */
@@ -85,6 +84,11 @@ static void escape_markdown(struct strbuf *out, const char *s, size_t len, void 
 			strbuf_addch(out, (char)c);
 		}
 	}
+}
+
+void pull_request_escape(struct strbuf *out, const char *s, size_t len, void *payload)
+{
+	escape_markdown(out, s, len, payload);
 }
 
 /* Cuts sb to at most max bytes, at a UTF-8 character boundary, with "…". */
@@ -428,21 +432,19 @@ static int by_number_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* The time in the body's `autofix:ignore:UNTIL_MS` marker (`/autofix ignore`), or null. */
-static struct json *ignored_until(const char *body)
+int64_t pull_request_ignored_until(const char *body)
 {
 	struct strbuf key = STRBUF_INIT;
-	struct json *until = NULL;
+	long long ms = 0;
 	char *end;
-	long long ms;
 
-	if (marker_find_kind(body, IGNORE_KIND, &key)) {
+	if (marker_find_kind(body, PULL_REQUEST_IGNORE_KIND, &key)) {
 		ms = strtoll(key.buf, &end, 10);
-		if (key.len && !*end && ms > 0)
-			until = json_new_num((double)ms);
+		if (!key.len || *end || ms < 0)
+			ms = 0;
 	}
 	strbuf_release(&key);
-	return until ? until : json_new_null();
+	return ms;
 }
 
 int pull_request_list(struct json **out, struct github *gh, const char *login)
@@ -462,7 +464,7 @@ int pull_request_list(struct json **out, struct github *gh, const char *login)
 		struct strbuf fp = STRBUF_INIT;
 		const char *who = json_str_value(json_get(it, "user.login"));
 		struct json *o;
-		int64_t closed;
+		int64_t closed, ignored;
 
 		/* A marker counts only in a body autofix wrote. */
 		if (!who || strcasecmp(who, login) || !marker_find_kind(str_of(it, "body"), PR_KIND, &fp)) {
@@ -480,7 +482,8 @@ int pull_request_list(struct json **out, struct github *gh, const char *login)
 		json_set_opt_str(o, "branch", json_str_value(json_get(it, "head.ref")));
 		json_set_opt_str(o, "head", json_str_value(json_get(it, "head.sha")));
 		json_set_opt_str(o, "url", str_of(it, "html_url"));
-		json_set(o, "ignored_until", ignored_until(str_of(it, "body")));
+		ignored = pull_request_ignored_until(str_of(it, "body"));
+		json_set(o, "ignored_until", ignored ? json_new_num((double)ignored) : json_new_null());
 		kept[n++] = o;
 		strbuf_release(&fp);
 	}
@@ -866,9 +869,4 @@ out:
 	strbuf_release(&body);
 	strbuf_release(&marker);
 	return err;
-}
-
-void pull_request_escape_markdown(struct strbuf *out, const char *s, size_t len, void *payload)
-{
-	escape_markdown(out, s, len, payload);
 }

@@ -74,6 +74,17 @@ int pull_request_deliver(struct json **out, struct github *gh, const char *login
 			 const char *repo_root);
 
 /*
+ * `/autofix ignore` (event/event.c) writes `<!-- autofix:ignore:UNTIL_MS -->`
+ * into the PR's body: no PR for its problem before UNTIL_MS.
+ */
+#define PULL_REQUEST_IGNORE_KIND "ignore"
+/* The time of body's ignore marker (ms), or 0 when it has none (or a broken one). */
+int64_t pull_request_ignored_until(const char *body);
+
+/* escape_markdown as a template escaper (plan/template.h): values from outside in GitHub Markdown. */
+void pull_request_escape(struct strbuf *out, const char *s, size_t len, void *payload);
+
+/*
  * Says once, on the closed pull request number, that no other PR for
  * fingerprint will be opened before until_ms, and how to undo that
  * (templates/pull-request-silenced.md; marker `autofix:silenced:FP`).
@@ -94,12 +105,5 @@ int pull_request_note_silenced(struct json **out, struct github *gh, const char 
 int plan_issue_deliver(struct json **out, struct github *gh, const char *login,
 		       const struct pull_request_config *cfg, const struct json *data,
 		       const char *repo_root);
-
-/*
- * The Markdown escaper of autofix's texts on GitHub (a mustache_escape_fn,
- * plan/mustache.h): values from outside shown as text, markers and
- * markup impossible; docs/deliver.md says what is escaped.
- */
-void pull_request_escape_markdown(struct strbuf *out, const char *s, size_t len, void *payload);
 
 #endif

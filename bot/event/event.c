@@ -31,7 +31,6 @@
 #define PR_KIND "pr"
 #define REPLY_KIND "reply"
 #define MERGED_KIND "merged"
-#define IGNORE_KIND "ignore"
 
 /* The sections of autofix's PR body that `/autofix explain` quotes (templates/pull-request.md). */
 static const char *const analysis_sections[] = {
@@ -50,7 +49,7 @@ static int render(struct strbuf *out, const struct event_context *ev, const char
 	struct template_options topts = TEMPLATE_OPTIONS_INIT;
 
 	topts.repo_root = ev->repo_root;
-	topts.escape = pull_request_escape_markdown;
+	topts.escape = pull_request_escape;
 	return template_render(out, name, data, &topts);
 }
 
@@ -273,15 +272,19 @@ static void body_with_ignore(struct strbuf *out, const char *body, int64_t until
 	struct strbuf key = STRBUF_INIT, old = STRBUF_INIT, marker = STRBUF_INIT;
 
 	strbuf_addstr(out, body ? body : "");
-	while (marker_find_kind(out->buf, IGNORE_KIND, &key)) {
-		marker_format(&old, IGNORE_KIND, key.buf);
+	while (marker_find_kind(out->buf, PULL_REQUEST_IGNORE_KIND, &key)) {
+		size_t before = out->len;
+		marker_format(&old, PULL_REQUEST_IGNORE_KIND, key.buf);
 		strbuf_replace_all(out, old.buf, "");
 		strbuf_reset(&old);
 		strbuf_reset(&key);
+		/* One written otherwise than autofix writes it (spacing) stays; the new one comes last. */
+		if (out->len == before)
+			break;
 	}
 	strbuf_trim(out);
 	strbuf_addf(&key, "%lld", (long long)until_ms);
-	marker_format(&marker, IGNORE_KIND, key.buf);
+	marker_format(&marker, PULL_REQUEST_IGNORE_KIND, key.buf);
 	strbuf_addf(out, "\n\n%s\n", marker.buf);
 	strbuf_release(&key);
 	strbuf_release(&old);
@@ -297,7 +300,7 @@ static int step_ignore(struct json **out, void *data)
 	int done, err = 0;
 
 	strbuf_addf(&key, "%lld", (long long)s->until);
-	done = marker_find(str_of(s->ev->pull, "body"), IGNORE_KIND, key.buf) &&
+	done = marker_find(str_of(s->ev->pull, "body"), PULL_REQUEST_IGNORE_KIND, key.buf) &&
 	       state && !strcmp(state, "closed");
 	if (!done) {
 		body_with_ignore(&body, str_of(s->ev->pull, "body"), s->until);
@@ -585,10 +588,8 @@ static int step_silenced(struct json **out, void *data)
 static int handle_closed(struct event_context *ev, const struct event_payload *p, struct json *res)
 {
 	struct step s = { ev, p, NULL, NULL, 0 };
-	struct strbuf key = STRBUF_INIT;
 	struct json *r = NULL;
 	int64_t closed_at = p->closed_at;
-	char *end;
 	int err;
 
 	if (p->merged) {
@@ -609,17 +610,14 @@ static int handle_closed(struct event_context *ev, const struct event_payload *p
 		json_get_opt_time(&closed_at, ev->pull, "closed_at");
 	if (!closed_at)
 		closed_at = ev->now;
-	s.until = closed_at + ev->cfg->pull_requests.cooldown_ms;
-	if (marker_find_kind(str_of(ev->pull, "body"), IGNORE_KIND, &key)) {
-		long long ms = strtoll(key.buf, &end, 10);
-		if (!*end && ms > 0)
-			s.until = ms;
-	}
+	/* `/autofix ignore DURATION` said until when; else the cooldown. */
+	s.until = pull_request_ignored_until(str_of(ev->pull, "body"));
+	if (!s.until)
+		s.until = closed_at + ev->cfg->pull_requests.cooldown_ms;
 	if ((err = journal_step(&r, ev->run, "silenced", NULL, step_silenced, &s)) == 0)
 		json_set(res, "result", json_dup(r));
 out:
 	json_free(r);
-	strbuf_release(&key);
 	return err;
 }
 
