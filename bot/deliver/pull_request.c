@@ -782,42 +782,58 @@ out:
 	return err;
 }
 
+int pull_request_comment_once(int *commented, struct github *gh, const char *login, int64_t number,
+			      const char *kind, const char *key, const char *template, struct json *data,
+			      const char *repo_root)
+{
+	struct template_options topts = TEMPLATE_OPTIONS_INIT;
+	struct strbuf marker = STRBUF_INIT, body = STRBUF_INIT;
+	struct json *comments = NULL;
+	int err;
+
+	*commented = 0;
+	if ((err = marker_format(&marker, kind, key)) < 0)
+		goto out;
+	if ((err = github_issue_comments(gh, &comments, number)) < 0)
+		goto out;
+	if (github_find_marked(comments, kind, key, login))
+		goto out;
+	json_set_str(data, "marker", marker.buf);
+	topts.repo_root = repo_root;
+	topts.escape = escape_markdown;
+	if ((err = template_render(&body, template, data, &topts)) < 0)
+		goto out;
+	redact_text(NULL, &body);
+	if ((err = github_comment_create(gh, NULL, number, body.buf)) < 0)
+		goto out;
+	*commented = 1;
+out:
+	json_free(comments);
+	strbuf_release(&marker);
+	strbuf_release(&body);
+	return err;
+}
+
 int pull_request_note_silenced(struct json **out, struct github *gh, const char *login,
 			       int64_t number, const char *fingerprint, int64_t until_ms,
 			       const char *repo_root)
 {
-	struct template_options topts = TEMPLATE_OPTIONS_INIT;
-	struct strbuf marker = STRBUF_INIT, body = STRBUF_INIT, until = STRBUF_INIT;
-	struct json *comments = NULL, *d = NULL;
+	struct strbuf until = STRBUF_INIT;
+	struct json *d = json_new_object();
 	int commented = 0, err;
 
 	*out = NULL;
-	if ((err = marker_format(&marker, SILENCED_KIND, fingerprint)) < 0)
-		goto out;
-	if ((err = github_issue_comments(gh, &comments, number)) < 0)
-		goto out;
-	if (!github_find_marked(comments, SILENCED_KIND, fingerprint, login)) {
-		d = json_new_object();
-		json_set_str(d, "fingerprint", fingerprint);
-		time_format_iso8601(&until, until_ms);
-		json_set_str(d, "until", until.buf);
-		json_set_str(d, "marker", marker.buf);
-		topts.repo_root = repo_root;
-		topts.escape = escape_markdown;
-		if ((err = template_render(&body, "pull-request-silenced.md", d, &topts)) < 0)
-			goto out;
-		if ((err = github_comment_create(gh, NULL, number, body.buf)) < 0)
-			goto out;
-		commented = 1;
+	json_set_str(d, "fingerprint", fingerprint);
+	time_format_iso8601(&until, until_ms);
+	json_set_str(d, "until", until.buf);
+	err = pull_request_comment_once(&commented, gh, login, number, SILENCED_KIND, fingerprint,
+					"pull-request-silenced.md", d, repo_root);
+	if (!err) {
+		*out = json_new_object();
+		json_set_num(*out, "number", (double)number);
+		json_set_bool(*out, "commented", commented);
 	}
-	*out = json_new_object();
-	json_set_num(*out, "number", (double)number);
-	json_set_bool(*out, "commented", commented);
-out:
-	json_free(comments);
 	json_free(d);
-	strbuf_release(&marker);
-	strbuf_release(&body);
 	strbuf_release(&until);
 	return err;
 }

@@ -85,6 +85,17 @@ int64_t pull_request_ignored_until(const char *body);
 void pull_request_escape(struct strbuf *out, const char *s, size_t len, void *payload);
 
 /*
+ * A comment autofix makes once on issue or pull request number: unless
+ * one by login with the marker for kind and key is there already,
+ * template rendered with data (escaped for Markdown; "marker" is set in
+ * data, to be written raw, {{{marker}}}), redacted, is posted.
+ * *commented says whether it was. Returns 0 or the first GitHub error.
+ */
+int pull_request_comment_once(int *commented, struct github *gh, const char *login, int64_t number,
+			      const char *kind, const char *key, const char *template, struct json *data,
+			      const char *repo_root);
+
+/*
  * Says once, on the closed pull request number, that no other PR for
  * fingerprint will be opened before until_ms, and how to undo that
  * (templates/pull-request-silenced.md; marker `autofix:silenced:FP`).

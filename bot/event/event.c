@@ -532,8 +532,8 @@ static int step_merged(struct json **out, void *data)
 {
 	struct step *s = data;
 	struct event_context *ev = s->ev;
-	struct strbuf marker = STRBUF_INIT, body = STRBUF_INIT, at = STRBUF_INIT;
-	struct json *comments = NULL, *d = json_new_object();
+	struct strbuf at = STRBUF_INIT;
+	struct json *d = json_new_object();
 	const char *commit = s->p->merge_commit ? s->p->merge_commit : str_of(ev->pull, "merge_commit_sha");
 	int64_t merged_at = s->p->merged_at;
 	int commented = 0, err;
@@ -542,33 +542,21 @@ static int step_merged(struct json **out, void *data)
 		json_get_opt_time(&merged_at, ev->pull, "merged_at");
 	if (!merged_at)
 		merged_at = ev->now;
-	if ((err = marker_format(&marker, MERGED_KIND, ev->fingerprint)) < 0 ||
-	    (err = github_issue_comments(ev->gh, &comments, ev->number)) < 0)
-		goto out;
-	if (!github_find_marked(comments, MERGED_KIND, ev->fingerprint, ev->login)) {
-		time_format_iso8601(&at, merged_at);
-		json_set_str(d, "fingerprint", ev->fingerprint);
-		json_set_opt_str(d, "merge_commit", commit);
-		json_set_str(d, "merged_at", at.buf);
-		json_set_str(d, "marker", marker.buf);
-		if ((err = render(&body, ev, "pull-request-merged.md", d)) < 0)
-			goto out;
-		redact_text(NULL, &body);
-		if ((err = github_comment_create(ev->gh, NULL, ev->number, body.buf)) < 0)
-			goto out;
-		commented = 1;
+	time_format_iso8601(&at, merged_at);
+	json_set_str(d, "fingerprint", ev->fingerprint);
+	json_set_opt_str(d, "merge_commit", commit);
+	json_set_str(d, "merged_at", at.buf);
+	err = pull_request_comment_once(&commented, ev->gh, ev->login, ev->number, MERGED_KIND,
+					ev->fingerprint, "pull-request-merged.md", d, ev->repo_root);
+	if (!err) {
+		*out = json_new_object();
+		json_set_str(*out, "fingerprint", ev->fingerprint);
+		json_set_num(*out, "number", (double)ev->number);
+		json_set(*out, "merge_commit", json_new_str(commit));
+		json_set_num(*out, "merged_at", (double)merged_at);
+		json_set_bool(*out, "commented", commented);
 	}
-	*out = json_new_object();
-	json_set_str(*out, "fingerprint", ev->fingerprint);
-	json_set_num(*out, "number", (double)ev->number);
-	json_set(*out, "merge_commit", json_new_str(commit));
-	json_set_num(*out, "merged_at", (double)merged_at);
-	json_set_bool(*out, "commented", commented);
-out:
-	json_free(comments);
 	json_free(d);
-	strbuf_release(&marker);
-	strbuf_release(&body);
 	strbuf_release(&at);
 	return err;
 }
