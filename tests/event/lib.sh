@@ -54,15 +54,7 @@ The cache in cache\\.js never forgets.
 GH_PID=
 fresh_github() {
 	[ -n "$GH_PID" ] && stop_server "$GH_PID"
-	FAKE_GITHUB_TOKEN=$GH_TOKEN start_server gh node --input-type=module -e '
-import http from "node:http";
-import { writeFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
-const { handle } = await import(pathToFileURL(process.argv[2]).href);
-const server = http.createServer(handle);
-server.listen(0, "127.0.0.1", () => writeFileSync(process.argv[1], String(server.address().port)));
-setTimeout(() => process.exit(3), 600000).unref();
-' "$TMP/gh.port" "$TEST_DATA_DIR/github/fake-github.mjs"
+	FAKE_GITHUB_TOKEN=$GH_TOKEN start_server gh node "$TEST_DATA_DIR/github/serve-fake.mjs" "$TMP/gh.port"
 	GH_PID=$SERVER_PID GH=http://127.0.0.1:$SERVER_PORT
 	rm -f "$TMP/state.db"
 }
