@@ -18,6 +18,8 @@
 //   POST /_fake/fail {operation, page, status, count}: the next count
 //     answers to operation (an operationId) for page (1 by default) fail
 //     with status (count 0 clears them);
+//   POST /_fake/review-comments/ID [{path, line, body, login}]: review ID's
+//     comments;
 //   POST /_fake/delay {operation, ms}: answers to operation are sent ms
 //     late (the operation itself is done at once, as on GitHub, even when
 //     the client has gone);
@@ -29,8 +31,6 @@
 //   POST /_fake/permission {user, role_name, permission}: that user's
 //     role on the repository (permission defaults from the role, as
 //     GitHub maps it: maintain is write, triage is read);
-//   POST /_fake/review {id, comments: [{path, line, body}]}: the comments
-//     on lines of review id (pulls/list-comments-for-review);
 //   GET /_fake/state: issues, pulls, comments, labels, reactions and the
 //     branches (refs under heads/), for assertions.
 // A comment, issue or PR made through the API is written by BOT_LOGIN,
@@ -227,11 +227,12 @@ function initialState() {
       ["autofix/test:.autofix.yml", "version: 1\nwindow: 10m\n"],
     ]),
     permissions: new Map([["alice", "admin"], ["bob", "write"], ["carol", "read"]]),
-    permissionOf: new Map(),
-    reactions: [],
     reviewComments: new Map(),
     nextNumber: 1,
     nextComment: 1000,
+    // Roles' permissions set apart from GitHub's mapping (a custom role), and reactions made.
+    permissionOf: new Map(),
+    reactions: [],
   };
 }
 
@@ -361,14 +362,23 @@ const handlers = {
     return [200, Array.from({ length: 250 }, (_, i) => ({ ...ex, sha: ex.sha, filename: `src/file${i}.c` }))];
   },
   "pulls/list-reviews": (c) => [200, example(c.op, 200)],
-  "pulls/list-review-comments": (c) => [200, example(c.op, 200)],
+  // The comments of one review, as POST /_fake/review-comments/ID set them.
   "pulls/list-comments-for-review": (c) => {
-    const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
-    if (!pr) return [404, { message: "Not Found", documentation_url: "x" }];
     const ex = example(c.op, 200)[0];
     const list = state.reviewComments.get(Number(c.params.review_id)) || [];
-    return [200, list.map((m, i) => ({ ...ex, id: 5000 + i, pull_request_review_id: Number(c.params.review_id), path: m.path, line: m.line, body: m.body }))];
+    return [200, list.map((m, i) => {
+      const j = { ...ex, id: 5000 + i, pull_request_review_id: Number(c.params.review_id), path: m.path, line: m.line,
+        original_line: m.line, body: m.body, user: { ...ex.user, login: m.login || "alice" } };
+      // A comment on a whole file has no line (GitHub leaves the fields out).
+      if (m.line == null) {
+        delete j.line;
+        delete j.original_line;
+        j.subject_type = "file";
+      }
+      return j;
+    })];
   },
+  "pulls/list-review-comments": (c) => [200, example(c.op, 200)],
   "pulls/request-reviewers": (c) => {
     const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
     if (!pr) return [404, { message: "Not Found", documentation_url: "x" }];
@@ -662,11 +672,6 @@ export function handle(req, res) {
         else state.permissionOf.delete(b.user);
         return send(res, 200, { ok: true });
       }
-      if (url.pathname === "/_fake/review" && req.method === "POST") {
-        const b = JSON.parse(body);
-        state.reviewComments.set(Number(b.id), b.comments || []);
-        return send(res, 200, { ok: true });
-      }
       if (url.pathname === "/_fake/state" && req.method === "GET")
         return send(res, 200, {
           issues: state.issues.filter((i) => !i.pull),
@@ -687,6 +692,11 @@ export function handle(req, res) {
         if (pr.state === "closed" && !pr.closed_at) pr.closed_at = new Date().toISOString().replace(/\.\d+Z$/, "Z");
         if (b.head_sha) pr.headSha = b.head_sha;
         return send(res, 200, { number: pr.number });
+      }
+      // A review's comments (a reviewer wrote them): [{path, line, body, login}].
+      if ((m = /^\/_fake\/review-comments\/(\d+)$/.exec(url.pathname)) && req.method === "POST") {
+        state.reviewComments.set(Number(m[1]), JSON.parse(body));
+        return send(res, 200, { ok: true });
       }
       if (url.pathname === "/_fake/fail" && req.method === "POST") {
         const b = JSON.parse(body);
