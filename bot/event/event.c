@@ -187,8 +187,7 @@ static int step_permission(struct json **out, void *data)
 	/* A custom role (or none given): what it is built on. */
 	if (!allowed && !(role && refused_roles[i]))
 		allowed = !strcmp(perm, "admin") || !strcmp(perm, "write");
-	strbuf_addf(&why, "%s has the %s role on this repository%s", user, role ? role : perm,
-		    allowed ? "" : "; commands need write, maintain or admin");
+	strbuf_addf(&why, "%s has the %s role on this repository", user, role ? role : perm);
 done:
 	*out = json_new_object();
 	json_set_str(*out, "user", user);
