@@ -95,6 +95,11 @@ int github_call_json(struct github *gh, struct json **out, const char *method, c
  * Any failing page fails the whole listing. At most 100 pages.
  */
 int github_paginate(struct github *gh, struct json **out, const char *path);
+/*
+ * The URL of rel="next" in a Link header's value, appended to out.
+ * Returns 1 when there is one, 0 when not (out unchanged).
+ */
+int github_link_next(struct strbuf *out, const char *link);
 
 /*
  * Lists what ("/issues", "/pulls") of the repository in state (NULL:

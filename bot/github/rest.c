@@ -323,8 +323,7 @@ int github_call_json(struct github *gh, struct json **out, const char *method, c
 
 /* ---------------------------------------------------------------- pagination */
 
-/* The URL of rel="next" in a Link header, appended to out; 0 when there is none. */
-static int link_next(struct strbuf *out, const char *link)
+int github_link_next(struct strbuf *out, const char *link)
 {
 	const char *p = link;
 
@@ -392,7 +391,7 @@ int github_paginate(struct github *gh, struct json **out, const char *path)
 		json_free(page);
 		free(url);
 		link = http_response_header(&resp, "Link");
-		if (!link || !link_next(&next, link))
+		if (!link || !github_link_next(&next, link))
 			break;
 	}
 	http_response_release(&resp);

@@ -165,8 +165,13 @@ int railway_read_architecture(struct architecture *out, const struct json *resp,
 		strbuf_release(&have);
 		return err;
 	}
-	out->environment_id = xstrdup(json_str_value(json_get(env, "id")));
-	out->environment_name = xstrdup(json_str_value(json_get(env, "name")));
+	/* Matched by one of the two, it must still have both. */
+	if ((err = json_get_str(&s, env, "id")) < 0)
+		return bot_error_wrap(err, "environment '%s': ", environment);
+	out->environment_id = xstrdup(s);
+	if ((err = json_get_str(&s, env, "name")) < 0)
+		return bot_error_wrap(err, "environment '%s': ", environment);
+	out->environment_name = xstrdup(s);
 
 	if ((err = check_complete(json_get(env, "serviceInstances"), "service instances")) < 0 ||
 	    (err = json_get_arr(&edges, env, "serviceInstances.edges")) < 0)
@@ -280,7 +285,8 @@ static int read_status_counts(struct service_metrics *svc, const struct json *gr
 		const struct json *code = json_get(g, "statusCode");
 		int status;
 
-		if (json_type(code) != JSON_NUMBER)
+		/* An HTTP status: a whole number from 100 to 599. */
+		if (json_type(code) != JSON_NUMBER || !(json_num_value(code) >= 100 && json_num_value(code) <= 599))
 			goto bad;
 		status = (int)json_num_value(code);
 		/*

@@ -362,6 +362,16 @@ const handlers = {
     return [200, Array.from({ length: 250 }, (_, i) => ({ ...ex, sha: ex.sha, filename: `src/file${i}.c` }))];
   },
   "pulls/list-reviews": (c) => [200, example(c.op, 200)],
+  // The PR's commits (with FAKE_GITHUB_GIT_DIR: base branch..head, oldest first, with their messages).
+  "pulls/list-commits": (c) => {
+    const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
+    if (!pr) return [404, { message: "Not Found", documentation_url: "x" }];
+    if (!gitDir) return [200, []];
+    const ex = example(c.op, 200)[0];
+    const head = (pr.state === "open" && refGet(`heads/${pr.head}`)) || pr.headSha;
+    const shas = git(["rev-list", "--reverse", `refs/heads/${pr.base}..${head}`]).split("\n").filter(Boolean);
+    return [200, shas.map((sha) => ({ ...ex, sha, commit: { ...ex.commit, message: git(["log", "-1", "--format=%B", sha]) } }))];
+  },
   // The comments of one review, as POST /_fake/review-comments/ID set them.
   "pulls/list-comments-for-review": (c) => {
     const ex = example(c.op, 200)[0];
@@ -520,6 +530,22 @@ const handlers = {
     j.status = "ahead";
     j.ahead_by = 1;
     j.behind_by = 0;
+    // With FAKE_GITHUB_GIT_DIR: the files with their patches, as git compares base...head.
+    if (gitDir) {
+      const range = `${c.params.base}...${c.params.head}`, ex = j.files[0];
+      const statuses = { A: "added", D: "removed", M: "modified" };
+      try {
+        j.files = git(["diff", "--numstat", range]).split("\n").filter(Boolean).map((row) => {
+          const [add, del, filename] = row.split("\t");
+          const st = git(["diff", "--name-status", range, "--", filename]).split("\t")[0];
+          const patch = git(["diff", range, "--", filename]).replace(/^[\s\S]*?\n(?=@@)/, "");
+          return { ...ex, filename, status: statuses[st] || "changed", additions: Number(add) || 0,
+            deletions: Number(del) || 0, changes: (Number(add) || 0) + (Number(del) || 0), patch };
+        });
+      } catch (e) {
+        return [404, { message: "Not Found", documentation_url: "x" }];
+      }
+    }
     return [200, j];
   },
 };

@@ -167,6 +167,16 @@ static void test_architecture(void)
 	like(bot_error_last(), "'production'", "the message lists the environments there are");
 	architecture_release(&arch);
 	json_free(j);
+
+	/* Found by fuzzing: an environment matched by name but without an id crashed the reader. */
+	j = parse_json("{\"data\":{\"project\":{\"id\":\"p\",\"name\":\"shop\",\"environments\":{\"edges\":["
+		       "{\"node\":{\"name\":\"production\",\"serviceInstances\":{\"edges\":[]},"
+		       "\"volumeInstances\":{\"edges\":[]}}}]}}}}");
+	architecture_init(&arch);
+	is_int(railway_read_architecture(&arch, j, "production"), BOT_EINVALID, "an environment without an id is refused");
+	like(bot_error_last(), "environment 'production': 'id': missing", "  the message names it and what is missing");
+	architecture_release(&arch);
+	json_free(j);
 }
 
 static void test_errors(void)
@@ -230,6 +240,18 @@ static void test_metrics(void)
 		  "\"meta\":{\"commitHash\":\"abc\",\"commitMessage\":\"fix\"}}},"
 		  "{\"node\":{\"id\":\"d1\",\"status\":\"REMOVED\",\"createdAt\":\"2026-11-27T09:20:00Z\",\"meta\":null}}]}}}");
 	is_int(railway_read_http(obs.services, j, 1, T0, T0 + 1800000, 0), 0, "HTTP metrics read");
+	{
+		/* Found by fuzzing: a status code past any int was converted to one. */
+		struct json *bad = parse_json("{\"data\":{\"h0\":[{\"statusCode\":2e86,\"samples\":[]}],"
+					      "\"l0\":{\"samples\":[]},\"d0\":{\"edges\":[]}}}");
+		struct observation o;
+		observation_init(&o);
+		observation_add_service(&o, "api");
+		is_int(railway_read_http(o.services, bad, 1, T0, T0 + 1800000, 0), BOT_EINVALID,
+		       "a status code that is no HTTP status is refused");
+		observation_release(&o);
+		json_free(bad);
+	}
 	is_int(svc->series[METRIC_REQUESTS].nr, 2, "one request bucket per time");
 	is_double(svc->series[METRIC_REQUESTS].items[0].v, 97, 1e-9, "all statuses add up");
 	is_double(svc->series[METRIC_REQUESTS_5XX].items[0].v, 7, 1e-9, "5xx counted");
