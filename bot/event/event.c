@@ -431,18 +431,30 @@ out:
 	return err;
 }
 
-/* `/autofix retry [instructions]`: the agent again (followup.c). */
-static int command_retry(struct event_context *ev, const char *instructions, struct json *res)
+/* With `agent: none` there is no agent to follow up with: the reply says so. */
+static int no_agent(struct event_context *ev, struct json *res)
 {
 	struct json *d = json_new_object();
 	int err;
 
-	/* event_retry() arrives with followup.c; until then the command is answered as unavailable. */
-	(void)instructions;
-	json_set_str(d, "error", "Retrying is not available in this version of autofix.");
-	json_set_str(res, "error", "retry is not available in this version");
+	json_set_str(d, "error", "No coding agent is configured (agent: none in .autofix.yml), so autofix "
+		     "cannot change this pull request.");
+	json_set_str(res, "why", "no coding agent is configured (agent: none)");
 	err = reply(ev, "command-help.md", d);
 	json_free(d);
+	return err;
+}
+
+/* `/autofix retry [instructions]`: the agent again, on the PR's branch (followup.c). */
+static int command_retry(struct event_context *ev, const char *instructions, struct json *res)
+{
+	struct json *r = NULL;
+	int err;
+
+	if (ev->cfg->agent.kind == AGENT_NONE)
+		return no_agent(ev, res);
+	if ((err = event_retry(&r, ev, instructions)) == 0)
+		json_set(res, "result", r);
 	return err;
 }
 
@@ -505,7 +517,7 @@ static int step_review_comments(struct json **out, void *data)
 static int handle_review(struct event_context *ev, const struct event_payload *p, struct json *res)
 {
 	struct step s = { ev, p, NULL, NULL, 0 };
-	struct json *comments = NULL;
+	struct json *comments = NULL, *r = NULL;
 	int err;
 
 	if ((err = journal_step(&comments, ev->run, "review-comments", NULL, step_review_comments, &s)) < 0)
@@ -517,8 +529,12 @@ static int handle_review(struct event_context *ev, const struct event_payload *p
 		goto out;
 	}
 	json_set_str(res, "handled", "review");
-	/* event_review() arrives with followup.c. */
-	json_set_str(res, "why", "reviews are not acted on by this version of autofix");
+	if (ev->cfg->agent.kind == AGENT_NONE) {
+		err = no_agent(ev, res);
+		goto out;
+	}
+	if ((err = event_review(&r, ev, p->review)) == 0)
+		json_set(res, "result", r);
 out:
 	json_free(comments);
 	return err;
