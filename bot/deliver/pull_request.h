@@ -78,6 +78,12 @@ int pull_request_deliver(struct json **out, struct github *gh, const char *login
  * into the PR's body: no PR for its problem before UNTIL_MS.
  */
 #define PULL_REQUEST_IGNORE_KIND "ignore"
+/*
+ * The marker of the one notice that a problem is silenced (`autofix:silenced:FP`):
+ * pull_request_note_silenced() writes it, and so do the replies to
+ * `/autofix ignore` and `close`, which say it first.
+ */
+#define PULL_REQUEST_SILENCED_KIND "silenced"
 /* The time of body's ignore marker (ms), or 0 when it has none (or a broken one). */
 int64_t pull_request_ignored_until(const char *body);
 

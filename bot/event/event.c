@@ -265,6 +265,20 @@ static int command_explain(struct event_context *ev, struct json *res)
 	return err;
 }
 
+/*
+ * The replies to ignore and close say the problem is silenced: they carry
+ * the silenced marker, so that neither a scan nor the closing's event
+ * says it a second time (pull_request_note_silenced finds it).
+ */
+static void set_silenced_marker(struct json *d, const struct event_context *ev)
+{
+	struct strbuf marker = STRBUF_INIT;
+
+	if (marker_format(&marker, PULL_REQUEST_SILENCED_KIND, ev->fingerprint) == 0)
+		json_set_str(d, "silenced_marker", marker.buf);
+	strbuf_release(&marker);
+}
+
 /* body without its ignore marker(s), with the one for until_ms at its end. */
 static void body_with_ignore(struct strbuf *out, const char *body, int64_t until_ms)
 {
@@ -342,6 +356,7 @@ static int command_ignore(struct event_context *ev, const struct event_payload *
 	json_set_str(d, "fingerprint", ev->fingerprint);
 	json_set_num(d, "number", (double)ev->number);
 	json_set_num(res, "until", (double)s.until);
+	set_silenced_marker(d, ev);
 	err = reply(ev, "command-ignored.md", d);
 out:
 	json_free(d);
@@ -422,6 +437,7 @@ static int command_close(struct event_context *ev, const struct event_payload *p
 	json_set_str(d, "until", until.buf);
 	json_set_str(d, "fingerprint", ev->fingerprint);
 	json_set(res, "branch", json_dup(branch));
+	set_silenced_marker(d, ev);
 	err = reply(ev, "command-closed.md", d);
 out:
 	json_free(closed);
