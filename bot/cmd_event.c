@@ -217,9 +217,10 @@ int cmd_event(int argc, const char **argv)
 		goto done;
 	}
 
-	/* The repository is the event's. */
+	/* The repository is the event's, and so is an App's installation. */
 	gopts.owner = p.owner;
 	gopts.repo = p.repo;
+	gopts.installation_id = p.installation_id;
 	if ((err = github_options_from_env(&gopts)) < 0 || (err = github_new(&gh, &gopts)) < 0) {
 		code = fail(&c, "github", EXIT_USAGE);
 		goto done;

@@ -50,6 +50,9 @@ static int common(struct event_payload *out, const struct json *payload, const c
 		return bot_error(BOT_EINVALID, "payload: %s: expected a positive number, found %lld",
 				 number_at, (long long)out->number);
 	out->sender = json_str_value(json_get(payload, "sender.login"));
+	if (json_type(json_get(payload, "installation.id")) == JSON_NUMBER &&
+	    (err = need(json_get_int(&out->installation_id, payload, "installation.id"))) < 0)
+		return err;
 	return 0;
 }
 

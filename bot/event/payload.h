@@ -27,6 +27,7 @@ struct event_payload {
 	const char *repo;        /* repository.name */
 	int64_t number;          /* the pull request */
 	const char *sender;      /* sender.login, or NULL */
+	int64_t installation_id; /* installation.id (an App's events), or 0 */
 	/* EVENT_COMMENT and EVENT_REVIEW: the comment or review and its author. */
 	int64_t id;              /* comment.id or review.id */
 	const char *author;      /* its user.login */

@@ -94,7 +94,9 @@ int main(void)
 
 	is_int(parse(&p, &doc, &why, "pull_request", "{\"action\": \"closed\", " REPO ", "
 		     "\"pull_request\": {\"number\": 12, \"merged_at\": \"2026-11-28T08:00:00Z\"}, "
-		     "\"sender\": {\"login\": \"alice\"}}"), 0, "a closed pull request is acted on");
+		     "\"sender\": {\"login\": \"alice\"}, \"installation\": {\"id\": 4242}}"), 0,
+	       "a closed pull request is acted on");
+	is_int(p.installation_id, 4242, "  the App's installation, from the payload");
 	ok(p.kind == EVENT_CLOSED && p.merged && !strcmp(p.key, "pr12-closed") && !strcmp(p.sender, "alice") &&
 	   !p.merge_commit && !p.closed_at, "  merged, from merged_at when 'merged' is missing");
 	is_int(parse(&p, &doc, &why, "pull_request", "{\"action\": \"closed\", " REPO ", "
