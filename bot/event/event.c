@@ -147,6 +147,14 @@ static int bot_allowed(const struct config *cfg, const char *login)
 	return 0;
 }
 
+static int in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(s, *list))
+			return 1;
+	return 0;
+}
+
 /*
  * Step "permission": {"user", "allowed", "role", "why"}. People by their
  * role on the repository (role_name; a custom role by its base
@@ -162,7 +170,6 @@ static int step_permission(struct json **out, void *data)
 	char *role = NULL, *perm = NULL;
 	struct strbuf why = STRBUF_INIT;
 	int allowed = 0, err = 0;
-	size_t i;
 
 	if (s->p->author_is_bot) {
 		allowed = bot_allowed(s->ev->cfg, user);
@@ -178,14 +185,10 @@ static int step_permission(struct json **out, void *data)
 	}
 	if (err < 0)
 		goto out;
-	for (i = 0; role && allowed_roles[i]; i++)
-		if (!strcmp(role, allowed_roles[i]))
-			allowed = 1;
-	for (i = 0; role && !allowed && refused_roles[i]; i++)
-		if (!strcmp(role, refused_roles[i]))
-			break;
-	/* A custom role (or none given): what it is built on. */
-	if (!allowed && !(role && refused_roles[i]))
+	if (role && in_list(role, allowed_roles))
+		allowed = 1;
+	else if (!role || !in_list(role, refused_roles))
+		/* A custom role (or none given): what it is built on. */
 		allowed = !strcmp(perm, "admin") || !strcmp(perm, "write");
 	strbuf_addf(&why, "%s has the %s role on this repository", user, role ? role : perm);
 done:
