@@ -212,6 +212,12 @@ struct verify_config {
 	int64_t timeout_ms;
 };
 
+/* `commands`: who may give `/autofix` commands besides people with write access. */
+struct commands_config {
+	char **allow_bots;     /* bot logins ("renovate[bot]") whose commands are obeyed */
+	size_t allow_bots_nr;
+};
+
 struct config {
 	int version;
 	char *path;                      /* the file it was read from */
@@ -229,6 +235,7 @@ struct config {
 	struct llm_config llm;
 	struct pull_request_config pull_requests;
 	struct verify_config verify;
+	struct commands_config commands;
 	char **redact;                   /* extra patterns (POSIX extended regular expressions) */
 	size_t redact_nr;
 };

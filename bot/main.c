@@ -53,6 +53,23 @@ static const struct command commands[] = {
 	  "exit codes: 0 healthy, 1 findings, 2 usage or configuration error,\n"
 	  "3 another process is running the same run, 4 the scan failed,\n"
 	  "5 some watched service had no usable data\n" },
+	{ "event", cmd_event, "act on a GitHub event about autofix's pull requests (/autofix commands)",
+	  "usage: autofix event [--event NAME] [--payload FILE] [--json] [--config FILE]\n"
+	  "                     [--state PATH]\n\n"
+	  "Handles one webhook event (NAME, else $GITHUB_EVENT_NAME, with the payload in\n"
+	  "FILE, else $GITHUB_EVENT_PATH) about one of autofix's own pull requests,\n"
+	  "recognised by the hidden marker autofix wrote: an issue_comment starting with\n"
+	  "/autofix (retry, explain, ignore [DURATION], close, help) from someone with\n"
+	  "write, maintain or admin access or a bot on commands.allow_bots; a\n"
+	  "pull_request_review that requests changes or comments on lines; a\n"
+	  "pull_request closed (merged: the fix is recorded; not merged: the problem is\n"
+	  "silenced for the cooldown). Other events, actions and pull requests are\n"
+	  "ignored, saying why on stderr. Each event is a journaled run\n"
+	  "(event:NAME:KEY in --state, else $AUTOFIX_STATE, else .autofix/state.db):\n"
+	  "the same delivery handled twice acts once. --json prints what was done.\n\n"
+	  "exit codes: 0 handled or ignored, 2 usage or configuration error, or a\n"
+	  "malformed payload (nothing done), 3 another process is handling the same\n"
+	  "event, 4 GitHub or the state file failed (running it again finishes it)\n" },
 	{ "runs", cmd_runs, "list journaled runs, or show one run's steps",
 	  "usage: autofix runs [--json] [--limit N] [--state PATH]\n"
 	  "       autofix runs show ID [--json] [--state PATH]\n"

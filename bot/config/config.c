@@ -292,6 +292,7 @@ void config_release(struct config *cfg)
 	free(cfg->pull_requests.author_name);
 	free(cfg->pull_requests.author_email);
 	free(cfg->verify.command);
+	cfg_strv_free(cfg->commands.allow_bots, cfg->commands.allow_bots_nr);
 	cfg_strv_free(cfg->redact, cfg->redact_nr);
 	config_init(cfg);
 }

@@ -220,6 +220,9 @@ struct json *config_to_json(const struct config *cfg)
 		set_duration(o, "timeout", cfg->verify.timeout_ms);
 		json_set(root, "verify", o);
 	}
+	o = json_new_object();
+	json_set(o, "allow_bots", strv_json(cfg->commands.allow_bots, cfg->commands.allow_bots_nr));
+	json_set(root, "commands", o);
 	json_set(root, "redact", strv_json(cfg->redact, cfg->redact_nr));
 	return root;
 }

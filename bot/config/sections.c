@@ -19,7 +19,7 @@
 
 static const char *const top_keys[] = {
 	"version", "source", "window", "step", "thresholds", "detect", "services",
-	"upstreams", "agent", "llm", "pull_requests", "verify", "redact", NULL,
+	"upstreams", "agent", "llm", "pull_requests", "verify", "redact", "commands", NULL,
 };
 
 static void rd_source(struct loader *L, const struct ynode *n, struct strbuf *path)
@@ -574,6 +574,19 @@ static void rd_verify(struct loader *L, const struct ynode *n, struct strbuf *pa
 	cfg_rd_duration(L, n, "timeout", path, &v->timeout_ms, 1);
 }
 
+/* `/autofix` commands on autofix's pull requests (autofix event). */
+static void rd_commands(struct loader *L, const struct ynode *n, struct strbuf *path)
+{
+	static const char *const keys[] = { "allow_bots", NULL };
+	struct commands_config *c = &L->cfg->commands;
+
+	if (!cfg_want_map(L, n, path))
+		return;
+	cfg_check_keys(L, n, path, keys);
+	cfg_rd_str_list(L, n, "allow_bots", path, &c->allow_bots, &c->allow_bots_nr, cfg_match_bot_login,
+			"a GitHub login like 'renovate[bot]'");
+}
+
 static void rd_redact(struct loader *L, const struct ynode *top, struct strbuf *path)
 {
 	const struct ynode *list = cfg_map_get(top, "redact");
@@ -663,6 +676,7 @@ static const struct {
 	{ "llm", rd_llm },
 	{ "pull_requests", rd_pull_requests },
 	{ "verify", rd_verify },
+	{ "commands", rd_commands },
 };
 
 void cfg_read_config(struct loader *L, const struct ynode *root)

@@ -555,6 +555,21 @@ static int by_number_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+int64_t pull_request_ignored_until(const char *body)
+{
+	struct strbuf key = STRBUF_INIT;
+	long long ms = 0;
+	char *end;
+
+	if (marker_find_kind(body, PULL_REQUEST_IGNORE_KIND, &key)) {
+		ms = strtoll(key.buf, &end, 10);
+		if (!key.len || *end || ms < 0)
+			ms = 0;
+	}
+	strbuf_release(&key);
+	return ms;
+}
+
 int pull_request_list(struct json **out, struct github *gh, const char *login)
 {
 	struct json *pulls = NULL, **kept;
@@ -572,7 +587,7 @@ int pull_request_list(struct json **out, struct github *gh, const char *login)
 		struct strbuf fp = STRBUF_INIT;
 		const char *who = json_str_value(json_get(it, "user.login"));
 		struct json *o;
-		int64_t closed;
+		int64_t closed, ignored;
 
 		/* A marker counts only in a body autofix wrote. */
 		if (!who || strcasecmp(who, login) || !marker_find_kind(str_of(it, "body"), PR_KIND, &fp)) {
@@ -591,6 +606,8 @@ int pull_request_list(struct json **out, struct github *gh, const char *login)
 		json_set_opt_str(o, "head", json_str_value(json_get(it, "head.sha")));
 		json_set_opt_str(o, "url", str_of(it, "html_url"));
 		list_followup(o, it);
+		ignored = pull_request_ignored_until(str_of(it, "body"));
+		json_set(o, "ignored_until", ignored ? json_new_num((double)ignored) : json_new_null());
 		kept[n++] = o;
 		strbuf_release(&fp);
 	}
@@ -656,10 +673,15 @@ struct json *pull_request_decide(const struct json *listing, const char *fingerp
 	}
 	/* The newest closed PR says what people want: closed unmerged, recently, means "not now". */
 	if (last_closed && !json_bool_value(json_member(last_closed, "merged"))) {
-		int64_t until = (int64_t)json_num_value(json_member(last_closed, "closed_at")) + cfg->cooldown_ms;
+		const struct json *ignored = json_member(last_closed, "ignored_until");
+		/* `/autofix ignore DURATION` says how long; else the cooldown. */
+		int64_t until = json_type(ignored) == JSON_NUMBER ? (int64_t)json_num_value(ignored) :
+				(int64_t)json_num_value(json_member(last_closed, "closed_at")) + cfg->cooldown_ms;
 		if (until > now_ms) {
-			strbuf_addf(&why, "pull request #%.0f was closed without merging; silenced until ",
-				    json_num_value(json_member(last_closed, "number")));
+			strbuf_addf(&why, "pull request #%.0f was %s; silenced until ",
+				    json_num_value(json_member(last_closed, "number")),
+				    json_type(ignored) == JSON_NUMBER ? "ignored (/autofix ignore)" :
+				    "closed without merging");
 			time_format_iso8601(&why, until);
 			d = decision("silenced", why.buf);
 			json_set(d, "number", json_dup(json_member(last_closed, "number")));
@@ -920,42 +942,58 @@ out:
 	return err;
 }
 
+int pull_request_comment_once(int *commented, struct github *gh, const char *login, int64_t number,
+			      const char *kind, const char *key, const char *template, struct json *data,
+			      const char *repo_root)
+{
+	struct template_options topts = TEMPLATE_OPTIONS_INIT;
+	struct strbuf marker = STRBUF_INIT, body = STRBUF_INIT;
+	struct json *comments = NULL;
+	int err;
+
+	*commented = 0;
+	if ((err = marker_format(&marker, kind, key)) < 0)
+		goto out;
+	if ((err = github_issue_comments(gh, &comments, number)) < 0)
+		goto out;
+	if (github_find_marked(comments, kind, key, login))
+		goto out;
+	json_set_str(data, "marker", marker.buf);
+	topts.repo_root = repo_root;
+	topts.escape = escape_markdown;
+	if ((err = template_render(&body, template, data, &topts)) < 0)
+		goto out;
+	redact_text(NULL, &body);
+	if ((err = github_comment_create(gh, NULL, number, body.buf)) < 0)
+		goto out;
+	*commented = 1;
+out:
+	json_free(comments);
+	strbuf_release(&marker);
+	strbuf_release(&body);
+	return err;
+}
+
 int pull_request_note_silenced(struct json **out, struct github *gh, const char *login,
 			       int64_t number, const char *fingerprint, int64_t until_ms,
 			       const char *repo_root)
 {
-	struct template_options topts = TEMPLATE_OPTIONS_INIT;
-	struct strbuf marker = STRBUF_INIT, body = STRBUF_INIT, until = STRBUF_INIT;
-	struct json *comments = NULL, *d = NULL;
+	struct strbuf until = STRBUF_INIT;
+	struct json *d = json_new_object();
 	int commented = 0, err;
 
 	*out = NULL;
-	if ((err = marker_format(&marker, SILENCED_KIND, fingerprint)) < 0)
-		goto out;
-	if ((err = github_issue_comments(gh, &comments, number)) < 0)
-		goto out;
-	if (!github_find_marked(comments, SILENCED_KIND, fingerprint, login)) {
-		d = json_new_object();
-		json_set_str(d, "fingerprint", fingerprint);
-		time_format_iso8601(&until, until_ms);
-		json_set_str(d, "until", until.buf);
-		json_set_str(d, "marker", marker.buf);
-		topts.repo_root = repo_root;
-		topts.escape = escape_markdown;
-		if ((err = template_render(&body, "pull-request-silenced.md", d, &topts)) < 0)
-			goto out;
-		if ((err = github_comment_create(gh, NULL, number, body.buf)) < 0)
-			goto out;
-		commented = 1;
+	json_set_str(d, "fingerprint", fingerprint);
+	time_format_iso8601(&until, until_ms);
+	json_set_str(d, "until", until.buf);
+	err = pull_request_comment_once(&commented, gh, login, number, SILENCED_KIND, fingerprint,
+					"pull-request-silenced.md", d, repo_root);
+	if (!err) {
+		*out = json_new_object();
+		json_set_num(*out, "number", (double)number);
+		json_set_bool(*out, "commented", commented);
 	}
-	*out = json_new_object();
-	json_set_num(*out, "number", (double)number);
-	json_set_bool(*out, "commented", commented);
-out:
-	json_free(comments);
 	json_free(d);
-	strbuf_release(&marker);
-	strbuf_release(&body);
 	strbuf_release(&until);
 	return err;
 }

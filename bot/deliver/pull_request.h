@@ -42,7 +42,9 @@
  *    "threshold"} (what the finding was judged by when the PR was made:
  *    the signal, its unit and level, the figures and theirs; the body's
  *    marker `autofix:pr-figure:...`) or null, "regression": bool (it
- *    carries the label PULL_REQUEST_REGRESSION_LABEL)}.
+ *    carries the label PULL_REQUEST_REGRESSION_LABEL),
+ *    "ignored_until" (ms: the body's `autofix:ignore:UNTIL_MS` marker,
+ *    written by `/autofix ignore`; null when there is none)}.
  * A PR is tied to its service by its fingerprint, a hash of the service
  * and the kind (finding_fingerprint), which the scan recomputes for the
  * services it observes: no marker is needed for that.
@@ -62,7 +64,8 @@ int pull_request_list(struct json **out, struct github *gh, const char *login);
  *                "awaiting review"  an open PR for it exists ("number", "branch"):
  *                                it is left alone (a person will review it)
  *                "silenced"    a PR for it was closed without merging less than
- *                                cfg->cooldown_ms ago ("number", "until" ms)
+ *                                cfg->cooldown_ms ago, or ignored until a time
+ *                                still to come ("number", "until" ms)
  *                "max open"    cfg->max_open of autofix's PRs are open
  *                "max per hour" cfg->max_per_hour were opened in the last hour
  *    "why": one line a person reads in the report}
@@ -104,6 +107,32 @@ int pull_request_deliver(struct json **out, struct github *gh, const char *login
 
 /* escape_markdown as a template escaper (plan/template.h): values from outside in GitHub Markdown. */
 void pull_request_escape(struct strbuf *out, const char *s, size_t len, void *payload);
+
+/*
+ * `/autofix ignore` (event/event.c) writes `<!-- autofix:ignore:UNTIL_MS -->`
+ * into the PR's body: no PR for its problem before UNTIL_MS.
+ */
+#define PULL_REQUEST_IGNORE_KIND "ignore"
+/*
+ * The marker of the one notice that a problem is silenced (`autofix:silenced:FP`):
+ * pull_request_note_silenced() writes it, and so do the replies to
+ * `/autofix ignore` and `close`, which say it first.
+ */
+#define PULL_REQUEST_SILENCED_KIND "silenced"
+/* The time of body's ignore marker (ms), or 0 when it has none (or a broken one). */
+int64_t pull_request_ignored_until(const char *body);
+
+
+/*
+ * A comment autofix makes once on issue or pull request number: unless
+ * one by login with the marker for kind and key is there already,
+ * template rendered with data (escaped for Markdown; "marker" is set in
+ * data, to be written raw, {{{marker}}}), redacted, is posted.
+ * *commented says whether it was. Returns 0 or the first GitHub error.
+ */
+int pull_request_comment_once(int *commented, struct github *gh, const char *login, int64_t number,
+			      const char *kind, const char *key, const char *template, struct json *data,
+			      const char *repo_root);
 
 /*
  * Says once, on the closed pull request number, that no other PR for

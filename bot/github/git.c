@@ -59,26 +59,38 @@ int github_content_raw(struct github *gh, struct strbuf *out, const char *file, 
 	return err;
 }
 
-int github_collaborator_permission(struct github *gh, char **out, const char *user)
+int github_collaborator_role(struct github *gh, char **role, char **permission, const char *user)
 {
 	struct strbuf esc = STRBUF_INIT;
 	struct json *doc = NULL;
-	const char *perm;
+	const char *perm, *name = NULL;
 	char *path;
 	int err;
 
-	*out = NULL;
+	*permission = NULL;
+	if (role)
+		*role = NULL;
 	strbuf_add_urlencoded(&esc, user);
 	path = github_repo_pathf(gh, "/collaborators/%s/permission", esc.buf);
 	err = github_call_json(gh, &doc, "GET", path, NULL);
 	if (!err)
 		err = json_get_str(&perm, doc, "permission");
-	if (!err)
-		*out = xstrdup(perm);
+	if (!err && role)
+		err = json_get_opt_str(&name, doc, "role_name");
+	if (!err) {
+		*permission = xstrdup(perm);
+		if (role && name)
+			*role = xstrdup(name);
+	}
 	json_free(doc);
 	free(path);
 	strbuf_release(&esc);
 	return err;
+}
+
+int github_collaborator_permission(struct github *gh, char **out, const char *user)
+{
+	return github_collaborator_role(gh, NULL, out, user);
 }
 
 static int check_ref(const char *ref, int qualified)

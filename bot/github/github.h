@@ -252,6 +252,13 @@ int github_reaction_add(struct github *gh, enum github_comment_kind kind, int64_
 
 /* The user's permission on the repository: "admin", "write", "read" or "none"; *out to free(3). */
 int github_collaborator_permission(struct github *gh, char **out, const char *user);
+/*
+ * The same answer with its role: *role is `role_name` ("admin",
+ * "maintain", "write", "triage", "read", a custom role's name; NULL when
+ * GitHub sent none; role may be NULL), *permission the coarse
+ * "permission". Both to free(3).
+ */
+int github_collaborator_role(struct github *gh, char **role, char **permission, const char *user);
 
 /* ---------------------------------------------------------- git refs and compare */
 

@@ -24,7 +24,16 @@
 //   POST /_fake/delay {operation, ms}: answers to operation are sent ms
 //     late (the operation itself is done at once, as on GitHub, even when
 //     the client has gone);
-//   GET /_fake/state: issues, pulls, comments and labels, for assertions.
+//   POST /_fake/pull-request {title, body, head, base, login, state}: a
+//     pull request made outside the API (someone else's, or autofix's
+//     from an earlier run); its branch gets a ref when it has none;
+//   POST /_fake/comment {issue, body, login, type, created_at}: a comment
+//     someone wrote (type "Bot" for an App's bot user);
+//   POST /_fake/permission {user, role_name, permission}: that user's
+//     role on the repository (permission defaults from the role, as
+//     GitHub maps it: maintain is write, triage is read);
+//   GET /_fake/state: issues, pulls, comments, labels, reactions and the
+//     branches (refs under heads/), for assertions.
 // A comment, issue or PR made through the API is written by BOT_LOGIN,
 // the identity GitHub would take from the token.
 //
@@ -222,6 +231,9 @@ function initialState() {
     reviewComments: new Map(),
     nextNumber: 1,
     nextComment: 1000,
+    // Roles' permissions set apart from GitHub's mapping (a custom role), and reactions made.
+    permissionOf: new Map(),
+    reactions: [],
   };
 }
 
@@ -341,6 +353,9 @@ const handlers = {
     const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
     if (!pr) return [404, { message: "Not Found", documentation_url: "x" }];
     for (const k of ["title", "body", "state"]) if (k in c.body) pr[k] = c.body[k];
+    // GitHub stamps a closing, and forgets it when the PR is reopened.
+    if (c.body.state === "closed" && !pr.closed_at) pr.closed_at = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    if (c.body.state === "open") pr.closed_at = null;
     return [200, pullJson(c.op, 200, pr)];
   },
   "pulls/list-files": (c) => {
@@ -494,13 +509,13 @@ const handlers = {
     return [200, j];
   },
   "repos/get-collaborator-permission-level": (c) => {
-    const perm = state.permissions.get(c.params.username);
-    if (!perm) return [404, { message: "Not Found", documentation_url: "x" }];
+    const role = state.permissions.get(c.params.username);
+    if (!role) return [404, { message: "Not Found", documentation_url: "x" }];
     const j = example(c.op, 200);
-    j.permission = perm;
-    j.role_name = perm;
+    j.permission = state.permissionOf.get(c.params.username) || roleToPermission(role);
+    j.role_name = role;
     j.user.login = c.params.username;
-    j.user.role_name = perm; // missing from GitHub's example, required by its schema
+    j.user.role_name = role; // missing from GitHub's example, required by its schema
     return [200, j];
   },
   "git/get-ref": (c) => {
@@ -584,9 +599,22 @@ function refJson(op, status, ref, sha) {
   return j;
 }
 
+// GitHub's permission for a role: maintain acts as write, triage as read.
+function roleToPermission(role) {
+  return { admin: "admin", maintain: "write", write: "write", triage: "read", read: "read" }[role] || "none";
+}
+
+// A reaction is one per user, content and comment: the same again answers 200 ("Reaction exists").
 function reaction(c) {
+  const id = Number(c.params.comment_id);
+  if (c.op.operationId === "reactions/create-for-issue-comment" && !state.comments.some((m) => m.id === id))
+    return [404, { message: "Not Found", documentation_url: "x" }];
   const j = example(c.op, 201);
   j.content = c.body.content;
+  j.user.login = BOT_LOGIN;
+  const old = state.reactions.find((r) => r.comment_id === id && r.content === c.body.content);
+  if (old) return [200, j];
+  state.reactions.push({ comment_id: id, content: c.body.content, login: BOT_LOGIN });
   return [201, j];
 }
 
@@ -667,12 +695,36 @@ export function handle(req, res) {
         state.issues.push(issue);
         return send(res, 201, { number: issue.number });
       }
+      if (url.pathname === "/_fake/pull-request" && req.method === "POST") {
+        const b = JSON.parse(body);
+        const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+        if (refGet(`heads/${b.head}`) === undefined) refSet(`heads/${b.head}`, refGet("heads/main"));
+        const pr = { number: state.nextNumber++, pull: true, title: b.title || "a change", body: b.body ?? null, head: b.head, base: b.base || "main", state: b.state || "open", labels: [], login: b.login || BOT_LOGIN, created_at: b.created_at || now, closed_at: b.closed_at || null, headSha: refGet(`heads/${b.head}`) };
+        state.issues.push(pr);
+        return send(res, 201, { number: pr.number });
+      }
+      if (url.pathname === "/_fake/comment" && req.method === "POST") {
+        const b = JSON.parse(body);
+        const m = { id: state.nextComment++, issue: b.issue, body: b.body, login: b.login, type: b.type || "User" };
+        state.comments.push(m);
+        return send(res, 201, { id: m.id });
+      }
+      if (url.pathname === "/_fake/permission" && req.method === "POST") {
+        const b = JSON.parse(body);
+        if (b.role_name === null) state.permissions.delete(b.user);
+        else state.permissions.set(b.user, b.role_name);
+        if (b.permission) state.permissionOf.set(b.user, b.permission);
+        else state.permissionOf.delete(b.user);
+        return send(res, 200, { ok: true });
+      }
       if (url.pathname === "/_fake/state" && req.method === "GET")
         return send(res, 200, {
           issues: state.issues.filter((i) => !i.pull),
           pulls: state.issues.filter((i) => i.pull),
           comments: state.comments,
           labels: [...state.labels.values()],
+          reactions: state.reactions,
+          branches: gitDir ? [] : [...state.refs.keys()].filter((r) => r.startsWith("heads/")).map((r) => r.slice(6)),
         });
       // A person closes or merges a PR, at a time of the test's choosing.
       let m;
