@@ -534,7 +534,7 @@ int journal_run_id(struct strbuf *out, const char *workflow, const char *explici
 		   const char *fingerprint)
 {
 	const char *gh_run = getenv("GITHUB_RUN_ID");
-	const char *gh_repo = getenv("GITHUB_REPOSITORY");
+	const char *gh_repo = env_repository(NULL);
 	const char *gh_job = getenv("GITHUB_JOB");
 	size_t start = out->len;
 

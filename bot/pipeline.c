@@ -764,7 +764,7 @@ void pipeline_upstream_issues(struct scan_work *work, const struct observe_resul
 	/* Without GitHub, the finding is still reported: a warning, not a failed scan. */
 	if (github_options_from_env(&gopts) < 0 || !gopts.owner || github_new(&gh, &gopts) < 0 ||
 	    github_login(gh, &login) < 0) {
-		const char *why = gopts.owner ? bot_error_last() : "GITHUB_REPOSITORY is not set";
+		const char *why = gopts.owner ? bot_error_last() : ENV_REPOSITORY_UNSET;
 		if (upstream)
 			log_warning("the issue about the upstream incident was not opened: %s", why);
 		for (i = 0; i < work->nr; i++)
@@ -864,7 +864,7 @@ static int github_open(struct github **gh, char **login)
 	if ((err = github_options_from_env(&gopts)) < 0)
 		return err;
 	if (!gopts.owner)
-		return bot_error(BOT_EINVALID, "GITHUB_REPOSITORY is not set");
+		return bot_error(BOT_EINVALID, ENV_REPOSITORY_UNSET);
 	if ((err = github_new(gh, &gopts)) < 0)
 		return err;
 	return github_login(*gh, login);
@@ -892,7 +892,7 @@ int pipeline_list_pull_requests(struct json **out, char **why, struct journal_ru
 	*out = NULL;
 	*why = NULL;
 	/* No GitHub to ask: nothing to decide on; the delivery says so. */
-	if (!env_get("GITHUB_REPOSITORY"))
+	if (!env_repository(NULL))
 		return 0;
 	if ((err = github_open(&l.gh, &l.login)) < 0 ||
 	    (err = journal_step(out, run, "pull-requests", &once, pull_requests_step, &l)) < 0) {
@@ -1032,6 +1032,7 @@ static int silenced_step(struct json **out, void *data)
  */
 static int deliver_run_open(struct deliver_run *d)
 {
+	/* The workflow run's page is in the workflow's repository, not the one scanned (AUTOFIX_REPOSITORY). */
 	const char *server = env_get("GITHUB_SERVER_URL"), *repo = env_get("GITHUB_REPOSITORY"),
 		   *run_id = env_get("GITHUB_RUN_ID");
 	int err;

@@ -141,7 +141,7 @@ struct act_options {
  * state, from a complete listing (deliver/pull_request.h), which decides
  * what may be done about each finding before any LLM call is spent on
  * it. Returns 0 with *out (NULL when there is no GitHub to ask: no
- * credentials or GITHUB_REPOSITORY), or a negative code with *why (to
+ * credentials or repository: env_repository()), or a negative code with *why (to
  * free(3)) saying that the listing failed: then nothing is decided.
  */
 int pipeline_list_pull_requests(struct json **out, char **why, struct journal_run *run);

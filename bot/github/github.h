@@ -51,8 +51,8 @@ struct github_options {
 
 /*
  * Fills opts from the environment (pointers into it; see README):
- * owner/repo from GITHUB_REPOSITORY; AUTOFIX_APP_ID or AUTOFIX_APP_CLIENT_ID
- * with AUTOFIX_APP_PRIVATE_KEY or AUTOFIX_APP_PRIVATE_KEY_FILE (and
+ * owner/repo from env_repository() (AUTOFIX_REPOSITORY, else
+ * GITHUB_REPOSITORY); AUTOFIX_APP_ID or AUTOFIX_APP_CLIENT_ID with AUTOFIX_APP_PRIVATE_KEY or AUTOFIX_APP_PRIVATE_KEY_FILE (and
  * optionally AUTOFIX_APP_INSTALLATION_ID) selects App mode; otherwise
  * AUTOFIX_GITHUB_TOKEN, then GITHUB_TOKEN, selects token mode. Fields
  * already set in opts are kept. Returns 0, or BOT_EINVALID for a

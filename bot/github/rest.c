@@ -60,7 +60,8 @@ static int parse_id(int64_t *out, const char *s, const char *what)
 
 int github_options_from_env(struct github_options *o)
 {
-	const char *repo = env_get("GITHUB_REPOSITORY");
+	const char *repo_var;
+	const char *repo = env_repository(&repo_var);
 	const char *inst = env_get("AUTOFIX_APP_INSTALLATION_ID");
 	const char *app_id, *key_pem, *key_file;
 	static struct strbuf owner = STRBUF_INIT;
@@ -72,7 +73,7 @@ int github_options_from_env(struct github_options *o)
 	if (repo && !o->owner && !o->repo) {
 		const char *slash = strchr(repo, '/');
 		if (!slash || slash == repo || !slash[1] || strchr(slash + 1, '/'))
-			return bot_error(BOT_EINVALID, "GITHUB_REPOSITORY: '%s' is not owner/name", repo);
+			return bot_error(BOT_EINVALID, "%s: '%s' is not owner/name", repo_var, repo);
 		strbuf_reset(&owner);
 		strbuf_add(&owner, repo, (size_t)(slash - repo));
 		o->owner = owner.buf;

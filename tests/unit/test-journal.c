@@ -141,6 +141,13 @@ static void test_paths_and_ids(void)
 		   other.buf);
 		strbuf_release(&other);
 	}
+	setenv("GITHUB_JOB", "watch", 1);
+	setenv("AUTOFIX_REPOSITORY", "octo/other", 1);
+	strbuf_reset(&sb);
+	ok(journal_run_id(&sb, "scan", NULL, FP_A) == 0 &&
+	   !strcmp(sb.buf, "gh:octo/other:4242:scan:watch:aaaa0001"),
+	   "a scan of another repository (AUTOFIX_REPOSITORY) is named after it: %s", sb.buf);
+	unsetenv("AUTOFIX_REPOSITORY");
 	strbuf_reset(&sb);
 	ok(journal_run_id(&sb, "scan", "mine", FP_A) == 0 && !strcmp(sb.buf, "mine"),
 	   "an explicit id is kept as it is under Actions too");
