@@ -33,11 +33,15 @@ static const struct command commands[] = {
 	  "exit codes: 0 every file valid, 2 a usage error or any file invalid or missing\n" },
 	{ "scan", cmd_scan, "observe the services, detect problems, fix them in pull requests",
 	  "usage: autofix scan [--dry-run | --plan-only] [--json] [--config FILE] [--run-id ID]\n"
-	  "                    [--state PATH]\n\n"
+	  "                    [--state PATH] [--report FILE]\n\n"
 	  "Reads .autofix.yml (or FILE), fetches the architecture and every watched\n"
 	  "service's metrics over the window from the configured source, runs the\n"
 	  "detector and prints the report (--json: as JSON). Under GitHub Actions it\n"
-	  "also appends a job summary to $GITHUB_STEP_SUMMARY. --dry-run stops there.\n"
+	  "also appends a job summary to $GITHUB_STEP_SUMMARY and sets the step\n"
+	  "outputs findings=N and prs=N (pull requests opened or updated) in\n"
+	  "$GITHUB_OUTPUT. --report FILE also writes the JSON report (what --json\n"
+	  "prints) to FILE, whole or not at all, and sets the output report=FILE.\n"
+	  "--dry-run stops after the report.\n"
 	  "Otherwise each finding is investigated (logs, the onset deployment's diff,\n"
 	  "upstream status pages) and, with an `llm`, planned; the report shows the\n"
 	  "context, the plan and the agent's task. --plan-only stops there, changing\n"

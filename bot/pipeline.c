@@ -509,9 +509,21 @@ void scan_work_release(struct scan_work *work)
 		free(w->issue);
 		json_free(w->fix);
 		free(w->delivery);
+		json_free(w->pull_request);
 	}
 	free(work->items);
 	memset(work, 0, sizeof(*work));
+}
+
+size_t scan_work_pull_requests(const struct scan_work *work)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < work->nr; i++) {
+		const char *action = json_str_value(json_member(work->items[i].pull_request, "action"));
+		n += action && (!strcmp(action, "opened") || !strcmp(action, "updated"));
+	}
+	return n;
 }
 
 struct json *scan_work_to_json(const struct scan_work *work)
@@ -535,6 +547,7 @@ struct json *scan_work_to_json(const struct scan_work *work)
 		json_set_opt_str(o, "issue", w->issue);
 		json_set(o, "fix", w->fix ? json_dup(w->fix) : json_new_null());
 		json_set_opt_str(o, "delivery", w->delivery);
+		json_set(o, "pull_request", w->pull_request ? json_dup(w->pull_request) : json_new_null());
 		json_set_num(u, "input_tokens", (double)w->input_tokens);
 		json_set_num(u, "output_tokens", (double)w->output_tokens);
 		json_set_num(u, "calls", w->llm_calls);
@@ -1133,7 +1146,8 @@ static void fix_and_deliver_one(struct scan_work *work, struct finding_work *w, 
 	if (!strcmp(json_str_value(json_member(result, "action")), "opened"))
 		(*opened)++;
 	w->delivery = delivered_text("pull request", result);
-	json_free(result);
+	json_free(w->pull_request);
+	w->pull_request = result;
 }
 
 /* Sets the delivery of every item still to be acted on (a plan, or silenced) to a copy of text. */

@@ -112,6 +112,7 @@ struct finding_work {
 	char *issue;               /* outcome "upstream": what became of its issue on GitHub, or NULL */
 	struct json *fix;          /* the fix stage's result (fix/fix.h), or NULL */
 	char *delivery;            /* outcome "plan": what became of it (the PR, the plan issue, why none), or NULL */
+	struct json *pull_request; /* its pull request: {action, number, url, draft, branch}, or NULL */
 };
 
 struct scan_work {
@@ -121,8 +122,10 @@ struct scan_work {
 };
 
 void scan_work_release(struct scan_work *work);
-/* [{fingerprint, service, kind, outcome, why, context, plan, prompt_sizes, agent_prompt, usage}] */
+/* [{fingerprint, service, kind, outcome, why, context, plan, prompt_sizes, agent_prompt, usage, pull_request}] */
 struct json *scan_work_to_json(const struct scan_work *work);
+/* How many pull requests the work opened or updated (not those left unchanged). */
+size_t scan_work_pull_requests(const struct scan_work *work);
 
 struct act_options {
 	const char *repo_root;     /* the repository's checkout (diffs, manifests, template overrides) */
