@@ -67,6 +67,19 @@ static const struct command commands[] = {
 	  "runs older than DURATION (default $AUTOFIX_RETENTION, else 7d).\n\n"
 	  "exit codes: 0 ok, 2 usage error, 4 the state file could not be read\n"
 	  "or 'show' names no run in it\n" },
+	{ "repos", cmd_repos, "list the repositories of a GitHub App's installations that have .autofix.yml",
+	  "usage: autofix repos\n\n"
+	  "With the App's credentials (AUTOFIX_APP_ID or AUTOFIX_APP_CLIENT_ID, and\n"
+	  "AUTOFIX_APP_PRIVATE_KEY or AUTOFIX_APP_PRIVATE_KEY_FILE), lists every\n"
+	  "repository of every installation of the App that holds .autofix.yml on its\n"
+	  "default branch (archived ones left out), as one line of JSON for a\n"
+	  "workflow's strategy.matrix:\n"
+	  "  {\"include\":[{\"repository\":\"OWNER/NAME\",\"owner\":\"OWNER\",\"name\":\"NAME\",\n"
+	  "    \"default_branch\":\"main\",\"installation_id\":123}]}\n"
+	  "Under GitHub Actions it also sets the step outputs matrix (that line) and\n"
+	  "count (how many repositories).\n\n"
+	  "exit codes: 0 listed (possibly none), 2 usage error, no App credentials\n"
+	  "or an unusable key, 4 GitHub failed (nothing is listed then)\n" },
 	{ "jwt", cmd_jwt, "print a fresh GitHub App JWT (a secret, valid 9 minutes)",
 	  "usage: autofix jwt [--app-id ID] [--key FILE]\n\n"
 	  "Signs an App JWT (RS256) with the App's private key, for checking an App's\n"
