@@ -57,16 +57,6 @@ static const struct command commands[] = {
 	  "exit codes: 0 healthy, 1 findings, 2 usage or configuration error,\n"
 	  "3 another process is running the same run, 4 the scan failed,\n"
 	  "5 some watched service had no usable data\n" },
-	{ "runs", cmd_runs, "list journaled runs, or show one run's steps",
-	  "usage: autofix runs [--json] [--limit N] [--state PATH]\n"
-	  "       autofix runs show ID [--json] [--state PATH]\n"
-	  "       autofix runs prune [--older-than DURATION] [--state PATH]\n\n"
-	  "The journal is --state, else $AUTOFIX_STATE, else .autofix/state.db.\n"
-	  "A 'running' run whose process has gone is shown as 'interrupted'; running\n"
-	  "its workflow again with the same run id resumes it. prune deletes finished\n"
-	  "runs older than DURATION (default $AUTOFIX_RETENTION, else 7d).\n\n"
-	  "exit codes: 0 ok, 2 usage error, 4 the state file could not be read\n"
-	  "or 'show' names no run in it\n" },
 	{ "repos", cmd_repos, "list the repositories of a GitHub App's installations that have .autofix.yml",
 	  "usage: autofix repos\n\n"
 	  "With the App's credentials (AUTOFIX_APP_ID or AUTOFIX_APP_CLIENT_ID, and\n"
@@ -80,6 +70,16 @@ static const struct command commands[] = {
 	  "count (how many repositories).\n\n"
 	  "exit codes: 0 listed (possibly none), 2 usage error, no App credentials\n"
 	  "or an unusable key, 4 GitHub failed (nothing is listed then)\n" },
+	{ "runs", cmd_runs, "list journaled runs, or show one run's steps",
+	  "usage: autofix runs [--json] [--limit N] [--state PATH]\n"
+	  "       autofix runs show ID [--json] [--state PATH]\n"
+	  "       autofix runs prune [--older-than DURATION] [--state PATH]\n\n"
+	  "The journal is --state, else $AUTOFIX_STATE, else .autofix/state.db.\n"
+	  "A 'running' run whose process has gone is shown as 'interrupted'; running\n"
+	  "its workflow again with the same run id resumes it. prune deletes finished\n"
+	  "runs older than DURATION (default $AUTOFIX_RETENTION, else 7d).\n\n"
+	  "exit codes: 0 ok, 2 usage error, 4 the state file could not be read\n"
+	  "or 'show' names no run in it\n" },
 	{ "jwt", cmd_jwt, "print a fresh GitHub App JWT (a secret, valid 9 minutes)",
 	  "usage: autofix jwt [--app-id ID] [--key FILE]\n\n"
 	  "Signs an App JWT (RS256) with the App's private key, for checking an App's\n"
