@@ -74,7 +74,7 @@ static void write_step_summary(const struct observe_result *observed, const stru
 	scan_report_markdown(&md, observed, found);
 	scan_report_markdown_work(&md, work);
 	if (actions_append("GITHUB_STEP_SUMMARY", md.buf, md.len) < 0)
-		log_warning("the job summary was not written: %s", bot_error_last());
+		log_warning("cannot write the job summary to %s", bot_error_last());
 	strbuf_release(&md);
 }
 

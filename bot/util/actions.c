@@ -21,7 +21,7 @@ int actions_append(const char *var, const char *text, size_t len)
 	if (!path)
 		return 0;
 	if (!(f = fopen(path, "a")))
-		return bot_error(BOT_EIO, "cannot open '%s' ($%s): %s", path, var, strerror(errno));
+		return bot_error(BOT_EIO, "'%s': %s", path, strerror(errno));
 	/* fclose() releases the stream even when it fails (a full disk shows when it flushes): once. */
 	failed = fwrite(text, 1, len, f) != len;
 	saved = errno;
@@ -30,7 +30,7 @@ int actions_append(const char *var, const char *text, size_t len)
 		saved = errno;
 	}
 	if (failed)
-		return bot_error(BOT_EIO, "cannot write '%s' ($%s): %s", path, var, strerror(saved));
+		return bot_error(BOT_EIO, "'%s': %s", path, strerror(saved));
 	return 1;
 }
 
@@ -43,6 +43,8 @@ int actions_output(const char *name, const char *value)
 		return bot_error(BOT_EINVALID, "the step output '%s' is not one line", name);
 	strbuf_addf(&line, "%s=%s\n", name, value);
 	rc = actions_append("GITHUB_OUTPUT", line.buf, line.len);
+	if (rc < 0)
+		bot_error_wrap(rc, "cannot write the step output '%s' to ", name);
 	strbuf_release(&line);
 	return rc;
 }

@@ -13,8 +13,8 @@
 
 /*
  * Appends len bytes of text to the file named by the environment variable
- * var. Returns 1 when written, 0 when var is unset, or BOT_EIO saying
- * which file could not be written and why.
+ * var. Returns 1 when written, 0 when var is unset, or BOT_EIO with
+ * "'PATH': why" recorded (callers say what the file was for).
  */
 int actions_append(const char *var, const char *text, size_t len);
 
