@@ -36,11 +36,12 @@
 // FAKE_GITHUB_GIT_DIR, a bare git repository whose branches are the
 // refs (read at request time: a branch pushed over git http-backend is
 // one pulls/create accepts). Run as a program, it prints "port N" once listening
-// and exits when stdin closes. Imported (tests/journal/fake-server.mjs),
-// it exports the request handler, its state, resetState() and violations,
-// for a server that adds fixtures of its own.
+// and exits when stdin closes (with --port-file FILE: writes N to FILE and runs
+// until stopped). Imported (tests/journal/fake-server.mjs), it exports the
+// request handler, its state, resetState() and violations, for a server that
+// adds fixtures of its own.
 import http from "node:http";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { randomBytes, webcrypto } from "node:crypto";
@@ -737,8 +738,16 @@ export function handle(req, res) {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const server = http.createServer(handle);
-  server.listen(0, "127.0.0.1", () => process.stdout.write(`port ${server.address().port}\n`));
-  process.stdin.on("end", () => process.exit(0));
-  process.stdin.resume();
+  // --port-file FILE: the port is written there (tests/lib/tap.sh's start_server), and the
+  // fake runs until stopped by its PID rather than until stdin closes.
+  const portFile = process.argv.indexOf("--port-file") > 0 ? process.argv[process.argv.indexOf("--port-file") + 1] : null;
+  server.listen(0, "127.0.0.1", () => {
+    if (portFile) writeFileSync(portFile, String(server.address().port));
+    else process.stdout.write(`port ${server.address().port}\n`);
+  });
+  if (!portFile) {
+    process.stdin.on("end", () => process.exit(0));
+    process.stdin.resume();
+  }
   setTimeout(() => process.exit(3), 300000).unref();
 }
