@@ -33,11 +33,15 @@ static const struct command commands[] = {
 	  "exit codes: 0 every file valid, 2 a usage error or any file invalid or missing\n" },
 	{ "scan", cmd_scan, "observe the services, detect problems, fix them in pull requests",
 	  "usage: autofix scan [--dry-run | --plan-only] [--json] [--config FILE] [--run-id ID]\n"
-	  "                    [--state PATH]\n\n"
+	  "                    [--state PATH] [--report FILE]\n\n"
 	  "Reads .autofix.yml (or FILE), fetches the architecture and every watched\n"
 	  "service's metrics over the window from the configured source, runs the\n"
 	  "detector and prints the report (--json: as JSON). Under GitHub Actions it\n"
-	  "also appends a job summary to $GITHUB_STEP_SUMMARY. --dry-run stops there.\n"
+	  "also appends a job summary to $GITHUB_STEP_SUMMARY and sets the step\n"
+	  "outputs findings=N and prs=N (pull requests opened or updated) in\n"
+	  "$GITHUB_OUTPUT. --report FILE also writes the JSON report (what --json\n"
+	  "prints) to FILE, whole or not at all, and sets the output report=FILE.\n"
+	  "--dry-run stops after the report.\n"
 	  "Otherwise each finding is investigated (logs, the onset deployment's diff,\n"
 	  "upstream status pages) and, with an `llm`, planned; the report shows the\n"
 	  "context, the plan and the agent's task. --plan-only stops there, changing\n"
@@ -70,6 +74,19 @@ static const struct command commands[] = {
 	  "exit codes: 0 handled or ignored, 2 usage or configuration error, or a\n"
 	  "malformed payload (nothing done), 3 another process is handling the same\n"
 	  "event, 4 GitHub or the state file failed (running it again finishes it)\n" },
+	{ "repos", cmd_repos, "list the repositories of a GitHub App's installations that have .autofix.yml",
+	  "usage: autofix repos\n\n"
+	  "With the App's credentials (AUTOFIX_APP_ID or AUTOFIX_APP_CLIENT_ID, and\n"
+	  "AUTOFIX_APP_PRIVATE_KEY or AUTOFIX_APP_PRIVATE_KEY_FILE), lists every\n"
+	  "repository of every installation of the App that holds .autofix.yml on its\n"
+	  "default branch (archived ones left out), as one line of JSON for a\n"
+	  "workflow's strategy.matrix:\n"
+	  "  {\"include\":[{\"repository\":\"OWNER/NAME\",\"owner\":\"OWNER\",\"name\":\"NAME\",\n"
+	  "    \"default_branch\":\"main\",\"installation_id\":123}]}\n"
+	  "Under GitHub Actions it also sets the step outputs matrix (that line) and\n"
+	  "count (how many repositories).\n\n"
+	  "exit codes: 0 listed (possibly none), 2 usage error, no App credentials\n"
+	  "or an unusable key, 4 GitHub failed (nothing is listed then)\n" },
 	{ "runs", cmd_runs, "list journaled runs, or show one run's steps",
 	  "usage: autofix runs [--json] [--limit N] [--state PATH]\n"
 	  "       autofix runs show ID [--json] [--state PATH]\n"

@@ -522,10 +522,22 @@ void scan_work_release(struct scan_work *work)
 		free(w->issue);
 		json_free(w->fix);
 		free(w->delivery);
+		json_free(w->pull_request);
 	}
 	free(work->items);
 	json_free(work->followups);
 	memset(work, 0, sizeof(*work));
+}
+
+size_t scan_work_pull_requests(const struct scan_work *work)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < work->nr; i++) {
+		const char *action = json_str_value(json_member(work->items[i].pull_request, "action"));
+		n += action && (!strcmp(action, "opened") || !strcmp(action, "updated"));
+	}
+	return n;
 }
 
 struct json *scan_work_to_json(const struct scan_work *work)
@@ -549,6 +561,7 @@ struct json *scan_work_to_json(const struct scan_work *work)
 		json_set_opt_str(o, "issue", w->issue);
 		json_set(o, "fix", w->fix ? json_dup(w->fix) : json_new_null());
 		json_set_opt_str(o, "delivery", w->delivery);
+		json_set(o, "pull_request", w->pull_request ? json_dup(w->pull_request) : json_new_null());
 		json_set_num(u, "input_tokens", (double)w->input_tokens);
 		json_set_num(u, "output_tokens", (double)w->output_tokens);
 		json_set_num(u, "calls", w->llm_calls);
@@ -781,7 +794,7 @@ void pipeline_upstream_issues(struct scan_work *work, const struct observe_resul
 	/* Without GitHub, the finding is still reported: a warning, not a failed scan. */
 	if (github_options_from_env(&gopts) < 0 || !gopts.owner || github_new(&gh, &gopts) < 0 ||
 	    github_login(gh, &login) < 0) {
-		const char *why = gopts.owner ? bot_error_last() : "GITHUB_REPOSITORY is not set";
+		const char *why = gopts.owner ? bot_error_last() : ENV_REPOSITORY_UNSET;
 		if (upstream)
 			log_warning("the issue about the upstream incident was not opened: %s", why);
 		for (i = 0; i < work->nr; i++)
@@ -883,7 +896,7 @@ static int github_open(struct github **gh, char **login)
 	if ((err = github_options_from_env(&gopts)) < 0)
 		return err;
 	if (!gopts.owner)
-		return bot_error(BOT_EINVALID, "GITHUB_REPOSITORY is not set");
+		return bot_error(BOT_EINVALID, ENV_REPOSITORY_UNSET);
 	if ((err = github_new(gh, &gopts)) < 0)
 		return err;
 	return github_login(*gh, login);
@@ -911,7 +924,7 @@ int pipeline_list_pull_requests(struct json **out, char **why, struct journal_ru
 	*out = NULL;
 	*why = NULL;
 	/* No GitHub to ask: nothing to decide on; the delivery says so. */
-	if (!env_get("GITHUB_REPOSITORY"))
+	if (!env_repository(NULL))
 		return 0;
 	if ((err = github_open(&l.gh, &l.login)) < 0 ||
 	    (err = journal_step(out, run, "pull-requests", &once, pull_requests_step, &l)) < 0) {
@@ -1555,6 +1568,7 @@ static int silenced_step(struct json **out, void *data)
  */
 static int deliver_run_open(struct deliver_run *d)
 {
+	/* The workflow run's page is in the workflow's repository, not the one scanned (AUTOFIX_REPOSITORY). */
 	const char *server = env_get("GITHUB_SERVER_URL"), *repo = env_get("GITHUB_REPOSITORY"),
 		   *run_id = env_get("GITHUB_RUN_ID");
 	int err;
@@ -1700,7 +1714,8 @@ static void fix_and_deliver_one(struct scan_work *work, struct finding_work *w, 
 		it->delivered = NULL;
 		json_free(said);
 	}
-	json_free(result);
+	json_free(w->pull_request);
+	w->pull_request = result;
 }
 
 /* Sets the delivery of every item still to be acted on (a plan, or silenced) to a copy of text. */

@@ -113,6 +113,7 @@ struct finding_work {
 	char *issue;               /* outcome "upstream": what became of its issue on GitHub, or NULL */
 	struct json *fix;          /* the fix stage's result (fix/fix.h), or NULL */
 	char *delivery;            /* outcome "plan": what became of it (the PR, the plan issue, why none), or NULL */
+	struct json *pull_request; /* its pull request: {action, number, url, draft, branch}, or NULL */
 };
 
 struct scan_work {
@@ -129,8 +130,10 @@ struct scan_work {
 };
 
 void scan_work_release(struct scan_work *work);
-/* [{fingerprint, service, kind, outcome, why, context, plan, prompt_sizes, agent_prompt, usage}] */
+/* [{fingerprint, service, kind, outcome, why, context, plan, prompt_sizes, agent_prompt, usage, pull_request}] */
 struct json *scan_work_to_json(const struct scan_work *work);
+/* How many pull requests the work opened or updated (not those left unchanged). */
+size_t scan_work_pull_requests(const struct scan_work *work);
 
 struct act_options {
 	const char *repo_root;     /* the repository's checkout (diffs, manifests, template overrides) */
@@ -149,7 +152,7 @@ struct act_options {
  * state, from a complete listing (deliver/pull_request.h), which decides
  * what may be done about each finding before any LLM call is spent on
  * it. Returns 0 with *out (NULL when there is no GitHub to ask: no
- * credentials or GITHUB_REPOSITORY), or a negative code with *why (to
+ * credentials or repository: env_repository()), or a negative code with *why (to
  * free(3)) saying that the listing failed: then nothing is decided.
  */
 int pipeline_list_pull_requests(struct json **out, char **why, struct journal_run *run);

@@ -51,8 +51,8 @@ struct github_options {
 
 /*
  * Fills opts from the environment (pointers into it; see README):
- * owner/repo from GITHUB_REPOSITORY; AUTOFIX_APP_ID or AUTOFIX_APP_CLIENT_ID
- * with AUTOFIX_APP_PRIVATE_KEY or AUTOFIX_APP_PRIVATE_KEY_FILE (and
+ * owner/repo from env_repository() (AUTOFIX_REPOSITORY, else
+ * GITHUB_REPOSITORY); AUTOFIX_APP_ID or AUTOFIX_APP_CLIENT_ID with AUTOFIX_APP_PRIVATE_KEY or AUTOFIX_APP_PRIVATE_KEY_FILE (and
  * optionally AUTOFIX_APP_INSTALLATION_ID) selects App mode; otherwise
  * AUTOFIX_GITHUB_TOKEN, then GITHUB_TOKEN, selects token mode. Fields
  * already set in opts are kept. Returns 0, or BOT_EINVALID for a
@@ -155,6 +155,17 @@ int github_repo_get(struct github *gh, struct json **out);
 /* The installation id of the repository (`GET /repos/{o}/{r}/installation`, App JWT). */
 int github_installation_id(struct github *gh, int64_t *out);
 
+/* The App's installations (`GET /app/installations` with the App JWT), every page. BOT_EAUTH without an App. */
+int github_app_installations(struct github *gh, struct json **out);
+
+/*
+ * The repositories the client's token reaches (`GET /installation/repositories`,
+ * every page; GitHub wraps each page's in {"repositories": [...]}): for an
+ * App client made with opts.installation_id and no repository, all of that
+ * installation's. Returns as github_paginate.
+ */
+int github_installation_repositories(struct github *gh, struct json **out);
+
 /* ---------------------------------------------------------- contents */
 
 /*
@@ -164,6 +175,14 @@ int github_installation_id(struct github *gh, int64_t *out);
  */
 int github_content_raw(struct github *gh, struct strbuf *out, const char *path, const char *ref,
 		       size_t max);
+
+/*
+ * Whether repository owner/repo (any the client's token reaches, not only
+ * its own) has file path at ref (NULL: its default branch): 1 yes, 0 no
+ * (GitHub's 404), or a negative code for any other failure.
+ */
+int github_file_exists(struct github *gh, const char *owner, const char *repo, const char *path,
+		       const char *ref);
 
 /* ---------------------------------------------------------- pull requests */
 

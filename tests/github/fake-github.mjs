@@ -33,7 +33,12 @@
 //     role on the repository (permission defaults from the role, as
 //     GitHub maps it: maintain is write, triage is read);
 //   GET /_fake/state: issues, pulls, comments, labels, reactions and the
-//     branches (refs under heads/), for assertions.
+//     branches (refs under heads/), for assertions;
+//   POST /_fake/installations [{id, account, repositories: [{name,
+//     default_branch, archived, files: {PATH: TEXT}}]}]: the App's
+//     installations and their repositories (by default one, 4242 on
+//     octo-org, holding hello-world, whose files are the shared ones);
+//     a repository listed with `files` has its own on its default branch.
 // A comment, issue or PR made through the API is written by BOT_LOGIN,
 // the identity GitHub would take from the token.
 //
@@ -43,11 +48,12 @@
 // FAKE_GITHUB_GIT_DIR, a bare git repository whose branches are the
 // refs (read at request time: a branch pushed over git http-backend is
 // one pulls/create accepts). Run as a program, it prints "port N" once listening
-// and exits when stdin closes. Imported (tests/journal/fake-server.mjs),
-// it exports the request handler, its state, resetState() and violations,
-// for a server that adds fixtures of its own.
+// and exits when stdin closes (with --port-file FILE: writes N to FILE and runs
+// until stopped). Imported (tests/journal/fake-server.mjs), it exports the
+// request handler, its state, resetState() and violations, for a server that
+// adds fixtures of its own.
 import http from "node:http";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { randomBytes, webcrypto } from "node:crypto";
@@ -229,6 +235,7 @@ function initialState() {
     ]),
     permissions: new Map([["alice", "admin"], ["bob", "write"], ["carol", "read"]]),
     reviewComments: new Map(),
+    installations: [{ id: 4242, account: "octo-org", repositories: [{ name: "hello-world", default_branch: "main" }] }],
     nextNumber: 1,
     nextComment: 1000,
     // Roles' permissions set apart from GitHub's mapping (a custom role), and reactions made.
@@ -304,12 +311,14 @@ const handlers = {
     return [200, j];
   },
   "apps/create-installation-access-token": (c) => {
-    if (c.params.installation_id !== "4242") return [404, { message: "Not Found", documentation_url: "x" }];
+    if (!state.installations.some((i) => String(i.id) === c.params.installation_id))
+      return [404, { message: "Not Found", documentation_url: "x" }];
     tokensIssued++;
     // GitHub's newer installation tokens carry the App id and a JWT:
     // hundreds of characters, so a client with a fixed-size buffer breaks.
     const token = `ghs_${appId}_${randomBytes(600).toString("base64url")}`;
     issuedTokens.add(token);
+    tokenInstallation.set(token, Number(c.params.installation_id));
     const j = example(c.op, 201);
     j.token = token;
     j.expires_at = new Date(Date.now() + tokenTtl * 1000).toISOString().replace(/\.\d+Z$/, "Z");
@@ -320,8 +329,11 @@ const handlers = {
     return [201, j];
   },
   "repos/get-content": (c) => {
-    const ref = c.query.get("ref") || "main";
-    const text = state.files.get(`${ref}:${c.params.path}`);
+    const own = installedRepository(c.params.owner, c.params.repo);
+    const ref = c.query.get("ref") || (own ? own.default_branch : "main");
+    const text = own && own.files
+      ? (ref === own.default_branch ? own.files[c.params.path] : undefined)
+      : state.files.get(`${ref}:${c.params.path}`);
     if (text === undefined) return [404, { message: "Not Found", documentation_url: "x" }];
     if (!/raw/.test(c.headers.accept || "")) return [415, { message: "the fake serves raw only" }];
     return [200, text, { "content-type": "application/vnd.github.raw; charset=utf-8" }];
@@ -537,6 +549,29 @@ const handlers = {
     if (!refDelete(c.params.ref)) return [422, { message: "Reference does not exist", documentation_url: "x" }];
     return [204, null];
   },
+  // The App's installations, and the repositories an installation token reaches.
+  "apps/list-installations": (c) => [200, state.installations.map((inst) => {
+    const j = example(c.op, 200)[0];
+    j.id = inst.id;
+    // The description types the account as a user *and* an enterprise (allOf): it gets both's fields.
+    const user = example(spec.paths["/installation/repositories"].get, 200).repositories[0].owner;
+    j.account = { ...user, login: inst.account, type: "Organization", name: inst.account, slug: inst.account,
+      created_at: "2020-01-01T00:00:00Z", updated_at: "2020-01-01T00:00:00Z" };
+    j.target_type = "Organization";
+    return j;
+  })],
+  "apps/list-repos-accessible-to-installation": (c) => {
+    const token = (/^(?:token|Bearer) (.+)$/.exec(c.headers.authorization || "") || [])[1];
+    const inst = state.installations.find((i) => i.id === (tokenInstallation.get(token) ?? 4242));
+    const template = example(c.op, 200).repositories[0];
+    const all = (inst ? inst.repositories : []).map((r, k) => ({
+      ...template, id: inst.id * 1000 + k, name: r.name, full_name: `${inst.account}/${r.name}`,
+      owner: { ...template.owner, login: inst.account }, default_branch: r.default_branch || "main",
+      archived: !!r.archived, disabled: false,
+    }));
+    const [repositories, headers] = paginate(null, c.url, all);
+    return [200, { total_count: all.length, repository_selection: "selected", repositories }, headers];
+  },
   "repos/compare-commits": (c) => {
     const j = example(c.op, 200);
     j.status = "ahead";
@@ -576,6 +611,18 @@ const issuedTokens = new Set(process.env.FAKE_GITHUB_TOKEN ? [process.env.FAKE_G
 const actionsToken = process.env.FAKE_GITHUB_ACTIONS_TOKEN;
 if (actionsToken) issuedTokens.add(actionsToken);
 let lastTokenRequest = null;
+// Which installation each installation token was made for.
+const tokenInstallation = new Map();
+
+// A repository of an installation (state.installations), or undefined.
+function installedRepository(ownerLogin, name) {
+  for (const inst of state.installations)
+    if (inst.account === ownerLogin) {
+      const r = inst.repositories.find((x) => x.name === name);
+      if (r) return { ...r, default_branch: r.default_branch || "main" };
+    }
+  return undefined;
+}
 
 function commentJson(op, status, m, inList) {
   const j = example(op, status);
@@ -744,6 +791,10 @@ export function handle(req, res) {
         state.reviewComments.set(Number(m[1]), JSON.parse(body));
         return send(res, 200, { ok: true });
       }
+      if (url.pathname === "/_fake/installations" && req.method === "POST") {
+        state.installations = JSON.parse(body);
+        return send(res, 200, { ok: true });
+      }
       if (url.pathname === "/_fake/fail" && req.method === "POST") {
         const b = JSON.parse(body);
         // count 0 clears the operation's failures.
@@ -790,7 +841,7 @@ export function handle(req, res) {
         violation(`${opId}: the fake does not implement it`);
         return send(res, 501, { message: "not implemented by the fake" });
       }
-      let [status, out, headers] = handler({ op: r.op, params: r.params, query: url.searchParams, body: json || {}, headers: req.headers });
+      let [status, out, headers] = handler({ op: r.op, params: r.params, query: url.searchParams, url, body: json || {}, headers: req.headers });
       if (Array.isArray(out) && status === 200) {
         let h;
         [out, h] = paginate(req, url, out);
@@ -809,8 +860,16 @@ export function handle(req, res) {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const server = http.createServer(handle);
-  server.listen(0, "127.0.0.1", () => process.stdout.write(`port ${server.address().port}\n`));
-  process.stdin.on("end", () => process.exit(0));
-  process.stdin.resume();
+  // --port-file FILE: the port is written there (tests/lib/tap.sh's start_server), and the
+  // fake runs until stopped by its PID rather than until stdin closes.
+  const portFile = process.argv.indexOf("--port-file") > 0 ? process.argv[process.argv.indexOf("--port-file") + 1] : null;
+  server.listen(0, "127.0.0.1", () => {
+    if (portFile) writeFileSync(portFile, String(server.address().port));
+    else process.stdout.write(`port ${server.address().port}\n`);
+  });
+  if (!portFile) {
+    process.stdin.on("end", () => process.exit(0));
+    process.stdin.resume();
+  }
   setTimeout(() => process.exit(3), 300000).unref();
 }
