@@ -156,6 +156,9 @@ struct service_summary {
 	size_t findings;                   /* how many findings it has */
 };
 
+/* 1 when the service has a volume the scan saw (a name, a size or a usage), else 0. */
+int service_summary_has_volume(const struct service_summary *s);
+
 struct findings {
 	struct finding *items;             /* services in observation order, kinds in enum order */
 	size_t nr, alloc;

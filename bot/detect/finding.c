@@ -88,6 +88,11 @@ void findings_release(struct findings *f)
 	findings_init(f);
 }
 
+int service_summary_has_volume(const struct service_summary *s)
+{
+	return s->volume || s->disk_limit_bytes > 0 || s->disk_bytes > 0;
+}
+
 void finding_fingerprint(char out[17], const char *service, enum finding_kind kind)
 {
 	/* FNV-1a, 64 bits, over "service\0kind": short, stable, no crypto needed. */

@@ -112,7 +112,7 @@ struct json *findings_to_json(const struct findings *f)
 		json_set_num(o, "samples", (double)s->samples);
 		json_set_str(o, "worst", severity_name(s->worst));
 		json_set_num(o, "findings", (double)s->findings);
-		if (!isnan(s->disk_limit_bytes) || !isnan(s->disk_bytes)) {
+		if (service_summary_has_volume(s)) {
 			struct json *v = json_new_object();
 			json_set_opt_str(v, "name", s->volume);
 			json_set_opt_str(v, "mount_path", s->mount_path);
