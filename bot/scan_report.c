@@ -39,11 +39,6 @@ static const char *duration_to(const struct finding *f)
 	return f->kind == FINDING_DISK_FILLING ? " to full" : " to the limit";
 }
 
-static int has_volume(const struct service_summary *s)
-{
-	return !isnan(s->disk_bytes) || !isnan(s->disk_limit_bytes);
-}
-
 /* A volume's figures: "8.1 GiB of 10 GiB (81%), +120 MiB/h"; the trend "flat" or "-" without one. */
 static void add_volume_figures(struct strbuf *sb, const struct service_summary *s)
 {
@@ -517,7 +512,7 @@ static void text_service(struct strbuf *out, const struct observe_result *observ
 	if (bad)
 		strbuf_addf(out, ", %zu bad sample%s dropped", bad, bad == 1 ? "" : "s");
 	strbuf_addch(out, '\n');
-	if (has_volume(s)) {
+	if (service_summary_has_volume(s)) {
 		strbuf_addstr(out, "    volume ");
 		add_text(out, s->volume ? s->volume : "?", 0);
 		if (s->mount_path) {
@@ -836,15 +831,15 @@ void scan_report_chart(struct strbuf *out, const struct finding *f)
 
 	strbuf_addstr(out, "```mermaid\nxychart-beta\n  title \"");
 	add_mermaid_text(out, f->service);
-	strbuf_addf(out, " %s (%s) against its level", metric_name(f->evidence_metric),
-		    chart_unit(f->evidence_unit));
+	strbuf_addf(out, " %s (%s) against %s", metric_name(f->evidence_metric),
+		    chart_unit(f->evidence_unit),
+		    f->kind == FINDING_DISK_FILLING ? "the volume's size" :
+		    f->kind == FINDING_DISK_PRESSURE ? "its level and the volume's size" : "its level");
 	if (f->kind == FINDING_MEMORY_LEAK && f->leak.time_to_limit > 0) {
 		strbuf_addstr(out, ", the limit in ");
 		human_add_duration(out, f->leak.time_to_limit);
 		strbuf_addstr(out, " at this slope");
 	}
-	if (disk)
-		strbuf_addstr(out, ", the volume's size");
 	if (project) {
 		strbuf_addstr(out, ", full in ");
 		human_add_duration(out, f->leak.time_to_limit);
@@ -986,7 +981,7 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 	strbuf_addch(out, '\n');
 	for (i = 0, k = 0; i < found->services_nr; i++) {
 		const struct service_summary *s = &found->services[i];
-		if (!has_volume(s))
+		if (!service_summary_has_volume(s))
 			continue;
 		if (!k++)
 			strbuf_addstr(out, "| service | volume | used of size, trend |\n|---|---|---|\n");
