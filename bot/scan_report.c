@@ -513,8 +513,12 @@ static void text_service(struct strbuf *out, const struct observe_result *observ
 		strbuf_addf(out, ", %zu bad sample%s dropped", bad, bad == 1 ? "" : "s");
 	strbuf_addch(out, '\n');
 	if (service_summary_has_volume(s)) {
-		strbuf_addstr(out, "    volume ");
-		add_text(out, s->volume ? s->volume : "?", 0);
+		/* Prometheus knows no volume's name: only its figures. */
+		strbuf_addstr(out, "    volume");
+		if (s->volume) {
+			strbuf_addch(out, ' ');
+			add_text(out, s->volume, 0);
+		}
 		if (s->mount_path) {
 			strbuf_addstr(out, " at ");
 			add_text(out, s->mount_path, 0);
@@ -988,7 +992,7 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 		strbuf_addstr(out, "| ");
 		add_md_text(out, s->name);
 		strbuf_addstr(out, " | ");
-		add_md_text(out, s->volume ? s->volume : "?");
+		add_md_text(out, s->volume ? s->volume : "-");
 		if (s->mount_path) {
 			strbuf_addstr(out, " at ");
 			add_md_text(out, s->mount_path);
