@@ -629,6 +629,10 @@ volumeCase('disk-pressure-warning-filling', 'A volume at 84% growing 3% an hour:
 	(r) => (i, m) => 0.84 + 0.03 * m / 60 + 0.0003 * r.gauss(),
 	[{ service: 'db', kind: 'disk_filling', severity: 'critical', method: 'trend' },
 	 { service: 'db', kind: 'disk_pressure', severity: 'warning', method: 'threshold' }]);
+add('disk-filling-with-traffic', 'A volume that fills as traffic grows (every request writes a row): 60% climbing 3% an hour while requests double over the hour. Memory that follows load is load; a volume that follows load still fills (it does not empty when traffic ebbs): disk_filling, a warning, full in about 13 hours.',
+	(w, r) => [database('db', w, r, (i, m) => 0.60 + 0.03 * m / 60 + 0.0003 * r.gauss(), {
+		rps: (i, m) => r.count(300 * (1 + m / 60)), p95: () => clampPos(around(r, 20, 2)),
+	})], [{ service: 'db', kind: 'disk_filling', severity: 'warning', method: 'trend' }], undefined, { minutes: 60, stepS: 60 });
 volumeCase('disk-flat-full-ish', 'Look-alike: a volume held at 78% of its size, flat (a database that is large, not growing): under the 80% level, no trend: quiet.',
 	(r) => () => 0.78 + 0.0005 * r.gauss(), []);
 volumeCase('disk-compacted-sawtooth', 'Look-alike: a volume that grows 6% in about 12 minutes and is compacted back (vacuum, log rotation), five times in an hour, from 50% to 56%: each ramp alone is a steep clean climb, the floor is flat: quiet.',
