@@ -55,7 +55,7 @@ struct climb_target {
 	int restarts, load_explains;
 	const char *noun;              /* "memory leak", "disk filling" */
 	const char *limit_word;        /* "the limit", "the volume's size" */
-	const char *cuts;              /* what draws a sawtooth: "collections", "cuts (vacuum, compaction, rotation)" */
+	const char *cuts;              /* what draws a sawtooth: "collections", "vacuums, compactions or rotations" */
 };
 
 /* What a service's rules share: its window-clipped series and its settings. */

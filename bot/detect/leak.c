@@ -44,7 +44,7 @@ const struct climb_target detect_disk_climb = {
 	.load_explains = 0,
 	.noun = "disk filling",
 	.limit_word = "the volume's size",
-	.cuts = "cuts (vacuum, compaction, rotation)",
+	.cuts = "vacuums, compactions or rotations",
 };
 
 static const struct leak_config *settings(const struct svc_ctx *c)
