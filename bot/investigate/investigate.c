@@ -1,6 +1,7 @@
 /*
  * Investigate one finding (investigate.h).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "pipeline.h"
 #include "source/source.h"
 #include "util/error.h"
+#include "util/human.h"
 #include "util/redact.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -478,6 +480,49 @@ static void check_upstreams(struct context *c)
 }
 
 /*
+ * A disk finding: which volume, mounted where (the directory the agent
+ * should look for what writes there), how full at the end of the window.
+ */
+/* The last finite value of s, NAN when it has none. */
+static double last_value(const struct series *s)
+{
+	size_t i;
+
+	for (i = s->nr; i > 0; i--)
+		if (isfinite(s->items[i - 1].v))
+			return s->items[i - 1].v;
+	return NAN;
+}
+
+static void volume_section(struct context *c)
+{
+	const struct finding *f = c->in->finding;
+	struct strbuf text = STRBUF_INIT;
+	double used, size;
+
+	if ((f->kind != FINDING_DISK_FILLING && f->kind != FINDING_DISK_PRESSURE) || !c->svc)
+		return;
+	used = last_value(&c->svc->series[METRIC_DISK]);
+	size = last_value(&c->svc->series[METRIC_DISK_LIMIT]);
+	strbuf_addf(&text, "volume %s", c->svc->volume ? c->svc->volume : "(unnamed)");
+	if (c->svc->mount_path)
+		strbuf_addf(&text, ", mounted at %s", c->svc->mount_path);
+	if (!isnan(used)) {
+		strbuf_addstr(&text, ": ");
+		human_add_bytes(&text, used);
+		strbuf_addstr(&text, " used");
+		if (size > 0) {
+			strbuf_addstr(&text, " of ");
+			human_add_bytes(&text, size);
+		}
+	}
+	strbuf_addch(&text, '\n');
+	redact_text(c->in->redact, &text);
+	section(c, "The volume", text.buf);
+	strbuf_release(&text);
+}
+
+/*
  * What the logs say about a memory or disk finding's confidence: the
  * service ran out of memory (an OOM kill, a heap limit) or of space on its
  * volume (ENOSPC) is the outcome a leak, a filling volume or pressure
@@ -529,6 +574,7 @@ int investigate_finding(struct json **out, const struct investigate_input *in)
 	json_set(c.root, "service", svc);
 
 	/* In the order the plan keeps them when its budget is short. */
+	volume_section(&c);
 	read_onset(&c);
 	if (!c.onset && c.logs_of)
 		note(&c, "logs are those of deployment %s, running since before the window", c.logs_of);
