@@ -8,8 +8,8 @@
 // tests/scenarios/, or N synthetic healthy services) and counts requests.
 // A scenario service with a "volume" ({name, mount_path}) has a volume
 // instance in the environment: its size (sizeMB) is the last "disk_limit"
-// sample, its current size the last "disk" one, and metrics(volumeId)
-// serves "disk" as DISK_USAGE_GB.
+// sample (0 without one: a size not reported), its current size the last
+// "disk" one, and metrics(volumeId) serves "disk" as DISK_USAGE_GB.
 //
 //   node railway.js --port-file F [--scenario FILE | --services N --now ISO] [--log-extra TEXT]
 //                   [--token T] [--token-kind project|account] [--fail FIELD]
@@ -170,7 +170,7 @@ const root = {
         pageInfo: { hasNextPage: false },
         edges: services.filter((s) => s.volumeId).map((s, k) => edge({
           id: `vi-${k}`, serviceId: s.id, mountPath: s.volume.mount_path || '/data',
-          sizeMB: Math.round((lastValue(s, 'disk_limit') || 5e9) / 1e6), currentSizeMB: (lastValue(s, 'disk') || 0) / 1e6,
+          sizeMB: Math.round((lastValue(s, 'disk_limit') || 0) / 1e6), currentSizeMB: (lastValue(s, 'disk') || 0) / 1e6,
           volume: { id: s.volumeId, name: s.volume.name },
         })),
       },

@@ -79,11 +79,12 @@ function service(name, w, r, o) {
 			put('cpu', i, f === null || f === undefined ? f : f * cpuLimit, 4);
 		}
 		if (cpuLimit !== undefined) put('cpu_limit', i, cpuLimit, 2);
-		// A volume: `disk` in fractions of `diskSize` (bytes), its size reported every sample.
+		// A volume: `disk` in fractions of `diskSize` (bytes), its size reported every sample
+		// (unless `diskSizeUnknown`: a source that knows the usage only).
 		if (o.disk) {
 			const f = o.disk(i, m);
 			put('disk', i, f === null || f === undefined ? f : Math.round(f * o.diskSize), 0);
-			put('disk_limit', i, o.diskSize, 0);
+			if (!o.diskSizeUnknown) put('disk_limit', i, o.diskSize, 0);
 		}
 		if (o.rps) {
 			const req = o.rps(i, m);
@@ -633,6 +634,10 @@ add('disk-filling-with-traffic', 'A volume that fills as traffic grows (every re
 	(w, r) => [database('db', w, r, (i, m) => 0.60 + 0.03 * m / 60 + 0.0003 * r.gauss(), {
 		rps: (i, m) => r.count(300 * (1 + m / 60)), p95: () => clampPos(around(r, 20, 2)),
 	})], [{ service: 'db', kind: 'disk_filling', severity: 'warning', method: 'trend' }], undefined, { minutes: 60, stepS: 60 });
+add('disk-size-unknown-bytes-level', 'A volume whose size the source does not report (a disk_usage query without disk_limit; a volume instance whose sizeMB is 0), at 7 GiB and growing 600 MiB an hour, with thresholds.disk.critical: 10GiB: the byte level stands for the size, full in about 5 hours: a critical disk_filling; the percentage levels say nothing without a size.',
+	(w, r) => [database('db', w, r, (i, m) => 0.70 + 0.06 * m / 60 + 0.0003 * r.gauss(), { diskSizeUnknown: true })],
+	[{ service: 'db', kind: 'disk_filling', severity: 'critical', method: 'trend' }],
+	{ thresholds: { disk: { critical: '10GiB' } } }, { minutes: 60, stepS: 60 });
 volumeCase('disk-flat-full-ish', 'Look-alike: a volume held at 78% of its size, flat (a database that is large, not growing): under the 80% level, no trend: quiet.',
 	(r) => () => 0.78 + 0.0005 * r.gauss(), []);
 volumeCase('disk-compacted-sawtooth', 'Look-alike: a volume that grows 6% in about 12 minutes and is compacted back (vacuum, log rotation), five times in an hour, from 50% to 56%: each ramp alone is a steep clean climb, the floor is flat: quiet.',
