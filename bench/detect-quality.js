@@ -47,10 +47,12 @@ const TREND_KINDS = { memory_leak: 'memory', disk_filling: 'disk' };
 // ---------------------------------------------------------------- configuration
 function parseQ(v) {
 	if (typeof v === 'number' || typeof v === 'boolean') return v;
-	const m = /^([0-9.]+)\s*(%|ms|s|m|h|d)?$/.exec(String(v));
+	const m = /^([0-9.]+)\s*(%|ms|s|m|h|d|B|[kK]B|MB|GB|TB|KiB|MiB|GiB|TiB)?$/.exec(String(v));
 	if (!m) throw new Error(`cannot read '${v}'`);
 	const x = Number(m[1]);
-	return { '%': x / 100, ms: x, s: x * 1e3, m: x * 60e3, h: x * 3600e3, d: x * 86400e3 }[m[2]] ?? x;
+	return { '%': x / 100, ms: x, s: x * 1e3, m: x * 60e3, h: x * 3600e3, d: x * 86400e3,
+		B: x, kB: x * 1e3, KB: x * 1e3, MB: x * 1e6, GB: x * 1e9, TB: x * 1e12,
+		KiB: x * 1024, MiB: x * 1048576, GiB: x * 1073741824, TiB: x * 1099511627776 }[m[2]] ?? x;
 }
 
 function merge(base, over) {
@@ -181,9 +183,15 @@ function promRules(doc) {
 			for (const [sev, x] of lv(th.memory)) add('Memory', `mem${sel} / mem_limit${sel} >= ${x}`, th.memory.for, sev);
 			add('MemoryTrend', `predict_linear(mem${sel}[30m], ${th.leak.horizon / 1000}) > mem_limit${sel}`, th.memory.for, 'warning');
 		}
-		if (th.disk.enabled && g.disk && g.disk_limit) {
-			for (const [sev, x] of lv(th.disk)) add('Disk', `disk${sel} / disk_limit${sel} >= ${x}`, th.disk.for, sev);
-			add('DiskTrend', `predict_linear(disk${sel}[30m], ${th.diskFilling.horizon / 1000}) > disk_limit${sel}`, th.disk.for, 'warning');
+		// A level above 1 is in bytes (a size like 40GB); without the volume's size only those
+		// apply, and the critical one stands for the size in the trend rule, as in autofix.
+		if (th.disk.enabled && g.disk) {
+			for (const [sev, x] of lv(th.disk)) {
+				if (x > 1) add('Disk', `disk${sel} >= ${x}`, th.disk.for, sev);
+				else if (g.disk_limit) add('Disk', `disk${sel} / disk_limit${sel} >= ${x}`, th.disk.for, sev);
+			}
+			const size = g.disk_limit ? `disk_limit${sel}` : th.disk.critical > 1 ? String(th.disk.critical) : null;
+			if (size) add('DiskTrend', `predict_linear(disk${sel}[30m], ${th.diskFilling.horizon / 1000}) > ${size}`, th.disk.for, 'warning');
 		}
 		if (th.cpu.enabled && g.cpu && g.cpu_limit)
 			for (const [sev, x] of lv(th.cpu)) add('CPU', `cpu${sel} / cpu_limit${sel} >= ${x}`, th.cpu.for, sev);
