@@ -37,10 +37,11 @@ enum signal {
 	SIGNAL_ERROR_RATE_5XX,
 	SIGNAL_ERROR_RATE_4XX,
 	SIGNAL_LATENCY_P95,
+	SIGNAL_DISK,        /* a volume's usage as a fraction of its size */
 	SIGNAL__COUNT
 };
 
-/* "cpu", "memory", "error_rate_5xx", "error_rate_4xx", "latency_p95". */
+/* "cpu", "memory", "error_rate_5xx", "error_rate_4xx", "latency_p95", "disk". */
 const char *signal_name(enum signal s);
 /* Returns 0 and sets *out, or BOT_ENOTFOUND. */
 int signal_from_name(enum signal *out, const char *name);
@@ -50,7 +51,7 @@ enum level_unit {
 	LEVEL_UNSET,    /* the level is off */
 	LEVEL_FRACTION, /* "85%": a fraction of the limit (cpu, memory) or of requests (error rates) */
 	LEVEL_MS,       /* "1500ms", "2s": latency */
-	LEVEL_BYTES,    /* "2GB": absolute memory */
+	LEVEL_BYTES,    /* "2GB": absolute memory or disk */
 };
 
 struct level {
@@ -67,10 +68,14 @@ struct threshold {
 	int64_t min_requests;  /* error rates: fewer requests in the window: no verdict */
 };
 
-/* Memory-trend (leak) detection; `detect.memory_leak`. */
+/*
+ * A climb towards a limit: memory towards the memory limit
+ * (`detect.memory_leak`), a volume's usage towards its size
+ * (`detect.disk_filling`).
+ */
 struct leak_config {
 	int enabled;
-	int64_t horizon_ms;    /* report a leak that reaches the limit within this time */
+	int64_t horizon_ms;    /* report a climb that reaches the limit within this time */
 	double min_fit;        /* minimum R^2 of the fitted line, 0..1 */
 };
 
@@ -117,17 +122,23 @@ enum prom_query {
 	PROM_ERRORS_5XX,
 	PROM_ERRORS_4XX,
 	PROM_LATENCY_P95,
+	PROM_DISK_USAGE,   /* optional (no default): a volume's bytes used */
+	PROM_DISK_LIMIT,   /* optional (no default): its size in bytes */
 	PROM_QUERY__COUNT
 };
 /* The YAML key of a query ("cpu_usage", ...). */
 const char *prom_query_name(enum prom_query q);
-/* The default template of a query (what the loader fills in), or NULL for an unknown q. */
+/*
+ * The default template of a query (what the loader fills in), or NULL for
+ * an unknown q and for the optional ones that have none (disk_usage,
+ * disk_limit: a setup names its volumes its own way).
+ */
 const char *prom_query_default(enum prom_query q);
 
 struct prometheus_config {
 	char *url;
 	char *token_env;                      /* optional bearer token */
-	char *queries[PROM_QUERY__COUNT];     /* defaults filled in */
+	char *queries[PROM_QUERY__COUNT];     /* defaults filled in; NULL: an optional query not asked */
 	char *service_label;                  /* splits a {{services}} answer; default "service" */
 };
 
@@ -225,7 +236,8 @@ struct config {
 	int64_t window_ms;               /* the analysis window */
 	int64_t step_ms;                 /* sample resolution asked of the source */
 	struct threshold thresholds[SIGNAL__COUNT]; /* project-wide defaults */
-	struct leak_config leak;
+	struct leak_config leak;         /* detect.memory_leak */
+	struct leak_config disk_filling; /* detect.disk_filling */
 	struct regression_config regression;
 	struct service_config *services;
 	size_t services_nr;

@@ -29,7 +29,37 @@ static void add_time(struct strbuf *sb, int64_t ms)
 /* A finding whose figures are a time to the limit and a horizon, not a level and a threshold. */
 static int figure_is_duration(const struct finding *f)
 {
-	return f->kind == FINDING_MEMORY_LEAK && f->method != METHOD_THRESHOLD;
+	return (f->kind == FINDING_MEMORY_LEAK || f->kind == FINDING_DISK_FILLING) &&
+	       f->method != METHOD_THRESHOLD;
+}
+
+/* What a duration figure runs to: " to full" for a volume, " to the limit" for memory. */
+static const char *duration_to(const struct finding *f)
+{
+	return f->kind == FINDING_DISK_FILLING ? " to full" : " to the limit";
+}
+
+/* A volume's figures: "8.1 GiB of 10 GiB (81%), +120 MiB/h"; the trend "flat" or "-" without one. */
+static void add_volume_figures(struct strbuf *sb, const struct service_summary *s)
+{
+	detect_add_figure(sb, s->disk_bytes, FIGURE_BYTES);
+	strbuf_addstr(sb, " of ");
+	detect_add_figure(sb, s->disk_limit_bytes, FIGURE_BYTES);
+	if (s->disk_limit_bytes > 0 && !isnan(s->disk_bytes)) {
+		strbuf_addstr(sb, " (");
+		detect_add_figure(sb, s->disk_bytes / s->disk_limit_bytes, FIGURE_FRACTION);
+		strbuf_addch(sb, ')');
+	}
+	strbuf_addstr(sb, ", ");
+	if (isnan(s->disk_per_hour)) {
+		strbuf_addstr(sb, "trend -");
+	} else if (fabs(s->disk_per_hour) < 1024 * 1024) {
+		strbuf_addstr(sb, "flat");
+	} else {
+		strbuf_addstr(sb, s->disk_per_hour > 0 ? "+" : "-");
+		detect_add_figure(sb, fabs(s->disk_per_hour), FIGURE_BYTES);
+		strbuf_addstr(sb, "/h");
+	}
 }
 
 static void add_severity_upper(struct strbuf *sb, enum severity s)
@@ -482,6 +512,21 @@ static void text_service(struct strbuf *out, const struct observe_result *observ
 	if (bad)
 		strbuf_addf(out, ", %zu bad sample%s dropped", bad, bad == 1 ? "" : "s");
 	strbuf_addch(out, '\n');
+	if (service_summary_has_volume(s)) {
+		/* Prometheus knows no volume's name: only its figures. */
+		strbuf_addstr(out, "    volume");
+		if (s->volume) {
+			strbuf_addch(out, ' ');
+			add_text(out, s->volume, 0);
+		}
+		if (s->mount_path) {
+			strbuf_addstr(out, " at ");
+			add_text(out, s->mount_path, 0);
+		}
+		strbuf_addstr(out, ": ");
+		add_volume_figures(out, s);
+		strbuf_addch(out, '\n');
+	}
 	strbuf_release(&col);
 }
 
@@ -499,7 +544,8 @@ static void text_finding(struct strbuf *out, const struct finding *f)
 	strbuf_addch(out, '\n');
 	strbuf_addstr(out, "      observed ");
 	detect_add_figure(out, f->observed, f->unit);
-	strbuf_addstr(out, dur ? " to the limit, horizon " : ", threshold ");
+	strbuf_addstr(out, dur ? duration_to(f) : ", threshold ");
+	strbuf_addstr(out, dur ? ", horizon " : "");
 	detect_add_figure(out, f->threshold, f->unit);
 	strbuf_addstr(out, "; since ");
 	add_time(out, f->onset);
@@ -726,16 +772,38 @@ static void add_chart_number(struct strbuf *sb, double v)
 	}
 }
 
+/* A level drawn as a line: one point per category (one more for a projection). */
+static void add_chart_flat_line(struct strbuf *out, double v, size_t n, size_t step, int extra)
+{
+	size_t i;
+
+	strbuf_addstr(out, "  line [");
+	for (i = 0; i < n; i += step) {
+		strbuf_addstr(out, i ? ", " : "");
+		add_chart_number(out, v);
+	}
+	if (extra) {
+		strbuf_addstr(out, ", ");
+		add_chart_number(out, v);
+	}
+	strbuf_addstr(out, "]\n");
+}
+
 /*
  * A chart of series (in unit) against level (NAN: none), titled "SERVICE
  * METRIC (unit)" and tail; nothing when the series has no finite value.
+ * size (NAN: none) is a volume's size, drawn as a second line; full_in_ms
+ * (0: none) adds one point past the window, where the line reaches the
+ * level at its slope ("full +DURATION").
  */
 static void draw_chart(struct strbuf *out, const char *service, enum metric metric, enum figure_unit unit,
-		       double level_value, const struct series *series, const char *tail)
+		       double level_value, double size, int64_t full_in_ms, const struct series *series,
+		       const char *tail)
 {
 	size_t n = 0, i, step, *pick = NULL;
 	int multi_day, seconds = 0;
 	double hi, lo, last, top, bottom, span, level = chart_value(level_value, unit);
+	int project = full_in_ms > 0 && isfinite(level);
 
 	for (i = 0; i < series->nr; i++)
 		if (isfinite(series->items[i].v))
@@ -757,6 +825,8 @@ static void draw_chart(struct strbuf *out, const char *service, enum metric metr
 	top = chart_value(hi, unit);
 	if (isfinite(level) && level > top)
 		top = level;
+	if (isfinite(size) && size > top)
+		top = size;
 	if (isfinite(level) && level < lo)
 		lo = level;
 	span = top - lo > 0 ? top - lo : (fabs(top) > 0 ? 0.1 * fabs(top) : 1);
@@ -794,6 +864,11 @@ static void draw_chart(struct strbuf *out, const char *service, enum metric metr
 		strbuf_addch(out, '"');
 		strbuf_release(&t);
 	}
+	if (project) {
+		strbuf_addstr(out, ", \"full +");
+		human_add_duration(out, full_in_ms);
+		strbuf_addch(out, '"');
+	}
 	strbuf_addf(out, "]\n  y-axis \"%s\" ", chart_unit(unit));
 	add_chart_number(out, bottom);
 	strbuf_addstr(out, " --> ");
@@ -803,15 +878,15 @@ static void draw_chart(struct strbuf *out, const char *service, enum metric metr
 		strbuf_addstr(out, i ? ", " : "");
 		add_chart_number(out, chart_value(series->items[pick[i]].v, unit));
 	}
-	strbuf_addstr(out, "]\n");
-	if (isfinite(level)) {
-		strbuf_addstr(out, "  line [");
-		for (i = 0; i < n; i += step) {
-			strbuf_addstr(out, i ? ", " : "");
-			add_chart_number(out, level);
-		}
-		strbuf_addstr(out, "]\n");
+	if (project) {
+		strbuf_addstr(out, ", ");
+		add_chart_number(out, level);
 	}
+	strbuf_addstr(out, "]\n");
+	if (isfinite(level))
+		add_chart_flat_line(out, level, n, step, project);
+	if (isfinite(size))
+		add_chart_flat_line(out, size, n, step, project);
 	strbuf_addstr(out, "```\n\n");
 	free(pick);
 }
@@ -819,14 +894,30 @@ static void draw_chart(struct strbuf *out, const char *service, enum metric metr
 void scan_report_chart(struct strbuf *out, const struct finding *f)
 {
 	struct strbuf tail = STRBUF_INIT;
+	int disk = f->kind == FINDING_DISK_FILLING || f->kind == FINDING_DISK_PRESSURE;
+	double level = chart_value(f->evidence_level, f->evidence_unit);
+	/*
+	 * A volume's chart shows its size (100%) beside the level, and for a
+	 * volume filling one more point: where the line reaches the size, the
+	 * projected time to full after the window.
+	 */
+	double size = disk && f->evidence_unit == FIGURE_FRACTION && level != 100 ? 100 : NAN;
+	int64_t full_in = f->kind == FINDING_DISK_FILLING ? f->leak.time_to_limit : 0;
 
-	strbuf_addstr(&tail, " against its level");
+	strbuf_addf(&tail, " against %s", f->kind == FINDING_DISK_FILLING ? "the volume's size" :
+		    f->kind == FINDING_DISK_PRESSURE ? "its level and the volume's size" : "its level");
 	if (f->kind == FINDING_MEMORY_LEAK && f->leak.time_to_limit > 0) {
 		strbuf_addstr(&tail, ", the limit in ");
 		human_add_duration(&tail, f->leak.time_to_limit);
 		strbuf_addstr(&tail, " at this slope");
 	}
-	draw_chart(out, f->service, f->evidence_metric, f->evidence_unit, f->evidence_level, &f->evidence, tail.buf);
+	if (full_in > 0 && isfinite(level)) {
+		strbuf_addstr(&tail, ", full in ");
+		human_add_duration(&tail, full_in);
+		strbuf_addstr(&tail, " at this slope");
+	}
+	draw_chart(out, f->service, f->evidence_metric, f->evidence_unit, f->evidence_level, size, full_in,
+		   &f->evidence, tail.buf);
 	strbuf_release(&tail);
 }
 
@@ -881,7 +972,7 @@ void scan_report_chart_after(struct strbuf *out, double *peak, const struct serv
 
 	scan_report_signal(&s, svc, m, unit, start, end);
 	series_range(&s, &lo, peak, &last);
-	draw_chart(out, svc->name, m, unit, level, &s, isfinite(level) ? " after the fix, against the level it was judged by" :
+	draw_chart(out, svc->name, m, unit, level, NAN, 0, &s, isfinite(level) ? " after the fix, against the level it was judged by" :
 		   " after the fix");
 	series_release(&s);
 }
@@ -890,7 +981,7 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 			  const struct findings *found)
 {
 	const struct architecture *arch = &observed->arch;
-	size_t i, nodata = scan_report_unseen(observed, found, NULL);
+	size_t i, k, nodata = scan_report_unseen(observed, found, NULL);
 	size_t bad = observation_bad_samples(&observed->obs);
 
 	if (found->nr)
@@ -967,6 +1058,26 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 		strbuf_addstr(out, " |\n");
 	}
 	strbuf_addch(out, '\n');
+	for (i = 0, k = 0; i < found->services_nr; i++) {
+		const struct service_summary *s = &found->services[i];
+		if (!service_summary_has_volume(s))
+			continue;
+		if (!k++)
+			strbuf_addstr(out, "| service | volume | used of size, trend |\n|---|---|---|\n");
+		strbuf_addstr(out, "| ");
+		add_md_text(out, s->name);
+		strbuf_addstr(out, " | ");
+		add_md_text(out, s->volume ? s->volume : "-");
+		if (s->mount_path) {
+			strbuf_addstr(out, " at ");
+			add_md_text(out, s->mount_path);
+		}
+		strbuf_addstr(out, " | ");
+		add_volume_figures(out, s);
+		strbuf_addstr(out, " |\n");
+	}
+	if (k)
+		strbuf_addch(out, '\n');
 
 	for (i = 0; i < found->nr; i++) {
 		const struct finding *f = &found->items[i];
@@ -981,7 +1092,8 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 		}
 		strbuf_addstr(out, "Observed ");
 		detect_add_figure(out, f->observed, f->unit);
-		strbuf_addstr(out, dur ? " to the limit (horizon " : " (threshold ");
+		strbuf_addstr(out, dur ? duration_to(f) : "");
+		strbuf_addstr(out, dur ? " (horizon " : " (threshold ");
 		detect_add_figure(out, f->threshold, f->unit);
 		strbuf_addstr(out, "), since ");
 		add_time(out, f->onset);

@@ -24,6 +24,7 @@ const char *const cfg_signal_names[SIGNAL__COUNT + 1] = {
 	[SIGNAL_ERROR_RATE_5XX] = "error_rate_5xx",
 	[SIGNAL_ERROR_RATE_4XX] = "error_rate_4xx",
 	[SIGNAL_LATENCY_P95] = "latency_p95",
+	[SIGNAL_DISK] = "disk",
 	[SIGNAL__COUNT] = NULL,
 };
 
@@ -53,6 +54,8 @@ const char *const cfg_prom_query_names[PROM_QUERY__COUNT + 1] = {
 	[PROM_ERRORS_5XX] = "errors_5xx",
 	[PROM_ERRORS_4XX] = "errors_4xx",
 	[PROM_LATENCY_P95] = "latency_p95",
+	[PROM_DISK_USAGE] = "disk_usage",
+	[PROM_DISK_LIMIT] = "disk_limit",
 	[PROM_QUERY__COUNT] = NULL,
 };
 
@@ -99,6 +102,7 @@ static const char *const prom_default_queries[PROM_QUERY__COUNT] = {
 	[PROM_LATENCY_P95] =
 		"histogram_quantile(0.95, sum by ({{service_label}}, le) "
 		"(rate(http_request_duration_seconds_bucket{{{service_label}}=~\"{{services}}\"}[{{window}}])))",
+	/* disk_usage, disk_limit: none (see prom_query_default()). */
 };
 
 const char *prom_query_default(enum prom_query q)
@@ -172,6 +176,14 @@ static const struct threshold default_thresholds[SIGNAL__COUNT] = {
 		.min_samples = 5,
 		.min_requests = 50,
 	},
+	[SIGNAL_DISK] = {
+		/* a volume fills slowly and a full one fails every write: earlier than memory */
+		.enabled = 1,
+		.warning = { .unit = LEVEL_FRACTION, .value = 0.80 },
+		.critical = { .unit = LEVEL_FRACTION, .value = 0.90 },
+		.for_ms = 10 * TIME_MS_PER_MINUTE,
+		.min_samples = 5,
+	},
 };
 
 static char **strv_of(const char *one, size_t *nr)
@@ -195,6 +207,12 @@ void cfg_set_defaults(struct config *cfg)
 		.horizon_ms = 4 * TIME_MS_PER_HOUR,
 		.min_fit = 0.8,
 	};
+	/* A volume fills slower than memory leaks, and a full one matters longer. */
+	cfg->disk_filling = (struct leak_config){
+		.enabled = 1,
+		.horizon_ms = 24 * TIME_MS_PER_HOUR,
+		.min_fit = 0.8,
+	};
 	cfg->regression = (struct regression_config){
 		.enabled = 1,
 		.latency_ratio = 2.0,
@@ -210,7 +228,8 @@ void cfg_set_defaults(struct config *cfg)
 	cfg->source.railway.token_env = xstrdup("RAILWAY_API_TOKEN");
 	cfg->source.railway.endpoint = xstrdup(DEFAULT_RAILWAY_ENDPOINT);
 	for (q = 0; q < PROM_QUERY__COUNT; q++)
-		cfg->source.prometheus.queries[q] = xstrdup(prom_default_queries[q]);
+		if (prom_default_queries[q])
+			cfg->source.prometheus.queries[q] = xstrdup(prom_default_queries[q]);
 	cfg->source.prometheus.service_label = xstrdup("service");
 	cfg->agent.timeout_ms = 30 * TIME_MS_PER_MINUTE;
 	cfg->llm.max_tokens = 4096;

@@ -136,14 +136,14 @@ static void add_code_block(struct strbuf *out, const char *text)
 	strbuf_release(&clean);
 }
 
-/* A figure with its unit, as a person reads it; a leak's figure in ms is a time to the limit. */
+/* A figure with its unit, as a person reads it; a leak's (a filling volume's) figure in ms is a time to the limit. */
 static void add_figure(struct strbuf *sb, double v, const char *unit, const char *kind)
 {
 	if (!unit || !strcmp(unit, "fraction"))
 		human_add_percent(sb, v);
 	else if (!strcmp(unit, "bytes"))
 		human_add_bytes(sb, v);
-	else if (!strcmp(unit, "ms") && kind && !strcmp(kind, "memory_leak"))
+	else if (!strcmp(unit, "ms") && kind && (!strcmp(kind, "memory_leak") || !strcmp(kind, "disk_filling")))
 		human_add_duration(sb, (int64_t)v);
 	else if (!strcmp(unit, "ms"))
 		strbuf_addf(sb, "%.0f ms", v);

@@ -27,6 +27,7 @@
 static const char *const kind_names[FINDING_KIND__COUNT] = {
 	"memory_leak", "memory_pressure", "cpu_saturation",
 	"error_rate_5xx", "error_rate_4xx", "latency",
+	"disk_filling", "disk_pressure",
 };
 static const char *const severity_names[] = { "none", "warning", "critical" };
 static const char *const unit_names[] = { "fraction", "ms", "bytes", "ratio" };
@@ -78,10 +79,18 @@ void findings_release(struct findings *f)
 	for (i = 0; i < f->nr; i++)
 		finding_release(&f->items[i]);
 	free(f->items);
-	for (i = 0; i < f->services_nr; i++)
+	for (i = 0; i < f->services_nr; i++) {
 		free(f->services[i].name);
+		free(f->services[i].volume);
+		free(f->services[i].mount_path);
+	}
 	free(f->services);
 	findings_init(f);
+}
+
+int service_summary_has_volume(const struct service_summary *s)
+{
+	return s->volume || s->disk_limit_bytes > 0 || s->disk_bytes > 0;
 }
 
 void finding_fingerprint(char out[17], const char *service, enum finding_kind kind)
@@ -191,6 +200,8 @@ const char *detect_signal_word(enum finding_kind k)
 	case FINDING_ERROR_RATE_5XX: return "5xx rate";
 	case FINDING_ERROR_RATE_4XX: return "4xx rate";
 	case FINDING_LATENCY: return "p95 latency";
+	case FINDING_DISK_FILLING:
+	case FINDING_DISK_PRESSURE: return "disk";
 	default: return "?";
 	}
 }

@@ -57,7 +57,21 @@ static const struct {
 	[PROM_ERRORS_5XX] = { METRIC_REQUESTS_5XX, 0, 0 },
 	[PROM_ERRORS_4XX] = { METRIC_REQUESTS_4XX, 0, 0 },
 	[PROM_LATENCY_P95] = { METRIC_LATENCY_P95, 1000, 1 },
+	[PROM_DISK_USAGE] = { METRIC_DISK, 1, 0 },
+	[PROM_DISK_LIMIT] = { METRIC_DISK_LIMIT, 1, 0 },
 };
+
+/*
+ * The optional queries (disk_usage, disk_limit) have no default: unless
+ * written they are not asked. A volume has no time of day, so they are
+ * asked for today only, never for the earlier days' baseline.
+ */
+static int query_is_asked(const char *tmpl, enum prom_query q, size_t day)
+{
+	if (!tmpl)
+		return 0;
+	return day == 0 || (q != PROM_DISK_USAGE && q != PROM_DISK_LIMIT);
+}
 
 struct prometheus {
 	const struct prometheus_config *cfg;
@@ -920,6 +934,8 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 	plan = xcalloc((days + 1) * n * PROM_QUERY__COUNT + 1, sizeof(*plan));
 	for (d = 0; n && d <= days; d++) {
 		for (k = 0; k < PROM_QUERY__COUNT; k++) {
+			if (!query_is_asked(query_template(p, (enum prom_query)k), (enum prom_query)k, d))
+				continue;
 			if (prometheus_query_is_for_all(query_template(p, (enum prom_query)k))) {
 				plan[nreq++] = (struct prom_request){ (enum prom_query)k, d, 0, 1 };
 				continue;

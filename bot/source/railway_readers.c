@@ -252,6 +252,8 @@ static int read_measurements(struct series *set, size_t *bad, const struct json 
 			which = METRIC_MEMORY, scale = RAILWAY_GB;
 		else if (!strcmp(meas, "MEMORY_LIMIT_GB"))
 			which = METRIC_MEMORY_LIMIT, scale = RAILWAY_GB;
+		else if (!strcmp(meas, "DISK_USAGE_GB"))
+			which = METRIC_DISK, scale = RAILWAY_GB;
 		else
 			continue;
 		if ((err = json_get_arr(&values, m, "values")) < 0)
@@ -395,10 +397,12 @@ int railway_read_deployments(struct service_metrics *out, const struct json *res
 /*
  * The aliased fields of the two observe documents (railway_documents.c):
  * service I's metrics mI and, K days earlier, yK_I; its status counts hI,
- * durations lI, deployments dI and, K days earlier, p95 ylK_I.
+ * durations lI, deployments dI and, K days earlier, p95 ylK_I; the usage
+ * of the volume mounted in it, vI (in the metrics document, only for a
+ * service with a volume).
  */
 enum alias_kind { ALIAS_METRICS, ALIAS_DAY_METRICS, ALIAS_STATUS, ALIAS_LATENCY, ALIAS_DEPLOYMENTS,
-		  ALIAS_DAY_LATENCY };
+		  ALIAS_DAY_LATENCY, ALIAS_VOLUME };
 
 struct alias {
 	enum alias_kind kind;
@@ -440,9 +444,9 @@ static int parse_alias(struct alias *out, const char *name, size_t len)
 			p++;
 		if ((k = alias_number(&p)) < 1 || *p++ != '_')
 			return -1;
-	} else if (*p == 'm' || *p == 'h' || *p == 'l' || *p == 'd') {
+	} else if (*p == 'm' || *p == 'h' || *p == 'l' || *p == 'd' || *p == 'v') {
 		out->kind = *p == 'm' ? ALIAS_METRICS : *p == 'h' ? ALIAS_STATUS :
-			    *p == 'l' ? ALIAS_LATENCY : ALIAS_DEPLOYMENTS;
+			    *p == 'l' ? ALIAS_LATENCY : *p == 'd' ? ALIAS_DEPLOYMENTS : ALIAS_VOLUME;
 		p++;
 	} else {
 		return -1;
@@ -456,7 +460,7 @@ static int parse_alias(struct alias *out, const char *name, size_t len)
 
 static void format_alias(char *buf, size_t size, const struct alias *a)
 {
-	static const char *const prefix[] = { "m", "y", "h", "l", "d", "yl" };
+	static const char *const prefix[] = { "m", "y", "h", "l", "d", "yl", "v" };
 
 	if (a->k)
 		snprintf(buf, size, "%s%d_%zu", prefix[a->kind], a->k, a->i);
@@ -464,8 +468,11 @@ static void format_alias(char *buf, size_t size, const struct alias *a)
 		snprintf(buf, size, "%s%zu", prefix[a->kind], a->i);
 }
 
-/* Which of the per-service slots of its document alias a fills: today's fields, then one per day. */
-static size_t alias_slot(const struct alias *a)
+/*
+ * Which of the per-service slots of its document alias a fills: today's
+ * fields, then one per day; in the metrics document the volume's last.
+ */
+static size_t alias_slot(const struct alias *a, int days)
 {
 	switch (a->kind) {
 	case ALIAS_METRICS:
@@ -479,6 +486,8 @@ static size_t alias_slot(const struct alias *a)
 		return (size_t)a->k;
 	case ALIAS_DAY_LATENCY:
 		return 2 + (size_t)a->k;
+	case ALIAS_VOLUME:
+		return 1 + (size_t)days;
 	}
 	return 0;
 }
@@ -501,6 +510,7 @@ static int read_alias(struct service_metrics *services, const struct alias *a, c
 	switch (a->kind) {
 	case ALIAS_METRICS:
 	case ALIAS_DAY_METRICS:
+	case ALIAS_VOLUME:
 		if (json_type(value) != JSON_ARRAY)
 			return type_error(name, "array");
 		return read_measurements(a->k ? svc->seasonal : svc->series, &svc->bad_samples, value, name);
@@ -529,17 +539,24 @@ static int read_alias(struct service_metrics *services, const struct alias *a, c
 	return 0;
 }
 
-/* Slots per service: the metrics document has today and each day; the HTTP one three fields and each day. */
+/*
+ * Slots per service: the metrics document has today, each day and the
+ * volume (a slot that only a service with a volume fills); the HTTP one
+ * three fields and each day.
+ */
 static size_t doc_slots(int http, int days)
 {
-	return http ? 3 + (size_t)days : 1 + (size_t)days;
+	return http ? 3 + (size_t)days : 2 + (size_t)days;
 }
 
-static int alias_in_doc(const struct alias *a, int http, size_t n, int days)
+static int alias_in_doc(const struct alias *a, const struct service_metrics *services, int http,
+			size_t n, int days)
 {
 	int of_http = a->kind == ALIAS_STATUS || a->kind == ALIAS_LATENCY ||
 		      a->kind == ALIAS_DEPLOYMENTS || a->kind == ALIAS_DAY_LATENCY;
 
+	if (a->kind == ALIAS_VOLUME && a->i < n && !services[a->i].volume)
+		return 0;
 	return of_http == !!http && a->i < n && a->k <= days;
 }
 
@@ -556,12 +573,17 @@ static int read_observe_tree(struct service_metrics *services, const struct json
 	if ((err = railway_check_response(resp)) < 0)
 		return err;
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < today_nr + (size_t)days; j++) {
+		/* The volume's field, last, for a service with a volume. */
+		size_t fields = today_nr + (size_t)days + (!http && services[i].volume);
+
+		for (j = 0; j < fields; j++) {
 			struct alias a = { j < today_nr ? today[j] : http ? ALIAS_DAY_LATENCY : ALIAS_DAY_METRICS,
 					   i, j < today_nr ? 0 : (int)(j - today_nr) + 1 };
 			const struct json *value;
 			char name[48];
 
+			if (j == today_nr + (size_t)days)
+				a = (struct alias){ ALIAS_VOLUME, i, 0 };
 			format_alias(name, sizeof(name), &a);
 			if (!(value = json_get(resp, "data.%s", name)))
 				return bot_error(BOT_EINVALID, "'data.%s': missing from railway's answer", name);
@@ -711,10 +733,10 @@ int railway_read_observe_text(struct service_metrics *services, const char *text
 		char name[48];
 
 		/* Members the document did not ask for are not read (as by the tree form). */
-		if (parse_alias(&a, m.key, m.key_len) < 0 || !alias_in_doc(&a, http, n, days))
+		if (parse_alias(&a, m.key, m.key_len) < 0 || !alias_in_doc(&a, services, http, n, days))
 			continue;
 		format_alias(name, sizeof(name), &a);
-		slot = a.i * slots + alias_slot(&a);
+		slot = a.i * slots + alias_slot(&a, days);
 		if (seen[slot]) {
 			err = bot_error(BOT_EINVALID, "'data.%s': twice in railway's answer", name);
 			break;
@@ -739,7 +761,11 @@ int railway_read_observe_text(struct service_metrics *services, const char *text
 
 			a.i = missing / slots;
 			a.k = 0;
-			if (http)
+			if (!http && slot == 1 + (size_t)days) {
+				if (!services[a.i].volume)
+					continue; /* a service without a volume: not asked */
+				a.kind = ALIAS_VOLUME;
+			} else if (http)
 				a.kind = slot == 0 ? ALIAS_STATUS : slot == 1 ? ALIAS_LATENCY :
 					 slot == 2 ? ALIAS_DEPLOYMENTS : ALIAS_DAY_LATENCY;
 			else

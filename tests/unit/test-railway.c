@@ -23,6 +23,8 @@
 #define T0 1795856400000LL /* 2026-11-28T09:00:00Z */
 
 static const char *const ids[] = { "svc-a", "svc-\"quoted\"", "svc-c" };
+/* The first and the last service have a volume. */
+static const char *const volume_ids[] = { "vol-a", NULL, "vol-c" };
 
 static int write_file(const char *dir, const char *name, const struct strbuf *body)
 {
@@ -52,16 +54,18 @@ static int dump(const char *dir)
 #define DUMP(name) do { err |= write_file(dir, name, &b); strbuf_reset(&b); } while (0)
 	railway_body_architecture(&b, "proj-1");
 	DUMP("architecture");
-	railway_body_metrics(&b, "env-1", ids, 1, T0, T0 + 1800000, 60000, 0);
+	railway_body_metrics(&b, "env-1", ids, NULL, 1, T0, T0 + 1800000, 60000, 0);
 	DUMP("metrics-1");
-	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 0);
+	railway_body_metrics(&b, "env-1", ids, NULL, 3, T0, T0 + 1800000, 60000, 0);
 	DUMP("metrics-3");
 	railway_body_http(&b, "proj-1", "env-1", ids, 1, T0, T0 + 1800000, 60000, 0);
 	DUMP("http-1");
 	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000, 0);
 	DUMP("http-3");
-	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 2);
+	railway_body_metrics(&b, "env-1", ids, NULL, 3, T0, T0 + 1800000, 60000, 2);
 	DUMP("metrics-3-seasonal-2");
+	railway_body_metrics(&b, "env-1", ids, volume_ids, 3, T0, T0 + 1800000, 60000, 1);
+	DUMP("metrics-3-volumes");
 	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000, 2);
 	DUMP("http-3-seasonal-2");
 	railway_body_logs(&b, &q);
@@ -92,7 +96,7 @@ static void test_bodies(void)
 	const char *query;
 	size_t n;
 
-	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 0);
+	railway_body_metrics(&b, "env-1", ids, NULL, 3, T0, T0 + 1800000, 60000, 0);
 	j = parse_json(b.buf);
 	ok(j != NULL, "metrics body is JSON");
 	ok(json_get_str(&query, j, "query") == 0, "it has a query");
@@ -286,6 +290,60 @@ static void test_metrics(void)
 	observation_release(&obs);
 }
 
+#define TEXT(s) s, strlen(s)
+
+/* A service's volume: asked under vI in the metrics document, only for a service that has one. */
+static void test_volumes(void)
+{
+	struct strbuf b = STRBUF_INIT;
+	struct observation obs;
+	struct json *j;
+	const char *query = NULL;
+	const char *answer = "{\"data\":{\"m0\":[],\"m1\":[],\"v0\":[{\"measurement\":\"DISK_USAGE_GB\","
+			     "\"values\":[{\"ts\":1795856400,\"value\":4.5},{\"ts\":1795856460,\"value\":4.75}]}]}}";
+
+	railway_body_metrics(&b, "env-1", ids, volume_ids, 3, T0, T0 + 1800000, 60000, 0);
+	j = parse_json(b.buf);
+	json_get_str(&query, j, "query");
+	ok(query && strstr(query, "v0: metrics(environmentId: $environmentId, volumeId: $v0,") &&
+	   strstr(query, "v2: metrics(") && !strstr(query, "v1: metrics(") &&
+	   strstr(query, "measurements: [DISK_USAGE_GB]"), "a volume's usage is asked beside its service's metrics");
+	is_str(json_str_value(json_get(j, "variables.v2")), "vol-c", "  by the volume's id");
+	ok(!json_get(j, "variables.v1"), "  a service without a volume asks nothing more");
+	json_free(j);
+	strbuf_release(&b);
+
+	observation_init(&obs);
+	observation_add_service(&obs, "db")->volume = xstrdup("pg-data");
+	observation_add_service(&obs, "api");
+	j = parse_json(answer);
+	is_int(railway_read_metrics(obs.services, j, 2, 0), 0, "a volume's usage read (tree)");
+	is_int(obs.services[0].series[METRIC_DISK].nr, 2, "  into the service's disk series");
+	is_double(obs.services[0].series[METRIC_DISK].items[1].v, 4.75e9, 1, "  GB to bytes");
+	is_int(obs.services[1].series[METRIC_DISK].nr, 0, "  the other service has none");
+	json_free(j);
+	observation_release(&obs);
+
+	observation_init(&obs);
+	observation_add_service(&obs, "db")->volume = xstrdup("pg-data");
+	observation_add_service(&obs, "api");
+	is_int(railway_read_observe_text(obs.services, answer, strlen(answer), 2, 0, T0, T0 + 1800000, 0), 0,
+	       "a volume's usage read (text)");
+	is_int(obs.services[0].series[METRIC_DISK].nr, 2, "  the same samples");
+	observation_release(&obs);
+
+	observation_init(&obs);
+	observation_add_service(&obs, "db")->volume = xstrdup("pg-data");
+	ok(railway_read_observe_text(obs.services, TEXT("{\"data\":{\"m0\":[]}}"), 1, 0, T0, T0, 0) < 0 &&
+	   strstr(bot_error_last(), "v0"), "an answer without the volume asked is an error naming it (%s)",
+	   bot_error_last());
+	j = parse_json("{\"data\":{\"m0\":[]}}");
+	ok(railway_read_metrics(obs.services, j, 1, 0) < 0 && strstr(bot_error_last(), "v0"),
+	   "  in the tree form too");
+	json_free(j);
+	observation_release(&obs);
+}
+
 /* How many services go in one pair of documents. */
 static void test_chunk_size(void)
 {
@@ -305,7 +363,6 @@ static void test_chunk_size(void)
 }
 
 /* A string literal and its length. */
-#define TEXT(s) s, strlen(s)
 
 /* Whether two service lists hold the same series, seasonal series and deployments. */
 static int same_services(const struct service_metrics *a, const struct service_metrics *b, size_t n)
@@ -606,6 +663,7 @@ int main(int argc, char **argv)
 	test_architecture();
 	test_errors();
 	test_metrics();
+	test_volumes();
 	test_bad_values();
 	test_observe_text();
 	test_chunk_size();

@@ -286,6 +286,78 @@ static void test_after_fix(void)
 	observation_release(&obs);
 }
 
+/*
+ * A database whose volume fills: the volume's line in the text, its row in
+ * the job summary and its object in the JSON; the disk finding's chart
+ * draws the size and one more point, the projected time to full.
+ */
+static void test_volume(void)
+{
+	struct observe_result r;
+	struct findings f;
+	struct strbuf sb = STRBUF_INIT;
+	struct service_summary *sum;
+	struct finding *fi;
+	struct json *j;
+	const char *chart;
+
+	setup(&r, &f, 31);
+	sum = &f.services[0];
+	sum->volume = xstrdup("pg-data");
+	sum->mount_path = xstrdup("/var/lib/postgresql/data");
+	sum->disk_bytes = 8.5 * 1073741824.0;
+	sum->disk_limit_bytes = 10 * 1073741824.0;
+	sum->disk_peak = 0.85;
+	sum->disk_per_hour = 300 * 1048576.0;
+	add_summary(&f, "web");
+	fi = &f.items[0];
+	leak_evidence(fi, 31);
+	fi->kind = FINDING_DISK_FILLING;
+	fi->evidence_metric = METRIC_DISK;
+	fi->leak.time_to_limit = 5 * 3600000;
+	finding_fingerprint(fi->fingerprint, fi->service, fi->kind);
+
+	scan_report_text(&sb, &r, &f, 1);
+	like(sb.buf, "\n    volume pg-data at /var/lib/postgresql/data: 8.5 GiB of 10.0 GiB (85%), +300 MiB/h\n",
+	     "text: the volume's used of size and trend under its service");
+	is_int(count(sb.buf, "    volume "), 1, "  and none for a service without one");
+	like(sb.buf, "observed 2h to full, horizon 4h", "text: a filling volume's figure is its time to full");
+	strbuf_reset(&sb);
+
+	scan_report_markdown(&sb, &r, &f);
+	like(sb.buf, "| api\\|\\<b\\>x\\<\\/b\\> | pg\\-data at \\/var\\/lib\\/postgresql\\/data | "
+	     "8.5 GiB of 10.0 GiB (85%), +300 MiB/h |", "summary: the volumes table");
+	chart = strstr(sb.buf, "```mermaid");
+	ok(chart && strstr(chart, "against the volume's size, full in 5h at this slope"),
+	   "chart: titled with the size and the time to full");
+	ok(chart && strstr(chart, ", \"full +5h\"]"), "chart: one more category, the projection");
+	ok(chart && strstr(chart, "55, 100]\n"), "chart: the usage line ends at the size there");
+	strbuf_reset(&sb);
+
+	j = scan_report_json(&r, &f, 1);
+	is_str(json_str_value(json_get(j, "services[0].volume.name")), "pg-data", "json: the service's volume");
+	ok(json_num_value(json_get(j, "services[0].volume.bytes_per_hour")) == 300 * 1048576.0, "  with its trend");
+	ok(!json_get(j, "services[1].volume"), "  none for a service without one");
+	is_str(json_str_value(json_get(j, "findings[0].kind")), "disk_filling", "json: the finding");
+	ok(json_num_value(json_get(j, "findings[0].leak.time_to_limit_ms")) == 5 * 3600000.0,
+	   "  with its time to full");
+	json_free(j);
+	is_json_round_trip(findings, &f, "findings with a volume read back", "and print the same");
+
+	/* A volume held full: its level and the size, no projection. */
+	fi->kind = FINDING_DISK_PRESSURE;
+	fi->method = METHOD_THRESHOLD;
+	fi->evidence_level = 0.8;
+	scan_report_markdown(&sb, &r, &f);
+	chart = strstr(sb.buf, "```mermaid");
+	ok(chart && strstr(chart, "against its level and the volume's size\"") && !strstr(chart, "full +"),
+	   "chart: a held level is drawn with the size, no projection");
+	ok(chart && strstr(chart, "  line [80, 80,") && strstr(chart, "  line [100, 100,"),
+	   "  both as lines");
+	strbuf_release(&sb);
+	teardown(&r, &f);
+}
+
 int main(void)
 {
 	struct observe_result r;
@@ -295,6 +367,7 @@ int main(void)
 	struct json *j;
 	const char *chart, *line;
 
+	test_volume();
 	setup(&r, &f, 31);
 	scan_report_text(&sb, &r, &f, 1);
 	like(sb.buf, "autofix scan (dry run): railway project 'shop', environment 'production'", "header");
