@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "builtin.h"
 #include "util/error.h"
@@ -267,6 +268,13 @@ static int finish_stdout(int code)
 
 int main(int argc, const char **argv)
 {
+	/*
+	 * autofix holds tokens in its environment and memory, and runs a
+	 * coding agent and `verify` as the same user: not dumpable, its
+	 * /proc/PID/environ and mem are not theirs to read, nor is it theirs
+	 * to ptrace (the children's own environment is scrubbed: fix.h).
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	log_setup();
 	return finish_stdout(run_command(argc, argv));
 }
