@@ -145,7 +145,7 @@ demo: deps oracles
 
 # The fuzz targets, built with clang (make deps installs it).
 fuzzers:
-	$(MAKE) BUILD=build/fuzz CC=clang SAN=fuzz $(FUZZ_BIN)
+	@$(MAKE) -s --no-print-directory BUILD=build/fuzz CC=clang SAN=fuzz $(FUZZ_BIN)
 
 # Each target for FUZZ_TIME seconds from its corpus in tests/fuzz/corpus
 # (new inputs kept in build/fuzz/corpus, crashes in build/fuzz/crashes).
