@@ -269,14 +269,17 @@ static void restrict_mode(const char *path)
 }
 
 /*
- * A directory autofix made for its state holds a .gitignore of "*" (as
- * pytest's and mypy's caches do), so that a state file inside a checkout
- * never shows up as untracked. Written whole or not at all; a failure is
- * only a warning: the state is still usable.
+ * The directory of the state file holds a .gitignore (as pytest's and
+ * mypy's caches do), so that the state inside a checkout never shows up as
+ * untracked: every entry of the directory is ignored but templates/, which
+ * a repository commits there (.autofix/templates/ overrides autofix's
+ * templates). Written whole or not at all, never over an existing one; a
+ * failure is only a warning: the state is still usable.
  */
 static void write_gitignore(const char *dir)
 {
-	static const char text[] = "# Created by autofix: its state, never committed.\n*\n";
+	static const char text[] = "# Created by autofix: its state, never committed (templates/ is yours).\n"
+				   "/*\n!/templates/\n";
 	struct strbuf path = STRBUF_INIT;
 	int fd;
 
@@ -301,7 +304,19 @@ static void write_gitignore(const char *dir)
 	strbuf_release(&path);
 }
 
-/* mkdir -p of the directory part of path; the innermost directory, if made here, gets a .gitignore. */
+/* Whether dir's last component is ".autofix", the default directory of the state. */
+static int is_autofix_dir(const char *dir)
+{
+	const char *base = strrchr(dir, '/');
+
+	return !strcmp(base ? base + 1 : dir, ".autofix");
+}
+
+/*
+ * mkdir -p of the directory part of path. The innermost directory gets a
+ * .gitignore when it is made here, or when it is a checkout's .autofix/
+ * that existed already (it holds committed templates).
+ */
 static int make_parent_dirs(const char *path)
 {
 	char *dir = xstrdup(path), *p;
@@ -329,7 +344,7 @@ static int make_parent_dirs(const char *path)
 				break;
 		}
 	}
-	if (!rc && made)
+	if (!rc && (made || is_autofix_dir(dir)))
 		write_gitignore(dir);
 	free(dir);
 	return rc;

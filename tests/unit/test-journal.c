@@ -210,8 +210,9 @@ static void test_open(void)
 		text[n] = '\0';
 		if (g)
 			fclose(g);
-		is_str(text, "# Created by autofix: its state, never committed.\n*\n",
-		       "the directory made for the state file holds a .gitignore of '*'");
+		is_str(text, "# Created by autofix: its state, never committed (templates/ is yours).\n"
+		       "/*\n!/templates/\n",
+		       "the directory made for the state file holds a .gitignore of all but templates/");
 		ok(g && stat(ignore, &st) == 0 && (st.st_mode & 0777) == 0600, "readable by its owner only");
 		ok(stat(db_path("deep/.gitignore"), &st) < 0 && errno == ENOENT,
 		   "the directories above it get none");
