@@ -22,47 +22,6 @@ static const char *str_of(const struct json *j, const char *key)
 	return json_str_value(json_member(j, key));
 }
 
-/*
- * Renders template name with data (values redacted, then escaped for
- * Markdown, the whole redacted again) and comments it on PR number,
- * unless a comment of autofix's already carries the marker kind:key.
- * *commented says whether one was made.
- */
-static int comment_once(int *commented, struct github *gh, const char *login, int64_t number,
-			const char *kind, const char *key, const char *name, const struct json *data,
-			const char *repo_root)
-{
-	struct template_options topts = TEMPLATE_OPTIONS_INIT;
-	struct strbuf marker = STRBUF_INIT, body = STRBUF_INIT;
-	struct json *comments = NULL, *d = NULL;
-	int err;
-
-	*commented = 0;
-	if ((err = marker_format(&marker, kind, key)) < 0)
-		goto out;
-	if ((err = github_issue_comments(gh, &comments, number)) < 0)
-		goto out;
-	if (github_find_marked(comments, kind, key, login))
-		goto out;
-	d = json_dup(data);
-	json_map_strings(d, redact_text_held);
-	json_set_str(d, "marker", marker.buf);
-	topts.repo_root = repo_root;
-	topts.escape = pull_request_escape;
-	if ((err = template_render(&body, name, d, &topts)) < 0)
-		goto out;
-	redact_text(NULL, &body);
-	if ((err = github_comment_create(gh, NULL, number, body.buf)) < 0)
-		goto out;
-	*commented = 1;
-out:
-	json_free(comments);
-	json_free(d);
-	strbuf_release(&marker);
-	strbuf_release(&body);
-	return err;
-}
-
 /* body with every `<!-- autofix:KIND:... -->` (and the line break after it) taken out, into out. */
 static void drop_markers(struct strbuf *out, const char *body, const char *kind)
 {
@@ -96,8 +55,8 @@ int merged_note_verdict(struct json **out, struct github *gh, const char *login,
 				 "'recovered' or 'not-recovered'");
 	d = json_dup(data);
 	json_set_bool(d, "recovered", !strcmp(verdict, PULL_REQUEST_RECOVERED));
-	if ((err = comment_once(&commented, gh, login, number, VERDICT_KIND, fp, "pull-request-verdict.md", d,
-				repo_root)) < 0)
+	if ((err = pull_request_comment_once(&commented, gh, login, number, VERDICT_KIND, fp,
+					     "pull-request-verdict.md", d, repo_root)) < 0)
 		goto out;
 	/* Then the body, which the next listing reads: the marker replaces any earlier verdict. */
 	if ((err = github_pull_get(gh, &pull, number)) < 0)
@@ -141,8 +100,8 @@ int merged_note_regression(struct json **out, struct github *gh, const char *log
 		return bot_error(BOT_EINVALID, "a regression needs the merged and the new pull request's "
 				 "numbers and a fingerprint");
 	strbuf_addf(&key, "%s:%lld", fp, (long long)new_number);
-	err = comment_once(&commented, gh, login, number, REGRESSION_KIND, key.buf, "pull-request-regression.md",
-			   data, repo_root);
+	err = pull_request_comment_once(&commented, gh, login, number, REGRESSION_KIND, key.buf,
+					"pull-request-regression.md", data, repo_root);
 	if (err >= 0) {
 		*out = json_new_object();
 		json_set_num(*out, "number", (double)number);

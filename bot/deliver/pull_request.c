@@ -943,12 +943,12 @@ out:
 }
 
 int pull_request_comment_once(int *commented, struct github *gh, const char *login, int64_t number,
-			      const char *kind, const char *key, const char *template, struct json *data,
+			      const char *kind, const char *key, const char *template, const struct json *data,
 			      const char *repo_root)
 {
 	struct template_options topts = TEMPLATE_OPTIONS_INIT;
 	struct strbuf marker = STRBUF_INIT, body = STRBUF_INIT;
-	struct json *comments = NULL;
+	struct json *comments = NULL, *d = NULL;
 	int err;
 
 	*commented = 0;
@@ -958,10 +958,12 @@ int pull_request_comment_once(int *commented, struct github *gh, const char *log
 		goto out;
 	if (github_find_marked(comments, kind, key, login))
 		goto out;
-	json_set_str(data, "marker", marker.buf);
+	d = json_dup(data);
+	json_map_strings(d, redact_text_held);
+	json_set_str(d, "marker", marker.buf);
 	topts.repo_root = repo_root;
 	topts.escape = escape_markdown;
-	if ((err = template_render(&body, template, data, &topts)) < 0)
+	if ((err = template_render(&body, template, d, &topts)) < 0)
 		goto out;
 	redact_text(NULL, &body);
 	if ((err = github_comment_create(gh, NULL, number, body.buf)) < 0)
@@ -969,6 +971,7 @@ int pull_request_comment_once(int *commented, struct github *gh, const char *log
 	*commented = 1;
 out:
 	json_free(comments);
+	json_free(d);
 	strbuf_release(&marker);
 	strbuf_release(&body);
 	return err;

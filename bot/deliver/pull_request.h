@@ -126,12 +126,13 @@ int64_t pull_request_ignored_until(const char *body);
 /*
  * A comment autofix makes once on issue or pull request number: unless
  * one by login with the marker for kind and key is there already,
- * template rendered with data (escaped for Markdown; "marker" is set in
- * data, to be written raw, {{{marker}}}), redacted, is posted.
- * *commented says whether it was. Returns 0 or the first GitHub error.
+ * template rendered with data (its values redacted, then escaped for
+ * Markdown; "marker" is added, to be written raw, {{{marker}}}), the
+ * whole redacted again, is posted. *commented says whether it was.
+ * Returns 0 or the first GitHub error.
  */
 int pull_request_comment_once(int *commented, struct github *gh, const char *login, int64_t number,
-			      const char *kind, const char *key, const char *template, struct json *data,
+			      const char *kind, const char *key, const char *template, const struct json *data,
 			      const char *repo_root);
 
 /*
