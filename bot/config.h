@@ -87,6 +87,12 @@ struct regression_config {
 	int seasonal_days;        /* also compare with the same hours on this many earlier days; 0: off */
 };
 
+/* Deployments that failed, crashed or hang; `detect.deployments`. */
+struct deployments_config {
+	int enabled;
+	int64_t stuck_after_ms;   /* a deployment BUILDING or DEPLOYING this long is stuck */
+};
+
 enum source_kind { SOURCE_NONE, SOURCE_RAILWAY, SOURCE_PROMETHEUS };
 
 enum railway_token_kind {
@@ -221,6 +227,7 @@ struct config {
 	struct threshold thresholds[SIGNAL__COUNT]; /* project-wide defaults */
 	struct leak_config leak;
 	struct regression_config regression;
+	struct deployments_config deployments;
 	struct service_config *services;
 	size_t services_nr;
 	struct upstream_config *upstreams;

@@ -206,6 +206,10 @@ void cfg_set_defaults(struct config *cfg)
 		.memory_ratio = 1.25,
 		.seasonal_days = 1,
 	};
+	cfg->deployments = (struct deployments_config){
+		.enabled = 1,
+		.stuck_after_ms = 30 * TIME_MS_PER_MINUTE,
+	};
 	cfg->source.railway.environment = xstrdup("production");
 	cfg->source.railway.token_env = xstrdup("RAILWAY_API_TOKEN");
 	cfg->source.railway.endpoint = xstrdup(DEFAULT_RAILWAY_ENDPOINT);
