@@ -1,6 +1,7 @@
 /*
  * The detector's orchestration: per service, clip the series to the
- * window, run the rules in kind order (leak.c, thresholds.c, regression.c)
+ * window, run the rules in kind order (leak.c, thresholds.c, regression.c,
+ * deployments.c)
  * and summarise. The rules themselves live in their own files.
  */
 #include <inttypes.h>
@@ -231,6 +232,7 @@ static void detect_service(struct findings *out, const struct observation *obs,
 		evs.cpu = &cpu_frac;
 		evs.mem = &mem_frac;
 		detect_eval_regressions(&c, &evs);
+		detect_eval_deployments(&c);
 		strbuf_release(&ctx);
 	}
 

@@ -10,6 +10,7 @@
  *   thresholds.c    levels held for `for` (memory, CPU, error rates, p95)
  *   leak.c          memory leaks: trend, sawtooth floor, crash loop, load-aware
  *   regression.c    signals worse after a deployment than before it
+ *   deployments.c   deployments that failed, crashed or hang (the source's statuses)
  *   finding.c       names, life cycle, fingerprint, wording of findings
  *   findings_json.c the JSON form
  *
@@ -92,6 +93,13 @@ struct eval_series {
  * the comparison.
  */
 void detect_eval_regressions(struct svc_ctx *c, const struct eval_series *ev);
+
+/*
+ * deployments.c: the newest deployment that counts, by its status:
+ * deployment_failed, deployment_crashed or deployment_stuck. Runs after
+ * the leak rule (a memory crash loop already explains crashes).
+ */
+void detect_eval_deployments(struct svc_ctx *c);
 
 /* ---- finding.c: opening a finding and wording it ---------------------- */
 

@@ -106,10 +106,10 @@ function service(name, w, r, o) {
 		svc.repo = 'acme/shop';
 		svc.root_dir = `services/${name}`;
 	}
-	svc.deployments = (o.deployments || []).map(([id, minute, status]) => ({
+	svc.deployments = (o.deployments || []).map(([id, minute, status, message]) => Object.assign({
 		id, at: iso(w.start + minute * 60000), status: status || 'SUCCESS',
 		commit: (id.replace(/[^0-9a-f]/g, '') + 'abcdef0123456789').slice(0, 12),
-	}));
+	}, message ? { message } : {}));
 	return svc;
 }
 
@@ -486,6 +486,67 @@ add('crash-loop-worker', 'A worker without HTTP metrics in a 12-minute crash loo
 		cpu: () => clampPos(around(r, 0.3, 0.05)),
 		deployments: [['d-20', -300], ['d-20-restart-1', 7, 'CRASHED'], ['d-20-restart-2', 19, 'CRASHED']] })],
 	[{ service: 'worker', kind: 'memory_leak', severity: 'critical', method: 'crash_loop', at: 0 }]);
+
+// ---------------------------------------------------------------- deployments
+// Statuses as Railway reports them. The series say what ran meanwhile: an old deployment that
+// still serves keeps its samples coming; a crashed service's stop.
+const upTo = (until, f) => (i, m) => (m < until ? f(i, m) : undefined);
+
+add('deployment-failed-old-serves', 'Deployment d-71 at 09:50 FAILED (its build broke); d-70, live since yesterday, still serves, so memory, CPU and traffic look fine. A warning about the broken commit.',
+	(w, r) => [healthy('api', w, r, {
+		deployments: [['d-70', -1400], ['d-71', 20, 'FAILED', 'Add invoice export']],
+	})],
+	[{ service: 'api', kind: 'deployment_failed', severity: 'warning', method: 'status', deployment: 'd-71', at: 20 }]);
+
+add('deployment-failed-then-fixed', 'Deployment d-72 at 09:40 FAILED, d-73 at 09:50 (the fix) is SUCCESS: the failed build has recovered, nothing to report.',
+	(w, r) => [healthy('api', w, r, {
+		deployments: [['d-70', -1400, 'REMOVED'], ['d-72', 10, 'FAILED'], ['d-73', 20]],
+	})], []);
+
+add('deployment-failed-then-building', 'Deployment d-82 at 09:35 FAILED, d-83 at 09:55 is still BUILDING (five minutes: a fix on its way). Nothing yet: the newest deployment decides, and it is in progress.',
+	(w, r) => [healthy('api', w, r, {
+		deployments: [['d-70', -1400], ['d-82', 5, 'FAILED'], ['d-83', 25, 'BUILDING']],
+	})], []);
+
+add('deployment-failed-nothing-serves', 'A new service whose first deployment d-74 FAILED at 09:35: nothing has ever served, no samples at all. Critical.',
+	(w, r) => [healthy('api', w, r), service('billing', w, r, { deployments: [['d-74', 5, 'FAILED']] })],
+	[{ service: 'billing', kind: 'deployment_failed', severity: 'critical', method: 'status', deployment: 'd-74', at: 5 }]);
+
+add('deployment-crashed-down', 'Deployment d-75 at 09:45 CRASHED after a few minutes: its samples stop at 09:48 and the service is down (no memory, CPU or traffic since). Critical, never healthy.',
+	(w, r) => [healthy('api', w, r, {
+		mem: upTo(18, () => around(r, 0.40, 0.01)), cpu: upTo(18, () => clampPos(around(r, 0.20, 0.03))),
+		rps: upTo(18, () => r.count(400)),
+		deployments: [['d-70', -1400, 'REMOVED'], ['d-75', 15, 'CRASHED']],
+	})],
+	[{ service: 'api', kind: 'deployment_crashed', severity: 'critical', method: 'status', deployment: 'd-75', at: 15 }]);
+
+add('deployment-stuck-building', 'Deployment d-76 has been BUILDING since 09:00, an hour before the end of the window (over detect.deployments.stuck_after, 30m); d-70 still serves.',
+	(w, r) => [healthy('api', w, r, {
+		deployments: [['d-70', -1400], ['d-76', -30, 'BUILDING']],
+	})],
+	[{ service: 'api', kind: 'deployment_stuck', severity: 'warning', method: 'status', deployment: 'd-76', at: 0 }]);
+
+add('deployment-building-in-progress', 'Deployment d-77 at 09:50, DEPLOYING for ten minutes: in progress, not stuck.',
+	(w, r) => [healthy('api', w, r, {
+		deployments: [['d-70', -1400], ['d-77', 20, 'DEPLOYING']],
+	})], []);
+
+add('deployment-app-sleeps', 'An app that sleeps when idle (Railway\'s serverless): its deployment d-78 is SLEEPING, its samples stop at 09:40. Not an incident.',
+	(w, r) => [healthy('api', w, r, {
+		mem: upTo(10, () => around(r, 0.30, 0.01)), cpu: upTo(10, () => clampPos(around(r, 0.05, 0.01))),
+		rps: upTo(10, () => r.count(20)),
+		deployments: [['d-78', -200, 'SLEEPING']],
+	})], []);
+
+add('deployment-skipped-removed', 'Deployment d-79 SKIPPED (no change to build) and d-80 REMOVED after d-81 replaced it: none of them is an incident.',
+	(w, r) => [healthy('api', w, r, {
+		deployments: [['d-80', -20, 'REMOVED'], ['d-81', 5], ['d-79', 22, 'SKIPPED']],
+	})], []);
+
+add('config-deployments-off', 'The data of deployment-failed-old-serves with detect.deployments.enabled: false: the failed build is not watched.',
+	(w, r) => [healthy('api', w, r, {
+		deployments: [['d-70', -1400], ['d-71', 20, 'FAILED', 'Add invoice export']],
+	})], [], { detect: { deployments: { enabled: false } } });
 
 add('leak-restart-resumes', 'A leak climbing 0.8% a minute, interrupted by deployment d-5 at 09:54 that restarts the service; the climb resumes at the same slope. The restart is not the cause: the leak began before it.',
 	(w, r) => [healthy('api', w, r, {
