@@ -11,6 +11,7 @@
  *   leak.c          memory leaks: trend, sawtooth floor, crash loop, load-aware
  *   regression.c    signals worse after a deployment than before it
  *   deployments.c   deployments that failed, crashed or hang (the source's statuses)
+ *   seasonal.c      which earlier days make a baseline for the same hours
  *   finding.c       names, life cycle, fingerprint, wording of findings
  *   findings_json.c the JSON form
  *
@@ -47,9 +48,11 @@ struct svc_ctx {
 	/*
 	 * The same hours on earlier days (service_metrics.seasonal): CPU and
 	 * memory as fractions of the limit, and p95, each sample moved forward
-	 * by whole days onto today's clock (so days overlap: not time-ordered).
+	 * by whole days onto today's clock (so days overlap: not time-ordered),
+	 * of the days seasonal.c trusts only.
 	 */
 	struct series cpu_season, mem_season, lat_season;
+	int cpu_season_days, mem_season_days, lat_season_days; /* how many days each holds */
 	int64_t step, max_gap;
 	struct findings *out;
 	size_t first;                   /* index of this service's first finding in out */
@@ -93,6 +96,13 @@ struct eval_series {
  * the comparison.
  */
 void detect_eval_regressions(struct svc_ctx *c, const struct eval_series *ev);
+
+/*
+ * seasonal.c: fills c->cpu_season, mem_season and lat_season (and their
+ * day counts) with the earlier days fit to compare with: comparable
+ * traffic, no finding of their own, not an outlier among the days.
+ */
+void detect_build_seasons(struct svc_ctx *c);
 
 /*
  * deployments.c: the newest deployment that counts, by its status:

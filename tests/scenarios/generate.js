@@ -97,10 +97,19 @@ function service(name, w, r, o) {
 	const svc = { name, series };
 	// `seasonal`: overrides for the same hours a day earlier (the same generators unless replaced);
 	// those series go under "seasonal" at yesterday's times, as a source that can go back would send them.
+	// An array holds one override per day, yesterday first (several earlier days); `seasonalTraffic:
+	// false` leaves their request counts out, as Railway sends none for earlier days.
 	if (o.seasonal) {
-		const y = Object.assign({}, w, { start: w.start - 86400000, end: w.end - 86400000, t: (i) => w.t(i) - 86400000 });
-		const yo = Object.assign({}, o, o.seasonal, { deployments: [], seasonal: undefined, repo: false });
-		svc.seasonal = service(name, y, r, yo).series;
+		const days = Array.isArray(o.seasonal) ? o.seasonal : [o.seasonal];
+		svc.seasonal = {};
+		for (let k = days.length; k >= 1; k--) {
+			const back = k * 86400000;
+			const y = Object.assign({}, w, { start: w.start - back, end: w.end - back, t: (i) => w.t(i) - back });
+			const yo = Object.assign({}, o, days[k - 1], { deployments: [], seasonal: undefined, repo: false });
+			const ys = service(name, y, r, yo).series;
+			if (o.seasonalTraffic === false) for (const m of ['requests', 'requests_5xx', 'requests_4xx']) delete ys[m];
+			for (const m of Object.keys(ys)) svc.seasonal[m] = (svc.seasonal[m] || []).concat(ys[m]);
+		}
 	}
 	if (o.repo !== false) {
 		svc.repo = 'acme/shop';
@@ -458,6 +467,52 @@ add('seasonal-usual-level', 'CPU at 45% and p95 at 600 ms all window: high for t
 		p95: () => clampPos(around(r, 600, 40)),
 		seasonal: { cpu: () => clampPos(around(r, 0.43, 0.03)), p95: () => clampPos(around(r, 560, 40)) },
 	})], []);
+
+// Several earlier days, some of them unusual: the baseline is the days fit to compare with.
+const normalDay = () => ({});
+const outageDay = (r) => ({ rps: () => r.count(4), cpu: () => clampPos(around(r, 0.01, 0.003)), p95: () => clampPos(around(r, 12, 2)) });
+
+add('seasonal-outage-yesterday', 'Yesterday at these hours was an outage (4 requests a minute, CPU 1%, p95 12 ms); the two days before were like today (CPU 20%, p95 120 ms). Today is normal: yesterday is left out (its traffic is not comparable), nothing to report.',
+	(w, r) => [healthy('api', w, r, { seasonal: [outageDay(r), normalDay(), normalDay()] })], [],
+	{ detect: { regression: { seasonal_days: 3 } } });
+
+add('seasonal-outage-yesterday-no-traffic', 'The outage yesterday of seasonal-outage-yesterday from a source that sends no earlier days\' traffic (Railway): yesterday stands out from the other days\' medians and is left out; nothing to report.',
+	(w, r) => [healthy('api', w, r, { seasonal: [outageDay(r), normalDay(), normalDay()], seasonalTraffic: false })], [],
+	{ detect: { regression: { seasonal_days: 3 } } });
+
+add('seasonal-outage-one-day', 'The outage yesterday with seasonal_days: 1 (the former default), traffic known: yesterday\'s 4 requests a minute are not comparable with today\'s 400, so there is nothing to compare with, and nothing to report (the single day was trusted before, which read today as CPU and latency never seen at this hour).',
+	(w, r) => [healthy('api', w, r, { seasonal: [outageDay(r)] })], [],
+	{ detect: { regression: { seasonal_days: 1 } } });
+
+add('seasonal-holiday-dip', 'Yesterday was a holiday: a third of the traffic, CPU 7%, p95 80 ms at these hours; the days before and today are ordinary workdays (CPU 20%, p95 120 ms, 400 requests a minute). Nothing to report.',
+	(w, r) => [healthy('api', w, r, {
+		seasonal: [{ rps: () => r.count(130), cpu: () => clampPos(around(r, 0.07, 0.01)), p95: () => clampPos(around(r, 80, 8)) }, normalDay(), normalDay()],
+	})], [], { detect: { regression: { seasonal_days: 3 } } });
+
+add('seasonal-weekly-pattern', 'A Monday morning: the two days before were a weekend (100 requests a minute, CPU 10%), Friday was like today (400 requests a minute, CPU 40%). Weekend days are not compared with a weekday: nothing to report.',
+	(w, r) => [healthy('api', w, r, {
+		cpu: () => clampPos(around(r, 0.40, 0.03)),
+		seasonal: [{ rps: () => r.count(100), cpu: () => clampPos(around(r, 0.10, 0.02)) },
+			   { rps: () => r.count(100), cpu: () => clampPos(around(r, 0.10, 0.02)) }, normalDay()],
+	})], [], { detect: { regression: { seasonal_days: 3 } } });
+
+add('seasonal-outage-yesterday-regression-today', 'Yesterday was an outage, as in seasonal-outage-yesterday, and today deployment d-91 at 09:45 makes p95 go from 120 ms to 600 ms (under the 1 s threshold): a real regression, still found.',
+	(w, r) => [healthy('api', w, r, {
+		p95: (i) => clampPos(i > 15 ? around(r, 600, 40) : around(r, 120, 12)),
+		deployments: [['d-91', 15]],
+		seasonal: [outageDay(r), { p95: () => clampPos(around(r, 120, 12)) }, { p95: () => clampPos(around(r, 120, 12)) }],
+	})],
+	[{ service: 'api', kind: 'latency', severity: 'warning', method: 'regression', deployment: 'd-91', at: 16 }],
+	{ detect: { regression: { seasonal_days: 3 } } });
+
+add('seasonal-incident-yesterday-regression-today', 'Yesterday at these hours p95 was 1.5 s (an incident, a finding of its own); today deployment d-92 at 09:45 takes p95 from 120 ms to 700 ms. Yesterday is no baseline: the regression is found, not excused as usual for the hour.',
+	(w, r) => [healthy('api', w, r, {
+		p95: (i) => clampPos(i > 15 ? around(r, 700, 40) : around(r, 120, 12)),
+		deployments: [['d-92', 15]],
+		seasonal: [{ p95: () => clampPos(around(r, 1500, 100)) }],
+	})],
+	[{ service: 'api', kind: 'latency', severity: 'warning', method: 'regression', deployment: 'd-92', at: 16 }],
+	{ detect: { regression: { seasonal_days: 1 } } });
 
 add('config-seasonal-off', 'The data of seasonal-cpu-never-seen with detect.regression.seasonal_days: 0: without the earlier days, CPU at 48% is under every rule.',
 	(w, r) => [healthy('api', w, r, {
