@@ -269,8 +269,9 @@ static void test_chunk_size(void)
 {
 	const int64_t min = 60000, hour = 60 * min;
 
-	is_int(railway_chunk_size(T0 - 90 * min, T0, min, 1), RAILWAY_CHUNK,
-	       "the default scan (30 minutes and 1 hour of baseline, 1 day earlier): a full chunk");
+	is_int(railway_chunk_size(T0 - 90 * min, T0, min, 3), RAILWAY_CHUNK,
+	       "the default scan (30 minutes and 1 hour of baseline, 3 days earlier): a full chunk");
+	is_int(railway_chunk_size(T0 - 90 * min, T0, min, 1), RAILWAY_CHUNK, "  and 1 day earlier");
 	is_int(railway_chunk_size(T0 - 90 * min, T0, min, 0), RAILWAY_CHUNK, "  and without earlier days");
 	ok(railway_chunk_size(T0 - 7 * hour, T0, min, 7) < RAILWAY_CHUNK &&
 	   railway_chunk_size(T0 - 7 * hour, T0, min, 7) > 1,
