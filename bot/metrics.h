@@ -148,6 +148,20 @@ int observation_service_has(const struct observation *obs, const struct service_
 extern const enum metric observation_signals[OBSERVATION_SIGNALS_NR];
 /* 1 when svc has usable data for none of the signals: the scan did not see it at all. */
 int observation_service_unseen(const struct observation *obs, const struct service_metrics *svc);
+/*
+ * The recent part of the window: its last quarter, at least three
+ * samples long. A service that sends nothing there may be down.
+ */
+int64_t observation_recent_from(const struct observation *obs);
+/* 1 when svc has usable data for some signal in the recent part of the window. */
+int observation_service_recent(const struct observation *obs, const struct service_metrics *svc);
+/*
+ * 1 when svc went silent: a signal sampled at least three times in the
+ * window, nothing in its recent part, and its newest deployment is not
+ * SLEEPING (an app asleep sends nothing). A crash looks like this; it is
+ * "no data", never healthy.
+ */
+int observation_service_silent(const struct observation *obs, const struct service_metrics *svc);
 
 void observation_init(struct observation *obs);
 void observation_release(struct observation *obs);

@@ -155,6 +155,16 @@ static int has_signal(const struct observe_result *observed, const struct findin
 	}
 }
 
+/* Whether the service went silent: data in the window, none in its recent part (metrics.h). */
+static int silent(const struct observe_result *observed, const struct findings *found,
+		  const struct service_summary *s)
+{
+	const struct service_metrics *svc = observed_service(observed, found, s);
+
+	return svc && observation_service_silent(&observed->obs, svc);
+}
+
+/* Not seen: no data at all, or none in the recent part of the window (a crash looks like that). */
 static int unseen(const struct observe_result *observed, const struct findings *found,
 		  const struct service_summary *s)
 {
@@ -162,8 +172,24 @@ static int unseen(const struct observe_result *observed, const struct findings *
 
 	for (k = 0; k < OBSERVATION_SIGNALS_NR; k++)
 		if (has_signal(observed, found, s, observation_signals[k]))
-			return 0;
+			return silent(observed, found, s);
 	return 1;
+}
+
+/* The time of svc's last usable sample in the window, of any signal (0: none). */
+static int64_t last_sample(const struct observation *obs, const struct service_metrics *svc)
+{
+	int64_t last = 0;
+	size_t k, i;
+
+	for (k = 0; k < OBSERVATION_SIGNALS_NR; k++) {
+		const struct series *se = &svc->series[observation_signals[k]];
+		for (i = 0; i < se->nr; i++)
+			if (se->items[i].t >= obs->start && se->items[i].t <= obs->end &&
+			    isfinite(se->items[i].v) && se->items[i].t > last)
+				last = se->items[i].t;
+	}
+	return last;
 }
 
 static size_t bad_samples_of(const struct observe_result *observed, const struct findings *found,
@@ -181,11 +207,28 @@ size_t scan_report_unseen(const struct observe_result *observed, const struct fi
 	for (i = 0; i < found->services_nr; i++) {
 		if (!unseen(observed, found, &found->services[i]))
 			continue;
-		if (names)
+		if (names) {
 			strbuf_addf(names, "%s'%s'", n ? ", " : "", found->services[i].name);
+			if (silent(observed, found, &found->services[i])) {
+				strbuf_addstr(names, " (nothing since ");
+				add_time(names, last_sample(&observed->obs,
+							    observed_service(observed, found, &found->services[i])));
+				strbuf_addch(names, ')');
+			}
+		}
 		n++;
 	}
 	return n;
+}
+
+const char *scan_report_unseen_words(const struct observe_result *observed, const struct findings *found)
+{
+	size_t i;
+
+	for (i = 0; i < found->services_nr; i++)
+		if (silent(observed, found, &found->services[i]))
+			return "no recent data";
+	return "no data at all";
 }
 
 /* ---------------------------------------------------------------- text */
@@ -562,8 +605,8 @@ void scan_report_text(struct strbuf *out, const struct observe_result *observed,
 
 	nodata = scan_report_unseen(observed, found, &names);
 	if (nodata)
-		strbuf_addf(out, "no data at all for %zu watched service%s: %s: not seen, so not judged\n",
-			    nodata, nodata == 1 ? "" : "s", names.buf);
+		strbuf_addf(out, "%s for %zu watched service%s: %s: not seen, so not judged\n",
+			    scan_report_unseen_words(observed, found), nodata, nodata == 1 ? "" : "s", names.buf);
 	if (found->nr)
 		strbuf_addf(out, "findings (%zu):\n", found->nr);
 	else if (nodata)

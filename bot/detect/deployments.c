@@ -35,13 +35,6 @@
 
 /* A commit is named by this many hex digits in summaries, as git does. */
 #define SHORT_SHA 7
-/*
- * The recent part of the window: samples there show that something runs.
- * A quarter of the window, at least three samples.
- */
-#define RECENT_PART 4
-#define RECENT_MIN_STEPS 3
-
 static int status_is(const struct deployment *d, const char *const *words)
 {
 	for (; *words; words++)
@@ -78,19 +71,10 @@ static const struct deployment *serving_before(const struct service_metrics *svc
 	return NULL;
 }
 
-/* Whether the service sent any sample in the recent part of the window. */
+/* Whether the service sent any sample in the recent part of the window (metrics.h). */
 static int recent_samples(const struct svc_ctx *c)
 {
-	int64_t span = (c->obs->end - c->obs->start) / RECENT_PART;
-	static const enum metric signs[] = { METRIC_MEMORY, METRIC_CPU, METRIC_REQUESTS, METRIC_LATENCY_P95 };
-	size_t k;
-
-	if (span < RECENT_MIN_STEPS * c->step)
-		span = RECENT_MIN_STEPS * c->step;
-	for (k = 0; k < ARRAY_SIZE(signs); k++)
-		if (series_has_data(&c->s[signs[k]], c->obs->end - span, c->obs->end))
-			return 1;
-	return 0;
+	return observation_service_recent(c->obs, c->svc);
 }
 
 static void add_deployment_words(struct strbuf *sb, const struct deployment *d)
