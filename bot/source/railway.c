@@ -291,9 +291,10 @@ size_t railway_chunk_size(int64_t start, int64_t end, int64_t step, int days)
 	/*
 	 * Per service and day: 4 measurements in the metrics answer; in the
 	 * HTTP one, counts of a few status codes and the durations (5 figures
-	 * a sample), counted as 6 series; earlier days add 4 + 1.
+	 * a sample), counted as 6 series; earlier days add 4 + 1 + 2 (their
+	 * metrics, p95 and status counts).
 	 */
-	int64_t per_service = samples * 48 * (10 + 5 * (int64_t)days);
+	int64_t per_service = samples * RAILWAY_SAMPLE_BYTES * (10 + 7 * (int64_t)days);
 	int64_t chunk = (int64_t)RAILWAY_CHUNK_BUDGET / per_service;
 
 	if (chunk > RAILWAY_CHUNK)

@@ -38,18 +38,20 @@
 #define RAILWAY_CHUNK 200
 /*
  * One answer's cap (http.c refuses a longer body), and the part of it a
- * chunk is planned to fill: three quarters, since the estimate below is
- * already more than a real sample (about 35 bytes), so that
- * the default scan (3 earlier days) keeps 200 services a chunk.
+ * chunk is planned to fill: three quarters, since the estimate of a
+ * sample's bytes is already more than a real one ({"ts":1795858200,
+ * "value":0.12345678} is 35), so that the default scan (3 earlier days)
+ * keeps 200 services a chunk.
  */
 #define RAILWAY_MAX_RESPONSE (32u * 1024 * 1024)
 #define RAILWAY_CHUNK_BUDGET (RAILWAY_MAX_RESPONSE / 4 * 3)
+#define RAILWAY_SAMPLE_BYTES 40
 
 /*
  * Services per chunk for a scan of [start, end] at step (ms) with days
  * earlier days: RAILWAY_CHUNK, or fewer (at least 1) when the answers for
- * so many services would not fit RAILWAY_CHUNK_BUDGET, estimated at 48
- * bytes a sample (a window of hours at one-minute steps with several
+ * so many services would not fit RAILWAY_CHUNK_BUDGET, estimated at
+ * RAILWAY_SAMPLE_BYTES a sample (a window of hours at one-minute steps with several
  * earlier days). The default (30 minutes, 1 hour of baseline, 3 days) is
  * estimated at 110 KB a service: 200 fit.
  */

@@ -219,6 +219,13 @@ void railway_body_http(struct strbuf *body, const char *project_id, const char *
 				    "  yl%d_%zu: httpDurationMetrics(environmentId: $environmentId, serviceId: $s%zu, "
 				    "startDate: $dayStart%d, endDate: $dayEnd%d, stepSeconds: $step) "
 				    "{ samples { ts p95 } }\n", k, i, i, k, k);
+	/* Their traffic too: an earlier day is compared with today only when it was about as busy. */
+	for (k = 1; k <= days; k++)
+		for (i = 0; i < n; i++)
+			strbuf_addf(&doc,
+				    "  yh%d_%zu: httpMetricsGroupedByStatus(environmentId: $environmentId, serviceId: $s%zu, "
+				    "startDate: $dayStart%d, endDate: $dayEnd%d, stepSeconds: $step) "
+				    "{ statusCode samples { ts value } }\n", k, i, i, k, k);
 	strbuf_addstr(&doc, "}\n");
 	add_query(body, &doc);
 	add_window_vars(body, environment_id, service_ids, n, start, end, step, days);

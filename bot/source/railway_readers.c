@@ -269,7 +269,9 @@ static int cmp_bucket(const void *a, const void *b)
 	return (x->t > y->t) - (x->t < y->t);
 }
 
-static int read_status_counts(struct service_metrics *svc, const struct json *groups, size_t i)
+/* Status groups into series[METRIC_REQUESTS*] (svc->series, or svc->seasonal for an earlier day). */
+static int read_status_counts(struct service_metrics *svc, struct series *series, const struct json *groups,
+			      const char *alias)
 {
 	struct http_bucket *b = NULL;
 	struct series one = SERIES_INIT;
@@ -315,20 +317,20 @@ static int read_status_counts(struct service_metrics *svc, const struct json *gr
 			b[out++] = b[k];
 		}
 	}
-	reserve_samples(&svc->series[METRIC_REQUESTS], out);
-	reserve_samples(&svc->series[METRIC_REQUESTS_5XX], out);
-	reserve_samples(&svc->series[METRIC_REQUESTS_4XX], out);
+	reserve_samples(&series[METRIC_REQUESTS], out);
+	reserve_samples(&series[METRIC_REQUESTS_5XX], out);
+	reserve_samples(&series[METRIC_REQUESTS_4XX], out);
 	for (k = 0; k < out; k++) {
-		series_add(&svc->series[METRIC_REQUESTS], b[k].t, b[k].all);
-		series_add(&svc->series[METRIC_REQUESTS_5XX], b[k].t, b[k].s5xx);
-		series_add(&svc->series[METRIC_REQUESTS_4XX], b[k].t, b[k].s4xx);
+		series_add(&series[METRIC_REQUESTS], b[k].t, b[k].all);
+		series_add(&series[METRIC_REQUESTS_5XX], b[k].t, b[k].s5xx);
+		series_add(&series[METRIC_REQUESTS_4XX], b[k].t, b[k].s4xx);
 	}
 	free(b);
 	return 0;
 bad:
 	free(b);
 	series_release(&one);
-	return bot_error(BOT_EINVALID, "'data.h%zu': a status group without numeric 'statusCode' or 'ts'", i);
+	return bot_error(BOT_EINVALID, "'data.%s': a status group without numeric 'statusCode' or 'ts'", alias);
 }
 
 static int read_deployments(struct service_metrics *svc, const struct json *conn, size_t i,
@@ -389,10 +391,11 @@ int railway_read_deployments(struct service_metrics *out, const struct json *res
 /*
  * The aliased fields of the two observe documents (railway_documents.c):
  * service I's metrics mI and, K days earlier, yK_I; its status counts hI,
- * durations lI, deployments dI and, K days earlier, p95 ylK_I.
+ * durations lI, deployments dI and, K days earlier, p95 ylK_I and status
+ * counts yhK_I.
  */
 enum alias_kind { ALIAS_METRICS, ALIAS_DAY_METRICS, ALIAS_STATUS, ALIAS_LATENCY, ALIAS_DEPLOYMENTS,
-		  ALIAS_DAY_LATENCY };
+		  ALIAS_DAY_LATENCY, ALIAS_DAY_STATUS };
 
 struct alias {
 	enum alias_kind kind;
@@ -429,8 +432,8 @@ static int parse_alias(struct alias *out, const char *name, size_t len)
 	buf[len] = '\0';
 	if (*p == 'y') {
 		p++;
-		out->kind = *p == 'l' ? ALIAS_DAY_LATENCY : ALIAS_DAY_METRICS;
-		if (*p == 'l')
+		out->kind = *p == 'l' ? ALIAS_DAY_LATENCY : *p == 'h' ? ALIAS_DAY_STATUS : ALIAS_DAY_METRICS;
+		if (*p == 'l' || *p == 'h')
 			p++;
 		if ((k = alias_number(&p)) < 1 || *p++ != '_')
 			return -1;
@@ -450,7 +453,7 @@ static int parse_alias(struct alias *out, const char *name, size_t len)
 
 static void format_alias(char *buf, size_t size, const struct alias *a)
 {
-	static const char *const prefix[] = { "m", "y", "h", "l", "d", "yl" };
+	static const char *const prefix[] = { "m", "y", "h", "l", "d", "yl", "yh" };
 
 	if (a->k)
 		snprintf(buf, size, "%s%d_%zu", prefix[a->kind], a->k, a->i);
@@ -458,8 +461,12 @@ static void format_alias(char *buf, size_t size, const struct alias *a)
 		snprintf(buf, size, "%s%zu", prefix[a->kind], a->i);
 }
 
-/* Which of the per-service slots of its document alias a fills: today's fields, then one per day. */
-static size_t alias_slot(const struct alias *a)
+/*
+ * Which of the per-service slots of its document alias a fills: today's
+ * fields, then one per day (the HTTP document: p95 for each day, then
+ * status counts for each day).
+ */
+static size_t alias_slot(const struct alias *a, int days)
 {
 	switch (a->kind) {
 	case ALIAS_METRICS:
@@ -473,8 +480,29 @@ static size_t alias_slot(const struct alias *a)
 		return (size_t)a->k;
 	case ALIAS_DAY_LATENCY:
 		return 2 + (size_t)a->k;
+	case ALIAS_DAY_STATUS:
+		return 2 + (size_t)days + (size_t)a->k;
 	}
 	return 0;
+}
+
+/* The inverse of alias_slot(): the alias of service i's slot in its document. */
+static void slot_alias(struct alias *a, size_t i, size_t slot, int http, int days)
+{
+	a->i = i;
+	a->k = 0;
+	if (!http) {
+		a->kind = slot ? ALIAS_DAY_METRICS : ALIAS_METRICS;
+		a->k = (int)slot;
+	} else if (slot < 3) {
+		a->kind = slot == 0 ? ALIAS_STATUS : slot == 1 ? ALIAS_LATENCY : ALIAS_DEPLOYMENTS;
+	} else if (slot < 3 + (size_t)days) {
+		a->kind = ALIAS_DAY_LATENCY;
+		a->k = (int)slot - 2;
+	} else {
+		a->kind = ALIAS_DAY_STATUS;
+		a->k = (int)slot - 2 - days;
+	}
 }
 
 static int type_error(const char *alias, const char *want)
@@ -501,7 +529,11 @@ static int read_alias(struct service_metrics *services, const struct alias *a, c
 	case ALIAS_STATUS:
 		if (json_type(value) != JSON_ARRAY)
 			return type_error(name, "array");
-		return read_status_counts(svc, value, a->i);
+		return read_status_counts(svc, svc->series, value, name);
+	case ALIAS_DAY_STATUS:
+		if (json_type(value) != JSON_ARRAY)
+			return type_error(name, "array");
+		return read_status_counts(svc, svc->seasonal, value, name);
 	case ALIAS_LATENCY:
 	case ALIAS_DAY_LATENCY:
 		if ((err = json_get_arr(&samples, value, "samples")) < 0)
@@ -523,16 +555,16 @@ static int read_alias(struct service_metrics *services, const struct alias *a, c
 	return 0;
 }
 
-/* Slots per service: the metrics document has today and each day; the HTTP one three fields and each day. */
+/* Slots per service: the metrics document has today and each day; the HTTP one three fields and two per day. */
 static size_t doc_slots(int http, int days)
 {
-	return http ? 3 + (size_t)days : 1 + (size_t)days;
+	return http ? 3 + 2 * (size_t)days : 1 + (size_t)days;
 }
 
 static int alias_in_doc(const struct alias *a, int http, size_t n, int days)
 {
 	int of_http = a->kind == ALIAS_STATUS || a->kind == ALIAS_LATENCY ||
-		      a->kind == ALIAS_DEPLOYMENTS || a->kind == ALIAS_DAY_LATENCY;
+		      a->kind == ALIAS_DEPLOYMENTS || a->kind == ALIAS_DAY_LATENCY || a->kind == ALIAS_DAY_STATUS;
 
 	return of_http == !!http && a->i < n && a->k <= days;
 }
@@ -541,21 +573,18 @@ static int alias_in_doc(const struct alias *a, int http, size_t n, int days)
 static int read_observe_tree(struct service_metrics *services, const struct json *resp, size_t n,
 			     int http, int64_t start, int64_t end, int days)
 {
-	static const enum alias_kind today_metrics[] = { ALIAS_METRICS };
-	static const enum alias_kind today_http[] = { ALIAS_STATUS, ALIAS_LATENCY, ALIAS_DEPLOYMENTS };
-	const enum alias_kind *today = http ? today_http : today_metrics;
-	size_t today_nr = http ? 3 : 1, i, j;
+	size_t i, j;
 	int err;
 
 	if ((err = railway_check_response(resp)) < 0)
 		return err;
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < today_nr + (size_t)days; j++) {
-			struct alias a = { j < today_nr ? today[j] : http ? ALIAS_DAY_LATENCY : ALIAS_DAY_METRICS,
-					   i, j < today_nr ? 0 : (int)(j - today_nr) + 1 };
+		for (j = 0; j < doc_slots(http, days); j++) {
+			struct alias a;
 			const struct json *value;
 			char name[48];
 
+			slot_alias(&a, i, j, http, days);
 			format_alias(name, sizeof(name), &a);
 			if (!(value = json_get(resp, "data.%s", name)))
 				return bot_error(BOT_EINVALID, "'data.%s': missing from railway's answer", name);
@@ -708,7 +737,7 @@ int railway_read_observe_text(struct service_metrics *services, const char *text
 		if (parse_alias(&a, m.key, m.key_len) < 0 || !alias_in_doc(&a, http, n, days))
 			continue;
 		format_alias(name, sizeof(name), &a);
-		slot = a.i * slots + alias_slot(&a);
+		slot = a.i * slots + alias_slot(&a, days);
 		if (seen[slot]) {
 			err = bot_error(BOT_EINVALID, "'data.%s': twice in railway's answer", name);
 			break;
@@ -729,19 +758,8 @@ int railway_read_observe_text(struct service_metrics *services, const char *text
 		if (!seen[missing]) {
 			struct alias a;
 			char name[48];
-			size_t slot = missing % slots;
 
-			a.i = missing / slots;
-			a.k = 0;
-			if (http)
-				a.kind = slot == 0 ? ALIAS_STATUS : slot == 1 ? ALIAS_LATENCY :
-					 slot == 2 ? ALIAS_DEPLOYMENTS : ALIAS_DAY_LATENCY;
-			else
-				a.kind = slot ? ALIAS_DAY_METRICS : ALIAS_METRICS;
-			if (a.kind == ALIAS_DAY_LATENCY)
-				a.k = (int)slot - 2;
-			else if (a.kind == ALIAS_DAY_METRICS)
-				a.k = (int)slot;
+			slot_alias(&a, missing / slots, missing % slots, http, days);
 			format_alias(name, sizeof(name), &a);
 			err = bot_error(BOT_EINVALID, "'data.%s': missing from railway's answer", name);
 		}

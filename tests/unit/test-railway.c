@@ -277,7 +277,7 @@ static void test_chunk_size(void)
 	   railway_chunk_size(T0 - 7 * hour, T0, min, 7) > 1,
 	   "a 6-hour window with 7 earlier days: fewer services a chunk (%zu)",
 	   railway_chunk_size(T0 - 7 * hour, T0, min, 7));
-	ok(railway_chunk_size(T0 - 7 * hour, T0, min, 7) * (7 * 60 + 1) * 48 * (10 + 5 * 7) <=
+	ok(railway_chunk_size(T0 - 7 * hour, T0, min, 7) * (7 * 60 + 1) * RAILWAY_SAMPLE_BYTES * (10 + 7 * 7) <=
 	   RAILWAY_CHUNK_BUDGET, "  whose estimated answers fit the budget");
 	is_int(railway_chunk_size(T0 - 30 * 24 * hour, T0, 1000, 7), 1, "never fewer than one service");
 	is_int(railway_chunk_size(T0, T0, 0, 0), RAILWAY_CHUNK, "a zero step or window does not divide by zero");
@@ -345,6 +345,7 @@ static void test_observe_text(void)
 		"\"createdAt\":\"2026-11-28T09:20:00Z\",\"meta\":{\"commitMessage\":\"fix \\\"}]\\\\ {[\\\"\"}}}]},"
 		"\"yl1_0\":{\"samples\":[{\"ts\":1795770000,\"p50\":1,\"p90\":2,\"p95\":3,\"p99\":4}]},"
 		"\"h1\":[],\"l1\":{\"samples\":[]},\"d1\":{\"pageInfo\":{\"hasNextPage\":false},\"edges\":[]},"
+		"\"yh1_0\":[{\"statusCode\":200,\"samples\":[{\"ts\":1795770000,\"value\":80}]}],\"yh1_1\":[],"
 		"\"yl1_1\":{\"samples\":[]},\"extra\":{\"ignored\":[1,2]}}}";
 	struct observation by_text, by_tree;
 	struct json *j;
@@ -369,6 +370,10 @@ static void test_observe_text(void)
 	is_str(by_text.services[0].deployments[0].message, "fix \"}]\\ {[\"",
 	       "  a string holding quotes and brackets does not confuse the scanner");
 	is_double(by_text.services[0].series[METRIC_REQUESTS_5XX].items[0].v, 7, 1e-9, "  5xx counted");
+	ok(by_text.services[0].seasonal[METRIC_REQUESTS].nr == 1 &&
+	   by_text.services[0].seasonal[METRIC_REQUESTS].items[0].v == 80 &&
+	   by_text.services[0].series[METRIC_REQUESTS].nr == 1,
+	   "  the day-earlier status counts (yh1_0) went to its seasonal requests");
 	observation_release(&by_tree);
 	observation_release(&by_text);
 
