@@ -333,11 +333,16 @@ bad:
 	return bot_error(BOT_EINVALID, "'data.%s': a status group without numeric 'statusCode' or 'ts'", alias);
 }
 
+/*
+ * The deployments created in [start, end], and the newest one before start
+ * when it is SLEEPING or CRASHED: what the service still is (an app asleep
+ * sends no samples; a crash long ago is still a crash).
+ */
 static int read_deployments(struct service_metrics *svc, const struct json *conn, size_t i,
 			    int64_t start, int64_t end)
 {
-	const struct json *edges, *e;
-	int64_t oldest = INT64_MAX;
+	const struct json *edges, *e, *before = NULL;
+	int64_t oldest = INT64_MAX, before_at = INT64_MIN;
 	int err;
 
 	if ((err = json_get_arr(&edges, conn, "edges")) < 0)
@@ -352,11 +357,22 @@ static int read_deployments(struct service_metrics *svc, const struct json *conn
 			return bot_error_wrap(err, "'data.d%zu': ", i);
 		if (at < oldest)
 			oldest = at;
+		if (at < start && at > before_at) {
+			before = e;
+			before_at = at;
+		}
 		if (at < start || at > end)
 			continue;
 		service_add_deployment(svc, id, at, status,
 				       json_str_value(json_get(e, "node.meta.commitHash")),
 				       json_str_value(json_get(e, "node.meta.commitMessage")));
+	}
+	if (before) {
+		const char *status = json_str_value(json_get(before, "node.status"));
+		if (!strcmp(status, "SLEEPING") || !strcmp(status, "CRASHED"))
+			service_add_deployment(svc, json_str_value(json_get(before, "node.id")), before_at, status,
+					       json_str_value(json_get(before, "node.meta.commitHash")),
+					       json_str_value(json_get(before, "node.meta.commitMessage")));
 	}
 	/* A full page whose oldest entry is still inside the window may hide more. */
 	if (json_bool_value(json_get(conn, "pageInfo.hasNextPage")) && oldest >= start)
