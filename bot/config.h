@@ -123,17 +123,19 @@ enum prom_query {
 	PROM_ERRORS_5XX,
 	PROM_ERRORS_4XX,
 	PROM_LATENCY_P95,
+	PROM_DEPLOYMENTS,  /* optional: a series whose change marks a deployment */
+	PROM_RESTARTS,     /* optional: the container restart counter */
 	PROM_QUERY__COUNT
 };
 /* The YAML key of a query ("cpu_usage", ...). */
 const char *prom_query_name(enum prom_query q);
-/* The default template of a query (what the loader fills in), or NULL for an unknown q. */
+/* The default template of a query (what the loader fills in), or NULL for an unknown q or an optional one. */
 const char *prom_query_default(enum prom_query q);
 
 struct prometheus_config {
 	char *url;
 	char *token_env;                      /* optional bearer token */
-	char *queries[PROM_QUERY__COUNT];     /* defaults filled in */
+	char *queries[PROM_QUERY__COUNT];     /* defaults filled in; NULL: an optional one not asked */
 	char *service_label;                  /* splits a {{services}} answer; default "service" */
 };
 

@@ -10,7 +10,7 @@
 
 static const char *metric_names[METRIC__COUNT] = {
 	"cpu", "cpu_limit", "memory", "memory_limit",
-	"requests", "requests_5xx", "requests_4xx", "latency_p95",
+	"requests", "requests_5xx", "requests_4xx", "latency_p95", "restarts",
 };
 
 const char *metric_name(enum metric m)
@@ -129,6 +129,7 @@ static const double metric_maxima[METRIC__COUNT] = {
 	[METRIC_REQUESTS_5XX] = 1e12,
 	[METRIC_REQUESTS_4XX] = 1e12,
 	[METRIC_LATENCY_P95] = 1e9,
+	[METRIC_RESTARTS] = 1e9,
 };
 
 /* 9999-12-31T23:59:59.999Z in ms: past it, a time is garbage. */

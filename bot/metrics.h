@@ -28,10 +28,14 @@ enum metric {
 	METRIC_REQUESTS_5XX, /* of which answered 5xx */
 	METRIC_REQUESTS_4XX, /* of which answered 4xx */
 	METRIC_LATENCY_P95,  /* 95th percentile of response time, ms */
+	METRIC_RESTARTS,     /* container restarts in the interval (Prometheus's `restarts` template) */
 	METRIC__COUNT
 };
 
-/* "cpu", "cpu_limit", "memory", "memory_limit", "requests", "requests_5xx", "requests_4xx", "latency_p95". */
+/*
+ * "cpu", "cpu_limit", "memory", "memory_limit", "requests", "requests_5xx", "requests_4xx", "latency_p95",
+ * "restarts".
+ */
 const char *metric_name(enum metric m);
 /* Returns 0 and sets *out, or BOT_ENOTFOUND. */
 int metric_from_name(enum metric *out, const char *name);

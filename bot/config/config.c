@@ -53,6 +53,8 @@ const char *const cfg_prom_query_names[PROM_QUERY__COUNT + 1] = {
 	[PROM_ERRORS_5XX] = "errors_5xx",
 	[PROM_ERRORS_4XX] = "errors_4xx",
 	[PROM_LATENCY_P95] = "latency_p95",
+	[PROM_DEPLOYMENTS] = "deployments",
+	[PROM_RESTARTS] = "restarts",
 	[PROM_QUERY__COUNT] = NULL,
 };
 
@@ -99,6 +101,9 @@ static const char *const prom_default_queries[PROM_QUERY__COUNT] = {
 	[PROM_LATENCY_P95] =
 		"histogram_quantile(0.95, sum by ({{service_label}}, le) "
 		"(rate(http_request_duration_seconds_bucket{{{service_label}}=~\"{{services}}\"}[{{window}}])))",
+	/* Optional: what a setup exports differs (docs/sources.md has a recipe for each). */
+	[PROM_DEPLOYMENTS] = NULL,
+	[PROM_RESTARTS] = NULL,
 };
 
 const char *prom_query_default(enum prom_query q)
@@ -214,7 +219,7 @@ void cfg_set_defaults(struct config *cfg)
 	cfg->source.railway.token_env = xstrdup("RAILWAY_API_TOKEN");
 	cfg->source.railway.endpoint = xstrdup(DEFAULT_RAILWAY_ENDPOINT);
 	for (q = 0; q < PROM_QUERY__COUNT; q++)
-		cfg->source.prometheus.queries[q] = xstrdup(prom_default_queries[q]);
+		cfg->source.prometheus.queries[q] = prom_default_queries[q] ? xstrdup(prom_default_queries[q]) : NULL;
 	cfg->source.prometheus.service_label = xstrdup("service");
 	cfg->agent.timeout_ms = 30 * TIME_MS_PER_MINUTE;
 	cfg->llm.max_tokens = 4096;

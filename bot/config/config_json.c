@@ -85,7 +85,7 @@ static struct json *source_json(const struct source_config *src)
 		json_set_opt_str(k, "token_env", src->prometheus.token_env);
 		json_set_str(k, "service_label", src->prometheus.service_label);
 		for (q = 0; q < PROM_QUERY__COUNT; q++)
-			json_set_str(queries, cfg_prom_query_names[q], src->prometheus.queries[q]);
+			json_set_opt_str(queries, cfg_prom_query_names[q], src->prometheus.queries[q]);
 		json_set(k, "queries", queries);
 		json_set(j, "prometheus", k);
 	} else {
