@@ -16,6 +16,10 @@
  *   NEEDS_APPROVAL              not incidents
  *   REMOVED, REMOVING, SKIPPED  do not count: the rule looks at the one before
  *
+ * A service that keeps restarting (RESTART_LOOP restarts or more in the
+ * window, from a source that counts them: Prometheus's `restarts`
+ * template) is deployment_crashed too, whatever the status says.
+ *
  * So a failed build followed by a successful one is nothing (recovered),
  * and a failed build followed by one still building waits for that build.
  * Each finding is about one commit (else one deployment id when the source
@@ -29,12 +33,15 @@
 #include <string.h>
 
 #include "detect/detect_internal.h"
+#include "detect/series_math.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
 /* A commit is named by this many hex digits in summaries, as git does. */
 #define SHORT_SHA 7
+/* This many restarts in the window is a crash loop. */
+#define RESTART_LOOP 3
 static int status_is(const struct deployment *d, const char *const *words)
 {
 	for (; *words; words++)
@@ -196,6 +203,54 @@ static void eval_stuck(struct svc_ctx *c, const struct deployment *d)
 	fd->summary = strbuf_detach(&sb, NULL);
 }
 
+/*
+ * RESTART_LOOP restarts or more in the window: a crash loop, about the
+ * current deployment when one is known (else the service's restarts).
+ */
+static void eval_restarts(struct svc_ctx *c, const struct deployment *d)
+{
+	const struct series *r = &c->s[METRIC_RESTARTS];
+	double n = series_sum(r, c->obs->start, c->obs->end);
+	struct strbuf sb = STRBUF_INIT;
+	struct deployment none = { (char *)"restarts", c->obs->start, NULL, NULL, NULL };
+	struct finding *fd;
+	size_t i;
+
+	if (!(n >= RESTART_LOOP) || has_crash_loop(c))
+		return;
+	fd = open_finding(c, FINDING_DEPLOYMENT_CRASHED, SEVERITY_CRITICAL, d ? d : &none);
+	if (!d) {
+		free(fd->deployment);
+		fd->deployment = NULL;
+		fd->deployment_at = 0;
+	}
+	for (i = 0; i < r->nr; i++)
+		if (r->items[i].v > 0) {
+			fd->onset = r->items[i].t;
+			break;
+		}
+	fd->detected = fd->onset;
+	for (i = 0, n = 0; i < r->nr; i++)
+		if ((n += r->items[i].v) >= RESTART_LOOP) {
+			fd->detected = r->items[i].t;
+			break;
+		}
+	fd->observed = series_sum(r, c->obs->start, c->obs->end);
+	fd->threshold = RESTART_LOOP;
+	fd->unit = FIGURE_RATIO;
+	fd->evidence_metric = METRIC_RESTARTS;
+	fd->evidence_unit = FIGURE_RATIO;
+	series_release(&fd->evidence);
+	detect_copy_series(&fd->evidence, r);
+	strbuf_addf(&sb, "%.0f restarts in the window (a crash loop at %d or more)", fd->observed, RESTART_LOOP);
+	if (d)
+		strbuf_addf(&sb, "; the current deployment is %s (%s)", d->id, d->status ? d->status : "?");
+	fd->reason = strbuf_detach(&sb, NULL);
+	strbuf_addf(&sb, "%s: critical keeps restarting: %.0f restarts since ", c->svc->name, fd->observed);
+	detect_add_time(&sb, fd->onset);
+	fd->summary = strbuf_detach(&sb, NULL);
+}
+
 void detect_eval_deployments(struct svc_ctx *c)
 {
 	const struct deployment *d;
@@ -203,12 +258,12 @@ void detect_eval_deployments(struct svc_ctx *c)
 	if (!c->cfg->deployments.enabled)
 		return;
 	d = newest_counted(c->svc, c->svc->deployments_nr, c->obs->end);
-	if (!d || !d->status)
-		return;
-	if (!strcmp(d->status, "FAILED"))
+	if (d && d->status && !strcmp(d->status, "FAILED"))
 		eval_failed(c, d);
-	else if (!strcmp(d->status, "CRASHED"))
+	else if (d && d->status && !strcmp(d->status, "CRASHED"))
 		eval_crashed(c, d);
-	else if (status_is(d, in_progress))
+	else if (d && d->status && status_is(d, in_progress))
 		eval_stuck(c, d);
+	else
+		eval_restarts(c, d);
 }
