@@ -46,6 +46,11 @@
 #define RAILWAY_MAX_RESPONSE (32u * 1024 * 1024)
 #define RAILWAY_CHUNK_BUDGET (RAILWAY_MAX_RESPONSE / 4 * 3)
 #define RAILWAY_SAMPLE_BYTES 40
+/*
+ * The earlier days' status counts come in buckets of this many steps
+ * (their level is all the detector uses), read back as counts per step.
+ */
+#define RAILWAY_DAY_TRAFFIC_STEPS 10
 
 /*
  * Services per chunk for a scan of [start, end] at step (ms) with days
@@ -64,14 +69,16 @@ size_t railway_chunk_size(int64_t start, int64_t end, int64_t step, int days);
  * With days > 0 the metrics and HTTP bodies also ask, under the aliases
  * yK_I (metrics) and ylK_I (p95), for the same window K = 1..days days
  * earlier: the detector's "same hour on earlier days", in the same request.
+ * Those reach day_span before end (the analysis window: the hours the
+ * seasonal rules compare), or, when 0, back to start like today's.
  */
 void railway_body_architecture(struct strbuf *body, const char *project_id);
 void railway_body_metrics(struct strbuf *body, const char *environment_id,
 			  const char *const *service_ids, size_t n,
-			  int64_t start, int64_t end, int64_t step, int days);
+			  int64_t start, int64_t end, int64_t step, int days, int64_t day_span);
 void railway_body_http(struct strbuf *body, const char *project_id, const char *environment_id,
 		       const char *const *service_ids, size_t n,
-		       int64_t start, int64_t end, int64_t step, int days);
+		       int64_t start, int64_t end, int64_t step, int days, int64_t day_span);
 void railway_body_logs(struct strbuf *body, const struct source_log_query *q);
 /* One service's deployments (the investigate stage's query; the scan gets them in the HTTP body). */
 void railway_body_deployments(struct strbuf *body, const char *project_id, const char *environment_id,

@@ -269,9 +269,12 @@ static int cmp_bucket(const void *a, const void *b)
 	return (x->t > y->t) - (x->t < y->t);
 }
 
-/* Status groups into series[METRIC_REQUESTS*] (svc->series, or svc->seasonal for an earlier day). */
+/*
+ * Status groups into series[METRIC_REQUESTS*] (svc->series, or
+ * svc->seasonal for an earlier day), each count times scale.
+ */
 static int read_status_counts(struct service_metrics *svc, struct series *series, const struct json *groups,
-			      const char *alias)
+			      double scale, const char *alias)
 {
 	struct http_bucket *b = NULL;
 	struct series one = SERIES_INIT;
@@ -289,7 +292,7 @@ static int read_status_counts(struct service_metrics *svc, struct series *series
 		 * One status's counts per step: a repeated ts is the same bucket
 		 * said again (the last wins), not a second one to add.
 		 */
-		if (read_values(&one, &svc->bad_samples, METRIC_REQUESTS, json_get(g, "samples"), 1, "value") < 0)
+		if (read_values(&one, &svc->bad_samples, METRIC_REQUESTS, json_get(g, "samples"), scale, "value") < 0)
 			goto bad;
 		for (k = 0; k < one.nr; k++) {
 			double val = one.items[k].v;
@@ -545,11 +548,11 @@ static int read_alias(struct service_metrics *services, const struct alias *a, c
 	case ALIAS_STATUS:
 		if (json_type(value) != JSON_ARRAY)
 			return type_error(name, "array");
-		return read_status_counts(svc, svc->series, value, name);
+		return read_status_counts(svc, svc->series, value, 1, name);
 	case ALIAS_DAY_STATUS:
 		if (json_type(value) != JSON_ARRAY)
 			return type_error(name, "array");
-		return read_status_counts(svc, svc->seasonal, value, name);
+		return read_status_counts(svc, svc->seasonal, value, 1.0 / RAILWAY_DAY_TRAFFIC_STEPS, name);
 	case ALIAS_LATENCY:
 	case ALIAS_DAY_LATENCY:
 		if ((err = json_get_arr(&samples, value, "samples")) < 0)

@@ -52,17 +52,17 @@ static int dump(const char *dir)
 #define DUMP(name) do { err |= write_file(dir, name, &b); strbuf_reset(&b); } while (0)
 	railway_body_architecture(&b, "proj-1");
 	DUMP("architecture");
-	railway_body_metrics(&b, "env-1", ids, 1, T0, T0 + 1800000, 60000, 0);
+	railway_body_metrics(&b, "env-1", ids, 1, T0, T0 + 1800000, 60000, 0, 0);
 	DUMP("metrics-1");
-	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 0);
+	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 0, 0);
 	DUMP("metrics-3");
-	railway_body_http(&b, "proj-1", "env-1", ids, 1, T0, T0 + 1800000, 60000, 0);
+	railway_body_http(&b, "proj-1", "env-1", ids, 1, T0, T0 + 1800000, 60000, 0, 0);
 	DUMP("http-1");
-	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000, 0);
+	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000, 0, 0);
 	DUMP("http-3");
-	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 2);
+	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 2, 0);
 	DUMP("metrics-3-seasonal-2");
-	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000, 2);
+	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000, 2, 0);
 	DUMP("http-3-seasonal-2");
 	railway_body_logs(&b, &q);
 	DUMP("logs-deployment");
@@ -92,7 +92,7 @@ static void test_bodies(void)
 	const char *query;
 	size_t n;
 
-	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 0);
+	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 0, 0);
 	j = parse_json(b.buf);
 	ok(j != NULL, "metrics body is JSON");
 	ok(json_get_str(&query, j, "query") == 0, "it has a query");
@@ -108,7 +108,7 @@ static void test_bodies(void)
 	json_free(j);
 	strbuf_release(&b);
 
-	railway_body_http(&b, "proj-1", "env-1", ids, 2, T0, T0 + 1800000, 60000, 0);
+	railway_body_http(&b, "proj-1", "env-1", ids, 2, T0, T0 + 1800000, 60000, 0, 0);
 	j = parse_json(b.buf);
 	json_get_str(&query, j, "query");
 	ok(strstr(query, "h1: httpMetricsGroupedByStatus") && strstr(query, "l1: httpDurationMetrics") &&
@@ -277,7 +277,7 @@ static void test_chunk_size(void)
 	   railway_chunk_size(T0 - 7 * hour, T0, min, 7) > 1,
 	   "a 6-hour window with 7 earlier days: fewer services a chunk (%zu)",
 	   railway_chunk_size(T0 - 7 * hour, T0, min, 7));
-	ok(railway_chunk_size(T0 - 7 * hour, T0, min, 7) * (7 * 60 + 1) * RAILWAY_SAMPLE_BYTES * (10 + 7 * 7) <=
+	ok(railway_chunk_size(T0 - 7 * hour, T0, min, 7) * (7 * 60 + 1) * RAILWAY_SAMPLE_BYTES * (10 + 5 * 7) <=
 	   RAILWAY_CHUNK_BUDGET, "  whose estimated answers fit the budget");
 	is_int(railway_chunk_size(T0 - 30 * 24 * hour, T0, 1000, 7), 1, "never fewer than one service");
 	is_int(railway_chunk_size(T0, T0, 0, 0), RAILWAY_CHUNK, "a zero step or window does not divide by zero");
@@ -371,9 +371,9 @@ static void test_observe_text(void)
 	       "  a string holding quotes and brackets does not confuse the scanner");
 	is_double(by_text.services[0].series[METRIC_REQUESTS_5XX].items[0].v, 7, 1e-9, "  5xx counted");
 	ok(by_text.services[0].seasonal[METRIC_REQUESTS].nr == 1 &&
-	   by_text.services[0].seasonal[METRIC_REQUESTS].items[0].v == 80 &&
+	   by_text.services[0].seasonal[METRIC_REQUESTS].items[0].v == 80.0 / RAILWAY_DAY_TRAFFIC_STEPS &&
 	   by_text.services[0].series[METRIC_REQUESTS].nr == 1,
-	   "  the day-earlier status counts (yh1_0) went to its seasonal requests");
+	   "  the day-earlier status counts (yh1_0) went to its seasonal requests, per step");
 	observation_release(&by_tree);
 	observation_release(&by_text);
 
