@@ -577,7 +577,7 @@ add('deployment-crashed-down', 'Deployment d-75 at 09:45 CRASHED after a few min
 
 add('deployment-crashed-long-ago', 'The worker\'s deployment d-93 CRASHED five hours ago and nothing was deployed since: no sample at all in the window. The deployment says why: critical, not merely no data.',
 	(w, r) => [healthy('api', w, r), service('worker', w, r, { deployments: [['d-93', -300, 'CRASHED']] })],
-	[{ service: 'worker', kind: 'deployment_crashed', severity: 'critical', method: 'status', deployment: 'd-93', at: -300 }]);
+	[{ service: 'worker', kind: 'deployment_crashed', severity: 'critical', method: 'status', deployment: 'd-93', at: 0 }]); // the crash is older than the window: delays count from its start
 
 add('deployment-stuck-building', 'Deployment d-76 has been BUILDING since 09:00, an hour before the end of the window (over detect.deployments.stuck_after, 30m); d-70 still serves.',
 	(w, r) => [healthy('api', w, r, {
