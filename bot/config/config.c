@@ -209,7 +209,7 @@ void cfg_set_defaults(struct config *cfg)
 		.baseline_ms = TIME_MS_PER_HOUR,
 		.cpu_ratio = 1.5,
 		.memory_ratio = 1.25,
-		.seasonal_days = 3,
+		.seasonal_days = 2,
 	};
 	cfg->deployments = (struct deployments_config){
 		.enabled = 1,

@@ -40,8 +40,8 @@
  * One answer's cap (http.c refuses a longer body), and the part of it a
  * chunk is planned to fill: three quarters, since the estimate of a
  * sample's bytes is already more than a real one ({"ts":1795858200,
- * "value":0.12345678} is 35), so that the default scan (3 earlier days)
- * keeps 200 services a chunk.
+ * "value":0.12345678} is 35), so that a scan with 3 earlier days keeps
+ * 200 services a chunk.
  */
 #define RAILWAY_MAX_RESPONSE (32u * 1024 * 1024)
 #define RAILWAY_CHUNK_BUDGET (RAILWAY_MAX_RESPONSE / 4 * 3)
@@ -57,8 +57,8 @@
  * earlier days: RAILWAY_CHUNK, or fewer (at least 1) when the answers for
  * so many services would not fit RAILWAY_CHUNK_BUDGET, estimated at
  * RAILWAY_SAMPLE_BYTES a sample (a window of hours at one-minute steps with several
- * earlier days). The default (30 minutes, 1 hour of baseline, 3 days) is
- * estimated at 110 KB a service: 200 fit.
+ * earlier days). The default (30 minutes, 1 hour of baseline, 2 days) is
+ * estimated at 91 KB a service: 200 fit.
  */
 size_t railway_chunk_size(int64_t start, int64_t end, int64_t step, int days);
 /* Deployments asked per service; more than this inside the window is an error. */
