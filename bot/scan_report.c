@@ -32,6 +32,26 @@ static int figure_is_duration(const struct finding *f)
 	return f->kind == FINDING_MEMORY_LEAK && f->method != METHOD_THRESHOLD;
 }
 
+/*
+ * A deployment finding's figures in words: "created 10m before the end of
+ * the window", with ", stuck after 30m" for a stuck one, or "5 restarts in
+ * the window, a crash loop at 3".
+ */
+static void add_status_figures(struct strbuf *sb, const struct finding *f)
+{
+	if (f->evidence_metric == METRIC_RESTARTS) {
+		strbuf_addf(sb, "%.0f restarts in the window, a crash loop at %.0f", f->observed, f->threshold);
+		return;
+	}
+	strbuf_addstr(sb, "created ");
+	detect_add_figure(sb, f->observed, FIGURE_MS);
+	strbuf_addstr(sb, " before the end of the window");
+	if (isfinite(f->threshold)) {
+		strbuf_addstr(sb, ", stuck after ");
+		detect_add_figure(sb, f->threshold, FIGURE_MS);
+	}
+}
+
 static void add_severity_upper(struct strbuf *sb, enum severity s)
 {
 	const char *n = severity_name(s);
@@ -540,10 +560,15 @@ static void text_finding(struct strbuf *out, const struct finding *f)
 	strbuf_addf(out, " %s (%s): ", finding_kind_name(f->kind), finding_method_name(f->method));
 	add_text(out, f->summary, 0);
 	strbuf_addch(out, '\n');
-	strbuf_addstr(out, "      observed ");
-	detect_add_figure(out, f->observed, f->unit);
-	strbuf_addstr(out, dur ? " to the limit, horizon " : ", threshold ");
-	detect_add_figure(out, f->threshold, f->unit);
+	strbuf_addstr(out, "      ");
+	if (f->method == METHOD_STATUS) {
+		add_status_figures(out, f);
+	} else {
+		strbuf_addstr(out, "observed ");
+		detect_add_figure(out, f->observed, f->unit);
+		strbuf_addstr(out, dur ? " to the limit, horizon " : ", threshold ");
+		detect_add_figure(out, f->threshold, f->unit);
+	}
 	strbuf_addstr(out, "; since ");
 	add_time(out, f->onset);
 	if (f->ongoing)
@@ -953,11 +978,17 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 			add_md_text(out, f->summary);
 			strbuf_addstr(out, "\n\n");
 		}
-		strbuf_addstr(out, "Observed ");
-		detect_add_figure(out, f->observed, f->unit);
-		strbuf_addstr(out, dur ? " to the limit (horizon " : " (threshold ");
-		detect_add_figure(out, f->threshold, f->unit);
-		strbuf_addstr(out, "), since ");
+		if (f->method == METHOD_STATUS) {
+			strbuf_addstr(out, "Deployment status: ");
+			add_status_figures(out, f);
+			strbuf_addstr(out, "; since ");
+		} else {
+			strbuf_addstr(out, "Observed ");
+			detect_add_figure(out, f->observed, f->unit);
+			strbuf_addstr(out, dur ? " to the limit (horizon " : " (threshold ");
+			detect_add_figure(out, f->threshold, f->unit);
+			strbuf_addstr(out, "), since ");
+		}
 		add_time(out, f->onset);
 		if (f->deployment) {
 			/* Not a code span: a backslash escape is not one inside it. */

@@ -371,6 +371,30 @@ int main(void)
 	strbuf_reset(&sb);
 	teardown(&r, &f);
 
+	/* A deployment finding says how old the deployment is, and a stuck one after how long it counts. */
+	setup(&r, &f, 31);
+	f.items[0].kind = FINDING_DEPLOYMENT_STUCK;
+	f.items[0].method = METHOD_STATUS;
+	f.items[0].unit = FIGURE_MS;
+	f.items[0].observed = 3600e3;
+	f.items[0].threshold = 1800e3;
+	f.items[0].evidence_level = NAN;
+	scan_report_text(&sb, &r, &f, 1);
+	like(sb.buf, "      created 1h before the end of the window, stuck after 30m; since ", "text: a stuck deployment's figures");
+	strbuf_reset(&sb);
+	scan_report_markdown(&sb, &r, &f);
+	like(sb.buf, "Deployment status: created 1h before the end of the window, stuck after 30m; since ",
+	     "summary: likewise");
+	strbuf_reset(&sb);
+	f.items[0].kind = FINDING_DEPLOYMENT_CRASHED;
+	f.items[0].evidence_metric = METRIC_RESTARTS;
+	f.items[0].observed = 5;
+	f.items[0].threshold = 3;
+	scan_report_text(&sb, &r, &f, 1);
+	like(sb.buf, "      5 restarts in the window, a crash loop at 3; since ", "text: a crash loop's restarts");
+	strbuf_reset(&sb);
+	teardown(&r, &f);
+
 	/* A leak from 40% to 55% of the limit: the charts follow the data, the limit stays in view. */
 	setup(&r, &f, 31);
 	leak_evidence(&f.items[0], 31);
