@@ -11,10 +11,19 @@
 //  - prometheus: alerting rules that mirror the configured thresholds (`for:` on
 //    each condition, the minimum request count, and
 //    predict_linear(memory[30m], horizon) > limit for leaks), evaluated by
-//    Prometheus itself with `promtool test rules` on the same series.
+//    Prometheus itself with `promtool test rules` on the same series; for
+//    deployments, the rules a careful operator of a Kubernetes setup writes:
+//    a service down (absent_over_time(memory[5m]), the samples stop), a
+//    rollout stuck (kube_deployment_status_condition{condition="Progressing",
+//    status="false"}, modelled as true once a deployment has been in progress
+//    for Kubernetes' progress deadline, 10 minutes) and a restart count
+//    (increase(kube_pod_container_status_restarts_total[30m]) >= 3, where the
+//    scenario has restarts). A failed build never reaches Kubernetes: no rule
+//    sees it;
 //
 // Scoring is per incident: a (service, signal) pair the scenario expects,
-// signals being memory (leak or pressure), cpu, 5xx, 4xx and latency. A
+// signals being memory (leak or pressure), cpu, 5xx, 4xx, latency and deploy
+// (deployment_failed, deployment_crashed, deployment_stuck). A
 // system finds an incident when it flags that signal of that service; what it
 // flags that is not expected is a false positive. The delay is the first
 // time a system flagged the incident minus the incident's onset (the
@@ -34,7 +43,11 @@ const dump = path.join(root, process.env.BUILD || 'build', 'bench', 'detect-dump
 const FAMILY = {
 	memory_leak: 'memory', memory_pressure: 'memory', cpu_saturation: 'cpu',
 	error_rate_5xx: '5xx', error_rate_4xx: '4xx', latency: 'latency',
+	deployment_failed: 'deploy', deployment_crashed: 'deploy', deployment_stuck: 'deploy',
 };
+// Kubernetes' default progressDeadlineSeconds: a rollout not progressing this long is reported stuck.
+const PROGRESS_DEADLINE_MS = 600e3;
+const IN_PROGRESS = new Set(['QUEUED', 'WAITING', 'INITIALIZING', 'BUILDING', 'DEPLOYING']);
 
 // ---------------------------------------------------------------- configuration
 function parseQ(v) {
@@ -185,6 +198,19 @@ function promRules(doc) {
 				` and on (service) sum by (service) (increase(requests_total${sel}[30m])) >= ${th.latency_p95.min_requests}` : '';
 			for (const [sev, x] of lv(th.latency_p95)) add('Latency', `p95${sel} >= ${x}${minReq}`, th.latency_p95.for, sev);
 		}
+		// Deployments: the service down, a rollout stuck, a restart count.
+		add('ServiceDown', `absent_over_time(mem${sel}[5m])`, 0, 'critical');
+		const stuck = new Array(g.n).fill(0);
+		for (const d of svc.deployments || []) {
+			if (!IN_PROGRESS.has(d.status)) continue;
+			for (let i = 0; i < g.n; i++) if (g.start + i * g.step - Date.parse(d.at) >= PROGRESS_DEADLINE_MS) stuck[i] = 1;
+		}
+		input.push({ series: `kube_deployment_status_condition{service="${s}",condition="Progressing",status="false"}`, values: vals(stuck) });
+		add('RolloutStuck', `kube_deployment_status_condition{service="${s}",condition="Progressing",status="false"} == 1`, 0, 'warning');
+		if (g.restarts) {
+			input.push({ series: `restarts_total${sel}`, values: vals(counter(g.restarts)) });
+			add('Restarts', `increase(restarts_total${sel}[30m]) >= 3`, 0, 'critical');
+		}
 	}
 	return { rules, input, names: [...names] };
 }
@@ -220,7 +246,8 @@ function prometheusSystem(doc, tmp) {
 	for (const [, alert, time, got] of text.matchAll(re)) {
 		const t = start + parseDur(time);
 		for (const [, svc] of got.matchAll(/service="([^"]+)"/g)) {
-			const fam = { Memory: 'memory', MemoryTrend: 'memory', CPU: 'cpu', Err5xx: '5xx', Err4xx: '4xx', Latency: 'latency' }[alert];
+			const fam = { Memory: 'memory', MemoryTrend: 'memory', CPU: 'cpu', Err5xx: '5xx', Err4xx: '4xx', Latency: 'latency',
+				ServiceDown: 'deploy', RolloutStuck: 'deploy', Restarts: 'deploy' }[alert];
 			const key = `${svc}/${fam}`;
 			if (!(key in flagged) || t < flagged[key]) flagged[key] = t;
 			if (alert === 'MemoryTrend' && (!(svc in trend) || t < trend[svc])) trend[svc] = t;
