@@ -4,7 +4,7 @@
 // fake's), wall and CPU time and peak RSS of the autofix process (wait4(2)
 // through build/bench/rusage), against the fake Railway of the tests
 // (tests/fakes/railway.js, N synthetic healthy services with a sample every
-// minute for 36 hours).
+// minute for 84 hours).
 //
 //   node bench/scan-cost.js [--record bench/RESULTS.md] [N...]
 //
@@ -124,7 +124,7 @@ function mib(kb) { return (kb / 1024).toFixed(1); }
     const cpu = os.cpus();
     const section = `## Scan cost, Railway (\`make bench\`), ${date}\n\n` +
       `\`autofix scan --dry-run\` against the fake Railway (\`bench/scan-cost.js\`): N synthetic healthy services with a sample ` +
-      `every minute for 36 hours; the scan asks for a 30-minute window at 1-minute steps with the default regression ` +
+      `every minute for 84 hours; the scan asks for a 30-minute window at 1-minute steps with the default regression ` +
       `baseline (1 h) and two seasonal days (the default; each earlier day adds about 8 MiB of peak RSS at 1000 ` +
       `services), 91 samples per series today, 31 on each earlier day. ` +
       `Machine: ${cpu.length} × ${cpu[0] ? cpu[0].model.trim() : 'unknown CPU'}, ` +
