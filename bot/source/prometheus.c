@@ -889,7 +889,7 @@ static int read_deployments_answer(const struct prom_request *pr, const struct j
 			qsort(at[k], nr[k], sizeof(*at[k]), cmp_ms);
 		for (j = 0; j < nr[k]; j++) {
 			char id[40];
-			if (at[k][j] - last <= step && last != INT64_MIN)
+			if (j && at[k][j] - last <= step)
 				continue;
 			last = at[k][j];
 			snprintf(id, sizeof(id), "deploy-%lld", (long long)(at[k][j] / 1000));
