@@ -764,6 +764,8 @@ static const char *chart_unit(enum figure_unit unit)
 		return "MiB";
 	case FIGURE_RATIO:
 		return "ratio";
+	case FIGURE_COUNT:
+		return "count";
 	}
 	return "";
 }

@@ -237,9 +237,9 @@ static void eval_restarts(struct svc_ctx *c, const struct deployment *d)
 		}
 	fd->observed = series_sum(r, c->obs->start, c->obs->end);
 	fd->threshold = RESTART_LOOP;
-	fd->unit = FIGURE_RATIO;
+	fd->unit = FIGURE_COUNT;
 	fd->evidence_metric = METRIC_RESTARTS;
-	fd->evidence_unit = FIGURE_RATIO;
+	fd->evidence_unit = FIGURE_COUNT;
 	series_release(&fd->evidence);
 	detect_copy_series(&fd->evidence, r);
 	strbuf_addf(&sb, "%.0f restarts in the window (a crash loop at %d or more)", fd->observed, RESTART_LOOP);

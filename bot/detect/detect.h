@@ -56,14 +56,16 @@ enum figure_unit {
 	FIGURE_MS,        /* latency, or a duration (time to the limit) */
 	FIGURE_BYTES,
 	FIGURE_RATIO,     /* after/before, for a regression against the baseline */
+	FIGURE_COUNT,     /* how many (restarts) */
 };
 
-/* "fraction", "ms", "bytes", "ratio". */
+/* "fraction", "ms", "bytes", "ratio", "count". */
 const char *figure_unit_name(enum figure_unit u);
 
 /*
  * Appends v for people, by unit, in util/human.h's style: "7.9%", "650ms",
- * "2h44m", "512 MiB", and "x9.3" for a ratio; "-" when v is NaN (no data).
+ * "2h44m", "512 MiB", "x9.3" for a ratio and "5" for a count; "-" when v
+ * is NaN (no data).
  */
 void detect_add_figure(struct strbuf *sb, double v, enum figure_unit u);
 

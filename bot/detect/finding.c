@@ -30,7 +30,7 @@ static const char *const kind_names[FINDING_KIND__COUNT] = {
 	"deployment_failed", "deployment_crashed", "deployment_stuck",
 };
 static const char *const severity_names[] = { "none", "warning", "critical" };
-static const char *const unit_names[] = { "fraction", "ms", "bytes", "ratio" };
+static const char *const unit_names[] = { "fraction", "ms", "bytes", "ratio", "count" };
 static const char *const method_names[] = {
 	"threshold", "trend", "crash_loop", "regression", "seasonal", "status",
 };
@@ -137,6 +137,9 @@ void detect_add_figure(struct strbuf *sb, double v, enum figure_unit u)
 		break;
 	case FIGURE_RATIO:
 		strbuf_addf(sb, "x%.1f", v);
+		break;
+	case FIGURE_COUNT:
+		strbuf_addf(sb, "%.0f", v);
 		break;
 	}
 }
