@@ -4,9 +4,9 @@
  * for every watched service, its answer split into services by the
  * `source.prometheus.service_label` label (the defaults: 8 queries
  * whatever the number of services); any other template is one query per
- * service. The same again over the range shifted back by each of
- * `detect.regression.seasonal_days` days (the service's `seasonal` series);
- * all of them sent at once through http_run_all.
+ * service. The same again for the analysis window's hours on each of the
+ * `detect.regression.seasonal_days` days before (the service's `seasonal`
+ * series); all of them sent at once through http_run_all.
  *
  * What a template must return (Prometheus's base units, what exporters
  * give): cpu_usage and cpu_limit in cores (vCPU); memory_usage and
@@ -1014,6 +1014,8 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 	size_t days = src->cfg->regression.enabled && src->cfg->regression.seasonal_days > 0 ?
 		      (size_t)src->cfg->regression.seasonal_days : 0;
 	const int64_t day = TIME_MS_PER_DAY;
+	/* Earlier days: the analysis window's hours only, what the seasonal rules compare (as Railway's). */
+	int64_t window = src->cfg->window_ms, day_start = window > 0 && end - window > start ? end - window : start;
 	struct prom_request *plan;
 	struct http_request *reqs;
 	struct http_response *resps;
@@ -1080,8 +1082,8 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 		strbuf_addstr(&reqs[i].body, "query=");
 		strbuf_add_urlencoded(&reqs[i].body, q.buf);
 		strbuf_addf(&reqs[i].body, "&start=%.3f&end=%.3f&step=%.3f",
-			    (start - (int64_t)plan[i].d * day) / 1000.0, (end - (int64_t)plan[i].d * day) / 1000.0,
-			    step / 1000.0);
+			    ((plan[i].d ? day_start : start) - (int64_t)plan[i].d * day) / 1000.0,
+			    (end - (int64_t)plan[i].d * day) / 1000.0, step / 1000.0);
 		if (p->token)
 			http_request_header(&reqs[i], "Authorization", "Bearer %s", p->token);
 		reqs[i].max_body = PROM_MAX_RESPONSE;
