@@ -6,6 +6,7 @@
 #   make demo       the whole job, in a simulated environment, opening a pull request
 #   make deps       install the Debian packages that building and testing need
 #   make bench      benchmarks (not part of make test)
+#   make fuzz       every libFuzzer target for FUZZ_TIME seconds (default 60)
 #
 # One test:  make build/tests/test-json && build/tests/test-json
 #            (or: make test T=tests/unit/test-json.c)
@@ -22,6 +23,8 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Ibot $(WARN)
 ifeq ($(SAN),1)
 OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SAN),fuzz)
+OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
 OPT := -O2 -g
 endif
@@ -40,8 +43,12 @@ TAP_OBJ := $(BUILD)/tests/tap.o
 # Programs that script tests drive (not tests themselves): tests/helpers/*.c.
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
+# libFuzzer targets (tests/fuzz/fuzz-*.c), built by clang into build/fuzz.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/bin/%,$(FUZZ_SRC))
+FUZZ_TIME ?= 60
 
-.PHONY: all deps test check demo bench clean oracles FORCE
+.PHONY: all deps test check demo bench fuzz fuzzers clean oracles FORCE
 
 all: autofix
 
@@ -101,6 +108,11 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(BUILD)/libautofix.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libautofix.a $(LIBS)
 
+# A fuzz target: the library built with clang's coverage (SAN=fuzz), linked with libFuzzer's main.
+$(BUILD)/bin/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(BUILD)/libautofix.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libautofix.a $(LIBS)
+
 -include $(LIB_OBJ:.o=.d) $(BUILD)/bot/main.d
 
 deps:
@@ -115,10 +127,10 @@ tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.jso
 # The suite: C unit programs and script tests, run by prove inside a
 # loopback-only network namespace when that is possible (tests/run).
 test: deps
-	$(MAKE) all $(TEST_BIN) $(HELPER_BIN) oracles
+	$(MAKE) all $(TEST_BIN) $(HELPER_BIN) oracles fuzzers
 	AUTOFIX=$(CURDIR)/$(BUILD)/autofix TEST_BIN_DIR=$(CURDIR)/$(BUILD)/tests tests/run $(T)
 
-check: deps oracles
+check: deps oracles fuzzers
 	$(MAKE) BUILD=build/asan SAN=1 build/asan/autofix $(patsubst $(BUILD)/%,build/asan/%,$(TEST_BIN) $(HELPER_BIN))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
@@ -130,6 +142,15 @@ check: deps oracles
 demo: deps oracles
 	@$(MAKE) -s --no-print-directory all
 	@scripts/demo
+
+# The fuzz targets, built with clang (make deps installs it).
+fuzzers:
+	@$(MAKE) -s --no-print-directory BUILD=build/fuzz CC=clang SAN=fuzz $(FUZZ_BIN)
+
+# Each target for FUZZ_TIME seconds from its corpus in tests/fuzz/corpus
+# (new inputs kept in build/fuzz/corpus, crashes in build/fuzz/crashes).
+fuzz: deps fuzzers
+	scripts/fuzz $(FUZZ_TIME)
 
 bench: autofix oracles
 	@if [ -x bench/run ]; then bench/run; else echo "no benchmarks yet"; fi

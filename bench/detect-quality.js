@@ -10,20 +10,23 @@
 //    >= 1 s or maximum >= 3 s), no `for`, no minimum request count;
 //  - prometheus: alerting rules that mirror the configured thresholds (`for:` on
 //    each condition, the minimum request count, and
-//    predict_linear(memory[30m], horizon) > limit for leaks), evaluated by
-//    Prometheus itself with `promtool test rules` on the same series; for
-//    deployments, the rules a careful operator of a Kubernetes setup writes:
-//    a service down (absent_over_time(memory[5m]), the samples stop), a
-//    rollout stuck (kube_deployment_status_condition{condition="Progressing",
+//    predict_linear(memory[30m], horizon) > limit for leaks; for volumes a
+//    threshold on usage / size and predict_linear(disk[30m], horizon) > size,
+//    the rules an operator writes for a volume), evaluated by Prometheus
+//    itself with `promtool test rules` on the same series; for deployments,
+//    the rules a careful operator of a Kubernetes setup writes: a service
+//    down (absent_over_time(memory[5m]), the samples stop), a rollout stuck
+//    (kube_deployment_status_condition{condition="Progressing",
 //    status="false"}, modelled as true once a deployment has been in progress
 //    for Kubernetes' progress deadline, 10 minutes) and a restart count
 //    (increase(kube_pod_container_status_restarts_total[30m]) >= 3, where the
 //    scenario has restarts). A failed build never reaches Kubernetes: no rule
-//    sees it;
+//    sees it. The static system watched no volume and no deployment;
 //
 // Scoring is per incident: a (service, signal) pair the scenario expects,
-// signals being memory (leak or pressure), cpu, 5xx, 4xx, latency and deploy
-// (deployment_failed, deployment_crashed, deployment_stuck). A
+// signals being memory (leak or pressure), cpu, 5xx, 4xx, latency, deploy
+// (deployment_failed, deployment_crashed, deployment_stuck) and disk
+// (filling or pressure). A
 // system finds an incident when it flags that signal of that service; what it
 // flags that is not expected is a false positive. The delay is the first
 // time a system flagged the incident minus the incident's onset (the
@@ -44,18 +47,24 @@ const FAMILY = {
 	memory_leak: 'memory', memory_pressure: 'memory', cpu_saturation: 'cpu',
 	error_rate_5xx: '5xx', error_rate_4xx: '4xx', latency: 'latency',
 	deployment_failed: 'deploy', deployment_crashed: 'deploy', deployment_stuck: 'deploy',
+	disk_filling: 'disk', disk_pressure: 'disk',
 };
 // Kubernetes' default progressDeadlineSeconds: a rollout not progressing this long is reported stuck.
 const PROGRESS_DEADLINE_MS = 600e3;
 const IN_PROGRESS = new Set(['QUEUED', 'WAITING', 'INITIALIZING', 'BUILDING', 'DEPLOYING']);
+// The loader's defaults for what base.autofix.json leaves out.
+const DEFAULT_THRESHOLDS = { disk: { warning: '80%', critical: '90%', for: '10m' } };
+const TREND_KINDS = { memory_leak: 'memory', disk_filling: 'disk' };
 
 // ---------------------------------------------------------------- configuration
 function parseQ(v) {
 	if (typeof v === 'number' || typeof v === 'boolean') return v;
-	const m = /^([0-9.]+)\s*(%|ms|s|m|h|d)?$/.exec(String(v));
+	const m = /^([0-9.]+)\s*(%|ms|s|m|h|d|B|[kK]B|MB|GB|TB|KiB|MiB|GiB|TiB)?$/.exec(String(v));
 	if (!m) throw new Error(`cannot read '${v}'`);
 	const x = Number(m[1]);
-	return { '%': x / 100, ms: x, s: x * 1e3, m: x * 60e3, h: x * 3600e3, d: x * 86400e3 }[m[2]] ?? x;
+	return { '%': x / 100, ms: x, s: x * 1e3, m: x * 60e3, h: x * 3600e3, d: x * 86400e3,
+		B: x, kB: x * 1e3, KB: x * 1e3, MB: x * 1e6, GB: x * 1e9, TB: x * 1e12,
+		KiB: x * 1024, MiB: x * 1048576, GiB: x * 1073741824, TiB: x * 1099511627776 }[m[2]] ?? x;
 }
 
 function merge(base, over) {
@@ -69,10 +78,10 @@ function merge(base, over) {
 // Effective thresholds of a service: defaults (as the loader fills them),
 // the base file, the case's overrides, the service's own overrides.
 function thresholdsFor(cfg, service) {
-	const sig = ['cpu', 'memory', 'error_rate_5xx', 'error_rate_4xx', 'latency_p95'];
+	const sig = ['cpu', 'memory', 'error_rate_5xx', 'error_rate_4xx', 'latency_p95', 'disk'];
 	const out = {};
 	for (const s of sig) {
-		const t = Object.assign({ enabled: true, min_requests: 0 }, cfg.thresholds[s] || {},
+		const t = Object.assign({ enabled: true, min_requests: 0 }, DEFAULT_THRESHOLDS[s] || {}, cfg.thresholds[s] || {},
 			((cfg.services || {})[service] || {}).thresholds?.[s] || {});
 		out[s] = {
 			enabled: t.enabled !== false,
@@ -81,6 +90,7 @@ function thresholdsFor(cfg, service) {
 		};
 	}
 	out.leak = { horizon: parseQ(cfg.detect.memory_leak.horizon) };
+	out.diskFilling = { horizon: parseQ((cfg.detect.disk_filling || {}).horizon || '24h') };
 	return out;
 }
 
@@ -99,7 +109,7 @@ function grid(obs, svc) {
 		g[m] = a;
 	}
 	// Limits are gauges a real exporter reports at every scrape: carry them both ways.
-	for (const m of ['memory_limit', 'cpu_limit']) {
+	for (const m of ['memory_limit', 'cpu_limit', 'disk_limit']) {
 		if (!g[m]) continue;
 		let last;
 		for (let i = 0; i < n; i++) (g[m][i] === undefined ? (g[m][i] = last) : (last = g[m][i]));
@@ -172,7 +182,7 @@ function promRules(doc) {
 			return a.map((v) => (v === undefined ? undefined : (c += v)));
 		};
 		for (const [m, name] of [['memory', 'mem'], ['memory_limit', 'mem_limit'], ['cpu', 'cpu'],
-			['cpu_limit', 'cpu_limit'], ['latency_p95', 'p95']])
+			['cpu_limit', 'cpu_limit'], ['latency_p95', 'p95'], ['disk', 'disk'], ['disk_limit', 'disk_limit']])
 			if (g[m]) input.push({ series: `${name}${sel}`, values: vals(g[m]) });
 		for (const [m, name] of [['requests', 'requests_total'], ['requests_5xx', 'errors5_total'], ['requests_4xx', 'errors4_total']])
 			if (g[m]) input.push({ series: `${name}${sel}`, values: vals(counter(g[m])) });
@@ -184,6 +194,16 @@ function promRules(doc) {
 		if (th.memory.enabled && g.memory && g.memory_limit) {
 			for (const [sev, x] of lv(th.memory)) add('Memory', `mem${sel} / mem_limit${sel} >= ${x}`, th.memory.for, sev);
 			add('MemoryTrend', `predict_linear(mem${sel}[30m], ${th.leak.horizon / 1000}) > mem_limit${sel}`, th.memory.for, 'warning');
+		}
+		// A level above 1 is in bytes (a size like 40GB); without the volume's size only those
+		// apply, and the critical one stands for the size in the trend rule, as in autofix.
+		if (th.disk.enabled && g.disk) {
+			for (const [sev, x] of lv(th.disk)) {
+				if (x > 1) add('Disk', `disk${sel} >= ${x}`, th.disk.for, sev);
+				else if (g.disk_limit) add('Disk', `disk${sel} / disk_limit${sel} >= ${x}`, th.disk.for, sev);
+			}
+			const size = g.disk_limit ? `disk_limit${sel}` : th.disk.critical > 1 ? String(th.disk.critical) : null;
+			if (size) add('DiskTrend', `predict_linear(disk${sel}[30m], ${th.diskFilling.horizon / 1000}) > ${size}`, th.disk.for, 'warning');
 		}
 		if (th.cpu.enabled && g.cpu && g.cpu_limit)
 			for (const [sev, x] of lv(th.cpu)) add('CPU', `cpu${sel} / cpu_limit${sel} >= ${x}`, th.cpu.for, sev);
@@ -247,10 +267,11 @@ function prometheusSystem(doc, tmp) {
 		const t = start + parseDur(time);
 		for (const [, svc] of got.matchAll(/service="([^"]+)"/g)) {
 			const fam = { Memory: 'memory', MemoryTrend: 'memory', CPU: 'cpu', Err5xx: '5xx', Err4xx: '4xx', Latency: 'latency',
-				ServiceDown: 'deploy', RolloutStuck: 'deploy', Restarts: 'deploy' }[alert];
+				ServiceDown: 'deploy', RolloutStuck: 'deploy', Restarts: 'deploy',
+				Disk: 'disk', DiskTrend: 'disk' }[alert];
 			const key = `${svc}/${fam}`;
 			if (!(key in flagged) || t < flagged[key]) flagged[key] = t;
-			if (alert === 'MemoryTrend' && (!(svc in trend) || t < trend[svc])) trend[svc] = t;
+			if ((alert === 'MemoryTrend' || alert === 'DiskTrend') && (!(key in trend) || t < trend[key])) trend[key] = t;
 		}
 	}
 	return { flagged, trend };
@@ -310,7 +331,7 @@ function main() {
 			for (const e of doc.expect) {
 				const key = `${e.service}/${FAMILY[e.kind]}`, t = Date.parse(e.onset);
 				if (!(key in incidents) || t < incidents[key]) incidents[key] = t;
-				if (e.kind === 'memory_leak') leakInc[e.service] = t;
+				if (e.kind in TREND_KINDS) leakInc[`${e.service}/${e.kind}`] = t;
 			}
 			nInc += Object.keys(incidents).length;
 			const af = {};
@@ -323,11 +344,12 @@ function main() {
 			const res = { autofix: score(incidents, af), static: score(incidents, st), prometheus: score(incidents, pr.flagged) };
 			for (const k of Object.keys(tot)) tot[k].push(res[k]);
 			rows.push(`| ${f.replace(/\.json$/, '')} | ${Object.keys(incidents).length} | ${cell(res.autofix, incidents)} | ${cell(res.static, incidents)} | ${cell(res.prometheus, incidents)} |`);
-			for (const [svc, onset] of Object.entries(leakInc)) {
-				const leakAf = autofix[f].findings.find((x) => x.service === svc && x.kind === 'memory_leak');
+			for (const [inc, onset] of Object.entries(leakInc)) {
+				const [svc, kind] = inc.split('/'), key = `${svc}/${TREND_KINDS[kind]}`;
+				const leakAf = autofix[f].findings.find((x) => x.service === svc && x.kind === kind);
 				const a = leakAf ? (leakAf.detected - onset) / 60e3 : null;
-				const p = svc in pr.trend ? (pr.trend[svc] - onset) / 60e3 : null;
-				leakRows.push({ name: `${f.replace(/\.json$/, '')} (${svc})`, a, p });
+				const p = key in pr.trend ? (pr.trend[key] - onset) / 60e3 : null;
+				leakRows.push({ name: `${f.replace(/\.json$/, '')} (${svc}${kind === 'memory_leak' ? '' : `, ${kind}`})`, a, p });
 			}
 		}
 	} finally {
@@ -350,7 +372,8 @@ function main() {
 	for (const [k, label] of [['autofix', 'autofix detector'], ['static', 'static thresholds (replaced system)'], ['prometheus', `Prometheus rules (${promVersion.replace(/ \(.*/, '')})`]])
 		lines.push(`| ${label} | ${S[k].found}/${nInc} | ${S[k].fp} | ${S[k].med.toFixed(0)} min | ${S[k].max.toFixed(0)} min |`);
 	lines.push('');
-	lines.push('Leaks: minutes from onset to the first alert, autofix against `predict_linear(mem[30m], horizon) > limit` (with the memory `for:`).');
+	lines.push('Leaks and volumes filling: minutes from onset to the first alert, autofix against `predict_linear(mem[30m], horizon) > limit` ' +
+		'(with the memory `for:`) and `predict_linear(disk[30m], horizon) > size` (with the disk `for:`).');
 	lines.push('');
 	lines.push('| leak | autofix | predict_linear rule |');
 	lines.push('|---|---|---|');
@@ -389,7 +412,11 @@ function main() {
 			'peaks that is significant (at least four cuts, Mann-Kendall), so on short periods it alerts some minutes ' +
 			'after `predict_linear`, which extrapolates whatever slope 30 minutes of sawtooth happen to have: the same ' +
 			'haste fires on a floor that follows load (`gc-floor-follows-load`), and the rule never sees the slow ' +
-			'10- and 15-minute cases.\n';
+			'10- and 15-minute cases.\n' +
+			'- Volumes (the `disk-*` cases): the static system watched none. The rules mirror what an operator ' +
+			'writes for a volume, a threshold on usage / size and `predict_linear(disk[30m], horizon) > size` with the ' +
+			'disk `for:`; under compaction (`disk-filling-under-compaction`) the same haste alerts before autofix, and ' +
+			'it fires on a batch import that a compaction took back (`disk-grows-then-compacted`).\n';
 		// Only this section is rewritten: other benchmarks keep theirs.
 		const old = fs.existsSync(record) ? fs.readFileSync(record, 'utf8') : '# Benchmark results\n\n';
 		const at = old.search(/^## Detection quality/m);

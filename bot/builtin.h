@@ -41,5 +41,7 @@ int cmd_validate(int argc, const char **argv);
 int cmd_jwt(int argc, const char **argv);
 int cmd_scan(int argc, const char **argv);
 int cmd_runs(int argc, const char **argv);
+int cmd_event(int argc, const char **argv);
+int cmd_repos(int argc, const char **argv);
 
 #endif

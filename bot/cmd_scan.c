@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "builtin.h"
 #include "config.h"
@@ -32,6 +33,7 @@
 #include "pipeline.h"
 #include "scan_report.h"
 #include "source/source.h"
+#include "util/actions.h"
 #include "util/env.h"
 #include "util/error.h"
 #include "util/human.h"
@@ -64,47 +66,86 @@ static int report_config_diags(const struct config_diags *diags, const char *pat
 static void write_step_summary(const struct observe_result *observed, const struct findings *found,
 			       const struct scan_work *work)
 {
-	const char *path = env_get("GITHUB_STEP_SUMMARY");
 	struct strbuf md = STRBUF_INIT;
-	FILE *f;
 
-	if (!path)
+	if (!env_get("GITHUB_STEP_SUMMARY"))
 		return;
 	/* Redacted as it is rendered, before Markdown escaping: not here, after it. */
 	scan_report_markdown(&md, observed, found);
 	scan_report_markdown_work(&md, work);
-	/*
-	 * fclose() releases the stream even when it fails (a full disk is
-	 * only noticed when it flushes): it is called exactly once.
-	 */
-	f = fopen(path, "a");
-	if (!f) {
-		log_warning("cannot write the job summary to '%s': %s", path, strerror(errno));
-	} else {
-		int failed = fwrite(md.buf, 1, md.len, f) != md.len;
-		int saved = errno;
-
-		if (fclose(f) != 0 && !failed) {
-			failed = 1;
-			saved = errno;
-		}
-		if (failed)
-			log_warning("cannot write the job summary to '%s': %s", path, strerror(saved));
-	}
+	if (actions_append("GITHUB_STEP_SUMMARY", md.buf, md.len) < 0)
+		log_warning("cannot write the job summary to %s", bot_error_last());
 	strbuf_release(&md);
 }
 
+/* Where the report goes besides stdout: --json, --report FILE. */
+struct report_options {
+	int as_json;
+	const char *path;
+};
+
 /*
- * `scan --json` when the scan fails: the error as a JSON object on stdout,
- * so that a caller reading stdout gets a reason, not nothing. Returns code.
+ * Writes text to the report file whole: a temporary file next to it,
+ * renamed over it, so that a reader never sees half a report. Returns 0
+ * or BOT_EIO (recorded).
  */
-static int json_error(int as_json, const char *stage, const char *message, int code)
+static int write_report_file(const char *path, const struct strbuf *text)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	FILE *f;
+	int failed, saved, rc = 0;
+
+	strbuf_addf(&tmp, "%s.tmp-%ld", path, (long)getpid());
+	if (!(f = fopen(tmp.buf, "w"))) {
+		rc = bot_error(BOT_EIO, "cannot write the report '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	failed = fwrite(text->buf, 1, text->len, f) != text->len;
+	saved = errno;
+	if (fclose(f) != 0 && !failed) {
+		failed = 1;
+		saved = errno;
+	}
+	if (!failed && rename(tmp.buf, path) < 0) {
+		failed = 1;
+		saved = errno;
+	}
+	if (failed) {
+		unlink(tmp.buf);
+		rc = bot_error(BOT_EIO, "cannot write the report '%s': %s", path, strerror(saved));
+	}
+out:
+	strbuf_release(&tmp);
+	return rc;
+}
+
+/*
+ * The JSON report (redacted, to print) into the --report file and, under
+ * Actions, the step output report=FILE. Returns 0, or BOT_EIO logged.
+ */
+static int save_report(const struct report_options *ro, struct strbuf *json_text)
+{
+	/* Redacted like stdout: the report quotes what servers sent. */
+	log_redact(json_text);
+	if (write_report_file(ro->path, json_text) < 0 || actions_output("report", ro->path) < 0) {
+		log_error("%s", bot_error_last());
+		return BOT_EIO;
+	}
+	return 0;
+}
+
+/*
+ * A scan that fails: with --json, the error as a JSON object on stdout,
+ * so that a caller reading stdout gets a reason, not nothing; with
+ * --report, the same object in the file. Returns code.
+ */
+static int json_error(const struct report_options *ro, const char *stage, const char *message, int code)
 {
 	struct json *root, *e;
 	struct strbuf out = STRBUF_INIT;
 	char *text;
 
-	if (!as_json)
+	if (!ro->as_json && !ro->path)
 		return code;
 	root = json_new_object();
 	e = json_new_object();
@@ -117,8 +158,14 @@ static int json_error(int as_json, const char *stage, const char *message, int c
 	text = json_print(root, 1);
 	strbuf_addstr(&out, text);
 	strbuf_addch(&out, '\n');
+	if (ro->path) {
+		struct strbuf copy = STRBUF_INIT;
+		strbuf_addbuf(&copy, &out);
+		save_report(ro, &copy);
+		strbuf_release(&copy);
+	}
 	/* Redacted like every output: the message may quote what a server sent. */
-	if (log_print_data(stdout, &out) < 0 || fflush(stdout) != 0)
+	if (ro->as_json && (log_print_data(stdout, &out) < 0 || fflush(stdout) != 0))
 		log_warning("cannot write the error to standard output");
 	strbuf_release(&out);
 	free(text);
@@ -141,11 +188,32 @@ static void config_error_message(struct strbuf *out, const struct config_diags *
 	strbuf_addstr(out, d->message);
 }
 
+/*
+ * Under Actions, the step outputs the Action hands on (action.yml):
+ * findings=N and prs=N, the pull requests this scan opened or updated.
+ * Returns 0 (nothing to do outside Actions), or the error recorded.
+ */
+static int write_outputs(const struct findings *found, const struct scan_work *work)
+{
+	struct strbuf n = STRBUF_INIT;
+	int err;
+
+	strbuf_addf(&n, "%zu", found->nr);
+	err = actions_output("findings", n.buf);
+	strbuf_reset(&n);
+	strbuf_addf(&n, "%zu", scan_work_pull_requests(work));
+	if (err >= 0)
+		err = actions_output("prs", n.buf);
+	strbuf_release(&n);
+	return err < 0 ? err : 0;
+}
+
 int cmd_scan(int argc, const char **argv)
 {
 	const char *config_path = ".autofix.yml", *run_id_flag = NULL, *state_flag = NULL;
 	const char *stage = "observe", *trigger = getenv("GITHUB_EVENT_NAME");
-	int dry_run = 0, plan_only = 0, as_json = 0, err, code;
+	int dry_run = 0, plan_only = 0, err, code;
+	struct report_options ro = { 0, NULL };
 	struct scan_work work = { 0 };
 	struct act_options act = { NULL, 0, NULL, NULL };
 	struct json *pull_requests = NULL;
@@ -163,11 +231,12 @@ int cmd_scan(int argc, const char **argv)
 	struct observe_result observed;
 	struct findings found;
 	enum stage_failure failure;
-	struct strbuf out = STRBUF_INIT;
+	struct strbuf out = STRBUF_INIT, report = STRBUF_INIT;
 	const struct parse_option opts[] = {
 		PARSE_OPT_FLAG("dry-run", 0, &dry_run),
 		PARSE_OPT_FLAG("plan-only", 0, &plan_only),
-		PARSE_OPT_FLAG("json", 0, &as_json),
+		PARSE_OPT_FLAG("json", 0, &ro.as_json),
+		PARSE_OPT_STRING("report", 0, &ro.path),
 		PARSE_OPT_STRING("config", 0, &config_path),
 		PARSE_OPT_STRING("run-id", 0, &run_id_flag),
 		PARSE_OPT_STRING("state", 0, &state_flag),
@@ -180,12 +249,15 @@ int cmd_scan(int argc, const char **argv)
 		return command_usage_error("scan", "unexpected argument '%s'", argv[0]);
 	if (dry_run && plan_only)
 		return command_usage_error("scan", "--dry-run and --plan-only exclude each other");
+	/* A step output is one line: a path with a line break could not be handed on. */
+	if (ro.path && (!*ro.path || strpbrk(ro.path, "\r\n")))
+		return command_usage_error("scan", "--report needs a file name on one line");
 
 	config_init(&cfg);
 	if (config_load_file(&cfg, config_path, &diags) < 0) {
 		code = report_config_diags(&diags, config_path);
 		config_error_message(&out, &diags, config_path);
-		json_error(as_json, "config", out.buf, code);
+		json_error(&ro, "config", out.buf, code);
 		strbuf_release(&out);
 		config_diags_release(&diags);
 		config_release(&cfg);
@@ -199,13 +271,13 @@ int cmd_scan(int argc, const char **argv)
 	if (source_check_config(&cfg) < 0) {
 		log_error("configuration error: %s", bot_error_last());
 		config_release(&cfg);
-		return json_error(as_json, "config", bot_error_last(), EXIT_USAGE);
+		return json_error(&ro, "config", bot_error_last(), EXIT_USAGE);
 	}
 	/* A fixed "now" that cannot be meant (0 is 1970) would scan a window with nothing in it. */
 	if (time_now_checked(&now) < 0) {
 		log_error("%s", bot_error_last());
 		config_release(&cfg);
-		return json_error(as_json, "config", bot_error_last(), EXIT_USAGE);
+		return json_error(&ro, "config", bot_error_last(), EXIT_USAGE);
 	}
 
 	/*
@@ -222,14 +294,14 @@ int cmd_scan(int argc, const char **argv)
 	if (pipeline_scan_fingerprint(fingerprint, &cfg) < 0) {
 		log_error("%s", bot_error_last());
 		config_release(&cfg);
-		return json_error(as_json, "journal", bot_error_last(), EXIT_FAILURE_JOB);
+		return json_error(&ro, "journal", bot_error_last(), EXIT_FAILURE_JOB);
 	}
 	run_opts.fingerprint = fingerprint;
 	if (journal_run_id(&run_id, "scan", run_id_flag, fingerprint) < 0 ||
 	    journal_retention(&run_opts.retention_ms) < 0) {
 		strbuf_release(&run_id);
 		config_release(&cfg);
-		json_error(as_json, "config", bot_error_last(), EXIT_USAGE);
+		json_error(&ro, "config", bot_error_last(), EXIT_USAGE);
 		return command_usage_error("scan", "%s", bot_error_last());
 	}
 	if (journal_open(&journal, journal_path(state_flag)) < 0) {
@@ -240,14 +312,14 @@ int cmd_scan(int argc, const char **argv)
 			log_error("%s", bot_error_last());
 			strbuf_release(&run_id);
 			config_release(&cfg);
-			return json_error(as_json, "journal", bot_error_last(), EXIT_FAILURE_JOB);
+			return json_error(&ro, "journal", bot_error_last(), EXIT_FAILURE_JOB);
 		}
 	}
 	if ((err = journal_run_begin(&run, journal, run_id.buf, "scan",
 				     trigger && *trigger ? trigger : "cli", &run_opts)) < 0) {
 		log_error("%s", bot_error_last());
 		code = err == BOT_ECONFLICT ? EXIT_BUSY : err == BOT_EINVALID ? EXIT_USAGE : EXIT_FAILURE_JOB;
-		json_error(as_json, "journal", bot_error_last(), code);
+		json_error(&ro, "journal", bot_error_last(), code);
 		journal_close(journal);
 		strbuf_release(&run_id);
 		config_release(&cfg);
@@ -269,7 +341,7 @@ int cmd_scan(int argc, const char **argv)
 			log_error("scan failed while detecting: %s", bot_error_last());
 			code = EXIT_FAILURE_JOB;
 		}
-		json_error(as_json, stage, bot_error_last(), code);
+		json_error(&ro, stage, bot_error_last(), code);
 		goto done;
 	}
 
@@ -283,10 +355,13 @@ int cmd_scan(int argc, const char **argv)
 		act.repo_root = env_get("GITHUB_WORKSPACE") ? env_get("GITHUB_WORKSPACE") : config_dir;
 		act.now = now;
 		/* What is already open or silenced is known before any LLM call is spent on it. */
-		if (!plan_only && found.nr && cfg.agent.kind != AGENT_NONE &&
+		if (!plan_only && cfg.agent.kind != AGENT_NONE && pipeline_list_wanted(run, &found) &&
 		    pipeline_list_pull_requests(&pull_requests, &listing_error, run) == 0)
 			act.pull_requests = pull_requests;
 		act.pull_requests_error = listing_error;
+		/* Merged fixes are judged first: a verdict decides what is done about their problems. */
+		if (pull_requests)
+			pipeline_verify_merged(&work, pull_requests, &observed, &found, run, &cfg, &act);
 		pipeline_investigate_and_plan(&work, &observed, &found, run, &cfg, &act);
 		pipeline_upstream_issues(&work, &observed, &found, run, &act, plan_only, now);
 		pipeline_fix_and_deliver(&work, &found, run, &cfg, &act, plan_only);
@@ -294,19 +369,24 @@ int cmd_scan(int argc, const char **argv)
 			err = BOT_ETRANSIENT; /* the run is marked failed: running it again finishes what failed */
 	}
 
-	if (as_json) {
+	if (ro.as_json || ro.path) {
 		struct json *j = scan_report_json(&observed, &found, dry_run || plan_only);
 		char *text;
 
-		if (!dry_run)
+		if (!dry_run) {
 			json_set(j, "work", scan_work_to_json(&work));
+			json_set(j, "followups", work.followups ? json_dup(work.followups) : json_new_array());
+		}
 		/* In the strings, before printing: in JSON text an escaped secret would not match. */
 		json_map_strings(j, log_redact);
 		text = json_print(j, 1);
-		strbuf_addstr(&out, text);
-		strbuf_addch(&out, '\n');
+		strbuf_addstr(&report, text);
+		strbuf_addch(&report, '\n');
 		free(text);
 		json_free(j);
+	}
+	if (ro.as_json) {
+		strbuf_addbuf(&out, &report);
 	} else {
 		scan_report_text(&out, &observed, &found, dry_run || plan_only);
 		if (!dry_run && work.nr) {
@@ -314,9 +394,14 @@ int cmd_scan(int argc, const char **argv)
 				    "investigated, planned and acted on", work.nr);
 			scan_report_work_text(&out, &work);
 		}
+		scan_report_followups_text(&out, &work);
 	}
 	if (log_print_data(stdout, &out) < 0 || fflush(stdout) != 0) {
 		log_error("cannot write the report to standard output: %s", strerror(errno));
+		code = EXIT_FAILURE_JOB;
+		goto done;
+	}
+	if (ro.path && save_report(&ro, &report) < 0) {
 		code = EXIT_FAILURE_JOB;
 		goto done;
 	}
@@ -329,6 +414,10 @@ int cmd_scan(int argc, const char **argv)
 			    "(is the service down, or does its name or deployed_as match nothing at the source?)",
 			    scan_report_unseen_words(&observed, &found), unseen, unseen == 1 ? "" : "s", out.buf);
 	code = found.nr ? EXIT_FINDINGS : unseen ? EXIT_NO_DATA : EXIT_OK;
+	if (write_outputs(&found, &work) < 0) {
+		log_error("%s", bot_error_last());
+		code = EXIT_FAILURE_JOB;
+	}
 
 done:
 	/* The run failed only when a stage did; a report with findings is a success. */
@@ -338,6 +427,7 @@ done:
 	journal_close(journal);
 	strbuf_release(&run_id);
 	strbuf_release(&out);
+	strbuf_release(&report);
 	findings_release(&found);
 	observe_result_release(&observed);
 	scan_work_release(&work);

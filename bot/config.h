@@ -37,10 +37,11 @@ enum signal {
 	SIGNAL_ERROR_RATE_5XX,
 	SIGNAL_ERROR_RATE_4XX,
 	SIGNAL_LATENCY_P95,
+	SIGNAL_DISK,        /* a volume's usage as a fraction of its size */
 	SIGNAL__COUNT
 };
 
-/* "cpu", "memory", "error_rate_5xx", "error_rate_4xx", "latency_p95". */
+/* "cpu", "memory", "error_rate_5xx", "error_rate_4xx", "latency_p95", "disk". */
 const char *signal_name(enum signal s);
 /* Returns 0 and sets *out, or BOT_ENOTFOUND. */
 int signal_from_name(enum signal *out, const char *name);
@@ -50,7 +51,7 @@ enum level_unit {
 	LEVEL_UNSET,    /* the level is off */
 	LEVEL_FRACTION, /* "85%": a fraction of the limit (cpu, memory) or of requests (error rates) */
 	LEVEL_MS,       /* "1500ms", "2s": latency */
-	LEVEL_BYTES,    /* "2GB": absolute memory */
+	LEVEL_BYTES,    /* "2GB": absolute memory or disk */
 };
 
 struct level {
@@ -67,10 +68,14 @@ struct threshold {
 	int64_t min_requests;  /* error rates: fewer requests in the window: no verdict */
 };
 
-/* Memory-trend (leak) detection; `detect.memory_leak`. */
+/*
+ * A climb towards a limit: memory towards the memory limit
+ * (`detect.memory_leak`), a volume's usage towards its size
+ * (`detect.disk_filling`).
+ */
 struct leak_config {
 	int enabled;
-	int64_t horizon_ms;    /* report a leak that reaches the limit within this time */
+	int64_t horizon_ms;    /* report a climb that reaches the limit within this time */
 	double min_fit;        /* minimum R^2 of the fitted line, 0..1 */
 };
 
@@ -125,17 +130,24 @@ enum prom_query {
 	PROM_LATENCY_P95,
 	PROM_DEPLOYMENTS,  /* optional: a series whose change marks a deployment */
 	PROM_RESTARTS,     /* optional: the container restart counter */
+	PROM_DISK_USAGE,   /* optional (no default): a volume's bytes used */
+	PROM_DISK_LIMIT,   /* optional (no default): its size in bytes */
 	PROM_QUERY__COUNT
 };
 /* The YAML key of a query ("cpu_usage", ...). */
 const char *prom_query_name(enum prom_query q);
-/* The default template of a query (what the loader fills in), or NULL for an unknown q or an optional one. */
+/*
+ * The default template of a query (what the loader fills in), or NULL for
+ * an unknown q and for the optional ones that have none (deployments,
+ * restarts, disk_usage, disk_limit: what a setup exports and how it names
+ * its volumes differ; docs/sources.md has recipes).
+ */
 const char *prom_query_default(enum prom_query q);
 
 struct prometheus_config {
 	char *url;
 	char *token_env;                      /* optional bearer token */
-	char *queries[PROM_QUERY__COUNT];     /* defaults filled in; NULL: an optional one not asked */
+	char *queries[PROM_QUERY__COUNT];     /* defaults filled in; NULL: an optional query not asked */
 	char *service_label;                  /* splits a {{services}} answer; default "service" */
 };
 
@@ -220,6 +232,12 @@ struct verify_config {
 	int64_t timeout_ms;
 };
 
+/* `commands`: who may give `/autofix` commands besides people with write access. */
+struct commands_config {
+	char **allow_bots;     /* bot logins ("renovate[bot]") whose commands are obeyed */
+	size_t allow_bots_nr;
+};
+
 struct config {
 	int version;
 	char *path;                      /* the file it was read from */
@@ -227,7 +245,8 @@ struct config {
 	int64_t window_ms;               /* the analysis window */
 	int64_t step_ms;                 /* sample resolution asked of the source */
 	struct threshold thresholds[SIGNAL__COUNT]; /* project-wide defaults */
-	struct leak_config leak;
+	struct leak_config leak;         /* detect.memory_leak */
+	struct leak_config disk_filling; /* detect.disk_filling */
 	struct regression_config regression;
 	struct deployments_config deployments;
 	struct service_config *services;
@@ -238,6 +257,7 @@ struct config {
 	struct llm_config llm;
 	struct pull_request_config pull_requests;
 	struct verify_config verify;
+	struct commands_config commands;
 	char **redact;                   /* extra patterns (POSIX extended regular expressions) */
 	size_t redact_nr;
 };

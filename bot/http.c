@@ -776,11 +776,7 @@ static void transfer_cleanup(CURLM *multi, struct transfer *t)
 	t->slist = NULL;
 }
 
-/*
- * Parses Retry-After: delta-seconds or an HTTP date. Returns ms to wait, or
- * -1 when there is none to honour (absent, negative, unreadable).
- */
-static long parse_retry_after(const char *v, int64_t now)
+long http_retry_after_ms(const char *v, int64_t now)
 {
 	char *end;
 	long long secs;
@@ -802,6 +798,9 @@ static long parse_retry_after(const char *v, int64_t now)
 	when = curl_getdate(v, NULL);
 	if (when == (time_t)-1)
 		return -1;
+	/* A date past the longest wait is that wait, as a delay is (and no overflow). */
+	if ((int64_t)when > now / 1000 + RETRY_AFTER_MAX_S)
+		return RETRY_AFTER_MAX_S * 1000L;
 	if ((int64_t)when * 1000 <= now)
 		return 0;
 	return (long)((int64_t)when * 1000 - now);
@@ -901,7 +900,7 @@ static int classify(struct http_client *c, struct transfer *t, CURLcode cc, int6
 	retry_after = http_response_header(r, "Retry-After");
 	remaining = http_response_header(r, "x-ratelimit-remaining");
 	reset = http_response_header(r, "x-ratelimit-reset");
-	ra = parse_retry_after(retry_after, now);
+	ra = http_retry_after_ms(retry_after, now);
 
 	/* A spent primary limit blocks the host for everyone, whatever this status. */
 	if (remaining && !strcmp(remaining, "0")) {

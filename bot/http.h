@@ -99,6 +99,14 @@ void http_response_release(struct http_response *resp);
 const char *http_response_header(const struct http_response *resp, const char *name);
 
 /*
+ * A Retry-After value (delta-seconds or an HTTP date) read at now (ms
+ * since the epoch): the ms to wait, or -1 when there is none to honour
+ * (NULL, empty, negative, unreadable). A delay longer than a year is a
+ * year.
+ */
+long http_retry_after_ms(const char *value, int64_t now);
+
+/*
  * Turns a non-2xx response into an error: records "<what>: HTTP <status>
  * <GitHub's message if any>" and returns BOT_EAUTH (401, 403),
  * BOT_ENOTFOUND (404, 410), BOT_ECONFLICT (409), BOT_EINVALID (400, 422),

@@ -268,11 +268,44 @@ static void restrict_mode(const char *path)
 	strbuf_release(&p);
 }
 
-/* mkdir -p of the directory part of path. */
+/*
+ * A directory autofix made for its state holds a .gitignore of "*" (as
+ * pytest's and mypy's caches do), so that a state file inside a checkout
+ * never shows up as untracked. Written whole or not at all; a failure is
+ * only a warning: the state is still usable.
+ */
+static void write_gitignore(const char *dir)
+{
+	static const char text[] = "# Created by autofix: its state, never committed.\n*\n";
+	struct strbuf path = STRBUF_INIT;
+	int fd;
+
+	strbuf_addf(&path, "%s/.gitignore", dir);
+	fd = open(path.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		if (errno != EEXIST)
+			log_warning("cannot create '%s': %s", path.buf, strerror(errno));
+	} else {
+		int failed = write(fd, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1);
+		int saved = errno;
+
+		if (close(fd) < 0 && !failed) {
+			failed = 1;
+			saved = errno;
+		}
+		if (failed) {
+			log_warning("cannot write '%s': %s", path.buf, strerror(saved));
+			unlink(path.buf);
+		}
+	}
+	strbuf_release(&path);
+}
+
+/* mkdir -p of the directory part of path; the innermost directory, if made here, gets a .gitignore. */
 static int make_parent_dirs(const char *path)
 {
 	char *dir = xstrdup(path), *p;
-	int rc = 0;
+	int rc = 0, made = 0;
 
 	p = strrchr(dir, '/');
 	if (!p || p == dir) {
@@ -285,7 +318,8 @@ static int make_parent_dirs(const char *path)
 			char c = *p;
 			*p = '\0';
 			/* Only the user: the state file quotes what servers answered. */
-			if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			made = mkdir(dir, 0700) == 0;
+			if (!made && errno != EEXIST) {
 				rc = bot_error(BOT_EIO, "cannot create directory '%s': %s", dir,
 					       strerror(errno));
 				break;
@@ -295,6 +329,8 @@ static int make_parent_dirs(const char *path)
 				break;
 		}
 	}
+	if (!rc && made)
+		write_gitignore(dir);
 	free(dir);
 	return rc;
 }
@@ -498,7 +534,7 @@ int journal_run_id(struct strbuf *out, const char *workflow, const char *explici
 		   const char *fingerprint)
 {
 	const char *gh_run = getenv("GITHUB_RUN_ID");
-	const char *gh_repo = getenv("GITHUB_REPOSITORY");
+	const char *gh_repo = env_repository(NULL);
 	const char *gh_job = getenv("GITHUB_JOB");
 	size_t start = out->len;
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "builtin.h"
 #include "util/error.h"
@@ -33,11 +34,15 @@ static const struct command commands[] = {
 	  "exit codes: 0 every file valid, 2 a usage error or any file invalid or missing\n" },
 	{ "scan", cmd_scan, "observe the services, detect problems, fix them in pull requests",
 	  "usage: autofix scan [--dry-run | --plan-only] [--json] [--config FILE] [--run-id ID]\n"
-	  "                    [--state PATH]\n\n"
+	  "                    [--state PATH] [--report FILE]\n\n"
 	  "Reads .autofix.yml (or FILE), fetches the architecture and every watched\n"
 	  "service's metrics over the window from the configured source, runs the\n"
 	  "detector and prints the report (--json: as JSON). Under GitHub Actions it\n"
-	  "also appends a job summary to $GITHUB_STEP_SUMMARY. --dry-run stops there.\n"
+	  "also appends a job summary to $GITHUB_STEP_SUMMARY and sets the step\n"
+	  "outputs findings=N and prs=N (pull requests opened or updated) in\n"
+	  "$GITHUB_OUTPUT. --report FILE also writes the JSON report (what --json\n"
+	  "prints) to FILE, whole or not at all, and sets the output report=FILE.\n"
+	  "--dry-run stops after the report.\n"
 	  "Otherwise each finding is investigated (logs, the onset deployment's diff,\n"
 	  "upstream status pages) and, with an `llm`, planned; the report shows the\n"
 	  "context, the plan and the agent's task. --plan-only stops there, changing\n"
@@ -53,6 +58,36 @@ static const struct command commands[] = {
 	  "exit codes: 0 healthy, 1 findings, 2 usage or configuration error,\n"
 	  "3 another process is running the same run, 4 the scan failed,\n"
 	  "5 some watched service had no usable data\n" },
+	{ "event", cmd_event, "act on a GitHub event about autofix's pull requests (/autofix commands)",
+	  "usage: autofix event [--event NAME] [--payload FILE] [--json] [--config FILE]\n"
+	  "                     [--state PATH]\n\n"
+	  "Handles one webhook event (NAME, else $GITHUB_EVENT_NAME, with the payload in\n"
+	  "FILE, else $GITHUB_EVENT_PATH) about one of autofix's own pull requests,\n"
+	  "recognised by the hidden marker autofix wrote: an issue_comment starting with\n"
+	  "/autofix (retry, explain, ignore [DURATION], close, help) from someone with\n"
+	  "write, maintain or admin access or a bot on commands.allow_bots; a\n"
+	  "pull_request_review that requests changes or comments on lines; a\n"
+	  "pull_request closed (merged: the fix is recorded; not merged: the problem is\n"
+	  "silenced for the cooldown). Other events, actions and pull requests are\n"
+	  "ignored, saying why on stderr. Each event is a journaled run\n"
+	  "(event:NAME:KEY in --state, else $AUTOFIX_STATE, else .autofix/state.db):\n"
+	  "the same delivery handled twice acts once. --json prints what was done.\n\n"
+	  "exit codes: 0 handled or ignored, 2 usage or configuration error, or a\n"
+	  "malformed payload (nothing done), 3 another process is handling the same\n"
+	  "event, 4 GitHub or the state file failed (running it again finishes it)\n" },
+	{ "repos", cmd_repos, "list the repositories of a GitHub App's installations that have .autofix.yml",
+	  "usage: autofix repos\n\n"
+	  "With the App's credentials (AUTOFIX_APP_ID or AUTOFIX_APP_CLIENT_ID, and\n"
+	  "AUTOFIX_APP_PRIVATE_KEY or AUTOFIX_APP_PRIVATE_KEY_FILE), lists every\n"
+	  "repository of every installation of the App that holds .autofix.yml on its\n"
+	  "default branch (archived ones left out), as one line of JSON for a\n"
+	  "workflow's strategy.matrix:\n"
+	  "  {\"include\":[{\"repository\":\"OWNER/NAME\",\"owner\":\"OWNER\",\"name\":\"NAME\",\n"
+	  "    \"default_branch\":\"main\",\"installation_id\":123}]}\n"
+	  "Under GitHub Actions it also sets the step outputs matrix (that line) and\n"
+	  "count (how many repositories).\n\n"
+	  "exit codes: 0 listed (possibly none), 2 usage error, no App credentials\n"
+	  "or an unusable key, 4 GitHub failed (nothing is listed then)\n" },
 	{ "runs", cmd_runs, "list journaled runs, or show one run's steps",
 	  "usage: autofix runs [--json] [--limit N] [--state PATH]\n"
 	  "       autofix runs show ID [--json] [--state PATH]\n"
@@ -233,6 +268,13 @@ static int finish_stdout(int code)
 
 int main(int argc, const char **argv)
 {
+	/*
+	 * autofix holds tokens in its environment and memory, and runs a
+	 * coding agent and `verify` as the same user: not dumpable, its
+	 * /proc/PID/environ and mem are not theirs to read, nor is it theirs
+	 * to ptrace (the children's own environment is scrubbed: fix.h).
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	log_setup();
 	return finish_stdout(run_command(argc, argv));
 }

@@ -11,6 +11,7 @@
 static const char *metric_names[METRIC__COUNT] = {
 	"cpu", "cpu_limit", "memory", "memory_limit",
 	"requests", "requests_5xx", "requests_4xx", "latency_p95", "restarts",
+	"disk", "disk_limit",
 };
 
 const char *metric_name(enum metric m)
@@ -130,6 +131,8 @@ static const double metric_maxima[METRIC__COUNT] = {
 	[METRIC_REQUESTS_4XX] = 1e12,
 	[METRIC_LATENCY_P95] = 1e9,
 	[METRIC_RESTARTS] = 1e9,
+	[METRIC_DISK] = 1e18,
+	[METRIC_DISK_LIMIT] = 1e18,
 };
 
 /* 9999-12-31T23:59:59.999Z in ms: past it, a time is garbage. */
@@ -297,6 +300,8 @@ static void service_release(struct service_metrics *svc)
 	free(svc->source_id);
 	free(svc->repo);
 	free(svc->root_dir);
+	free(svc->volume);
+	free(svc->mount_path);
 	for (i = 0; i < METRIC__COUNT; i++) {
 		series_release(&svc->series[i]);
 		series_release(&svc->seasonal[i]);
@@ -515,6 +520,12 @@ static struct json *to_json(const struct observation *obs, int compact, int take
 			json_set_num(s, "replicas", svc->replicas);
 		if (svc->bad_samples)
 			json_set_num(s, "bad_samples", (double)svc->bad_samples);
+		if (svc->volume || svc->mount_path) {
+			struct json *v = json_new_object();
+			json_set_opt_str(v, "name", svc->volume);
+			json_set_opt_str(v, "mount_path", svc->mount_path);
+			json_set(s, "volume", v);
+		}
 		json_set(s, "series", series_set_to_json(svc->series, compact));
 		for (m = 0; m < METRIC__COUNT; m++)
 			if (svc->seasonal[m].nr)
@@ -662,6 +673,10 @@ static int from_json(struct observation *obs, const struct json *root, int take)
 		svc->root_dir = opt_str(svcj, "root_dir");
 		svc->replicas = (int)json_num_value(json_member(svcj, "replicas"));
 		svc->bad_samples = (size_t)json_num_value(json_member(svcj, "bad_samples"));
+		if (json_member(svcj, "volume")) {
+			svc->volume = opt_str(json_member(svcj, "volume"), "name");
+			svc->mount_path = opt_str(json_member(svcj, "volume"), "mount_path");
+		}
 		if ((ret = read_series_set(svc->series, svcj, "series", name, i)) < 0 ||
 		    (ret = read_series_set(svc->seasonal, svcj, "seasonal", name, i)) < 0)
 			goto fail;

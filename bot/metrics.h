@@ -15,7 +15,8 @@
  *
  * Units are fixed here so that no module guesses: times in milliseconds
  * since the epoch (UTC); CPU in vCPU; memory in bytes; requests as counts
- * per sample interval; latency in milliseconds. A missing sample is
+ * per sample interval; latency in milliseconds; disk (a volume's usage and
+ * size) in bytes. A missing sample is
  * absent, or NAN where a source reports "no value".
  */
 
@@ -29,12 +30,14 @@ enum metric {
 	METRIC_REQUESTS_4XX, /* of which answered 4xx */
 	METRIC_LATENCY_P95,  /* 95th percentile of response time, ms */
 	METRIC_RESTARTS,     /* container restarts in the interval (Prometheus's `restarts` template) */
+	METRIC_DISK,         /* bytes used on the service's volume */
+	METRIC_DISK_LIMIT,   /* the volume's size, bytes */
 	METRIC__COUNT
 };
 
 /*
- * "cpu", "cpu_limit", "memory", "memory_limit", "requests", "requests_5xx", "requests_4xx", "latency_p95",
- * "restarts".
+ * "cpu", "cpu_limit", "memory", "memory_limit", "requests", "requests_5xx",
+ * "requests_4xx", "latency_p95", "restarts", "disk", "disk_limit".
  */
 const char *metric_name(enum metric m);
 /* Returns 0 and sets *out, or BOT_ENOTFOUND. */
@@ -113,6 +116,13 @@ struct service_metrics {
 	char *repo;       /* "owner/name" the source builds it from, or NULL */
 	char *root_dir;   /* directory of its code in that repository, or NULL */
 	int replicas;     /* 0 when unknown */
+	/*
+	 * The persistent volume mounted in it (Railway allows one per service;
+	 * Prometheus sums a service's volumes): its name and mount path, or
+	 * NULL. Its usage and size are METRIC_DISK and METRIC_DISK_LIMIT.
+	 */
+	char *volume;
+	char *mount_path;
 	struct series series[METRIC__COUNT];
 	/*
 	 * The same metrics at the same hours on earlier days (the fetched
@@ -185,6 +195,7 @@ void service_add_deployment(struct service_metrics *svc, const char *id, int64_t
  *     "requests": 2, "bytes": 51234,
  *     "services": [ { "name": "api", "source_id": "...", "repo": "o/r", "root_dir": "services/api",
  *                     "replicas": 1, "bad_samples": 2,   (optional)
+ *                     "volume": { "name": "pg-data", "mount_path": "/var/lib/postgresql/data" },   (optional)
  *                     "series": { "memory": [[1795858200, 1.2e8], [1795858260, null], ...], ... },
  *                     "seasonal": { "memory": [[1795771800, 1.1e8], ...], ... },   (optional)
  *                     "deployments": [ { "id": "d-42", "at": "2026-11-28T09:40:00Z",

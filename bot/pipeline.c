@@ -27,6 +27,14 @@
  *                upstream provider's incident gets an issue instead:
  *                pipeline_upstream_issues().
  *
+ * Between detect and investigate, the scan follows the fixes it delivered
+ * that people merged (pipeline_verify_merged): once a deployment with the
+ * merge has been live for a whole window, it says on the PR whether the
+ * problem recovered (deliver/merged.h). That verdict decides what a
+ * finding with the same fingerprint becomes: "awaiting deployment" before
+ * it, a regression (a new PR labelled autofix:regression, the agent given
+ * the earlier diff) after "recovered", a new attempt after "did not help".
+ *
  * This file is the only one that knows that order; each stage module
  * knows only its own input and output. Each stage is one function here
  * (pipeline_<stage>) with a result that has a JSON form, and runs as one
@@ -40,17 +48,19 @@
  * for the branch by name and for the PR or comment with
  * github_find_marked() before creating it.
  *
- * Follow-ups (`/autofix` commands in comments, reviews, merges,
- * regressions after a fix) are not part of the scan: they will be the
+ * Follow-ups that people start (`/autofix` commands in comments,
+ * reviews, a merge or a close) are not part of the scan: they are the
  * `event` workflow (cmd_event.c), another journaled run with its own
  * order of steps.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 
+#include "deliver/merged.h"
 #include "deliver/pull_request.h"
 #include "deliver/upstream_issue.h"
 #include "fix/agent.h"
@@ -472,8 +482,9 @@ static char *llm_over_budget(const struct llm_budget *budget, const struct llm_s
 	return strbuf_detach(&why, NULL);
 }
 
+/* earlier: the merged fix for the same problem ({number, merged_at, regression, diff}), or NULL. */
 static char *render_agent_prompt(const struct finding_work *w, const struct act_options *opts,
-				 const struct finding *f, const char *cfg_verify)
+				 const struct finding *f, const char *cfg_verify, const struct json *earlier)
 {
 	struct template_options topts = TEMPLATE_OPTIONS_INIT;
 	struct json *data = json_new_object();
@@ -483,6 +494,8 @@ static char *render_agent_prompt(const struct finding_work *w, const struct act_
 	json_set(data, "finding", finding_to_json(f));
 	json_set(data, "plan", json_dup(w->plan));
 	json_set_opt_str(data, "verify", cfg_verify);
+	if (earlier)
+		json_set(data, "earlier", json_dup(earlier));
 	topts.repo_root = opts->repo_root;
 	topts.escape = mustache_escape_none;
 	if (template_render(&out, "agent-task.md", data, &topts) < 0) {
@@ -509,9 +522,22 @@ void scan_work_release(struct scan_work *work)
 		free(w->issue);
 		json_free(w->fix);
 		free(w->delivery);
+		json_free(w->pull_request);
 	}
 	free(work->items);
+	json_free(work->followups);
 	memset(work, 0, sizeof(*work));
+}
+
+size_t scan_work_pull_requests(const struct scan_work *work)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < work->nr; i++) {
+		const char *action = json_str_value(json_member(work->items[i].pull_request, "action"));
+		n += action && (!strcmp(action, "opened") || !strcmp(action, "updated"));
+	}
+	return n;
 }
 
 struct json *scan_work_to_json(const struct scan_work *work)
@@ -535,6 +561,7 @@ struct json *scan_work_to_json(const struct scan_work *work)
 		json_set_opt_str(o, "issue", w->issue);
 		json_set(o, "fix", w->fix ? json_dup(w->fix) : json_new_null());
 		json_set_opt_str(o, "delivery", w->delivery);
+		json_set(o, "pull_request", w->pull_request ? json_dup(w->pull_request) : json_new_null());
 		json_set_num(u, "input_tokens", (double)w->input_tokens);
 		json_set_num(u, "output_tokens", (double)w->output_tokens);
 		json_set_num(u, "calls", w->llm_calls);
@@ -545,8 +572,9 @@ struct json *scan_work_to_json(const struct scan_work *work)
 }
 
 /*
- * Sets w's outcome to "awaiting review" or "silenced" (why saying which
- * PR) and returns 1 when opts->pull_requests leaves w to a pull request.
+ * Sets w's outcome to "awaiting review", "silenced" or "awaiting
+ * deployment" (why saying which PR) and returns 1 when
+ * opts->pull_requests leaves w to a pull request.
  */
 static int left_to_pull_request(struct finding_work *w, const struct act_options *opts,
 				const struct pull_request_config *cfg)
@@ -555,8 +583,10 @@ static int left_to_pull_request(struct finding_work *w, const struct act_options
 	const char *decision = json_str_value(json_member(d, "decision"));
 	int left = 0;
 
-	if (!strcmp(decision, "awaiting review") || !strcmp(decision, "silenced")) {
-		w->outcome = !strcmp(decision, "silenced") ? "silenced" : "awaiting review";
+	if (!strcmp(decision, "awaiting review") || !strcmp(decision, "silenced") ||
+	    !strcmp(decision, "awaiting deployment")) {
+		w->outcome = !strcmp(decision, "silenced") ? "silenced" :
+			     !strcmp(decision, "awaiting review") ? "awaiting review" : "awaiting deployment";
 		w->why = xstrdup(json_str_value(json_member(d, "why")));
 		left = 1;
 	}
@@ -642,7 +672,7 @@ void pipeline_investigate_and_plan(struct scan_work *out, const struct observe_r
 		spent.calls += w->llm_calls;
 		spent.tokens += w->input_tokens + w->output_tokens;
 		if (!strcmp(w->outcome, "plan"))
-			w->agent_prompt = render_agent_prompt(w, opts, f, cfg->verify.command);
+			w->agent_prompt = render_agent_prompt(w, opts, f, cfg->verify.command, NULL);
 		json_free(result);
 	}
 	strbuf_release(&name);
@@ -764,7 +794,7 @@ void pipeline_upstream_issues(struct scan_work *work, const struct observe_resul
 	/* Without GitHub, the finding is still reported: a warning, not a failed scan. */
 	if (github_options_from_env(&gopts) < 0 || !gopts.owner || github_new(&gh, &gopts) < 0 ||
 	    github_login(gh, &login) < 0) {
-		const char *why = gopts.owner ? bot_error_last() : "GITHUB_REPOSITORY is not set";
+		const char *why = gopts.owner ? bot_error_last() : ENV_REPOSITORY_UNSET;
 		if (upstream)
 			log_warning("the issue about the upstream incident was not opened: %s", why);
 		for (i = 0; i < work->nr; i++)
@@ -853,6 +883,8 @@ struct deliver_item {
 	const struct finding_work *w;
 	const struct finding *finding;
 	const struct json *decision;
+	const struct json *listing;   /* autofix's pull requests, as listed */
+	const struct json *delivered;   /* the deliver step's result, for the regression comment */
 };
 
 /* Opens GitHub as the environment says: *gh, and *login, autofix's own. */
@@ -864,7 +896,7 @@ static int github_open(struct github **gh, char **login)
 	if ((err = github_options_from_env(&gopts)) < 0)
 		return err;
 	if (!gopts.owner)
-		return bot_error(BOT_EINVALID, "GITHUB_REPOSITORY is not set");
+		return bot_error(BOT_EINVALID, ENV_REPOSITORY_UNSET);
 	if ((err = github_new(gh, &gopts)) < 0)
 		return err;
 	return github_login(*gh, login);
@@ -892,7 +924,7 @@ int pipeline_list_pull_requests(struct json **out, char **why, struct journal_ru
 	*out = NULL;
 	*why = NULL;
 	/* No GitHub to ask: nothing to decide on; the delivery says so. */
-	if (!env_get("GITHUB_REPOSITORY"))
+	if (!env_repository(NULL))
 		return 0;
 	if ((err = github_open(&l.gh, &l.login)) < 0 ||
 	    (err = journal_step(out, run, "pull-requests", &once, pull_requests_step, &l)) < 0) {
@@ -903,6 +935,416 @@ int pipeline_list_pull_requests(struct json **out, char **why, struct journal_ru
 	free(l.login);
 	github_free(l.gh);
 	return err;
+}
+
+/* ---------------------------------------------------------------- following merged fixes */
+
+/*
+ * A fix is judged once a deployment that contains it has been live for a
+ * whole window: the window the scan just observed then lies entirely
+ * after it. Railway statuses of a deployment that went live (REMOVED:
+ * replaced since; CRASHED: it ran); a build that failed or never started
+ * ran nothing.
+ */
+static int deployment_went_live(const char *status)
+{
+	static const char *const live[] = { "SUCCESS", "SLEEPING", "REMOVED", "REMOVING", "CRASHED" };
+	size_t i;
+
+	if (!status)
+		return 1;
+	for (i = 0; i < sizeof(live) / sizeof(*live); i++)
+		if (!strcmp(status, live[i]))
+			return 1;
+	return 0;
+}
+
+/* At most this many compares per merged PR and scan: the deployment's commit against the merge. */
+#define MAX_COMPARES 3
+
+/* The observed service whose fingerprint for some kind is fp (finding_fingerprint), or NULL. */
+static const struct service_metrics *service_of_fingerprint(const struct observation *obs, const char *fp,
+							    enum finding_kind *kind)
+{
+	char buf[17];
+	size_t i;
+	int k;
+
+	for (i = 0; i < obs->services_nr; i++)
+		for (k = 0; k < FINDING_KIND__COUNT; k++) {
+			finding_fingerprint(buf, obs->services[i].name, (enum finding_kind)k);
+			if (!strcmp(buf, fp)) {
+				*kind = (enum finding_kind)k;
+				return &obs->services[i];
+			}
+		}
+	return NULL;
+}
+
+static const struct arch_service *arch_service_of(const struct architecture *arch, const struct service_metrics *svc)
+{
+	size_t i;
+
+	for (i = 0; i < arch->services_nr; i++) {
+		const struct arch_service *a = &arch->services[i];
+		if ((svc->source_id && a->id && !strcmp(svc->source_id, a->id)) ||
+		    (a->config_name && !strcmp(a->config_name, svc->name)) || !strcmp(a->name, svc->name))
+			return a;
+	}
+	return NULL;
+}
+
+/* One merged PR the scan follows. */
+struct merged_item {
+	struct github *gh;
+	const char *login;
+	const struct config *cfg;
+	const struct act_options *opts;
+	const struct observe_result *observed;
+	const struct findings *found;
+	const struct json *pr;                 /* as listed (pull_request_list) */
+	const struct service_metrics *svc;
+	const struct deployment *candidates[8]; /* went live after the merge, a window ago or more */
+	size_t candidates_nr;
+	int64_t live_since;                     /* without candidates: what stands for the deployment */
+	const char *live_what;                  /* "deployment" (arch's latest) or "merge" */
+};
+
+/*
+ * What can be said without asking GitHub: returns 0 and fills the
+ * item's candidates (or live_since) when a deployment with the merge may
+ * have been live for a whole window, or 1 with *why when not yet (to
+ * free(3)). The rules, in order: the deployments the source reported
+ * after the merge (those that went live a window ago or more are the
+ * candidates, checked later against the merge commit); else the
+ * service's latest deployment (Railway's architecture) when it is after
+ * the merge; else, when the source knows no deployments at all
+ * (Prometheus), the merge time stands for the deployment.
+ */
+static int merged_precheck(struct merged_item *m, char **why)
+{
+	const struct arch_service *a = arch_service_of(&m->observed->arch, m->svc);
+	int64_t merged_at = (int64_t)json_num_value(json_member(m->pr, "merged_at"));
+	int64_t window = m->cfg->window_ms, now = m->opts->now;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, after = 0;
+
+	for (i = 0; i < m->svc->deployments_nr; i++) {
+		const struct deployment *dep = &m->svc->deployments[i];
+		if (dep->at < merged_at || !deployment_went_live(dep->status))
+			continue;
+		after++;
+		if (dep->at + window <= now && m->candidates_nr < sizeof(m->candidates) / sizeof(*m->candidates))
+			m->candidates[m->candidates_nr++] = dep;
+	}
+	if (m->candidates_nr)
+		return 0;
+	if (after) {
+		strbuf_addf(&sb, "deployed since the merge, not yet live for a whole window (%s)", m->svc->name);
+	} else if (a && a->latest_deployment_at) {
+		if (a->latest_deployment_at >= merged_at && a->latest_deployment_at + window <= now) {
+			m->live_since = a->latest_deployment_at;
+			m->live_what = "deployment";
+			return 0;
+		}
+		strbuf_addf(&sb, "%s has not been deployed since the merge, or not for a whole window", m->svc->name);
+	} else {
+		if (merged_at + window <= now) {
+			m->live_since = merged_at;
+			m->live_what = "merge";
+			return 0;
+		}
+		strbuf_addstr(&sb, "merged less than a window ago (the source reports no deployments: the merge stands for one)");
+	}
+	*why = strbuf_detach(&sb, NULL);
+	return 1;
+}
+
+/* A figure of the unit named unit_name ("fraction", "ms"...), as people read it, into sb. */
+static void add_named_figure(struct strbuf *sb, double v, const char *unit_name)
+{
+	int u;
+
+	for (u = FIGURE_FRACTION; u <= FIGURE_RATIO; u++)
+		if (unit_name && !strcmp(figure_unit_name((enum figure_unit)u), unit_name)) {
+			detect_add_figure(sb, v, (enum figure_unit)u);
+			return;
+		}
+	strbuf_addf(sb, "%g", v);
+}
+
+/*
+ * Step "verify-merged:NUMBER": the deployment with the merge (a compare
+ * when its commit is not the merge commit), then the verdict on the PR.
+ * *out: {"outcome": "recovered" | "did not help" | "awaiting deployment",
+ * "why", "deployment" or null, "commented"}.
+ */
+static int verify_merged_step(struct json **out, void *data)
+{
+	struct merged_item *m = data;
+	const char *fp = json_str_value(json_member(m->pr, "fingerprint"));
+	const char *merge = json_str_value(json_member(m->pr, "merge_commit"));
+	const struct json *figure = json_member(m->pr, "figure");
+	const struct deployment *live = NULL;
+	const struct finding *f = finding_of(m->found, fp);
+	struct json *note = NULL, *result = NULL, *o;
+	struct strbuf sb = STRBUF_INIT;
+	int64_t since = m->live_since;
+	size_t i, compares = 0;
+	int err = 0;
+
+	for (i = 0; i < m->candidates_nr && !live; i++) {
+		const struct deployment *dep = m->candidates[i];
+		struct json *cmp = NULL;
+		const char *status;
+
+		/* Without a commit to compare, a deployment after the merge is taken to hold it. */
+		if (!dep->commit || !merge || starts_with(merge, dep->commit) || starts_with(dep->commit, merge)) {
+			live = dep;
+			break;
+		}
+		if (compares++ >= MAX_COMPARES)
+			break;
+		err = github_compare(m->gh, &cmp, merge, dep->commit);
+		if (err == BOT_ENOTFOUND) {
+			/* A commit GitHub does not know (another repository's, a force-push): not this one. */
+			err = 0;
+			continue;
+		}
+		if (err < 0)
+			goto out;
+		status = json_str_value(json_member(cmp, "status"));
+		if (status && (!strcmp(status, "ahead") || !strcmp(status, "identical")))
+			live = dep;
+		json_free(cmp);
+	}
+	*out = json_new_object();
+	if (m->candidates_nr && !live) {
+		json_set_str(*out, "outcome", "awaiting deployment");
+		json_set_str(*out, "why", "no deployment that went live a window ago or more contains the merge");
+		json_set(*out, "deployment", json_new_null());
+		goto out;
+	}
+	if (live)
+		since = live->at;
+
+	note = json_new_object();
+	json_set(note, "number", json_dup(json_member(m->pr, "number")));
+	json_set_str(note, "fingerprint", fp);
+	json_set_str(note, "service", m->svc->name);
+	json_set_str(note, "verdict", f ? PULL_REQUEST_NOT_RECOVERED : PULL_REQUEST_RECOVERED);
+	if (live) {
+		o = json_new_object();
+		json_set_str(o, "id", live->id);
+		time_format_iso8601(&sb, live->at);
+		json_set_str(o, "at", sb.buf);
+		strbuf_reset(&sb);
+		json_set_opt_str(o, "commit", live->commit);
+		json_set(note, "deployment", o);
+	} else {
+		json_set(note, "deployment", json_new_null());
+	}
+	time_format_iso8601(&sb, since);
+	json_set_str(note, "live_since", sb.buf);
+	strbuf_reset(&sb);
+	o = json_new_object();
+	time_format_iso8601(&sb, m->observed->obs.start);
+	json_set_str(o, "start", sb.buf);
+	strbuf_reset(&sb);
+	time_format_iso8601(&sb, m->observed->obs.end);
+	json_set_str(o, "end", sb.buf);
+	strbuf_reset(&sb);
+	json_set(note, "window", o);
+	if (json_type(figure) == JSON_OBJECT && json_type(json_member(figure, "observed")) == JSON_NUMBER) {
+		const char *unit = json_str_value(json_member(figure, "unit"));
+		o = json_new_object();
+		add_named_figure(&sb, json_num_value(json_member(figure, "observed")), unit);
+		json_set_str(o, "observed", sb.buf);
+		strbuf_reset(&sb);
+		add_named_figure(&sb, json_num_value(json_member(figure, "threshold")), unit);
+		json_set_str(o, "threshold", sb.buf);
+		strbuf_reset(&sb);
+		json_set(note, "before", o);
+	}
+	/* The window after the fix: the finding's own chart when it is still there, else the signal it was judged on. */
+	if (f) {
+		struct strbuf chart = STRBUF_INIT;
+		detect_add_figure(&sb, f->observed, f->unit);
+		json_set_str(note, "now", sb.buf);
+		strbuf_reset(&sb);
+		scan_report_chart(&chart, f);
+		fence_clean(&sb, chart.buf, chart.len);
+		strbuf_release(&chart);
+	} else if (json_type(figure) == JSON_OBJECT) {
+		struct strbuf chart = STRBUF_INIT;
+		const char *unit_name = json_str_value(json_member(figure, "evidence_unit"));
+		enum metric metric;
+		double peak = NAN, level = json_type(json_member(figure, "level")) == JSON_NUMBER ?
+					    json_num_value(json_member(figure, "level")) : NAN;
+		int u;
+
+		for (u = FIGURE_FRACTION; u <= FIGURE_RATIO; u++)
+			if (unit_name && !strcmp(figure_unit_name((enum figure_unit)u), unit_name))
+				break;
+		if (u <= FIGURE_RATIO &&
+		    metric_from_name(&metric, json_str_value(json_member(figure, "metric"))) == 0) {
+			scan_report_chart_after(&chart, &peak, m->svc, metric, (enum figure_unit)u, level,
+						m->observed->obs.start, m->observed->obs.end);
+			if (isfinite(peak)) {
+				struct strbuf now = STRBUF_INIT;
+				strbuf_addstr(&now, "peak ");
+				detect_add_figure(&now, peak, (enum figure_unit)u);
+				json_set_str(note, "now", now.buf);
+				strbuf_release(&now);
+			}
+		}
+		fence_clean(&sb, chart.buf, chart.len);
+		strbuf_release(&chart);
+	}
+	json_set_str(note, "chart", sb.buf);
+	strbuf_reset(&sb);
+	if ((err = merged_note_verdict(&result, m->gh, m->login, note, m->opts->repo_root)) < 0) {
+		json_free(*out);
+		*out = NULL;
+		goto out;
+	}
+	json_set_str(*out, "outcome", f ? "did not help" : "recovered");
+	json_set(*out, "deployment", json_dup(json_member(note, "deployment")));
+	json_set_str(*out, "live_since", json_str_value(json_member(note, "live_since")));
+	json_set_bool(*out, "commented", json_bool_value(json_member(result, "commented")));
+out:
+	json_free(note);
+	json_free(result);
+	strbuf_release(&sb);
+	return err;
+}
+
+/* Adds {number, fingerprint, service, outcome, why, url} to work's follow-ups. */
+static void add_followup(struct scan_work *work, const struct json *pr, const char *service, const char *outcome,
+			 const char *why)
+{
+	struct json *o = json_new_object();
+
+	if (!work->followups)
+		work->followups = json_new_array();
+	json_set(o, "number", json_dup(json_member(pr, "number")));
+	json_set_opt_str(o, "fingerprint", json_str_value(json_member(pr, "fingerprint")));
+	json_set(o, "service", service ? json_new_str(service) : json_new_null());
+	json_set_str(o, "outcome", outcome);
+	json_set(o, "why", why ? json_new_str(why) : json_new_null());
+	json_set_opt_str(o, "url", json_str_value(json_member(pr, "url")));
+	json_append(work->followups, o);
+}
+
+/* The journal's record of merged fixes not judged yet: see pipeline_list_wanted(). */
+#define MERGED_PENDING_STEP "merged-pending"
+
+static int merged_pending_step(struct json **out, void *data)
+{
+	*out = json_new_object();
+	json_set_num(*out, "pending", (double)*(size_t *)data);
+	return 0;
+}
+
+int pipeline_list_wanted(struct journal_run *run, const struct findings *found)
+{
+	struct journal *j = journal_run_get_journal(run);
+	int64_t since = time_wall_ms() - PULL_REQUEST_VERIFY_HORIZON_MS;
+	double delivered = 0, pending = 0;
+
+	if (found->nr)
+		return 1;
+	if (journal_sum_results(&delivered, j, "scan", "deliver:", "number", since) < 0 ||
+	    journal_sum_results(&pending, j, "scan", MERGED_PENDING_STEP, "pending", since) < 0) {
+		log_warning("cannot tell from the journal whether a merged fix awaits its verdict: %s", bot_error_last());
+		return 1;
+	}
+	return delivered > 0 || pending > 0;
+}
+
+void pipeline_verify_merged(struct scan_work *work, struct json *pull_requests,
+			    const struct observe_result *observed, const struct findings *found,
+			    struct journal_run *run, const struct config *cfg, const struct act_options *opts)
+{
+	static const struct journal_retry once = { 1, 0, 0 };
+	struct github *gh = NULL;
+	char *login = NULL;
+	struct strbuf name = STRBUF_INIT;
+	struct json *it;
+	size_t pending = 0;
+	struct json *result = NULL;
+
+	for (it = (struct json *)json_first(pull_requests); it; it = (struct json *)json_next(it)) {
+		struct merged_item m = { 0 };
+		enum finding_kind kind;
+		enum metric metric;
+		const char *outcome;
+		char *why = NULL;
+
+		if (!json_bool_value(json_member(it, "merged")) || json_str_value(json_member(it, "verdict")) ||
+		    json_type(json_member(it, "merged_at")) != JSON_NUMBER ||
+		    json_num_value(json_member(it, "merged_at")) <= (double)(opts->now - PULL_REQUEST_VERIFY_HORIZON_MS))
+			continue;
+		m.svc = service_of_fingerprint(&observed->obs, json_str_value(json_member(it, "fingerprint")), &kind);
+		/* Judged only on what was seen: without usable data, the next scan tries again. */
+		if (!m.svc || observation_service_unseen(&observed->obs, m.svc) ||
+		    (json_type(json_get(it, "figure.metric")) == JSON_STRING &&
+		     metric_from_name(&metric, json_str_value(json_get(it, "figure.metric"))) == 0 &&
+		     !observation_service_has(&observed->obs, m.svc, metric))) {
+			add_followup(work, it, m.svc ? m.svc->name : NULL, "no data",
+				     m.svc ? "no usable data for the service in this window: judged on a later scan" :
+					     "its service is not among those this scan observed");
+			pending++;
+			continue;
+		}
+		m.cfg = cfg;
+		m.opts = opts;
+		m.observed = observed;
+		m.found = found;
+		m.pr = it;
+		if (merged_precheck(&m, &why)) {
+			add_followup(work, it, m.svc->name, "awaiting deployment", why);
+			free(why);
+			pending++;
+			continue;
+		}
+		if (!gh && github_open(&gh, &login) < 0) {
+			log_warning("merged pull requests not judged: %s", bot_error_last());
+			add_followup(work, it, m.svc->name, "failed", bot_error_last());
+			work->failed = 1;
+			break;
+		}
+		m.gh = gh;
+		m.login = login;
+		strbuf_reset(&name);
+		strbuf_addf(&name, "verify-merged:%.0f", json_num_value(json_member(it, "number")));
+		if (journal_step(&result, run, name.buf, &once, verify_merged_step, &m) < 0) {
+			log_warning("pull request #%.0f not judged: %s", json_num_value(json_member(it, "number")),
+				    bot_error_last());
+			add_followup(work, it, m.svc->name, "failed", bot_error_last());
+			work->failed = 1;
+			pending++;
+			continue;
+		}
+		outcome = json_str_value(json_member(result, "outcome"));
+		add_followup(work, it, m.svc->name, outcome, json_str_value(json_member(result, "why")));
+		/* What the listing would say now: the decisions below see the verdict. */
+		if (!strcmp(outcome, "recovered"))
+			json_set_str(it, "verdict", PULL_REQUEST_RECOVERED);
+		else if (!strcmp(outcome, "did not help"))
+			json_set_str(it, "verdict", PULL_REQUEST_NOT_RECOVERED);
+		else
+			pending++;
+		json_free(result);
+		result = NULL;
+	}
+	/* Recorded only when there is something to follow: a scan with none has one step less. */
+	if (pending && journal_step(&result, run, MERGED_PENDING_STEP, &once, merged_pending_step, &pending) < 0)
+		log_warning("%s", bot_error_last());
+	json_free(result);
+	strbuf_release(&name);
+	free(login);
+	github_free(gh);
 }
 
 /* fix_request.push_token: the installation token, renewed when little of its hour is left. */
@@ -967,6 +1409,25 @@ out:
 	return err;
 }
 
+static struct json *json_dup_or_null(const struct json *j)
+{
+	return j ? json_dup(j) : json_new_null();
+}
+
+/* What f was judged by, for the PR body's figure marker (pull_request_deliver). */
+static struct json *finding_figure(const struct finding *f)
+{
+	struct json *o = json_new_object();
+
+	json_set_str(o, "metric", metric_name(f->evidence_metric));
+	json_set_str(o, "evidence_unit", figure_unit_name(f->evidence_unit));
+	json_set(o, "level", isfinite(f->evidence_level) ? json_new_num(f->evidence_level) : json_new_null());
+	json_set_str(o, "unit", figure_unit_name(f->unit));
+	json_set(o, "observed", isfinite(f->observed) ? json_new_num(f->observed) : json_new_null());
+	json_set(o, "threshold", isfinite(f->threshold) ? json_new_num(f->threshold) : json_new_null());
+	return o;
+}
+
 /* What the pull request's (or the plan issue's) templates are given. */
 static struct json *delivery_data(const struct deliver_item *it)
 {
@@ -988,6 +1449,9 @@ static struct json *delivery_data(const struct deliver_item *it)
 	json_set_opt_str(data, "run_url", it->d->run_url);
 	json_set_str(data, "version", AUTOFIX_VERSION);
 	json_set(data, "earlier", earlier ? json_dup(earlier) : json_new_null());
+	json_set(data, "earlier_verdict", json_dup_or_null(json_member(it->decision, "earlier_verdict")));
+	json_set_bool(data, "regression", json_bool_value(json_member(it->decision, "regression")));
+	json_set(data, "figure", finding_figure(it->finding));
 	strbuf_release(&chart);
 	return data;
 }
@@ -1000,6 +1464,78 @@ static int deliver_step(struct json **out, void *data)
 				       it->d->opts->repo_root);
 
 	json_free(d);
+	return err;
+}
+
+/* Bound on the earlier fix's diff in the agent's task. */
+#define EARLIER_DIFF_MAX (24 * 1024)
+
+/*
+ * Step "earlier-fix:FINGERPRINT": the merged fix the decision names, for
+ * the agent's task: {number, merged_at, regression, diff (redacted,
+ * bounded, in an untrusted block: util/fence.h)}.
+ */
+static int earlier_fix_step(struct json **out, void *data)
+{
+	const struct deliver_item *it = data;
+	int64_t number = (int64_t)json_num_value(json_member(it->decision, "earlier"));
+	const struct json *pr;
+	struct strbuf diff = STRBUF_INIT, block = STRBUF_INIT, at = STRBUF_INIT;
+	struct fence fence;
+	int err;
+
+	if ((err = merged_pull_diff(&diff, it->d->gh, number, EARLIER_DIFF_MAX)) < 0)
+		goto out;
+	for (pr = json_first(it->listing); pr; pr = json_next(pr))
+		if (json_num_value(json_member(pr, "number")) == (double)number)
+			break;
+	if (pr && json_type(json_member(pr, "merged_at")) == JSON_NUMBER)
+		time_format_iso8601(&at, (int64_t)json_num_value(json_member(pr, "merged_at")));
+	/* A diff is text people wrote: data in the task, in a block nothing inside can close. */
+	fence_init(&fence);
+	fence_add(&block, &fence, "earlier-diff", diff.buf, diff.len);
+	*out = json_new_object();
+	json_set_num(*out, "number", (double)number);
+	json_set_str(*out, "merged_at", at.len ? at.buf : "earlier");
+	json_set_bool(*out, "regression", json_bool_value(json_member(it->decision, "regression")));
+	json_set_str(*out, "diff", block.buf);
+out:
+	strbuf_release(&diff);
+	strbuf_release(&block);
+	strbuf_release(&at);
+	return err;
+}
+
+/* Step "regression:FINGERPRINT": the comment on the merged PR whose problem came back, linking the new one. */
+static int regression_step(struct json **out, void *data)
+{
+	const struct deliver_item *it = data;
+	const struct finding *f = it->finding;
+	struct json *d = json_new_object();
+	struct strbuf sb = STRBUF_INIT;
+	int err;
+
+	json_set(d, "number", json_dup(json_member(it->decision, "earlier")));
+	json_set_str(d, "fingerprint", it->w->fingerprint);
+	json_set_str(d, "service", it->w->service);
+	json_set_str(d, "kind", it->w->kind);
+	time_format_iso8601(&sb, f->onset);
+	json_set_str(d, "onset", sb.buf);
+	strbuf_reset(&sb);
+	/* An onset at the first sample says only that it was there already: the text does not claim a time. */
+	json_set_bool(d, "onset_at_start", f->evidence.nr && f->onset <= f->evidence.items[0].t);
+	if (f->deployment) {
+		struct json *o = json_new_object();
+		json_set_str(o, "id", f->deployment);
+		time_format_iso8601(&sb, f->deployment_at);
+		json_set_str(o, "at", sb.buf);
+		json_set(d, "deployment", o);
+	}
+	json_set(d, "new_number", json_dup(json_member(it->delivered, "number")));
+	json_set(d, "new_url", json_dup_or_null(json_member(it->delivered, "url")));
+	err = merged_note_regression(out, it->d->gh, it->d->login, d, it->d->opts->repo_root);
+	json_free(d);
+	strbuf_release(&sb);
 	return err;
 }
 
@@ -1032,6 +1568,7 @@ static int silenced_step(struct json **out, void *data)
  */
 static int deliver_run_open(struct deliver_run *d)
 {
+	/* The workflow run's page is in the workflow's repository, not the one scanned (AUTOFIX_REPOSITORY). */
 	const char *server = env_get("GITHUB_SERVER_URL"), *repo = env_get("GITHUB_REPOSITORY"),
 		   *run_id = env_get("GITHUB_RUN_ID");
 	int err;
@@ -1115,6 +1652,25 @@ static void fix_and_deliver_one(struct scan_work *work, struct finding_work *w, 
 		w->delivery = xstrdup(json_str_value(json_member(it->decision, "why")));
 		return;
 	}
+	/* A fix merged before and judged: the agent is given its diff. */
+	if (json_type(json_member(it->decision, "earlier")) == JSON_NUMBER &&
+	    json_str_value(json_member(it->decision, "earlier_verdict"))) {
+		struct strbuf name = STRBUF_INIT;
+		int stored;
+		strbuf_addf(&name, "fix:%s", w->fingerprint);
+		stored = journal_step_stored(run, name.buf);
+		strbuf_release(&name);
+		if (!stored) {
+			struct json *earlier = NULL;
+			if (deliver_item_step(&earlier, work, w, run, "earlier-fix", earlier_fix_step, it,
+					      "the earlier fix's diff could not be read") < 0)
+				return;
+			free(w->agent_prompt);
+			w->agent_prompt = render_agent_prompt(w, it->d->opts, it->finding, it->d->cfg->verify.command,
+							      earlier);
+			json_free(earlier);
+		}
+	}
 	if (deliver_item_step(&w->fix, work, w, run, "fix", fix_step, it, "the fix failed") < 0)
 		return;
 	outcome = json_str_value(json_member(w->fix, "outcome"));
@@ -1132,7 +1688,34 @@ static void fix_and_deliver_one(struct scan_work *work, struct finding_work *w, 
 	if (!strcmp(json_str_value(json_member(result, "action")), "opened"))
 		(*opened)++;
 	w->delivery = delivered_text("pull request", result);
-	json_free(result);
+	/* A regression: said once on the merged PR, linking the new one. */
+	if (json_bool_value(json_member(it->decision, "regression"))) {
+		struct json *said = NULL;
+		it->delivered = result;
+		if (deliver_item_step(&said, work, w, run, "regression", regression_step, it,
+				      "the regression was not said on the merged pull request") == 0) {
+			struct strbuf sb = STRBUF_INIT;
+			const struct json *pr;
+			strbuf_addf(&sb, "%s (a regression of #%.0f, said there)", w->delivery,
+				    json_num_value(json_member(it->decision, "earlier")));
+			free(w->delivery);
+			w->delivery = strbuf_detach(&sb, NULL);
+			for (pr = json_first(it->listing); pr; pr = json_next(pr))
+				if (json_num_value(json_member(pr, "number")) ==
+				    json_num_value(json_member(it->decision, "earlier")))
+					break;
+			if (pr) {
+				strbuf_addf(&sb, "its problem came back; #%.0f opened for it",
+					    json_num_value(json_member(result, "number")));
+				add_followup(work, pr, w->service, "regressed", sb.buf);
+				strbuf_release(&sb);
+			}
+		}
+		it->delivered = NULL;
+		json_free(said);
+	}
+	json_free(w->pull_request);
+	w->pull_request = result;
 }
 
 /* Sets the delivery of every item still to be acted on (a plan, or silenced) to a copy of text. */
@@ -1145,24 +1728,101 @@ static void deliver_nothing(struct scan_work *work, const char *text)
 			work->items[i].delivery = xstrdup(text);
 }
 
+/*
+ * For a finding left to its open PR: when that PR is a regression PR
+ * (label autofix:regression) and the journal holds no "regression:FP"
+ * step from the last PULL_REQUEST_VERIFY_HORIZON_MS (the run that opened
+ * it died before its comment and was not run again, or the journal was
+ * lost), returns the merged PR whose problem came back, and *open the
+ * open one: the comment is said now (found by its marker first). 0
+ * otherwise: nothing to say, no request.
+ */
+static int64_t regression_unsaid(const struct json **open, const struct finding_work *w,
+				 const struct json *listing, struct journal_run *run)
+{
+	const struct json *it, *merged = NULL;
+	struct strbuf name = STRBUF_INIT;
+	double said = 0;
+
+	*open = NULL;
+	for (it = json_first(listing); it; it = json_next(it)) {
+		if (strcmp(json_str_value(json_member(it, "fingerprint")), w->fingerprint))
+			continue;
+		if (!*open && !strcmp(json_str_value(json_member(it, "state")), "open"))
+			*open = it;
+	}
+	if (!*open || !json_bool_value(json_member(*open, "regression")))
+		return 0;
+	/* The listing is newest first: the first merged and recovered PR older than the open one. */
+	for (it = json_first(listing); it && !merged; it = json_next(it))
+		if (!strcmp(json_str_value(json_member(it, "fingerprint")), w->fingerprint) &&
+		    json_num_value(json_member(it, "number")) < json_num_value(json_member(*open, "number")) &&
+		    json_bool_value(json_member(it, "merged")) && json_str_value(json_member(it, "verdict")) &&
+		    !strcmp(json_str_value(json_member(it, "verdict")), PULL_REQUEST_RECOVERED))
+			merged = it;
+	if (!merged)
+		return 0;
+	strbuf_addf(&name, "regression:%s", w->fingerprint);
+	/* A journal that cannot say is taken to have it: no request on a guess. */
+	if (journal_sum_results(&said, journal_run_get_journal(run), "scan", name.buf, "number",
+				time_wall_ms() - PULL_REQUEST_VERIFY_HORIZON_MS) < 0)
+		said = 1;
+	strbuf_release(&name);
+	return said > 0 ? 0 : (int64_t)json_num_value(json_member(merged, "number"));
+}
+
+/* Says the regression on the merged PR number for w, whose open regression PR is open. */
+static void regression_say_late(struct scan_work *work, struct finding_work *w, struct deliver_item *it,
+				struct journal_run *run, int64_t number, const struct json *open)
+{
+	struct json *decision = json_new_object(), *result = NULL;
+	const struct json *pr;
+
+	json_set_num(decision, "earlier", (double)number);
+	json_set_bool(decision, "regression", 1);
+	it->decision = decision;
+	it->delivered = open;
+	if (deliver_item_step(&result, work, w, run, "regression", regression_step, it,
+			      "the regression was not said on the merged pull request") == 0) {
+		struct strbuf sb = STRBUF_INIT;
+		for (pr = json_first(it->listing); pr; pr = json_next(pr))
+			if (json_num_value(json_member(pr, "number")) == (double)number)
+				break;
+		strbuf_addf(&sb, "its problem came back; #%.0f is open for it", json_num_value(json_member(open, "number")));
+		if (pr)
+			add_followup(work, pr, w->service, "regressed", sb.buf);
+		strbuf_release(&sb);
+	}
+	it->decision = NULL;
+	it->delivered = NULL;
+	json_free(result);
+	json_free(decision);
+}
+
 void pipeline_fix_and_deliver(struct scan_work *work, const struct findings *found,
 			      struct journal_run *run, const struct config *cfg,
 			      const struct act_options *opts, int plan_only)
 {
 	struct deliver_run d = { cfg, opts, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
 	struct strbuf sb = STRBUF_INIT;
+	const struct json **open = xcalloc(work->nr + 1, sizeof(*open));
+	int64_t *unsaid = xcalloc(work->nr + 1, sizeof(*unsaid));
 	int opened = 0;
 	size_t i, todo = 0;
 
-	for (i = 0; i < work->nr; i++)
+	for (i = 0; i < work->nr; i++) {
 		todo += !strcmp(work->items[i].outcome, "plan") || !strcmp(work->items[i].outcome, "silenced");
+		if (!plan_only && opts->pull_requests && !strcmp(work->items[i].outcome, "awaiting review") &&
+		    (unsaid[i] = regression_unsaid(&open[i], &work->items[i], opts->pull_requests, run)))
+			todo++;
+	}
 	if (!todo)
-		return;
+		goto out;
 	if (plan_only) {
 		deliver_nothing(work, cfg->agent.kind == AGENT_NONE ?
 				"would open (or update) an issue with the plan; --plan-only changes nothing on GitHub" :
 				"would run the agent and open a pull request; --plan-only changes nothing on GitHub");
-		return;
+		goto out;
 	}
 	if (cfg->agent.kind != AGENT_NONE && !opts->pull_requests && opts->pull_requests_error) {
 		/* No decision on a partial listing: nothing is fixed, a re-run decides. */
@@ -1182,11 +1842,15 @@ void pipeline_fix_and_deliver(struct scan_work *work, const struct findings *fou
 	}
 	for (i = 0; i < work->nr; i++) {
 		struct finding_work *w = &work->items[i];
-		struct deliver_item it = { &d, w, finding_of(found, w->fingerprint), NULL };
+		struct deliver_item it = { &d, w, finding_of(found, w->fingerprint), NULL, opts->pull_requests, NULL };
 		struct json *decision, *result = NULL;
 
 		if (!it.finding)
 			continue;
+		if (unsaid[i]) {
+			regression_say_late(work, w, &it, run, unsaid[i], open[i]);
+			continue;
+		}
 		if (!strcmp(w->outcome, "plan") && cfg->agent.kind == AGENT_NONE) {
 			if (deliver_item_step(&result, work, w, run, "plan-issue", plan_issue_step, &it,
 					      "the issue with the plan was not opened") == 0)
@@ -1213,6 +1877,8 @@ void pipeline_fix_and_deliver(struct scan_work *work, const struct findings *fou
 		json_free(decision);
 	}
 out:
+	free(open);
+	free(unsaid);
 	strbuf_release(&sb);
 	deliver_run_close(&d);
 }

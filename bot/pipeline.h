@@ -102,8 +102,9 @@ struct finding_work {
 	 * investigating or planning failed, or llm.budget was spent (why says
 	 * which: "over llm.budget.calls_per_run ..."); "awaiting review": a
 	 * pull request autofix opened for it is open; "silenced": one was
-	 * closed without merging within pull_requests.cooldown (the last two
-	 * are neither investigated nor planned again).
+	 * closed without merging within pull_requests.cooldown; "awaiting
+	 * deployment": the newest one was merged and is not judged yet (the
+	 * last three are neither investigated nor planned again).
 	 */
 	const char *outcome;
 	char *why;
@@ -112,17 +113,27 @@ struct finding_work {
 	char *issue;               /* outcome "upstream": what became of its issue on GitHub, or NULL */
 	struct json *fix;          /* the fix stage's result (fix/fix.h), or NULL */
 	char *delivery;            /* outcome "plan": what became of it (the PR, the plan issue, why none), or NULL */
+	struct json *pull_request; /* its pull request: {action, number, url, draft, branch}, or NULL */
 };
 
 struct scan_work {
 	struct finding_work *items;
 	size_t nr;
 	int failed;                /* a step failed in a way a re-run may repair */
+	/*
+	 * The merged pull requests the scan followed (pipeline_verify_merged),
+	 * or NULL: [{number, fingerprint, service, outcome: "recovered" |
+	 * "did not help" | "awaiting deployment" | "no data" | "failed" |
+	 * "regressed" (its problem came back: a new PR was opened), why, url}].
+	 */
+	struct json *followups;
 };
 
 void scan_work_release(struct scan_work *work);
-/* [{fingerprint, service, kind, outcome, why, context, plan, prompt_sizes, agent_prompt, usage}] */
+/* [{fingerprint, service, kind, outcome, why, context, plan, prompt_sizes, agent_prompt, usage, pull_request}] */
 struct json *scan_work_to_json(const struct scan_work *work);
+/* How many pull requests the work opened or updated (not those left unchanged). */
+size_t scan_work_pull_requests(const struct scan_work *work);
 
 struct act_options {
 	const char *repo_root;     /* the repository's checkout (diffs, manifests, template overrides) */
@@ -141,10 +152,38 @@ struct act_options {
  * state, from a complete listing (deliver/pull_request.h), which decides
  * what may be done about each finding before any LLM call is spent on
  * it. Returns 0 with *out (NULL when there is no GitHub to ask: no
- * credentials or GITHUB_REPOSITORY), or a negative code with *why (to
+ * credentials or repository: env_repository()), or a negative code with *why (to
  * free(3)) saying that the listing failed: then nothing is decided.
  */
 int pipeline_list_pull_requests(struct json **out, char **why, struct journal_run *run);
+
+/*
+ * Whether this scan lists autofix's pull requests: always when it has
+ * findings; on a healthy scan, only when the journal holds, from the
+ * last PULL_REQUEST_VERIFY_HORIZON_MS, a pull request delivered or a
+ * merged fix not judged yet (step "merged-pending"), so that a healthy
+ * scan with nothing to follow sends GitHub no request.
+ */
+int pipeline_list_wanted(struct journal_run *run, const struct findings *found);
+
+/*
+ * Post-merge verification, before anything is decided about the
+ * findings: each PR in pull_requests merged less than
+ * PULL_REQUEST_VERIFY_HORIZON_MS ago with no verdict, whose service
+ * (found by its fingerprint) this scan saw with usable data, is judged
+ * once a deployment with its merge has been live for a whole window:
+ * "recovered" when no finding has its fingerprint, "did not help" when
+ * one does. The step "verify-merged:NUMBER" comments once on the PR and
+ * writes the verdict into its body (deliver/merged.h), and the verdict
+ * is set in pull_requests too, so that the decisions of this scan see
+ * it. Until then its problem is "awaiting deployment". Each PR followed
+ * is added to work->followups; the number of those still to judge,
+ * when there are any, is journaled ("merged-pending", see
+ * pipeline_list_wanted). A GitHub failure sets work->failed.
+ */
+void pipeline_verify_merged(struct scan_work *work, struct json *pull_requests,
+			    const struct observe_result *observed, const struct findings *found,
+			    struct journal_run *run, const struct config *cfg, const struct act_options *opts);
 
 /*
  * Stages 3 and 4 for every finding that opts->pull_requests does not
@@ -182,10 +221,20 @@ void pipeline_upstream_issues(struct scan_work *work, const struct observe_resul
  * without a listing, nothing is decided): a finding silenced by a PR
  * closed unmerged is said so once on that PR ("silenced:FINGERPRINT");
  * the caps max_open and max_per_hour hold one back; otherwise
+ *   "earlier-fix:FINGERPRINT"  when a merged fix for it was judged (it
+ *                         regressed, or did not help): its diff, bounded
+ *                         and redacted, goes into the agent's task;
  *   "fix:FINGERPRINT"     the coding agent in a working tree of its own,
  *                         verify, commit, push (fix/fix.h);
  *   "deliver:FINGERPRINT" the pull request opened, or updated when one is
- *                         there already for its branch.
+ *                         there already for its branch; it links the
+ *                         earlier fix, labelled autofix:regression when
+ *                         that fix had recovered;
+ *   "regression:FINGERPRINT" then, for a regression, one comment on the
+ *                         merged PR linking the new one; also for a finding
+ *                         awaiting review on a regression PR when the
+ *                         journal holds no such step (a run died between
+ *                         the PR and its comment).
  * With `agent: none`, "plan-issue:FINGERPRINT" opens or updates an issue
  * holding the plan instead. Each item's delivery says what was done; a
  * GitHub or git failure sets work->failed (a re-run finishes it: a

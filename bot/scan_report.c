@@ -29,7 +29,37 @@ static void add_time(struct strbuf *sb, int64_t ms)
 /* A finding whose figures are a time to the limit and a horizon, not a level and a threshold. */
 static int figure_is_duration(const struct finding *f)
 {
-	return f->kind == FINDING_MEMORY_LEAK && f->method != METHOD_THRESHOLD;
+	return (f->kind == FINDING_MEMORY_LEAK || f->kind == FINDING_DISK_FILLING) &&
+	       f->method != METHOD_THRESHOLD;
+}
+
+/* What a duration figure runs to: " to full" for a volume, " to the limit" for memory. */
+static const char *duration_to(const struct finding *f)
+{
+	return f->kind == FINDING_DISK_FILLING ? " to full" : " to the limit";
+}
+
+/* A volume's figures: "8.1 GiB of 10 GiB (81%), +120 MiB/h"; the trend "flat" or "-" without one. */
+static void add_volume_figures(struct strbuf *sb, const struct service_summary *s)
+{
+	detect_add_figure(sb, s->disk_bytes, FIGURE_BYTES);
+	strbuf_addstr(sb, " of ");
+	detect_add_figure(sb, s->disk_limit_bytes, FIGURE_BYTES);
+	if (s->disk_limit_bytes > 0 && !isnan(s->disk_bytes)) {
+		strbuf_addstr(sb, " (");
+		detect_add_figure(sb, s->disk_bytes / s->disk_limit_bytes, FIGURE_FRACTION);
+		strbuf_addch(sb, ')');
+	}
+	strbuf_addstr(sb, ", ");
+	if (isnan(s->disk_per_hour)) {
+		strbuf_addstr(sb, "trend -");
+	} else if (fabs(s->disk_per_hour) < 1024 * 1024) {
+		strbuf_addstr(sb, "flat");
+	} else {
+		strbuf_addstr(sb, s->disk_per_hour > 0 ? "+" : "-");
+		detect_add_figure(sb, fabs(s->disk_per_hour), FIGURE_BYTES);
+		strbuf_addstr(sb, "/h");
+	}
 }
 
 /*
@@ -545,6 +575,21 @@ static void text_service(struct strbuf *out, const struct observe_result *observ
 	if (bad)
 		strbuf_addf(out, ", %zu bad sample%s dropped", bad, bad == 1 ? "" : "s");
 	strbuf_addch(out, '\n');
+	if (service_summary_has_volume(s)) {
+		/* Prometheus knows no volume's name: only its figures. */
+		strbuf_addstr(out, "    volume");
+		if (s->volume) {
+			strbuf_addch(out, ' ');
+			add_text(out, s->volume, 0);
+		}
+		if (s->mount_path) {
+			strbuf_addstr(out, " at ");
+			add_text(out, s->mount_path, 0);
+		}
+		strbuf_addstr(out, ": ");
+		add_volume_figures(out, s);
+		strbuf_addch(out, '\n');
+	}
 	strbuf_release(&col);
 }
 
@@ -566,7 +611,8 @@ static void text_finding(struct strbuf *out, const struct finding *f)
 	} else {
 		strbuf_addstr(out, "observed ");
 		detect_add_figure(out, f->observed, f->unit);
-		strbuf_addstr(out, dur ? " to the limit, horizon " : ", threshold ");
+		strbuf_addstr(out, dur ? duration_to(f) : ", threshold ");
+		strbuf_addstr(out, dur ? ", horizon " : "");
 		detect_add_figure(out, f->threshold, f->unit);
 	}
 	strbuf_addstr(out, "; since ");
@@ -796,20 +842,47 @@ static void add_chart_number(struct strbuf *sb, double v)
 	}
 }
 
-void scan_report_chart(struct strbuf *out, const struct finding *f)
+/* A level drawn as a line: one point per category (one more for a projection). */
+static void add_chart_flat_line(struct strbuf *out, double v, size_t n, size_t step, int extra)
+{
+	size_t i;
+
+	strbuf_addstr(out, "  line [");
+	for (i = 0; i < n; i += step) {
+		strbuf_addstr(out, i ? ", " : "");
+		add_chart_number(out, v);
+	}
+	if (extra) {
+		strbuf_addstr(out, ", ");
+		add_chart_number(out, v);
+	}
+	strbuf_addstr(out, "]\n");
+}
+
+/*
+ * A chart of series (in unit) against level (NAN: none), titled "SERVICE
+ * METRIC (unit)" and tail; nothing when the series has no finite value.
+ * size (NAN: none) is a volume's size, drawn as a second line; full_in_ms
+ * (0: none) adds one point past the window, where the line reaches the
+ * level at its slope ("full +DURATION").
+ */
+static void draw_chart(struct strbuf *out, const char *service, enum metric metric, enum figure_unit unit,
+		       double level_value, double size, int64_t full_in_ms, const struct series *series,
+		       const char *tail)
 {
 	size_t n = 0, i, step, *pick = NULL;
 	int multi_day, seconds = 0;
-	double hi, lo, last, top, bottom, span, level = chart_value(f->evidence_level, f->evidence_unit);
+	double hi, lo, last, top, bottom, span, level = chart_value(level_value, unit);
+	int project = full_in_ms > 0 && isfinite(level);
 
-	for (i = 0; i < f->evidence.nr; i++)
-		if (isfinite(f->evidence.items[i].v))
+	for (i = 0; i < series->nr; i++)
+		if (isfinite(series->items[i].v))
 			n++;
 	if (!n)
 		return;
 	pick = xcalloc(n, sizeof(*pick));
-	for (i = 0, n = 0; i < f->evidence.nr; i++)
-		if (isfinite(f->evidence.items[i].v))
+	for (i = 0, n = 0; i < series->nr; i++)
+		if (isfinite(series->items[i].v))
 			pick[n++] = i;
 	step = (n + CHART_MAX_POINTS - 1) / CHART_MAX_POINTS;
 	/*
@@ -817,11 +890,13 @@ void scan_report_chart(struct strbuf *out, const struct finding *f)
 	 * of its maximum and the level: starting at 0 would squeeze a climb
 	 * from 40% to 55% of the limit into a flat line under the limit's.
 	 */
-	series_range(&f->evidence, &lo, &hi, &last);
-	lo = chart_value(lo, f->evidence_unit);
-	top = chart_value(hi, f->evidence_unit);
+	series_range(series, &lo, &hi, &last);
+	lo = chart_value(lo, unit);
+	top = chart_value(hi, unit);
 	if (isfinite(level) && level > top)
 		top = level;
+	if (isfinite(size) && size > top)
+		top = size;
 	if (isfinite(level) && level < lo)
 		lo = level;
 	span = top - lo > 0 ? top - lo : (fabs(top) > 0 ? 0.1 * fabs(top) : 1);
@@ -831,29 +906,23 @@ void scan_report_chart(struct strbuf *out, const struct finding *f)
 	top += 0.05 * span;
 
 	strbuf_addstr(out, "```mermaid\nxychart-beta\n  title \"");
-	add_mermaid_text(out, f->service);
-	strbuf_addf(out, " %s (%s) against its level", metric_name(f->evidence_metric),
-		    chart_unit(f->evidence_unit));
-	if (f->kind == FINDING_MEMORY_LEAK && f->leak.time_to_limit > 0) {
-		strbuf_addstr(out, ", the limit in ");
-		human_add_duration(out, f->leak.time_to_limit);
-		strbuf_addstr(out, " at this slope");
-	}
+	add_mermaid_text(out, service);
+	strbuf_addf(out, " %s (%s)%s", metric_name(metric), chart_unit(unit), tail);
 	strbuf_addstr(out, "\"\n  x-axis [");
 	/*
 	 * Mermaid draws categories on a band scale that merges equal labels,
 	 * so "09:30" on two days would fold the line back: over a day or
 	 * more, the labels carry the date.
 	 */
-	multi_day = f->evidence.items[pick[n - 1]].t - f->evidence.items[pick[0]].t >= TIME_MS_PER_DAY;
+	multi_day = series->items[pick[n - 1]].t - series->items[pick[0]].t >= TIME_MS_PER_DAY;
 	/* and the seconds when two drawn points fall in one minute. */
 	for (i = step; i < n; i += step)
-		if (f->evidence.items[pick[i]].t / TIME_MS_PER_MINUTE ==
-		    f->evidence.items[pick[i - step]].t / TIME_MS_PER_MINUTE)
+		if (series->items[pick[i]].t / TIME_MS_PER_MINUTE ==
+		    series->items[pick[i - step]].t / TIME_MS_PER_MINUTE)
 			seconds = 1;
 	for (i = 0; i < n; i += step) {
 		struct strbuf t = STRBUF_INIT;
-		time_format_iso8601(&t, f->evidence.items[pick[i]].t);
+		time_format_iso8601(&t, series->items[pick[i]].t);
 		/* "HH:MM", "MM-DD HH:MM" or "HH:MM:SS" of "YYYY-MM-DDTHH:MM:SSZ" */
 		strbuf_addf(out, "%s\"", i ? ", " : "");
 		if (t.len < 19)
@@ -865,33 +934,124 @@ void scan_report_chart(struct strbuf *out, const struct finding *f)
 		strbuf_addch(out, '"');
 		strbuf_release(&t);
 	}
-	strbuf_addf(out, "]\n  y-axis \"%s\" ", chart_unit(f->evidence_unit));
+	if (project) {
+		strbuf_addstr(out, ", \"full +");
+		human_add_duration(out, full_in_ms);
+		strbuf_addch(out, '"');
+	}
+	strbuf_addf(out, "]\n  y-axis \"%s\" ", chart_unit(unit));
 	add_chart_number(out, bottom);
 	strbuf_addstr(out, " --> ");
 	add_chart_number(out, top);
 	strbuf_addstr(out, "\n  line [");
 	for (i = 0; i < n; i += step) {
 		strbuf_addstr(out, i ? ", " : "");
-		add_chart_number(out, chart_value(f->evidence.items[pick[i]].v, f->evidence_unit));
+		add_chart_number(out, chart_value(series->items[pick[i]].v, unit));
+	}
+	if (project) {
+		strbuf_addstr(out, ", ");
+		add_chart_number(out, level);
 	}
 	strbuf_addstr(out, "]\n");
-	if (isfinite(level)) {
-		strbuf_addstr(out, "  line [");
-		for (i = 0; i < n; i += step) {
-			strbuf_addstr(out, i ? ", " : "");
-			add_chart_number(out, level);
-		}
-		strbuf_addstr(out, "]\n");
-	}
+	if (isfinite(level))
+		add_chart_flat_line(out, level, n, step, project);
+	if (isfinite(size))
+		add_chart_flat_line(out, size, n, step, project);
 	strbuf_addstr(out, "```\n\n");
 	free(pick);
+}
+
+void scan_report_chart(struct strbuf *out, const struct finding *f)
+{
+	struct strbuf tail = STRBUF_INIT;
+	int disk = f->kind == FINDING_DISK_FILLING || f->kind == FINDING_DISK_PRESSURE;
+	double level = chart_value(f->evidence_level, f->evidence_unit);
+	/*
+	 * A volume's chart shows its size (100%) beside the level, and for a
+	 * volume filling one more point: where the line reaches the size, the
+	 * projected time to full after the window.
+	 */
+	double size = disk && f->evidence_unit == FIGURE_FRACTION && level != 100 ? 100 : NAN;
+	int64_t full_in = f->kind == FINDING_DISK_FILLING ? f->leak.time_to_limit : 0;
+
+	strbuf_addf(&tail, " against %s", f->kind == FINDING_DISK_FILLING ? "the volume's size" :
+		    f->kind == FINDING_DISK_PRESSURE ? "its level and the volume's size" : "its level");
+	if (f->kind == FINDING_MEMORY_LEAK && f->leak.time_to_limit > 0) {
+		strbuf_addstr(&tail, ", the limit in ");
+		human_add_duration(&tail, f->leak.time_to_limit);
+		strbuf_addstr(&tail, " at this slope");
+	}
+	if (full_in > 0 && isfinite(level)) {
+		strbuf_addstr(&tail, ", full in ");
+		human_add_duration(&tail, full_in);
+		strbuf_addstr(&tail, " at this slope");
+	}
+	draw_chart(out, f->service, f->evidence_metric, f->evidence_unit, f->evidence_level, size, full_in,
+		   &f->evidence, tail.buf);
+	strbuf_release(&tail);
+}
+
+/* The sample of s at time t, or NAN. */
+static double value_at(const struct series *s, int64_t t)
+{
+	size_t lo = 0, hi = s->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->items[mid].t < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nr && s->items[lo].t == t ? s->items[lo].v : NAN;
+}
+
+void scan_report_signal(struct series *out, const struct service_metrics *svc, enum metric m,
+			enum figure_unit unit, int64_t start, int64_t end)
+{
+	const struct series *s = &svc->series[m], *per = NULL;
+	size_t i;
+
+	if (unit == FIGURE_RATIO)
+		return;
+	if (unit == FIGURE_FRACTION)
+		per = m == METRIC_MEMORY ? &svc->series[METRIC_MEMORY_LIMIT] :
+		      m == METRIC_CPU ? &svc->series[METRIC_CPU_LIMIT] :
+		      m == METRIC_REQUESTS_5XX || m == METRIC_REQUESTS_4XX ? &svc->series[METRIC_REQUESTS] : NULL;
+	if (unit == FIGURE_FRACTION && !per)
+		return;
+	for (i = 0; i < s->nr; i++) {
+		double v = s->items[i].v, d;
+		if (s->items[i].t < start || s->items[i].t > end || !isfinite(v))
+			continue;
+		if (per) {
+			d = value_at(per, s->items[i].t);
+			if (!isfinite(d) || d <= 0)
+				continue;
+			v /= d;
+		}
+		series_add(out, s->items[i].t, v);
+	}
+}
+
+void scan_report_chart_after(struct strbuf *out, double *peak, const struct service_metrics *svc,
+			     enum metric m, enum figure_unit unit, double level, int64_t start, int64_t end)
+{
+	struct series s = SERIES_INIT;
+	double lo, last;
+
+	scan_report_signal(&s, svc, m, unit, start, end);
+	series_range(&s, &lo, peak, &last);
+	draw_chart(out, svc->name, m, unit, level, NAN, 0, &s, isfinite(level) ? " after the fix, against the level it was judged by" :
+		   " after the fix");
+	series_release(&s);
 }
 
 void scan_report_markdown(struct strbuf *out, const struct observe_result *observed,
 			  const struct findings *found)
 {
 	const struct architecture *arch = &observed->arch;
-	size_t i, nodata = scan_report_unseen(observed, found, NULL);
+	size_t i, k, nodata = scan_report_unseen(observed, found, NULL);
 	size_t bad = observation_bad_samples(&observed->obs);
 
 	if (found->nr)
@@ -968,6 +1128,26 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 		strbuf_addstr(out, " |\n");
 	}
 	strbuf_addch(out, '\n');
+	for (i = 0, k = 0; i < found->services_nr; i++) {
+		const struct service_summary *s = &found->services[i];
+		if (!service_summary_has_volume(s))
+			continue;
+		if (!k++)
+			strbuf_addstr(out, "| service | volume | used of size, trend |\n|---|---|---|\n");
+		strbuf_addstr(out, "| ");
+		add_md_text(out, s->name);
+		strbuf_addstr(out, " | ");
+		add_md_text(out, s->volume ? s->volume : "-");
+		if (s->mount_path) {
+			strbuf_addstr(out, " at ");
+			add_md_text(out, s->mount_path);
+		}
+		strbuf_addstr(out, " | ");
+		add_volume_figures(out, s);
+		strbuf_addstr(out, " |\n");
+	}
+	if (k)
+		strbuf_addch(out, '\n');
 
 	for (i = 0; i < found->nr; i++) {
 		const struct finding *f = &found->items[i];
@@ -987,7 +1167,8 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 		} else {
 			strbuf_addstr(out, "Observed ");
 			detect_add_figure(out, f->observed, f->unit);
-			strbuf_addstr(out, dur ? " to the limit (horizon " : " (threshold ");
+			strbuf_addstr(out, dur ? duration_to(f) : "");
+			strbuf_addstr(out, dur ? " (horizon " : " (threshold ");
 			detect_add_figure(out, f->threshold, f->unit);
 			strbuf_addstr(out, "), since ");
 		}
@@ -1002,10 +1183,49 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 	}
 }
 
+void scan_report_followups_text(struct strbuf *out, const struct scan_work *work)
+{
+	const struct json *it;
+
+	if (!json_size(work->followups))
+		return;
+	strbuf_addf(out, "\nmerged fixes followed (%zu):\n", json_size(work->followups));
+	for (it = json_first(work->followups); it; it = json_next(it)) {
+		strbuf_addf(out, "  #%.0f ", json_num_value(json_member(it, "number")));
+		add_text(out, json_str_value(json_member(it, "service")) ? json_str_value(json_member(it, "service")) : "?", 0);
+		strbuf_addf(out, " (%s): %s", json_str_value(json_member(it, "fingerprint")),
+			    json_str_value(json_member(it, "outcome")));
+		if (json_str_value(json_member(it, "why"))) {
+			strbuf_addstr(out, ": ");
+			add_text(out, json_str_value(json_member(it, "why")), 0);
+		}
+		strbuf_addch(out, '\n');
+	}
+}
+
+/* The merged fixes the scan followed, a table for the job summary. */
+static void markdown_followups(struct strbuf *out, const struct scan_work *work)
+{
+	const struct json *it;
+
+	if (!json_size(work->followups))
+		return;
+	strbuf_addstr(out, "\n### Merged fixes followed\n\n| pull request | service | problem | verdict |\n|---|---|---|---|\n");
+	for (it = json_first(work->followups); it; it = json_next(it)) {
+		const char *service = json_str_value(json_member(it, "service"));
+		strbuf_addf(out, "| \\#%.0f | ", json_num_value(json_member(it, "number")));
+		add_md_text(out, service ? service : "?");
+		strbuf_addf(out, " | `%s` | ", json_str_value(json_member(it, "fingerprint")));
+		add_md_text(out, json_str_value(json_member(it, "outcome")));
+		strbuf_addstr(out, " |\n");
+	}
+}
+
 void scan_report_markdown_work(struct strbuf *out, const struct scan_work *work)
 {
 	size_t i;
 
+	markdown_followups(out, work);
 	if (!work->nr)
 		return;
 	strbuf_addstr(out, "\n### What autofix did\n\n| service | problem | outcome | done |\n|---|---|---|---|\n");

@@ -57,6 +57,8 @@ void scan_report_text(struct strbuf *out, const struct observe_result *observed,
  * Multi-line texts are shown line by line, each escaped.
  */
 void scan_report_work_text(struct strbuf *out, const struct scan_work *work);
+/* Appends the merged fixes the scan followed (work->followups), one line each; nothing when none. */
+void scan_report_followups_text(struct strbuf *out, const struct scan_work *work);
 
 struct json *scan_report_json(const struct observe_result *observed, const struct findings *found,
 			      int dry_run);
@@ -69,13 +71,30 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 			  const struct findings *found);
 
 /*
- * Appends what the scan did about each finding (the pull request, the
- * issue, or why nothing), a section for the job summary; nothing when
- * work is empty.
+ * Appends the merged fixes the scan followed (their verdicts), then what
+ * the scan did about each finding (the pull request, the issue, or why
+ * nothing), sections for the job summary; nothing when work is empty.
  */
 void scan_report_markdown_work(struct strbuf *out, const struct scan_work *work);
 
 /* Appends the Mermaid chart of f's evidence against its level (a fenced block), as the summary shows it. */
 void scan_report_chart(struct strbuf *out, const struct finding *f);
+
+/*
+ * The signal a finding is judged on, from svc's series over [start, end],
+ * appended to out: memory and cpu in FIGURE_FRACTION as a fraction of
+ * their limits, 4xx and 5xx as a fraction of the requests, anything else
+ * as observed; nothing for FIGURE_RATIO (a comparison, not a series).
+ */
+void scan_report_signal(struct series *out, const struct service_metrics *svc, enum metric m,
+			enum figure_unit unit, int64_t start, int64_t end);
+
+/*
+ * After a fix: the Mermaid chart of that signal over [start, end] against
+ * level (NAN: none), and *peak its largest value (NAN when it has no
+ * data, and then nothing is appended).
+ */
+void scan_report_chart_after(struct strbuf *out, double *peak, const struct service_metrics *svc,
+			     enum metric m, enum figure_unit unit, double level, int64_t start, int64_t end);
 
 #endif

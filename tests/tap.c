@@ -115,6 +115,14 @@ void skip(int n, const char *fmt, ...)
 	}
 }
 
+long test_time_factor(void)
+{
+	const char *v = getenv("TEST_TIME_FACTOR");
+	long f = v ? atol(v) : 1;
+
+	return f >= 1 ? f : 1;
+}
+
 int done_testing(void)
 {
 	printf("1..%d\n", tests_run);

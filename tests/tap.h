@@ -34,6 +34,13 @@ void skip(int n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints the plan; returns 0 when every check passed, 1 otherwise. */
 int done_testing(void);
 
+/*
+ * How many times longer than usual a check of elapsed time should allow:
+ * $TEST_TIME_FACTOR (a whole number, default 1), which the memcheck tests
+ * set, since programs run many times slower under valgrind.
+ */
+long test_time_factor(void);
+
 /* The path of a test data file under tests/, resolved from TEST_DATA_DIR (default "tests"). */
 const char *test_data_path(const char *rel);
 

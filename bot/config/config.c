@@ -24,6 +24,7 @@ const char *const cfg_signal_names[SIGNAL__COUNT + 1] = {
 	[SIGNAL_ERROR_RATE_5XX] = "error_rate_5xx",
 	[SIGNAL_ERROR_RATE_4XX] = "error_rate_4xx",
 	[SIGNAL_LATENCY_P95] = "latency_p95",
+	[SIGNAL_DISK] = "disk",
 	[SIGNAL__COUNT] = NULL,
 };
 
@@ -55,6 +56,8 @@ const char *const cfg_prom_query_names[PROM_QUERY__COUNT + 1] = {
 	[PROM_LATENCY_P95] = "latency_p95",
 	[PROM_DEPLOYMENTS] = "deployments",
 	[PROM_RESTARTS] = "restarts",
+	[PROM_DISK_USAGE] = "disk_usage",
+	[PROM_DISK_LIMIT] = "disk_limit",
 	[PROM_QUERY__COUNT] = NULL,
 };
 
@@ -101,9 +104,10 @@ static const char *const prom_default_queries[PROM_QUERY__COUNT] = {
 	[PROM_LATENCY_P95] =
 		"histogram_quantile(0.95, sum by ({{service_label}}, le) "
 		"(rate(http_request_duration_seconds_bucket{{{service_label}}=~\"{{services}}\"}[{{window}}])))",
-	/* Optional: what a setup exports differs (docs/sources.md has a recipe for each). */
-	[PROM_DEPLOYMENTS] = NULL,
-	[PROM_RESTARTS] = NULL,
+	/*
+	 * deployments, restarts, disk_usage, disk_limit: none (see
+	 * prom_query_default(); docs/sources.md has a recipe for each).
+	 */
 };
 
 const char *prom_query_default(enum prom_query q)
@@ -177,6 +181,14 @@ static const struct threshold default_thresholds[SIGNAL__COUNT] = {
 		.min_samples = 5,
 		.min_requests = 50,
 	},
+	[SIGNAL_DISK] = {
+		/* a volume fills slowly and a full one fails every write: earlier than memory */
+		.enabled = 1,
+		.warning = { .unit = LEVEL_FRACTION, .value = 0.80 },
+		.critical = { .unit = LEVEL_FRACTION, .value = 0.90 },
+		.for_ms = 10 * TIME_MS_PER_MINUTE,
+		.min_samples = 5,
+	},
 };
 
 static char **strv_of(const char *one, size_t *nr)
@@ -200,6 +212,12 @@ void cfg_set_defaults(struct config *cfg)
 		.horizon_ms = 4 * TIME_MS_PER_HOUR,
 		.min_fit = 0.8,
 	};
+	/* A volume fills slower than memory leaks, and a full one matters longer. */
+	cfg->disk_filling = (struct leak_config){
+		.enabled = 1,
+		.horizon_ms = 24 * TIME_MS_PER_HOUR,
+		.min_fit = 0.8,
+	};
 	cfg->regression = (struct regression_config){
 		.enabled = 1,
 		.latency_ratio = 2.0,
@@ -219,7 +237,8 @@ void cfg_set_defaults(struct config *cfg)
 	cfg->source.railway.token_env = xstrdup("RAILWAY_API_TOKEN");
 	cfg->source.railway.endpoint = xstrdup(DEFAULT_RAILWAY_ENDPOINT);
 	for (q = 0; q < PROM_QUERY__COUNT; q++)
-		cfg->source.prometheus.queries[q] = prom_default_queries[q] ? xstrdup(prom_default_queries[q]) : NULL;
+		if (prom_default_queries[q])
+			cfg->source.prometheus.queries[q] = xstrdup(prom_default_queries[q]);
 	cfg->source.prometheus.service_label = xstrdup("service");
 	cfg->agent.timeout_ms = 30 * TIME_MS_PER_MINUTE;
 	cfg->llm.max_tokens = 4096;
@@ -301,6 +320,7 @@ void config_release(struct config *cfg)
 	free(cfg->pull_requests.author_name);
 	free(cfg->pull_requests.author_email);
 	free(cfg->verify.command);
+	cfg_strv_free(cfg->commands.allow_bots, cfg->commands.allow_bots_nr);
 	cfg_strv_free(cfg->redact, cfg->redact_nr);
 	config_init(cfg);
 }

@@ -167,6 +167,7 @@ int cfg_match_prom_query(const char *s);
 int cfg_match_url(const char *s);
 int cfg_match_token(const char *s);
 int cfg_match_login(const char *s);
+int cfg_match_bot_login(const char *s);
 int cfg_match_reviewer(const char *s);
 int cfg_match_branch_prefix(const char *s);
 int cfg_match_repo_path(const char *s);

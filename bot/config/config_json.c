@@ -85,7 +85,8 @@ static struct json *source_json(const struct source_config *src)
 		json_set_opt_str(k, "token_env", src->prometheus.token_env);
 		json_set_str(k, "service_label", src->prometheus.service_label);
 		for (q = 0; q < PROM_QUERY__COUNT; q++)
-			json_set_opt_str(queries, cfg_prom_query_names[q], src->prometheus.queries[q]);
+			if (src->prometheus.queries[q]) /* an optional query not asked is left out */
+				json_set_str(queries, cfg_prom_query_names[q], src->prometheus.queries[q]);
 		json_set(k, "queries", queries);
 		json_set(j, "prometheus", k);
 	} else {
@@ -116,6 +117,11 @@ struct json *config_to_json(const struct config *cfg)
 	set_duration(p, "horizon", cfg->leak.horizon_ms);
 	json_set_num(p, "min_fit", cfg->leak.min_fit);
 	json_set(o, "memory_leak", p);
+	p = json_new_object();
+	json_set_bool(p, "enabled", cfg->disk_filling.enabled);
+	set_duration(p, "horizon", cfg->disk_filling.horizon_ms);
+	json_set_num(p, "min_fit", cfg->disk_filling.min_fit);
+	json_set(o, "disk_filling", p);
 	p = json_new_object();
 	json_set_bool(p, "enabled", cfg->regression.enabled);
 	json_set_num(p, "latency_ratio", cfg->regression.latency_ratio);
@@ -224,6 +230,9 @@ struct json *config_to_json(const struct config *cfg)
 		set_duration(o, "timeout", cfg->verify.timeout_ms);
 		json_set(root, "verify", o);
 	}
+	o = json_new_object();
+	json_set(o, "allow_bots", strv_json(cfg->commands.allow_bots, cfg->commands.allow_bots_nr));
+	json_set(root, "commands", o);
 	json_set(root, "redact", strv_json(cfg->redact, cfg->redact_nr));
 	return root;
 }

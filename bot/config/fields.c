@@ -245,6 +245,21 @@ int cfg_match_login(const char *s)
 	       (size_t)span(s, DIGITS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-") == n;
 }
 
+/* ^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$ : a user, or an App's bot user ("dependabot[bot]") */
+int cfg_match_bot_login(const char *s)
+{
+	size_t n = strlen(s);
+	char *user;
+	int ok;
+
+	if (n <= 5 || strcmp(s + n - 5, "[bot]"))
+		return cfg_match_login(s);
+	user = xstrndup(s, n - 5);
+	ok = cfg_match_login(user);
+	free(user);
+	return ok;
+}
+
 /* ^[A-Za-z0-9][A-Za-z0-9-]{0,38}(/[A-Za-z0-9][A-Za-z0-9_.-]*)?$ : a user or org/team */
 int cfg_match_reviewer(const char *s)
 {

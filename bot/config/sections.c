@@ -19,7 +19,7 @@
 
 static const char *const top_keys[] = {
 	"version", "source", "window", "step", "thresholds", "detect", "services",
-	"upstreams", "agent", "llm", "pull_requests", "verify", "redact", NULL,
+	"upstreams", "agent", "llm", "pull_requests", "verify", "redact", "commands", NULL,
 };
 
 static void rd_source(struct loader *L, const struct ynode *n, struct strbuf *path)
@@ -103,6 +103,7 @@ static int level_value(struct loader *L, const struct ynode *v, struct strbuf *p
 	}
 	switch (s) {
 	case SIGNAL_MEMORY:
+	case SIGNAL_DISK:
 		if (t == YT_STR && ends_with(v->str, "%"))
 			break;
 		if (t != YT_STR || units_parse_bytes(&d, v->str) < 0) {
@@ -219,21 +220,25 @@ static void rd_thresholds(struct loader *L, const struct ynode *n, struct strbuf
 
 static void rd_detect(struct loader *L, const struct ynode *n, struct strbuf *path)
 {
-	static const char *const keys[] = { "memory_leak", "regression", "deployments", NULL };
+	static const char *const keys[] = { "memory_leak", "disk_filling", "regression", "deployments", NULL };
+	static const char *const trends[] = { "memory_leak", "disk_filling" };
 	static const char *const deploy_keys[] = { "enabled", "stuck_after", NULL };
 	static const char *const leak_keys[] = { "enabled", "horizon", "min_fit", NULL };
 	static const char *const reg_keys[] = {
 		"enabled", "latency_ratio", "error_rate_ratio", "min_error_rate", "confidence",
 		"baseline", "cpu_ratio", "memory_ratio", "seasonal_days", NULL,
 	};
+	struct leak_config *trend_cfg[] = { &L->cfg->leak, &L->cfg->disk_filling };
 	const struct ynode *v;
-	size_t saved;
+	size_t saved, i;
 
 	if (!cfg_want_map(L, n, path))
 		return;
 	cfg_check_keys(L, n, path, keys);
-	if ((v = cfg_enter_key(n, "memory_leak", path, &saved))) {
-		struct leak_config *leak = &L->cfg->leak;
+	for (i = 0; i < ARRAY_SIZE(trends); i++) {
+		struct leak_config *leak = trend_cfg[i];
+		if (!(v = cfg_enter_key(n, trends[i], path, &saved)))
+			continue;
 		if (cfg_want_map(L, v, path)) {
 			cfg_check_keys(L, v, path, leak_keys);
 			cfg_rd_bool(L, v, "enabled", path, &leak->enabled);
@@ -584,6 +589,19 @@ static void rd_verify(struct loader *L, const struct ynode *n, struct strbuf *pa
 	cfg_rd_duration(L, n, "timeout", path, &v->timeout_ms, 1);
 }
 
+/* `/autofix` commands on autofix's pull requests (autofix event). */
+static void rd_commands(struct loader *L, const struct ynode *n, struct strbuf *path)
+{
+	static const char *const keys[] = { "allow_bots", NULL };
+	struct commands_config *c = &L->cfg->commands;
+
+	if (!cfg_want_map(L, n, path))
+		return;
+	cfg_check_keys(L, n, path, keys);
+	cfg_rd_str_list(L, n, "allow_bots", path, &c->allow_bots, &c->allow_bots_nr, cfg_match_bot_login,
+			"a GitHub login like 'renovate[bot]'");
+}
+
 static void rd_redact(struct loader *L, const struct ynode *top, struct strbuf *path)
 {
 	const struct ynode *list = cfg_map_get(top, "redact");
@@ -673,6 +691,7 @@ static const struct {
 	{ "llm", rd_llm },
 	{ "pull_requests", rd_pull_requests },
 	{ "verify", rd_verify },
+	{ "commands", rd_commands },
 };
 
 void cfg_read_config(struct loader *L, const struct ynode *root)

@@ -6,6 +6,7 @@
  * a whole before it leaves.
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,6 +29,8 @@
 #define UPDATED_KIND "pr-updated"
 #define SILENCED_KIND "silenced"
 #define PLAN_KIND "plan"
+#define VERDICT_KIND "verdict"
+#define FIGURE_KIND "pr-figure"
 /* GitHub allows 256 characters in a title; autofix keeps well below. */
 #define MAX_TITLE 200
 /* Rows of the diffstat table; the rest is counted. */
@@ -86,6 +89,11 @@ static void escape_markdown(struct strbuf *out, const char *s, size_t len, void 
 	}
 }
 
+void pull_request_escape(struct strbuf *out, const char *s, size_t len, void *payload)
+{
+	escape_markdown(out, s, len, payload);
+}
+
 /* Cuts sb to at most max bytes, at a UTF-8 character boundary, with "…". */
 static void cut_utf8(struct strbuf *sb, size_t max)
 {
@@ -128,14 +136,14 @@ static void add_code_block(struct strbuf *out, const char *text)
 	strbuf_release(&clean);
 }
 
-/* A figure with its unit, as a person reads it; a leak's figure in ms is a time to the limit. */
+/* A figure with its unit, as a person reads it; a leak's (a filling volume's) figure in ms is a time to the limit. */
 static void add_figure(struct strbuf *sb, double v, const char *unit, const char *kind)
 {
 	if (!unit || !strcmp(unit, "fraction"))
 		human_add_percent(sb, v);
 	else if (!strcmp(unit, "bytes"))
 		human_add_bytes(sb, v);
-	else if (!strcmp(unit, "ms") && kind && !strcmp(kind, "memory_leak"))
+	else if (!strcmp(unit, "ms") && kind && (!strcmp(kind, "memory_leak") || !strcmp(kind, "disk_filling")))
 		human_add_duration(sb, (int64_t)v);
 	else if (!strcmp(unit, "ms"))
 		strbuf_addf(sb, "%.0f ms", v);
@@ -174,6 +182,12 @@ static struct json *body_data(const struct json *data)
 	json_set_opt_str(d, "version", str_of(data, "version"));
 	if (json_type(json_member(data, "earlier")) == JSON_NUMBER)
 		json_set_num(d, "earlier", json_num_value(json_member(data, "earlier")));
+	/* What became of the earlier fix: "recovered" (this is a regression), "not-recovered", or unknown. */
+	json_set_opt_str(d, "earlier_verdict", str_of(data, "earlier_verdict"));
+	if (str_of(data, "earlier_verdict")) {
+		json_set_bool(d, "earlier_recovered", !strcmp(str_of(data, "earlier_verdict"), "recovered"));
+		json_set_bool(d, "earlier_not_recovered", !strcmp(str_of(data, "earlier_verdict"), "not-recovered"));
+	}
 
 	/* The finding: summary, figures with units, onset. */
 	json_set_opt_str(f, "summary", str_of(finding, "summary"));
@@ -351,11 +365,15 @@ static const char *label_kind_color(const char *name)
 	return starts_with(name, "autofix:") ? "d93f0b" : !strcmp(name, "autofix") ? "5319e7" : "ededed";
 }
 
-/* cfg->labels and "autofix:KIND", each ensured (created with colour and description when missing). */
+/*
+ * cfg->labels, "autofix:KIND" and, for a problem that came back after its
+ * merged fix had made it go away, "autofix:regression", each ensured
+ * (created with colour and description when missing).
+ */
 static int ensure_labels(struct github *gh, const struct pull_request_config *cfg, const char *kind,
-			 char ***out, size_t *out_nr)
+			 int regression, char ***out, size_t *out_nr)
 {
-	char **names = xcalloc(cfg->labels_nr + 1, sizeof(*names));
+	char **names = xcalloc(cfg->labels_nr + 2, sizeof(*names));
 	size_t n = 0, i;
 	int err = 0;
 
@@ -366,10 +384,14 @@ static int ensure_labels(struct github *gh, const struct pull_request_config *cf
 		strbuf_addf(&sb, "autofix:%s", kind);
 		names[n++] = strbuf_detach(&sb, NULL);
 	}
+	if (regression)
+		names[n++] = xstrdup(PULL_REQUEST_REGRESSION_LABEL);
 	for (i = 0; i < n && !err; i++) {
 		struct strbuf desc = STRBUF_INIT;
 		if (!strcmp(names[i], "autofix"))
 			strbuf_addstr(&desc, "Opened by autofix");
+		else if (!strcmp(names[i], PULL_REQUEST_REGRESSION_LABEL))
+			strbuf_addstr(&desc, "autofix: a problem back after its merged fix had made it go away");
 		else if (starts_with(names[i], "autofix:"))
 			strbuf_addf(&desc, "autofix: a %s problem", names[i] + 8);
 		else
@@ -391,20 +413,98 @@ static void free_names(char **names, size_t n)
 	free(names);
 }
 
+/* 1 when item (an issue or PR as GitHub lists it) carries the label name. */
+static int has_label(const struct json *item, const char *name)
+{
+	const struct json *l;
+
+	for (l = json_first(json_member(item, "labels")); l; l = json_next(l))
+		if (str_of(l, "name") && !strcmp(str_of(l, "name"), name))
+			return 1;
+	return 0;
+}
+
 /* 1 when item (an issue or PR as GitHub lists it) carries every one of names. */
 static int has_labels(const struct json *item, char **names, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		const struct json *l;
-		for (l = json_first(json_member(item, "labels")); l; l = json_next(l))
-			if (str_of(l, "name") && !strcmp(str_of(l, "name"), names[i]))
-				break;
-		if (!l)
+	for (i = 0; i < n; i++)
+		if (!has_label(item, names[i]))
 			return 0;
-	}
 	return 1;
+}
+
+/* ---------------------------------------------------------------- the finding's figure */
+
+/*
+ * The body marker `autofix:pr-figure:METRIC:EVIDENCE_UNIT:LEVEL:UNIT:OBSERVED:THRESHOLD`
+ * (numbers as %.17g): what the finding was judged by when the PR was made
+ * (the signal, its unit and level; the figures and their unit), so that a
+ * later verdict can draw the series after the fix against the same level
+ * and set the figures side by side. Fields in the order of FIGURE_FIELDS.
+ */
+static const char *const figure_fields[] = { "metric", "evidence_unit", "level", "unit", "observed", "threshold" };
+#define FIGURE_FIELDS 6
+/* Which of figure_fields are numbers. */
+static int figure_numeric(size_t i)
+{
+	return i == 2 || i == 4 || i == 5;
+}
+
+/* The marker for figure (an object with figure_fields) into out; nothing when figure is not one. */
+static int figure_marker(struct strbuf *out, const struct json *figure)
+{
+	struct strbuf key = STRBUF_INIT;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < FIGURE_FIELDS; i++) {
+		const struct json *v = json_member(figure, figure_fields[i]);
+		if (i)
+			strbuf_addch(&key, ':');
+		if (figure_numeric(i) && json_type(v) == JSON_NUMBER)
+			strbuf_addf(&key, "%.17g", json_num_value(v));
+		else if (figure_numeric(i))
+			strbuf_addstr(&key, "nan");
+		else if (json_str_value(v) && !strchr(json_str_value(v), ':'))
+			strbuf_addstr(&key, json_str_value(v));
+		else
+			goto out;
+	}
+	err = marker_format(out, FIGURE_KIND, key.buf);
+out:
+	strbuf_release(&key);
+	return err;
+}
+
+/* The figure from the marker's key, or JSON null when it does not parse; numbers not finite are null. */
+static struct json *figure_from_key(const char *key)
+{
+	const char *p = key;
+	struct json *o = json_new_object();
+	size_t i;
+
+	for (i = 0; i < FIGURE_FIELDS; i++) {
+		size_t len = strcspn(p, ":");
+		char *part = xstrndup(p, len);
+		char *end;
+
+		if ((i + 1 < FIGURE_FIELDS) != (p[len] == ':') || !len) {
+			free(part);
+			json_free(o);
+			return json_new_null();
+		}
+		if (figure_numeric(i)) {
+			double v = strtod(part, &end);
+			json_set(o, figure_fields[i], *end || !isfinite(v) ? json_new_null() : json_new_num(v));
+		} else {
+			json_set_str(o, figure_fields[i], part);
+		}
+		free(part);
+		p += len + (p[len] == ':');
+	}
+	return o;
 }
 
 /* ---------------------------------------------------------------- listing and deciding */
@@ -419,12 +519,55 @@ static int64_t time_of(const struct json *item, const char *key)
 	return ms;
 }
 
+/*
+ * What a scan needs to follow a merged fix, from the PR as listed:
+ * "merged_at" (ms) and "merge_commit" (null unless merged), "verdict"
+ * (the body's `autofix:verdict:recovered|not-recovered`, or null) and
+ * "figure" (the body's `autofix:pr-figure:METRIC:UNIT:LEVEL:OBSERVED:THRESHOLD`,
+ * what the finding was judged by when the PR was made, or null: PRs made
+ * before autofix wrote it).
+ */
+static void list_followup(struct json *o, const struct json *pr)
+{
+	const char *body = str_of(pr, "body");
+	int64_t merged = time_of(pr, "merged_at");
+	struct strbuf key = STRBUF_INIT;
+
+	json_set(o, "merged_at", merged ? json_new_num((double)merged) : json_new_null());
+	json_set(o, "merge_commit", merged && str_of(pr, "merge_commit_sha") ?
+		 json_new_str(str_of(pr, "merge_commit_sha")) : json_new_null());
+	if (marker_find_kind(body, VERDICT_KIND, &key) &&
+	    (!strcmp(key.buf, PULL_REQUEST_RECOVERED) || !strcmp(key.buf, PULL_REQUEST_NOT_RECOVERED)))
+		json_set_str(o, "verdict", key.buf);
+	else
+		json_set(o, "verdict", json_new_null());
+	strbuf_reset(&key);
+	json_set(o, "figure", marker_find_kind(body, FIGURE_KIND, &key) ? figure_from_key(key.buf) : json_new_null());
+	strbuf_release(&key);
+	json_set_bool(o, "regression", has_label(pr, PULL_REQUEST_REGRESSION_LABEL));
+}
+
 static int by_number_desc(const void *a, const void *b)
 {
 	double x = json_num_value(json_member(*(const struct json *const *)a, "number"));
 	double y = json_num_value(json_member(*(const struct json *const *)b, "number"));
 
 	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+int64_t pull_request_ignored_until(const char *body)
+{
+	struct strbuf key = STRBUF_INIT;
+	long long ms = 0;
+	char *end;
+
+	if (marker_find_kind(body, PULL_REQUEST_IGNORE_KIND, &key)) {
+		ms = strtoll(key.buf, &end, 10);
+		if (!key.len || *end || ms < 0)
+			ms = 0;
+	}
+	strbuf_release(&key);
+	return ms;
 }
 
 int pull_request_list(struct json **out, struct github *gh, const char *login)
@@ -444,7 +587,7 @@ int pull_request_list(struct json **out, struct github *gh, const char *login)
 		struct strbuf fp = STRBUF_INIT;
 		const char *who = json_str_value(json_get(it, "user.login"));
 		struct json *o;
-		int64_t closed;
+		int64_t closed, ignored;
 
 		/* A marker counts only in a body autofix wrote. */
 		if (!who || strcasecmp(who, login) || !marker_find_kind(str_of(it, "body"), PR_KIND, &fp)) {
@@ -462,6 +605,9 @@ int pull_request_list(struct json **out, struct github *gh, const char *login)
 		json_set_opt_str(o, "branch", json_str_value(json_get(it, "head.ref")));
 		json_set_opt_str(o, "head", json_str_value(json_get(it, "head.sha")));
 		json_set_opt_str(o, "url", str_of(it, "html_url"));
+		list_followup(o, it);
+		ignored = pull_request_ignored_until(str_of(it, "body"));
+		json_set(o, "ignored_until", ignored ? json_new_num((double)ignored) : json_new_null());
 		kept[n++] = o;
 		strbuf_release(&fp);
 	}
@@ -486,7 +632,8 @@ static struct json *decision(const char *what, const char *why)
 struct json *pull_request_decide(const struct json *listing, const char *fingerprint,
 				 const struct pull_request_config *cfg, int opened_now, int64_t now_ms)
 {
-	const struct json *it, *open_pr = NULL, *last_closed = NULL, *merged = NULL;
+	const struct json *it, *open_pr = NULL, *last_closed = NULL, *merged = NULL, *newest = NULL;
+	const char *verdict = NULL;
 	int64_t open_nr = opened_now, hour_nr = opened_now;
 	struct strbuf why = STRBUF_INIT;
 	struct json *d;
@@ -503,6 +650,8 @@ struct json *pull_request_decide(const struct json *listing, const char *fingerp
 			hour_nr++;
 		if (!mine)
 			continue;
+		if (!newest || json_num_value(json_member(it, "number")) > json_num_value(json_member(newest, "number")))
+			newest = it;
 		if (is_open && !open_pr)
 			open_pr = it;
 		if (!is_open && (!last_closed || json_num_value(json_member(it, "closed_at")) >
@@ -524,16 +673,41 @@ struct json *pull_request_decide(const struct json *listing, const char *fingerp
 	}
 	/* The newest closed PR says what people want: closed unmerged, recently, means "not now". */
 	if (last_closed && !json_bool_value(json_member(last_closed, "merged"))) {
-		int64_t until = (int64_t)json_num_value(json_member(last_closed, "closed_at")) + cfg->cooldown_ms;
+		const struct json *ignored = json_member(last_closed, "ignored_until");
+		/* `/autofix ignore DURATION` says how long; else the cooldown. */
+		int64_t until = json_type(ignored) == JSON_NUMBER ? (int64_t)json_num_value(ignored) :
+				(int64_t)json_num_value(json_member(last_closed, "closed_at")) + cfg->cooldown_ms;
 		if (until > now_ms) {
-			strbuf_addf(&why, "pull request #%.0f was closed without merging; silenced until ",
-				    json_num_value(json_member(last_closed, "number")));
+			strbuf_addf(&why, "pull request #%.0f was %s; silenced until ",
+				    json_num_value(json_member(last_closed, "number")),
+				    json_type(ignored) == JSON_NUMBER ? "ignored (/autofix ignore)" :
+				    "closed without merging");
 			time_format_iso8601(&why, until);
 			d = decision("silenced", why.buf);
 			json_set(d, "number", json_dup(json_member(last_closed, "number")));
 			json_set_num(d, "until", (double)until);
 			goto out;
 		}
+	}
+	/*
+	 * The newest PR for it was merged: its fix is judged (the scan's
+	 * post-merge verification) before another is tried, unless it was
+	 * merged before the horizon, when nothing judges it any more.
+	 */
+	if (newest && json_bool_value(json_member(newest, "merged"))) {
+		double at = json_type(json_member(newest, "merged_at")) == JSON_NUMBER ?
+			    json_num_value(json_member(newest, "merged_at")) :
+			    json_num_value(json_member(newest, "closed_at"));
+		verdict = str_of(newest, "verdict");
+		if (!verdict && at > (double)(now_ms - PULL_REQUEST_VERIFY_HORIZON_MS)) {
+			strbuf_addf(&why, "pull request #%.0f was merged at ", json_num_value(json_member(newest, "number")));
+			time_format_iso8601(&why, (int64_t)at);
+			strbuf_addstr(&why, "; awaiting a deployment with it live for a whole window, to judge it");
+			d = decision("awaiting deployment", why.buf);
+			json_set(d, "number", json_dup(json_member(newest, "number")));
+			goto out;
+		}
+		merged = newest;
 	}
 	if (cfg->max_open > 0 && open_nr >= cfg->max_open) {
 		strbuf_addf(&why, "%lld of autofix's pull requests are open (pull_requests.max_open: %d)",
@@ -547,13 +721,21 @@ struct json *pull_request_decide(const struct json *listing, const char *fingerp
 		d = decision("max per hour", why.buf);
 		goto out;
 	}
-	if (merged)
+	if (merged && verdict && !strcmp(verdict, PULL_REQUEST_RECOVERED))
+		strbuf_addf(&why, "a regression: #%.0f fixed it and it had recovered; it is back",
+			    json_num_value(json_member(merged, "number")));
+	else if (merged && verdict)
+		strbuf_addf(&why, "#%.0f was merged for it and did not help",
+			    json_num_value(json_member(merged, "number")));
+	else if (merged)
 		strbuf_addf(&why, "no open pull request for it; #%.0f fixed it before and was merged",
 			    json_num_value(json_member(merged, "number")));
 	else
 		strbuf_addstr(&why, "no pull request for it yet");
 	d = decision("fix", why.buf);
 	json_set(d, "earlier", merged ? json_dup(json_member(merged, "number")) : json_new_null());
+	json_set(d, "earlier_verdict", verdict ? json_new_str(verdict) : json_new_null());
+	json_set_bool(d, "regression", verdict && !strcmp(verdict, PULL_REQUEST_RECOVERED));
 out:
 	strbuf_release(&why);
 	return d;
@@ -681,9 +863,14 @@ int pull_request_deliver(struct json **out, struct github *gh, const char *login
 	if ((err = marker_format(&marker, HEAD_KIND, key.buf)) < 0)
 		goto out;
 	json_set_str(d, "head_marker", marker.buf);
+	strbuf_reset(&marker);
+	if ((err = figure_marker(&marker, json_member(data, "figure"))) < 0)
+		goto out;
+	json_set_str(d, "figure_marker", marker.buf);
 	if ((err = render(&title, &body, "pull-request-title.md", "pull-request.md", d, repo_root)) < 0)
 		goto out;
-	if ((err = ensure_labels(gh, cfg, str_of(data, "kind"), &labels, &labels_nr)) < 0)
+	if ((err = ensure_labels(gh, cfg, str_of(data, "kind"), json_bool_value(json_member(data, "regression")),
+				 &labels, &labels_nr)) < 0)
 		goto out;
 
 	/* GitHub holds the state: autofix's open PR for this problem, if there is one. */
@@ -755,42 +942,58 @@ out:
 	return err;
 }
 
+int pull_request_comment_once(int *commented, struct github *gh, const char *login, int64_t number,
+			      const char *kind, const char *key, const char *template, struct json *data,
+			      const char *repo_root)
+{
+	struct template_options topts = TEMPLATE_OPTIONS_INIT;
+	struct strbuf marker = STRBUF_INIT, body = STRBUF_INIT;
+	struct json *comments = NULL;
+	int err;
+
+	*commented = 0;
+	if ((err = marker_format(&marker, kind, key)) < 0)
+		goto out;
+	if ((err = github_issue_comments(gh, &comments, number)) < 0)
+		goto out;
+	if (github_find_marked(comments, kind, key, login))
+		goto out;
+	json_set_str(data, "marker", marker.buf);
+	topts.repo_root = repo_root;
+	topts.escape = escape_markdown;
+	if ((err = template_render(&body, template, data, &topts)) < 0)
+		goto out;
+	redact_text(NULL, &body);
+	if ((err = github_comment_create(gh, NULL, number, body.buf)) < 0)
+		goto out;
+	*commented = 1;
+out:
+	json_free(comments);
+	strbuf_release(&marker);
+	strbuf_release(&body);
+	return err;
+}
+
 int pull_request_note_silenced(struct json **out, struct github *gh, const char *login,
 			       int64_t number, const char *fingerprint, int64_t until_ms,
 			       const char *repo_root)
 {
-	struct template_options topts = TEMPLATE_OPTIONS_INIT;
-	struct strbuf marker = STRBUF_INIT, body = STRBUF_INIT, until = STRBUF_INIT;
-	struct json *comments = NULL, *d = NULL;
+	struct strbuf until = STRBUF_INIT;
+	struct json *d = json_new_object();
 	int commented = 0, err;
 
 	*out = NULL;
-	if ((err = marker_format(&marker, SILENCED_KIND, fingerprint)) < 0)
-		goto out;
-	if ((err = github_issue_comments(gh, &comments, number)) < 0)
-		goto out;
-	if (!github_find_marked(comments, SILENCED_KIND, fingerprint, login)) {
-		d = json_new_object();
-		json_set_str(d, "fingerprint", fingerprint);
-		time_format_iso8601(&until, until_ms);
-		json_set_str(d, "until", until.buf);
-		json_set_str(d, "marker", marker.buf);
-		topts.repo_root = repo_root;
-		topts.escape = escape_markdown;
-		if ((err = template_render(&body, "pull-request-silenced.md", d, &topts)) < 0)
-			goto out;
-		if ((err = github_comment_create(gh, NULL, number, body.buf)) < 0)
-			goto out;
-		commented = 1;
+	json_set_str(d, "fingerprint", fingerprint);
+	time_format_iso8601(&until, until_ms);
+	json_set_str(d, "until", until.buf);
+	err = pull_request_comment_once(&commented, gh, login, number, SILENCED_KIND, fingerprint,
+					"pull-request-silenced.md", d, repo_root);
+	if (!err) {
+		*out = json_new_object();
+		json_set_num(*out, "number", (double)number);
+		json_set_bool(*out, "commented", commented);
 	}
-	*out = json_new_object();
-	json_set_num(*out, "number", (double)number);
-	json_set_bool(*out, "commented", commented);
-out:
-	json_free(comments);
 	json_free(d);
-	strbuf_release(&marker);
-	strbuf_release(&body);
 	strbuf_release(&until);
 	return err;
 }
@@ -821,7 +1024,7 @@ int plan_issue_deliver(struct json **out, struct github *gh, const char *login,
 	json_set_str(d, "marker", marker.buf);
 	if ((err = render(&title, &body, "plan-issue-title.md", "plan-issue.md", d, repo_root)) < 0)
 		goto out;
-	if ((err = ensure_labels(gh, cfg, str_of(data, "kind"), &labels, &labels_nr)) < 0 ||
+	if ((err = ensure_labels(gh, cfg, str_of(data, "kind"), 0, &labels, &labels_nr)) < 0 ||
 	    (err = github_issue_put_marked(gh, &made, &action, PLAN_KIND, fp, login, title.buf, body.buf,
 					   (const char *const *)labels, labels_nr)) < 0 ||
 	    (err = json_get_int(&number, made, "number")) < 0)

@@ -74,6 +74,26 @@ static void latency_with_traffic(struct series *out, const struct svc_ctx *c)
 
 /* ---- one service ------------------------------------------------------- */
 
+/* The volume's figures: usage and size at the end, the peak, and the trend over the window. */
+static void summarise_volume(struct service_summary *sum, const struct svc_ctx *c,
+			     const struct series *disk_frac)
+{
+	const struct series *disk = &c->s[METRIC_DISK];
+	int64_t a = c->obs->start, b = c->obs->end;
+	struct line_fit fit;
+
+	sum->disk_bytes = disk->nr ? disk->items[disk->nr - 1].v : NAN;
+	sum->disk_limit_bytes = series_value_at(&c->s[METRIC_DISK_LIMIT], b);
+	sum->disk_peak = series_max(disk_frac, a, b);
+	sum->disk_per_hour = NAN;
+	if (series_fit_line(&fit, disk, a, b) == 0 && fit.n >= 3)
+		sum->disk_per_hour = fit.slope * 3600e3;
+	if (c->svc->volume)
+		sum->volume = xstrdup(c->svc->volume);
+	if (c->svc->mount_path)
+		sum->mount_path = xstrdup(c->svc->mount_path);
+}
+
 static void summarise(struct service_summary *sum, const struct svc_ctx *c,
 		      const struct series *mem_frac, const struct series *cpu_frac)
 {
@@ -136,7 +156,7 @@ static void detect_service(struct findings *out, const struct observation *obs,
 			   const struct service_metrics *svc, const struct config *cfg)
 {
 	const struct service_config *sc = service_config_for(cfg, svc->name);
-	struct series mem_frac = SERIES_INIT, cpu_frac = SERIES_INIT;
+	struct series mem_frac = SERIES_INIT, cpu_frac = SERIES_INIT, disk_frac = SERIES_INIT;
 	struct series r5 = SERIES_INIT, r4 = SERIES_INIT, lat = SERIES_INIT;
 	struct service_summary *sum;
 	struct svc_ctx c;
@@ -156,6 +176,7 @@ static void detect_service(struct findings *out, const struct observation *obs,
 		clip(&c.s[m], &svc->series[m], obs->start, obs->end);
 	series_fraction_of_limit(&mem_frac, &c.s[METRIC_MEMORY], &c.s[METRIC_MEMORY_LIMIT]);
 	series_fraction_of_limit(&cpu_frac, &c.s[METRIC_CPU], &c.s[METRIC_CPU_LIMIT]);
+	series_fraction_of_limit(&disk_frac, &c.s[METRIC_DISK], &c.s[METRIC_DISK_LIMIT]);
 	series_fraction_of_limit(&c.mem_hist, &svc->series[METRIC_MEMORY], &svc->series[METRIC_MEMORY_LIMIT]);
 	series_fraction_of_limit(&c.cpu_hist, &svc->series[METRIC_CPU], &svc->series[METRIC_CPU_LIMIT]);
 	detect_build_seasons(&c);
@@ -166,8 +187,8 @@ static void detect_service(struct findings *out, const struct observation *obs,
 		struct level_input in;
 		struct eval_series evs;
 
-		/* Kinds in enum order: leak, pressure, cpu, 5xx, 4xx, latency. */
-		detect_eval_memory_leak(&c, &mem_frac);
+		/* Kinds in enum order: leak, pressure, cpu, 5xx, 4xx, latency, disk filling, disk pressure. */
+		detect_eval_climb(&c, &detect_memory_climb, &mem_frac);
 
 		memset(&in, 0, sizeof(in));
 		in.kind = FINDING_MEMORY_PRESSURE;
@@ -200,6 +221,16 @@ static void detect_service(struct findings *out, const struct observation *obs,
 			in.context = c.s[METRIC_REQUESTS].nr ? ctx.buf : NULL;
 			detect_eval_levels(&c, SIGNAL_LATENCY_P95, &in);
 		}
+
+		/* A volume: the same trend as memory towards its size, and the same held level. */
+		detect_eval_climb(&c, &detect_disk_climb, &disk_frac);
+		memset(&in, 0, sizeof(in));
+		in.kind = FINDING_DISK_PRESSURE;
+		in.metric = METRIC_DISK;
+		in.fraction = disk_frac.nr ? &disk_frac : NULL;
+		in.bytes = c.s[METRIC_DISK].nr ? &c.s[METRIC_DISK] : NULL;
+		detect_eval_levels(&c, SIGNAL_DISK, &in);
+
 		evs.r5 = &r5;
 		evs.r4 = &r4;
 		evs.lat = &lat;
@@ -218,6 +249,7 @@ static void detect_service(struct findings *out, const struct observation *obs,
 	sum = &out->services[out->services_nr++];
 	memset(sum, 0, sizeof(*sum));
 	summarise(sum, &c, &mem_frac, &cpu_frac);
+	summarise_volume(sum, &c, &disk_frac);
 	for (i = first; i < out->nr; i++) {
 		sum->findings++;
 		if (out->items[i].severity > sum->worst)
@@ -233,6 +265,7 @@ static void detect_service(struct findings *out, const struct observation *obs,
 	series_release(&c.lat_season);
 	series_release(&mem_frac);
 	series_release(&cpu_frac);
+	series_release(&disk_frac);
 	series_release(&r5);
 	series_release(&r4);
 	series_release(&lat);

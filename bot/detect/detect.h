@@ -28,12 +28,15 @@ enum finding_kind {
 	FINDING_DEPLOYMENT_FAILED,  /* the newest deployment's build or pre-deploy step failed */
 	FINDING_DEPLOYMENT_CRASHED, /* the current deployment crashed */
 	FINDING_DEPLOYMENT_STUCK,   /* a deployment BUILDING or DEPLOYING for longer than stuck_after */
+	FINDING_DISK_FILLING,     /* a volume's usage climbs towards its size (trend, under compactions too) */
+	FINDING_DISK_PRESSURE,    /* a volume's usage held above a fraction of its size */
 	FINDING_KIND__COUNT
 };
 
 /*
- * "memory_leak", "memory_pressure", "cpu_saturation", "error_rate_5xx", "error_rate_4xx", "latency",
- * "deployment_failed", "deployment_crashed", "deployment_stuck".
+ * "memory_leak", "memory_pressure", "cpu_saturation", "error_rate_5xx",
+ * "error_rate_4xx", "latency", "deployment_failed", "deployment_crashed",
+ * "deployment_stuck", "disk_filling", "disk_pressure".
  */
 const char *finding_kind_name(enum finding_kind k);
 /* Returns 0 and sets *out, or BOT_ENOTFOUND. */
@@ -72,7 +75,7 @@ void detect_add_figure(struct strbuf *sb, double v, enum figure_unit u);
 /* Why a finding was raised: by a level held for `for`, by a trend, or against the baseline. */
 enum finding_method {
 	METHOD_THRESHOLD,   /* a level held through the `for` duration */
-	METHOD_TREND,       /* memory: fitted line reaches the limit within the horizon */
+	METHOD_TREND,       /* memory, disk: fitted line reaches the limit within the horizon */
 	METHOD_CRASH_LOOP,  /* memory: repeated climbs to the limit with resets */
 	METHOD_REGRESSION,  /* a signal significantly worse after a deployment than before */
 	METHOD_SEASONAL,    /* a level never seen at the same hours on earlier days */
@@ -82,11 +85,11 @@ enum finding_method {
 /* "threshold", "trend", "crash_loop", "regression", "seasonal", "status". */
 const char *finding_method_name(enum finding_method m);
 
-/* Memory-trend details of a memory_leak finding (zero otherwise). */
+/* Trend details of a memory_leak or disk_filling finding (zero otherwise). */
 struct leak_detail {
 	double slope;             /* bytes per hour, least squares over the fitted part */
 	double r2;                /* goodness of that fit, 0..1 */
-	double limit;             /* the memory limit at the end of the window, bytes */
+	double limit;             /* the memory limit (the volume's size) at the end of the window, bytes */
 	int64_t time_to_limit;    /* ms from the end of the window until the line meets the limit; 0: already there */
 	int cycles;               /* crash loop: climbs seen that ended in a reset; under a collector's
 				   * sawtooth: its cuts in the window; 0 for a plain trend */
@@ -152,9 +155,19 @@ struct service_summary {
 	double p95_ms;                     /* median of the p95 samples */
 	double p95_max_ms;
 	size_t samples;                    /* memory samples seen (a coverage hint) */
+	/* Its volume, when it has one (NAN otherwise): */
+	double disk_bytes;                 /* used at the end of the window */
+	double disk_limit_bytes;           /* the volume's size at the end of the window */
+	double disk_peak;                  /* fraction of the size */
+	double disk_per_hour;              /* trend: least-squares bytes per hour over the window */
+	char *volume;                      /* its name and mount path, or NULL */
+	char *mount_path;
 	enum severity worst;               /* the worst finding of this service, SEVERITY_NONE when healthy */
 	size_t findings;                   /* how many findings it has */
 };
+
+/* 1 when the service has a volume the scan saw (a name, a size or a usage), else 0. */
+int service_summary_has_volume(const struct service_summary *s);
 
 struct findings {
 	struct finding *items;             /* services in observation order, kinds in enum order */
@@ -203,8 +216,11 @@ void finding_fingerprint_keyed(char out[17], const char *service, enum finding_k
  *                     "deployment": {"id","at"} | null, "subject" (deployment kinds only),
  *                     "confidence", "reason",
  *                     "evidence": { "metric", "unit", "level", "points": [[epoch s, v], ...] },
- *                     "leak": {...} (memory_leak only), "regression": {...} (when compared with a baseline) } ],
- *     "services": [ { "name", "memory_peak", ..., "worst", "findings" } ] }
+ *                     "leak": {...} (memory_leak and disk_filling only),
+ *                     "regression": {...} (when compared with a baseline) } ],
+ *     "services": [ { "name", "memory_peak", ..., "worst", "findings",
+ *                     "volume": { "name", "mount_path", "used_bytes", "size_bytes", "peak",
+ *                                 "bytes_per_hour" } (only with a volume) } ] }
  * Times are RFC 3339 strings; NAN figures are null. The caller owns the result.
  */
 struct json *findings_to_json(const struct findings *f);

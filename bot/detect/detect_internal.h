@@ -8,7 +8,8 @@
  *
  *   detect.c        orchestration: clip the window, run the rules, summarise
  *   thresholds.c    levels held for `for` (memory, CPU, error rates, p95)
- *   leak.c          memory leaks: trend, sawtooth floor, crash loop, load-aware
+ *   leak.c          climbs towards a limit: memory leaks (trend, sawtooth floor, crash
+ *                   loop, load-aware) and volumes filling (trend, compaction sawtooth)
  *   regression.c    signals worse after a deployment than before it
  *   deployments.c   deployments that failed, crashed or hang (the source's statuses)
  *   seasonal.c      which earlier days make a baseline for the same hours
@@ -36,6 +37,29 @@
 #define DEFAULT_STEP_MS (60 * 1000)
 #define DAY_MS (24LL * 3600 * 1000)
 
+/*
+ * What leak.c's rules see climb towards a limit: memory towards the memory
+ * limit, or a volume's usage towards its size. The same trend machinery
+ * judges both; what differs is whether a drop can be a restart and
+ * whether traffic can explain a climb.
+ */
+struct climb_target {
+	enum finding_kind kind;        /* FINDING_MEMORY_LEAK, FINDING_DISK_FILLING */
+	enum metric usage, limit;      /* METRIC_MEMORY and its limit, METRIC_DISK and the size */
+	enum signal signal;            /* its threshold: min_samples, a byte level standing for no limit */
+	size_t settings;               /* offsetof(struct config, its leak_config): horizon, min_fit, on/off */
+	/*
+	 * Memory: a drop can be a restart (a deployment, the limit hit), so
+	 * crash loops and climbs that resume after a restart count; and a
+	 * climb that follows traffic is load, which ebbs with it. A volume
+	 * never restarts and does not empty when traffic falls: neither.
+	 */
+	int restarts, load_explains;
+	const char *noun;              /* "memory leak", "disk filling" */
+	const char *limit_word;        /* "the limit", "the volume's size" */
+	const char *cuts;              /* what draws a sawtooth: "collections", "vacuums, compactions or rotations" */
+};
+
 /* What a service's rules share: its window-clipped series and its settings. */
 struct svc_ctx {
 	const struct observation *obs;
@@ -56,6 +80,7 @@ struct svc_ctx {
 	int64_t step, max_gap;
 	struct findings *out;
 	size_t first;                   /* index of this service's first finding in out */
+	const struct climb_target *climb; /* what leak.c is judging, during detect_eval_climb() */
 };
 
 /*
@@ -79,10 +104,13 @@ struct level_input {
 /* thresholds.c: the level of th[sig] held for its `for`, critical before warning. */
 void detect_eval_levels(struct svc_ctx *c, enum signal sig, const struct level_input *in);
 /*
- * leak.c: a crash loop, else the floor of a collector's sawtooth, else a
- * trend towards the limit; neither explained by load. frac: memory/limit.
+ * leak.c: a crash loop (memory), else the floor of a sawtooth (a
+ * collector's, a vacuum's), else a trend towards the limit; for memory,
+ * neither explained by load. frac: usage / limit.
  */
-void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac);
+void detect_eval_climb(struct svc_ctx *c, const struct climb_target *t, const struct series *frac);
+extern const struct climb_target detect_memory_climb; /* FINDING_MEMORY_LEAK, detect.memory_leak */
+extern const struct climb_target detect_disk_climb;   /* FINDING_DISK_FILLING, detect.disk_filling */
 /* The evaluated series of a service, kept as a finding's evidence. */
 struct eval_series {
 	const struct series *r5, *r4;     /* windowed 5xx and 4xx rates */

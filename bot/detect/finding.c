@@ -28,6 +28,7 @@ static const char *const kind_names[FINDING_KIND__COUNT] = {
 	"memory_leak", "memory_pressure", "cpu_saturation",
 	"error_rate_5xx", "error_rate_4xx", "latency",
 	"deployment_failed", "deployment_crashed", "deployment_stuck",
+	"disk_filling", "disk_pressure",
 };
 static const char *const severity_names[] = { "none", "warning", "critical" };
 static const char *const unit_names[] = { "fraction", "ms", "bytes", "ratio", "count" };
@@ -80,10 +81,18 @@ void findings_release(struct findings *f)
 	for (i = 0; i < f->nr; i++)
 		finding_release(&f->items[i]);
 	free(f->items);
-	for (i = 0; i < f->services_nr; i++)
+	for (i = 0; i < f->services_nr; i++) {
 		free(f->services[i].name);
+		free(f->services[i].volume);
+		free(f->services[i].mount_path);
+	}
 	free(f->services);
 	findings_init(f);
+}
+
+int service_summary_has_volume(const struct service_summary *s)
+{
+	return s->volume || s->disk_limit_bytes > 0 || s->disk_bytes > 0;
 }
 
 void finding_fingerprint_keyed(char out[17], const char *service, enum finding_kind kind,
@@ -212,6 +221,8 @@ const char *detect_signal_word(enum finding_kind k)
 	case FINDING_DEPLOYMENT_FAILED:
 	case FINDING_DEPLOYMENT_CRASHED:
 	case FINDING_DEPLOYMENT_STUCK: return "deployment";
+	case FINDING_DISK_FILLING:
+	case FINDING_DISK_PRESSURE: return "disk";
 	default: return "?";
 	}
 }

@@ -63,7 +63,7 @@ struct json *finding_to_json(const struct finding *fd)
 	json_set_num(ev, "level", fd->evidence_level);
 	json_set(ev, "points", series_to_json(&fd->evidence));
 	json_set(o, "evidence", ev);
-	if (fd->kind == FINDING_MEMORY_LEAK) {
+	if (fd->kind == FINDING_MEMORY_LEAK || fd->kind == FINDING_DISK_FILLING) {
 		struct json *l = json_new_object();
 		json_set_num(l, "slope_bytes_per_hour", fd->leak.slope);
 		json_set_num(l, "r2", fd->leak.r2);
@@ -114,6 +114,16 @@ struct json *findings_to_json(const struct findings *f)
 		json_set_num(o, "samples", (double)s->samples);
 		json_set_str(o, "worst", severity_name(s->worst));
 		json_set_num(o, "findings", (double)s->findings);
+		if (service_summary_has_volume(s)) {
+			struct json *v = json_new_object();
+			json_set_opt_str(v, "name", s->volume);
+			json_set_opt_str(v, "mount_path", s->mount_path);
+			json_set_num(v, "used_bytes", s->disk_bytes);
+			json_set_num(v, "size_bytes", s->disk_limit_bytes);
+			json_set_num(v, "peak", s->disk_peak);
+			json_set_num(v, "bytes_per_hour", s->disk_per_hour);
+			json_set(o, "volume", v);
+		}
 		json_append(svcs, o);
 	}
 	json_set(root, "findings", items);
@@ -258,7 +268,8 @@ static int summary_from_json(struct service_summary *s, const struct json *o, si
 		F(p95_ms), F(p95_max_ms),
 #undef F
 	};
-	const char *name, *worst;
+	const char *name, *worst, *str;
+	const struct json *v;
 	size_t k;
 	int ret;
 
@@ -269,6 +280,18 @@ static int summary_from_json(struct service_summary *s, const struct json *o, si
 		if ((ret = get_num_or_null((double *)((char *)s + nums[k].off), o, nums[k].key,
 					   "services", i)) < 0)
 			return ret;
+	s->disk_bytes = s->disk_limit_bytes = s->disk_peak = s->disk_per_hour = NAN;
+	if (json_type(v = json_member(o, "volume")) == JSON_OBJECT) {
+		if ((ret = get_num_or_null(&s->disk_bytes, v, "used_bytes", "services[].volume", i)) < 0 ||
+		    (ret = get_num_or_null(&s->disk_limit_bytes, v, "size_bytes", "services[].volume", i)) < 0 ||
+		    (ret = get_num_or_null(&s->disk_peak, v, "peak", "services[].volume", i)) < 0 ||
+		    (ret = get_num_or_null(&s->disk_per_hour, v, "bytes_per_hour", "services[].volume", i)) < 0)
+			return ret;
+		if ((str = json_str_value(json_member(v, "name"))))
+			s->volume = xstrdup(str);
+		if ((str = json_str_value(json_member(v, "mount_path"))))
+			s->mount_path = xstrdup(str);
+	}
 	s->samples = (size_t)json_num_value(json_member(o, "samples"));
 	s->findings = (size_t)json_num_value(json_member(o, "findings"));
 	worst = json_str_value(json_member(o, "worst"));

@@ -1,4 +1,9 @@
-/* Memory leaks: a trend towards the limit, crash loops, and memory that merely follows load. */
+/*
+ * Climbs towards a limit: memory leaks (a trend towards the limit, crash
+ * loops, and memory that merely follows load) and volumes that fill (the
+ * same trend, and the floor under vacuums' and compactions' sawtooth).
+ * Which one is judged is c->climb (struct climb_target).
+ */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,7 +19,40 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-/* ---- memory trend ------------------------------------------------------ */
+/* ---- what is judged ---------------------------------------------------- */
+
+const struct climb_target detect_memory_climb = {
+	.kind = FINDING_MEMORY_LEAK,
+	.usage = METRIC_MEMORY,
+	.limit = METRIC_MEMORY_LIMIT,
+	.signal = SIGNAL_MEMORY,
+	.settings = offsetof(struct config, leak),
+	.restarts = 1,
+	.load_explains = 1,
+	.noun = "memory leak",
+	.limit_word = "the limit",
+	.cuts = "collections",
+};
+
+const struct climb_target detect_disk_climb = {
+	.kind = FINDING_DISK_FILLING,
+	.usage = METRIC_DISK,
+	.limit = METRIC_DISK_LIMIT,
+	.signal = SIGNAL_DISK,
+	.settings = offsetof(struct config, disk_filling),
+	.restarts = 0,
+	.load_explains = 0,
+	.noun = "disk filling",
+	.limit_word = "the volume's size",
+	.cuts = "vacuums, compactions or rotations",
+};
+
+static const struct leak_config *settings(const struct svc_ctx *c)
+{
+	return (const struct leak_config *)((const char *)c->cfg + c->climb->settings);
+}
+
+/* ---- trend ------------------------------------------------------------- */
 
 struct trend {
 	struct line_fit fit;
@@ -30,11 +68,11 @@ struct trend {
 static int trend_at(struct trend *out, const struct svc_ctx *c, const struct series *mem,
 		    double limit, int64_t from, int64_t at)
 {
-	const struct leak_config *lk = &c->cfg->leak;
+	const struct leak_config *lk = settings(c);
 	int64_t window = c->obs->end - c->obs->start;
 	int64_t min_span = window / 2 < LEAK_MIN_SPAN_MS ? window / 2 : LEAK_MIN_SPAN_MS;
-	size_t min_samples = c->th[SIGNAL_MEMORY].min_samples > 3 ?
-		(size_t)c->th[SIGNAL_MEMORY].min_samples : 3;
+	size_t min_samples = c->th[c->climb->signal].min_samples > 3 ?
+		(size_t)c->th[c->climb->signal].min_samples : 3;
 
 	memset(out, 0, sizeof(*out));
 	if (!(limit > 0))
@@ -140,8 +178,8 @@ struct segment {
 
 static double limit_at(const struct svc_ctx *c, int64_t t)
 {
-	double lim = series_value_at(&c->s[METRIC_MEMORY_LIMIT], t);
-	const struct threshold *mth = &c->th[SIGNAL_MEMORY];
+	double lim = series_value_at(&c->s[c->climb->limit], t);
+	const struct threshold *mth = &c->th[c->climb->signal];
 
 	if (isnan(lim) && mth->critical.unit == LEVEL_BYTES)
 		lim = mth->critical.value;
@@ -180,7 +218,7 @@ static size_t memory_segments(struct segment **out, const struct svc_ctx *c, con
 
 	for (i = 0; i < mem->nr; i++) {
 		const struct sample *p = &mem->items[i];
-		int reset = i && is_drop(&explained, c, mem, i) && explained;
+		int reset = c->climb->restarts && i && is_drop(&explained, c, mem, i) && explained;
 
 		if (!nr || reset) {
 			ALLOC_GROW(seg, nr + 1, alloc);
@@ -209,7 +247,8 @@ static int follows_load(const struct svc_ctx *c, const struct series *mem, int64
 	size_t i, n = 0, lo = 0, hi = 0;
 	int ret = 0;
 
-	if (!req->nr || series_sum(req, from, to) < (double)c->th[SIGNAL_ERROR_RATE_5XX].min_requests)
+	if (!c->climb->load_explains || !req->nr ||
+	    series_sum(req, from, to) < (double)c->th[SIGNAL_ERROR_RATE_5XX].min_requests)
 		return 0;
 	x = xmalloc((mem->nr + 1) * sizeof(*x));
 	y = xmalloc((mem->nr + 1) * sizeof(*y));
@@ -291,7 +330,7 @@ struct leak_eval {
 static int trend_rule(struct leak_eval *ev, const struct svc_ctx *c, const struct series *mem,
 		      const struct segment *seg, size_t nseg, int64_t at)
 {
-	const struct leak_config *lk = &c->cfg->leak;
+	const struct leak_config *lk = settings(c);
 	int64_t window = c->obs->end - c->obs->start;
 	struct trend tr;
 	struct line_fit cur;
@@ -350,7 +389,7 @@ static int trend_rule(struct leak_eval *ev, const struct svc_ctx *c, const struc
 static int cycle_rule(struct cycle_trend *ct, double *limit, const struct svc_ctx *c,
 		      const struct series *mem, int64_t at)
 {
-	const struct leak_config *lk = &c->cfg->leak;
+	const struct leak_config *lk = settings(c);
 	int64_t window = c->obs->end - c->obs->start, span;
 	int64_t min_span = window / 2 < LEAK_MIN_SPAN_MS ? window / 2 : LEAK_MIN_SPAN_MS;
 
@@ -367,10 +406,10 @@ static int cycle_rule(struct cycle_trend *ct, double *limit, const struct svc_ct
 	return !follows_load(c, &ct->troughs, at - window, at);
 }
 
-static void leak_evidence(struct finding *fd, const struct series *frac, const struct series *mem,
-			  double limit)
+static void leak_evidence(const struct svc_ctx *c, struct finding *fd, const struct series *frac,
+			  const struct series *mem, double limit)
 {
-	fd->evidence_metric = METRIC_MEMORY;
+	fd->evidence_metric = c->climb->usage;
 	if (frac->nr) {
 		fd->evidence_unit = FIGURE_FRACTION;
 		fd->evidence_level = 1.0;
@@ -418,8 +457,8 @@ static int64_t climb_resumed_at(const struct series *mem, const struct segment *
  */
 static struct finding *new_trend_leak(struct svc_ctx *c, int64_t ttl)
 {
-	const struct leak_config *lk = &c->cfg->leak;
-	struct finding *fd = detect_new_finding(c, FINDING_MEMORY_LEAK,
+	const struct leak_config *lk = settings(c);
+	struct finding *fd = detect_new_finding(c, c->climb->kind,
 						ttl <= lk->horizon_ms / 4 ? SEVERITY_CRITICAL : SEVERITY_WARNING,
 						METHOD_TREND);
 
@@ -492,7 +531,7 @@ static int eval_crash_loop(struct svc_ctx *c, const struct series *mem, const st
 
 	fd = detect_new_finding(c, FINDING_MEMORY_LEAK, SEVERITY_CRITICAL, METHOD_CRASH_LOOP);
 	fd->observed = per_cycle;
-	fd->threshold = (double)c->cfg->leak.horizon_ms;
+	fd->threshold = (double)settings(c)->horizon_ms;
 	fd->unit = FIGURE_MS;
 	detect_set_onset(c, fd, onset);
 	fd->detected = detected;
@@ -503,7 +542,7 @@ static int eval_crash_loop(struct svc_ctx *c, const struct series *mem, const st
 	fd->leak.time_to_limit = now >= limit ? 0 : (int64_t)((limit - now) / slope);
 	fd->leak.cycles = (int)q;
 	fd->leak.cycle_ms = lens[nl / 2];
-	leak_evidence(fd, frac, mem, limit);
+	leak_evidence(c, fd, frac, mem, limit);
 	/* More cycles, and restarts the source's deployment log confirms, make it surer. */
 	fd->confidence = (q >= 3 ? r2 : 0.8 * r2) + 0.1 * (double)logged / (double)q;
 	if (fd->confidence > 1)
@@ -538,7 +577,7 @@ static int eval_crash_loop(struct svc_ctx *c, const struct series *mem, const st
  */
 static int eval_cycle_leak(struct svc_ctx *c, const struct series *mem, const struct series *frac)
 {
-	const struct leak_config *lk = &c->cfg->leak;
+	const struct leak_config *lk = settings(c);
 	struct strbuf sb = STRBUF_INIT;
 	struct cycle_trend ct, at;
 	struct finding *fd;
@@ -586,25 +625,26 @@ static int eval_cycle_leak(struct svc_ctx *c, const struct series *mem, const st
 	fd->leak.time_to_limit = ct.time_to_limit;
 	fd->leak.cycles = (int)ct.cycles;
 	fd->leak.cycle_ms = ct.cycle_ms;
-	leak_evidence(fd, frac, mem, limit);
+	leak_evidence(c, fd, frac, mem, limit);
 	fd->confidence = (1 - ct.p) * (ct.cycles >= 6 ? 1.0 : 0.9);
 
-	strbuf_addf(&sb, "the floor of a sawtooth of %zu collections (one every ", ct.cycles);
+	strbuf_addf(&sb, "the floor of a sawtooth of %zu %s (one every ", ct.cycles, c->climb->cuts);
 	human_add_duration(&sb, ct.cycle_ms);
 	strbuf_addstr(&sb, ") climbs +");
 	detect_add_figure(&sb, fd->leak.slope, FIGURE_BYTES);
 	strbuf_addf(&sb, "/h (Theil-Sen over the troughs), the peaks with it (Mann-Kendall p=%.2g, "
 		    "troughs alone %.2g)", ct.p, ct.p_floor);
-	if (c->s[METRIC_REQUESTS].nr)
+	if (c->s[METRIC_REQUESTS].nr && c->climb->load_explains)
 		strbuf_addstr(&sb, ", not explained by request rate");
 	fd->reason = strbuf_detach(&sb, NULL);
 
-	strbuf_addf(&sb, "%s: %s memory leak under garbage collection: the floor climbs +",
-		    c->svc->name, severity_name(fd->severity));
+	strbuf_addf(&sb, "%s: %s %s under %s: the floor climbs +",
+		    c->svc->name, severity_name(fd->severity), c->climb->noun,
+		    c->climb->restarts ? "garbage collection" : "compaction");
 	detect_add_figure(&sb, fd->leak.slope, FIGURE_BYTES);
 	strbuf_addstr(&sb, "/h, peaks at ");
 	detect_add_figure(&sb, ct.peak / limit, FIGURE_FRACTION);
-	strbuf_addstr(&sb, " of the limit reach it in ");
+	strbuf_addf(&sb, " of %s reach it in ", c->climb->limit_word);
 	human_add_duration(&sb, ct.time_to_limit);
 	strbuf_addstr(&sb, " (horizon ");
 	human_add_duration(&sb, lk->horizon_ms);
@@ -618,25 +658,29 @@ out:
 	return sawtooth;
 }
 
-void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac)
+void detect_eval_climb(struct svc_ctx *c, const struct climb_target *t, const struct series *frac)
 {
-	const struct series *mem = &c->s[METRIC_MEMORY];
-	const struct leak_config *lk = &c->cfg->leak;
+	const struct series *mem = &c->s[t->usage];
+	const struct leak_config *lk;
 	struct strbuf sb = STRBUF_INIT;
 	struct segment *seg = NULL;
 	struct leak_eval ev, at;
 	struct finding *fd;
 	size_t nseg, i;
 
-	if (!lk->enabled || !mem->nr)
+	c->climb = t;
+	lk = settings(c);
+	if (!lk->enabled || !mem->nr) {
+		c->climb = NULL;
 		return;
+	}
 	nseg = memory_segments(&seg, c, mem);
 	/*
 	 * A sawtooth is judged by its floor alone: a line through every
 	 * sample forecasts later than the peaks, and its load check cannot
 	 * see traffic through the cuts.
 	 */
-	if (eval_crash_loop(c, mem, frac, seg, nseg) || eval_cycle_leak(c, mem, frac) ||
+	if ((t->restarts && eval_crash_loop(c, mem, frac, seg, nseg)) || eval_cycle_leak(c, mem, frac) ||
 	    !trend_rule(&ev, c, mem, seg, nseg, c->obs->end))
 		goto out;
 
@@ -660,7 +704,7 @@ void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac)
 	fd->leak.r2 = ev.fit.r2;
 	fd->leak.limit = ev.limit;
 	fd->leak.time_to_limit = ev.ttl;
-	leak_evidence(fd, frac, mem, ev.limit);
+	leak_evidence(c, fd, frac, mem, ev.limit);
 	fd->confidence = ev.fit.r2 * (ev.fit.n >= 10 ? 1.0 : 0.9);
 
 	strbuf_addf(&sb, "straight-line fit R^2 %.2f over %zu samples (", ev.fit.r2, ev.fit.n);
@@ -668,7 +712,7 @@ void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac)
 	strbuf_addstr(&sb, "), +");
 	detect_add_figure(&sb, fd->leak.slope, FIGURE_BYTES);
 	strbuf_addstr(&sb, "/h");
-	if (c->s[METRIC_REQUESTS].nr)
+	if (c->s[METRIC_REQUESTS].nr && c->climb->load_explains)
 		strbuf_addstr(&sb, ", not explained by request rate");
 	if (ev.restart) {
 		strbuf_addf(&sb, "; resumed at x%.2f the slope after deployment %s restarted it",
@@ -676,11 +720,11 @@ void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac)
 	}
 	fd->reason = strbuf_detach(&sb, NULL);
 
-	strbuf_addf(&sb, "%s: %s memory leak: +", c->svc->name, severity_name(fd->severity));
+	strbuf_addf(&sb, "%s: %s %s: +", c->svc->name, severity_name(fd->severity), t->noun);
 	detect_add_figure(&sb, fd->leak.slope, FIGURE_BYTES);
 	strbuf_addstr(&sb, "/h, at ");
 	detect_add_figure(&sb, line_fit_at(&ev.fit, c->obs->end) / ev.limit, FIGURE_FRACTION);
-	strbuf_addstr(&sb, " of the limit, reaches it in ");
+	strbuf_addf(&sb, " of %s, reaches it in ", t->limit_word);
 	human_add_duration(&sb, ev.ttl);
 	strbuf_addstr(&sb, " (horizon ");
 	human_add_duration(&sb, lk->horizon_ms);
@@ -693,4 +737,5 @@ void detect_eval_memory_leak(struct svc_ctx *c, const struct series *frac)
 	fd->summary = strbuf_detach(&sb, NULL);
 out:
 	free(seg);
+	c->climb = NULL;
 }

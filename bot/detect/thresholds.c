@@ -123,9 +123,12 @@ void detect_eval_levels(struct svc_ctx *c, enum signal sig, const struct level_i
 
 		strbuf_addf(&sb, "%s: %s %s ", c->svc->name, severity_name(fd->severity),
 			    detect_signal_word(in->kind));
-		if (in->kind == FINDING_MEMORY_PRESSURE || in->kind == FINDING_CPU_SATURATION) {
+		if (in->kind == FINDING_MEMORY_PRESSURE || in->kind == FINDING_CPU_SATURATION ||
+		    in->kind == FINDING_DISK_PRESSURE) {
 			detect_add_figure(&sb, h.mean, unit);
-			strbuf_addstr(&sb, unit == FIGURE_FRACTION ? " of the limit" : "");
+			if (unit == FIGURE_FRACTION)
+				strbuf_addstr(&sb, in->kind == FINDING_DISK_PRESSURE ?
+					      " of the volume's size" : " of the limit");
 		} else {
 			detect_add_figure(&sb, h.mean, unit);
 		}

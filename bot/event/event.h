@@ -51,6 +51,7 @@ struct event_context {
 	 */
 	int64_t reply_id;
 	int64_t reply_key;          /* what the reply answers (comment or review id), for its marker */
+	int reply_to_review;        /* reply_key is a review's id: the marker's key is "r" + id */
 };
 
 /*
@@ -81,5 +82,25 @@ int event_retry(struct json **out, struct event_context *ev, const char *instruc
  * text) as the instructions. review: the payload's "review".
  */
 int event_review(struct json **out, struct event_context *ev, const struct json *review);
+
+/* ---------------------------------------------------------- the handlers (event.c) */
+
+struct event_payload;
+
+/*
+ * Handles one event about autofix's pull request ev->number (cmd_event.c
+ * has read the payload, checked that the PR is autofix's and begun the
+ * run): the permission check, the 👀 reaction and the reply for a
+ * command, the command itself; retry and reviews through event_retry()
+ * and event_review(); for a closed PR the merged comment or the silenced
+ * note. Each side effect is a step of ev->run and is looked up on GitHub
+ * before it is made. *out: what was done, {"event", "number",
+ * "fingerprint", "handled": what it was ("help", "explain", "ignore",
+ * "close", "retry", "review", "refused", "merged", "silenced",
+ * "ignored"), "why" (one line), "result" (the handler's), "reply" (the
+ * reply's id, or null)}. Returns 0, or the first GitHub (or journal)
+ * error: running the same run again finishes it.
+ */
+int event_handle(struct json **out, struct event_context *ev, const struct event_payload *p);
 
 #endif

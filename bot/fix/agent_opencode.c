@@ -32,6 +32,7 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/redact.h"
+#include "util/sse.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -58,102 +59,6 @@ struct opencode {
 	char *provider;       /* from agent.model "provider/model", or NULL */
 	char *model;
 };
-
-/* ---------------------------------------------------------------------- server-sent events */
-
-/*
- * The event stream's framing (the WHATWG "server-sent events" rules, the
- * parts OpenCode uses): lines end with CRLF, LF or CR; a line starting
- * with ':' is a comment; "data:" lines (one optional space after the
- * colon) are joined with LF; a blank line ends the event. Other fields
- * (event, id, retry) are not needed here and are skipped.
- */
-struct sse {
-	struct strbuf line;
-	struct strbuf data;
-	int has_data;
-	int after_cr;         /* the last byte was a CR: an LF right after it ends nothing */
-	int too_big;
-};
-
-static void sse_init(struct sse *p)
-{
-	memset(p, 0, sizeof(*p));
-	strbuf_init(&p->line, 0);
-	strbuf_init(&p->data, 0);
-}
-
-static void sse_release(struct sse *p)
-{
-	strbuf_release(&p->line);
-	strbuf_release(&p->data);
-}
-
-typedef int (*sse_event_fn)(void *ctx, const char *data, size_t len);
-
-/* One complete line; calls fn at the end of an event. Returns what fn returned, or 0. */
-static int sse_line(struct sse *p, sse_event_fn fn, void *ctx)
-{
-	const char *l = p->line.buf, *v;
-	int stop = 0;
-
-	if (!p->line.len) {
-		if (p->has_data)
-			stop = fn(ctx, p->data.buf, p->data.len);
-		strbuf_reset(&p->data);
-		p->has_data = 0;
-		return stop;
-	}
-	if (l[0] == ':')
-		return 0;
-	if (!strncmp(l, "data", 4) && (l[4] == ':' || l[4] == '\0')) {
-		v = l[4] ? l + 5 : l + 4;
-		if (*v == ' ')
-			v++;
-		if (p->has_data)
-			strbuf_addch(&p->data, '\n');
-		strbuf_addstr(&p->data, v);
-		p->has_data = 1;
-		if (p->data.len > OC_MAX_EVENT)
-			p->too_big = 1;
-	}
-	return 0;
-}
-
-/*
- * Feeds len bytes of the stream; fn gets each complete event's data.
- * Returns 1 as soon as fn asks to stop (fn returned nonzero), 0 when all
- * was consumed, BOT_ETOOBIG when an event or a line passed OC_MAX_EVENT.
- */
-static int sse_feed(struct sse *p, const char *buf, size_t len, sse_event_fn fn, void *ctx)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		char ch = buf[i];
-
-		if (ch == '\n' && p->after_cr) {
-			p->after_cr = 0;
-			continue;
-		}
-		p->after_cr = ch == '\r';
-		if (ch == '\r' || ch == '\n') {
-			int stop = sse_line(p, fn, ctx);
-			strbuf_reset(&p->line);
-			if (p->too_big)
-				return bot_error(BOT_ETOOBIG, "an OpenCode event is larger than %d bytes",
-						 OC_MAX_EVENT);
-			if (stop)
-				return 1;
-			continue;
-		}
-		strbuf_addch(&p->line, ch);
-		if (p->line.len > OC_MAX_EVENT)
-			return bot_error(BOT_ETOOBIG, "an OpenCode event line is larger than %d bytes",
-					 OC_MAX_EVENT);
-	}
-	return 0;
-}
 
 /* ---------------------------------------------------------------------- requests */
 
@@ -587,7 +492,7 @@ static int opencode_run(struct agent *agent, const struct agent_task *task, stru
 	r.driver = agent;
 	r.task = task;
 	r.out = out;
-	sse_init(&parser);
+	sse_init(&parser, OC_MAX_EVENT);
 
 	if ((err = create_session(&r, &session)) < 0)
 		goto done;

@@ -13,7 +13,9 @@
  *                          tree (build output, caches) is never committed
  *   5. verify              in the tree, within its budget
  *   6. workspace_push      forced: the branch is autofix's own, and an
- *                          interrupted earlier attempt may have left it
+ *                          interrupted earlier attempt may have left it;
+ *                          a follow-up (follow_branch) pushes a fast-forward
+ *                          on the PR's head, since people may push there too
  * The tree is removed whatever happens.
  */
 #include <stdlib.h>
@@ -236,11 +238,14 @@ int fix_run(struct json **out, const struct fix_request *req)
 	int err = 0, n, pushed = 0;
 
 	*out = NULL;
+	if (req->follow_branch && !req->base)
+		return bot_error(BOT_EINVALID, "following branch '%s' needs its head commit", req->branch);
 	agent_result_init(&ar);
 	commit_changes_init(&changes);
 	/* The token is masked in whatever this stage logs or keeps, whoever registered it before. */
 	if (req->token)
 		log_add_secret(req->token);
+
 	if (cfg->redact_nr && redact_patterns_new(&patterns, cfg->redact, cfg->redact_nr) < 0)
 		log_warning("the repository's redact patterns are not used: %s", bot_error_last());
 
@@ -341,11 +346,17 @@ int fix_run(struct json **out, const struct fix_request *req)
 				strbuf_addstr(&why, ": nothing pushed (pull_requests.on_verify_failure is skip)");
 				goto record;
 			}
-			strbuf_addstr(&why, ": the pull request is a draft");
+			/* A follow-up's PR stays as it is (REST cannot make it a draft): the reply says it. */
+			strbuf_addstr(&why, req->follow_branch ? ": pushed all the same (pull_requests.on_verify_failure is draft)" :
+								 ": the pull request is a draft");
 		}
 	}
 
-	/* 6. The push, with a token asked for now. The branch is autofix's own: force replaces what an interrupted run left. */
+	/*
+	 * 6. The push, with a token asked for now. A fresh branch is autofix's
+	 * own: force replaces what an interrupted run left. A followed branch
+	 * is people's too: a fast-forward, or nothing.
+	 */
 	if (req->push_token) {
 		char *token = NULL;
 		if ((err = req->push_token(req->push_token_arg, &token)) < 0) {
@@ -357,7 +368,15 @@ int fix_run(struct json **out, const struct fix_request *req)
 		explicit_bzero(token, strlen(token));
 		free(token);
 	}
-	if ((err = workspace_push(ws, NULL, 1)) < 0) {
+	if ((err = workspace_push(ws, NULL, !req->follow_branch)) < 0) {
+		if (req->follow_branch && ws->moved) {
+			outcome = "branch moved";
+			strbuf_reset(&why);
+			strbuf_addf(&why, "'%s' moved on from %.12s while the agent worked (someone pushed): "
+					  "nothing pushed, nothing overwritten", ws->branch, ws->base);
+			err = 0;
+			goto record;
+		}
 		if (err == BOT_ECONFLICT)
 			bot_error_wrap(err, "cannot push the fix: the server refused the branch (branch protection "
 					    "or a rule on '%s*' branches? autofix must be allowed to push there)",

@@ -16,6 +16,10 @@
  * with its time limit (process.h), then the push (forced: the branch is
  * autofix's own). autofix owns git; the agent only edits files. The
  * working tree is removed before it returns.
+ *
+ * A follow-up on an open pull request (follow_branch) starts instead from
+ * the PR's head on its branch, so that commits a reviewer pushed there
+ * stay, commits on top of it and pushes as a fast-forward only.
  */
 
 struct fix_request {
@@ -27,6 +31,13 @@ struct fix_request {
 	const char *local_checkout;   /* GITHUB_WORKSPACE, cloned from when it can be; or NULL */
 	const char *base;             /* the commit to start from; NULL: the default branch's head */
 	const char *branch;           /* workspace_branch_name() */
+	/*
+	 * 1: follow the open PR's branch: base is its head commit (required),
+	 * the commit goes on top of it, and the push is a fast-forward, never
+	 * forced: a branch that moved meanwhile is left as it is ("branch
+	 * moved"). 0: a fresh branch at base, pushed with force.
+	 */
+	int follow_branch;
 	const char *prompt;           /* the agent's task */
 	const char *title;            /* the agent session's title */
 	const char *author_name;      /* the commit's author and committer */
@@ -58,7 +69,9 @@ void fix_env_release(char **names);
  *             | "no change"      the agent changed nothing: nothing pushed
  *             | "forbidden"      it changed a path it may not (why names it): dropped
  *             | "verify failed"  verify failed and pull_requests.on_verify_failure is skip
- *             | "agent failed",  it did not finish (timed out, or the server said so)
+ *             | "agent failed"   it did not finish (timed out, or the server said so)
+ *             | "branch moved",  follow_branch only: the branch is no longer at
+ *                                base (someone pushed meanwhile): nothing pushed,
  *    "why": a line for a person, or null,
  *    "branch", "base", "head" (the pushed commit, or null),
  *    "files": [{"path", "status", "additions", "deletions", "binary"}],

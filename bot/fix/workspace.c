@@ -1197,8 +1197,12 @@ int workspace_push(struct workspace *ws, const char *branch, int force)
 	po.proxy_opts.type = GIT_PROXY_AUTO;
 	net_timeout_ms = ws->timeout_ms;
 	net_timed_out = 0;
+	ws->moved = 0;
 	if ((err = git_remote_push(remote, &refspecs, &po)) < 0) {
 		struct strbuf what = STRBUF_INIT;
+
+		/* libgit2 compares with the server's advertised head before sending anything. */
+		ws->moved = err == GIT_ENONFASTFORWARD;
 
 		strbuf_addf(&what, "pushing '%s' to '%s'", branch, ws->clone_url);
 		result = ws_fail(ws, err, what.buf);
@@ -1206,6 +1210,9 @@ int workspace_push(struct workspace *ws, const char *branch, int force)
 		goto done;
 	}
 	if (pctx.rejected.len) {
+		/* The server's own check: the branch moved between the advertisement and the update. */
+		ws->moved = !force && (strstr(pctx.rejected.buf, "non-fast-forward") ||
+				       strstr(pctx.rejected.buf, "fetch first") || strstr(pctx.rejected.buf, "stale"));
 		strbuf_trim(&pctx.said);
 		strbuf_replace_all(&pctx.said, "\n", " | ");
 		if (ws->token && *ws->token)

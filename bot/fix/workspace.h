@@ -89,6 +89,7 @@ struct workspace {
 	char head[41];         /* the last commit made here, or "" */
 	int from_checkout;     /* 1 when cloned from local_checkout, 0 when over the network */
 	const char *note;      /* why a local_checkout given was not used (a static string), or NULL */
+	int moved;             /* set by a push refused because the branch is no longer an ancestor of head */
 	/* private */
 	char *clone_url, *token, *prefix;
 	char **forbidden;
@@ -155,7 +156,9 @@ int workspace_commit(struct workspace *ws, const char *name, const char *email, 
  * prefix. Returns 0; BOT_EAUTH when the server refuses the token;
  * BOT_ETIMEOUT when it stays silent too long;
  * BOT_ECONFLICT when the server rejects the update (branch protection,
- * a hook, not a fast-forward), with the server's message; BOT_ERROR.
+ * a hook, not a fast-forward), with the server's message, and ws->moved
+ * set when the reason is that the branch moved (not a fast-forward: a
+ * follow-up's push never overwrites commits it has not seen); BOT_ERROR.
  */
 int workspace_push(struct workspace *ws, const char *branch, int force);
 

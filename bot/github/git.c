@@ -31,6 +31,17 @@ static void add_escaped_path(struct strbuf *sb, const char *path)
 	strbuf_release(&seg);
 }
 
+/* "/contents/FILE[?ref=REF]", escaped, appended to sb. */
+static void add_contents_path(struct strbuf *sb, const char *file, const char *ref)
+{
+	strbuf_addstr(sb, "/contents/");
+	add_escaped_path(sb, file);
+	if (ref) {
+		strbuf_addstr(sb, "?ref=");
+		strbuf_add_urlencoded(sb, ref);
+	}
+}
+
 int github_content_raw(struct github *gh, struct strbuf *out, const char *file, const char *ref,
 		       size_t max)
 {
@@ -41,12 +52,7 @@ int github_content_raw(struct github *gh, struct strbuf *out, const char *file, 
 	if (!max)
 		max = DEFAULT_CONTENT_MAX;
 	github_add_repo_path(&path, gh);
-	strbuf_addstr(&path, "/contents/");
-	add_escaped_path(&path, file);
-	if (ref) {
-		strbuf_addstr(&path, "?ref=");
-		strbuf_add_urlencoded(&path, ref);
-	}
+	add_contents_path(&path, file, ref);
 	http_response_init(&resp);
 	/* The raw media type answers with the file's bytes, not base64 inside JSON. */
 	err = github_call(gh, "GET", path.buf, NULL, github_accept_raw(gh), &resp);
@@ -59,26 +65,60 @@ int github_content_raw(struct github *gh, struct strbuf *out, const char *file, 
 	return err;
 }
 
-int github_collaborator_permission(struct github *gh, char **out, const char *user)
+int github_file_exists(struct github *gh, const char *owner, const char *repo, const char *file,
+		       const char *ref)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct http_response resp;
+	int err;
+
+	strbuf_addstr(&path, "/repos/");
+	strbuf_add_urlencoded(&path, owner);
+	strbuf_addch(&path, '/');
+	strbuf_add_urlencoded(&path, repo);
+	add_contents_path(&path, file, ref);
+	http_response_init(&resp);
+	/* The raw media type: the file's bytes (dropped), not base64 inside JSON. */
+	err = github_call(gh, "GET", path.buf, NULL, github_accept_raw(gh), &resp);
+	http_response_release(&resp);
+	strbuf_release(&path);
+	if (err == BOT_ENOTFOUND)
+		return 0;
+	return err < 0 ? err : 1;
+}
+
+int github_collaborator_role(struct github *gh, char **role, char **permission, const char *user)
 {
 	struct strbuf esc = STRBUF_INIT;
 	struct json *doc = NULL;
-	const char *perm;
+	const char *perm, *name = NULL;
 	char *path;
 	int err;
 
-	*out = NULL;
+	*permission = NULL;
+	if (role)
+		*role = NULL;
 	strbuf_add_urlencoded(&esc, user);
 	path = github_repo_pathf(gh, "/collaborators/%s/permission", esc.buf);
 	err = github_call_json(gh, &doc, "GET", path, NULL);
 	if (!err)
 		err = json_get_str(&perm, doc, "permission");
-	if (!err)
-		*out = xstrdup(perm);
+	if (!err && role)
+		err = json_get_opt_str(&name, doc, "role_name");
+	if (!err) {
+		*permission = xstrdup(perm);
+		if (role && name)
+			*role = xstrdup(name);
+	}
 	json_free(doc);
 	free(path);
 	strbuf_release(&esc);
 	return err;
+}
+
+int github_collaborator_permission(struct github *gh, char **out, const char *user)
+{
+	return github_collaborator_role(gh, NULL, out, user);
 }
 
 static int check_ref(const char *ref, int qualified)

@@ -51,8 +51,8 @@ struct github_options {
 
 /*
  * Fills opts from the environment (pointers into it; see README):
- * owner/repo from GITHUB_REPOSITORY; AUTOFIX_APP_ID or AUTOFIX_APP_CLIENT_ID
- * with AUTOFIX_APP_PRIVATE_KEY or AUTOFIX_APP_PRIVATE_KEY_FILE (and
+ * owner/repo from env_repository() (AUTOFIX_REPOSITORY, else
+ * GITHUB_REPOSITORY); AUTOFIX_APP_ID or AUTOFIX_APP_CLIENT_ID with AUTOFIX_APP_PRIVATE_KEY or AUTOFIX_APP_PRIVATE_KEY_FILE (and
  * optionally AUTOFIX_APP_INSTALLATION_ID) selects App mode; otherwise
  * AUTOFIX_GITHUB_TOKEN, then GITHUB_TOKEN, selects token mode. Fields
  * already set in opts are kept. Returns 0, or BOT_EINVALID for a
@@ -95,6 +95,11 @@ int github_call_json(struct github *gh, struct json **out, const char *method, c
  * Any failing page fails the whole listing. At most 100 pages.
  */
 int github_paginate(struct github *gh, struct json **out, const char *path);
+/*
+ * The URL of rel="next" in a Link header's value, appended to out.
+ * Returns 1 when there is one, 0 when not (out unchanged).
+ */
+int github_link_next(struct strbuf *out, const char *link);
 
 /*
  * Lists what ("/issues", "/pulls") of the repository in state (NULL:
@@ -150,6 +155,17 @@ int github_repo_get(struct github *gh, struct json **out);
 /* The installation id of the repository (`GET /repos/{o}/{r}/installation`, App JWT). */
 int github_installation_id(struct github *gh, int64_t *out);
 
+/* The App's installations (`GET /app/installations` with the App JWT), every page. BOT_EAUTH without an App. */
+int github_app_installations(struct github *gh, struct json **out);
+
+/*
+ * The repositories the client's token reaches (`GET /installation/repositories`,
+ * every page; GitHub wraps each page's in {"repositories": [...]}): for an
+ * App client made with opts.installation_id and no repository, all of that
+ * installation's. Returns as github_paginate.
+ */
+int github_installation_repositories(struct github *gh, struct json **out);
+
 /* ---------------------------------------------------------- contents */
 
 /*
@@ -159,6 +175,14 @@ int github_installation_id(struct github *gh, int64_t *out);
  */
 int github_content_raw(struct github *gh, struct strbuf *out, const char *path, const char *ref,
 		       size_t max);
+
+/*
+ * Whether repository owner/repo (any the client's token reaches, not only
+ * its own) has file path at ref (NULL: its default branch): 1 yes, 0 no
+ * (GitHub's 404), or a negative code for any other failure.
+ */
+int github_file_exists(struct github *gh, const char *owner, const char *repo, const char *path,
+		       const char *ref);
 
 /* ---------------------------------------------------------- pull requests */
 
@@ -247,6 +271,13 @@ int github_reaction_add(struct github *gh, enum github_comment_kind kind, int64_
 
 /* The user's permission on the repository: "admin", "write", "read" or "none"; *out to free(3). */
 int github_collaborator_permission(struct github *gh, char **out, const char *user);
+/*
+ * The same answer with its role: *role is `role_name` ("admin",
+ * "maintain", "write", "triage", "read", a custom role's name; NULL when
+ * GitHub sent none; role may be NULL), *permission the coarse
+ * "permission". Both to free(3).
+ */
+int github_collaborator_role(struct github *gh, char **role, char **permission, const char *user);
 
 /* ---------------------------------------------------------- git refs and compare */
 

@@ -60,7 +60,8 @@ static int parse_id(int64_t *out, const char *s, const char *what)
 
 int github_options_from_env(struct github_options *o)
 {
-	const char *repo = env_get("GITHUB_REPOSITORY");
+	const char *repo_var;
+	const char *repo = env_repository(&repo_var);
 	const char *inst = env_get("AUTOFIX_APP_INSTALLATION_ID");
 	const char *app_id, *key_pem, *key_file;
 	static struct strbuf owner = STRBUF_INIT;
@@ -72,7 +73,7 @@ int github_options_from_env(struct github_options *o)
 	if (repo && !o->owner && !o->repo) {
 		const char *slash = strchr(repo, '/');
 		if (!slash || slash == repo || !slash[1] || strchr(slash + 1, '/'))
-			return bot_error(BOT_EINVALID, "GITHUB_REPOSITORY: '%s' is not owner/name", repo);
+			return bot_error(BOT_EINVALID, "%s: '%s' is not owner/name", repo_var, repo);
 		strbuf_reset(&owner);
 		strbuf_add(&owner, repo, (size_t)(slash - repo));
 		o->owner = owner.buf;
@@ -323,8 +324,7 @@ int github_call_json(struct github *gh, struct json **out, const char *method, c
 
 /* ---------------------------------------------------------------- pagination */
 
-/* The URL of rel="next" in a Link header, appended to out; 0 when there is none. */
-static int link_next(struct strbuf *out, const char *link)
+int github_link_next(struct strbuf *out, const char *link)
 {
 	const char *p = link;
 
@@ -351,7 +351,13 @@ static int link_next(struct strbuf *out, const char *link)
 	return 0;
 }
 
-int github_paginate(struct github *gh, struct json **out, const char *path)
+/*
+ * GETs path and every following page as as (an installation token or the
+ * App's JWT), concatenating each page's array, or its member key when key
+ * is not NULL (listings GitHub wraps in an object), into *out.
+ */
+static int paginate(struct github *gh, enum auth_as as, const char *key, struct json **out,
+		    const char *path)
 {
 	struct strbuf next = STRBUF_INIT;
 	struct json *all = json_new_array();
@@ -365,7 +371,7 @@ int github_paginate(struct github *gh, struct json **out, const char *path)
 		strbuf_addf(&next, "%sper_page=%d", strchr(path, '?') ? "&" : "?", gh->per_page);
 	for (;;) {
 		struct json *page = NULL;
-		const struct json *item;
+		const struct json *item, *items = NULL;
 		const char *link;
 		char *url = strbuf_detach(&next, NULL);
 
@@ -374,12 +380,14 @@ int github_paginate(struct github *gh, struct json **out, const char *path)
 			free(url);
 			break;
 		}
-		err = github_call(gh, "GET", url, NULL, NULL, &resp);
+		err = as == AS_APP ? do_call(gh, AS_APP, "GET", url, NULL, NULL, &resp)
+				   : github_call(gh, "GET", url, NULL, NULL, &resp);
 		if (!err)
 			err = parse_body(&page, &resp, "GET", url);
-		if (!err && json_type(page) != JSON_ARRAY)
-			err = bot_error(BOT_EINVALID, "GET %s: expected an array, found %s", url,
-					json_type_name(page));
+		items = key ? json_member(page, key) : page;
+		if (!err && json_type(items) != JSON_ARRAY)
+			err = bot_error(BOT_EINVALID, "GET %s: expected an array%s%s, found %s", url,
+					key ? " in " : "", key ? key : "", json_type_name(items));
 		if (err < 0) {
 			if (pages > 1)
 				bot_error_wrap(err, "listing failed on page %d: ", pages);
@@ -387,12 +395,12 @@ int github_paginate(struct github *gh, struct json **out, const char *path)
 			free(url);
 			break;
 		}
-		for (item = json_first(page); item; item = json_next(item))
+		for (item = json_first(items); item; item = json_next(item))
 			json_append(all, json_dup(item));
 		json_free(page);
 		free(url);
 		link = http_response_header(&resp, "Link");
-		if (!link || !link_next(&next, link))
+		if (!link || !github_link_next(&next, link))
 			break;
 	}
 	http_response_release(&resp);
@@ -403,6 +411,23 @@ int github_paginate(struct github *gh, struct json **out, const char *path)
 	}
 	*out = all;
 	return 0;
+}
+
+int github_paginate(struct github *gh, struct json **out, const char *path)
+{
+	return paginate(gh, AS_INSTALLATION, NULL, out, path);
+}
+
+int github_app_installations(struct github *gh, struct json **out)
+{
+	if (gh->mode != GITHUB_AUTH_APP)
+		return bot_error(BOT_EAUTH, "listing the App's installations needs App credentials");
+	return paginate(gh, AS_APP, NULL, out, "/app/installations");
+}
+
+int github_installation_repositories(struct github *gh, struct json **out)
+{
+	return paginate(gh, AS_INSTALLATION, "repositories", out, "/installation/repositories");
 }
 
 /* ---------------------------------------------------------------- authentication */

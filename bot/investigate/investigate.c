@@ -1,6 +1,7 @@
 /*
  * Investigate one finding (investigate.h).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "pipeline.h"
 #include "source/source.h"
 #include "util/error.h"
+#include "util/human.h"
 #include "util/redact.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -221,12 +223,29 @@ static int read_logs(struct context *c, enum source_log_kind kind, const char *f
 	return err;
 }
 
+/* Words of a log line that says the service ran out of memory, or out of space on its volume. */
+static const char *const oom_words[] = {
+	"out of memory", "Out of memory", "OOMKilled", "heap out of memory", NULL,
+};
+static const char *const disk_full_words[] = {
+	"No space left on device", "ENOSPC", "disk full", "Disk full", "database or disk is full",
+	"could not extend file", "Disk quota exceeded", NULL,
+};
+
+static int mentions(const char *line, const char *const *words)
+{
+	for (; *words; words++)
+		if (strstr(line, *words))
+			return 1;
+	return 0;
+}
+
 static void log_section(struct context *c, const char *title, enum source_log_kind kind)
 {
 	struct source_log_lines lines = { 0 };
 	struct log_patterns lp = LOG_PATTERNS_INIT;
 	struct strbuf text = STRBUF_INIT, line = STRBUF_INIT;
-	size_t i, oom = 0;
+	size_t i, oom = 0, disk_full = 0;
 
 	if (read_logs(c, kind, NULL, &lines) < 0)
 		return;
@@ -235,18 +254,22 @@ static void log_section(struct context *c, const char *title, enum source_log_ki
 		strbuf_addstr(&line, lines.items[i].message ? lines.items[i].message : "");
 		redact_text(c->in->redact, &line);
 		log_patterns_add(&lp, lines.items[i].severity, line.buf, lines.items[i].at);
-		if (strstr(line.buf, "out of memory") || strstr(line.buf, "Out of memory") ||
-		    strstr(line.buf, "OOMKilled") || strstr(line.buf, "heap out of memory"))
-			oom++;
+		oom += mentions(line.buf, oom_words);
+		disk_full += mentions(line.buf, disk_full_words);
 	}
 	log_patterns_sort(&lp);
 	log_patterns_render(&text, &lp, c->in->max_log_bytes ? c->in->max_log_bytes : DEFAULT_MAX_LOG_BYTES);
 	if (oom)
 		strbuf_addf(&text, "(%zu line%s mention running out of memory)\n", oom, oom == 1 ? "" : "s");
+	if (disk_full)
+		strbuf_addf(&text, "(%zu line%s mention running out of disk space)\n", disk_full,
+			    disk_full == 1 ? "" : "s");
 	json_set_num(c->sizes, kind == SOURCE_LOGS_BUILD ? "build_log_lines" : "log_lines", (double)lines.nr);
 	json_set_num(c->sizes, kind == SOURCE_LOGS_BUILD ? "build_log_patterns" : "log_patterns", (double)lp.nr);
-	if (kind == SOURCE_LOGS_DEPLOYMENT)
+	if (kind == SOURCE_LOGS_DEPLOYMENT) {
 		json_set_num(c->sizes, "oom_lines", (double)oom);
+		json_set_num(c->sizes, "disk_full_lines", (double)disk_full);
+	}
 	if (lines.nr)
 		section(c, title, text.buf);
 	log_patterns_release(&lp);
@@ -457,26 +480,72 @@ static void check_upstreams(struct context *c)
 }
 
 /*
- * What the logs say about a memory finding's confidence: the service ran
- * out of memory (an OOM kill, a heap limit) is the outcome a leak or
- * pressure predicts, so it raises it. "confidence" is null otherwise.
+ * A disk finding: which volume, mounted where (the directory the agent
+ * should look for what writes there), how full at the end of the window.
+ */
+/* The last finite value of s, NAN when it has none. */
+static double last_value(const struct series *s)
+{
+	size_t i;
+
+	for (i = s->nr; i > 0; i--)
+		if (isfinite(s->items[i - 1].v))
+			return s->items[i - 1].v;
+	return NAN;
+}
+
+static void volume_section(struct context *c)
+{
+	const struct finding *f = c->in->finding;
+	struct strbuf text = STRBUF_INIT;
+	double used, size;
+
+	if ((f->kind != FINDING_DISK_FILLING && f->kind != FINDING_DISK_PRESSURE) || !c->svc)
+		return;
+	used = last_value(&c->svc->series[METRIC_DISK]);
+	size = last_value(&c->svc->series[METRIC_DISK_LIMIT]);
+	strbuf_addf(&text, "volume %s", c->svc->volume ? c->svc->volume : "(unnamed)");
+	if (c->svc->mount_path)
+		strbuf_addf(&text, ", mounted at %s", c->svc->mount_path);
+	if (!isnan(used)) {
+		strbuf_addstr(&text, ": ");
+		human_add_bytes(&text, used);
+		strbuf_addstr(&text, " used");
+		if (size > 0) {
+			strbuf_addstr(&text, " of ");
+			human_add_bytes(&text, size);
+		}
+	}
+	strbuf_addch(&text, '\n');
+	redact_text(c->in->redact, &text);
+	section(c, "The volume", text.buf);
+	strbuf_release(&text);
+}
+
+/*
+ * What the logs say about a memory or disk finding's confidence: the
+ * service ran out of memory (an OOM kill, a heap limit) or of space on its
+ * volume (ENOSPC) is the outcome a leak, a filling volume or pressure
+ * predicts, so it raises it. "confidence" is null otherwise.
  */
 static void confidence_from_logs(struct context *c)
 {
 	const struct finding *f = c->in->finding;
-	double oom = json_num_value(json_member(c->sizes, "oom_lines"));
+	int memory = f->kind == FINDING_MEMORY_LEAK || f->kind == FINDING_MEMORY_PRESSURE;
+	int disk = f->kind == FINDING_DISK_FILLING || f->kind == FINDING_DISK_PRESSURE;
+	double oom = json_num_value(json_member(c->sizes, memory ? "oom_lines" : "disk_full_lines"));
 	struct json *adj;
 	char why[128];
 
-	if (oom <= 0 || (f->kind != FINDING_MEMORY_LEAK && f->kind != FINDING_MEMORY_PRESSURE)) {
+	if (oom <= 0 || (!memory && !disk)) {
 		json_set(c->root, "confidence", json_new_null());
 		return;
 	}
 	adj = json_new_object();
 	json_set_num(adj, "from", f->confidence);
 	json_set_num(adj, "to", f->confidence + 0.1 < 1 ? f->confidence + 0.1 : 1);
-	snprintf(why, sizeof(why), "%.0f deployment log line%s mention running out of memory", oom,
-		 oom == 1 ? "" : "s");
+	snprintf(why, sizeof(why), "%.0f deployment log line%s mention running out of %s", oom,
+		 oom == 1 ? "" : "s", memory ? "memory" : "disk space");
 	json_set_str(adj, "why", why);
 	json_set(c->root, "confidence", adj);
 }
@@ -505,6 +574,7 @@ int investigate_finding(struct json **out, const struct investigate_input *in)
 	json_set(c.root, "service", svc);
 
 	/* In the order the plan keeps them when its budget is short. */
+	volume_section(&c);
 	read_onset(&c);
 	if (!c.onset && c.logs_of)
 		note(&c, "logs are those of deployment %s, running since before the window", c.logs_of);

@@ -39,9 +39,10 @@ struct source;
  *     "upstreams": [ upstream_status_to_json() + "trouble", "inferred_from" ],
  *     "upstream_incident": {"provider", "name", "page_url", "incident", "status",
  *                           "impact", "started_at", "shortlink"} | null,
- *     "sizes": {"log_lines", "log_patterns", "oom_lines", "http_errors", "diff_bytes"},
- *     "confidence": {"from", "to", "why"} | null,   raised for a memory finding when the
+ *     "sizes": {"log_lines", "log_patterns", "oom_lines", "disk_full_lines", "http_errors", "diff_bytes"},
+ *     "confidence": {"from", "to", "why"} | null,   raised for a memory (disk) finding when the
  *                                                    logs show the service running out of memory
+ *                                                    (of space on its volume)
  *     "notes": ["..."] }
  * upstream_incident is set when an upstream's unresolved incident (or a
  * degraded component that matters) was under way at the finding's onset:

@@ -13,6 +13,15 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
+void llm_usage_add(int64_t *sum, const struct json *root, const char *path)
+{
+	double n;
+
+	if (json_get_num(&n, root, "%s", path) < 0 || !(n >= 0))
+		return;
+	*sum += n > 1e12 ? (int64_t)1000000000000LL : (int64_t)n;
+}
+
 /* An LLM answer is a few kB; a cap keeps a broken server from filling memory. */
 #define LLM_MAX_BODY (4u << 20)
 

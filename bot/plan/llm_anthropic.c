@@ -69,16 +69,13 @@ static int read_reply(const char *body, size_t len, struct json **out, struct ll
 	struct json *root = NULL;
 	const struct json *block, *input = NULL;
 	const char *stop = NULL, *text = NULL;
-	double n;
 	int err;
 
 	*out = NULL;
 	if ((err = json_parse(&root, body, len)) < 0)
 		return bot_error(BOT_EINVALID, "the answer is not JSON: %s", bot_error_last());
-	if (!json_get_num(&n, root, "usage.input_tokens"))
-		usage->input_tokens += (int64_t)n;
-	if (!json_get_num(&n, root, "usage.output_tokens"))
-		usage->output_tokens += (int64_t)n;
+	llm_usage_add(&usage->input_tokens, root, "usage.input_tokens");
+	llm_usage_add(&usage->output_tokens, root, "usage.output_tokens");
 	if ((err = json_get_opt_str(&stop, root, "stop_reason")) < 0)
 		goto done;
 	for (block = json_first(json_get(root, "content")); block; block = json_next(block)) {

@@ -49,6 +49,13 @@ extern const struct llm_wire llm_anthropic_wire;
 /* The system text with the schema appended, for servers without structured outputs. */
 void llm_schema_in_prompt(struct strbuf *out, const struct llm_request *lreq);
 
+/*
+ * Adds the token count at path of root (a reply's usage) to *sum: a count
+ * that is not a number, or negative, adds nothing; one past any real
+ * reply (10^12) adds 10^12, so a budget still trips on it.
+ */
+void llm_usage_add(int64_t *sum, const struct json *root, const char *path);
+
 /* The provider's error message in body ({"error": {"message"}} in both formats), or NULL. */
 const char *llm_error_message(const struct json *root);
 

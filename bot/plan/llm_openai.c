@@ -74,16 +74,13 @@ static int read_reply(const char *body, size_t len, struct json **out, struct ll
 {
 	struct json *root = NULL, *obj = NULL;
 	const char *content = NULL, *refusal = NULL, *finish = NULL;
-	double n;
 	int err;
 
 	*out = NULL;
 	if ((err = json_parse(&root, body, len)) < 0)
 		return bot_error(BOT_EINVALID, "the answer is not JSON: %s", bot_error_last());
-	if (!json_get_num(&n, root, "usage.prompt_tokens"))
-		usage->input_tokens += (int64_t)n;
-	if (!json_get_num(&n, root, "usage.completion_tokens"))
-		usage->output_tokens += (int64_t)n;
+	llm_usage_add(&usage->input_tokens, root, "usage.prompt_tokens");
+	llm_usage_add(&usage->output_tokens, root, "usage.completion_tokens");
 	if ((err = json_get_opt_str(&refusal, root, "choices[0].message.refusal")) < 0 ||
 	    (err = json_get_opt_str(&content, root, "choices[0].message.content")) < 0 ||
 	    (err = json_get_opt_str(&finish, root, "choices[0].finish_reason")) < 0)

@@ -59,6 +59,8 @@ static const struct {
 	[PROM_LATENCY_P95] = { METRIC_LATENCY_P95, 1000, 1 },
 	[PROM_DEPLOYMENTS] = { METRIC__COUNT, 1, 0 },  /* read into deployments: read_deployments_answer() */
 	[PROM_RESTARTS] = { METRIC_RESTARTS, 1, 0 },   /* a counter, made increases per interval */
+	[PROM_DISK_USAGE] = { METRIC_DISK, 1, 0 },
+	[PROM_DISK_LIMIT] = { METRIC_DISK_LIMIT, 1, 0 },
 };
 
 struct prometheus {
@@ -74,12 +76,17 @@ static const char *query_template(const struct prometheus *p, enum prom_query q)
 	return t && *t ? t : prom_query_default(q);
 }
 
-/* Deployments and restarts are today's only: the earlier days compare levels, not events. */
+/*
+ * The optional queries (deployments, restarts, disk_usage, disk_limit) have
+ * no default: unless written they are not asked. They are asked for today
+ * only, never for the earlier days' baseline: the earlier days compare
+ * levels, not events, and a volume has no time of day.
+ */
 static int query_is_asked(const struct prometheus *p, enum prom_query q, size_t day)
 {
 	if (!query_template(p, q))
 		return 0;
-	return !day || (q != PROM_DEPLOYMENTS && q != PROM_RESTARTS);
+	return !day || (q != PROM_DEPLOYMENTS && q != PROM_RESTARTS && q != PROM_DISK_USAGE && q != PROM_DISK_LIMIT);
 }
 
 /* Escapes a label value for a PromQL double-quoted string. */

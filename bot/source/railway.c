@@ -289,12 +289,13 @@ size_t railway_chunk_size(int64_t start, int64_t end, int64_t step, int days)
 {
 	int64_t samples = (step > 0 && end > start ? (end - start) / step : 0) + 1;
 	/*
-	 * Per service and day: 4 measurements in the metrics answer; in the
-	 * HTTP one, counts of a few status codes and the durations (5 figures
-	 * a sample), counted as 6 series; earlier days add 4 + 1 (their
-	 * metrics and p95; their status counts come in coarse buckets).
+	 * Per service and day: 4 measurements in the metrics answer and a
+	 * volume's usage; in the HTTP one, counts of a few status codes and
+	 * the durations (5 figures a sample), counted as 6 series; earlier
+	 * days add 4 + 1 (their metrics and p95; their status counts come in
+	 * coarse buckets).
 	 */
-	int64_t per_service = samples * RAILWAY_SAMPLE_BYTES * (10 + 5 * (int64_t)days);
+	int64_t per_service = samples * RAILWAY_SAMPLE_BYTES * (11 + 5 * (int64_t)days);
 	int64_t chunk = (int64_t)RAILWAY_CHUNK_BUDGET / per_service;
 
 	if (chunk > RAILWAY_CHUNK)
@@ -313,8 +314,8 @@ static int railway_observe(struct source *src, const struct architecture *arch,
 	struct railway *rw = src->priv;
 	struct strbuf bodies[2] = { STRBUF_INIT, STRBUF_INIT };
 	const char *what[2] = { "railway metrics query", "railway HTTP metrics query" };
-	const char **ids;
-	size_t i, first, chunk, n = 0;
+	const char **ids, **volume_ids;
+	size_t i, j, first, chunk, n = 0;
 	int err = 0;
 	/* The same hours on earlier days, for the detector's "usual at this hour" (0: not asked). */
 	int days = src->cfg->regression.enabled ? src->cfg->regression.seasonal_days : 0;
@@ -328,6 +329,7 @@ static int railway_observe(struct source *src, const struct architecture *arch,
 	out->end = end;
 	out->step = step;
 	ids = xcalloc(arch->services_nr + 1, sizeof(*ids));
+	volume_ids = xcalloc(arch->services_nr + 1, sizeof(*volume_ids));
 	for (i = 0; i < arch->services_nr; i++) {
 		const struct arch_service *s = &arch->services[i];
 		struct service_metrics *svc;
@@ -339,6 +341,24 @@ static int railway_observe(struct source *src, const struct architecture *arch,
 		svc->repo = opt_dup(s->repo);
 		svc->root_dir = opt_dup(s->root_dir);
 		svc->replicas = s->replicas;
+		/* Railway mounts at most one volume in a service: the first that names it. */
+		for (j = 0; j < arch->volumes_nr; j++) {
+			const struct arch_volume *v = &arch->volumes[j];
+			if (!v->id || !v->service_id || strcmp(v->service_id, s->id))
+				continue;
+			svc->volume = xstrdup(v->name);
+			svc->mount_path = opt_dup(v->mount_path);
+			volume_ids[n] = v->id;
+			/*
+			 * Its size is the architecture's (sizeMB, now), not a
+			 * series: it holds for the whole window.
+			 */
+			if (v->size_mb > 0) {
+				series_add(&svc->series[METRIC_DISK_LIMIT], start, v->size_mb * RAILWAY_MB);
+				series_add(&svc->series[METRIC_DISK_LIMIT], end, v->size_mb * RAILWAY_MB);
+			}
+			break;
+		}
 		ids[n++] = s->id;
 	}
 	for (first = 0; first < n; first += chunk) {
@@ -346,8 +366,8 @@ static int railway_observe(struct source *src, const struct architecture *arch,
 
 		if (ctx.n > chunk)
 			ctx.n = chunk;
-		railway_body_metrics(&bodies[0], arch->environment_id, ids + first, ctx.n,
-				     start, end, step, days, src->cfg->window_ms);
+		railway_body_metrics(&bodies[0], arch->environment_id, ids + first, volume_ids + first,
+				     ctx.n, start, end, step, days, src->cfg->window_ms);
 		railway_body_http(&bodies[1], arch->project_id, arch->environment_id, ids + first,
 				  ctx.n, start, end, step, days, src->cfg->window_ms);
 		struct reply_reader rd = { read_observation, read_observation_text, &ctx };
@@ -362,6 +382,7 @@ static int railway_observe(struct source *src, const struct architecture *arch,
 	out->bytes = src->bytes;
 done:
 	free(ids);
+	free(volume_ids);
 	strbuf_release(&bodies[0]);
 	strbuf_release(&bodies[1]);
 	return err;

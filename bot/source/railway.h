@@ -25,7 +25,8 @@
  * turns out to be an account token): the architecture (project,
  * environments, service and volume instances, platformStatus), then per
  * chunk of services, in parallel, one aliased `metrics` query for every
- * service of the chunk and one aliased query with every service's
+ * service of the chunk (and one for the volume mounted in it, if any:
+ * volumes cost no request of their own) and one aliased query with every service's
  * `httpMetricsGroupedByStatus`, `httpDurationMetrics` and `deployments`.
  */
 
@@ -57,12 +58,14 @@
  * earlier days: RAILWAY_CHUNK, or fewer (at least 1) when the answers for
  * so many services would not fit RAILWAY_CHUNK_BUDGET, estimated at
  * RAILWAY_SAMPLE_BYTES a sample (a window of hours at one-minute steps with several
- * earlier days). The default (30 minutes, 1 hour of baseline, 2 days) is
- * estimated at 91 KB a service: 200 fit.
+ * earlier days). The default (30 minutes, 1 hour of baseline, 2 days, a
+ * volume) is estimated at 76 KB a service (3 days: 95 KB): 200 fit.
  */
 size_t railway_chunk_size(int64_t start, int64_t end, int64_t step, int days);
 /* Deployments asked per service; more than this inside the window is an error. */
 #define RAILWAY_DEPLOYMENTS_PAGE 50
+/* Railway's sizes: MEMORY_USAGE_GB, DISK_USAGE_GB are in GB, a volume's sizeMB in MB (decimal). */
+#define RAILWAY_MB 1e6
 
 /*
  * Appends the JSON request body {"query", "variables"} of each document.
@@ -73,8 +76,12 @@ size_t railway_chunk_size(int64_t start, int64_t end, int64_t step, int days);
  * seasonal rules compare), or, when 0, back to start like today's.
  */
 void railway_body_architecture(struct strbuf *body, const char *project_id);
+/*
+ * volume_ids[i] (NULL, or an entry NULL) is the volume mounted in service
+ * i: the metrics body then also asks its DISK_USAGE_GB under the alias vI.
+ */
 void railway_body_metrics(struct strbuf *body, const char *environment_id,
-			  const char *const *service_ids, size_t n,
+			  const char *const *service_ids, const char *const *volume_ids, size_t n,
 			  int64_t start, int64_t end, int64_t step, int days, int64_t day_span);
 void railway_body_http(struct strbuf *body, const char *project_id, const char *environment_id,
 		       const char *const *service_ids, size_t n,
@@ -102,7 +109,9 @@ int railway_read_architecture(struct architecture *out, const struct json *resp,
 /*
  * Add the series of services[0..n), the services the body listed, in its
  * order (the aliases m0, h0... number them from 0 in each document); with days > 0 the earlier days' answers go to each
- * service's `seasonal` series (a missing alias is an error).
+ * service's `seasonal` series (a missing alias is an error). A service
+ * whose `volume` is set was asked its volume's usage (vI): that alias is
+ * expected too, and read into its METRIC_DISK series.
  */
 int railway_read_metrics(struct service_metrics *services, const struct json *resp, size_t n,
 			 int days);

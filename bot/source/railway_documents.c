@@ -101,7 +101,7 @@ void railway_body_architecture(struct strbuf *body, const char *project_id)
  * The variable list shared by the aliased documents: window, step, one $sI
  * per service, and $dayStartK/$dayEndK for the same window K days earlier.
  */
-static void add_window_var_defs(struct strbuf *doc, size_t n, int days)
+static void add_window_var_defs(struct strbuf *doc, size_t n, int days, const char *const *volume_ids)
 {
 	size_t i;
 	int k;
@@ -111,10 +111,13 @@ static void add_window_var_defs(struct strbuf *doc, size_t n, int days)
 		strbuf_addf(doc, ", $dayStart%d: DateTime!, $dayEnd%d: DateTime!", k, k);
 	for (i = 0; i < n; i++)
 		strbuf_addf(doc, ", $s%zu: String!", i);
+	for (i = 0; volume_ids && i < n; i++)
+		if (volume_ids[i])
+			strbuf_addf(doc, ", $v%zu: String!", i);
 }
 
 static void add_window_vars(struct strbuf *body, const char *environment_id,
-			    const char *const *service_ids, size_t n,
+			    const char *const *service_ids, const char *const *volume_ids, size_t n,
 			    int64_t start, int64_t end, int64_t step, int days, int64_t day_span)
 {
 	int64_t day_start = day_span > 0 && end - day_span > start ? end - day_span : start;
@@ -137,6 +140,12 @@ static void add_window_vars(struct strbuf *body, const char *environment_id,
 		strbuf_addf(body, ",\"s%zu\":", i);
 		add_json_str(body, service_ids[i]);
 	}
+	for (i = 0; volume_ids && i < n; i++) {
+		if (!volume_ids[i])
+			continue;
+		strbuf_addf(body, ",\"v%zu\":", i);
+		add_json_str(body, volume_ids[i]);
+	}
 }
 
 /* One service's resource series between the query variables $from and $to, named alias. */
@@ -152,7 +161,7 @@ static void add_metrics_field(struct strbuf *doc, const char *alias, size_t i,
 }
 
 void railway_body_metrics(struct strbuf *body, const char *environment_id,
-			  const char *const *service_ids, size_t n,
+			  const char *const *service_ids, const char *const *volume_ids, size_t n,
 			  int64_t start, int64_t end, int64_t step, int days, int64_t day_span)
 {
 	struct strbuf doc = STRBUF_INIT;
@@ -161,7 +170,7 @@ void railway_body_metrics(struct strbuf *body, const char *environment_id,
 	int k;
 
 	strbuf_addstr(&doc, "query autofixMetrics(");
-	add_window_var_defs(&doc, n, days);
+	add_window_var_defs(&doc, n, days, volume_ids);
 	strbuf_addstr(&doc, ") {\n");
 	/*
 	 * The limit series, not serviceInstanceLimits: that field is untyped
@@ -172,6 +181,18 @@ void railway_body_metrics(struct strbuf *body, const char *environment_id,
 		snprintf(alias, sizeof(alias), "m%zu", i);
 		add_metrics_field(&doc, alias, i, "startDate", "endDate");
 	}
+	/*
+	 * A service's volume: its usage over the window, by the volume's id
+	 * (a volume instance is the volume in this environment). Its size is
+	 * the architecture's sizeMB. Today only: a volume has no time of day.
+	 */
+	for (i = 0; volume_ids && i < n; i++)
+		if (volume_ids[i])
+			strbuf_addf(&doc,
+				    "  v%zu: metrics(environmentId: $environmentId, volumeId: $v%zu, "
+				    "startDate: $startDate, endDate: $endDate, sampleRateSeconds: $step, "
+				    "averagingWindowSeconds: $step, measurements: [DISK_USAGE_GB]) "
+				    "{ measurement values { ts value } }\n", i, i);
 	/* The same hours on earlier days ride in the same request: no extra call per scan. */
 	for (k = 1; k <= days; k++) {
 		snprintf(from, sizeof(from), "dayStart%d", k);
@@ -183,7 +204,7 @@ void railway_body_metrics(struct strbuf *body, const char *environment_id,
 	}
 	strbuf_addstr(&doc, "}\n");
 	add_query(body, &doc);
-	add_window_vars(body, environment_id, service_ids, n, start, end, step, days, day_span);
+	add_window_vars(body, environment_id, service_ids, volume_ids, n, start, end, step, days, day_span);
 	strbuf_addstr(body, "}}");
 	strbuf_release(&doc);
 }
@@ -197,7 +218,7 @@ void railway_body_http(struct strbuf *body, const char *project_id, const char *
 	int k;
 
 	strbuf_addstr(&doc, "query autofixHttp($projectId: String!, ");
-	add_window_var_defs(&doc, n, days);
+	add_window_var_defs(&doc, n, days, NULL);
 	if (days)
 		strbuf_addstr(&doc, ", $dayStep: Int!");
 	strbuf_addstr(&doc, ") {\n");
@@ -235,7 +256,7 @@ void railway_body_http(struct strbuf *body, const char *project_id, const char *
 				    "{ statusCode samples { ts value } }\n", k, i, i, k, k);
 	strbuf_addstr(&doc, "}\n");
 	add_query(body, &doc);
-	add_window_vars(body, environment_id, service_ids, n, start, end, step, days, day_span);
+	add_window_vars(body, environment_id, service_ids, NULL, n, start, end, step, days, day_span);
 	if (days)
 		strbuf_addf(body, ",\"dayStep\":%lld",
 			    (long long)(step / 1000 > 0 ? step / 1000 : 1) * RAILWAY_DAY_TRAFFIC_STEPS);

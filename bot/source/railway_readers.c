@@ -165,8 +165,13 @@ int railway_read_architecture(struct architecture *out, const struct json *resp,
 		strbuf_release(&have);
 		return err;
 	}
-	out->environment_id = xstrdup(json_str_value(json_get(env, "id")));
-	out->environment_name = xstrdup(json_str_value(json_get(env, "name")));
+	/* Matched by one of the two, it must still have both. */
+	if ((err = json_get_str(&s, env, "id")) < 0)
+		return bot_error_wrap(err, "environment '%s': ", environment);
+	out->environment_id = xstrdup(s);
+	if ((err = json_get_str(&s, env, "name")) < 0)
+		return bot_error_wrap(err, "environment '%s': ", environment);
+	out->environment_name = xstrdup(s);
 
 	if ((err = check_complete(json_get(env, "serviceInstances"), "service instances")) < 0 ||
 	    (err = json_get_arr(&edges, env, "serviceInstances.edges")) < 0)
@@ -247,6 +252,8 @@ static int read_measurements(struct series *set, size_t *bad, const struct json 
 			which = METRIC_MEMORY, scale = RAILWAY_GB;
 		else if (!strcmp(meas, "MEMORY_LIMIT_GB"))
 			which = METRIC_MEMORY_LIMIT, scale = RAILWAY_GB;
+		else if (!strcmp(meas, "DISK_USAGE_GB"))
+			which = METRIC_DISK, scale = RAILWAY_GB;
 		else
 			continue;
 		if ((err = json_get_arr(&values, m, "values")) < 0)
@@ -285,7 +292,8 @@ static int read_status_counts(struct service_metrics *svc, struct series *series
 		const struct json *code = json_get(g, "statusCode");
 		int status;
 
-		if (json_type(code) != JSON_NUMBER)
+		/* An HTTP status: a whole number from 100 to 599. */
+		if (json_type(code) != JSON_NUMBER || !(json_num_value(code) >= 100 && json_num_value(code) <= 599))
 			goto bad;
 		status = (int)json_num_value(code);
 		/*
@@ -411,10 +419,11 @@ int railway_read_deployments(struct service_metrics *out, const struct json *res
  * The aliased fields of the two observe documents (railway_documents.c):
  * service I's metrics mI and, K days earlier, yK_I; its status counts hI,
  * durations lI, deployments dI and, K days earlier, p95 ylK_I and status
- * counts yhK_I.
+ * counts yhK_I; the usage of the volume mounted in it, vI (in the metrics
+ * document, only for a service with a volume).
  */
 enum alias_kind { ALIAS_METRICS, ALIAS_DAY_METRICS, ALIAS_STATUS, ALIAS_LATENCY, ALIAS_DEPLOYMENTS,
-		  ALIAS_DAY_LATENCY, ALIAS_DAY_STATUS };
+		  ALIAS_DAY_LATENCY, ALIAS_DAY_STATUS, ALIAS_VOLUME };
 
 struct alias {
 	enum alias_kind kind;
@@ -456,9 +465,9 @@ static int parse_alias(struct alias *out, const char *name, size_t len)
 			p++;
 		if ((k = alias_number(&p)) < 1 || *p++ != '_')
 			return -1;
-	} else if (*p == 'm' || *p == 'h' || *p == 'l' || *p == 'd') {
+	} else if (*p == 'm' || *p == 'h' || *p == 'l' || *p == 'd' || *p == 'v') {
 		out->kind = *p == 'm' ? ALIAS_METRICS : *p == 'h' ? ALIAS_STATUS :
-			    *p == 'l' ? ALIAS_LATENCY : ALIAS_DEPLOYMENTS;
+			    *p == 'l' ? ALIAS_LATENCY : *p == 'd' ? ALIAS_DEPLOYMENTS : ALIAS_VOLUME;
 		p++;
 	} else {
 		return -1;
@@ -472,7 +481,7 @@ static int parse_alias(struct alias *out, const char *name, size_t len)
 
 static void format_alias(char *buf, size_t size, const struct alias *a)
 {
-	static const char *const prefix[] = { "m", "y", "h", "l", "d", "yl", "yh" };
+	static const char *const prefix[] = { "m", "y", "h", "l", "d", "yl", "yh", "v" };
 
 	if (a->k)
 		snprintf(buf, size, "%s%d_%zu", prefix[a->kind], a->k, a->i);
@@ -483,7 +492,7 @@ static void format_alias(char *buf, size_t size, const struct alias *a)
 /*
  * Which of the per-service slots of its document alias a fills: today's
  * fields, then one per day (the HTTP document: p95 for each day, then
- * status counts for each day).
+ * status counts for each day); in the metrics document the volume's last.
  */
 static size_t alias_slot(const struct alias *a, int days)
 {
@@ -501,6 +510,8 @@ static size_t alias_slot(const struct alias *a, int days)
 		return 2 + (size_t)a->k;
 	case ALIAS_DAY_STATUS:
 		return 2 + (size_t)days + (size_t)a->k;
+	case ALIAS_VOLUME:
+		return 1 + (size_t)days;
 	}
 	return 0;
 }
@@ -510,7 +521,9 @@ static void slot_alias(struct alias *a, size_t i, size_t slot, int http, int day
 {
 	a->i = i;
 	a->k = 0;
-	if (!http) {
+	if (!http && slot == 1 + (size_t)days) {
+		a->kind = ALIAS_VOLUME;
+	} else if (!http) {
 		a->kind = slot ? ALIAS_DAY_METRICS : ALIAS_METRICS;
 		a->k = (int)slot;
 	} else if (slot < 3) {
@@ -522,6 +535,12 @@ static void slot_alias(struct alias *a, size_t i, size_t slot, int http, int day
 		a->kind = ALIAS_DAY_STATUS;
 		a->k = (int)slot - 2 - days;
 	}
+}
+
+/* Whether the document asked the alias of a slot: a volume's only for a service with a volume. */
+static int slot_asked(const struct alias *a, const struct service_metrics *services)
+{
+	return a->kind != ALIAS_VOLUME || services[a->i].volume;
 }
 
 static int type_error(const char *alias, const char *want)
@@ -542,6 +561,7 @@ static int read_alias(struct service_metrics *services, const struct alias *a, c
 	switch (a->kind) {
 	case ALIAS_METRICS:
 	case ALIAS_DAY_METRICS:
+	case ALIAS_VOLUME:
 		if (json_type(value) != JSON_ARRAY)
 			return type_error(name, "array");
 		return read_measurements(a->k ? svc->seasonal : svc->series, &svc->bad_samples, value, name);
@@ -574,17 +594,24 @@ static int read_alias(struct service_metrics *services, const struct alias *a, c
 	return 0;
 }
 
-/* Slots per service: the metrics document has today and each day; the HTTP one three fields and two per day. */
+/*
+ * Slots per service: the metrics document has today, each day and the
+ * volume (a slot that only a service with a volume fills); the HTTP one
+ * three fields and two per day.
+ */
 static size_t doc_slots(int http, int days)
 {
-	return http ? 3 + 2 * (size_t)days : 1 + (size_t)days;
+	return http ? 3 + 2 * (size_t)days : 2 + (size_t)days;
 }
 
-static int alias_in_doc(const struct alias *a, int http, size_t n, int days)
+static int alias_in_doc(const struct alias *a, const struct service_metrics *services, int http,
+			size_t n, int days)
 {
 	int of_http = a->kind == ALIAS_STATUS || a->kind == ALIAS_LATENCY ||
 		      a->kind == ALIAS_DEPLOYMENTS || a->kind == ALIAS_DAY_LATENCY || a->kind == ALIAS_DAY_STATUS;
 
+	if (a->kind == ALIAS_VOLUME && a->i < n && !services[a->i].volume)
+		return 0;
 	return of_http == !!http && a->i < n && a->k <= days;
 }
 
@@ -604,6 +631,8 @@ static int read_observe_tree(struct service_metrics *services, const struct json
 			char name[48];
 
 			slot_alias(&a, i, j, http, days);
+			if (!slot_asked(&a, services))
+				continue;
 			format_alias(name, sizeof(name), &a);
 			if (!(value = json_get(resp, "data.%s", name)))
 				return bot_error(BOT_EINVALID, "'data.%s': missing from railway's answer", name);
@@ -753,7 +782,7 @@ int railway_read_observe_text(struct service_metrics *services, const char *text
 		char name[48];
 
 		/* Members the document did not ask for are not read (as by the tree form). */
-		if (parse_alias(&a, m.key, m.key_len) < 0 || !alias_in_doc(&a, http, n, days))
+		if (parse_alias(&a, m.key, m.key_len) < 0 || !alias_in_doc(&a, services, http, n, days))
 			continue;
 		format_alias(name, sizeof(name), &a);
 		slot = a.i * slots + alias_slot(&a, days);
@@ -779,6 +808,8 @@ int railway_read_observe_text(struct service_metrics *services, const char *text
 			char name[48];
 
 			slot_alias(&a, missing / slots, missing % slots, http, days);
+			if (!slot_asked(&a, services))
+				continue;
 			format_alias(name, sizeof(name), &a);
 			err = bot_error(BOT_EINVALID, "'data.%s': missing from railway's answer", name);
 		}

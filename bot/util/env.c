@@ -9,3 +9,12 @@ const char *env_get(const char *name)
 
 	return v && *v ? v : NULL;
 }
+
+const char *env_repository(const char **var)
+{
+	const char *name = env_get("AUTOFIX_REPOSITORY") ? "AUTOFIX_REPOSITORY" : "GITHUB_REPOSITORY";
+
+	if (var)
+		*var = name;
+	return env_get(name);
+}

@@ -185,6 +185,19 @@ static size_t scheme_at(const char *s, const char *end, size_t *keep, int any_sc
 	return 0;
 }
 
+/* At s, one of the schemes and a space? Returns the length of both, or 0. */
+static size_t scheme_word(const char *s, const char *end)
+{
+	size_t i, len;
+
+	for (i = 0; i < ARRAY_SIZE(schemes); i++) {
+		len = strlen(schemes[i]);
+		if ((size_t)(end - s) > len + 1 && !strncasecmp(s, schemes[i], len) && s[len] == ' ')
+			return len + 1;
+	}
+	return 0;
+}
+
 /* ----------------------------------------------------------------------
  * PEM private keys.
  */
@@ -430,6 +443,20 @@ static size_t key_value_at(const char *s, const char *end, int quoted_key, size_
 		*keep = (size_t)(v - s) + sk;
 		return (size_t)(v - s) + scheme_at(v, end, &sk, 1);
 	}
+	/*
+	 * A scheme before a value of another shape (short, or "***" already
+	 * masked): the scheme stays and the word after it is the value, so
+	 * that masking twice changes nothing and "Bearer abc" is no leak.
+	 */
+	if ((sk = scheme_word(v, end))) {
+		const char *w = v + sk, *we = w;
+		while (we < end && !isspace((unsigned char)*we) && !strchr("&,;\"'})]<>", *we))
+			we++;
+		if (placeholder(w, (size_t)(we - w)))
+			return 0;
+		*keep = (size_t)(w - s);
+		return (size_t)(we - s);
+	}
 	*keep = (size_t)(v - s);
 	return (size_t)(ve - s);
 }
@@ -527,16 +554,32 @@ size_t redact_patterns_apply(const struct redact_patterns *p, struct strbuf *sb)
 	size_t i, masked = 0;
 
 	for (i = 0; p && i < p->nr; i++) {
-		const char *s = sb->buf;
+		const char *s = sb->buf, *end = sb->buf + sb->len;
 		regmatch_t m;
 		int flags = 0;
 
 		strbuf_reset(&out);
-		while (*s && regexec(&p->re[i], s, 1, &m, flags) == 0) {
-			/* An empty match masks nothing: step over one byte so the scan moves on. */
+		/* regexec reads up to a NUL: a text holding one is matched a piece at a time. */
+		while (s < end) {
+			if (!*s) {
+				strbuf_addch(&out, '\0');
+				s++;
+				flags = 0;
+				continue;
+			}
+			if (regexec(&p->re[i], s, 1, &m, flags)) {
+				strbuf_addstr(&out, s);
+				s += strlen(s);
+				continue;
+			}
 			if (m.rm_eo == m.rm_so) {
-				strbuf_add(&out, s, (size_t)m.rm_so + 1);
-				s += m.rm_so + 1;
+				/*
+				 * An empty match masks nothing: step over one byte so the
+				 * scan moves on (not over the piece's NUL, at its end).
+				 */
+				size_t step = (size_t)m.rm_so + (s[m.rm_so] ? 1 : 0);
+				strbuf_add(&out, s, step);
+				s += step;
 			} else {
 				strbuf_add(&out, s, (size_t)m.rm_so);
 				strbuf_addstr(&out, MASK);
@@ -545,7 +588,6 @@ size_t redact_patterns_apply(const struct redact_patterns *p, struct strbuf *sb)
 			}
 			flags = REG_NOTBOL;
 		}
-		strbuf_addstr(&out, s);
 		strbuf_reset(sb);
 		strbuf_addbuf(sb, &out);
 	}

@@ -20,6 +20,7 @@ const fs = require('fs');
 const path = require('path');
 const cp = require('child_process');
 const YAML = require('yaml');
+const { schemaKeys } = require('./schema-keys.js');
 
 const [autofix, tmp] = process.argv.slice(2);
 const root = path.join(__dirname, '..', '..');
@@ -39,26 +40,7 @@ function ok(pass, name, ...diag) {
 
 /* ---- the schema's keys ("services.*.path": '*' is any entry) ---------- */
 
-function resolve(s) {
-	while (s && s.$ref)
-		s = { ...schema.$defs[s.$ref.replace('#/$defs/', '')], ...s, $ref: undefined };
-	return s;
-}
-const keys = new Set();
-(function walk(s, at) {
-	s = resolve(s);
-	if (!s)
-		return;
-	for (const [k, sub] of Object.entries(s.properties || {})) {
-		const key = at ? `${at}.${k}` : k;
-		keys.add(key);
-		walk(sub, key);
-	}
-	if (s.additionalProperties && typeof s.additionalProperties === 'object')
-		walk(s.additionalProperties, `${at}.*`);
-	for (const alt of [...(s.oneOf || []), ...(s.anyOf || [])])
-		walk(alt, at);
-})(schema, '');
+const keys = new Set(schemaKeys(schema).keys());
 const leaves = [...keys].filter((k) => ![...keys].some((o) => o.startsWith(k + '.')));
 ok(leaves.length >= 50, `the schema has ${leaves.length} leaf keys`);
 

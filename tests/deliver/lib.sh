@@ -60,15 +60,7 @@ fresh_world() {
 	rm -rf "$BARE" "$TMP/agent.count"
 	git clone -q --bare "$TMP/src" "$BARE" || { echo "Bail out! cannot make the bare repository"; exit 1; }
 	FAKE_GITHUB_TOKEN=$GH_TOKEN FAKE_GITHUB_GIT_DIR=$BARE \
-	FAKE_GITHUB_CLONE_URL=http://127.0.0.1:$GIT_PORT/hello-world.git start_server gh node --input-type=module -e '
-import http from "node:http";
-import { writeFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
-const { handle } = await import(pathToFileURL(process.argv[2]).href);
-const server = http.createServer(handle);
-server.listen(0, "127.0.0.1", () => writeFileSync(process.argv[1], String(server.address().port)));
-setTimeout(() => process.exit(3), 600000).unref();
-' "$TMP/gh.port" "$TEST_DATA_DIR/github/fake-github.mjs"
+	FAKE_GITHUB_CLONE_URL=http://127.0.0.1:$GIT_PORT/hello-world.git start_server gh node "$TEST_DATA_DIR/github/serve-fake.mjs" "$TMP/gh.port"
 	GH_PID=$SERVER_PID GH=http://127.0.0.1:$SERVER_PORT
 }
 # scan OUT RUN_ID [NAME=VALUE...]: a full scan of $CONFIG against the fakes.

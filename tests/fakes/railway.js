@@ -6,6 +6,10 @@
 // with a GraphQL error, as Railway does) and then executed by graphql-js
 // against that schema, so the answers have exactly the schema's shapes. It serves one observation (the scenario format of
 // tests/scenarios/, or N synthetic healthy services) and counts requests.
+// A scenario service with a "volume" ({name, mount_path}) has a volume
+// instance in the environment: its size (sizeMB) is the last "disk_limit"
+// sample (0 without one: a size not reported), its current size the last
+// "disk" one, and metrics(volumeId) serves "disk" as DISK_USAGE_GB.
 //
 //   node railway.js --port-file F [--scenario FILE | --services N --now ISO] [--log-extra TEXT]
 //                   [--token T] [--token-kind project|account] [--fail FIELD]
@@ -91,14 +95,16 @@ function syntheticObservation(n, nowIso) {
 let obs;
 let services;
 let byId;
+let byVolume;
 function load(file) {
   const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
   use(doc.observation || doc);
 }
 function use(o) {
   obs = o;
-  services = obs.services.map((s, k) => ({ ...s, id: `s-${k}-${s.name}`, instanceId: `si-${k}` }));
+  services = obs.services.map((s, k) => ({ ...s, id: `s-${k}-${s.name}`, instanceId: `si-${k}`, volumeId: s.volume ? `v-${k}-${s.volume.name}` : null }));
   byId = new Map(services.map((s) => [s.id, s]));
+  byVolume = new Map(services.filter((s) => s.volumeId).map((s) => [s.volumeId, s]));
 }
 if (opts.scenario) load(opts.scenario);
 else use(syntheticObservation(opts.services, opts.now || new Date().toISOString()));
@@ -119,6 +125,11 @@ function samples(svc, metric, from, to, scale = 1) {
 
 function serviceOf(args) {
   if (args.environmentId !== undefined && args.environmentId !== ENV_ID) throw new Error('Environment not found');
+  if (args.volumeId !== undefined && args.volumeId !== null) {
+    const owner = byVolume.get(args.volumeId);
+    if (!owner || (args.serviceId && args.serviceId !== owner.id)) throw new Error(`Volume ${args.volumeId} not found`);
+    return owner;
+  }
   const svc = byId.get(args.serviceId);
   if (!svc) throw new Error(`Service ${args.serviceId} not found`);
   return svc;
@@ -133,7 +144,15 @@ function window(args) {
 
 const measurementSeries = {
   CPU_USAGE: ['cpu', 1], CPU_LIMIT: ['cpu_limit', 1], MEMORY_USAGE_GB: ['memory', 1 / GB], MEMORY_LIMIT_GB: ['memory_limit', 1 / GB],
+  DISK_USAGE_GB: ['disk', 1 / GB],
 };
+// A volume's figures are its own: asked by service, DISK_USAGE_GB is empty; asked by volume, only it is served.
+const volumeMeasurements = new Set(['DISK_USAGE_GB']);
+
+function lastValue(svc, metric) {
+  const s = ((svc.series || {})[metric] || []).filter(([, v]) => v !== null);
+  return s.length ? s[s.length - 1][1] : null;
+}
 
 const root = {
   project(args) {
@@ -147,7 +166,14 @@ const root = {
     const env = {
       id: ENV_ID, name: obs.environment || 'production',
       serviceInstances: { pageInfo: { hasNextPage: false }, edges: instances },
-      volumeInstances: { pageInfo: { hasNextPage: false }, edges: [] },
+      volumeInstances: {
+        pageInfo: { hasNextPage: false },
+        edges: services.filter((s) => s.volumeId).map((s, k) => edge({
+          id: `vi-${k}`, serviceId: s.id, mountPath: s.volume.mount_path || '/data',
+          sizeMB: Math.round((lastValue(s, 'disk_limit') || 0) / 1e6), currentSizeMB: (lastValue(s, 'disk') || 0) / 1e6,
+          volume: { id: s.volumeId, name: s.volume.name },
+        })),
+      },
     };
     const staging = { id: 'e-staging', name: 'staging', serviceInstances: { pageInfo: { hasNextPage: false }, edges: [] }, volumeInstances: { pageInfo: { hasNextPage: false }, edges: [] } };
     return { id: PROJECT_ID, name: obs.project || 'shop', environments: { pageInfo: { hasNextPage: false }, edges: [edge(staging), edge(env)] } };
@@ -156,8 +182,9 @@ const root = {
   metrics(args) {
     const svc = serviceOf(args);
     const [from, to] = window(args);
+    const ofVolume = args.volumeId !== undefined && args.volumeId !== null;
     return args.measurements.map((m) => {
-      const [name, scale] = measurementSeries[m] || [null, 1];
+      const [name, scale] = ofVolume === volumeMeasurements.has(m) ? measurementSeries[m] || [null, 1] : [null, 1];
       return { measurement: m, tags: { serviceId: svc.id, environmentId: ENV_ID }, values: name ? samples(svc, name, from, to, scale) : [] };
     });
   },

@@ -13,15 +13,32 @@
 // State is small and in memory: labels, issues, pulls, comments, refs,
 // files. Control endpoints under /_fake/ are not part of the API:
 //   POST /_fake/issue {title, body, login}: an issue someone else opened;
-//   POST /_fake/pull/N {state, merged, closed_at, created_at}: a person
-//     closes or merges PR N (times as ISO 8601);
+//   POST /_fake/pull/N {state, merged, closed_at, created_at, merge_commit_sha}:
+//     a person closes or merges PR N (times as ISO 8601; the merge commit
+//     is the test's to make in the repository);
 //   POST /_fake/fail {operation, page, status, count}: the next count
 //     answers to operation (an operationId) for page (1 by default) fail
 //     with status (count 0 clears them);
+//   POST /_fake/review-comments/ID [{path, line, body, login}]: review ID's
+//     comments;
 //   POST /_fake/delay {operation, ms}: answers to operation are sent ms
 //     late (the operation itself is done at once, as on GitHub, even when
 //     the client has gone);
-//   GET /_fake/state: issues, pulls, comments and labels, for assertions.
+//   POST /_fake/pull-request {title, body, head, base, login, state}: a
+//     pull request made outside the API (someone else's, or autofix's
+//     from an earlier run); its branch gets a ref when it has none;
+//   POST /_fake/comment {issue, body, login, type, created_at}: a comment
+//     someone wrote (type "Bot" for an App's bot user);
+//   POST /_fake/permission {user, role_name, permission}: that user's
+//     role on the repository (permission defaults from the role, as
+//     GitHub maps it: maintain is write, triage is read);
+//   GET /_fake/state: issues, pulls, comments, labels, reactions and the
+//     branches (refs under heads/), for assertions;
+//   POST /_fake/installations [{id, account, repositories: [{name,
+//     default_branch, archived, files: {PATH: TEXT}}]}]: the App's
+//     installations and their repositories (by default one, 4242 on
+//     octo-org, holding hello-world, whose files are the shared ones);
+//     a repository listed with `files` has its own on its default branch.
 // A comment, issue or PR made through the API is written by BOT_LOGIN,
 // the identity GitHub would take from the token.
 //
@@ -31,11 +48,12 @@
 // FAKE_GITHUB_GIT_DIR, a bare git repository whose branches are the
 // refs (read at request time: a branch pushed over git http-backend is
 // one pulls/create accepts). Run as a program, it prints "port N" once listening
-// and exits when stdin closes. Imported (tests/journal/fake-server.mjs),
-// it exports the request handler, its state, resetState() and violations,
-// for a server that adds fixtures of its own.
+// and exits when stdin closes (with --port-file FILE: writes N to FILE and runs
+// until stopped). Imported (tests/journal/fake-server.mjs), it exports the
+// request handler, its state, resetState() and violations, for a server that
+// adds fixtures of its own.
 import http from "node:http";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { randomBytes, webcrypto } from "node:crypto";
@@ -216,8 +234,13 @@ function initialState() {
       ["autofix/test:.autofix.yml", "version: 1\nwindow: 10m\n"],
     ]),
     permissions: new Map([["alice", "admin"], ["bob", "write"], ["carol", "read"]]),
+    reviewComments: new Map(),
+    installations: [{ id: 4242, account: "octo-org", repositories: [{ name: "hello-world", default_branch: "main" }] }],
     nextNumber: 1,
     nextComment: 1000,
+    // Roles' permissions set apart from GitHub's mapping (a custom role), and reactions made.
+    permissionOf: new Map(),
+    reactions: [],
   };
 }
 
@@ -260,6 +283,7 @@ function pullJson(op, status, pr) {
     html_url: `https://github.com/${owner.login}/hello-world/pull/${pr.number}`,
   });
   if ("merged" in j) j.merged = !!pr.merged_at;
+  if (pr.merge_commit_sha) j.merge_commit_sha = pr.merge_commit_sha;
   j.user = userJson(j.user, pr.login || BOT_LOGIN, pr.login && pr.login !== BOT_LOGIN ? 7 : BOT_ID, pr.login && pr.login !== BOT_LOGIN ? "User" : "Bot");
   j.requested_reviewers = (pr.reviewers || []).map((l, i) => userJson(j.user, l, 100 + i, "User"));
   // GitHub's own example lists a team without the fields its schema requires.
@@ -287,12 +311,14 @@ const handlers = {
     return [200, j];
   },
   "apps/create-installation-access-token": (c) => {
-    if (c.params.installation_id !== "4242") return [404, { message: "Not Found", documentation_url: "x" }];
+    if (!state.installations.some((i) => String(i.id) === c.params.installation_id))
+      return [404, { message: "Not Found", documentation_url: "x" }];
     tokensIssued++;
     // GitHub's newer installation tokens carry the App id and a JWT:
     // hundreds of characters, so a client with a fixed-size buffer breaks.
     const token = `ghs_${appId}_${randomBytes(600).toString("base64url")}`;
     issuedTokens.add(token);
+    tokenInstallation.set(token, Number(c.params.installation_id));
     const j = example(c.op, 201);
     j.token = token;
     j.expires_at = new Date(Date.now() + tokenTtl * 1000).toISOString().replace(/\.\d+Z$/, "Z");
@@ -303,8 +329,11 @@ const handlers = {
     return [201, j];
   },
   "repos/get-content": (c) => {
-    const ref = c.query.get("ref") || "main";
-    const text = state.files.get(`${ref}:${c.params.path}`);
+    const own = installedRepository(c.params.owner, c.params.repo);
+    const ref = c.query.get("ref") || (own ? own.default_branch : "main");
+    const text = own && own.files
+      ? (ref === own.default_branch ? own.files[c.params.path] : undefined)
+      : state.files.get(`${ref}:${c.params.path}`);
     if (text === undefined) return [404, { message: "Not Found", documentation_url: "x" }];
     if (!/raw/.test(c.headers.accept || "")) return [415, { message: "the fake serves raw only" }];
     return [200, text, { "content-type": "application/vnd.github.raw; charset=utf-8" }];
@@ -328,7 +357,7 @@ const handlers = {
     if (state.issues.some((i) => i.pull && i.state === "open" && i.head === c.body.head && i.base === c.body.base))
       return [422, { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${owner.login}:${c.body.head}.` }], documentation_url: "x" }];
     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-    const pr = { number: state.nextNumber++, pull: true, title: c.body.title, body: c.body.body, head: c.body.head, base: c.body.base, draft: !!c.body.draft, state: "open", labels: [], login: BOT_LOGIN, type: "Bot", created_at: now, headSha: sha };
+    const pr = { number: state.nextNumber++, pull: true, title: c.body.title, body: c.body.body, head: c.body.head, base: c.body.base, draft: !!c.body.draft, state: "open", labels: [], login: BOT_LOGIN, type: "Bot", created_at: now, headSha: sha, baseSha: refGet(`heads/${c.body.base}`) };
     state.issues.push(pr);
     return [201, pullJson(c.op, 201, pr)];
   },
@@ -336,14 +365,53 @@ const handlers = {
     const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
     if (!pr) return [404, { message: "Not Found", documentation_url: "x" }];
     for (const k of ["title", "body", "state"]) if (k in c.body) pr[k] = c.body[k];
+    // GitHub stamps a closing, and forgets it when the PR is reopened.
+    if (c.body.state === "closed" && !pr.closed_at) pr.closed_at = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    if (c.body.state === "open") pr.closed_at = null;
     return [200, pullJson(c.op, 200, pr)];
   },
   "pulls/list-files": (c) => {
-    // 250 files: three pages at per_page=100, so that pagination is exercised.
     const ex = example(c.op, 200)[0];
+    const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
+    // With a real repository, the PR's own diff (from the base it was opened on to its head).
+    if (gitDir && pr && pr.baseSha && pr.headSha) {
+      const range = `${pr.baseSha}...${pr.headSha}`;
+      return [200, git(["diff", "--numstat", range]).split("\n").filter(Boolean).map((line) => {
+        const [add, del, filename] = line.split("\t");
+        const patch = git(["diff", range, "--", filename]).split("\n").slice(4).join("\n");
+        return { ...ex, filename, status: "modified", additions: Number(add), deletions: Number(del), changes: Number(add) + Number(del), patch };
+      })];
+    }
+    // Otherwise 250 files: three pages at per_page=100, so that pagination is exercised.
     return [200, Array.from({ length: 250 }, (_, i) => ({ ...ex, sha: ex.sha, filename: `src/file${i}.c` }))];
   },
   "pulls/list-reviews": (c) => [200, example(c.op, 200)],
+  // The PR's commits (with FAKE_GITHUB_GIT_DIR: base branch..head, oldest first, with their messages).
+  "pulls/list-commits": (c) => {
+    const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
+    if (!pr) return [404, { message: "Not Found", documentation_url: "x" }];
+    if (!gitDir) return [200, []];
+    const ex = example(c.op, 200)[0];
+    const head = (pr.state === "open" && refGet(`heads/${pr.head}`)) || pr.headSha;
+    const shas = git(["rev-list", "--reverse", `refs/heads/${pr.base}..${head}`]).split("\n").filter(Boolean);
+    return [200, shas.map((sha) => ({ ...ex, sha, commit: { ...ex.commit, message: git(["log", "-1", "--format=%B", sha]) } }))];
+  },
+  // The comments of one review, as POST /_fake/review-comments/ID set them.
+  "pulls/list-comments-for-review": (c) => {
+    const ex = example(c.op, 200)[0];
+    const list = state.reviewComments.get(Number(c.params.review_id)) || [];
+    return [200, list.map((m, i) => {
+      const j = { ...ex, id: 5000 + i, pull_request_review_id: Number(c.params.review_id), path: m.path, line: m.line,
+        original_line: m.line, body: m.body, user: { ...ex.user, login: m.login || "alice" } };
+      // A comment on a whole file has no line (GitHub leaves the fields out).
+      if (m.line == null) {
+        delete j.line;
+        delete j.original_line;
+        j.subject_type = "file";
+      }
+      return j;
+    })];
+  },
   "pulls/list-review-comments": (c) => [200, example(c.op, 200)],
   "pulls/request-reviewers": (c) => {
     const pr = state.issues.find((i) => i.pull && i.number === Number(c.params.pull_number));
@@ -453,13 +521,13 @@ const handlers = {
     return [200, j];
   },
   "repos/get-collaborator-permission-level": (c) => {
-    const perm = state.permissions.get(c.params.username);
-    if (!perm) return [404, { message: "Not Found", documentation_url: "x" }];
+    const role = state.permissions.get(c.params.username);
+    if (!role) return [404, { message: "Not Found", documentation_url: "x" }];
     const j = example(c.op, 200);
-    j.permission = perm;
-    j.role_name = perm;
+    j.permission = state.permissionOf.get(c.params.username) || roleToPermission(role);
+    j.role_name = role;
     j.user.login = c.params.username;
-    j.user.role_name = perm; // missing from GitHub's example, required by its schema
+    j.user.role_name = role; // missing from GitHub's example, required by its schema
     return [200, j];
   },
   "git/get-ref": (c) => {
@@ -481,11 +549,57 @@ const handlers = {
     if (!refDelete(c.params.ref)) return [422, { message: "Reference does not exist", documentation_url: "x" }];
     return [204, null];
   },
+  // The App's installations, and the repositories an installation token reaches.
+  "apps/list-installations": (c) => [200, state.installations.map((inst) => {
+    const j = example(c.op, 200)[0];
+    j.id = inst.id;
+    // The description types the account as a user *and* an enterprise (allOf): it gets both's fields.
+    const user = example(spec.paths["/installation/repositories"].get, 200).repositories[0].owner;
+    j.account = { ...user, login: inst.account, type: "Organization", name: inst.account, slug: inst.account,
+      created_at: "2020-01-01T00:00:00Z", updated_at: "2020-01-01T00:00:00Z" };
+    j.target_type = "Organization";
+    return j;
+  })],
+  "apps/list-repos-accessible-to-installation": (c) => {
+    const token = (/^(?:token|Bearer) (.+)$/.exec(c.headers.authorization || "") || [])[1];
+    const inst = state.installations.find((i) => i.id === (tokenInstallation.get(token) ?? 4242));
+    const template = example(c.op, 200).repositories[0];
+    const all = (inst ? inst.repositories : []).map((r, k) => ({
+      ...template, id: inst.id * 1000 + k, name: r.name, full_name: `${inst.account}/${r.name}`,
+      owner: { ...template.owner, login: inst.account }, default_branch: r.default_branch || "main",
+      archived: !!r.archived, disabled: false,
+    }));
+    const [repositories, headers] = paginate(null, c.url, all);
+    return [200, { total_count: all.length, repository_selection: "selected", repositories }, headers];
+  },
   "repos/compare-commits": (c) => {
     const j = example(c.op, 200);
     j.status = "ahead";
     j.ahead_by = 1;
     j.behind_by = 0;
+    // With FAKE_GITHUB_GIT_DIR, the real answer: how head stands to base, and the files with
+    // their patches, as git compares base...head.
+    if (gitDir && c.params.base && c.params.head) {
+      const range = `${c.params.base}...${c.params.head}`, ex = j.files[0];
+      const statuses = { A: "added", D: "removed", M: "modified" };
+      let base, head;
+      try {
+        base = git(["rev-parse", "--verify", "-q", `${c.params.base}^{commit}`]);
+        head = git(["rev-parse", "--verify", "-q", `${c.params.head}^{commit}`]);
+        j.files = git(["diff", "--numstat", range]).split("\n").filter(Boolean).map((row) => {
+          const [add, del, filename] = row.split("\t");
+          const st = git(["diff", "--name-status", range, "--", filename]).split("\t")[0];
+          const patch = git(["diff", range, "--", filename]).replace(/^[\s\S]*?\n(?=@@)/, "");
+          return { ...ex, filename, status: statuses[st] || "changed", additions: Number(add) || 0,
+            deletions: Number(del) || 0, changes: (Number(add) || 0) + (Number(del) || 0), patch };
+        });
+      } catch (e) {
+        return [404, { message: "Not Found", documentation_url: "x" }];
+      }
+      j.ahead_by = Number(git(["rev-list", "--count", `${base}..${head}`]));
+      j.behind_by = Number(git(["rev-list", "--count", `${head}..${base}`]));
+      j.status = base === head ? "identical" : !j.behind_by ? "ahead" : !j.ahead_by ? "behind" : "diverged";
+    }
     return [200, j];
   },
 };
@@ -497,6 +611,18 @@ const issuedTokens = new Set(process.env.FAKE_GITHUB_TOKEN ? [process.env.FAKE_G
 const actionsToken = process.env.FAKE_GITHUB_ACTIONS_TOKEN;
 if (actionsToken) issuedTokens.add(actionsToken);
 let lastTokenRequest = null;
+// Which installation each installation token was made for.
+const tokenInstallation = new Map();
+
+// A repository of an installation (state.installations), or undefined.
+function installedRepository(ownerLogin, name) {
+  for (const inst of state.installations)
+    if (inst.account === ownerLogin) {
+      const r = inst.repositories.find((x) => x.name === name);
+      if (r) return { ...r, default_branch: r.default_branch || "main" };
+    }
+  return undefined;
+}
 
 function commentJson(op, status, m, inList) {
   const j = example(op, status);
@@ -520,9 +646,22 @@ function refJson(op, status, ref, sha) {
   return j;
 }
 
+// GitHub's permission for a role: maintain acts as write, triage as read.
+function roleToPermission(role) {
+  return { admin: "admin", maintain: "write", write: "write", triage: "read", read: "read" }[role] || "none";
+}
+
+// A reaction is one per user, content and comment: the same again answers 200 ("Reaction exists").
 function reaction(c) {
+  const id = Number(c.params.comment_id);
+  if (c.op.operationId === "reactions/create-for-issue-comment" && !state.comments.some((m) => m.id === id))
+    return [404, { message: "Not Found", documentation_url: "x" }];
   const j = example(c.op, 201);
   j.content = c.body.content;
+  j.user.login = BOT_LOGIN;
+  const old = state.reactions.find((r) => r.comment_id === id && r.content === c.body.content);
+  if (old) return [200, j];
+  state.reactions.push({ comment_id: id, content: c.body.content, login: BOT_LOGIN });
   return [201, j];
 }
 
@@ -603,12 +742,36 @@ export function handle(req, res) {
         state.issues.push(issue);
         return send(res, 201, { number: issue.number });
       }
+      if (url.pathname === "/_fake/pull-request" && req.method === "POST") {
+        const b = JSON.parse(body);
+        const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+        if (refGet(`heads/${b.head}`) === undefined) refSet(`heads/${b.head}`, refGet("heads/main"));
+        const pr = { number: state.nextNumber++, pull: true, title: b.title || "a change", body: b.body ?? null, head: b.head, base: b.base || "main", state: b.state || "open", labels: [], login: b.login || BOT_LOGIN, created_at: b.created_at || now, closed_at: b.closed_at || null, headSha: refGet(`heads/${b.head}`) };
+        state.issues.push(pr);
+        return send(res, 201, { number: pr.number });
+      }
+      if (url.pathname === "/_fake/comment" && req.method === "POST") {
+        const b = JSON.parse(body);
+        const m = { id: state.nextComment++, issue: b.issue, body: b.body, login: b.login, type: b.type || "User" };
+        state.comments.push(m);
+        return send(res, 201, { id: m.id });
+      }
+      if (url.pathname === "/_fake/permission" && req.method === "POST") {
+        const b = JSON.parse(body);
+        if (b.role_name === null) state.permissions.delete(b.user);
+        else state.permissions.set(b.user, b.role_name);
+        if (b.permission) state.permissionOf.set(b.user, b.permission);
+        else state.permissionOf.delete(b.user);
+        return send(res, 200, { ok: true });
+      }
       if (url.pathname === "/_fake/state" && req.method === "GET")
         return send(res, 200, {
           issues: state.issues.filter((i) => !i.pull),
           pulls: state.issues.filter((i) => i.pull),
           comments: state.comments,
           labels: [...state.labels.values()],
+          reactions: state.reactions,
+          branches: gitDir ? [] : [...state.refs.keys()].filter((r) => r.startsWith("heads/")).map((r) => r.slice(6)),
         });
       // A person closes or merges a PR, at a time of the test's choosing.
       let m;
@@ -620,7 +783,17 @@ export function handle(req, res) {
         if (b.merged) pr.merged_at = b.closed_at;
         if (pr.state === "closed" && !pr.closed_at) pr.closed_at = new Date().toISOString().replace(/\.\d+Z$/, "Z");
         if (b.head_sha) pr.headSha = b.head_sha;
+        if (b.merge_commit_sha) pr.merge_commit_sha = b.merge_commit_sha;
         return send(res, 200, { number: pr.number });
+      }
+      // A review's comments (a reviewer wrote them): [{path, line, body, login}].
+      if ((m = /^\/_fake\/review-comments\/(\d+)$/.exec(url.pathname)) && req.method === "POST") {
+        state.reviewComments.set(Number(m[1]), JSON.parse(body));
+        return send(res, 200, { ok: true });
+      }
+      if (url.pathname === "/_fake/installations" && req.method === "POST") {
+        state.installations = JSON.parse(body);
+        return send(res, 200, { ok: true });
       }
       if (url.pathname === "/_fake/fail" && req.method === "POST") {
         const b = JSON.parse(body);
@@ -668,7 +841,7 @@ export function handle(req, res) {
         violation(`${opId}: the fake does not implement it`);
         return send(res, 501, { message: "not implemented by the fake" });
       }
-      let [status, out, headers] = handler({ op: r.op, params: r.params, query: url.searchParams, body: json || {}, headers: req.headers });
+      let [status, out, headers] = handler({ op: r.op, params: r.params, query: url.searchParams, url, body: json || {}, headers: req.headers });
       if (Array.isArray(out) && status === 200) {
         let h;
         [out, h] = paginate(req, url, out);
@@ -687,8 +860,16 @@ export function handle(req, res) {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const server = http.createServer(handle);
-  server.listen(0, "127.0.0.1", () => process.stdout.write(`port ${server.address().port}\n`));
-  process.stdin.on("end", () => process.exit(0));
-  process.stdin.resume();
+  // --port-file FILE: the port is written there (tests/lib/tap.sh's start_server), and the
+  // fake runs until stopped by its PID rather than until stdin closes.
+  const portFile = process.argv.indexOf("--port-file") > 0 ? process.argv[process.argv.indexOf("--port-file") + 1] : null;
+  server.listen(0, "127.0.0.1", () => {
+    if (portFile) writeFileSync(portFile, String(server.address().port));
+    else process.stdout.write(`port ${server.address().port}\n`);
+  });
+  if (!portFile) {
+    process.stdin.on("end", () => process.exit(0));
+    process.stdin.resume();
+  }
   setTimeout(() => process.exit(3), 300000).unref();
 }

@@ -79,6 +79,13 @@ function service(name, w, r, o) {
 			put('cpu', i, f === null || f === undefined ? f : f * cpuLimit, 4);
 		}
 		if (cpuLimit !== undefined) put('cpu_limit', i, cpuLimit, 2);
+		// A volume: `disk` in fractions of `diskSize` (bytes), its size reported every sample
+		// (unless `diskSizeUnknown`: a source that knows the usage only).
+		if (o.disk) {
+			const f = o.disk(i, m);
+			put('disk', i, f === null || f === undefined ? f : Math.round(f * o.diskSize), 0);
+			if (!o.diskSizeUnknown) put('disk_limit', i, o.diskSize, 0);
+		}
 		if (o.rps) {
 			const req = o.rps(i, m);
 			if (req === undefined || req === null) {
@@ -95,6 +102,7 @@ function service(name, w, r, o) {
 		}
 	}
 	const svc = { name, series };
+	if (o.volume) svc.volume = o.volume;
 	// `seasonal`: overrides for the same hours a day earlier (the same generators unless replaced);
 	// those series go under "seasonal" at yesterday's times, as a source that can go back would send them.
 	// An array holds one override per day, yesterday first (several earlier days); `seasonalTraffic:
@@ -710,6 +718,61 @@ add('gc-floor-follows-load', 'A 5-minute sawtooth (an amplitude of 12% of the li
 	}, [], undefined, { minutes: 60, stepS: 60 });
 gcCase('gc-heap-grows-floor-flat', 'A 5-minute sawtooth whose peaks climb from 50% to 62% while every collection still returns to 38% (the runtime lets the heap grow before collecting): more garbage, no leak. Quiet.',
 	{ floor: 0.38, amp: 0.12, period: 5, ampGrowth: 0.12 / 60 }, 60, 60, null);
+
+// ---------------------------------------------------------------- volumes (issue 14)
+// A database with a 10 GiB volume (usage in fractions of its size); the
+// detector's horizon for a volume is 24 hours, critical under 6. The usage
+// moves little in a window: a volume's noise is small (a few MB).
+const DISK = 10 * GiB;
+function database(name, w, r, disk, extra = {}) {
+	return service(name, w, r, Object.assign({
+		memLimit: GiB, cpuLimit: 2,
+		mem: () => around(r, 0.45, 0.01),
+		cpu: () => clampPos(around(r, 0.15, 0.02)),
+		volume: { name: `${name}-data`, mount_path: '/var/lib/postgresql/data' },
+		diskSize: DISK, disk,
+	}, extra));
+}
+const volumeCase = (name, description, disk, expect, minutes = 60, overrides) =>
+	add(name, description, (w, r) => [healthy('api', w, r), database('db', w, r, disk(r, w))], expect, overrides,
+		{ minutes, stepS: 60 });
+
+volumeCase('disk-filling-warning', 'A database volume at 60% of its 10 GiB that grows 2% an hour (200 MiB) over an hour: full in about 19 hours, within the 24-hour horizon: a warning. A threshold rule at 80% would stay silent for ten more hours.',
+	(r) => (i, m) => 0.60 + 0.02 * m / 60 + 0.0003 * r.gauss(),
+	[{ service: 'db', kind: 'disk_filling', severity: 'warning', method: 'trend' }]);
+volumeCase('disk-filling-critical', 'A volume at 70% growing 6% an hour (a runaway log table): full in about 4 hours, under a quarter of the horizon: critical, while it is still under the 80% warning level.',
+	(r) => (i, m) => 0.70 + 0.06 * m / 60 + 0.0003 * r.gauss(),
+	[{ service: 'db', kind: 'disk_filling', severity: 'critical', method: 'trend' }]);
+volumeCase('disk-pressure-critical', 'A volume held at 93% of its size, flat: disk_pressure, critical (90%); not filling.',
+	(r) => () => 0.93 + 0.0003 * r.gauss(),
+	[{ service: 'db', kind: 'disk_pressure', severity: 'critical', method: 'threshold' }]);
+volumeCase('disk-pressure-warning-filling', 'A volume at 84% growing 3% an hour: held above the 80% warning level and full in about 5 hours: a disk_pressure warning and a critical disk_filling.',
+	(r) => (i, m) => 0.84 + 0.03 * m / 60 + 0.0003 * r.gauss(),
+	[{ service: 'db', kind: 'disk_filling', severity: 'critical', method: 'trend' },
+	 { service: 'db', kind: 'disk_pressure', severity: 'warning', method: 'threshold' }]);
+add('disk-filling-with-traffic', 'A volume that fills as traffic grows (every request writes a row): 60% climbing 3% an hour while requests double over the hour. Memory that follows load is load; a volume that follows load still fills (it does not empty when traffic ebbs): disk_filling, a warning, full in about 13 hours.',
+	(w, r) => [database('db', w, r, (i, m) => 0.60 + 0.03 * m / 60 + 0.0003 * r.gauss(), {
+		rps: (i, m) => r.count(300 * (1 + m / 60)), p95: () => clampPos(around(r, 20, 2)),
+	})], [{ service: 'db', kind: 'disk_filling', severity: 'warning', method: 'trend' }], undefined, { minutes: 60, stepS: 60 });
+add('disk-size-unknown-bytes-level', 'A volume whose size the source does not report (a disk_usage query without disk_limit; a volume instance whose sizeMB is 0), at 7 GiB and growing 600 MiB an hour, with thresholds.disk.critical: 10GiB: the byte level stands for the size, full in about 5 hours: a critical disk_filling; the percentage levels say nothing without a size.',
+	(w, r) => [database('db', w, r, (i, m) => 0.70 + 0.06 * m / 60 + 0.0003 * r.gauss(), { diskSizeUnknown: true })],
+	[{ service: 'db', kind: 'disk_filling', severity: 'critical', method: 'trend' }],
+	{ thresholds: { disk: { critical: '10GiB' } } }, { minutes: 60, stepS: 60 });
+volumeCase('disk-flat-full-ish', 'Look-alike: a volume held at 78% of its size, flat (a database that is large, not growing): under the 80% level, no trend: quiet.',
+	(r) => () => 0.78 + 0.0005 * r.gauss(), []);
+volumeCase('disk-compacted-sawtooth', 'Look-alike: a volume that grows 6% in about 12 minutes and is compacted back (vacuum, log rotation), five times in an hour, from 50% to 56%: each ramp alone is a steep clean climb, the floor is flat: quiet.',
+	(r, w) => gcHeap(r, w, { floor: 0.50, amp: 0.06, period: 12, noise: 0.0005 }), []);
+volumeCase('disk-filling-under-compaction', 'A volume compacted every 12 minutes (50% to 56%) whose floor climbs 3% an hour underneath: what compaction reclaims is less than what is written. The peaks reach the size in about 13 hours: disk_filling, a warning.',
+	(r, w) => gcHeap(r, w, { floor: 0.50, amp: 0.06, period: 12, leak: 0.03 / 60, noise: 0.0005 }),
+	[{ service: 'db', kind: 'disk_filling', severity: 'warning', method: 'trend' }]);
+volumeCase('disk-grows-then-compacted', 'Look-alike: a volume that grows from 60% to 66% over 40 minutes (a batch import), then a compaction takes it back to 60% and it stays: no trend to extrapolate, under the level: quiet.',
+	(r) => (i, m) => (m < 40 ? 0.60 + 0.06 * m / 40 : 0.60) + 0.0003 * r.gauss(), []);
+volumeCase('disk-filling-too-slow', 'Look-alike: a volume at 40% growing 1% an hour: full in 60 hours, beyond the 24-hour horizon: quiet (a capacity plan, not an incident).',
+	(r) => (i, m) => 0.40 + 0.01 * m / 60 + 0.0003 * r.gauss(), []);
+volumeCase('disk-filling-horizon-72h', 'The same slow volume (40%, 1% an hour: full in about 60 hours) with detect.disk_filling.horizon 72h: a warning.',
+	(r) => (i, m) => 0.40 + 0.01 * m / 60 + 0.0003 * r.gauss(),
+	[{ service: 'db', kind: 'disk_filling', severity: 'warning', method: 'trend' }], 60,
+	{ detect: { disk_filling: { horizon: '72h' } } });
 
 // ---------------------------------------------------------------- write
 function fnv(s) {

@@ -103,6 +103,32 @@ static void test_defaults(void)
 	is_double(cfg.regression.memory_ratio, 1.25, 1e-9, "regression.memory_ratio 1.25");
 	is_int(cfg.regression.seasonal_days, 2, "regression.seasonal_days 2");
 	is_int(cfg.redact_nr, 0, "no extra redaction");
+	ok(cfg.thresholds[SIGNAL_DISK].enabled, "disk is watched by default");
+	is_double(cfg.thresholds[SIGNAL_DISK].warning.value, 0.80, 1e-9, "disk warning 80%%");
+	is_double(cfg.thresholds[SIGNAL_DISK].critical.value, 0.90, 1e-9, "disk critical 90%%");
+	is_int(cfg.thresholds[SIGNAL_DISK].for_ms, 10 * 60000, "disk for 10m, like memory");
+	ok(cfg.disk_filling.enabled, "disk_filling on");
+	is_int(cfg.disk_filling.horizon_ms, 24 * 3600000LL, "disk_filling horizon 24h");
+	is_double(cfg.disk_filling.min_fit, 0.8, 1e-9, "disk_filling min_fit 0.8");
+}
+
+static void test_disk(void)
+{
+	is_int(load(HEAD "services:\n  db:\n    thresholds:\n      disk: { warning: 70%, critical: 40GB }\n"
+		    "detect:\n  disk_filling: { horizon: 3d, min_fit: 0.6 }\n"), 0,
+	       "disk thresholds and disk_filling load");
+	is_double(config_find_service(&cfg, "db")->thresholds[SIGNAL_DISK].warning.value, 0.70, 1e-9,
+		  "a service's disk warning");
+	is_int(config_find_service(&cfg, "db")->thresholds[SIGNAL_DISK].critical.unit, LEVEL_BYTES,
+	       "a disk level may be a size");
+	is_int(cfg.disk_filling.horizon_ms, 3 * 24 * 3600000LL, "disk_filling.horizon read");
+	is_int(cfg.leak.horizon_ms, 4 * 3600000LL, "  memory_leak's untouched");
+	ok(load(HEAD "services:\n  db:\ndetect:\n  disk_filling: { horizon: 0s }\n") == BOT_EINVALID &&
+	   diags.nr == 1 && !strcmp(diags.items[0].key_path, "detect.disk_filling.horizon"),
+	   "a zero horizon is refused at its key");
+	ok(load(HEAD "services:\n  db:\nthresholds:\n  disk: { warning: lots }\n") == BOT_EINVALID &&
+	   diags.nr == 1 && !strcmp(diags.items[0].key_path, "thresholds.disk.warning"),
+	   "a disk level that is neither a percentage nor a size is refused");
 }
 
 static void test_overrides(void)
@@ -294,6 +320,9 @@ static void test_prometheus(void)
 
 	is_int(load("version: 1\nsource:\n  prometheus:\n    url: http://127.0.0.1:9090\n"
 		    "    service_label: app\nservices: { api: }\n"), 0, "service_label set");
+	ok(!cfg.source.prometheus.queries[PROM_DISK_USAGE] && !cfg.source.prometheus.queries[PROM_DISK_LIMIT],
+	   "disk_usage and disk_limit have no default (not asked)");
+	ok(prom_query_default(PROM_DISK_USAGE) == NULL, "  prom_query_default says so");
 	is_str(cfg.source.prometheus.service_label, "app", "  read");
 	like(cfg.source.prometheus.queries[PROM_CPU_USAGE], "container_cpu_usage_seconds_total",
 	     "cpu from cAdvisor");
@@ -307,7 +336,8 @@ static void test_names(void)
 
 	is_str(signal_name(SIGNAL_ERROR_RATE_5XX), "error_rate_5xx", "signal_name");
 	ok(signal_from_name(&s, "latency_p95") == 0 && s == SIGNAL_LATENCY_P95, "signal_from_name");
-	is_int(signal_from_name(&s, "disk"), BOT_ENOTFOUND, "an unknown signal");
+	is_int(signal_from_name(&s, "network"), BOT_ENOTFOUND, "an unknown signal");
+	ok(signal_from_name(&s, "disk") == 0 && s == SIGNAL_DISK, "disk is a signal");
 	for (i = 0; i < PROM_QUERY__COUNT; i++)
 		ok(prom_query_name((enum prom_query)i)[0] != '\0', "query %d has a name", i);
 	is_str(prom_query_name(PROM_LATENCY_P95), "latency_p95", "prom_query_name");
@@ -533,6 +563,7 @@ int main(void)
 {
 	config_init(&cfg);
 	test_defaults();
+	test_disk();
 	test_overrides();
 	test_written_block_enables();
 	test_pending_warnings();

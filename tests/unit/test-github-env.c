@@ -11,7 +11,7 @@
 #include "util/strbuf.h"
 
 static const char *const vars[] = {
-	"GITHUB_REPOSITORY", "GITHUB_API_URL", "AUTOFIX_GITHUB_API_URL", "AUTOFIX_APP_ID",
+	"GITHUB_REPOSITORY", "AUTOFIX_REPOSITORY", "GITHUB_API_URL", "AUTOFIX_GITHUB_API_URL", "AUTOFIX_APP_ID",
 	"AUTOFIX_APP_CLIENT_ID", "AUTOFIX_APP_PRIVATE_KEY", "AUTOFIX_APP_PRIVATE_KEY_FILE",
 	"AUTOFIX_APP_INSTALLATION_ID", "AUTOFIX_GITHUB_TOKEN", "GITHUB_TOKEN",
 };
@@ -84,6 +84,23 @@ int main(void)
 	is_int(github_options_from_env(&o), BOT_EINVALID, "GITHUB_REPOSITORY without a slash");
 	setenv("GITHUB_REPOSITORY", "a/b/c", 1);
 	is_int(github_options_from_env(&o), BOT_EINVALID, "GITHUB_REPOSITORY with two slashes");
+
+	/* A scan run from a central repository names the one it works on. */
+	setenv("GITHUB_REPOSITORY", "acme/central", 1);
+	setenv("AUTOFIX_REPOSITORY", "acme/shop", 1);
+	memset(&o, 0, sizeof(o));
+	ok(github_options_from_env(&o) == 0 && o.owner && !strcmp(o.owner, "acme") &&
+	   !strcmp(o.repo, "shop"), "AUTOFIX_REPOSITORY wins over GITHUB_REPOSITORY");
+	setenv("AUTOFIX_REPOSITORY", "", 1);
+	memset(&o, 0, sizeof(o));
+	ok(github_options_from_env(&o) == 0 && o.repo && !strcmp(o.repo, "central"),
+	   "an empty AUTOFIX_REPOSITORY counts as unset");
+	setenv("AUTOFIX_REPOSITORY", "shop", 1);
+	memset(&o, 0, sizeof(o));
+	is_int(github_options_from_env(&o), BOT_EINVALID, "AUTOFIX_REPOSITORY without a slash is refused");
+	like(bot_error_last(), "AUTOFIX_REPOSITORY: 'shop' is not owner/name", "naming the variable: %s",
+	     bot_error_last());
+	unsetenv("AUTOFIX_REPOSITORY");
 
 	memset(&o, 0, sizeof(o));
 	o.api_url = "ftp://example";

@@ -140,7 +140,7 @@ int main(void)
 	t0 = time_monotonic_ms();
 	is_int(http_stream_open(&s, c, &req, &resp), 0, "a stream opens");
 	t_open = time_monotonic_ms() - t0;
-	ok(resp.status == 200 && t_open < 250, "as soon as its headers are in (%lld ms), with the status",
+	ok(resp.status == 200 && t_open < 250 * test_time_factor(), "as soon as its headers are in (%lld ms), with the status",
 	   (long long)t_open);
 	ok(http_response_header(&resp, "Content-Type") != NULL, "and the headers");
 	while ((r = http_stream_read(s, &got, 2000)) > 0)

@@ -141,6 +141,13 @@ static void test_paths_and_ids(void)
 		   other.buf);
 		strbuf_release(&other);
 	}
+	setenv("GITHUB_JOB", "watch", 1);
+	setenv("AUTOFIX_REPOSITORY", "octo/other", 1);
+	strbuf_reset(&sb);
+	ok(journal_run_id(&sb, "scan", NULL, FP_A) == 0 &&
+	   !strcmp(sb.buf, "gh:octo/other:4242:scan:watch:aaaa0001"),
+	   "a scan of another repository (AUTOFIX_REPOSITORY) is named after it: %s", sb.buf);
+	unsetenv("AUTOFIX_REPOSITORY");
 	strbuf_reset(&sb);
 	ok(journal_run_id(&sb, "scan", "mine", FP_A) == 0 && !strcmp(sb.buf, "mine"),
 	   "an explicit id is kept as it is under Actions too");
@@ -190,8 +197,45 @@ static void test_open(void)
 	ok(journal_open(&j, path) == 0, "opens a journal in directories that do not exist yet");
 	ok(stat(path, &st) == 0, "the file exists");
 	journal_close(j);
+	{
+		/* The directory it made is ignored by git, as pytest's cache is; only that one. */
+		char ignore[512];
+		FILE *g;
+		char text[128] = "";
+		size_t n;
+
+		snprintf(ignore, sizeof(ignore), "%s", db_path("deep/er/.gitignore"));
+		g = fopen(ignore, "r");
+		n = g ? fread(text, 1, sizeof(text) - 1, g) : 0;
+		text[n] = '\0';
+		if (g)
+			fclose(g);
+		is_str(text, "# Created by autofix: its state, never committed.\n*\n",
+		       "the directory made for the state file holds a .gitignore of '*'");
+		ok(g && stat(ignore, &st) == 0 && (st.st_mode & 0777) == 0600, "readable by its owner only");
+		ok(stat(db_path("deep/.gitignore"), &st) < 0 && errno == ENOENT,
+		   "the directories above it get none");
+		ok(stat(db_path(".gitignore"), &st) < 0 && errno == ENOENT,
+		   "nor does a directory that existed before");
+		/* A user's edit of it is kept: it is written only when the directory is made. */
+		g = fopen(ignore, "w");
+		if (g) {
+			fputs("state.db\n", g);
+			fclose(g);
+		}
+	}
 	ok(journal_open(&j, path) == 0, "opens it again");
 	journal_close(j);
+	{
+		FILE *g = fopen(db_path("deep/er/.gitignore"), "r");
+		char text[64] = "";
+		size_t n = g ? fread(text, 1, sizeof(text) - 1, g) : 0;
+
+		text[n] = '\0';
+		if (g)
+			fclose(g);
+		is_str(text, "state.db\n", "and a .gitignore already there is left as it is");
+	}
 
 	j = NULL;
 	ok(journal_open(&j, JOURNAL_MEMORY) == 0, "a journal in memory opens");

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "util/xalloc.h"
 #include "tap.h"
 #include "util/error.h"
 
@@ -157,6 +158,16 @@ int main(void)
 	ok(isnan(back.services[0].series[METRIC_MEMORY].items[2].v), "a null sample stays NaN");
 	is_double(back.services[0].series[METRIC_MEMORY].items[1].v, 2e8, 0, "values");
 	is_int(back.services[0].deployments[1].at, 1795859000000LL, "deployment times");
+	observation_release(&back);
+	api->volume = xstrdup("pg-data");
+	api->mount_path = xstrdup("/data");
+	series_add(&api->series[METRIC_DISK], 1795858200000LL, 4e9);
+	series_add(&api->series[METRIC_DISK_LIMIT], 1795858200000LL, 1e10);
+	ok(roundtrip(&back, &obs) == 0, "with a volume");
+	is_str(back.services[0].volume, "pg-data", "  its name");
+	is_str(back.services[0].mount_path, "/data", "  its mount path");
+	is_double(back.services[0].series[METRIC_DISK_LIMIT].items[0].v, 1e10, 0, "  its size, a series");
+	is_str(metric_name(METRIC_DISK), "disk", "METRIC_DISK is \"disk\"");
 	observation_release(&back);
 	observation_release(&obs);
 

@@ -10,6 +10,7 @@
 
 #include "tap.h"
 #include "lib/json-check.h"
+#include "plan/llm_internal.h"
 #include "plan/plan.h"
 #include "plan/template.h"
 #include "plan/mustache.h"
@@ -59,6 +60,25 @@ static void golden(const char *name, const char *got)
 		is_str(got, want.buf, "%s renders as tests/plan/golden/%s", name, name);
 	strbuf_release(&path);
 	strbuf_release(&want);
+}
+
+/* Found by fuzzing: a token count past int64_t was converted to one (undefined behaviour). */
+static void test_usage_counts(void)
+{
+	static const char usage[] = "{\"u\":{\"a\":120,\"b\":1.3e95,\"c\":-4,\"d\":\"7\"}}";
+	struct json *root = NULL;
+	int64_t sum = 5;
+
+	ok(json_parse(&root, usage, sizeof(usage) - 1) == 0, "usage parses");
+	llm_usage_add(&sum, root, "u.a");
+	is_int(sum, 125, "a count adds up");
+	llm_usage_add(&sum, root, "u.b");
+	is_int(sum, 125 + 1000000000000LL, "an absurd count adds 10^12, so a budget still trips");
+	llm_usage_add(&sum, root, "u.c");
+	llm_usage_add(&sum, root, "u.d");
+	llm_usage_add(&sum, root, "u.missing");
+	is_int(sum, 125 + 1000000000000LL, "negative, text or missing counts add nothing");
+	json_free(root);
 }
 
 int main(void)
@@ -182,5 +202,6 @@ int main(void)
 	strbuf_release(&user);
 	strbuf_release(&big);
 	strbuf_release(&out);
+	test_usage_counts();
 	return done_testing();
 }

@@ -23,6 +23,8 @@
 #define T0 1795856400000LL /* 2026-11-28T09:00:00Z */
 
 static const char *const ids[] = { "svc-a", "svc-\"quoted\"", "svc-c" };
+/* The first and the last service have a volume. */
+static const char *const volume_ids[] = { "vol-a", NULL, "vol-c" };
 
 static int write_file(const char *dir, const char *name, const struct strbuf *body)
 {
@@ -52,16 +54,18 @@ static int dump(const char *dir)
 #define DUMP(name) do { err |= write_file(dir, name, &b); strbuf_reset(&b); } while (0)
 	railway_body_architecture(&b, "proj-1");
 	DUMP("architecture");
-	railway_body_metrics(&b, "env-1", ids, 1, T0, T0 + 1800000, 60000, 0, 0);
+	railway_body_metrics(&b, "env-1", ids, NULL, 1, T0, T0 + 1800000, 60000, 0, 0);
 	DUMP("metrics-1");
-	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 0, 0);
+	railway_body_metrics(&b, "env-1", ids, NULL, 3, T0, T0 + 1800000, 60000, 0, 0);
 	DUMP("metrics-3");
 	railway_body_http(&b, "proj-1", "env-1", ids, 1, T0, T0 + 1800000, 60000, 0, 0);
 	DUMP("http-1");
 	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000, 0, 0);
 	DUMP("http-3");
-	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 2, 0);
+	railway_body_metrics(&b, "env-1", ids, NULL, 3, T0, T0 + 1800000, 60000, 2, 0);
 	DUMP("metrics-3-seasonal-2");
+	railway_body_metrics(&b, "env-1", ids, volume_ids, 3, T0, T0 + 1800000, 60000, 1, 0);
+	DUMP("metrics-3-volumes");
 	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000, 2, 0);
 	DUMP("http-3-seasonal-2");
 	railway_body_logs(&b, &q);
@@ -92,7 +96,7 @@ static void test_bodies(void)
 	const char *query;
 	size_t n;
 
-	railway_body_metrics(&b, "env-1", ids, 3, T0, T0 + 1800000, 60000, 0, 0);
+	railway_body_metrics(&b, "env-1", ids, NULL, 3, T0, T0 + 1800000, 60000, 0, 0);
 	j = parse_json(b.buf);
 	ok(j != NULL, "metrics body is JSON");
 	ok(json_get_str(&query, j, "query") == 0, "it has a query");
@@ -167,6 +171,16 @@ static void test_architecture(void)
 	like(bot_error_last(), "'production'", "the message lists the environments there are");
 	architecture_release(&arch);
 	json_free(j);
+
+	/* Found by fuzzing: an environment matched by name but without an id crashed the reader. */
+	j = parse_json("{\"data\":{\"project\":{\"id\":\"p\",\"name\":\"shop\",\"environments\":{\"edges\":["
+		       "{\"node\":{\"name\":\"production\",\"serviceInstances\":{\"edges\":[]},"
+		       "\"volumeInstances\":{\"edges\":[]}}}]}}}}");
+	architecture_init(&arch);
+	is_int(railway_read_architecture(&arch, j, "production"), BOT_EINVALID, "an environment without an id is refused");
+	like(bot_error_last(), "environment 'production': 'id': missing", "  the message names it and what is missing");
+	architecture_release(&arch);
+	json_free(j);
 }
 
 static void test_errors(void)
@@ -230,6 +244,18 @@ static void test_metrics(void)
 		  "\"meta\":{\"commitHash\":\"abc\",\"commitMessage\":\"fix\"}}},"
 		  "{\"node\":{\"id\":\"d1\",\"status\":\"REMOVED\",\"createdAt\":\"2026-11-27T09:20:00Z\",\"meta\":null}}]}}}");
 	is_int(railway_read_http(obs.services, j, 1, T0, T0 + 1800000, 0), 0, "HTTP metrics read");
+	{
+		/* Found by fuzzing: a status code past any int was converted to one. */
+		struct json *bad = parse_json("{\"data\":{\"h0\":[{\"statusCode\":2e86,\"samples\":[]}],"
+					      "\"l0\":{\"samples\":[]},\"d0\":{\"edges\":[]}}}");
+		struct observation o;
+		observation_init(&o);
+		observation_add_service(&o, "api");
+		is_int(railway_read_http(o.services, bad, 1, T0, T0 + 1800000, 0), BOT_EINVALID,
+		       "a status code that is no HTTP status is refused");
+		observation_release(&o);
+		json_free(bad);
+	}
 	is_int(svc->series[METRIC_REQUESTS].nr, 2, "one request bucket per time");
 	is_double(svc->series[METRIC_REQUESTS].items[0].v, 97, 1e-9, "all statuses add up");
 	is_double(svc->series[METRIC_REQUESTS_5XX].items[0].v, 7, 1e-9, "5xx counted");
@@ -264,6 +290,60 @@ static void test_metrics(void)
 	observation_release(&obs);
 }
 
+#define TEXT(s) s, strlen(s)
+
+/* A service's volume: asked under vI in the metrics document, only for a service that has one. */
+static void test_volumes(void)
+{
+	struct strbuf b = STRBUF_INIT;
+	struct observation obs;
+	struct json *j;
+	const char *query = NULL;
+	const char *answer = "{\"data\":{\"m0\":[],\"m1\":[],\"v0\":[{\"measurement\":\"DISK_USAGE_GB\","
+			     "\"values\":[{\"ts\":1795856400,\"value\":4.5},{\"ts\":1795856460,\"value\":4.75}]}]}}";
+
+	railway_body_metrics(&b, "env-1", ids, volume_ids, 3, T0, T0 + 1800000, 60000, 0, 0);
+	j = parse_json(b.buf);
+	json_get_str(&query, j, "query");
+	ok(query && strstr(query, "v0: metrics(environmentId: $environmentId, volumeId: $v0,") &&
+	   strstr(query, "v2: metrics(") && !strstr(query, "v1: metrics(") &&
+	   strstr(query, "measurements: [DISK_USAGE_GB]"), "a volume's usage is asked beside its service's metrics");
+	is_str(json_str_value(json_get(j, "variables.v2")), "vol-c", "  by the volume's id");
+	ok(!json_get(j, "variables.v1"), "  a service without a volume asks nothing more");
+	json_free(j);
+	strbuf_release(&b);
+
+	observation_init(&obs);
+	observation_add_service(&obs, "db")->volume = xstrdup("pg-data");
+	observation_add_service(&obs, "api");
+	j = parse_json(answer);
+	is_int(railway_read_metrics(obs.services, j, 2, 0), 0, "a volume's usage read (tree)");
+	is_int(obs.services[0].series[METRIC_DISK].nr, 2, "  into the service's disk series");
+	is_double(obs.services[0].series[METRIC_DISK].items[1].v, 4.75e9, 1, "  GB to bytes");
+	is_int(obs.services[1].series[METRIC_DISK].nr, 0, "  the other service has none");
+	json_free(j);
+	observation_release(&obs);
+
+	observation_init(&obs);
+	observation_add_service(&obs, "db")->volume = xstrdup("pg-data");
+	observation_add_service(&obs, "api");
+	is_int(railway_read_observe_text(obs.services, answer, strlen(answer), 2, 0, T0, T0 + 1800000, 0), 0,
+	       "a volume's usage read (text)");
+	is_int(obs.services[0].series[METRIC_DISK].nr, 2, "  the same samples");
+	observation_release(&obs);
+
+	observation_init(&obs);
+	observation_add_service(&obs, "db")->volume = xstrdup("pg-data");
+	ok(railway_read_observe_text(obs.services, TEXT("{\"data\":{\"m0\":[]}}"), 1, 0, T0, T0, 0) < 0 &&
+	   strstr(bot_error_last(), "v0"), "an answer without the volume asked is an error naming it (%s)",
+	   bot_error_last());
+	j = parse_json("{\"data\":{\"m0\":[]}}");
+	ok(railway_read_metrics(obs.services, j, 1, 0) < 0 && strstr(bot_error_last(), "v0"),
+	   "  in the tree form too");
+	json_free(j);
+	observation_release(&obs);
+}
+
 /* How many services go in one pair of documents. */
 static void test_chunk_size(void)
 {
@@ -277,14 +357,13 @@ static void test_chunk_size(void)
 	   railway_chunk_size(T0 - 7 * hour, T0, min, 7) > 1,
 	   "a 6-hour window with 7 earlier days: fewer services a chunk (%zu)",
 	   railway_chunk_size(T0 - 7 * hour, T0, min, 7));
-	ok(railway_chunk_size(T0 - 7 * hour, T0, min, 7) * (7 * 60 + 1) * RAILWAY_SAMPLE_BYTES * (10 + 5 * 7) <=
+	ok(railway_chunk_size(T0 - 7 * hour, T0, min, 7) * (7 * 60 + 1) * RAILWAY_SAMPLE_BYTES * (11 + 5 * 7) <=
 	   RAILWAY_CHUNK_BUDGET, "  whose estimated answers fit the budget");
 	is_int(railway_chunk_size(T0 - 30 * 24 * hour, T0, 1000, 7), 1, "never fewer than one service");
 	is_int(railway_chunk_size(T0, T0, 0, 0), RAILWAY_CHUNK, "a zero step or window does not divide by zero");
 }
 
 /* A string literal and its length. */
-#define TEXT(s) s, strlen(s)
 
 /* Whether two service lists hold the same series, seasonal series and deployments. */
 static int same_services(const struct service_metrics *a, const struct service_metrics *b, size_t n)
@@ -590,6 +669,7 @@ int main(int argc, char **argv)
 	test_architecture();
 	test_errors();
 	test_metrics();
+	test_volumes();
 	test_bad_values();
 	test_observe_text();
 	test_chunk_size();

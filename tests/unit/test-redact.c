@@ -95,6 +95,14 @@ int main(void)
 	n = redact_credentials(&sb);
 	ok(n == 0 && !strcmp(sb.buf, "password=*** and token=***"), "redacting again changes nothing");
 
+	/* Found by fuzzing: the scheme was taken for the value of an already masked header. */
+	redacted(&sb, "Authorization: Bearer abc");
+	is_str(sb.buf, "Authorization: Bearer ***", "a short credential after a scheme is masked, the scheme kept");
+	n = redact_credentials(&sb);
+	ok(n == 0 && !strcmp(sb.buf, "Authorization: Bearer ***"), "and masking it again changes nothing");
+	redacted(&sb, "Authorization: Basic ***");
+	is_str(sb.buf, "Authorization: Basic ***", "a masked credential after a scheme stays as it is");
+
 	redacted(&sb, "");
 	is_str(sb.buf, "", "empty text");
 	redacted(&sb, "password=");
@@ -132,6 +140,16 @@ int main(void)
 		strbuf_addstr(&sb, "token=abcdefgh1234 for cust_000001");
 		redact_text(p, &sb);
 		is_str(sb.buf, "token=*** for ***", "redact_text: credential shapes and the repository's patterns");
+		/* Found by fuzzing: an empty match at the text's end read past it. */
+		strbuf_reset(&sb);
+		strbuf_addstr(&sb, "abc");
+		n = redact_patterns_apply(p, &sb);
+		ok(n == 0 && sb.len == 3 && !strcmp(sb.buf, "abc"), "an empty match at the end masks nothing and stops there");
+		strbuf_reset(&sb);
+		strbuf_add(&sb, "cust_123456\0cust_654321", 23);
+		n = redact_patterns_apply(p, &sb);
+		ok(n == 2 && sb.len == 7 && !memcmp(sb.buf, "***\0***", 7),
+		   "a text holding a NUL is matched on both sides of it (%zu)", n);
 		redact_patterns_free(p);
 		ok(redact_patterns_new(&p, bad, 2) == BOT_EINVALID && !p, "a pattern that does not compile is refused");
 		redact_patterns_apply(NULL, &sb);

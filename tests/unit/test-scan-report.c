@@ -284,6 +284,122 @@ static void test_silent(void)
 	teardown(&r, &f);
 }
 
+/* After a fix: the signal a finding was judged on, rebuilt from the raw series, and its chart. */
+static void test_after_fix(void)
+{
+	struct observation obs;
+	struct service_metrics *api;
+	struct series s = SERIES_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	double peak = 0;
+	int i;
+
+	observation_init(&obs);
+	api = observation_add_service(&obs, "api");
+	for (i = 0; i < 3; i++) {
+		int64_t t = T0 + (int64_t)i * 60000;
+		series_add(&api->series[METRIC_MEMORY], t, 250e6 * (i + 1));
+		series_add(&api->series[METRIC_REQUESTS], t, i == 1 ? 0 : 100);
+		series_add(&api->series[METRIC_REQUESTS_5XX], t, 5);
+		series_add(&api->series[METRIC_LATENCY_P95], t, 120);
+	}
+	/* The limit is missing at the last sample: no fraction there, not a division by nothing. */
+	series_add(&api->series[METRIC_MEMORY_LIMIT], T0, 1e9);
+	series_add(&api->series[METRIC_MEMORY_LIMIT], T0 + 60000, 1e9);
+	scan_report_signal(&s, api, METRIC_MEMORY, FIGURE_FRACTION, T0, T0 + 1800000);
+	ok(s.nr == 2 && s.items[0].v == 0.25 && s.items[1].v == 0.5, "memory as a fraction of its limit, where the limit is known");
+	series_release(&s);
+	scan_report_signal(&s, api, METRIC_REQUESTS_5XX, FIGURE_FRACTION, T0, T0 + 1800000);
+	ok(s.nr == 2 && s.items[0].v == 0.05 && s.items[1].t == T0 + 120000, "5xx as a fraction of requests, none without requests");
+	series_release(&s);
+	scan_report_signal(&s, api, METRIC_LATENCY_P95, FIGURE_MS, T0 + 60000, T0 + 60000);
+	ok(s.nr == 1 && s.items[0].v == 120, "ms as observed, within [start, end]");
+	series_release(&s);
+	scan_report_signal(&s, api, METRIC_CPU, FIGURE_RATIO, T0, T0 + 1800000);
+	ok(s.nr == 0, "a ratio is no series");
+	scan_report_chart_after(&sb, &peak, api, METRIC_MEMORY, FIGURE_FRACTION, 0.95, T0, T0 + 1800000);
+	like(sb.buf, "title \"api memory (%) after the fix, against the level it was judged by\"", "the chart after the fix");
+	like(sb.buf, "  line [95, 95]", "with the level it was judged by");
+	ok(peak == 0.5, "its peak");
+	strbuf_reset(&sb);
+	scan_report_chart_after(&sb, &peak, api, METRIC_CPU, FIGURE_FRACTION, NAN, T0, T0 + 1800000);
+	ok(!sb.len && isnan(peak), "no data: no chart, no peak");
+	strbuf_release(&sb);
+	observation_release(&obs);
+}
+
+/*
+ * A database whose volume fills: the volume's line in the text, its row in
+ * the job summary and its object in the JSON; the disk finding's chart
+ * draws the size and one more point, the projected time to full.
+ */
+static void test_volume(void)
+{
+	struct observe_result r;
+	struct findings f;
+	struct strbuf sb = STRBUF_INIT;
+	struct service_summary *sum;
+	struct finding *fi;
+	struct json *j;
+	const char *chart;
+
+	setup(&r, &f, 31);
+	sum = &f.services[0];
+	sum->volume = xstrdup("pg-data");
+	sum->mount_path = xstrdup("/var/lib/postgresql/data");
+	sum->disk_bytes = 8.5 * 1073741824.0;
+	sum->disk_limit_bytes = 10 * 1073741824.0;
+	sum->disk_peak = 0.85;
+	sum->disk_per_hour = 300 * 1048576.0;
+	add_summary(&f, "web");
+	fi = &f.items[0];
+	leak_evidence(fi, 31);
+	fi->kind = FINDING_DISK_FILLING;
+	fi->evidence_metric = METRIC_DISK;
+	fi->leak.time_to_limit = 5 * 3600000;
+	finding_fingerprint(fi->fingerprint, fi->service, fi->kind);
+
+	scan_report_text(&sb, &r, &f, 1);
+	like(sb.buf, "\n    volume pg-data at /var/lib/postgresql/data: 8.5 GiB of 10.0 GiB (85%), +300 MiB/h\n",
+	     "text: the volume's used of size and trend under its service");
+	is_int(count(sb.buf, "    volume "), 1, "  and none for a service without one");
+	like(sb.buf, "observed 2h to full, horizon 4h", "text: a filling volume's figure is its time to full");
+	strbuf_reset(&sb);
+
+	scan_report_markdown(&sb, &r, &f);
+	like(sb.buf, "| api\\|\\<b\\>x\\<\\/b\\> | pg\\-data at \\/var\\/lib\\/postgresql\\/data | "
+	     "8.5 GiB of 10.0 GiB (85%), +300 MiB/h |", "summary: the volumes table");
+	chart = strstr(sb.buf, "```mermaid");
+	ok(chart && strstr(chart, "against the volume's size, full in 5h at this slope"),
+	   "chart: titled with the size and the time to full");
+	ok(chart && strstr(chart, ", \"full +5h\"]"), "chart: one more category, the projection");
+	ok(chart && strstr(chart, "55, 100]\n"), "chart: the usage line ends at the size there");
+	strbuf_reset(&sb);
+
+	j = scan_report_json(&r, &f, 1);
+	is_str(json_str_value(json_get(j, "services[0].volume.name")), "pg-data", "json: the service's volume");
+	ok(json_num_value(json_get(j, "services[0].volume.bytes_per_hour")) == 300 * 1048576.0, "  with its trend");
+	ok(!json_get(j, "services[1].volume"), "  none for a service without one");
+	is_str(json_str_value(json_get(j, "findings[0].kind")), "disk_filling", "json: the finding");
+	ok(json_num_value(json_get(j, "findings[0].leak.time_to_limit_ms")) == 5 * 3600000.0,
+	   "  with its time to full");
+	json_free(j);
+	is_json_round_trip(findings, &f, "findings with a volume read back", "and print the same");
+
+	/* A volume held full: its level and the size, no projection. */
+	fi->kind = FINDING_DISK_PRESSURE;
+	fi->method = METHOD_THRESHOLD;
+	fi->evidence_level = 0.8;
+	scan_report_markdown(&sb, &r, &f);
+	chart = strstr(sb.buf, "```mermaid");
+	ok(chart && strstr(chart, "against its level and the volume's size\"") && !strstr(chart, "full +"),
+	   "chart: a held level is drawn with the size, no projection");
+	ok(chart && strstr(chart, "  line [80, 80,") && strstr(chart, "  line [100, 100,"),
+	   "  both as lines");
+	strbuf_release(&sb);
+	teardown(&r, &f);
+}
+
 int main(void)
 {
 	struct observe_result r;
@@ -293,6 +409,7 @@ int main(void)
 	struct json *j;
 	const char *chart, *line;
 
+	test_volume();
 	setup(&r, &f, 31);
 	scan_report_text(&sb, &r, &f, 1);
 	like(sb.buf, "autofix scan (dry run): railway project 'shop', environment 'production'", "header");
@@ -538,5 +655,6 @@ int main(void)
 	strbuf_release(&sb);
 	test_no_data();
 	test_silent();
+	test_after_fix();
 	return done_testing();
 }
