@@ -70,7 +70,8 @@ size_t railway_chunk_size(int64_t start, int64_t end, int64_t step, int days);
 /*
  * Appends the JSON request body {"query", "variables"} of each document.
  * With days > 0 the metrics and HTTP bodies also ask, under the aliases
- * yK_I (metrics) and ylK_I (p95), for the same window K = 1..days days
+ * yK_I (metrics), ylK_I (p95) and yhK_I (status counts, in buckets of
+ * RAILWAY_DAY_TRAFFIC_STEPS steps), for the same window K = 1..days days
  * earlier: the detector's "same hour on earlier days", in the same request.
  * Those reach day_span before end (the analysis window: the hours the
  * seasonal rules compare), or, when 0, back to start like today's.
