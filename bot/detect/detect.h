@@ -64,6 +64,8 @@ enum figure_unit {
 
 /* "fraction", "ms", "bytes", "ratio", "count". */
 const char *figure_unit_name(enum figure_unit u);
+/* Returns 0 and sets *out, or BOT_ENOTFOUND. */
+int figure_unit_from_name(enum figure_unit *out, const char *name);
 
 /*
  * Appends v for people, by unit, in util/human.h's style: "7.9%", "650ms",

@@ -154,8 +154,7 @@ const char *detect_signal_word(enum finding_kind k);
 void detect_add_time(struct strbuf *sb, int64_t ms);
 /* "1,800". */
 void detect_add_count(struct strbuf *sb, double n);
-/* Inverses of figure_unit_name() and finding_method_name(): 0, or BOT_ENOTFOUND. */
-int figure_unit_from_name(enum figure_unit *out, const char *name);
+/* The inverse of finding_method_name(): 0, or BOT_ENOTFOUND. */
 int finding_method_from_name(enum finding_method *out, const char *name);
 
 #endif
