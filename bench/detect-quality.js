@@ -13,11 +13,19 @@
 //    predict_linear(memory[30m], horizon) > limit for leaks; for volumes a
 //    threshold on usage / size and predict_linear(disk[30m], horizon) > size,
 //    the rules an operator writes for a volume), evaluated by Prometheus
-//    itself with `promtool test rules` on the same series. The static
-//    system watched no volume.
+//    itself with `promtool test rules` on the same series; for deployments,
+//    the rules a careful operator of a Kubernetes setup writes: a service
+//    down (absent_over_time(memory[5m]), the samples stop), a rollout stuck
+//    (kube_deployment_status_condition{condition="Progressing",
+//    status="false"}, modelled as true once a deployment has been in progress
+//    for Kubernetes' progress deadline, 10 minutes) and a restart count
+//    (increase(kube_pod_container_status_restarts_total[30m]) >= 3, where the
+//    scenario has restarts). A failed build never reaches Kubernetes: no rule
+//    sees it. The static system watched no volume and no deployment;
 //
 // Scoring is per incident: a (service, signal) pair the scenario expects,
-// signals being memory (leak or pressure), cpu, 5xx, 4xx, latency and disk
+// signals being memory (leak or pressure), cpu, 5xx, 4xx, latency, deploy
+// (deployment_failed, deployment_crashed, deployment_stuck) and disk
 // (filling or pressure). A
 // system finds an incident when it flags that signal of that service; what it
 // flags that is not expected is a false positive. The delay is the first
@@ -38,8 +46,12 @@ const dump = path.join(root, process.env.BUILD || 'build', 'bench', 'detect-dump
 const FAMILY = {
 	memory_leak: 'memory', memory_pressure: 'memory', cpu_saturation: 'cpu',
 	error_rate_5xx: '5xx', error_rate_4xx: '4xx', latency: 'latency',
+	deployment_failed: 'deploy', deployment_crashed: 'deploy', deployment_stuck: 'deploy',
 	disk_filling: 'disk', disk_pressure: 'disk',
 };
+// Kubernetes' default progressDeadlineSeconds: a rollout not progressing this long is reported stuck.
+const PROGRESS_DEADLINE_MS = 600e3;
+const IN_PROGRESS = new Set(['QUEUED', 'WAITING', 'INITIALIZING', 'BUILDING', 'DEPLOYING']);
 // The loader's defaults for what base.autofix.json leaves out.
 const DEFAULT_THRESHOLDS = { disk: { warning: '80%', critical: '90%', for: '10m' } };
 const TREND_KINDS = { memory_leak: 'memory', disk_filling: 'disk' };
@@ -206,6 +218,19 @@ function promRules(doc) {
 				` and on (service) sum by (service) (increase(requests_total${sel}[30m])) >= ${th.latency_p95.min_requests}` : '';
 			for (const [sev, x] of lv(th.latency_p95)) add('Latency', `p95${sel} >= ${x}${minReq}`, th.latency_p95.for, sev);
 		}
+		// Deployments: the service down, a rollout stuck, a restart count.
+		add('ServiceDown', `absent_over_time(mem${sel}[5m])`, 0, 'critical');
+		const stuck = new Array(g.n).fill(0);
+		for (const d of svc.deployments || []) {
+			if (!IN_PROGRESS.has(d.status)) continue;
+			for (let i = 0; i < g.n; i++) if (g.start + i * g.step - Date.parse(d.at) >= PROGRESS_DEADLINE_MS) stuck[i] = 1;
+		}
+		input.push({ series: `kube_deployment_status_condition{service="${s}",condition="Progressing",status="false"}`, values: vals(stuck) });
+		add('RolloutStuck', `kube_deployment_status_condition{service="${s}",condition="Progressing",status="false"} == 1`, 0, 'warning');
+		if (g.restarts) {
+			input.push({ series: `restarts_total${sel}`, values: vals(counter(g.restarts)) });
+			add('Restarts', `increase(restarts_total${sel}[30m]) >= 3`, 0, 'critical');
+		}
 	}
 	return { rules, input, names: [...names] };
 }
@@ -242,6 +267,7 @@ function prometheusSystem(doc, tmp) {
 		const t = start + parseDur(time);
 		for (const [, svc] of got.matchAll(/service="([^"]+)"/g)) {
 			const fam = { Memory: 'memory', MemoryTrend: 'memory', CPU: 'cpu', Err5xx: '5xx', Err4xx: '4xx', Latency: 'latency',
+				ServiceDown: 'deploy', RolloutStuck: 'deploy', Restarts: 'deploy',
 				Disk: 'disk', DiskTrend: 'disk' }[alert];
 			const key = `${svc}/${fam}`;
 			if (!(key in flagged) || t < flagged[key]) flagged[key] = t;

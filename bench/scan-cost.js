@@ -4,7 +4,7 @@
 // fake's), wall and CPU time and peak RSS of the autofix process (wait4(2)
 // through build/bench/rusage), against the fake Railway of the tests
 // (tests/fakes/railway.js, N synthetic healthy services with a sample every
-// minute for 36 hours).
+// minute for 84 hours).
 //
 //   node bench/scan-cost.js [--record bench/RESULTS.md] [N...]
 //
@@ -34,8 +34,9 @@ let record = null;
 if (args[0] === '--record') { record = args[1]; args.splice(0, 2); }
 const counts = args.length ? args.map(Number) : [1, 10, 100, 1000, 2000];
 const NOW = '2026-11-28T10:00:00Z';
-// Data for a day and a half: the window, its regression baseline and the same hours a day earlier.
-const HISTORY_MIN = 36 * 60;
+// Data for three and a half days: the window, its regression baseline and the same hours on the
+// earlier days seasonal_days compares with (2 by default; room for 3).
+const HISTORY_MIN = 84 * 60;
 const TOKEN = '9f1c2d3e-4b5a-4c6d-8e7f-a1b2c3d4e5f6';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-cost-'));
 
@@ -123,8 +124,9 @@ function mib(kb) { return (kb / 1024).toFixed(1); }
     const cpu = os.cpus();
     const section = `## Scan cost, Railway (\`make bench\`), ${date}\n\n` +
       `\`autofix scan --dry-run\` against the fake Railway (\`bench/scan-cost.js\`): N synthetic healthy services with a sample ` +
-      `every minute for 36 hours; the scan asks for a 30-minute window at 1-minute steps with the default regression ` +
-      `baseline (1 h) and one seasonal day, 91 samples per series and day. ` +
+      `every minute for 84 hours; the scan asks for a 30-minute window at 1-minute steps with the default regression ` +
+      `baseline (1 h) and two seasonal days (the default; each earlier day adds about 8 MiB of peak RSS at 1000 ` +
+      `services), 91 samples per series today, 31 on each earlier day. ` +
       `Machine: ${cpu.length} × ${cpu[0] ? cpu[0].model.trim() : 'unknown CPU'}, ` +
       `${Math.round(os.totalmem() / 1073741824)} GiB, ${os.type()} ${os.release()}; shared with other work, so ` +
       `times are indicative. Wall time includes the fake's own work (graphql-js validating and executing each document). ` +

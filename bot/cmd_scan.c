@@ -410,9 +410,9 @@ int cmd_scan(int argc, const char **argv)
 	strbuf_reset(&out);
 	unseen = scan_report_unseen(&observed, &found, &out);
 	if (unseen)
-		log_warning("no data at all for %zu watched service%s: %s; not seen, so not judged "
+		log_warning("%s for %zu watched service%s: %s; not seen, so not judged "
 			    "(is the service down, or does its name or deployed_as match nothing at the source?)",
-			    unseen, unseen == 1 ? "" : "s", out.buf);
+			    scan_report_unseen_words(&observed, &found), unseen, unseen == 1 ? "" : "s", out.buf);
 	code = found.nr ? EXIT_FINDINGS : unseen ? EXIT_NO_DATA : EXIT_OK;
 	if (write_outputs(&found, &work) < 0) {
 		log_error("%s", bot_error_last());

@@ -92,6 +92,12 @@ struct regression_config {
 	int seasonal_days;        /* also compare with the same hours on this many earlier days; 0: off */
 };
 
+/* Deployments that failed, crashed or hang; `detect.deployments`. */
+struct deployments_config {
+	int enabled;
+	int64_t stuck_after_ms;   /* a deployment BUILDING or DEPLOYING this long is stuck */
+};
+
 enum source_kind { SOURCE_NONE, SOURCE_RAILWAY, SOURCE_PROMETHEUS };
 
 enum railway_token_kind {
@@ -122,6 +128,8 @@ enum prom_query {
 	PROM_ERRORS_5XX,
 	PROM_ERRORS_4XX,
 	PROM_LATENCY_P95,
+	PROM_DEPLOYMENTS,  /* optional: a series whose change marks a deployment */
+	PROM_RESTARTS,     /* optional: the container restart counter */
 	PROM_DISK_USAGE,   /* optional (no default): a volume's bytes used */
 	PROM_DISK_LIMIT,   /* optional (no default): its size in bytes */
 	PROM_QUERY__COUNT
@@ -130,8 +138,9 @@ enum prom_query {
 const char *prom_query_name(enum prom_query q);
 /*
  * The default template of a query (what the loader fills in), or NULL for
- * an unknown q and for the optional ones that have none (disk_usage,
- * disk_limit: a setup names its volumes its own way).
+ * an unknown q and for the optional ones that have none (deployments,
+ * restarts, disk_usage, disk_limit: what a setup exports and how it names
+ * its volumes differ; docs/sources.md has recipes).
  */
 const char *prom_query_default(enum prom_query q);
 
@@ -239,6 +248,7 @@ struct config {
 	struct leak_config leak;         /* detect.memory_leak */
 	struct leak_config disk_filling; /* detect.disk_filling */
 	struct regression_config regression;
+	struct deployments_config deployments;
 	struct service_config *services;
 	size_t services_nr;
 	struct upstream_config *upstreams;

@@ -10,7 +10,7 @@
 
 static const char *metric_names[METRIC__COUNT] = {
 	"cpu", "cpu_limit", "memory", "memory_limit",
-	"requests", "requests_5xx", "requests_4xx", "latency_p95",
+	"requests", "requests_5xx", "requests_4xx", "latency_p95", "restarts",
 	"disk", "disk_limit",
 };
 
@@ -130,6 +130,7 @@ static const double metric_maxima[METRIC__COUNT] = {
 	[METRIC_REQUESTS_5XX] = 1e12,
 	[METRIC_REQUESTS_4XX] = 1e12,
 	[METRIC_LATENCY_P95] = 1e9,
+	[METRIC_RESTARTS] = 1e9,
 	[METRIC_DISK] = 1e18,
 	[METRIC_DISK_LIMIT] = 1e18,
 };
@@ -244,6 +245,46 @@ int observation_service_unseen(const struct observation *obs, const struct servi
 		if (observation_service_has(obs, svc, observation_signals[i]))
 			return 0;
 	return 1;
+}
+
+int64_t observation_recent_from(const struct observation *obs)
+{
+	int64_t step = obs->step > 0 ? obs->step : 60000, span = (obs->end - obs->start) / 4;
+
+	return obs->end - (span > 3 * step ? span : 3 * step);
+}
+
+int observation_service_recent(const struct observation *obs, const struct service_metrics *svc)
+{
+	int64_t from = observation_recent_from(obs);
+	size_t i;
+
+	for (i = 0; i < OBSERVATION_SIGNALS_NR; i++)
+		if (series_has_data(&svc->series[observation_signals[i]], from, obs->end))
+			return 1;
+	return 0;
+}
+
+int observation_service_silent(const struct observation *obs, const struct service_metrics *svc)
+{
+	const struct deployment *newest = svc->deployments_nr ? &svc->deployments[svc->deployments_nr - 1] : NULL;
+
+	size_t i, k, n;
+
+	if (newest && newest->status && !strcmp(newest->status, "SLEEPING"))
+		return 0;
+	if (observation_service_recent(obs, svc))
+		return 0;
+	/* A cadence that stopped: a signal sampled at least three times in the window, then nothing. */
+	for (k = 0; k < OBSERVATION_SIGNALS_NR; k++) {
+		const struct series *s = &svc->series[observation_signals[k]];
+		for (i = 0, n = 0; i < s->nr; i++)
+			if (s->items[i].t >= obs->start && s->items[i].t <= obs->end && isfinite(s->items[i].v))
+				n++;
+		if (n >= 3)
+			return 1;
+	}
+	return 0;
 }
 
 void observation_init(struct observation *obs)

@@ -29,6 +29,7 @@ enum metric {
 	METRIC_REQUESTS_5XX, /* of which answered 5xx */
 	METRIC_REQUESTS_4XX, /* of which answered 4xx */
 	METRIC_LATENCY_P95,  /* 95th percentile of response time, ms */
+	METRIC_RESTARTS,     /* container restarts in the interval (Prometheus's `restarts` template) */
 	METRIC_DISK,         /* bytes used on the service's volume */
 	METRIC_DISK_LIMIT,   /* the volume's size, bytes */
 	METRIC__COUNT
@@ -36,7 +37,7 @@ enum metric {
 
 /*
  * "cpu", "cpu_limit", "memory", "memory_limit", "requests", "requests_5xx",
- * "requests_4xx", "latency_p95", "disk", "disk_limit".
+ * "requests_4xx", "latency_p95", "restarts", "disk", "disk_limit".
  */
 const char *metric_name(enum metric m);
 /* Returns 0 and sets *out, or BOT_ENOTFOUND. */
@@ -161,6 +162,20 @@ int observation_service_has(const struct observation *obs, const struct service_
 extern const enum metric observation_signals[OBSERVATION_SIGNALS_NR];
 /* 1 when svc has usable data for none of the signals: the scan did not see it at all. */
 int observation_service_unseen(const struct observation *obs, const struct service_metrics *svc);
+/*
+ * The recent part of the window: its last quarter, at least three
+ * samples long. A service that sends nothing there may be down.
+ */
+int64_t observation_recent_from(const struct observation *obs);
+/* 1 when svc has usable data for some signal in the recent part of the window. */
+int observation_service_recent(const struct observation *obs, const struct service_metrics *svc);
+/*
+ * 1 when svc went silent: a signal sampled at least three times in the
+ * window, nothing in its recent part, and its newest deployment is not
+ * SLEEPING (an app asleep sends nothing). A crash looks like this; it is
+ * "no data", never healthy.
+ */
+int observation_service_silent(const struct observation *obs, const struct service_metrics *svc);
 
 void observation_init(struct observation *obs);
 void observation_release(struct observation *obs);

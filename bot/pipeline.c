@@ -1063,14 +1063,12 @@ static int merged_precheck(struct merged_item *m, char **why)
 /* A figure of the unit named unit_name ("fraction", "ms"...), as people read it, into sb. */
 static void add_named_figure(struct strbuf *sb, double v, const char *unit_name)
 {
-	int u;
+	enum figure_unit u;
 
-	for (u = FIGURE_FRACTION; u <= FIGURE_RATIO; u++)
-		if (unit_name && !strcmp(figure_unit_name((enum figure_unit)u), unit_name)) {
-			detect_add_figure(sb, v, (enum figure_unit)u);
-			return;
-		}
-	strbuf_addf(sb, "%g", v);
+	if (unit_name && figure_unit_from_name(&u, unit_name) == 0)
+		detect_add_figure(sb, v, u);
+	else
+		strbuf_addf(sb, "%g", v);
 }
 
 /*
@@ -1181,19 +1179,16 @@ static int verify_merged_step(struct json **out, void *data)
 		enum metric metric;
 		double peak = NAN, level = json_type(json_member(figure, "level")) == JSON_NUMBER ?
 					    json_num_value(json_member(figure, "level")) : NAN;
-		int u;
+		enum figure_unit u;
 
-		for (u = FIGURE_FRACTION; u <= FIGURE_RATIO; u++)
-			if (unit_name && !strcmp(figure_unit_name((enum figure_unit)u), unit_name))
-				break;
-		if (u <= FIGURE_RATIO &&
+		if (unit_name && figure_unit_from_name(&u, unit_name) == 0 &&
 		    metric_from_name(&metric, json_str_value(json_member(figure, "metric"))) == 0) {
-			scan_report_chart_after(&chart, &peak, m->svc, metric, (enum figure_unit)u, level,
+			scan_report_chart_after(&chart, &peak, m->svc, metric, u, level,
 						m->observed->obs.start, m->observed->obs.end);
 			if (isfinite(peak)) {
 				struct strbuf now = STRBUF_INIT;
 				strbuf_addstr(&now, "peak ");
-				detect_add_figure(&now, peak, (enum figure_unit)u);
+				detect_add_figure(&now, peak, u);
 				json_set_str(note, "now", now.buf);
 				strbuf_release(&now);
 			}

@@ -62,6 +62,26 @@ static void add_volume_figures(struct strbuf *sb, const struct service_summary *
 	}
 }
 
+/*
+ * A deployment finding's figures in words: "created 10m before the end of
+ * the window", with ", stuck after 30m" for a stuck one, or "5 restarts in
+ * the window, a crash loop at 3".
+ */
+static void add_status_figures(struct strbuf *sb, const struct finding *f)
+{
+	if (f->evidence_metric == METRIC_RESTARTS) {
+		strbuf_addf(sb, "%.0f restarts in the window, a crash loop at %.0f", f->observed, f->threshold);
+		return;
+	}
+	strbuf_addstr(sb, "created ");
+	detect_add_figure(sb, f->observed, FIGURE_MS);
+	strbuf_addstr(sb, " before the end of the window");
+	if (isfinite(f->threshold)) {
+		strbuf_addstr(sb, ", stuck after ");
+		detect_add_figure(sb, f->threshold, FIGURE_MS);
+	}
+}
+
 static void add_severity_upper(struct strbuf *sb, enum severity s)
 {
 	const char *n = severity_name(s);
@@ -185,6 +205,16 @@ static int has_signal(const struct observe_result *observed, const struct findin
 	}
 }
 
+/* Whether the service went silent: data in the window, none in its recent part (metrics.h). */
+static int silent(const struct observe_result *observed, const struct findings *found,
+		  const struct service_summary *s)
+{
+	const struct service_metrics *svc = observed_service(observed, found, s);
+
+	return svc && observation_service_silent(&observed->obs, svc);
+}
+
+/* Not seen: no data at all, or none in the recent part of the window (a crash looks like that). */
 static int unseen(const struct observe_result *observed, const struct findings *found,
 		  const struct service_summary *s)
 {
@@ -192,8 +222,24 @@ static int unseen(const struct observe_result *observed, const struct findings *
 
 	for (k = 0; k < OBSERVATION_SIGNALS_NR; k++)
 		if (has_signal(observed, found, s, observation_signals[k]))
-			return 0;
+			return silent(observed, found, s);
 	return 1;
+}
+
+/* The time of svc's last usable sample in the window, of any signal (0: none). */
+static int64_t last_sample(const struct observation *obs, const struct service_metrics *svc)
+{
+	int64_t last = 0;
+	size_t k, i;
+
+	for (k = 0; k < OBSERVATION_SIGNALS_NR; k++) {
+		const struct series *se = &svc->series[observation_signals[k]];
+		for (i = 0; i < se->nr; i++)
+			if (se->items[i].t >= obs->start && se->items[i].t <= obs->end &&
+			    isfinite(se->items[i].v) && se->items[i].t > last)
+				last = se->items[i].t;
+	}
+	return last;
 }
 
 static size_t bad_samples_of(const struct observe_result *observed, const struct findings *found,
@@ -211,11 +257,28 @@ size_t scan_report_unseen(const struct observe_result *observed, const struct fi
 	for (i = 0; i < found->services_nr; i++) {
 		if (!unseen(observed, found, &found->services[i]))
 			continue;
-		if (names)
+		if (names) {
 			strbuf_addf(names, "%s'%s'", n ? ", " : "", found->services[i].name);
+			if (silent(observed, found, &found->services[i])) {
+				strbuf_addstr(names, " (nothing since ");
+				add_time(names, last_sample(&observed->obs,
+							    observed_service(observed, found, &found->services[i])));
+				strbuf_addch(names, ')');
+			}
+		}
 		n++;
 	}
 	return n;
+}
+
+const char *scan_report_unseen_words(const struct observe_result *observed, const struct findings *found)
+{
+	size_t i;
+
+	for (i = 0; i < found->services_nr; i++)
+		if (silent(observed, found, &found->services[i]))
+			return "no recent data";
+	return "no data at all";
 }
 
 /* ---------------------------------------------------------------- text */
@@ -542,11 +605,16 @@ static void text_finding(struct strbuf *out, const struct finding *f)
 	strbuf_addf(out, " %s (%s): ", finding_kind_name(f->kind), finding_method_name(f->method));
 	add_text(out, f->summary, 0);
 	strbuf_addch(out, '\n');
-	strbuf_addstr(out, "      observed ");
-	detect_add_figure(out, f->observed, f->unit);
-	strbuf_addstr(out, dur ? duration_to(f) : ", threshold ");
-	strbuf_addstr(out, dur ? ", horizon " : "");
-	detect_add_figure(out, f->threshold, f->unit);
+	strbuf_addstr(out, "      ");
+	if (f->method == METHOD_STATUS) {
+		add_status_figures(out, f);
+	} else {
+		strbuf_addstr(out, "observed ");
+		detect_add_figure(out, f->observed, f->unit);
+		strbuf_addstr(out, dur ? duration_to(f) : ", threshold ");
+		strbuf_addstr(out, dur ? ", horizon " : "");
+		detect_add_figure(out, f->threshold, f->unit);
+	}
 	strbuf_addstr(out, "; since ");
 	add_time(out, f->onset);
 	if (f->ongoing)
@@ -608,8 +676,8 @@ void scan_report_text(struct strbuf *out, const struct observe_result *observed,
 
 	nodata = scan_report_unseen(observed, found, &names);
 	if (nodata)
-		strbuf_addf(out, "no data at all for %zu watched service%s: %s: not seen, so not judged\n",
-			    nodata, nodata == 1 ? "" : "s", names.buf);
+		strbuf_addf(out, "%s for %zu watched service%s: %s: not seen, so not judged\n",
+			    scan_report_unseen_words(observed, found), nodata, nodata == 1 ? "" : "s", names.buf);
 	if (found->nr)
 		strbuf_addf(out, "findings (%zu):\n", found->nr);
 	else if (nodata)
@@ -742,6 +810,8 @@ static const char *chart_unit(enum figure_unit unit)
 		return "MiB";
 	case FIGURE_RATIO:
 		return "ratio";
+	case FIGURE_COUNT:
+		return "count";
 	}
 	return "";
 }
@@ -1090,12 +1160,18 @@ void scan_report_markdown(struct strbuf *out, const struct observe_result *obser
 			add_md_text(out, f->summary);
 			strbuf_addstr(out, "\n\n");
 		}
-		strbuf_addstr(out, "Observed ");
-		detect_add_figure(out, f->observed, f->unit);
-		strbuf_addstr(out, dur ? duration_to(f) : "");
-		strbuf_addstr(out, dur ? " (horizon " : " (threshold ");
-		detect_add_figure(out, f->threshold, f->unit);
-		strbuf_addstr(out, "), since ");
+		if (f->method == METHOD_STATUS) {
+			strbuf_addstr(out, "Deployment status: ");
+			add_status_figures(out, f);
+			strbuf_addstr(out, "; since ");
+		} else {
+			strbuf_addstr(out, "Observed ");
+			detect_add_figure(out, f->observed, f->unit);
+			strbuf_addstr(out, dur ? duration_to(f) : "");
+			strbuf_addstr(out, dur ? " (horizon " : " (threshold ");
+			detect_add_figure(out, f->threshold, f->unit);
+			strbuf_addstr(out, "), since ");
+		}
 		add_time(out, f->onset);
 		if (f->deployment) {
 			/* Not a code span: a backslash escape is not one inside it. */

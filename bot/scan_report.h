@@ -18,16 +18,21 @@
  * "No data": a watched service with no usable sample of a signal (memory,
  * CPU, requests, p95 latency: OBSERVATION_SIGNALS in metrics.h) in the
  * window is reported as "no data" for that signal in every form, and one
- * with no data for any signal was not seen at all: it is never called
- * healthy, and `autofix scan` exits EXIT_NO_DATA when there are no
- * findings. Bad samples the sources dropped (metric_intake()) are
+ * with no data for any signal was not seen at all; nor was one that went
+ * silent (data in the window, none in its recent part, not asleep:
+ * observation_service_silent(), what a crash looks like). Neither is
+ * ever called healthy, and `autofix scan` exits EXIT_NO_DATA when there
+ * are no findings. Bad samples the sources dropped (metric_intake()) are
  * counted in every form too.
  *
- * Returns how many watched services the scan did not see at all, and,
- * when names is not NULL, appends their names to it ("'a', 'b'").
+ * Returns how many watched services the scan did not see, and, when
+ * names is not NULL, appends their names to it ("'a', 'b' (nothing since
+ * 2026-11-28T09:48:00Z)").
  */
 size_t scan_report_unseen(const struct observe_result *observed, const struct findings *found,
 			  struct strbuf *names);
+/* "no data at all", or "no recent data" when some of those services went silent. */
+const char *scan_report_unseen_words(const struct observe_result *observed, const struct findings *found);
 
 /* Appends the text report. */
 void scan_report_text(struct strbuf *out, const struct observe_result *observed,

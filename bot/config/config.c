@@ -54,6 +54,8 @@ const char *const cfg_prom_query_names[PROM_QUERY__COUNT + 1] = {
 	[PROM_ERRORS_5XX] = "errors_5xx",
 	[PROM_ERRORS_4XX] = "errors_4xx",
 	[PROM_LATENCY_P95] = "latency_p95",
+	[PROM_DEPLOYMENTS] = "deployments",
+	[PROM_RESTARTS] = "restarts",
 	[PROM_DISK_USAGE] = "disk_usage",
 	[PROM_DISK_LIMIT] = "disk_limit",
 	[PROM_QUERY__COUNT] = NULL,
@@ -102,7 +104,10 @@ static const char *const prom_default_queries[PROM_QUERY__COUNT] = {
 	[PROM_LATENCY_P95] =
 		"histogram_quantile(0.95, sum by ({{service_label}}, le) "
 		"(rate(http_request_duration_seconds_bucket{{{service_label}}=~\"{{services}}\"}[{{window}}])))",
-	/* disk_usage, disk_limit: none (see prom_query_default()). */
+	/*
+	 * deployments, restarts, disk_usage, disk_limit: none (see
+	 * prom_query_default(); docs/sources.md has a recipe for each).
+	 */
 };
 
 const char *prom_query_default(enum prom_query q)
@@ -222,7 +227,11 @@ void cfg_set_defaults(struct config *cfg)
 		.baseline_ms = TIME_MS_PER_HOUR,
 		.cpu_ratio = 1.5,
 		.memory_ratio = 1.25,
-		.seasonal_days = 1,
+		.seasonal_days = 2,
+	};
+	cfg->deployments = (struct deployments_config){
+		.enabled = 1,
+		.stuck_after_ms = 30 * TIME_MS_PER_MINUTE,
 	};
 	cfg->source.railway.environment = xstrdup("production");
 	cfg->source.railway.token_env = xstrdup("RAILWAY_API_TOKEN");

@@ -133,6 +133,10 @@ struct json *config_to_json(const struct config *cfg)
 	json_set_num(p, "memory_ratio", cfg->regression.memory_ratio);
 	json_set_num(p, "seasonal_days", cfg->regression.seasonal_days);
 	json_set(o, "regression", p);
+	p = json_new_object();
+	json_set_bool(p, "enabled", cfg->deployments.enabled);
+	set_duration(p, "stuck_after", cfg->deployments.stuck_after_ms);
+	json_set(o, "deployments", p);
 	json_set(root, "detect", o);
 
 	o = json_new_object();

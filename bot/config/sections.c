@@ -220,8 +220,9 @@ static void rd_thresholds(struct loader *L, const struct ynode *n, struct strbuf
 
 static void rd_detect(struct loader *L, const struct ynode *n, struct strbuf *path)
 {
-	static const char *const keys[] = { "memory_leak", "disk_filling", "regression", NULL };
+	static const char *const keys[] = { "memory_leak", "disk_filling", "regression", "deployments", NULL };
 	static const char *const trends[] = { "memory_leak", "disk_filling" };
+	static const char *const deploy_keys[] = { "enabled", "stuck_after", NULL };
 	static const char *const leak_keys[] = { "enabled", "horizon", "min_fit", NULL };
 	static const char *const reg_keys[] = {
 		"enabled", "latency_ratio", "error_rate_ratio", "min_error_rate", "confidence",
@@ -259,6 +260,15 @@ static void rd_detect(struct loader *L, const struct ynode *n, struct strbuf *pa
 			cfg_rd_num(L, v, "cpu_ratio", path, &r->cpu_ratio, 1, 1000);
 			cfg_rd_num(L, v, "memory_ratio", path, &r->memory_ratio, 1, 1000);
 			cfg_rd_small_int(L, v, "seasonal_days", path, &r->seasonal_days, 0, 7);
+		}
+		cfg_path_pop(path, saved);
+	}
+	if ((v = cfg_enter_key(n, "deployments", path, &saved))) {
+		struct deployments_config *dc = &L->cfg->deployments;
+		if (cfg_want_map(L, v, path)) {
+			cfg_check_keys(L, v, path, deploy_keys);
+			cfg_rd_bool(L, v, "enabled", path, &dc->enabled);
+			cfg_rd_duration(L, v, "stuck_after", path, &dc->stuck_after_ms, 1);
 		}
 		cfg_path_pop(path, saved);
 	}

@@ -136,17 +136,29 @@ static void add_code_block(struct strbuf *out, const char *text)
 	strbuf_release(&clean);
 }
 
-/* A figure with its unit, as a person reads it; a leak's (a filling volume's) figure in ms is a time to the limit. */
+/*
+ * Whether a figure in ms of this kind is a duration: a leak's (a filling
+ * volume's) time to the limit, a deployment's age and its stuck_after.
+ */
+static int ms_is_duration(const char *kind)
+{
+	return kind && (!strcmp(kind, "memory_leak") || !strcmp(kind, "disk_filling") ||
+			!strncmp(kind, "deployment_", 11));
+}
+
+/* A figure with its unit, as a person reads it. */
 static void add_figure(struct strbuf *sb, double v, const char *unit, const char *kind)
 {
 	if (!unit || !strcmp(unit, "fraction"))
 		human_add_percent(sb, v);
 	else if (!strcmp(unit, "bytes"))
 		human_add_bytes(sb, v);
-	else if (!strcmp(unit, "ms") && kind && (!strcmp(kind, "memory_leak") || !strcmp(kind, "disk_filling")))
+	else if (!strcmp(unit, "ms") && ms_is_duration(kind))
 		human_add_duration(sb, (int64_t)v);
 	else if (!strcmp(unit, "ms"))
 		strbuf_addf(sb, "%.0f ms", v);
+	else if (!strcmp(unit, "count"))
+		strbuf_addf(sb, "%.0f", v);
 	else
 		strbuf_addf(sb, "%.2fx", v);
 }

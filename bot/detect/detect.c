@@ -1,6 +1,7 @@
 /*
  * The detector's orchestration: per service, clip the series to the
- * window, run the rules in kind order (leak.c, thresholds.c, regression.c)
+ * window, run the rules in kind order (leak.c, thresholds.c, regression.c,
+ * deployments.c)
  * and summarise. The rules themselves live in their own files.
  */
 #include <inttypes.h>
@@ -51,22 +52,6 @@ static void clip(struct series *out, const struct series *in, int64_t start, int
 	for (i = 0; i < in->nr; i++)
 		if (in->items[i].t >= start && in->items[i].t <= end && isfinite(in->items[i].v))
 			series_add(out, in->items[i].t, in->items[i].v);
-}
-
-/*
- * Earlier days' samples moved forward by whole days onto today's clock
- * (the nearest whole number of days before end), those of 1..days days
- * ago only; NAN samples are left out.
- */
-static void onto_today(struct series *out, const struct series *in, int64_t end, int days)
-{
-	size_t i;
-
-	for (i = 0; i < in->nr; i++) {
-		int64_t t = in->items[i].t, back = (end - t + DAY_MS / 2) / DAY_MS;
-		if (back >= 1 && back <= days && isfinite(in->items[i].v))
-			series_add(out, t + back * DAY_MS, in->items[i].v);
-	}
 }
 
 /* p95 samples of intervals that served requests (a p95 of nothing is not slow). */
@@ -194,17 +179,7 @@ static void detect_service(struct findings *out, const struct observation *obs,
 	series_fraction_of_limit(&disk_frac, &c.s[METRIC_DISK], &c.s[METRIC_DISK_LIMIT]);
 	series_fraction_of_limit(&c.mem_hist, &svc->series[METRIC_MEMORY], &svc->series[METRIC_MEMORY_LIMIT]);
 	series_fraction_of_limit(&c.cpu_hist, &svc->series[METRIC_CPU], &svc->series[METRIC_CPU_LIMIT]);
-	if (cfg->regression.seasonal_days > 0) {
-		struct series f = SERIES_INIT;
-		series_fraction_of_limit(&f, &svc->seasonal[METRIC_MEMORY], &svc->seasonal[METRIC_MEMORY_LIMIT]);
-		onto_today(&c.mem_season, &f, obs->end, cfg->regression.seasonal_days);
-		series_release(&f);
-		series_fraction_of_limit(&f, &svc->seasonal[METRIC_CPU], &svc->seasonal[METRIC_CPU_LIMIT]);
-		onto_today(&c.cpu_season, &f, obs->end, cfg->regression.seasonal_days);
-		series_release(&f);
-		onto_today(&c.lat_season, &svc->seasonal[METRIC_LATENCY_P95], obs->end,
-			   cfg->regression.seasonal_days);
-	}
+	detect_build_seasons(&c);
 
 	if (!sc || sc->enabled) {
 		double total = series_sum(&c.s[METRIC_REQUESTS], obs->start, obs->end);
@@ -262,6 +237,7 @@ static void detect_service(struct findings *out, const struct observation *obs,
 		evs.cpu = &cpu_frac;
 		evs.mem = &mem_frac;
 		detect_eval_regressions(&c, &evs);
+		detect_eval_deployments(&c);
 		strbuf_release(&ctx);
 	}
 

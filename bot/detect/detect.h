@@ -25,6 +25,9 @@ enum finding_kind {
 	FINDING_ERROR_RATE_5XX,   /* 5xx responses held above a fraction of requests */
 	FINDING_ERROR_RATE_4XX,   /* 4xx likewise */
 	FINDING_LATENCY,          /* p95 held above a level in ms */
+	FINDING_DEPLOYMENT_FAILED,  /* the newest deployment's build or pre-deploy step failed */
+	FINDING_DEPLOYMENT_CRASHED, /* the current deployment crashed */
+	FINDING_DEPLOYMENT_STUCK,   /* a deployment BUILDING or DEPLOYING for longer than stuck_after */
 	FINDING_DISK_FILLING,     /* a volume's usage climbs towards its size (trend, under compactions too) */
 	FINDING_DISK_PRESSURE,    /* a volume's usage held above a fraction of its size */
 	FINDING_KIND__COUNT
@@ -32,7 +35,8 @@ enum finding_kind {
 
 /*
  * "memory_leak", "memory_pressure", "cpu_saturation", "error_rate_5xx",
- * "error_rate_4xx", "latency", "disk_filling", "disk_pressure".
+ * "error_rate_4xx", "latency", "deployment_failed", "deployment_crashed",
+ * "deployment_stuck", "disk_filling", "disk_pressure".
  */
 const char *finding_kind_name(enum finding_kind k);
 /* Returns 0 and sets *out, or BOT_ENOTFOUND. */
@@ -55,14 +59,18 @@ enum figure_unit {
 	FIGURE_MS,        /* latency, or a duration (time to the limit) */
 	FIGURE_BYTES,
 	FIGURE_RATIO,     /* after/before, for a regression against the baseline */
+	FIGURE_COUNT,     /* how many (restarts) */
 };
 
-/* "fraction", "ms", "bytes", "ratio". */
+/* "fraction", "ms", "bytes", "ratio", "count". */
 const char *figure_unit_name(enum figure_unit u);
+/* Returns 0 and sets *out, or BOT_ENOTFOUND. */
+int figure_unit_from_name(enum figure_unit *out, const char *name);
 
 /*
  * Appends v for people, by unit, in util/human.h's style: "7.9%", "650ms",
- * "2h44m", "512 MiB", and "x9.3" for a ratio; "-" when v is NaN (no data).
+ * "2h44m", "512 MiB", "x9.3" for a ratio and "5" for a count; "-" when v
+ * is NaN (no data).
  */
 void detect_add_figure(struct strbuf *sb, double v, enum figure_unit u);
 
@@ -73,9 +81,10 @@ enum finding_method {
 	METHOD_CRASH_LOOP,  /* memory: repeated climbs to the limit with resets */
 	METHOD_REGRESSION,  /* a signal significantly worse after a deployment than before */
 	METHOD_SEASONAL,    /* a level never seen at the same hours on earlier days */
+	METHOD_STATUS,      /* the source's deployment status (FAILED, CRASHED, still BUILDING) */
 };
 
-/* "threshold", "trend", "crash_loop", "regression", "seasonal". */
+/* "threshold", "trend", "crash_loop", "regression", "seasonal", "status". */
 const char *finding_method_name(enum finding_method m);
 
 /* Trend details of a memory_leak or disk_filling finding (zero otherwise). */
@@ -118,6 +127,8 @@ struct finding {
 				   * time the trend qualified); detected - onset is the detection delay */
 	int ongoing;              /* the condition still holds at the end of the window */
 	char *deployment;         /* id of the deployment in the window the problem began after, or NULL */
+	char *subject;            /* deployment kinds: the commit (else the deployment id) the finding is
+				   * about, part of the fingerprint; NULL for the other kinds */
 	int64_t deployment_at;    /* its time (ms), 0 when deployment is NULL */
 	/* The evidence: the signal as evaluated, in evidence_unit, drawn against evidence_level. */
 	enum metric evidence_metric;  /* which observed metric it derives from */
@@ -126,7 +137,8 @@ struct finding {
 	struct series evidence;   /* a copy, owned by the finding */
 	double confidence;        /* 0..1 */
 	char *reason;             /* why that confidence: "5xx 7.9% for 14m, 5,210 requests" */
-	char fingerprint[17];     /* 16 hex digits, a hash of "service\0kind": stable across runs */
+	char fingerprint[17];     /* 16 hex digits, a hash of "service\0kind" (deployment kinds: and
+				   * "\0commit", so that one broken commit is one finding): stable across runs */
 	char *summary;            /* one human line */
 	struct leak_detail leak;
 	struct regression_detail regression;
@@ -191,12 +203,20 @@ int detect_run(struct findings *out, const struct observation *obs, const struct
 
 /* Writes the 16-hex-digit fingerprint of (service, kind) into out (17 bytes). */
 void finding_fingerprint(char out[17], const char *service, enum finding_kind kind);
+/*
+ * The same for a finding about one thing of the service (a deployment
+ * kind's commit): a hash of "service\0kind\0key"; key NULL is
+ * finding_fingerprint().
+ */
+void finding_fingerprint_keyed(char out[17], const char *service, enum finding_kind kind,
+			       const char *key);
 
 /*
  * JSON form, what the journal stores and `scan --json` prints:
  *   { "findings": [ { "service", "kind", "severity", "method", "fingerprint", "summary",
  *                     "observed", "threshold", "unit", "onset", "detected", "ongoing",
- *                     "deployment": {"id","at"} | null, "confidence", "reason",
+ *                     "deployment": {"id","at"} | null, "subject" (deployment kinds only),
+ *                     "confidence", "reason",
  *                     "evidence": { "metric", "unit", "level", "points": [[epoch s, v], ...] },
  *                     "leak": {...} (memory_leak and disk_filling only),
  *                     "regression": {...} (when compared with a baseline) } ],

@@ -11,6 +11,8 @@
  *   leak.c          climbs towards a limit: memory leaks (trend, sawtooth floor, crash
  *                   loop, load-aware) and volumes filling (trend, compaction sawtooth)
  *   regression.c    signals worse after a deployment than before it
+ *   deployments.c   deployments that failed, crashed or hang (the source's statuses)
+ *   seasonal.c      which earlier days make a baseline for the same hours
  *   finding.c       names, life cycle, fingerprint, wording of findings
  *   findings_json.c the JSON form
  *
@@ -70,9 +72,11 @@ struct svc_ctx {
 	/*
 	 * The same hours on earlier days (service_metrics.seasonal): CPU and
 	 * memory as fractions of the limit, and p95, each sample moved forward
-	 * by whole days onto today's clock (so days overlap: not time-ordered).
+	 * by whole days onto today's clock (so days overlap: not time-ordered),
+	 * of the days seasonal.c trusts only.
 	 */
 	struct series cpu_season, mem_season, lat_season;
+	int cpu_season_days, mem_season_days, lat_season_days; /* how many days each holds */
 	int64_t step, max_gap;
 	struct findings *out;
 	size_t first;                   /* index of this service's first finding in out */
@@ -121,6 +125,20 @@ struct eval_series {
  */
 void detect_eval_regressions(struct svc_ctx *c, const struct eval_series *ev);
 
+/*
+ * seasonal.c: fills c->cpu_season, mem_season and lat_season (and their
+ * day counts) with the earlier days fit to compare with: comparable
+ * traffic, no finding of their own, not an outlier among the days.
+ */
+void detect_build_seasons(struct svc_ctx *c);
+
+/*
+ * deployments.c: the newest deployment that counts, by its status:
+ * deployment_failed, deployment_crashed or deployment_stuck. Runs after
+ * the leak rule (a memory crash loop already explains crashes).
+ */
+void detect_eval_deployments(struct svc_ctx *c);
+
 /* ---- finding.c: opening a finding and wording it ---------------------- */
 
 /* Appends a zeroed finding of c's service with its fingerprint; valid until the next append. */
@@ -136,8 +154,7 @@ const char *detect_signal_word(enum finding_kind k);
 void detect_add_time(struct strbuf *sb, int64_t ms);
 /* "1,800". */
 void detect_add_count(struct strbuf *sb, double n);
-/* Inverses of figure_unit_name() and finding_method_name(): 0, or BOT_ENOTFOUND. */
-int figure_unit_from_name(enum figure_unit *out, const char *name);
+/* The inverse of finding_method_name(): 0, or BOT_ENOTFOUND. */
 int finding_method_from_name(enum finding_method *out, const char *name);
 
 #endif

@@ -27,12 +27,13 @@
 static const char *const kind_names[FINDING_KIND__COUNT] = {
 	"memory_leak", "memory_pressure", "cpu_saturation",
 	"error_rate_5xx", "error_rate_4xx", "latency",
+	"deployment_failed", "deployment_crashed", "deployment_stuck",
 	"disk_filling", "disk_pressure",
 };
 static const char *const severity_names[] = { "none", "warning", "critical" };
-static const char *const unit_names[] = { "fraction", "ms", "bytes", "ratio" };
+static const char *const unit_names[] = { "fraction", "ms", "bytes", "ratio", "count" };
 static const char *const method_names[] = {
-	"threshold", "trend", "crash_loop", "regression", "seasonal",
+	"threshold", "trend", "crash_loop", "regression", "seasonal", "status",
 };
 
 #define NAMES(type, table, name_fn, from_name_fn)                               \
@@ -67,6 +68,7 @@ static void finding_release(struct finding *fd)
 {
 	free(fd->service);
 	free(fd->deployment);
+	free(fd->subject);
 	free(fd->reason);
 	free(fd->summary);
 	series_release(&fd->evidence);
@@ -93,9 +95,10 @@ int service_summary_has_volume(const struct service_summary *s)
 	return s->volume || s->disk_limit_bytes > 0 || s->disk_bytes > 0;
 }
 
-void finding_fingerprint(char out[17], const char *service, enum finding_kind kind)
+void finding_fingerprint_keyed(char out[17], const char *service, enum finding_kind kind,
+			       const char *key)
 {
-	/* FNV-1a, 64 bits, over "service\0kind": short, stable, no crypto needed. */
+	/* FNV-1a, 64 bits, over "service\0kind" (then "\0key"): short, stable, no crypto needed. */
 	uint64_t h = 0xcbf29ce484222325ULL;
 	const char *k = finding_kind_name(kind);
 	size_t i, n = strlen(service);
@@ -108,7 +111,19 @@ void finding_fingerprint(char out[17], const char *service, enum finding_kind ki
 		h ^= (unsigned char)*k;
 		h *= 0x100000001b3ULL;
 	}
+	if (key) {
+		h *= 0x100000001b3ULL; /* the "\0" between kind and key */
+		for (; *key; key++) {
+			h ^= (unsigned char)*key;
+			h *= 0x100000001b3ULL;
+		}
+	}
 	snprintf(out, 17, "%016" PRIx64, h);
+}
+
+void finding_fingerprint(char out[17], const char *service, enum finding_kind kind)
+{
+	finding_fingerprint_keyed(out, service, kind, NULL);
 }
 
 /* ---- formatting for summaries ---------------------------------------- */
@@ -131,6 +146,9 @@ void detect_add_figure(struct strbuf *sb, double v, enum figure_unit u)
 		break;
 	case FIGURE_RATIO:
 		strbuf_addf(sb, "x%.1f", v);
+		break;
+	case FIGURE_COUNT:
+		strbuf_addf(sb, "%.0f", v);
 		break;
 	}
 }
@@ -200,6 +218,9 @@ const char *detect_signal_word(enum finding_kind k)
 	case FINDING_ERROR_RATE_5XX: return "5xx rate";
 	case FINDING_ERROR_RATE_4XX: return "4xx rate";
 	case FINDING_LATENCY: return "p95 latency";
+	case FINDING_DEPLOYMENT_FAILED:
+	case FINDING_DEPLOYMENT_CRASHED:
+	case FINDING_DEPLOYMENT_STUCK: return "deployment";
 	case FINDING_DISK_FILLING:
 	case FINDING_DISK_PRESSURE: return "disk";
 	default: return "?";

@@ -54,6 +54,8 @@ struct json *finding_to_json(const struct finding *fd)
 	} else {
 		json_set(o, "deployment", json_new_null());
 	}
+	if (fd->subject)
+		json_set_str(o, "subject", fd->subject);
 	json_set_num(o, "confidence", fd->confidence);
 	json_set_str(o, "reason", fd->reason);
 	json_set_str(ev, "metric", metric_name(fd->evidence_metric));
@@ -180,12 +182,14 @@ static int finding_from_json(struct finding *fd, const struct json *root, const 
 	method = json_str_value(json_member(o, "method"));
 	if (method && finding_method_from_name(&fd->method, method) < 0)
 		return bot_error(BOT_EINVALID, "'findings[%zu].method': unknown method '%s'", i, method);
-	/* The fingerprint is recomputed: it is a function of (service, kind), never trusted. */
-	finding_fingerprint(fd->fingerprint, fd->service, fd->kind);
+	if ((s = json_str_value(json_member(o, "subject"))))
+		fd->subject = xstrdup(s);
+	/* The fingerprint is recomputed: it is a function of (service, kind, subject), never trusted. */
+	finding_fingerprint_keyed(fd->fingerprint, fd->service, fd->kind, fd->subject);
 	fp = json_str_value(json_member(o, "fingerprint"));
 	if (fp && strcmp(fp, fd->fingerprint))
 		return bot_error(BOT_EINVALID, "'findings[%zu].fingerprint': '%s' does not match "
-				 "service and kind", i, fp);
+				 "service, kind and subject", i, fp);
 	if ((ret = get_num_or_null(&fd->observed, o, "observed", "findings", i)) < 0 ||
 	    (ret = get_num_or_null(&fd->threshold, o, "threshold", "findings", i)) < 0 ||
 	    (ret = json_get_time(&fd->onset, root, "findings[%zu].onset", i)) < 0 ||

@@ -417,6 +417,7 @@ static void eval_seasonal(struct svc_ctx *c, enum finding_kind kind, double rati
 	struct strbuf sb = STRBUF_INIT;
 	struct finding *fd;
 	size_t i;
+	int days;
 
 	if (rg->seasonal_days <= 0 || !season_of(c, kind)->nr || !today->nr)
 		return;
@@ -447,8 +448,9 @@ static void eval_seasonal(struct svc_ctx *c, enum finding_kind kind, double rati
 	detect_copy_series(&fd->evidence, today);
 	fd->confidence = 1 - d.p_value;
 
-	strbuf_addf(&sb, "%s x%.1f against the same hours on the %d day%s before (median ",
-		    detect_signal_word(kind), d.ratio, rg->seasonal_days, rg->seasonal_days > 1 ? "s" : "");
+	days = kind == FINDING_LATENCY ? c->lat_season_days : c->cpu_season_days;
+	strbuf_addf(&sb, "%s x%.1f against the same hours on %d earlier day%s (median ",
+		    detect_signal_word(kind), d.ratio, days, days > 1 ? "s" : "");
 	detect_add_figure(&sb, d.before, unit);
 	strbuf_addstr(&sb, " -> ");
 	detect_add_figure(&sb, d.after, unit);

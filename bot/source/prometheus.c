@@ -4,9 +4,9 @@
  * for every watched service, its answer split into services by the
  * `source.prometheus.service_label` label (the defaults: 8 queries
  * whatever the number of services); any other template is one query per
- * service. The same again over the range shifted back by each of
- * `detect.regression.seasonal_days` days (the service's `seasonal` series);
- * all of them sent at once through http_run_all.
+ * service. The same again for the analysis window's hours on each of the
+ * `detect.regression.seasonal_days` days before (the service's `seasonal`
+ * series); all of them sent at once through http_run_all.
  *
  * What a template must return (Prometheus's base units, what exporters
  * give): cpu_usage and cpu_limit in cores (vCPU); memory_usage and
@@ -57,21 +57,11 @@ static const struct {
 	[PROM_ERRORS_5XX] = { METRIC_REQUESTS_5XX, 0, 0 },
 	[PROM_ERRORS_4XX] = { METRIC_REQUESTS_4XX, 0, 0 },
 	[PROM_LATENCY_P95] = { METRIC_LATENCY_P95, 1000, 1 },
+	[PROM_DEPLOYMENTS] = { METRIC__COUNT, 1, 0 },  /* read into deployments: read_deployments_answer() */
+	[PROM_RESTARTS] = { METRIC_RESTARTS, 1, 0 },   /* a counter, made increases per interval */
 	[PROM_DISK_USAGE] = { METRIC_DISK, 1, 0 },
 	[PROM_DISK_LIMIT] = { METRIC_DISK_LIMIT, 1, 0 },
 };
-
-/*
- * The optional queries (disk_usage, disk_limit) have no default: unless
- * written they are not asked. A volume has no time of day, so they are
- * asked for today only, never for the earlier days' baseline.
- */
-static int query_is_asked(const char *tmpl, enum prom_query q, size_t day)
-{
-	if (!tmpl)
-		return 0;
-	return day == 0 || (q != PROM_DISK_USAGE && q != PROM_DISK_LIMIT);
-}
 
 struct prometheus {
 	const struct prometheus_config *cfg;
@@ -82,8 +72,21 @@ struct prometheus {
 static const char *query_template(const struct prometheus *p, enum prom_query q)
 {
 	const char *t = p->cfg->queries[q];
-	/* Unset in a config built in code; the loader fills in the same defaults. */
+	/* Unset in a config built in code; the loader fills in the same defaults (NULL: not asked). */
 	return t && *t ? t : prom_query_default(q);
+}
+
+/*
+ * The optional queries (deployments, restarts, disk_usage, disk_limit) have
+ * no default: unless written they are not asked. They are asked for today
+ * only, never for the earlier days' baseline: the earlier days compare
+ * levels, not events, and a volume has no time of day.
+ */
+static int query_is_asked(const struct prometheus *p, enum prom_query q, size_t day)
+{
+	if (!query_template(p, q))
+		return 0;
+	return !day || (q != PROM_DEPLOYMENTS && q != PROM_RESTARTS && q != PROM_DISK_USAGE && q != PROM_DISK_LIMIT);
 }
 
 /* Escapes a label value for a PromQL double-quoted string. */
@@ -816,6 +819,118 @@ struct prom_request {
 	int all;
 };
 
+/* Index of the service called name (names[0..n)), or n. */
+static size_t service_index(const char *const *names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < n; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return n;
+}
+
+static int cmp_deployment_at(const void *a, const void *b)
+{
+	const struct deployment *x = a, *y = b;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+static int cmp_ms(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+	return (*x > *y) - (*x < *y);
+}
+
+/*
+ * The `deployments` answer: each series on its own, never added up. A
+ * deployment is at the first sample of a series that begins more than a
+ * step after the range does (a new value of a version label, as
+ * `max by (service, version) (app_build_info)` gives), and at each sample
+ * whose value differs from the one before it in the same series (a
+ * generation, a replica set's creation time). Times within a step of one
+ * another are one deployment, called "deploy-<epoch seconds>", SUCCESS
+ * (Prometheus knows no failed deployment), with no commit.
+ */
+static int read_deployments_answer(const struct prom_request *pr, const struct json *root,
+				   const char *const *names, const char *label, struct observation *out,
+				   int64_t step, const char *what)
+{
+	const struct json *result, *r, *v;
+	int64_t **at = xcalloc(out->services_nr + 1, sizeof(*at));
+	size_t *nr = xcalloc(out->services_nr + 1, sizeof(*nr)), *alloc = xcalloc(out->services_nr + 1, sizeof(*alloc));
+	size_t i, j, k;
+	int err;
+
+	if ((err = matrix_result(&result, root, what)) < 0)
+		goto done;
+	for (i = 0, r = json_first(result); r; r = json_next(r), i++) {
+		size_t s = pr->all ? service_index(names, out->services_nr, series_label(r, label)) : pr->i;
+		const struct json *values = json_member(r, "values");
+		double prev = NAN;
+		int64_t ms;
+
+		if (s >= out->services_nr)
+			continue;
+		for (j = 0, v = json_first(values); v; v = json_next(v), j++) {
+			double val;
+			if (json_type(v) != JSON_ARRAY || json_size(v) != 2 ||
+			    json_type(json_item(v, 0)) != JSON_NUMBER) {
+				err = bot_error(BOT_EINVALID, "%s: 'data.result[%zu].values[%zu]' is not [time, \"value\"]",
+						what, i, j);
+				goto done;
+			}
+			if (metric_time_ms(&ms, json_num_value(json_item(v, 0))) < 0 ||
+			    metric_parse_decimal(&val, json_str_value(json_item(v, 1))) < 0 || !isfinite(val))
+				continue;
+			if (j ? val != prev : ms > out->start + step) {
+				ALLOC_GROW(at[s], nr[s] + 1, alloc[s]);
+				at[s][nr[s]++] = ms;
+			}
+			prev = val;
+		}
+	}
+	for (k = 0; k < out->services_nr; k++) {
+		int64_t last = INT64_MIN;
+		if (nr[k] > 1)
+			qsort(at[k], nr[k], sizeof(*at[k]), cmp_ms);
+		for (j = 0; j < nr[k]; j++) {
+			char id[40];
+			if (j && at[k][j] - last <= step)
+				continue;
+			last = at[k][j];
+			snprintf(id, sizeof(id), "deploy-%lld", (long long)(at[k][j] / 1000));
+			service_add_deployment(&out->services[k], id, at[k][j], "SUCCESS", NULL, NULL);
+		}
+	}
+done:
+	for (k = 0; k < out->services_nr; k++)
+		free(at[k]);
+	free(at);
+	free(nr);
+	free(alloc);
+	return err;
+}
+
+/*
+ * The `restarts` answer, read as a counter: each interval's increase
+ * (a drop is a counter reset, a new pod: its value is the increase, as
+ * PromQL's increase() takes it), the first sample 0.
+ */
+static void restarts_to_increases(struct series *s)
+{
+	double prev = NAN;
+	size_t i;
+
+	for (i = 0; i < s->nr; i++) {
+		double v = s->items[i].v;
+		if (!isfinite(v))
+			continue;
+		s->items[i].v = isnan(prev) ? 0 : v >= prev ? v - prev : v;
+		prev = v;
+	}
+}
+
 /* The error of request r's answer, reading it into the observation on success. */
 static int read_answer(const struct prometheus *p, const struct prom_request *pr,
 		       const struct http_response *resp, const char *const *names,
@@ -838,7 +953,9 @@ static int read_answer(const struct prometheus *p, const struct prom_request *pr
 		strbuf_addf(&what, " %zu day%s earlier", pr->d, pr->d > 1 ? "s" : "");
 	fast = 0;
 	/* The usual answer, a successful matrix, read from its text (no tree): see prometheus_read_matrix_text(). */
-	if (resp->status >= 200 && resp->status < 300 && pr->all) {
+	if (pr->k == PROM_DEPLOYMENTS) {
+		/* Not series to add up: read from the tree below. */
+	} else if (resp->status >= 200 && resp->status < 300 && pr->all) {
 		struct series **outs = xcalloc(out->services_nr + 1, sizeof(*outs));
 		size_t **bads = xcalloc(out->services_nr + 1, sizeof(*bads));
 		size_t i;
@@ -870,6 +987,8 @@ static int read_answer(const struct prometheus *p, const struct prom_request *pr
 		err = http_status_error(resp, what.buf);
 		if (!err)
 			err = bot_error(BOT_EINVALID, "%s: the answer is not JSON", what.buf);
+	} else if (pr->k == PROM_DEPLOYMENTS) {
+		err = read_deployments_answer(pr, root, names, p->cfg->service_label, out, step, what.buf);
 	} else if (pr->all) {
 		struct series **outs = xcalloc(out->services_nr + 1, sizeof(*outs));
 		size_t **bads = xcalloc(out->services_nr + 1, sizeof(*bads));
@@ -902,6 +1021,8 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 	size_t days = src->cfg->regression.enabled && src->cfg->regression.seasonal_days > 0 ?
 		      (size_t)src->cfg->regression.seasonal_days : 0;
 	const int64_t day = TIME_MS_PER_DAY;
+	/* Earlier days: the analysis window's hours only, what the seasonal rules compare (as Railway's). */
+	int64_t window = src->cfg->window_ms, day_start = window > 0 && end - window > start ? end - window : start;
 	struct prom_request *plan;
 	struct http_request *reqs;
 	struct http_response *resps;
@@ -934,7 +1055,7 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 	plan = xcalloc((days + 1) * n * PROM_QUERY__COUNT + 1, sizeof(*plan));
 	for (d = 0; n && d <= days; d++) {
 		for (k = 0; k < PROM_QUERY__COUNT; k++) {
-			if (!query_is_asked(query_template(p, (enum prom_query)k), (enum prom_query)k, d))
+			if (!query_is_asked(p, (enum prom_query)k, d))
 				continue;
 			if (prometheus_query_is_for_all(query_template(p, (enum prom_query)k))) {
 				plan[nreq++] = (struct prom_request){ (enum prom_query)k, d, 0, 1 };
@@ -968,8 +1089,8 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 		strbuf_addstr(&reqs[i].body, "query=");
 		strbuf_add_urlencoded(&reqs[i].body, q.buf);
 		strbuf_addf(&reqs[i].body, "&start=%.3f&end=%.3f&step=%.3f",
-			    (start - (int64_t)plan[i].d * day) / 1000.0, (end - (int64_t)plan[i].d * day) / 1000.0,
-			    step / 1000.0);
+			    ((plan[i].d ? day_start : start) - (int64_t)plan[i].d * day) / 1000.0,
+			    (end - (int64_t)plan[i].d * day) / 1000.0, step / 1000.0);
 		if (p->token)
 			http_request_header(&reqs[i], "Authorization", "Bearer %s", p->token);
 		reqs[i].max_body = PROM_MAX_RESPONSE;
@@ -1009,6 +1130,9 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 			if (!svc->series[m].nr)
 				for (k = 0; k < req->nr; k++)
 					series_add(&svc->series[m], req->items[k].t, isnan(req->items[k].v) ? NAN : 0);
+		restarts_to_increases(&svc->series[METRIC_RESTARTS]);
+		if (svc->deployments_nr > 1)
+			qsort(svc->deployments, svc->deployments_nr, sizeof(*svc->deployments), cmp_deployment_at);
 	}
 	/* Earlier days were read newest first: put their samples in time order. */
 	for (i = 0; days && i < n; i++)

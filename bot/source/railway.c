@@ -292,9 +292,10 @@ size_t railway_chunk_size(int64_t start, int64_t end, int64_t step, int days)
 	 * Per service and day: 4 measurements in the metrics answer and a
 	 * volume's usage; in the HTTP one, counts of a few status codes and
 	 * the durations (5 figures a sample), counted as 6 series; earlier
-	 * days add 4 + 1.
+	 * days add 4 + 1 (their metrics and p95; their status counts come in
+	 * coarse buckets).
 	 */
-	int64_t per_service = samples * 48 * (11 + 5 * (int64_t)days);
+	int64_t per_service = samples * RAILWAY_SAMPLE_BYTES * (11 + 5 * (int64_t)days);
 	int64_t chunk = (int64_t)RAILWAY_CHUNK_BUDGET / per_service;
 
 	if (chunk > RAILWAY_CHUNK)
@@ -366,9 +367,9 @@ static int railway_observe(struct source *src, const struct architecture *arch,
 		if (ctx.n > chunk)
 			ctx.n = chunk;
 		railway_body_metrics(&bodies[0], arch->environment_id, ids + first, volume_ids + first,
-				     ctx.n, start, end, step, days);
+				     ctx.n, start, end, step, days, src->cfg->window_ms);
 		railway_body_http(&bodies[1], arch->project_id, arch->environment_id, ids + first,
-				  ctx.n, start, end, step, days);
+				  ctx.n, start, end, step, days, src->cfg->window_ms);
 		struct reply_reader rd = { read_observation, read_observation_text, &ctx };
 
 		err = railway_send(src, rw, bodies, what, 2, &rd);

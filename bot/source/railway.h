@@ -37,17 +37,29 @@
  * larger than those Railway already answered. Memory follows the chunk.
  */
 #define RAILWAY_CHUNK 200
-/* One answer's cap (http.c refuses a longer body), and the part of it a chunk is planned to fill. */
+/*
+ * One answer's cap (http.c refuses a longer body), and the part of it a
+ * chunk is planned to fill: three quarters, since the estimate of a
+ * sample's bytes is already more than a real one ({"ts":1795858200,
+ * "value":0.12345678} is 35), so that a scan with 3 earlier days keeps
+ * 200 services a chunk.
+ */
 #define RAILWAY_MAX_RESPONSE (32u * 1024 * 1024)
-#define RAILWAY_CHUNK_BUDGET (RAILWAY_MAX_RESPONSE / 2)
+#define RAILWAY_CHUNK_BUDGET (RAILWAY_MAX_RESPONSE / 4 * 3)
+#define RAILWAY_SAMPLE_BYTES 40
+/*
+ * The earlier days' status counts come in buckets of this many steps
+ * (their level is all the detector uses), read back as counts per step.
+ */
+#define RAILWAY_DAY_TRAFFIC_STEPS 10
 
 /*
  * Services per chunk for a scan of [start, end] at step (ms) with days
  * earlier days: RAILWAY_CHUNK, or fewer (at least 1) when the answers for
- * so many services would not fit RAILWAY_CHUNK_BUDGET, estimated at 48
- * bytes a sample (a window of hours at one-minute steps with several
- * earlier days). The default (30 minutes, 1 hour of baseline, 1 day) is
- * about 35 KB a service, far below.
+ * so many services would not fit RAILWAY_CHUNK_BUDGET, estimated at
+ * RAILWAY_SAMPLE_BYTES a sample (a window of hours at one-minute steps with several
+ * earlier days). The default (30 minutes, 1 hour of baseline, 2 days, a
+ * volume) is estimated at 76 KB a service (3 days: 95 KB): 200 fit.
  */
 size_t railway_chunk_size(int64_t start, int64_t end, int64_t step, int days);
 /* Deployments asked per service; more than this inside the window is an error. */
@@ -58,8 +70,11 @@ size_t railway_chunk_size(int64_t start, int64_t end, int64_t step, int days);
 /*
  * Appends the JSON request body {"query", "variables"} of each document.
  * With days > 0 the metrics and HTTP bodies also ask, under the aliases
- * yK_I (metrics) and ylK_I (p95), for the same window K = 1..days days
+ * yK_I (metrics), ylK_I (p95) and yhK_I (status counts, in buckets of
+ * RAILWAY_DAY_TRAFFIC_STEPS steps), for the same window K = 1..days days
  * earlier: the detector's "same hour on earlier days", in the same request.
+ * Those reach day_span before end (the analysis window: the hours the
+ * seasonal rules compare), or, when 0, back to start like today's.
  */
 void railway_body_architecture(struct strbuf *body, const char *project_id);
 /*
@@ -68,10 +83,10 @@ void railway_body_architecture(struct strbuf *body, const char *project_id);
  */
 void railway_body_metrics(struct strbuf *body, const char *environment_id,
 			  const char *const *service_ids, const char *const *volume_ids, size_t n,
-			  int64_t start, int64_t end, int64_t step, int days);
+			  int64_t start, int64_t end, int64_t step, int days, int64_t day_span);
 void railway_body_http(struct strbuf *body, const char *project_id, const char *environment_id,
 		       const char *const *service_ids, size_t n,
-		       int64_t start, int64_t end, int64_t step, int days);
+		       int64_t start, int64_t end, int64_t step, int days, int64_t day_span);
 void railway_body_logs(struct strbuf *body, const struct source_log_query *q);
 /* One service's deployments (the investigate stage's query; the scan gets them in the HTTP body). */
 void railway_body_deployments(struct strbuf *body, const char *project_id, const char *environment_id,

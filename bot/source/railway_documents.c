@@ -118,8 +118,9 @@ static void add_window_var_defs(struct strbuf *doc, size_t n, int days, const ch
 
 static void add_window_vars(struct strbuf *body, const char *environment_id,
 			    const char *const *service_ids, const char *const *volume_ids, size_t n,
-			    int64_t start, int64_t end, int64_t step, int days)
+			    int64_t start, int64_t end, int64_t step, int days, int64_t day_span)
 {
+	int64_t day_start = day_span > 0 && end - day_span > start ? end - day_span : start;
 	size_t i;
 	int k;
 
@@ -130,7 +131,7 @@ static void add_window_vars(struct strbuf *body, const char *environment_id,
 	for (k = 1; k <= days; k++) {
 		char name[32];
 		snprintf(name, sizeof(name), "dayStart%d", k);
-		add_time_var(body, name, start - k * RAILWAY_DAY_MS);
+		add_time_var(body, name, day_start - k * RAILWAY_DAY_MS);
 		snprintf(name, sizeof(name), "dayEnd%d", k);
 		add_time_var(body, name, end - k * RAILWAY_DAY_MS);
 	}
@@ -161,7 +162,7 @@ static void add_metrics_field(struct strbuf *doc, const char *alias, size_t i,
 
 void railway_body_metrics(struct strbuf *body, const char *environment_id,
 			  const char *const *service_ids, const char *const *volume_ids, size_t n,
-			  int64_t start, int64_t end, int64_t step, int days)
+			  int64_t start, int64_t end, int64_t step, int days, int64_t day_span)
 {
 	struct strbuf doc = STRBUF_INIT;
 	char alias[48], from[32], to[32];
@@ -203,14 +204,14 @@ void railway_body_metrics(struct strbuf *body, const char *environment_id,
 	}
 	strbuf_addstr(&doc, "}\n");
 	add_query(body, &doc);
-	add_window_vars(body, environment_id, service_ids, volume_ids, n, start, end, step, days);
+	add_window_vars(body, environment_id, service_ids, volume_ids, n, start, end, step, days, day_span);
 	strbuf_addstr(body, "}}");
 	strbuf_release(&doc);
 }
 
 void railway_body_http(struct strbuf *body, const char *project_id, const char *environment_id,
 		       const char *const *service_ids, size_t n,
-		       int64_t start, int64_t end, int64_t step, int days)
+		       int64_t start, int64_t end, int64_t step, int days, int64_t day_span)
 {
 	struct strbuf doc = STRBUF_INIT;
 	size_t i;
@@ -218,6 +219,8 @@ void railway_body_http(struct strbuf *body, const char *project_id, const char *
 
 	strbuf_addstr(&doc, "query autofixHttp($projectId: String!, ");
 	add_window_var_defs(&doc, n, days, NULL);
+	if (days)
+		strbuf_addstr(&doc, ", $dayStep: Int!");
 	strbuf_addstr(&doc, ") {\n");
 	for (i = 0; i < n; i++) {
 		strbuf_addf(&doc,
@@ -240,9 +243,23 @@ void railway_body_http(struct strbuf *body, const char *project_id, const char *
 				    "  yl%d_%zu: httpDurationMetrics(environmentId: $environmentId, serviceId: $s%zu, "
 				    "startDate: $dayStart%d, endDate: $dayEnd%d, stepSeconds: $step) "
 				    "{ samples { ts p95 } }\n", k, i, i, k, k);
+	/*
+	 * Their traffic too, in buckets of RAILWAY_DAY_TRAFFIC_STEPS steps (the
+	 * level is all it is for): an earlier day is compared with today only
+	 * when it was about as busy.
+	 */
+	for (k = 1; k <= days; k++)
+		for (i = 0; i < n; i++)
+			strbuf_addf(&doc,
+				    "  yh%d_%zu: httpMetricsGroupedByStatus(environmentId: $environmentId, serviceId: $s%zu, "
+				    "startDate: $dayStart%d, endDate: $dayEnd%d, stepSeconds: $dayStep) "
+				    "{ statusCode samples { ts value } }\n", k, i, i, k, k);
 	strbuf_addstr(&doc, "}\n");
 	add_query(body, &doc);
-	add_window_vars(body, environment_id, service_ids, NULL, n, start, end, step, days);
+	add_window_vars(body, environment_id, service_ids, NULL, n, start, end, step, days, day_span);
+	if (days)
+		strbuf_addf(body, ",\"dayStep\":%lld",
+			    (long long)(step / 1000 > 0 ? step / 1000 : 1) * RAILWAY_DAY_TRAFFIC_STEPS);
 	strbuf_addstr(body, ",\"projectId\":");
 	add_json_str(body, project_id);
 	strbuf_addstr(body, "}}");

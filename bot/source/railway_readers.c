@@ -276,7 +276,12 @@ static int cmp_bucket(const void *a, const void *b)
 	return (x->t > y->t) - (x->t < y->t);
 }
 
-static int read_status_counts(struct service_metrics *svc, const struct json *groups, size_t i)
+/*
+ * Status groups into series[METRIC_REQUESTS*] (svc->series, or
+ * svc->seasonal for an earlier day), each count times scale.
+ */
+static int read_status_counts(struct service_metrics *svc, struct series *series, const struct json *groups,
+			      double scale, const char *alias)
 {
 	struct http_bucket *b = NULL;
 	struct series one = SERIES_INIT;
@@ -295,7 +300,7 @@ static int read_status_counts(struct service_metrics *svc, const struct json *gr
 		 * One status's counts per step: a repeated ts is the same bucket
 		 * said again (the last wins), not a second one to add.
 		 */
-		if (read_values(&one, &svc->bad_samples, METRIC_REQUESTS, json_get(g, "samples"), 1, "value") < 0)
+		if (read_values(&one, &svc->bad_samples, METRIC_REQUESTS, json_get(g, "samples"), scale, "value") < 0)
 			goto bad;
 		for (k = 0; k < one.nr; k++) {
 			double val = one.items[k].v;
@@ -323,27 +328,32 @@ static int read_status_counts(struct service_metrics *svc, const struct json *gr
 			b[out++] = b[k];
 		}
 	}
-	reserve_samples(&svc->series[METRIC_REQUESTS], out);
-	reserve_samples(&svc->series[METRIC_REQUESTS_5XX], out);
-	reserve_samples(&svc->series[METRIC_REQUESTS_4XX], out);
+	reserve_samples(&series[METRIC_REQUESTS], out);
+	reserve_samples(&series[METRIC_REQUESTS_5XX], out);
+	reserve_samples(&series[METRIC_REQUESTS_4XX], out);
 	for (k = 0; k < out; k++) {
-		series_add(&svc->series[METRIC_REQUESTS], b[k].t, b[k].all);
-		series_add(&svc->series[METRIC_REQUESTS_5XX], b[k].t, b[k].s5xx);
-		series_add(&svc->series[METRIC_REQUESTS_4XX], b[k].t, b[k].s4xx);
+		series_add(&series[METRIC_REQUESTS], b[k].t, b[k].all);
+		series_add(&series[METRIC_REQUESTS_5XX], b[k].t, b[k].s5xx);
+		series_add(&series[METRIC_REQUESTS_4XX], b[k].t, b[k].s4xx);
 	}
 	free(b);
 	return 0;
 bad:
 	free(b);
 	series_release(&one);
-	return bot_error(BOT_EINVALID, "'data.h%zu': a status group without numeric 'statusCode' or 'ts'", i);
+	return bot_error(BOT_EINVALID, "'data.%s': a status group without numeric 'statusCode' or 'ts'", alias);
 }
 
+/*
+ * The deployments created in [start, end], and the newest one before start
+ * when it is SLEEPING or CRASHED: what the service still is (an app asleep
+ * sends no samples; a crash long ago is still a crash).
+ */
 static int read_deployments(struct service_metrics *svc, const struct json *conn, size_t i,
 			    int64_t start, int64_t end)
 {
-	const struct json *edges, *e;
-	int64_t oldest = INT64_MAX;
+	const struct json *edges, *e, *before = NULL;
+	int64_t oldest = INT64_MAX, before_at = INT64_MIN;
 	int err;
 
 	if ((err = json_get_arr(&edges, conn, "edges")) < 0)
@@ -358,11 +368,22 @@ static int read_deployments(struct service_metrics *svc, const struct json *conn
 			return bot_error_wrap(err, "'data.d%zu': ", i);
 		if (at < oldest)
 			oldest = at;
+		if (at < start && at > before_at) {
+			before = e;
+			before_at = at;
+		}
 		if (at < start || at > end)
 			continue;
 		service_add_deployment(svc, id, at, status,
 				       json_str_value(json_get(e, "node.meta.commitHash")),
 				       json_str_value(json_get(e, "node.meta.commitMessage")));
+	}
+	if (before) {
+		const char *status = json_str_value(json_get(before, "node.status"));
+		if (!strcmp(status, "SLEEPING") || !strcmp(status, "CRASHED"))
+			service_add_deployment(svc, json_str_value(json_get(before, "node.id")), before_at, status,
+					       json_str_value(json_get(before, "node.meta.commitHash")),
+					       json_str_value(json_get(before, "node.meta.commitMessage")));
 	}
 	/* A full page whose oldest entry is still inside the window may hide more. */
 	if (json_bool_value(json_get(conn, "pageInfo.hasNextPage")) && oldest >= start)
@@ -397,12 +418,12 @@ int railway_read_deployments(struct service_metrics *out, const struct json *res
 /*
  * The aliased fields of the two observe documents (railway_documents.c):
  * service I's metrics mI and, K days earlier, yK_I; its status counts hI,
- * durations lI, deployments dI and, K days earlier, p95 ylK_I; the usage
- * of the volume mounted in it, vI (in the metrics document, only for a
- * service with a volume).
+ * durations lI, deployments dI and, K days earlier, p95 ylK_I and status
+ * counts yhK_I; the usage of the volume mounted in it, vI (in the metrics
+ * document, only for a service with a volume).
  */
 enum alias_kind { ALIAS_METRICS, ALIAS_DAY_METRICS, ALIAS_STATUS, ALIAS_LATENCY, ALIAS_DEPLOYMENTS,
-		  ALIAS_DAY_LATENCY, ALIAS_VOLUME };
+		  ALIAS_DAY_LATENCY, ALIAS_DAY_STATUS, ALIAS_VOLUME };
 
 struct alias {
 	enum alias_kind kind;
@@ -439,8 +460,8 @@ static int parse_alias(struct alias *out, const char *name, size_t len)
 	buf[len] = '\0';
 	if (*p == 'y') {
 		p++;
-		out->kind = *p == 'l' ? ALIAS_DAY_LATENCY : ALIAS_DAY_METRICS;
-		if (*p == 'l')
+		out->kind = *p == 'l' ? ALIAS_DAY_LATENCY : *p == 'h' ? ALIAS_DAY_STATUS : ALIAS_DAY_METRICS;
+		if (*p == 'l' || *p == 'h')
 			p++;
 		if ((k = alias_number(&p)) < 1 || *p++ != '_')
 			return -1;
@@ -460,7 +481,7 @@ static int parse_alias(struct alias *out, const char *name, size_t len)
 
 static void format_alias(char *buf, size_t size, const struct alias *a)
 {
-	static const char *const prefix[] = { "m", "y", "h", "l", "d", "yl", "v" };
+	static const char *const prefix[] = { "m", "y", "h", "l", "d", "yl", "yh", "v" };
 
 	if (a->k)
 		snprintf(buf, size, "%s%d_%zu", prefix[a->kind], a->k, a->i);
@@ -470,7 +491,8 @@ static void format_alias(char *buf, size_t size, const struct alias *a)
 
 /*
  * Which of the per-service slots of its document alias a fills: today's
- * fields, then one per day; in the metrics document the volume's last.
+ * fields, then one per day (the HTTP document: p95 for each day, then
+ * status counts for each day); in the metrics document the volume's last.
  */
 static size_t alias_slot(const struct alias *a, int days)
 {
@@ -486,10 +508,39 @@ static size_t alias_slot(const struct alias *a, int days)
 		return (size_t)a->k;
 	case ALIAS_DAY_LATENCY:
 		return 2 + (size_t)a->k;
+	case ALIAS_DAY_STATUS:
+		return 2 + (size_t)days + (size_t)a->k;
 	case ALIAS_VOLUME:
 		return 1 + (size_t)days;
 	}
 	return 0;
+}
+
+/* The inverse of alias_slot(): the alias of service i's slot in its document. */
+static void slot_alias(struct alias *a, size_t i, size_t slot, int http, int days)
+{
+	a->i = i;
+	a->k = 0;
+	if (!http && slot == 1 + (size_t)days) {
+		a->kind = ALIAS_VOLUME;
+	} else if (!http) {
+		a->kind = slot ? ALIAS_DAY_METRICS : ALIAS_METRICS;
+		a->k = (int)slot;
+	} else if (slot < 3) {
+		a->kind = slot == 0 ? ALIAS_STATUS : slot == 1 ? ALIAS_LATENCY : ALIAS_DEPLOYMENTS;
+	} else if (slot < 3 + (size_t)days) {
+		a->kind = ALIAS_DAY_LATENCY;
+		a->k = (int)slot - 2;
+	} else {
+		a->kind = ALIAS_DAY_STATUS;
+		a->k = (int)slot - 2 - days;
+	}
+}
+
+/* Whether the document asked the alias of a slot: a volume's only for a service with a volume. */
+static int slot_asked(const struct alias *a, const struct service_metrics *services)
+{
+	return a->kind != ALIAS_VOLUME || services[a->i].volume;
 }
 
 static int type_error(const char *alias, const char *want)
@@ -517,7 +568,11 @@ static int read_alias(struct service_metrics *services, const struct alias *a, c
 	case ALIAS_STATUS:
 		if (json_type(value) != JSON_ARRAY)
 			return type_error(name, "array");
-		return read_status_counts(svc, value, a->i);
+		return read_status_counts(svc, svc->series, value, 1, name);
+	case ALIAS_DAY_STATUS:
+		if (json_type(value) != JSON_ARRAY)
+			return type_error(name, "array");
+		return read_status_counts(svc, svc->seasonal, value, 1.0 / RAILWAY_DAY_TRAFFIC_STEPS, name);
 	case ALIAS_LATENCY:
 	case ALIAS_DAY_LATENCY:
 		if ((err = json_get_arr(&samples, value, "samples")) < 0)
@@ -542,18 +597,18 @@ static int read_alias(struct service_metrics *services, const struct alias *a, c
 /*
  * Slots per service: the metrics document has today, each day and the
  * volume (a slot that only a service with a volume fills); the HTTP one
- * three fields and each day.
+ * three fields and two per day.
  */
 static size_t doc_slots(int http, int days)
 {
-	return http ? 3 + (size_t)days : 2 + (size_t)days;
+	return http ? 3 + 2 * (size_t)days : 2 + (size_t)days;
 }
 
 static int alias_in_doc(const struct alias *a, const struct service_metrics *services, int http,
 			size_t n, int days)
 {
 	int of_http = a->kind == ALIAS_STATUS || a->kind == ALIAS_LATENCY ||
-		      a->kind == ALIAS_DEPLOYMENTS || a->kind == ALIAS_DAY_LATENCY;
+		      a->kind == ALIAS_DEPLOYMENTS || a->kind == ALIAS_DAY_LATENCY || a->kind == ALIAS_DAY_STATUS;
 
 	if (a->kind == ALIAS_VOLUME && a->i < n && !services[a->i].volume)
 		return 0;
@@ -564,26 +619,20 @@ static int alias_in_doc(const struct alias *a, const struct service_metrics *ser
 static int read_observe_tree(struct service_metrics *services, const struct json *resp, size_t n,
 			     int http, int64_t start, int64_t end, int days)
 {
-	static const enum alias_kind today_metrics[] = { ALIAS_METRICS };
-	static const enum alias_kind today_http[] = { ALIAS_STATUS, ALIAS_LATENCY, ALIAS_DEPLOYMENTS };
-	const enum alias_kind *today = http ? today_http : today_metrics;
-	size_t today_nr = http ? 3 : 1, i, j;
+	size_t i, j;
 	int err;
 
 	if ((err = railway_check_response(resp)) < 0)
 		return err;
 	for (i = 0; i < n; i++) {
-		/* The volume's field, last, for a service with a volume. */
-		size_t fields = today_nr + (size_t)days + (!http && services[i].volume);
-
-		for (j = 0; j < fields; j++) {
-			struct alias a = { j < today_nr ? today[j] : http ? ALIAS_DAY_LATENCY : ALIAS_DAY_METRICS,
-					   i, j < today_nr ? 0 : (int)(j - today_nr) + 1 };
+		for (j = 0; j < doc_slots(http, days); j++) {
+			struct alias a;
 			const struct json *value;
 			char name[48];
 
-			if (j == today_nr + (size_t)days)
-				a = (struct alias){ ALIAS_VOLUME, i, 0 };
+			slot_alias(&a, i, j, http, days);
+			if (!slot_asked(&a, services))
+				continue;
 			format_alias(name, sizeof(name), &a);
 			if (!(value = json_get(resp, "data.%s", name)))
 				return bot_error(BOT_EINVALID, "'data.%s': missing from railway's answer", name);
@@ -757,23 +806,10 @@ int railway_read_observe_text(struct service_metrics *services, const char *text
 		if (!seen[missing]) {
 			struct alias a;
 			char name[48];
-			size_t slot = missing % slots;
 
-			a.i = missing / slots;
-			a.k = 0;
-			if (!http && slot == 1 + (size_t)days) {
-				if (!services[a.i].volume)
-					continue; /* a service without a volume: not asked */
-				a.kind = ALIAS_VOLUME;
-			} else if (http)
-				a.kind = slot == 0 ? ALIAS_STATUS : slot == 1 ? ALIAS_LATENCY :
-					 slot == 2 ? ALIAS_DEPLOYMENTS : ALIAS_DAY_LATENCY;
-			else
-				a.kind = slot ? ALIAS_DAY_METRICS : ALIAS_METRICS;
-			if (a.kind == ALIAS_DAY_LATENCY)
-				a.k = (int)slot - 2;
-			else if (a.kind == ALIAS_DAY_METRICS)
-				a.k = (int)slot;
+			slot_alias(&a, missing / slots, missing % slots, http, days);
+			if (!slot_asked(&a, services))
+				continue;
 			format_alias(name, sizeof(name), &a);
 			err = bot_error(BOT_EINVALID, "'data.%s': missing from railway's answer", name);
 		}

@@ -191,9 +191,18 @@ const root = {
   httpMetricsGroupedByStatus(args) {
     const svc = serviceOf(args);
     const [from, to] = window(args);
-    const all = samples(svc, 'requests', from, to);
-    const e5 = new Map(samples(svc, 'requests_5xx', from, to).map((s) => [s.ts, s.value]));
-    const e4 = new Map(samples(svc, 'requests_4xx', from, to).map((s) => [s.ts, s.value]));
+    // Counts add up into buckets of stepSeconds, as Railway's do (autofix asks earlier days in coarse ones).
+    const bucket = (list) => {
+      const step = args.stepSeconds || 60, sums = new Map();
+      for (const x of list) {
+        const ts = Math.floor(x.ts / step) * step;
+        sums.set(ts, (sums.get(ts) || 0) + x.value);
+      }
+      return [...sums].map(([ts, value]) => ({ ts, value }));
+    };
+    const all = bucket(samples(svc, 'requests', from, to));
+    const e5 = new Map(bucket(samples(svc, 'requests_5xx', from, to)).map((s) => [s.ts, s.value]));
+    const e4 = new Map(bucket(samples(svc, 'requests_4xx', from, to)).map((s) => [s.ts, s.value]));
     const ok = all.map((s) => ({ ts: s.ts, value: Math.max(0, s.value - (e5.get(s.ts) || 0) - (e4.get(s.ts) || 0)) }));
     const groups = [{ statusCode: 200, samples: ok }];
     if (e5.size) groups.push({ statusCode: 503, samples: [...e5].map(([ts, value]) => ({ ts, value })) });

@@ -105,19 +105,28 @@ function service(name, w, r, o) {
 	if (o.volume) svc.volume = o.volume;
 	// `seasonal`: overrides for the same hours a day earlier (the same generators unless replaced);
 	// those series go under "seasonal" at yesterday's times, as a source that can go back would send them.
+	// An array holds one override per day, yesterday first (several earlier days); `seasonalTraffic:
+	// false` leaves their request counts out, as Railway sends none for earlier days.
 	if (o.seasonal) {
-		const y = Object.assign({}, w, { start: w.start - 86400000, end: w.end - 86400000, t: (i) => w.t(i) - 86400000 });
-		const yo = Object.assign({}, o, o.seasonal, { deployments: [], seasonal: undefined, repo: false });
-		svc.seasonal = service(name, y, r, yo).series;
+		const days = Array.isArray(o.seasonal) ? o.seasonal : [o.seasonal];
+		svc.seasonal = {};
+		for (let k = days.length; k >= 1; k--) {
+			const back = k * 86400000;
+			const y = Object.assign({}, w, { start: w.start - back, end: w.end - back, t: (i) => w.t(i) - back });
+			const yo = Object.assign({}, o, days[k - 1], { deployments: [], seasonal: undefined, repo: false });
+			const ys = service(name, y, r, yo).series;
+			if (o.seasonalTraffic === false) for (const m of ['requests', 'requests_5xx', 'requests_4xx']) delete ys[m];
+			for (const m of Object.keys(ys)) svc.seasonal[m] = (svc.seasonal[m] || []).concat(ys[m]);
+		}
 	}
 	if (o.repo !== false) {
 		svc.repo = 'acme/shop';
 		svc.root_dir = `services/${name}`;
 	}
-	svc.deployments = (o.deployments || []).map(([id, minute, status]) => ({
+	svc.deployments = (o.deployments || []).map(([id, minute, status, message]) => Object.assign({
 		id, at: iso(w.start + minute * 60000), status: status || 'SUCCESS',
 		commit: (id.replace(/[^0-9a-f]/g, '') + 'abcdef0123456789').slice(0, 12),
-	}));
+	}, message ? { message } : {}));
 	return svc;
 }
 
@@ -467,6 +476,52 @@ add('seasonal-usual-level', 'CPU at 45% and p95 at 600 ms all window: high for t
 		seasonal: { cpu: () => clampPos(around(r, 0.43, 0.03)), p95: () => clampPos(around(r, 560, 40)) },
 	})], []);
 
+// Several earlier days, some of them unusual: the baseline is the days fit to compare with.
+const normalDay = () => ({});
+const outageDay = (r) => ({ rps: () => r.count(4), cpu: () => clampPos(around(r, 0.01, 0.003)), p95: () => clampPos(around(r, 12, 2)) });
+
+add('seasonal-outage-yesterday', 'Yesterday at these hours was an outage (4 requests a minute, CPU 1%, p95 12 ms); the two days before were like today (CPU 20%, p95 120 ms). Today is normal: yesterday is left out (its traffic is not comparable), nothing to report.',
+	(w, r) => [healthy('api', w, r, { seasonal: [outageDay(r), normalDay(), normalDay()] })], [],
+	{ detect: { regression: { seasonal_days: 3 } } });
+
+add('seasonal-outage-yesterday-no-traffic', 'The outage yesterday of seasonal-outage-yesterday from a source that sends no earlier days\' traffic (Railway): yesterday stands out from the other days\' medians and is left out; nothing to report.',
+	(w, r) => [healthy('api', w, r, { seasonal: [outageDay(r), normalDay(), normalDay()], seasonalTraffic: false })], [],
+	{ detect: { regression: { seasonal_days: 3 } } });
+
+add('seasonal-outage-one-day', 'The outage yesterday with seasonal_days: 1 (the former default), traffic known: yesterday\'s 4 requests a minute are not comparable with today\'s 400, so there is nothing to compare with, and nothing to report (the single day was trusted before, which read today as CPU and latency never seen at this hour).',
+	(w, r) => [healthy('api', w, r, { seasonal: [outageDay(r)] })], [],
+	{ detect: { regression: { seasonal_days: 1 } } });
+
+add('seasonal-holiday-dip', 'Yesterday was a holiday: a third of the traffic, CPU 7%, p95 80 ms at these hours; the days before and today are ordinary workdays (CPU 20%, p95 120 ms, 400 requests a minute). Nothing to report.',
+	(w, r) => [healthy('api', w, r, {
+		seasonal: [{ rps: () => r.count(130), cpu: () => clampPos(around(r, 0.07, 0.01)), p95: () => clampPos(around(r, 80, 8)) }, normalDay(), normalDay()],
+	})], [], { detect: { regression: { seasonal_days: 3 } } });
+
+add('seasonal-weekly-pattern', 'A Monday morning: the two days before were a weekend (100 requests a minute, CPU 10%), Friday was like today (400 requests a minute, CPU 40%). Weekend days are not compared with a weekday: nothing to report.',
+	(w, r) => [healthy('api', w, r, {
+		cpu: () => clampPos(around(r, 0.40, 0.03)),
+		seasonal: [{ rps: () => r.count(100), cpu: () => clampPos(around(r, 0.10, 0.02)) },
+			   { rps: () => r.count(100), cpu: () => clampPos(around(r, 0.10, 0.02)) }, normalDay()],
+	})], [], { detect: { regression: { seasonal_days: 3 } } });
+
+add('seasonal-outage-yesterday-regression-today', 'Yesterday was an outage, as in seasonal-outage-yesterday, and today deployment d-91 at 09:45 makes p95 go from 120 ms to 600 ms (under the 1 s threshold): a real regression, still found.',
+	(w, r) => [healthy('api', w, r, {
+		p95: (i) => clampPos(i > 15 ? around(r, 600, 40) : around(r, 120, 12)),
+		deployments: [['d-91', 15]],
+		seasonal: [outageDay(r), { p95: () => clampPos(around(r, 120, 12)) }, { p95: () => clampPos(around(r, 120, 12)) }],
+	})],
+	[{ service: 'api', kind: 'latency', severity: 'warning', method: 'regression', deployment: 'd-91', at: 16 }],
+	{ detect: { regression: { seasonal_days: 3 } } });
+
+add('seasonal-incident-yesterday-regression-today', 'Yesterday at these hours p95 was 1.5 s (an incident, a finding of its own); today deployment d-92 at 09:45 takes p95 from 120 ms to 700 ms. Yesterday is no baseline: the regression is found, not excused as usual for the hour.',
+	(w, r) => [healthy('api', w, r, {
+		p95: (i) => clampPos(i > 15 ? around(r, 700, 40) : around(r, 120, 12)),
+		deployments: [['d-92', 15]],
+		seasonal: [{ p95: () => clampPos(around(r, 1500, 100)) }],
+	})],
+	[{ service: 'api', kind: 'latency', severity: 'warning', method: 'regression', deployment: 'd-92', at: 16 }],
+	{ detect: { regression: { seasonal_days: 1 } } });
+
 add('config-seasonal-off', 'The data of seasonal-cpu-never-seen with detect.regression.seasonal_days: 0: without the earlier days, CPU at 48% is under every rule.',
 	(w, r) => [healthy('api', w, r, {
 		cpu: (i) => clampPos(i >= 10 ? around(r, 0.48, 0.03) : around(r, 0.20, 0.03)),
@@ -494,6 +549,71 @@ add('crash-loop-worker', 'A worker without HTTP metrics in a 12-minute crash loo
 		cpu: () => clampPos(around(r, 0.3, 0.05)),
 		deployments: [['d-20', -300], ['d-20-restart-1', 7, 'CRASHED'], ['d-20-restart-2', 19, 'CRASHED']] })],
 	[{ service: 'worker', kind: 'memory_leak', severity: 'critical', method: 'crash_loop', at: 0 }]);
+
+// ---------------------------------------------------------------- deployments
+// Statuses as Railway reports them. The series say what ran meanwhile: an old deployment that
+// still serves keeps its samples coming; a crashed service's stop.
+const upTo = (until, f) => (i, m) => (m < until ? f(i, m) : undefined);
+
+add('deployment-failed-old-serves', 'Deployment d-71 at 09:50 FAILED (its build broke); d-70, live since yesterday, still serves, so memory, CPU and traffic look fine. A warning about the broken commit.',
+	(w, r) => [healthy('api', w, r, {
+		deployments: [['d-70', -1400], ['d-71', 20, 'FAILED', 'Add invoice export']],
+	})],
+	[{ service: 'api', kind: 'deployment_failed', severity: 'warning', method: 'status', deployment: 'd-71', at: 20 }]);
+
+add('deployment-failed-then-fixed', 'Deployment d-72 at 09:40 FAILED, d-73 at 09:50 (the fix) is SUCCESS: the failed build has recovered, nothing to report.',
+	(w, r) => [healthy('api', w, r, {
+		deployments: [['d-70', -1400, 'REMOVED'], ['d-72', 10, 'FAILED'], ['d-73', 20]],
+	})], []);
+
+add('deployment-failed-then-building', 'Deployment d-82 at 09:35 FAILED, d-83 at 09:55 is still BUILDING (five minutes: a fix on its way). Nothing yet: the newest deployment decides, and it is in progress.',
+	(w, r) => [healthy('api', w, r, {
+		deployments: [['d-70', -1400], ['d-82', 5, 'FAILED'], ['d-83', 25, 'BUILDING']],
+	})], []);
+
+add('deployment-failed-nothing-serves', 'A new service whose first deployment d-74 FAILED at 09:35: nothing has ever served, no samples at all. Critical.',
+	(w, r) => [healthy('api', w, r), service('billing', w, r, { deployments: [['d-74', 5, 'FAILED']] })],
+	[{ service: 'billing', kind: 'deployment_failed', severity: 'critical', method: 'status', deployment: 'd-74', at: 5 }]);
+
+add('deployment-crashed-down', 'Deployment d-75 at 09:45 CRASHED after a few minutes: its samples stop at 09:48 and the service is down (no memory, CPU or traffic since). Critical, never healthy.',
+	(w, r) => [healthy('api', w, r, {
+		mem: upTo(18, () => around(r, 0.40, 0.01)), cpu: upTo(18, () => clampPos(around(r, 0.20, 0.03))),
+		rps: upTo(18, () => r.count(400)),
+		deployments: [['d-70', -1400, 'REMOVED'], ['d-75', 15, 'CRASHED']],
+	})],
+	[{ service: 'api', kind: 'deployment_crashed', severity: 'critical', method: 'status', deployment: 'd-75', at: 15 }]);
+
+add('deployment-crashed-long-ago', 'The worker\'s deployment d-93 CRASHED five hours ago and nothing was deployed since: no sample at all in the window. The deployment says why: critical, not merely no data.',
+	(w, r) => [healthy('api', w, r), service('worker', w, r, { deployments: [['d-93', -300, 'CRASHED']] })],
+	[{ service: 'worker', kind: 'deployment_crashed', severity: 'critical', method: 'status', deployment: 'd-93', at: 0 }]); // the crash is older than the window: delays count from its start
+
+add('deployment-stuck-building', 'Deployment d-76 has been BUILDING since 09:00, an hour before the end of the window (over detect.deployments.stuck_after, 30m); d-70 still serves.',
+	(w, r) => [healthy('api', w, r, {
+		deployments: [['d-70', -1400], ['d-76', -30, 'BUILDING']],
+	})],
+	[{ service: 'api', kind: 'deployment_stuck', severity: 'warning', method: 'status', deployment: 'd-76', at: 0 }]);
+
+add('deployment-building-in-progress', 'Deployment d-77 at 09:50, DEPLOYING for ten minutes: in progress, not stuck.',
+	(w, r) => [healthy('api', w, r, {
+		deployments: [['d-70', -1400], ['d-77', 20, 'DEPLOYING']],
+	})], []);
+
+add('deployment-app-sleeps', 'An app that sleeps when idle (Railway\'s serverless): its deployment d-78 is SLEEPING, its samples stop at 09:40. Not an incident.',
+	(w, r) => [healthy('api', w, r, {
+		mem: upTo(10, () => around(r, 0.30, 0.01)), cpu: upTo(10, () => clampPos(around(r, 0.05, 0.01))),
+		rps: upTo(10, () => r.count(20)),
+		deployments: [['d-78', -200, 'SLEEPING']],
+	})], []);
+
+add('deployment-skipped-removed', 'Deployment d-79 SKIPPED (no change to build) and d-80 REMOVED after d-81 replaced it: none of them is an incident.',
+	(w, r) => [healthy('api', w, r, {
+		deployments: [['d-80', -20, 'REMOVED'], ['d-81', 5], ['d-79', 22, 'SKIPPED']],
+	})], []);
+
+add('config-deployments-off', 'The data of deployment-failed-old-serves with detect.deployments.enabled: false: the failed build is not watched.',
+	(w, r) => [healthy('api', w, r, {
+		deployments: [['d-70', -1400], ['d-71', 20, 'FAILED', 'Add invoice export']],
+	})], [], { detect: { deployments: { enabled: false } } });
 
 add('leak-restart-resumes', 'A leak climbing 0.8% a minute, interrupted by deployment d-5 at 09:54 that restarts the service; the climb resumes at the same slope. The restart is not the cause: the leak began before it.',
 	(w, r) => [healthy('api', w, r, {

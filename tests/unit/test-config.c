@@ -101,7 +101,7 @@ static void test_defaults(void)
 	ok(cfg.leak.enabled && cfg.regression.enabled, "leak and regression detection on");
 	is_double(cfg.regression.cpu_ratio, 1.5, 1e-9, "regression.cpu_ratio 1.5");
 	is_double(cfg.regression.memory_ratio, 1.25, 1e-9, "regression.memory_ratio 1.25");
-	is_int(cfg.regression.seasonal_days, 1, "regression.seasonal_days 1");
+	is_int(cfg.regression.seasonal_days, 2, "regression.seasonal_days 2");
 	is_int(cfg.redact_nr, 0, "no extra redaction");
 	ok(cfg.thresholds[SIGNAL_DISK].enabled, "disk is watched by default");
 	is_double(cfg.thresholds[SIGNAL_DISK].warning.value, 0.80, 1e-9, "disk warning 80%%");

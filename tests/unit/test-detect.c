@@ -36,6 +36,65 @@ static void test_fingerprint(void)
 	is_str(b, a, "the same problem, the same fingerprint");
 	finding_fingerprint(b, "web", FINDING_MEMORY_LEAK);
 	ok(strcmp(a, b), "another service, another fingerprint");
+	finding_fingerprint_keyed(b, "api", FINDING_MEMORY_LEAK, NULL);
+	is_str(b, a, "no key: the plain fingerprint");
+	finding_fingerprint_keyed(a, "api", FINDING_DEPLOYMENT_FAILED, "abc123");
+	/* FNV-1a 64 of "api\0deployment_failed\0abc123" (node BigInt). */
+	is_str(a, "861a503ca905290a", "fingerprint of (api, deployment_failed, abc123)");
+	finding_fingerprint_keyed(b, "api", FINDING_DEPLOYMENT_FAILED, "def456");
+	ok(strcmp(a, b), "another broken commit, another finding");
+}
+
+/*
+ * One broken commit is one finding across scans: the same fingerprint while
+ * it is the newest, through the JSON form; a successful deployment after it
+ * ends it.
+ */
+static void test_deployment_fingerprint(void)
+{
+	struct observation obs;
+	struct findings f = FINDINGS_INIT, g = FINDINGS_INIT;
+	struct service_metrics *svc;
+	struct config cfg;
+	struct json *j;
+	char first[17];
+	int i;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.deployments = (struct deployments_config){ 1, 30 * 60000LL };
+	observation_init(&obs);
+	obs.start = 0;
+	obs.end = 20 * 60000;
+	obs.step = 60000;
+	svc = observation_add_service(&obs, "api");
+	for (i = 0; i <= 20; i++)
+		series_add(&svc->series[METRIC_MEMORY], i * 60000LL, 5e8);
+	service_add_deployment(svc, "d-1", 0, "SUCCESS", "aaaa111", NULL);
+	service_add_deployment(svc, "d-2", 5 * 60000, "FAILED", "bbbb222", "break the build");
+	is_int(detect_run(&f, &obs, &cfg), 1, "a failed deployment is a finding");
+	is_str(finding_kind_name(f.items[0].kind), "deployment_failed", "of its kind");
+	is_int(f.items[0].severity, SEVERITY_WARNING, "a warning while d-1 serves");
+	is_str(f.items[0].subject, "bbbb222", "about its commit");
+	memcpy(first, f.items[0].fingerprint, sizeof(first));
+	j = findings_to_json(&f);
+	ok(findings_from_json(&g, j) == 0 && g.nr == 1 && !strcmp(g.items[0].fingerprint, first),
+	   "the JSON form keeps the subject and so the fingerprint");
+	json_free(j);
+	findings_release(&g);
+	findings_release(&f);
+
+	obs.end = 40 * 60000;
+	for (i = 21; i <= 40; i++)
+		series_add(&svc->series[METRIC_MEMORY], i * 60000LL, 5e8);
+	service_add_deployment(svc, "d-3", 30 * 60000, "FAILED", "bbbb222", "break the build");
+	is_int(detect_run(&f, &obs, &cfg), 1, "the same commit redeployed and failed again");
+	is_str(f.items[0].fingerprint, first, "is the same finding on a later scan");
+	findings_release(&f);
+
+	service_add_deployment(svc, "d-4", 35 * 60000, "SUCCESS", "cccc333", NULL);
+	is_int(detect_run(&f, &obs, &cfg), 0, "a successful deployment after it ends it");
+	findings_release(&f);
+	observation_release(&obs);
 }
 
 static void test_bad_input(void)
@@ -422,6 +481,7 @@ int main(void)
 	test_cycle_leak();
 	test_names();
 	test_fingerprint();
+	test_deployment_fingerprint();
 	test_bad_input();
 	test_run();
 	return done_testing();

@@ -54,19 +54,19 @@ static int dump(const char *dir)
 #define DUMP(name) do { err |= write_file(dir, name, &b); strbuf_reset(&b); } while (0)
 	railway_body_architecture(&b, "proj-1");
 	DUMP("architecture");
-	railway_body_metrics(&b, "env-1", ids, NULL, 1, T0, T0 + 1800000, 60000, 0);
+	railway_body_metrics(&b, "env-1", ids, NULL, 1, T0, T0 + 1800000, 60000, 0, 0);
 	DUMP("metrics-1");
-	railway_body_metrics(&b, "env-1", ids, NULL, 3, T0, T0 + 1800000, 60000, 0);
+	railway_body_metrics(&b, "env-1", ids, NULL, 3, T0, T0 + 1800000, 60000, 0, 0);
 	DUMP("metrics-3");
-	railway_body_http(&b, "proj-1", "env-1", ids, 1, T0, T0 + 1800000, 60000, 0);
+	railway_body_http(&b, "proj-1", "env-1", ids, 1, T0, T0 + 1800000, 60000, 0, 0);
 	DUMP("http-1");
-	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000, 0);
+	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000, 0, 0);
 	DUMP("http-3");
-	railway_body_metrics(&b, "env-1", ids, NULL, 3, T0, T0 + 1800000, 60000, 2);
+	railway_body_metrics(&b, "env-1", ids, NULL, 3, T0, T0 + 1800000, 60000, 2, 0);
 	DUMP("metrics-3-seasonal-2");
-	railway_body_metrics(&b, "env-1", ids, volume_ids, 3, T0, T0 + 1800000, 60000, 1);
+	railway_body_metrics(&b, "env-1", ids, volume_ids, 3, T0, T0 + 1800000, 60000, 1, 0);
 	DUMP("metrics-3-volumes");
-	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000, 2);
+	railway_body_http(&b, "proj-1", "env-1", ids, 3, T0, T0 + 1800000, 60000, 2, 0);
 	DUMP("http-3-seasonal-2");
 	railway_body_logs(&b, &q);
 	DUMP("logs-deployment");
@@ -96,7 +96,7 @@ static void test_bodies(void)
 	const char *query;
 	size_t n;
 
-	railway_body_metrics(&b, "env-1", ids, NULL, 3, T0, T0 + 1800000, 60000, 0);
+	railway_body_metrics(&b, "env-1", ids, NULL, 3, T0, T0 + 1800000, 60000, 0, 0);
 	j = parse_json(b.buf);
 	ok(j != NULL, "metrics body is JSON");
 	ok(json_get_str(&query, j, "query") == 0, "it has a query");
@@ -112,7 +112,7 @@ static void test_bodies(void)
 	json_free(j);
 	strbuf_release(&b);
 
-	railway_body_http(&b, "proj-1", "env-1", ids, 2, T0, T0 + 1800000, 60000, 0);
+	railway_body_http(&b, "proj-1", "env-1", ids, 2, T0, T0 + 1800000, 60000, 0, 0);
 	j = parse_json(b.buf);
 	json_get_str(&query, j, "query");
 	ok(strstr(query, "h1: httpMetricsGroupedByStatus") && strstr(query, "l1: httpDurationMetrics") &&
@@ -302,7 +302,7 @@ static void test_volumes(void)
 	const char *answer = "{\"data\":{\"m0\":[],\"m1\":[],\"v0\":[{\"measurement\":\"DISK_USAGE_GB\","
 			     "\"values\":[{\"ts\":1795856400,\"value\":4.5},{\"ts\":1795856460,\"value\":4.75}]}]}}";
 
-	railway_body_metrics(&b, "env-1", ids, volume_ids, 3, T0, T0 + 1800000, 60000, 0);
+	railway_body_metrics(&b, "env-1", ids, volume_ids, 3, T0, T0 + 1800000, 60000, 0, 0);
 	j = parse_json(b.buf);
 	json_get_str(&query, j, "query");
 	ok(query && strstr(query, "v0: metrics(environmentId: $environmentId, volumeId: $v0,") &&
@@ -349,14 +349,15 @@ static void test_chunk_size(void)
 {
 	const int64_t min = 60000, hour = 60 * min;
 
-	is_int(railway_chunk_size(T0 - 90 * min, T0, min, 1), RAILWAY_CHUNK,
-	       "the default scan (30 minutes and 1 hour of baseline, 1 day earlier): a full chunk");
+	is_int(railway_chunk_size(T0 - 90 * min, T0, min, 3), RAILWAY_CHUNK,
+	       "the default scan (30 minutes and 1 hour of baseline, 3 days earlier): a full chunk");
+	is_int(railway_chunk_size(T0 - 90 * min, T0, min, 1), RAILWAY_CHUNK, "  and 1 day earlier");
 	is_int(railway_chunk_size(T0 - 90 * min, T0, min, 0), RAILWAY_CHUNK, "  and without earlier days");
 	ok(railway_chunk_size(T0 - 7 * hour, T0, min, 7) < RAILWAY_CHUNK &&
 	   railway_chunk_size(T0 - 7 * hour, T0, min, 7) > 1,
 	   "a 6-hour window with 7 earlier days: fewer services a chunk (%zu)",
 	   railway_chunk_size(T0 - 7 * hour, T0, min, 7));
-	ok(railway_chunk_size(T0 - 7 * hour, T0, min, 7) * (7 * 60 + 1) * 48 * (10 + 5 * 7) <=
+	ok(railway_chunk_size(T0 - 7 * hour, T0, min, 7) * (7 * 60 + 1) * RAILWAY_SAMPLE_BYTES * (11 + 5 * 7) <=
 	   RAILWAY_CHUNK_BUDGET, "  whose estimated answers fit the budget");
 	is_int(railway_chunk_size(T0 - 30 * 24 * hour, T0, 1000, 7), 1, "never fewer than one service");
 	is_int(railway_chunk_size(T0, T0, 0, 0), RAILWAY_CHUNK, "a zero step or window does not divide by zero");
@@ -423,6 +424,7 @@ static void test_observe_text(void)
 		"\"createdAt\":\"2026-11-28T09:20:00Z\",\"meta\":{\"commitMessage\":\"fix \\\"}]\\\\ {[\\\"\"}}}]},"
 		"\"yl1_0\":{\"samples\":[{\"ts\":1795770000,\"p50\":1,\"p90\":2,\"p95\":3,\"p99\":4}]},"
 		"\"h1\":[],\"l1\":{\"samples\":[]},\"d1\":{\"pageInfo\":{\"hasNextPage\":false},\"edges\":[]},"
+		"\"yh1_0\":[{\"statusCode\":200,\"samples\":[{\"ts\":1795770000,\"value\":80}]}],\"yh1_1\":[],"
 		"\"yl1_1\":{\"samples\":[]},\"extra\":{\"ignored\":[1,2]}}}";
 	struct observation by_text, by_tree;
 	struct json *j;
@@ -447,6 +449,10 @@ static void test_observe_text(void)
 	is_str(by_text.services[0].deployments[0].message, "fix \"}]\\ {[\"",
 	       "  a string holding quotes and brackets does not confuse the scanner");
 	is_double(by_text.services[0].series[METRIC_REQUESTS_5XX].items[0].v, 7, 1e-9, "  5xx counted");
+	ok(by_text.services[0].seasonal[METRIC_REQUESTS].nr == 1 &&
+	   by_text.services[0].seasonal[METRIC_REQUESTS].items[0].v == 80.0 / RAILWAY_DAY_TRAFFIC_STEPS &&
+	   by_text.services[0].series[METRIC_REQUESTS].nr == 1,
+	   "  the day-earlier status counts (yh1_0) went to its seasonal requests, per step");
 	observation_release(&by_tree);
 	observation_release(&by_text);
 

@@ -242,6 +242,48 @@ static void test_no_data(void)
 	teardown(&r, &f);
 }
 
+/* A service whose samples stop (a crash looks like that) is not seen, never healthy; an app asleep is. */
+static void test_silent(void)
+{
+	struct observe_result r;
+	struct findings f;
+	struct service_metrics *db;
+	struct strbuf sb = STRBUF_INIT, names = STRBUF_INIT;
+	struct json *j;
+	int i;
+
+	observe_result_init(&r);
+	findings_init(&f);
+	r.arch.source = xstrdup("railway");
+	r.obs.start = T0;
+	r.obs.end = T0 + 1800000;
+	r.obs.step = 60000;
+	db = observation_add_service(&r.obs, "db");
+	for (i = 0; i <= 18; i++)
+		series_add(&db->series[METRIC_MEMORY], T0 + i * 60000LL, 5e8);
+	add_summary(&f, "db")->memory_peak = 0.5;
+	is_int(scan_report_unseen(&r, &f, &names), 1, "samples that stopped at 09:48 of a window to 10:00: not seen");
+	is_str(names.buf, "'db' (nothing since 2026-11-28T09:48:00Z)", "  named, with its last sample");
+	is_str(scan_report_unseen_words(&r, &f), "no recent data", "  in words");
+	scan_report_text(&sb, &r, &f, 1);
+	like(sb.buf, "no recent data for 1 watched service: 'db' (nothing since 2026-11-28T09:48:00Z): not seen",
+	     "text: says so");
+	ok(!strstr(sb.buf, "healthy"), "text: never healthy");
+	j = scan_report_json(&r, &f, 1);
+	ok(!json_bool_value(json_get(j, "healthy")) && json_size(json_get(j, "no_data")) == 1,
+	   "json: not healthy, db in no_data");
+	json_free(j);
+
+	series_add(&db->series[METRIC_MEMORY], T0 + 24 * 60000LL, 5e8);
+	is_int(scan_report_unseen(&r, &f, NULL), 0, "a sample in the last quarter of the window: seen");
+	db->series[METRIC_MEMORY].nr--;
+	service_add_deployment(db, "d-1", T0 - 3600000, "SLEEPING", NULL, NULL);
+	is_int(scan_report_unseen(&r, &f, NULL), 0, "an app asleep (SLEEPING) sends nothing: seen");
+	strbuf_release(&names);
+	strbuf_release(&sb);
+	teardown(&r, &f);
+}
+
 /* After a fix: the signal a finding was judged on, rebuilt from the raw series, and its chart. */
 static void test_after_fix(void)
 {
@@ -446,6 +488,30 @@ int main(void)
 	strbuf_reset(&sb);
 	teardown(&r, &f);
 
+	/* A deployment finding says how old the deployment is, and a stuck one after how long it counts. */
+	setup(&r, &f, 31);
+	f.items[0].kind = FINDING_DEPLOYMENT_STUCK;
+	f.items[0].method = METHOD_STATUS;
+	f.items[0].unit = FIGURE_MS;
+	f.items[0].observed = 3600e3;
+	f.items[0].threshold = 1800e3;
+	f.items[0].evidence_level = NAN;
+	scan_report_text(&sb, &r, &f, 1);
+	like(sb.buf, "      created 1h before the end of the window, stuck after 30m; since ", "text: a stuck deployment's figures");
+	strbuf_reset(&sb);
+	scan_report_markdown(&sb, &r, &f);
+	like(sb.buf, "Deployment status: created 1h before the end of the window, stuck after 30m; since ",
+	     "summary: likewise");
+	strbuf_reset(&sb);
+	f.items[0].kind = FINDING_DEPLOYMENT_CRASHED;
+	f.items[0].evidence_metric = METRIC_RESTARTS;
+	f.items[0].observed = 5;
+	f.items[0].threshold = 3;
+	scan_report_text(&sb, &r, &f, 1);
+	like(sb.buf, "      5 restarts in the window, a crash loop at 3; since ", "text: a crash loop's restarts");
+	strbuf_reset(&sb);
+	teardown(&r, &f);
+
 	/* A leak from 40% to 55% of the limit: the charts follow the data, the limit stays in view. */
 	setup(&r, &f, 31);
 	leak_evidence(&f.items[0], 31);
@@ -588,6 +654,7 @@ int main(void)
 	}
 	strbuf_release(&sb);
 	test_no_data();
+	test_silent();
 	test_after_fix();
 	return done_testing();
 }
