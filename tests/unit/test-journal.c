@@ -287,6 +287,16 @@ static void test_open(void)
 		like(bot_error_last(), "has schema version 99, newer than this autofix",
 		     "saying why: %s", bot_error_last());
 		journal_close(j);
+		/* ...before anything is written to it: switching it to WAL mode would be. */
+		mode = NULL;
+		q = NULL;
+		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+		    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_ROW)
+			mode = (const char *)sqlite3_column_text(q, 0);
+		is_str(mode ? mode : "(none)", "delete", "the refused file is left as it was (not switched to WAL)");
+		sqlite3_finalize(q);
+		sqlite3_close(db);
 	}
 
 	path = db_path("garbage.db");
