@@ -402,18 +402,28 @@ fail:
 	return db_fail(j, "read schema version");
 }
 
+/* The schema version in *version; a file from a newer autofix is refused (BOT_EINVALID). */
+static int known_version(struct journal *j, int *version)
+{
+	int rc;
+
+	if ((rc = user_version(j, version)) < 0)
+		return rc;
+	if (*version > SCHEMA_VERSION)
+		return bot_error(BOT_EINVALID,
+				 "state database '%s' has schema version %d, newer than this autofix (%d)",
+				 j->path, *version, SCHEMA_VERSION);
+	return 0;
+}
+
 static int set_up_schema(struct journal *j)
 {
 	int version, rc;
 
-	if ((rc = user_version(j, &version)) < 0)
+	if ((rc = known_version(j, &version)) < 0)
 		return rc;
 	if (version == SCHEMA_VERSION)
 		return 0;
-	if (version > SCHEMA_VERSION)
-		return bot_error(BOT_EINVALID,
-				 "state database '%s' has schema version %d, newer than this autofix (%d)",
-				 j->path, version, SCHEMA_VERSION);
 	if ((rc = tx_begin(j)) < 0)
 		return rc;
 	/* Another process may have created it while we waited for the write lock. */
@@ -485,7 +495,7 @@ static int set_wal(struct journal *j)
 int journal_open(struct journal **out, const char *path)
 {
 	struct journal *j;
-	int rc;
+	int rc, version;
 
 	if ((rc = make_parent_dirs(path)) < 0)
 		return rc;
@@ -507,7 +517,9 @@ int journal_open(struct journal **out, const char *path)
 	 * WAL lets `autofix runs` read while a run writes; FULL makes each
 	 * step commit survive a power cut too, which costs one fsync per step.
 	 */
-	if ((rc = set_wal(j)) < 0 ||
+	/* A newer autofix's file is refused before anything is written to it (WAL mode is a write). */
+	if ((rc = known_version(j, &version)) < 0 ||
+	    (rc = set_wal(j)) < 0 ||
 	    (rc = db_exec(j, "PRAGMA synchronous = FULL")) < 0 ||
 	    (rc = set_up_schema(j)) < 0)
 		goto fail;

@@ -305,9 +305,14 @@ function pullJson(op, status, pr) {
 
 // Each handler gets { params, query, body, url } and returns [status, json, headers?].
 const handlers = {
+  // 404 when no installation is on the repository's owner, as GitHub answers
+  // for a repository without the App (or once the App is uninstalled);
+  // the owner's installation is enough here (the repositories are not checked).
   "apps/get-repo-installation": (c) => {
+    const inst = state.installations.find((i) => i.account === c.params.owner);
+    if (!inst) return [404, { message: "Not Found", documentation_url: "x" }];
     const j = example(c.op, 200);
-    j.id = 4242;
+    j.id = inst.id;
     return [200, j];
   },
   "apps/create-installation-access-token": (c) => {

@@ -90,6 +90,22 @@ static char *db_path(const char *name)
 	return path;
 }
 
+/* A PRAGMA's value as a second program reading the file sees it ("(none)" when it cannot). */
+static void file_pragma(const char *path, const char *pragma, char *out, size_t size)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	char sql[64];
+
+	snprintf(out, size, "(none)");
+	snprintf(sql, sizeof(sql), "PRAGMA %s", pragma);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		snprintf(out, size, "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
 static int result_n(const struct json *r)
 {
 	int64_t n = -1;
@@ -256,28 +272,16 @@ static void test_open(void)
 	{
 		/* WAL is a property of the file: a second program opening it sees it. */
 		sqlite3 *db = NULL;
-		sqlite3_stmt *q = NULL;
-		const char *mode = NULL;
-		int version = -1;
+		char value[32];
 
 		path = db_path("deep/er/state.db");
-		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-		    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL) == SQLITE_OK &&
-		    sqlite3_step(q) == SQLITE_ROW)
-			mode = (const char *)sqlite3_column_text(q, 0);
-		is_str(mode ? mode : "(none)", "wal", "the state file is in WAL mode");
-		sqlite3_finalize(q);
-		q = NULL;
-		if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
-		    sqlite3_step(q) == SQLITE_ROW)
-			version = sqlite3_column_int(q, 0);
-		is_int(version, 2, "and carries its schema version");
-		sqlite3_finalize(q);
-		sqlite3_close(db);
+		file_pragma(path, "journal_mode", value, sizeof(value));
+		is_str(value, "wal", "the state file is in WAL mode");
+		file_pragma(path, "user_version", value, sizeof(value));
+		is_str(value, "2", "and carries its schema version");
 
 		/* A file written by a newer autofix is refused, not read as if it were ours. */
 		path = db_path("future.db");
-		db = NULL;
 		ok(sqlite3_open(path, &db) == SQLITE_OK &&
 		   sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK,
 		   "a state file from a future schema");
@@ -287,6 +291,9 @@ static void test_open(void)
 		like(bot_error_last(), "has schema version 99, newer than this autofix",
 		     "saying why: %s", bot_error_last());
 		journal_close(j);
+		/* ...before anything is written to it: switching it to WAL mode would be. */
+		file_pragma(path, "journal_mode", value, sizeof(value));
+		is_str(value, "delete", "the refused file is left as it was (not switched to WAL)");
 	}
 
 	path = db_path("garbage.db");
