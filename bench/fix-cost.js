@@ -40,6 +40,7 @@ const median = (xs) => {
   const s = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
 };
+const opened = (f) => /^pull request opened/.test(f.delivery || '');
 const ms = (s) => (typeof s === 'number' ? `${Math.round(s * 1000)} ms` : '—');
 
 const rows = [];
@@ -54,12 +55,13 @@ for (const s of fixes) {
   }
   s.findings.forEach((f, k) => {
     rows.push({ ...f, github: s.github_requests });
-    lines.push(`| ${k ? '' : s.scenario.replace(/\.json$/, '')} | ${f.finding} | ${f.outcome}${f.delivery && /opened/.test(f.delivery) ? ', PR opened' : ''} | ` +
+    const delivered = opened(f) ? ', PR opened' : f.delivery ? `, no PR: ${f.delivery}` : '';
+    lines.push(`| ${k ? '' : s.scenario.replace(/\.json$/, '')} | ${f.finding} | ${f.outcome}${delivered} | ` +
       `${f.estimated_tokens} | ${f.reported_tokens} | ${f.llm_calls} | ${ms(f.agent_s)} | ${k ? '' : s.github_requests} |`);
   });
 }
 const planned = rows.filter((f) => f.llm_calls > 0);
-const prs = rows.filter((f) => f.delivery && /opened/.test(f.delivery)).length;
+const prs = rows.filter(opened).length;
 const violations = fixes.reduce((n, s) => n + (s.github_violations || 0), 0);
 const summary = `${fixes.length} scenarios, ${rows.length} findings, ${planned.length} planned, ${prs} pull requests opened; ` +
   `per planned finding (median): ${median(planned.map((f) => f.estimated_tokens))} prompt tokens estimated, ` +
