@@ -12,7 +12,7 @@
 #   same_world NAME      a test point: the world is $TMP/world.expected (the difference as diagnostics)
 #   violations           how many requests the fake GitHub refused as GitHub would
 #   debug                the tails of the servers' and scans' stderr, as diagnostics
-. "$(dirname "$0")/../source/lib.sh"
+. "$TEST_DATA_DIR/source/lib.sh"
 
 if [ ! -x /usr/lib/git-core/git-http-backend ]; then
 	echo "1..0 # SKIP no git http-backend (Debian's git package ships it)"

@@ -13,14 +13,21 @@
 //
 //   node railway.js --port-file F [--scenario FILE | --services N --now ISO] [--log-extra TEXT]
 //                   [--token T] [--token-kind project|account] [--fail FIELD]
-//                   [--port N] [--history MINUTES]
+//                   [--port N] [--history MINUTES] [--latency MS] [--synthetic-deployments]
 //
 // --port N listens on N instead of a free port: a test that restarts the
 // fake keeps the .autofix.yml (its endpoint) of the first one.
 // --history: how far back the synthetic services have data (default 30,
 // the window; the bench asks for more, as a real project has).
 //
-// GET /__stats answers {"requests": n, "operations": [...]} for the tests;
+// --latency MS: every GraphQL answer is sent MS milliseconds after it is
+// ready, a network's round trip (the bench). --synthetic-deployments: each
+// synthetic service has one successful deployment, made when its data
+// begins (the bench's replaced system reads its HTTP logs).
+//
+// GET /__stats answers {"requests": n, "operations": [...], "busy_ms": t}
+// for the tests; busy_ms is the fake's own processing (parsing, validating,
+// executing, serialising), the added latency not included;
 // POST /__load?FILE serves another scenario and resets the counters.
 'use strict';
 const fs = require('fs');
@@ -28,7 +35,7 @@ const http = require('http');
 const graphql = require('graphql');
 const { loadSchema, checkBody } = require('./railway-schema');
 
-const opts = { tokenKind: 'project', token: null, fail: null, services: 0, history: 30 };
+const opts = { tokenKind: 'project', token: null, fail: null, services: 0, history: 30, latency: 0, syntheticDeployments: false };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   const v = () => process.argv[++i];
@@ -42,6 +49,8 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a === '--port') opts.port = Number(v());
   else if (a === '--history') opts.history = Number(v());
   else if (a === '--log-extra') opts.logExtra = v();
+  else if (a === '--latency') opts.latency = Number(v());
+  else if (a === '--synthetic-deployments') opts.syntheticDeployments = true;
   else { console.error(`railway.js: unknown argument ${a}`); process.exit(2); }
 }
 const schema = loadSchema();
@@ -82,7 +91,8 @@ function syntheticObservation(n, nowIso) {
       for (let t = start; t <= end; t += 60) series[m].push([t, synthValue(m, k, t)]);
     }
     services.push({
-      name: `svc-${String(k).padStart(3, '0')}`, repo: 'acme/shop', root_dir: `services/svc-${k}`, replicas: 1, series, deployments: [],
+      name: `svc-${String(k).padStart(3, '0')}`, repo: 'acme/shop', root_dir: `services/svc-${k}`, replicas: 1, series,
+      deployments: opts.syntheticDeployments ? [{ id: `d-${k}`, status: 'SUCCESS', at: new Date((end - opts.history * 60) * 1000).toISOString() }] : [],
       synth: { k, end, first: end - opts.history * 60 },
     });
   }
@@ -266,12 +276,20 @@ function deployment(d) {
 
 // ------------------------------------------------------------------ the server
 
-const stats = { requests: 0, operations: [], windows: [] };
+const stats = { requests: 0, operations: [], windows: [], busy_ms: 0 };
 
-function send(res, status, obj) {
+// Sends obj; for a GraphQL answer (t0: when its body was in) the time since t0 counts as the
+// fake's processing and the answer waits --latency ms.
+function send(res, status, obj, t0) {
   const body = JSON.stringify(obj);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+  const write = () => {
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+  if (t0 === undefined) return write();
+  stats.busy_ms += Number(process.hrtime.bigint() - t0) / 1e6;
+  if (opts.latency > 0) setTimeout(write, opts.latency);
+  else write();
 }
 
 function authorised(req) {
@@ -292,36 +310,38 @@ const server = http.createServer((req, res) => {
     stats.requests = 0;
     stats.operations = [];
     stats.windows = [];
+    stats.busy_ms = 0;
     return send(res, 200, { loaded: obs.services.length });
   }
   if (req.method !== 'POST' || req.url !== '/graphql/v2') return send(res, 404, { errors: [{ message: 'Not Found' }] });
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
+    const t0 = process.hrtime.bigint();
     stats.requests++;
     let body;
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch (e) {
-      return send(res, 400, { errors: [{ message: `Invalid JSON body: ${e.message}` }] });
+      return send(res, 400, { errors: [{ message: `Invalid JSON body: ${e.message}` }] }, t0);
     }
     const { document, errors } = checkBody(schema, body);
     const op = document ? graphql.getOperationAST(document) : null;
     stats.operations.push(op && op.name ? op.name.value : '(invalid)');
     if (errors.length) {
       console.error(`railway.js: rejected document: ${errors.join('; ')}`);
-      return send(res, 200, { errors: errors.map((message) => ({ message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) });
+      return send(res, 200, { errors: errors.map((message) => ({ message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) }, t0);
     }
-    if (!authorised(req)) return send(res, 200, { data: null, errors: [{ message: 'Not Authorized' }] });
+    if (!authorised(req)) return send(res, 200, { data: null, errors: [{ message: 'Not Authorized' }] }, t0);
     const fields = op.selectionSet.selections.map((s) => s.name.value);
     const vars = body.variables || {};
     if (vars.startDate) stats.windows.push({ operation: op.name ? op.name.value : null, startDate: vars.startDate, endDate: vars.endDate });
     if (opts.fail && fields.includes(opts.fail)) {
       // Railway's partial failure: data for what worked, errors for what did not.
-      return send(res, 200, { data: null, errors: [{ message: 'Problem processing request', path: [opts.fail], extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      return send(res, 200, { data: null, errors: [{ message: 'Problem processing request', path: [opts.fail], extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }, t0);
     }
     const result = await graphql.execute({ schema, document, rootValue: root, variableValues: body.variables || {} });
-    send(res, 200, result);
+    send(res, 200, result, t0);
   });
 });
 
