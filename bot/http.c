@@ -961,6 +961,15 @@ static int classify(struct http_client *c, struct transfer *t, CURLcode cc, int6
 	}
 }
 
+/* A failed attempt the server surely did not act on: no connection, or a rate limit's refusal. */
+static int surely_not_done(const struct transfer *t, CURLcode cc, int rate_limited)
+{
+	if (cc != CURLE_OK)
+		return cc == CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_COULDNT_RESOLVE_PROXY ||
+		       cc == CURLE_COULDNT_CONNECT;
+	return rate_limited || t->resp->status == 429;
+}
+
 static void transfer_finish(struct http_client *c, struct transfer *t, int result)
 {
 	t->state = T_DONE;
@@ -1118,7 +1127,8 @@ static void transfer_done(struct http_client *c, CURLM *multi, struct transfer *
 		wait_ms = backoff_ms(c, t->attempt);
 	if (wait_ms > c->opt.max_wait_ms)
 		wait_ms = c->opt.max_wait_ms;
-	if (t->req->no_retry || t->attempt >= t->max_attempts ||
+	if (t->req->no_retry || (t->req->not_idempotent && !surely_not_done(t, cc, rate_limited)) ||
+	    t->attempt >= t->max_attempts ||
 	    now + wait_ms >= t->first_ms + c->opt.max_total_ms) {
 		int code;
 		if (rate_limited)
