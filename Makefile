@@ -48,7 +48,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/bin/%,$(FUZZ_SRC))
 FUZZ_TIME ?= 60
 
-.PHONY: all deps test check demo bench fuzz fuzzers clean oracles FORCE
+.PHONY: all deps test check demo bench faults fuzz fuzzers clean oracles FORCE
 
 all: autofix
 
@@ -154,6 +154,11 @@ fuzz: deps fuzzers
 
 bench: autofix oracles
 	@if [ -x bench/run ]; then bench/run; else echo "no benchmarks yet"; fi
+
+# Whole-scan fault injection over many seeds (bench/faults; FAULT_SEEDS=N, default 30).
+faults: deps
+	$(MAKE) all $(HELPER_BIN)
+	bench/faults $(FAULT_SEEDS)
 
 clean:
 	rm -rf build autofix

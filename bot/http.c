@@ -22,6 +22,7 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/units.h"
 #include "util/xalloc.h"
 #include "version.h"
 #include "util/banned.h"
@@ -294,6 +295,27 @@ static int64_t now_ms(const struct http_client *c)
 
 static int curl_ready;
 
+/*
+ * One attempt's timeout when the caller sets none: AUTOFIX_HTTP_TIMEOUT (a
+ * duration, e.g. "3s", for tests that make servers stall) or 60 s. A value
+ * that is not a positive duration is warned about, once, and not used.
+ */
+static long default_timeout_ms(void)
+{
+	static int warned;
+	const char *env = env_get("AUTOFIX_HTTP_TIMEOUT");
+	int64_t ms;
+
+	if (!env)
+		return DEFAULT_TIMEOUT_MS;
+	if (units_parse_duration(&ms, env) == 0 && ms > 0 && ms <= DEFAULT_TIMEOUT_MS * 60)
+		return (long)ms;
+	if (!warned++)
+		log_warning("AUTOFIX_HTTP_TIMEOUT='%s' is not a duration between 1ms and 1h "
+			    "(like '5s'); HTTP requests time out after 60s", env);
+	return DEFAULT_TIMEOUT_MS;
+}
+
 struct http_client *http_client_new(const struct http_options *opts)
 {
 	struct http_client *c = xcalloc(1, sizeof(*c));
@@ -308,7 +330,7 @@ struct http_client *http_client_new(const struct http_options *opts)
 	if (c->opt.connect_timeout_ms <= 0)
 		c->opt.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	if (c->opt.timeout_ms <= 0)
-		c->opt.timeout_ms = DEFAULT_TIMEOUT_MS;
+		c->opt.timeout_ms = default_timeout_ms();
 	if (!c->opt.max_body)
 		c->opt.max_body = DEFAULT_MAX_BODY;
 	if (c->opt.max_attempts <= 0)
@@ -939,6 +961,15 @@ static int classify(struct http_client *c, struct transfer *t, CURLcode cc, int6
 	}
 }
 
+/* A failed attempt the server surely did not act on: no connection, or a rate limit's refusal. */
+static int surely_not_done(const struct transfer *t, CURLcode cc, int rate_limited)
+{
+	if (cc != CURLE_OK)
+		return cc == CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_COULDNT_RESOLVE_PROXY ||
+		       cc == CURLE_COULDNT_CONNECT;
+	return rate_limited || t->resp->status == 429;
+}
+
 static void transfer_finish(struct http_client *c, struct transfer *t, int result)
 {
 	t->state = T_DONE;
@@ -1096,7 +1127,8 @@ static void transfer_done(struct http_client *c, CURLM *multi, struct transfer *
 		wait_ms = backoff_ms(c, t->attempt);
 	if (wait_ms > c->opt.max_wait_ms)
 		wait_ms = c->opt.max_wait_ms;
-	if (t->req->no_retry || t->attempt >= t->max_attempts ||
+	if (t->req->no_retry || (t->req->not_idempotent && !surely_not_done(t, cc, rate_limited)) ||
+	    t->attempt >= t->max_attempts ||
 	    now + wait_ms >= t->first_ms + c->opt.max_total_ms) {
 		int code;
 		if (rate_limited)

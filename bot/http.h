@@ -62,6 +62,14 @@ struct http_request {
 	size_t max_body;         /* 0: the client's cap */
 	long timeout_ms;         /* 0: the client's */
 	int no_retry;            /* one attempt only */
+	/*
+	 * Doing it twice does it twice (GitHub's POSTs: a comment, a pull
+	 * request): asked again only when it surely was not done (the
+	 * connection was never made, a 429 or a rate limit); after a 5xx, a
+	 * reset, a timeout or a truncated answer it fails, and the caller
+	 * looks before doing it again.
+	 */
+	int not_idempotent;
 	int no_cache;            /* do not use or fill the ETag cache */
 };
 

@@ -240,6 +240,8 @@ static int do_call(struct github *gh, enum auth_as as, const char *method, const
 	} else
 		strbuf_addf(&url, "%s%s", gh->api_url, path);
 	http_request_init(&req, method, url.buf);
+	/* A POST makes something (a comment, a pull request): not sent twice blindly. A token is harmless. */
+	req.not_idempotent = !strcmp(method, "POST") && !strstr(path, "/access_tokens");
 	http_request_header(&req, "Accept", "%s", accept ? accept : gh->accept_json);
 	http_request_header(&req, "X-GitHub-Api-Version", API_VERSION);
 	if (as == AS_APP) {

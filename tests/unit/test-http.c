@@ -437,6 +437,7 @@ static void test_retries(void)
 	struct http_response resp;
 	int i;
 	static const int statuses[] = { 400, 401, 403, 404, 409, 410, 422 };
+	int r_;
 
 	clock_reset();
 	o.max_attempts = 4;
@@ -466,6 +467,42 @@ static void test_retries(void)
 	is_int(requests_seen(), 4, "never more than max_attempts requests");
 	is_int(http_status_error(&resp, "x"), BOT_ETRANSIENT, "504 -> BOT_ETRANSIENT");
 	script_reset();
+
+	/* Not idempotent (a POST that makes something): not sent again after it may have been done. */
+	{
+		struct http_request req;
+		char *u;
+		static const enum step_kind maybe_done[] = { STEP_REPLY, STEP_RESET };
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			if (maybe_done[k] == STEP_REPLY)
+				script(STEP_REPLY, reply("502 Bad Gateway", NULL, "lost"), 0);
+			else
+				script(STEP_RESET, NULL, 0);
+			script(STEP_REPLY, reply("201 Created", NULL, "{}"), 0);
+			http_request_init(&req, "POST", u = url("/comments"));
+			req.not_idempotent = 1;
+			strbuf_addstr(&req.body, "{}");
+			r_ = http_do(c, &req, &resp);
+			ok(k == 0 ? r_ == 0 && resp.status == 502 : r_ == BOT_ETRANSIENT,
+			   "not idempotent, a %s: the failure is the answer", k == 0 ? "502" : "reset");
+			is_int(requests_seen(), 1, "not idempotent, a %s: one request", k == 0 ? "502" : "reset");
+			http_request_release(&req);
+			free(u);
+			script_reset();
+		}
+		clock_reset();
+		script(STEP_REPLY, reply("429 Too Many Requests", "Retry-After: 1\r\n", "{}"), 0);
+		script(STEP_REPLY, reply("201 Created", NULL, "{}"), 0);
+		http_request_init(&req, "POST", u = url("/comments"));
+		req.not_idempotent = 1;
+		ok(http_do(c, &req, &resp) == 0 && resp.status == 201 && requests_seen() == 2,
+		   "not idempotent, a 429 (surely not done): asked again");
+		http_request_release(&req);
+		free(u);
+		script_reset();
+	}
 
 	for (i = 0; i < (int)ARRAY_SIZE(statuses); i++) {
 		char status[32];
