@@ -842,7 +842,9 @@ int railway_read_logs(struct source_log_lines *out, const struct json *resp, enu
 		line->at = at;
 		if (kind == SOURCE_LOGS_HTTP) {
 			struct strbuf sb = STRBUF_INIT;
-			line->http_status = (int)json_num_value(json_get(l, "httpStatus"));
+			double status = json_num_value(json_get(l, "httpStatus"));
+			/* An HTTP status or none (0): a number past int is no status. */
+			line->http_status = status >= 100 && status <= 599 ? (int)status : 0;
 			strbuf_addf(&sb, "%s %s -> %d (%.0f ms)",
 				    json_str_value(json_get(l, "method")) ? json_str_value(json_get(l, "method")) : "?",
 				    json_str_value(json_get(l, "path")) ? json_str_value(json_get(l, "path")) : "?",

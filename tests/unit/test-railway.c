@@ -498,6 +498,12 @@ static void test_logs(void)
 	is_int(lines.items[0].at, T0 + 41 * 60000 + 250, "timestamp with milliseconds");
 	source_log_lines_release(&lines);
 	json_free(j);
+	/* Found by fuzzing: a status past any int was converted to one. */
+	j = parse_json("{\"data\":{\"httpLogs\":[{\"timestamp\":\"2026-11-28T09:41:00Z\",\"httpStatus\":1e93}]}}");
+	is_int(railway_read_logs(&lines, j, SOURCE_LOGS_HTTP), 0, "an HTTP log line with no real status reads");
+	ok(lines.nr == 1 && lines.items[0].http_status == 0, "  its status unknown (0)");
+	source_log_lines_release(&lines);
+	json_free(j);
 
 	j = parse_json("{\"data\":{\"logs\":[{\"timestamp\":\"2026-11-28T09:42:00Z\",\"severity\":\"error\","
 		  "\"message\":\"out of memory\"},{\"timestamp\":\"2026-11-28T09:42:01Z\",\"severity\":null,\"message\":\"restart\"}]}}");
