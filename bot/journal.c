@@ -1492,39 +1492,65 @@ static int valid_json_path(const char *path)
 	return 1;
 }
 
-int journal_sum_results(double *out, struct journal *j, const char *workflow,
-			const char *prefix, const char *path, int64_t since_ms)
+/*
+ * One row of the step results of workflow's runs whose step name begins
+ * with prefix, finished at or after since_ms: select gives the columns
+ * (?1 is "$.PATH"), order what follows the WHERE.
+ */
+static int query_results(double *out, int64_t *at_ms, struct journal *j, const char *select,
+			 const char *order, const char *workflow, const char *prefix, const char *path,
+			 int64_t since_ms)
 {
-	struct strbuf json_path = STRBUF_INIT;
+	struct strbuf json_path = STRBUF_INIT, sql = STRBUF_INIT;
 	sqlite3_stmt *st;
 	int rc;
 
 	if (!valid_json_path(path))
 		return bot_error(BOT_EINVALID, "'%s' is not a dotted path of names", path);
 	strbuf_addf(&json_path, "$.%s", path);
-	pthread_mutex_lock(&j->mu);
 	/* substr, not LIKE: '_' and '%' in a prefix are themselves. */
-	if ((rc = db_prepare(j, &st, "SELECT total(CASE WHEN json_type(s.result, ?1) IN ('integer', 'real')"
-				     " THEN json_extract(s.result, ?1) END)"
-				     " FROM steps s JOIN runs r ON r.id = s.run_id"
-				     " WHERE r.workflow = ?2 AND s.status = 'succeeded'"
-				     " AND substr(s.name, 1, length(?3)) = ?3 AND s.finished_at >= ?4")) < 0)
+	strbuf_addf(&sql, "SELECT %s FROM steps s JOIN runs r ON r.id = s.run_id"
+			  " WHERE r.workflow = ?2 AND s.status = 'succeeded'"
+			  " AND substr(s.name, 1, length(?3)) = ?3 AND s.finished_at >= ?4%s", select, order);
+	pthread_mutex_lock(&j->mu);
+	if ((rc = db_prepare(j, &st, sql.buf)) < 0)
 		goto out;
 	bind_text(st, 1, json_path.buf);
 	bind_text(st, 2, workflow);
 	bind_text(st, 3, prefix);
 	sqlite3_bind_int64(st, 4, since_ms);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
 		*out = sqlite3_column_double(st, 0);
+		if (at_ms)
+			*at_ms = sqlite3_column_int64(st, 1);
 		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = bot_error(BOT_ENOTFOUND, "no step '%s...' of %s since then", prefix, workflow);
 	} else {
-		rc = db_fail(j, "sum step results");
+		rc = db_fail(j, "read step results");
 	}
 	sqlite3_finalize(st);
 out:
 	pthread_mutex_unlock(&j->mu);
 	strbuf_release(&json_path);
+	strbuf_release(&sql);
 	return rc;
+}
+
+#define RESULT_NUMBER "CASE WHEN json_type(s.result, ?1) IN ('integer', 'real') THEN json_extract(s.result, ?1) END"
+
+int journal_sum_results(double *out, struct journal *j, const char *workflow,
+			const char *prefix, const char *path, int64_t since_ms)
+{
+	return query_results(out, NULL, j, "total(" RESULT_NUMBER ")", "", workflow, prefix, path, since_ms);
+}
+
+int journal_latest_result(double *out, int64_t *at_ms, struct journal *j, const char *workflow,
+			  const char *prefix, const char *path, int64_t since_ms)
+{
+	return query_results(out, at_ms, j, "coalesce(" RESULT_NUMBER ", 0), s.finished_at",
+			     " ORDER BY s.finished_at DESC, s.rowid DESC LIMIT 1", workflow, prefix, path, since_ms);
 }
 
 static struct json *col_json_int(sqlite3_stmt *st, int i)

@@ -258,6 +258,15 @@ int journal_sum_results(double *out, struct journal *j, const char *workflow,
 			const char *prefix, const char *path, int64_t since_ms);
 
 /*
+ * The number at path in the result of the newest of those steps (as for
+ * journal_sum_results) into *out (0 when that result has none), and when it
+ * finished into *at_ms (may be NULL). BOT_ENOTFOUND when no such step
+ * finished at or after since_ms.
+ */
+int journal_latest_result(double *out, int64_t *at_ms, struct journal *j, const char *workflow,
+			  const char *prefix, const char *path, int64_t since_ms);
+
+/*
  * The most recent runs (limit <= 0: all), newest first, as a JSON array of
  * {id, workflow, trigger, status, started_at, finished_at, duration_ms,
  * locked, lock_owner, error, fingerprint (null when unknown)}; times are milliseconds since the epoch and

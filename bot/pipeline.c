@@ -769,6 +769,44 @@ static int upstream_is_over(const struct json *issue, const struct scan_work *wo
 	return seen && over;
 }
 
+/*
+ * Each listing of the open upstream issues records how many stayed open
+ * (the step UPSTREAM_OPEN_STEP), so that a scan without an upstream
+ * finding asks GitHub only when one may be open: the newest record says
+ * some are, an issue was delivered after it, or there is none from the
+ * last UPSTREAM_RECHECK_MS (a fresh journal, or another runner's issue:
+ * checked once a day).
+ */
+#define UPSTREAM_OPEN_STEP "upstream-open"
+#define UPSTREAM_RECHECK_MS (24 * 60 * 60 * 1000LL)
+
+static int upstream_listing_wanted(struct journal_run *run, size_t upstream)
+{
+	struct journal *j = journal_run_get_journal(run);
+	int64_t now = time_wall_ms(); /* the journal's clock, not the scan's (AUTOFIX_NOW) */
+	double open = 0, delivered = 0;
+	int64_t at = 0;
+	int err;
+
+	if (upstream)
+		return 1;
+	err = journal_latest_result(&open, &at, j, "scan", UPSTREAM_OPEN_STEP, "open", now - UPSTREAM_RECHECK_MS);
+	if (err == BOT_ENOTFOUND)
+		return 1;
+	if (err < 0 || journal_sum_results(&delivered, j, "scan", "upstream-issue:", "number", at + 1) < 0) {
+		log_warning("cannot tell from the journal whether an upstream issue is open: %s", bot_error_last());
+		return 1;
+	}
+	return open > 0 || delivered > 0;
+}
+
+static int upstream_open_step(struct json **out, void *data)
+{
+	*out = json_new_object();
+	json_set_num(*out, "open", (double)*(size_t *)data);
+	return 0;
+}
+
 void pipeline_upstream_issues(struct scan_work *work, const struct observe_result *observed,
 			      const struct findings *found, struct journal_run *run, const struct act_options *opts,
 			      int plan_only, int64_t now)
@@ -780,7 +818,7 @@ void pipeline_upstream_issues(struct scan_work *work, const struct observe_resul
 	struct strbuf name = STRBUF_INIT;
 	char *login = NULL;
 	const struct json *it;
-	size_t i, upstream = 0;
+	size_t i, upstream = 0, still_open;
 
 	for (i = 0; i < work->nr; i++)
 		upstream += !strcmp(work->items[i].outcome, "upstream");
@@ -789,6 +827,10 @@ void pipeline_upstream_issues(struct scan_work *work, const struct observe_resul
 			if (!strcmp(work->items[i].outcome, "upstream"))
 				work->items[i].issue = xstrdup("would open (or update) the issue about this incident; "
 							       "--plan-only changes nothing on GitHub");
+		return;
+	}
+	if (!upstream_listing_wanted(run, upstream)) {
+		log_debug("no upstream issue of autofix's is known to be open: GitHub not asked");
 		return;
 	}
 	/* Without GitHub, the finding is still reported: a warning, not a failed scan. */
@@ -836,6 +878,7 @@ void pipeline_upstream_issues(struct scan_work *work, const struct observe_resul
 		work->failed = 1;
 		goto out;
 	}
+	still_open = json_size(open);
 	for (it = json_first(open); it; it = json_next(it)) {
 		struct upstream_context u = { gh, login, NULL, NULL, opts, it, now };
 
@@ -851,10 +894,14 @@ void pipeline_upstream_issues(struct scan_work *work, const struct observe_resul
 			log_info("upstream issue #%lld closed: %s's incident is over",
 				 (long long)json_num_value(json_member(it, "number")),
 				 json_str_value(json_member(it, "provider")));
+			still_open--;
 		}
 		json_free(result);
 		result = NULL;
 	}
+	if (journal_step(&result, run, UPSTREAM_OPEN_STEP, &once, upstream_open_step, &still_open) < 0)
+		log_warning("%s", bot_error_last());
+	json_free(result);
 out:
 	json_free(open);
 	strbuf_release(&name);

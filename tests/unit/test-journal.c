@@ -1345,6 +1345,20 @@ static void test_sum_results(void)
 	   journal_sum_results(&sum, j, "scan", "plan:", "a[0]", 0) == BOT_EINVALID &&
 	   journal_sum_results(&sum, j, "scan", "plan:", "", 0) == BOT_EINVALID,
 	   "sum: a path that is not dotted names is refused");
+	{
+		int64_t at = 0;
+		ok(journal_latest_result(&sum, &at, j, "scan", "investigate:", "usage.input_tokens", before) == 0 &&
+		   sum == 2000 && at >= before && at <= time_wall_ms(), "latest: the number and when its step finished");
+		ok(journal_latest_result(&sum, NULL, j, "scan", "plan:", "usage.input_tokens", 0) == 0 && sum == 0,
+		   "latest: the newest succeeded step (plan:d, without the number: 0), not the failed one after it");
+		ok(journal_latest_result(&sum, NULL, j, "event", "plan:", "usage.input_tokens", 0) == 0 && sum == 70000,
+		   "latest: another workflow's");
+		ok(journal_latest_result(&sum, NULL, j, "scan", "plan:", "usage.input_tokens",
+					 time_wall_ms() + 60000) == BOT_ENOTFOUND,
+		   "latest: none finished since: BOT_ENOTFOUND");
+		ok(journal_latest_result(&sum, NULL, j, "scan", "plan:", "a[0]", 0) == BOT_EINVALID,
+		   "latest: a path that is not dotted names is refused");
+	}
 	journal_close(j);
 }
 
