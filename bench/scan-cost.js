@@ -71,7 +71,7 @@ async function measure(n, system) {
       fs.writeFileSync(cfg, config(port, n));
       argv = [autofix, 'scan', '--dry-run', '--json', '--config', cfg];
     } else {
-      argv = [replaced, endpoint, 'p-autofix-test', TOKEN, NOW, '30'];
+      argv = [replaced, 'railway', endpoint, 'p-autofix-test', TOKEN, NOW, '30'];
     }
     const r = spawnSync(rusage, argv, {
       encoding: 'utf8', timeout: 1800000, maxBuffer: 1 << 30,
