@@ -474,14 +474,16 @@ static int git_transient(int code)
  */
 static int git_retry(struct http_retry *retry, const struct workspace *ws, int code, const char *what)
 {
-	struct strbuf why = STRBUF_INIT;
+	struct strbuf why = STRBUF_INIT, where = STRBUF_INIT;
 	int again;
 
 	if (!git_transient(code))
 		return 0;
 	git_message(&why, ws);
-	again = http_retry_next(retry, what, why.buf);
+	strbuf_addf(&where, "git: %s", what);
+	again = http_retry_next(retry, where.buf, why.buf);
 	strbuf_release(&why);
+	strbuf_release(&where);
 	return again;
 }
 
