@@ -414,6 +414,41 @@ static long backoff_ms(struct http_client *c, int attempt)
 	return (long)(next_random(c) % (uint64_t)(cap + 1));
 }
 
+/* ---------------------------------------------------------------- The same rules, for others */
+
+int http_status_transient(long status)
+{
+	switch (status) {
+	case 408: case 429: case 500: case 502: case 503: case 504:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void http_retry_init(struct http_retry *r, struct http_client *c)
+{
+	r->client = c;
+	r->attempt = 1;
+	r->max_attempts = c->opt.max_attempts;
+	r->first_ms = now_ms(c);
+}
+
+int http_retry_next(struct http_retry *r, const char *what, const char *why)
+{
+	struct http_client *c = r->client;
+	long wait_ms = backoff_ms(c, r->attempt);
+
+	if (r->attempt >= r->max_attempts || now_ms(c) + wait_ms >= r->first_ms + c->opt.max_total_ms)
+		return 0;
+	log_info("%s: %s, retrying in %.1f s (attempt %d of %d)", what, why, wait_ms / 1000.0,
+		 r->attempt + 1, r->max_attempts);
+	c->stats.retries++;
+	c->opt.sleep_ms(c->opt.clock_ctx, wait_ms);
+	r->attempt++;
+	return 1;
+}
+
 /* ---------------------------------------------------------------- ETag cache */
 
 static char *cache_key(const struct http_request *req)

@@ -201,4 +201,39 @@ struct http_stats {
 /* Copies the client's counters into out. */
 void http_client_stats(const struct http_client *client, struct http_stats *out);
 
+/*
+ * The same retry rules for network work that is not a request of this
+ * layer (git's clone and push, through libgit2): the attempts, the total
+ * time and the backoff of client's options, the wait logged at info
+ * level. A loop:
+ *
+ *	http_retry_init(&r, client);
+ *	while ((err = attempt()) < 0 && transient(err) && http_retry_next(&r, "git: cloning 'x'", why))
+ *		;
+ */
+struct http_retry {
+	struct http_client *client;
+	int attempt;             /* the attempt under way, from 1 */
+	int max_attempts;
+	int64_t first_ms;        /* when the first attempt started */
+};
+
+/* Starts counting the attempts of one operation under client's bounds. */
+void http_retry_init(struct http_retry *r, struct http_client *client);
+
+/*
+ * After attempt r->attempt failed transiently (why, for the log, said of
+ * what): logs "<what>: <why>, retrying in <s> s (attempt n of m)", waits
+ * the backoff (full jitter) and returns 1 for another attempt; returns 0
+ * at once when max_attempts or max_total_ms says to give up.
+ */
+int http_retry_next(struct http_retry *r, const char *what, const char *why);
+
+/*
+ * 1 for the statuses http_do() asks again after, whatever their headers
+ * (408, 429, 500, 502, 503, 504): for a status a caller only sees in a
+ * message (libgit2's "unexpected http status code: 502").
+ */
+int http_status_transient(long status);
+
 #endif

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "fix/workspace.h"
+#include "http.h"
 #include "util/env.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -400,6 +401,16 @@ const char *const workspace_default_forbidden[] = { ".github/workflows/**", ".au
 #define TOKEN_USER "x-access-token"
 #define SERVER_TEXT_MAX 4096
 
+/* libgit2's last message into out, the token masked should any layer below have echoed it. */
+static void git_message(struct strbuf *out, const struct workspace *ws)
+{
+	const git_error *e = git_error_last();
+
+	strbuf_addstr(out, e && e->message ? e->message : "libgit2 failed");
+	if (ws && ws->token && *ws->token)
+		strbuf_replace_all(out, ws->token, "***");
+}
+
 /*
  * libgit2's last error as ours, the token masked should any layer below
  * have echoed it. GIT_EAUTH becomes BOT_EAUTH, GIT_ENOTFOUND BOT_ENOTFOUND,
@@ -408,16 +419,85 @@ const char *const workspace_default_forbidden[] = { ".github/workflows/**", ".au
  */
 static int ws_fail(const struct workspace *ws, int code, const char *what)
 {
-	const git_error *e = git_error_last();
 	struct strbuf msg = STRBUF_INIT;
 	int result = code == GIT_EAUTH ? BOT_EAUTH : code == GIT_ENOTFOUND ? BOT_ENOTFOUND :
 		     code == GIT_ENONFASTFORWARD ? BOT_ECONFLICT : net_timed_out ? BOT_ETIMEOUT : BOT_ERROR;
 
-	strbuf_addstr(&msg, e && e->message ? e->message : "libgit2 failed");
-	if (ws && ws->token && *ws->token)
-		strbuf_replace_all(&msg, ws->token, "***");
+	git_message(&msg, ws);
 	result = bot_error(result, "%s: %s", what, msg.buf);
 	strbuf_release(&msg);
+	return result;
+}
+
+/* ---- Retries ---- */
+
+/*
+ * Whether a clone or push that failed with code may go through when tried
+ * again, as http.c decides for its own requests: the connection failed,
+ * was reset or ended early (a truncated pack: the HTTP parser meets the
+ * end of the stream), a socket stayed silent past the time limit, or the
+ * smart-HTTP server answered 408, 429 or 5xx (libgit2 only says so in its
+ * message). Not a refused token, a
+ * certificate, a push that is not a fast-forward, a missing repository:
+ * the same request would get the same answer.
+ */
+static int git_transient(int code)
+{
+	const git_error *e = git_error_last();
+	const char *status;
+
+	if (code == GIT_EAUTH || code == GIT_ECERTIFICATE || code == GIT_ENONFASTFORWARD ||
+	    code == GIT_ENOTFOUND || code == GIT_EUSER)
+		return 0;
+	if (net_timed_out)
+		return 1;
+	if (!e || !e->message)
+		return 0;
+	switch (e->klass) {
+	case GIT_ERROR_NET:
+	case GIT_ERROR_SSL:
+		return 1;
+	case GIT_ERROR_HTTP:
+		if ((status = strstr(e->message, "status code: ")))
+			return http_status_transient(strtol(status + 13, NULL, 10));
+		/* An answer cut short: the HTTP parser met the end of the stream early. */
+		return strstr(e->message, "stream ended at an unexpected time") || strstr(e->message, "EOF");
+	default:
+		return 0;
+	}
+}
+
+/*
+ * After attempt retry->attempt of what failed with code: 1 when it is
+ * worth another, after the backoff http.c uses (the wait is logged);
+ * 0 otherwise.
+ */
+static int git_retry(struct http_retry *retry, const struct workspace *ws, int code, const char *what)
+{
+	struct strbuf why = STRBUF_INIT, where = STRBUF_INIT;
+	int again;
+
+	if (!git_transient(code))
+		return 0;
+	git_message(&why, ws);
+	strbuf_addf(&where, "git: %s", what);
+	again = http_retry_next(retry, where.buf, why.buf);
+	strbuf_release(&why);
+	strbuf_release(&where);
+	return again;
+}
+
+/* ws_fail(), saying how many attempts were made when there were several. */
+static int ws_fail_after(const struct workspace *ws, int code, const char *what, int attempts)
+{
+	struct strbuf w = STRBUF_INIT;
+	int result;
+
+	strbuf_addstr(&w, what);
+	if (attempts > 1)
+		strbuf_addf(&w, " (%d attempts)", attempts);
+	result = ws_fail(ws, code, w.buf);
+	strbuf_release(&w);
 	return result;
 }
 
@@ -790,6 +870,12 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
+/* remove_entry() for everything under the directory walked, not the directory itself. */
+static int remove_below(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return ftw->level == 0 ? 0 : remove_entry(path, st, flag, ftw);
+}
+
 static void wipe(char **secret)
 {
 	if (*secret) {
@@ -834,12 +920,20 @@ void workspace_remove(struct workspace *ws)
 	ws_free(ws);
 }
 
-/* Clones src (the URL, or the local checkout) into ws->path without checking anything out. */
+/*
+ * Clones src (the URL, or the local checkout) into ws->path without
+ * checking anything out. Over the network, a transient failure is tried
+ * again (git_transient()), each time in the emptied directory: nothing of
+ * a failed attempt is built on.
+ */
 static int clone_into(git_repository **repo, struct workspace *ws, const char *src, int local)
 {
 	git_clone_options co;
 	struct cred_ctx cred = { ws->token, ws->clone_url, 0, NULL };
-	int err;
+	struct http_client *http = http_client_new(NULL);
+	struct http_retry retry;
+	struct strbuf what = STRBUF_INIT;
+	int err, result = 0;
 
 	git_clone_options_init(&co, GIT_CLONE_OPTIONS_VERSION);
 	co.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
@@ -848,21 +942,33 @@ static int clone_into(git_repository **repo, struct workspace *ws, const char *s
 	co.fetch_opts.proxy_opts.type = GIT_PROXY_AUTO;
 	if (!local)
 		set_remote_callbacks(&co.fetch_opts.callbacks, &cred);
-	net_timeout_ms = ws->timeout_ms;
-	net_timed_out = 0;
-	if ((err = git_clone(repo, src, ws->path, &co)) < 0) {
-		struct strbuf what = STRBUF_INIT;
-		int result;
-
-		strbuf_addf(&what, "cloning '%s'", local ? src : ws->clone_url);
-		result = ws_fail(ws, err, what.buf);
-		strbuf_release(&what);
-		return result;
+	strbuf_addf(&what, "cloning '%s'", local ? src : ws->clone_url);
+	http_retry_init(&retry, http);
+	for (;;) {
+		cred.tries = 0;
+		net_timeout_ms = ws->timeout_ms;
+		net_timed_out = 0;
+		if ((err = git_clone(repo, src, ws->path, &co)) >= 0)
+			break;
+		if (local || !git_retry(&retry, ws, err, what.buf)) {
+			result = ws_fail_after(ws, err, what.buf, retry.attempt);
+			goto done;
+		}
+		git_repository_free(*repo);
+		*repo = NULL;
+		if (nftw(ws->path, remove_below, 16, FTW_DEPTH | FTW_PHYS) < 0) {
+			result = bot_error(BOT_EIO, "cannot empty '%s' for another clone: %s", ws->path,
+					   strerror(errno));
+			goto done;
+		}
 	}
 	/* A clone of the checkout pushes to the repository, not to the checkout. */
 	if (local && (err = git_remote_set_url(*repo, "origin", ws->clone_url)) < 0)
-		return ws_fail(ws, err, "setting origin");
-	return 0;
+		result = ws_fail(ws, err, "setting origin");
+done:
+	strbuf_release(&what);
+	http_client_free(http);
+	return result;
 }
 
 /* The base in the checkout: the given commit, else the default branch's head; 0 or -1 (why in *why). */
@@ -1158,7 +1264,9 @@ int workspace_push(struct workspace *ws, const char *branch, int force)
 	git_push_options po;
 	struct push_ctx pctx = { STRBUF_INIT, STRBUF_INIT };
 	struct cred_ctx cred = { ws->token, ws->clone_url, 0, &pctx };
-	struct strbuf spec = STRBUF_INIT, refname = STRBUF_INIT;
+	struct strbuf spec = STRBUF_INIT, refname = STRBUF_INIT, what = STRBUF_INIT;
+	struct http_client *http = NULL;
+	struct http_retry retry;
 	char *specs[1];
 	git_strarray refspecs = { specs, 1 };
 	git_oid head;
@@ -1182,8 +1290,7 @@ int workspace_push(struct workspace *ws, const char *branch, int force)
 	}
 	strbuf_addf(&refname, "refs/heads/%s", branch);
 	if ((err = git_oid_fromstr(&head, ws->head)) < 0 ||
-	    (err = git_reference_create(&ref, repo, refname.buf, &head, 1, "autofix: push")) < 0 ||
-	    (err = git_remote_create_anonymous(&remote, repo, ws->clone_url)) < 0) {
+	    (err = git_reference_create(&ref, repo, refname.buf, &head, 1, "autofix: push")) < 0) {
 		result = ws_fail(ws, err, "preparing the push");
 		goto done;
 	}
@@ -1195,19 +1302,36 @@ int workspace_push(struct workspace *ws, const char *branch, int force)
 	po.callbacks.sideband_progress = sideband_cb;
 	po.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
 	po.proxy_opts.type = GIT_PROXY_AUTO;
-	net_timeout_ms = ws->timeout_ms;
-	net_timed_out = 0;
 	ws->moved = 0;
-	if ((err = git_remote_push(remote, &refspecs, &po)) < 0) {
-		struct strbuf what = STRBUF_INIT;
-
-		/* libgit2 compares with the server's advertised head before sending anything. */
-		ws->moved = err == GIT_ENONFASTFORWARD;
-
-		strbuf_addf(&what, "pushing '%s' to '%s'", branch, ws->clone_url);
-		result = ws_fail(ws, err, what.buf);
-		strbuf_release(&what);
-		goto done;
+	strbuf_addf(&what, "pushing '%s' to '%s'", branch, ws->clone_url);
+	/*
+	 * A transient failure is pushed again. That is safe: the push is
+	 * forced (autofix's own branch) or a fast-forward from the base, and
+	 * when the attempt that failed did land, the server's branch is
+	 * already at head: libgit2 finds it up to date, not a non-fast-forward.
+	 */
+	http = http_client_new(NULL);
+	http_retry_init(&retry, http);
+	for (;;) {
+		cred.tries = 0;
+		strbuf_reset(&pctx.rejected);
+		strbuf_reset(&pctx.said);
+		net_timeout_ms = ws->timeout_ms;
+		net_timed_out = 0;
+		if ((err = git_remote_create_anonymous(&remote, repo, ws->clone_url)) < 0) {
+			result = ws_fail(ws, err, "preparing the push");
+			goto done;
+		}
+		if ((err = git_remote_push(remote, &refspecs, &po)) >= 0)
+			break;
+		if (!git_retry(&retry, ws, err, what.buf)) {
+			/* libgit2 compares with the server's advertised head before sending anything. */
+			ws->moved = err == GIT_ENONFASTFORWARD;
+			result = ws_fail_after(ws, err, what.buf, retry.attempt);
+			goto done;
+		}
+		git_remote_free(remote);
+		remote = NULL;
 	}
 	if (pctx.rejected.len) {
 		/* The server's own check: the branch moved between the advertisement and the update. */
@@ -1229,7 +1353,9 @@ done:
 	git_repository_free(repo);
 	strbuf_release(&spec);
 	strbuf_release(&refname);
+	strbuf_release(&what);
 	strbuf_release(&pctx.rejected);
 	strbuf_release(&pctx.said);
+	http_client_free(http);
 	return result;
 }

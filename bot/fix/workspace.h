@@ -112,9 +112,13 @@ int workspace_branch_name(struct strbuf *out, const char *prefix, const char *se
  * opts->local_checkout: a clone of that checkout when it is a full (not
  * shallow) clone of opts->clone_url holding the base; a clone of
  * opts->clone_url otherwise. The branch opts->branch is created at the
- * base and checked out. *out is NULL on failure. Returns 0; BOT_EAUTH when
- * the server refuses the token; BOT_ETIMEOUT when it stays silent past
- * opts->timeout_ms; BOT_EINVALID for unusable options (a plain-http URL
+ * base and checked out. A clone over the network that fails transiently (a
+ * connection refused or reset, a truncated answer, a silent server, a 408,
+ * 429 or 5xx) is tried again by the HTTP layer's rules (http_retry_next():
+ * at most 4 attempts, backoff with full jitter, each retry logged), each
+ * time in the emptied directory. *out is NULL on failure. Returns 0;
+ * BOT_EAUTH when the server refuses the token; BOT_ETIMEOUT when it stays
+ * silent past opts->timeout_ms, on the last attempt; BOT_EINVALID for unusable options (a plain-http URL
  * to another host, credentials in the URL, a branch outside the prefix
  * or the default branch);
  * BOT_ENOTFOUND when the base commit or default branch is not there;
@@ -153,8 +157,12 @@ int workspace_commit(struct workspace *ws, const char *name, const char *email, 
  * explicit refspec (forced when force is set). branch NULL means
  * ws->branch. Refused before any network call (BOT_EINVALID) when there
  * is no commit, when branch is the default branch or not under the
- * prefix. Returns 0; BOT_EAUTH when the server refuses the token;
- * BOT_ETIMEOUT when it stays silent too long;
+ * prefix. A transient failure is pushed again as workspace_prepare()
+ * clones again: safe, since the push is forced or a fast-forward from the
+ * base, and an attempt that landed although it failed leaves the branch
+ * at head, which the next attempt finds up to date. Returns 0; BOT_EAUTH
+ * when the server refuses the token; BOT_ETIMEOUT when it stays silent
+ * too long on the last attempt;
  * BOT_ECONFLICT when the server rejects the update (branch protection,
  * a hook, not a fast-forward), with the server's message, and ws->moved
  * set when the reason is that the branch moved (not a fast-forward: a

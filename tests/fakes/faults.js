@@ -14,7 +14,9 @@
 // Usage: node faults.js PORT_FILE TARGET SEED RATE LOG [KINDS]
 //   KINDS: the faults to draw from, comma-separated (default: all)
 //   GET /_faults/stats      {requests, faults: {kind: count}} (never faulted)
-//   POST /_faults/set       {seed, rate}: a new seed and rate from now on
+//   POST /_faults/set       {seed, rate}: a new seed and rate from now on;
+//                           {next, kind, match}: instead, the next `next` requests whose
+//                           URL holds `match` (default: any) get fault `kind`, the rest none
 // Each fault is logged to LOG, one line: kind method url.
 // Only 127.0.0.1.
 "use strict";
@@ -33,10 +35,11 @@ if (up.hostname !== "127.0.0.1") {
 }
 
 // mulberry32: small, seeded, the same sequence for the same seed.
-let state = 0, rate = 0;
+let state = 0, rate = 0, next = null;
 function reseed(seed, r) {
 	state = (Number(seed) >>> 0) ^ 0x6d2b79f5;
 	rate = Number(r);
+	next = null;
 }
 function random() {
 	state = (state + 0x6d2b79f5) >>> 0;
@@ -89,11 +92,26 @@ const server = http.createServer((req, res) => {
 		if (req.url === "/_faults/set" && req.method === "POST") {
 			const o = JSON.parse(body.toString() || "{}");
 			reseed(o.seed, o.rate);
+			if (o.next !== undefined) {
+				if (!ALL.includes(o.kind)) {
+					res.writeHead(400, { "content-type": "text/plain" });
+					return res.end(`no fault '${o.kind}' (${ALL.join(", ")})\n`);
+				}
+				next = { left: Number(o.next), kind: o.kind, match: o.match || "" };
+			}
 			res.writeHead(204);
 			return res.end();
 		}
 		stats.requests++;
-		const kind = random() < rate ? KINDS[Math.floor(random() * KINDS.length)] : null;
+		let kind = null;
+		if (next) {
+			if (next.left > 0 && req.url.includes(next.match)) {
+				next.left--;
+				kind = next.kind;
+			}
+		} else if (random() < rate) {
+			kind = KINDS[Math.floor(random() * KINDS.length)];
+		}
 		if (kind) {
 			stats.faults[kind] = (stats.faults[kind] || 0) + 1;
 			fs.appendFileSync(logFile, `${kind} ${req.method} ${req.url}\n`);

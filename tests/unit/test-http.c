@@ -1060,6 +1060,41 @@ static void test_messages(void)
 	http_client_free(c);
 }
 
+/* http_retry_*: the same bounds and backoff for work outside the layer (git's clone and push). */
+static void test_retry_helper(void)
+{
+	struct http_options o = HTTP_OPTIONS_INIT;
+	struct http_client *c;
+	struct http_retry r;
+	int n = 0, i, within = 1;
+
+	clock_reset();
+	c = fake_client(&o);
+	http_retry_init(&r, c);
+	ok(r.attempt == 1 && r.max_attempts == 4, "the default client's 4 attempts");
+	while (http_retry_next(&r, "git: cloning 'x'", "unexpected http status code: 502"))
+		n++;
+	ok(n == 3 && r.attempt == 4 && clk.sleeps_nr == 3, "3 retries, then given up (%d)", n);
+	for (i = 0; i < clk.sleeps_nr; i++)
+		within &= clk.sleeps[i] >= 0 && clk.sleeps[i] <= 500L << i;
+	ok(within, "each wait within 500 ms x 2^n (%ld, %ld, %ld)", clk.sleeps[0], clk.sleeps[1], clk.sleeps[2]);
+	http_client_free(c);
+
+	clock_reset();
+	o.max_total_ms = 1000;
+	o.backoff_base_ms = 2000;
+	c = fake_client(&o);
+	http_retry_init(&r, c);
+	clk.now += 1000;
+	ok(!http_retry_next(&r, "git: pushing 'b'", "unexpected EOF") && clk.sleeps_nr == 0 && r.attempt == 1,
+	   "no retry past max_total_ms");
+	http_client_free(c);
+
+	ok(http_status_transient(502) && http_status_transient(429) && http_status_transient(408) &&
+	   !http_status_transient(404) && !http_status_transient(403) && !http_status_transient(501),
+	   "transient statuses: 408, 429, 500, 502, 503, 504; not 403, 404, 501");
+}
+
 int main(void)
 {
 	if (server_start() < 0)
@@ -1074,6 +1109,7 @@ int main(void)
 	test_parallel();
 	test_secrets_not_logged();
 	test_messages();
+	test_retry_helper();
 	server_stop();
 	return done_testing();
 }
