@@ -9,17 +9,10 @@
  */
 const fs = require('fs');
 const path = require('path');
+const { mulberry32 } = require('../lib/prng');
 
 const [outdir, seedArg, countArg, ...inputs] = process.argv.slice(2);
-let seed = Number(seedArg) >>> 0 || 1;
-/* mulberry32: small, seedable, good enough to pick edits */
-function rand() {
-	seed = (seed + 0x6D2B79F5) >>> 0;
-	let t = seed;
-	t = Math.imul(t ^ (t >>> 15), t | 1);
-	t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-	return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rand = mulberry32(Number(seedArg) >>> 0 || 1);
 const pick = (n) => Math.floor(rand() * n);
 const choice = (a) => a[pick(a.length)];
 

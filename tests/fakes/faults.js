@@ -22,6 +22,7 @@
 "use strict";
 const http = require("http");
 const fs = require("fs");
+const { mulberry32 } = require("../lib/prng");
 
 const [portFile, target, seedArg, rateArg, logFile, kindsArg] = process.argv.slice(2);
 if (!portFile || !target || !logFile) {
@@ -34,19 +35,12 @@ if (up.hostname !== "127.0.0.1") {
 	process.exit(2);
 }
 
-// mulberry32: small, seeded, the same sequence for the same seed.
-let state = 0, rate = 0, next = null;
+// Seeded: the same faults for the same seed.
+let random = null, rate = 0, next = null;
 function reseed(seed, r) {
-	state = (Number(seed) >>> 0) ^ 0x6d2b79f5;
+	random = mulberry32((Number(seed) >>> 0) ^ 0x6d2b79f5);
 	rate = Number(r);
 	next = null;
-}
-function random() {
-	state = (state + 0x6d2b79f5) >>> 0;
-	let t = state;
-	t = Math.imul(t ^ (t >>> 15), t | 1);
-	t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-	return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 reseed(seedArg || 1, rateArg || 0);
 
