@@ -379,16 +379,96 @@ void service_add_deployment(struct service_metrics *svc, const char *id, int64_t
 /* ---- JSON ------------------------------------------------------------- */
 
 /*
+ * A value of a compact series, written without printf (a journal holds
+ * hundreds of thousands) and read back by strtod(3) to the identical
+ * double. A value with at most 6 decimals is written as that decimal
+ * ("0.25", "-3", "100000000"): with |N| <= 2^53 and 10^k exact, N / 10^k
+ * computed in doubles is the correctly rounded value of the decimal, the
+ * very value strtod() reads, so the check below proves the round trip.
+ * Any other value is a C99 hexadecimal float ("0x1.999999999999ap-4"),
+ * exact by construction; -0 is "-0", infinities "inf" and "-inf". Writes
+ * at most COMPACT_VALUE_MAX bytes to buf (no NUL); returns how many.
+ */
+#define COMPACT_VALUE_MAX 32
+
+static size_t compact_value(char *buf, double v)
+{
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6 };
+	static const char hex[] = "0123456789abcdef";
+	char digits[24];
+	size_t len = 0, nd = 0;
+	uint64_t bits, mant, u;
+	int k, e;
+
+	if (isinf(v)) {
+		memcpy(buf, v < 0 ? "-inf" : "inf", v < 0 ? 4 : 3);
+		return v < 0 ? 4 : 3;
+	}
+	for (k = 0; k < (int)(sizeof(pow10) / sizeof(*pow10)); k++) {
+		double x = v * pow10[k];
+		long long n;
+
+		if (!(fabs(x) <= 9007199254740992.0)) /* 2^53 */
+			break;
+		n = llround(x);
+		if ((double)n / pow10[k] != v)
+			continue;
+		if (signbit(v))
+			buf[len++] = '-';
+		u = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+		do {
+			digits[nd++] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		while (nd <= (size_t)k && k)
+			digits[nd++] = '0';
+		while (nd) {
+			buf[len++] = digits[--nd];
+			if (k && nd == (size_t)k)
+				buf[len++] = '.';
+		}
+		return len;
+	}
+	memcpy(&bits, &v, sizeof(bits));
+	mant = bits & ((UINT64_C(1) << 52) - 1);
+	e = (int)((bits >> 52) & 0x7ff);
+	if (bits >> 63)
+		buf[len++] = '-';
+	memcpy(buf + len, e ? "0x1" : "0x0", 3);
+	len += 3;
+	e = e ? e - 1023 : -1022; /* a subnormal: 0x0.<mantissa>p-1022 */
+	if (mant) {
+		buf[len++] = '.';
+		for (k = 48; k >= 0 && mant; k -= 4) {
+			buf[len++] = hex[(mant >> k) & 0xf];
+			mant &= (UINT64_C(1) << k) - 1;
+		}
+	}
+	buf[len++] = 'p';
+	buf[len++] = e < 0 ? '-' : '+';
+	u = (uint64_t)(e < 0 ? -e : e);
+	do {
+		digits[nd++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (nd)
+		buf[len++] = digits[--nd];
+	return len;
+}
+
+/*
  * The compact text of a series (see metrics.h): "T:V" where the time
  * steps by T ms from the previous sample (from 0 for the first), "V" alone
- * where it steps by the same T again; V is the shortest of %.15g and %.17g
- * that reads back exactly, "n" for no value.
+ * where it steps by the same T again; V as compact_value() writes it, "n"
+ * for no value.
  */
 static void series_to_compact(struct strbuf *sb, const struct series *s)
 {
 	int64_t prev_t = 0, prev_dt = -1;
 	size_t i;
 
+	/* About 8 bytes a sample for the usual values: one allocation, not a dozen. */
+	strbuf_grow(sb, s->nr * 8);
 	for (i = 0; i < s->nr; i++) {
 		int64_t dt = s->items[i].t - prev_t;
 		double v = s->items[i].v;
@@ -400,12 +480,8 @@ static void series_to_compact(struct strbuf *sb, const struct series *s)
 		if (isnan(v)) {
 			strbuf_addch(sb, 'n');
 		} else {
-			size_t at = sb->len;
-			strbuf_addf(sb, "%.15g", v);
-			if (strtod(sb->buf + at, NULL) != v) {
-				strbuf_setlen(sb, at);
-				strbuf_addf(sb, "%.17g", v);
-			}
+			strbuf_grow(sb, COMPACT_VALUE_MAX);
+			strbuf_setlen(sb, sb->len + compact_value(sb->buf + sb->len, v));
 		}
 		prev_t = s->items[i].t;
 		prev_dt = dt;
