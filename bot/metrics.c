@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "util/decimal.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -494,12 +495,13 @@ static int series_from_compact(struct series *out, const char *p)
 	int64_t t = 0, dt = 0;
 	int have_dt = 0;
 	char *end;
-	const char *q;
+	const char *q, *stop;
 	size_t n = 1;
 
 	/* One sample per space-separated token: allocated once, exactly. */
 	for (q = p; *q; q++)
 		n += *q == ' ';
+	stop = q;
 	ALLOC_GROW(out->items, out->nr + n, out->alloc);
 
 	while (*p) {
@@ -522,10 +524,13 @@ static int series_from_compact(struct series *out, const char *p)
 		if (*p == 'n') {
 			v = NAN;
 			end = (char *)p + 1;
-		} else {
+		} else if (decimal_parse(&v, p, stop, &q) < 0 || (*q && *q != ' ')) {
+			/* Not a plain decimal: a hex float, "inf", or an older journal's exponent form. */
 			v = strtod(p, &end);
 			if (end == p)
 				return -1;
+		} else {
+			end = (char *)q;
 		}
 		if (*end && *end != ' ')
 			return -1;
