@@ -489,6 +489,47 @@ static void series_to_compact(struct strbuf *sb, const struct series *s)
 	}
 }
 
+/*
+ * A hex float as compact_value() writes it ("-0x1.8p+3", "0x0.0000000000001p-1022"),
+ * read without strtod(3): the mantissa's 53 bits make an exact double and
+ * ldexp() only moves its exponent. -1 for any other form (strtod's then).
+ */
+static int read_hex_value(double *out, const char *p, const char **end)
+{
+	uint64_t mant;
+	int neg = 0, nd = 0, e = 0, eneg, ed = 0;
+
+	if (*p == '-')
+		neg = 1, p++;
+	if (p[0] != '0' || p[1] != 'x' || (p[2] != '0' && p[2] != '1'))
+		return -1;
+	mant = (uint64_t)(p[2] - '0');
+	p += 3;
+	if (*p == '.') {
+		for (p++; nd < 13; p++, nd++) {
+			int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+			if (d < 0)
+				break;
+			mant = mant << 4 | (uint64_t)d;
+		}
+		if (!nd)
+			return -1;
+	}
+	mant <<= 4 * (13 - nd);
+	if (*p++ != 'p' || (*p != '+' && *p != '-'))
+		return -1;
+	eneg = *p++ == '-';
+	for (; *p >= '0' && *p <= '9' && ed < 4; p++, ed++)
+		e = e * 10 + (*p - '0');
+	if (!ed || (*p && *p != ' '))
+		return -1;
+	*out = ldexp((double)mant, (eneg ? -e : e) - 52);
+	if (neg)
+		*out = -*out;
+	*end = p;
+	return 0;
+}
+
 /* Reads series_to_compact()'s text into out; -1 when it is not that. */
 static int series_from_compact(struct series *out, const char *p)
 {
@@ -524,13 +565,14 @@ static int series_from_compact(struct series *out, const char *p)
 		if (*p == 'n') {
 			v = NAN;
 			end = (char *)p + 1;
-		} else if (decimal_parse(&v, p, stop, &q) < 0 || (*q && *q != ' ')) {
-			/* Not a plain decimal: a hex float, "inf", or an older journal's exponent form. */
+		} else if ((decimal_parse(&v, p, stop, &q) == 0 && (!*q || *q == ' ')) ||
+			   read_hex_value(&v, p, &q) == 0) {
+			end = (char *)q;
+		} else {
+			/* "inf", "-inf", or another hand's hex float. */
 			v = strtod(p, &end);
 			if (end == p)
 				return -1;
-		} else {
-			end = (char *)q;
 		}
 		if (*end && *end != ' ')
 			return -1;
