@@ -744,9 +744,11 @@ struct member {
 /*
  * Steps through the object at *p (positioned after '{' or after the
  * previous member): 1 with *m filled, 0 at its '}' (*p after it), -1 when
- * the text is not an object of that shape.
+ * the text is not an object of that shape. With key_only, the value is
+ * not skipped (m->value_end is NULL, *p at the value): the caller reads
+ * it and moves *p past it.
  */
-static int next_member(struct member *m, const char **p, const char *end, int first)
+static int next_key(struct member *m, const char **p, const char *end, int first, int key_only)
 {
 	const char *q = skip_ws(*p, end), *k;
 
@@ -767,10 +769,20 @@ static int next_member(struct member *m, const char **p, const char *end, int fi
 	if (q >= end || *q != ':')
 		return -1;
 	m->value = skip_ws(q + 1, end);
+	if (key_only) {
+		m->value_end = NULL;
+		*p = m->value;
+		return 1;
+	}
 	if (!(m->value_end = skip_value(m->value, end)))
 		return -1;
 	*p = m->value_end;
 	return 1;
+}
+
+static int next_member(struct member *m, const char **p, const char *end, int first)
+{
+	return next_key(m, p, end, first, 0);
 }
 
 /*
@@ -1028,12 +1040,12 @@ static int fast_latency(struct cursor *c, struct fast_read *fr, struct series *i
 }
 
 /*
- * Reads alias a's value from its text [p, end) into its service: 0, or 1
- * when it is not of the usual shape (the caller then reads the tree;
- * nothing was written).
+ * Reads alias a's value, at p in a text that ends at end, into its
+ * service: the position after the value, or NULL when it is not of the
+ * usual shape (the caller then reads the tree; nothing was written).
  */
-static int read_alias_fast(struct service_metrics *services, const struct alias *a, const char *p,
-			   const char *end)
+static const char *read_alias_fast(struct service_metrics *services, const struct alias *a, const char *p,
+				   const char *end)
 {
 	struct service_metrics *svc = &services[a->i];
 	struct cursor c = { p, end };
@@ -1062,8 +1074,6 @@ static int read_alias_fast(struct service_metrics *services, const struct alias 
 	default:
 		r = -1; /* deployments: the tree */
 	}
-	if (r == 0 && skip_ws(c.p, c.end) != c.end)
-		r = -1;
 	if (r == 0) {
 		for (k = 0; k < fr.nr; k++)
 			fast_commit(fr.into[k], &fr.parts[k]);
@@ -1074,7 +1084,7 @@ static int read_alias_fast(struct service_metrics *services, const struct alias 
 	for (k = 0; k < FAST_MAX_PARTS; k++)
 		series_release(&fr.parts[k]);
 	free(fr.hb.b);
-	return r == 0 ? 0 : 1;
+	return r == 0 ? c.p : NULL;
 }
 
 int railway_read_observe_text(struct service_metrics *services, const char *text, size_t len,
@@ -1105,15 +1115,22 @@ int railway_read_observe_text(struct service_metrics *services, const char *text
 
 	seen = xcalloc(n * slots + 1, 1);
 	p = data;
-	for (first = 1; (r = next_member(&m, &p, data_end, first)) > 0; first = 0) {
+	/* Keys only: a value read by the fast path is scanned once, not skipped first. */
+	for (first = 1; (r = next_key(&m, &p, data_end, first, 1)) > 0; first = 0) {
 		struct alias a;
 		struct json *value;
+		const char *after;
 		size_t slot;
 		char name[48];
 
 		/* Members the document did not ask for are not read (as by the tree form). */
-		if (parse_alias(&a, m.key, m.key_len) < 0 || !alias_in_doc(&a, services, http, n, days))
+		if (parse_alias(&a, m.key, m.key_len) < 0 || !alias_in_doc(&a, services, http, n, days)) {
+			if (!(p = skip_value(m.value, data_end))) {
+				r = -1;
+				break;
+			}
 			continue;
+		}
 		format_alias(name, sizeof(name), &a);
 		slot = a.i * slots + alias_slot(&a, days);
 		if (seen[slot]) {
@@ -1121,8 +1138,15 @@ int railway_read_observe_text(struct service_metrics *services, const char *text
 			break;
 		}
 		seen[slot] = 1;
-		if (!read_alias_fast(services, &a, m.value, m.value_end))
+		if ((after = read_alias_fast(services, &a, m.value, data_end))) {
+			p = after;
 			continue;
+		}
+		if (!(m.value_end = skip_value(m.value, data_end))) {
+			r = -1;
+			break;
+		}
+		p = m.value_end;
 		if ((err = json_parse(&value, m.value, (size_t)(m.value_end - m.value))) < 0) {
 			err = bot_error_wrap(err, "'data.%s': ", name);
 			break;
