@@ -382,19 +382,22 @@ void service_add_deployment(struct service_metrics *svc, const char *id, int64_t
 /*
  * A value of a compact series, written without printf (a journal holds
  * hundreds of thousands) and read back by strtod(3) to the identical
- * double. A value with at most 6 decimals is written as that decimal
- * ("0.25", "-3", "100000000"): with |N| <= 2^53 and 10^k exact, N / 10^k
- * computed in doubles is the correctly rounded value of the decimal, the
- * very value strtod() reads, so the check below proves the round trip.
- * Any other value is a C99 hexadecimal float ("0x1.999999999999ap-4"),
- * exact by construction; -0 is "-0", infinities "inf" and "-inf". Writes
- * at most COMPACT_VALUE_MAX bytes to buf (no NUL); returns how many.
+ * double. The first N / 10^k (k from 0 to 22) that is the value is
+ * written as that decimal ("0.25", "-3", "100000000", "0.3333333333333333"):
+ * with |N| <= 2^53 and 10^k exact, N / 10^k computed in doubles is the
+ * correctly rounded value of the decimal, the very value strtod() reads,
+ * so the check below proves the round trip (and util/decimal.h reads it
+ * back the same way, without strtod). Any other value (one that needs 17
+ * digits) is a C99 hexadecimal float ("0x1.d6f34547e6b75p+26"), exact by
+ * construction; -0 is "-0", infinities "inf" and "-inf". Writes at most
+ * COMPACT_VALUE_MAX bytes to buf (no NUL); returns how many.
  */
-#define COMPACT_VALUE_MAX 32
+#define COMPACT_VALUE_MAX 40
 
 static size_t compact_value(char *buf, double v)
 {
-	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6 };
+	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+					1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
 	static const char hex[] = "0123456789abcdef";
 	char digits[24];
 	size_t len = 0, nd = 0;
