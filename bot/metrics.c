@@ -70,13 +70,31 @@ static int cmp_ranked(const void *a, const void *b)
 static void sort_samples(struct series *s)
 {
 	struct ranked_sample *r;
-	size_t i;
+	size_t i, j;
 
 	for (i = 1; i < s->nr; i++)
-		if (s->items[i - 1].t >= s->items[i].t)
+		if (s->items[i - 1].t > s->items[i].t)
 			break;
 	if (i == s->nr)
-		return; /* already strictly increasing: the usual case */
+		return; /* already in order (equal times in arrival order): the usual case */
+	for (j = i + 1; j < s->nr; j++)
+		if (s->items[j - 1].t > s->items[j].t)
+			break;
+	if (j == s->nr) {
+		/* Two runs in order (an earlier day's samples appended): merged, the first's first on a tie. */
+		struct sample *m = xmalloc(s->nr * sizeof(*m));
+		size_t a = 0, b = i, k = 0;
+
+		while (a < i && b < s->nr)
+			m[k++] = s->items[b].t < s->items[a].t ? s->items[b++] : s->items[a++];
+		while (a < i)
+			m[k++] = s->items[a++];
+		while (b < s->nr)
+			m[k++] = s->items[b++];
+		memcpy(s->items, m, s->nr * sizeof(*m));
+		free(m);
+		return;
+	}
 	r = xmalloc(s->nr * sizeof(*r));
 	for (i = 0; i < s->nr; i++) {
 		r[i].s = s->items[i];

@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -232,6 +233,50 @@ int main(void)
 		ok(dup.nr == 2 && dup.items[0].v == 198 && dup.items[1].v == 199,
 		   "the value that arrived last is kept for each time");
 		series_release(&dup);
+	}
+	{
+		/*
+		 * In order, two runs (merged), three runs (sorted), ties among
+		 * them: against a reference (insertion sort, stable, the last
+		 * of equal times kept).
+		 */
+		uint64_t x = 12345;
+		int shape, trial, good = 0, trials = 0;
+		for (shape = 0; shape < 3; shape++)
+			for (trial = 0; trial < 200; trial++, trials++) {
+				struct series got = SERIES_INIT;
+				struct sample ref[64];
+				size_t n = 1 + trial % 60, i, j = 0, runs = (size_t)shape + 1, nref = 0, same;
+				for (i = 0; i < n; i++) {
+					x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+					/* Each run counts up from a random start in steps of 0 to 2 (ties). */
+					if (i % ((n + runs - 1) / runs) == 0)
+						j = (size_t)(x % 50);
+					else
+						j += (size_t)(x % 3);
+					series_add(&got, (int64_t)j * 1000, (double)i);
+				}
+				for (i = 0; i < n; i++) {
+					struct sample in = got.items[i];
+					for (j = nref; j > 0 && ref[j - 1].t > in.t; j--)
+						ref[j] = ref[j - 1];
+					ref[j] = in;
+					nref++;
+				}
+				for (i = 0, j = 0; i < nref; i++) {
+					if (j && ref[j - 1].t == ref[i].t)
+						ref[j - 1] = ref[i];
+					else
+						ref[j++] = ref[i];
+				}
+				series_normalise(&got);
+				same = got.nr == j;
+				for (i = 0; same && i < j; i++)
+					same = got.items[i].t == ref[i].t && got.items[i].v == ref[i].v;
+				good += (int)same;
+				series_release(&got);
+			}
+		is_int(good, trials, "normalise: in order, two runs, three runs, with ties, as a stable sort");
 	}
 	service_add_deployment(api, "d-2", 1795859000000LL, "SUCCESS", "abc", NULL);
 	service_add_deployment(api, "d-1", 1795858000000LL, "REMOVED", NULL, NULL);
