@@ -416,25 +416,37 @@ static size_t compact_value(char *buf, double v)
 {
 	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 					1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+	enum { KMAX = sizeof(pow10) / sizeof(*pow10) };
 	static const char hex[] = "0123456789abcdef";
 	char digits[24];
 	size_t len = 0, nd = 0;
 	uint64_t bits, mant, u;
-	int k, e;
+	int k, e, places;
 
 	if (isinf(v)) {
 		memcpy(buf, v < 0 ? "-inf" : "inf", v < 0 ? 4 : 3);
 		return v < 0 ? 4 : 3;
 	}
-	for (k = 0; k < (int)(sizeof(pow10) / sizeof(*pow10)); k++) {
-		double x = v * pow10[k];
+	/*
+	 * The largest k with |v| 10^k <= 2^50: there, v times 10^k is within
+	 * 1/4 of an integer when a decimal of k or fewer places is v, so
+	 * llround() finds it (trailing zeros stripped: the shortest), and when
+	 * none is there none is at fewer places. One place more is tried while
+	 * under 2^53; past that, the hex float.
+	 */
+	for (k = -1; k + 1 < KMAX && fabs(v) * pow10[k + 1] <= 1125899906842624.0; k++)
+		;
+	for (places = k < 0 ? 0 : k; places <= k + 1 && places < KMAX; places++) {
+		double x = v * pow10[places];
 		long long n;
 
 		if (!(fabs(x) <= 9007199254740992.0)) /* 2^53 */
 			break;
 		n = llround(x);
-		if ((double)n / pow10[k] != v)
+		if ((double)n / pow10[places] != v)
 			continue;
+		for (k = places; k > 0 && n % 10 == 0; k--)
+			n /= 10;
 		if (signbit(v))
 			buf[len++] = '-';
 		u = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
