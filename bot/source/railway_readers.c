@@ -838,7 +838,7 @@ static int key_is(const char *key, size_t len, const char *want)
 	return strlen(want) == len && !memcmp(key, want, len);
 }
 
-/* A number, or null (*out NaN) when nullable; -1 when neither is there. */
+/* A number, or null (*out NaN) when nullable; -1 when neither is there. out NULL: skipped, not read. */
 static int cur_number(struct cursor *c, double *out, int nullable)
 {
 	const char *e;
@@ -846,7 +846,8 @@ static int cur_number(struct cursor *c, double *out, int nullable)
 	c->p = skip_ws(c->p, c->end);
 	if (nullable && c->end - c->p >= 4 && !memcmp(c->p, "null", 4)) {
 		c->p += 4;
-		*out = NAN;
+		if (out)
+			*out = NAN;
 		return 0;
 	}
 	if (decimal_parse(out, c->p, c->end, &e) < 0)
@@ -867,7 +868,7 @@ static int fast_samples(struct cursor *c, struct series *s, size_t *bad, enum me
 	if (!cur_char(c, '['))
 		return -1;
 	while (!cur_char(c, ']')) {
-		double ts = 0, v = NAN, other;
+		double ts = 0, v = NAN;
 		int have_ts = 0, have_v = 0, f = 1;
 		int64_t ms;
 
@@ -887,7 +888,7 @@ static int fast_samples(struct cursor *c, struct series *s, size_t *bad, enum me
 			} else if (key_is(key, len, valkey)) {
 				if (have_v++ || cur_number(c, &v, 1) < 0)
 					return -1;
-			} else if (cur_number(c, &other, 1) < 0) {
+			} else if (cur_number(c, NULL, 1) < 0) {
 				return -1;
 			}
 		}

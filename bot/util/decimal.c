@@ -53,7 +53,9 @@ int decimal_parse(double *out, const char *p, const char *limit, const char **en
 			q++;
 		exact = 0;
 	}
-	if (exact && frac < (int)(sizeof(pow10) / sizeof(*pow10))) {
+	if (!out) {
+		/* Only the syntax asked for. */
+	} else if (exact && frac < (int)(sizeof(pow10) / sizeof(*pow10))) {
 		double v = (double)n / pow10[frac];
 		*out = neg ? -v : v;
 	} else {

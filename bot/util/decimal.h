@@ -17,7 +17,7 @@
  * that starts at p, not reading at or past limit. Returns 0 with *out the
  * value and *end just after the number, or -1 (nothing set) when the text
  * there is not such a number. What follows the number is the caller's to
- * check.
+ * check. With out NULL only the syntax is checked (nothing converted).
  */
 int decimal_parse(double *out, const char *p, const char *limit, const char **end);
 

@@ -83,6 +83,8 @@ int main(void)
 	ok(!decimal_parse(&v, "9007199254740993", "9007199254740993" + 16, &end) && v == 9007199254740992.0,
 	   "past 2^53, rounded as strtod rounds");
 	ok(!decimal_parse(&v, "2e3 ", "2e3 " + 4, &end) && v == 2000 && *end == ' ', "an exponent");
+	ok(!decimal_parse(NULL, "1.5e3,", "1.5e3," + 6, &end) && *end == ',', "out NULL: the syntax checked, nothing read");
+	ok(decimal_parse(NULL, "1.e3", "1.e3" + 4, &end) < 0, "  and refused as with out");
 	strbuf_release(&sb);
 	return done_testing();
 }
