@@ -484,6 +484,33 @@ static void test_observe_text(void)
 	observation_release(&by_text);
 }
 
+/* One service's document read by the text form and by the tree: the same verdict, samples and bad samples. */
+static int text_reads_as_tree(const char *doc, int http, int days)
+{
+	struct observation by_text, by_tree;
+	struct json *j = NULL;
+	int rt, rj, same;
+
+	observation_init(&by_text);
+	observation_init(&by_tree);
+	observation_add_service(&by_text, "api");
+	observation_add_service(&by_tree, "api");
+	rt = railway_read_observe_text(by_text.services, doc, strlen(doc), 1, http, T0, T0 + 1800000, days);
+	if (json_parse(&j, doc, strlen(doc)) < 0)
+		rj = -1;
+	else if (http)
+		rj = railway_read_http(by_tree.services, j, 1, T0, T0 + 1800000, days);
+	else
+		rj = railway_read_metrics(by_tree.services, j, 1, days);
+	same = (rt < 0) == (rj < 0) &&
+	       (rt < 0 || (same_services(by_text.services, by_tree.services, 1) &&
+			   by_text.services[0].bad_samples == by_tree.services[0].bad_samples));
+	json_free(j);
+	observation_release(&by_text);
+	observation_release(&by_tree);
+	return same;
+}
+
 /*
  * The text form's fast path (samples read without a tree) against the tree,
  * one odd value at a time: the same samples, bad samples and verdict, whether
@@ -525,54 +552,26 @@ static void test_observe_text_fast(void)
 	};
 	size_t i, same = 0, total = 0;
 
-	for (i = 0; i < sizeof(metrics) / sizeof(*metrics); i++) {
-		struct observation by_text, by_tree;
+	for (i = 0; i < sizeof(metrics) / sizeof(*metrics); i++, total++) {
 		struct strbuf doc = STRBUF_INIT;
-		struct json *j = NULL;
-		int rt, rj;
 
 		strbuf_addf(&doc, "{\"data\":{\"m0\":%s}}", metrics[i]);
-		observation_init(&by_text);
-		observation_init(&by_tree);
-		observation_add_service(&by_text, "api");
-		observation_add_service(&by_tree, "api");
-		rt = railway_read_observe_text(by_text.services, doc.buf, doc.len, 1, 0, T0, T0 + 1800000, 0);
-		rj = json_parse(&j, doc.buf, doc.len) < 0 ? -1 : railway_read_metrics(by_tree.services, j, 1, 0);
-		total++;
-		if ((rt < 0) == (rj < 0) && (rt < 0 || (same_services(by_text.services, by_tree.services, 1) &&
-							by_text.services[0].bad_samples == by_tree.services[0].bad_samples)))
+		if (text_reads_as_tree(doc.buf, 0, 0))
 			same++;
 		else
-			diag("metrics value %zu: text %d, tree %d", i, rt, rj);
-		json_free(j);
+			diag("metrics value %zu differs", i);
 		strbuf_release(&doc);
-		observation_release(&by_text);
-		observation_release(&by_tree);
 	}
-	for (i = 0; i < sizeof(http) / sizeof(*http); i++) {
-		struct observation by_text, by_tree;
+	for (i = 0; i < sizeof(http) / sizeof(*http); i++, total++) {
 		struct strbuf doc = STRBUF_INIT;
-		struct json *j = NULL;
-		int rt, rj;
 
 		strbuf_addf(&doc, "{\"data\":{\"h0\":%s,\"l0\":%s,\"d0\":{\"pageInfo\":{\"hasNextPage\":false},"
 			    "\"edges\":[]},\"yh1_0\":%s,\"yl1_0\":%s}}", http[i][0], http[i][1], http[i][0], http[i][1]);
-		observation_init(&by_text);
-		observation_init(&by_tree);
-		observation_add_service(&by_text, "api");
-		observation_add_service(&by_tree, "api");
-		rt = railway_read_observe_text(by_text.services, doc.buf, doc.len, 1, 1, T0, T0 + 1800000, 1);
-		rj = json_parse(&j, doc.buf, doc.len) < 0 ? -1 : railway_read_http(by_tree.services, j, 1, T0, T0 + 1800000, 1);
-		total++;
-		if ((rt < 0) == (rj < 0) && (rt < 0 || (same_services(by_text.services, by_tree.services, 1) &&
-							by_text.services[0].bad_samples == by_tree.services[0].bad_samples)))
+		if (text_reads_as_tree(doc.buf, 1, 1))
 			same++;
 		else
-			diag("HTTP values %zu: text %d, tree %d", i, rt, rj);
-		json_free(j);
+			diag("HTTP values %zu differ", i);
 		strbuf_release(&doc);
-		observation_release(&by_text);
-		observation_release(&by_tree);
 	}
 	is_int(same, total, "odd values: the text form reads what the tree reads, bad samples and refusals too");
 }
