@@ -285,8 +285,9 @@ struct http_buckets {
 };
 
 /*
- * One status's counts per step, one (normalised: a repeated ts is the
- * same bucket said again, the last wins, not a second one to add).
+ * Adds one status's counts per step to the buckets; one is normalised: a
+ * repeated ts is the same bucket said again (the last wins), not a second
+ * one to add.
  */
 static void buckets_add(struct http_buckets *hb, int status, const struct series *one)
 {
