@@ -636,6 +636,7 @@ struct transfer {
 	int in_final_headers; /* header lines belong to the response being kept */
 	int stream;           /* http_stream_open(): bounded by timeout_ms alone */
 	int headers_done;     /* the final response's headers are all in */
+	int handed_over;      /* http_run_each() gave it to done() */
 	long line_status;     /* the status line's code, as the headers come in */
 	int64_t first_ms;     /* when the first attempt started */
 	int64_t ready_ms;     /* the next attempt may not start before */
@@ -1233,14 +1234,30 @@ static int64_t start_ready(struct http_client *c, CURLM *multi, struct transfer 
 	return earliest;
 }
 
-int http_run_all(struct http_client *c, const struct http_request *reqs,
-		 struct http_response *out, int *results, size_t n)
+/* Hands every transfer that is done and not yet handed over to done(); the first nonzero it returns. */
+static int hand_over(struct transfer *ts, size_t n, http_done_fn *done, void *ctx)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; done && i < n; i++) {
+		if (ts[i].state != T_DONE || ts[i].handed_over)
+			continue;
+		ts[i].handed_over = 1;
+		if ((r = done(ctx, i)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+int http_run_each(struct http_client *c, const struct http_request *reqs,
+		  struct http_response *out, int *results, size_t n, http_done_fn *done, void *ctx)
 {
 	struct transfer *ts;
 	CURLM *multi;
 	int64_t start = now_ms(c);
 	size_t i;
-	int first_error = 0;
+	int first_error = 0, stop = 0;
 
 	if (!n)
 		return 0;
@@ -1268,6 +1285,8 @@ int http_run_all(struct http_client *c, const struct http_request *reqs,
 		int running = 0, waiting = 0, still, msgs;
 		CURLMsg *m;
 
+		if ((stop = hand_over(ts, n, done, ctx)) != 0)
+			break;
 		for (i = 0; i < n; i++) {
 			running += ts[i].state == T_RUNNING;
 			waiting += ts[i].state == T_WAITING;
@@ -1288,6 +1307,8 @@ int http_run_all(struct http_client *c, const struct http_request *reqs,
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
 			transfer_done(c, multi, t, m->data.result);
 		}
+		if ((stop = hand_over(ts, n, done, ctx)) != 0)
+			break;
 		if (still) {
 			long timeout = 1000;
 			int64_t now = now_ms(c);
@@ -1298,16 +1319,32 @@ int http_run_all(struct http_client *c, const struct http_request *reqs,
 	}
 
 	for (i = 0; i < n; i++) {
+		if (stop && ts[i].state != T_DONE) {
+			/* Stopped by done(): what had not ended never will; its bytes still count. */
+			if (ts[i].state == T_RUNNING)
+				c->stats.bytes_received += ts[i].bytes;
+			transfer_cleanup(multi, &ts[i]);
+			results[i] = stop < 0 ? stop : BOT_ERROR;
+			strbuf_reset(&out[i].error);
+			strbuf_addstr(&out[i].error, "not finished: stopped after another answer");
+		}
 		free(ts[i].cache_key);
 		free(ts[i].url);
-		if (results[i] < 0 && !first_error) {
+		if (!stop && results[i] < 0 && !first_error) {
 			first_error = results[i];
 			bot_error(first_error, "%s", out[i].error.buf);
 		}
 	}
 	free(ts);
 	curl_multi_cleanup(multi);
-	return first_error;
+	/* done() recorded why it stopped: its message stays the last error. */
+	return stop ? stop : first_error;
+}
+
+int http_run_all(struct http_client *c, const struct http_request *reqs,
+		 struct http_response *out, int *results, size_t n)
+{
+	return http_run_each(c, reqs, out, results, n, NULL, NULL);
 }
 
 int http_do(struct http_client *c, const struct http_request *req, struct http_response *out)

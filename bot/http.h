@@ -158,6 +158,27 @@ int http_run_all(struct http_client *client, const struct http_request *reqs,
 		 struct http_response *out, int *results, size_t n);
 
 /*
+ * Called by http_run_each() for request i as soon as it is done, retries
+ * and redirects included: results[i] and out[i] are final (out[i].error
+ * says why when results[i] < 0), and out[i]'s body may be read and
+ * released here, while the other requests go on. Returns 0 to go on, or
+ * nonzero (a negative code, its message recorded) to stop them all.
+ */
+typedef int http_done_fn(void *ctx, size_t i);
+
+/*
+ * http_run_all() handing each request to done(ctx, i) as soon as it is
+ * done, in the order they end, once each: an answer is read while the
+ * others are still coming. done may be NULL. When done() returns nonzero,
+ * the requests not yet done are abandoned (their result is that code,
+ * BOT_ERROR when it is positive, and they are never handed over) and
+ * http_run_each() returns it with done()'s message as the last error;
+ * else it returns what http_run_all() would.
+ */
+int http_run_each(struct http_client *client, const struct http_request *reqs,
+		  struct http_response *out, int *results, size_t n, http_done_fn *done, void *ctx);
+
+/*
  * Streams (server-sent events and the like): a response body read as it
  * arrives instead of kept whole. One attempt: no retry, no redirect
  * followed, no ETag cache. The request's timeout_ms (else the client's)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "util/decimal.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -69,13 +70,31 @@ static int cmp_ranked(const void *a, const void *b)
 static void sort_samples(struct series *s)
 {
 	struct ranked_sample *r;
-	size_t i;
+	size_t i, j;
 
 	for (i = 1; i < s->nr; i++)
-		if (s->items[i - 1].t >= s->items[i].t)
+		if (s->items[i - 1].t > s->items[i].t)
 			break;
 	if (i == s->nr)
-		return; /* already strictly increasing: the usual case */
+		return; /* already in order (equal times in arrival order): the usual case */
+	for (j = i + 1; j < s->nr; j++)
+		if (s->items[j - 1].t > s->items[j].t)
+			break;
+	if (j == s->nr) {
+		/* Two runs in order (an earlier day's samples appended): merged, the first's first on a tie. */
+		struct sample *m = xmalloc(s->nr * sizeof(*m));
+		size_t a = 0, b = i, k = 0;
+
+		while (a < i && b < s->nr)
+			m[k++] = s->items[b].t < s->items[a].t ? s->items[b++] : s->items[a++];
+		while (a < i)
+			m[k++] = s->items[a++];
+		while (b < s->nr)
+			m[k++] = s->items[b++];
+		memcpy(s->items, m, s->nr * sizeof(*m));
+		free(m);
+		return;
+	}
 	r = xmalloc(s->nr * sizeof(*r));
 	for (i = 0; i < s->nr; i++) {
 		r[i].s = s->items[i];
@@ -379,16 +398,111 @@ void service_add_deployment(struct service_metrics *svc, const char *id, int64_t
 /* ---- JSON ------------------------------------------------------------- */
 
 /*
+ * A value of a compact series, written without printf (a journal holds
+ * hundreds of thousands) and read back by strtod(3) to the identical
+ * double. The first N / 10^k (k from 0 to 22) that is the value is
+ * written as that decimal ("0.25", "-3", "100000000", "0.3333333333333333"):
+ * with |N| <= 2^53 and 10^k exact, N / 10^k computed in doubles is the
+ * correctly rounded value of the decimal, the very value strtod() reads,
+ * so the check below proves the round trip (and util/decimal.h reads it
+ * back the same way, without strtod). Any other value (one that needs 17
+ * digits) is a C99 hexadecimal float ("0x1.d6f34547e6b75p+26"), exact by
+ * construction; -0 is "-0", infinities "inf" and "-inf". Writes at most
+ * COMPACT_VALUE_MAX bytes to buf (no NUL); returns how many.
+ */
+#define COMPACT_VALUE_MAX 40
+
+static size_t compact_value(char *buf, double v)
+{
+	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+					1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+	enum { KMAX = sizeof(pow10) / sizeof(*pow10) };
+	static const char hex[] = "0123456789abcdef";
+	char digits[24];
+	size_t len = 0, nd = 0;
+	uint64_t bits, mant, u;
+	int k, e, places;
+
+	if (isinf(v)) {
+		memcpy(buf, v < 0 ? "-inf" : "inf", v < 0 ? 4 : 3);
+		return v < 0 ? 4 : 3;
+	}
+	/*
+	 * The largest k with |v| 10^k <= 2^50: there, v times 10^k is within
+	 * 1/4 of an integer when a decimal of k or fewer places is v, so
+	 * llround() finds it (trailing zeros stripped: the shortest), and when
+	 * none is there none is at fewer places. One place more is tried while
+	 * under 2^53; past that, the hex float.
+	 */
+	for (k = -1; k + 1 < KMAX && fabs(v) * pow10[k + 1] <= 1125899906842624.0; k++)
+		;
+	for (places = k < 0 ? 0 : k; places <= k + 1 && places < KMAX; places++) {
+		double x = v * pow10[places];
+		long long n;
+
+		if (!(fabs(x) <= 9007199254740992.0)) /* 2^53 */
+			break;
+		n = llround(x);
+		if ((double)n / pow10[places] != v)
+			continue;
+		for (k = places; k > 0 && n % 10 == 0; k--)
+			n /= 10;
+		if (signbit(v))
+			buf[len++] = '-';
+		u = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+		do {
+			digits[nd++] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		while (nd <= (size_t)k && k)
+			digits[nd++] = '0';
+		while (nd) {
+			buf[len++] = digits[--nd];
+			if (k && nd == (size_t)k)
+				buf[len++] = '.';
+		}
+		return len;
+	}
+	memcpy(&bits, &v, sizeof(bits));
+	mant = bits & ((UINT64_C(1) << 52) - 1);
+	e = (int)((bits >> 52) & 0x7ff);
+	if (bits >> 63)
+		buf[len++] = '-';
+	memcpy(buf + len, e ? "0x1" : "0x0", 3);
+	len += 3;
+	e = e ? e - 1023 : -1022; /* a subnormal: 0x0.<mantissa>p-1022 */
+	if (mant) {
+		buf[len++] = '.';
+		for (k = 48; k >= 0 && mant; k -= 4) {
+			buf[len++] = hex[(mant >> k) & 0xf];
+			mant &= (UINT64_C(1) << k) - 1;
+		}
+	}
+	buf[len++] = 'p';
+	buf[len++] = e < 0 ? '-' : '+';
+	u = (uint64_t)(e < 0 ? -e : e);
+	do {
+		digits[nd++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (nd)
+		buf[len++] = digits[--nd];
+	return len;
+}
+
+/*
  * The compact text of a series (see metrics.h): "T:V" where the time
  * steps by T ms from the previous sample (from 0 for the first), "V" alone
- * where it steps by the same T again; V is the shortest of %.15g and %.17g
- * that reads back exactly, "n" for no value.
+ * where it steps by the same T again; V as compact_value() writes it, "n"
+ * for no value.
  */
 static void series_to_compact(struct strbuf *sb, const struct series *s)
 {
 	int64_t prev_t = 0, prev_dt = -1;
 	size_t i;
 
+	/* About 8 bytes a sample for the usual values: one allocation, not a dozen. */
+	strbuf_grow(sb, s->nr * 8);
 	for (i = 0; i < s->nr; i++) {
 		int64_t dt = s->items[i].t - prev_t;
 		double v = s->items[i].v;
@@ -400,16 +514,53 @@ static void series_to_compact(struct strbuf *sb, const struct series *s)
 		if (isnan(v)) {
 			strbuf_addch(sb, 'n');
 		} else {
-			size_t at = sb->len;
-			strbuf_addf(sb, "%.15g", v);
-			if (strtod(sb->buf + at, NULL) != v) {
-				strbuf_setlen(sb, at);
-				strbuf_addf(sb, "%.17g", v);
-			}
+			strbuf_grow(sb, COMPACT_VALUE_MAX);
+			strbuf_setlen(sb, sb->len + compact_value(sb->buf + sb->len, v));
 		}
 		prev_t = s->items[i].t;
 		prev_dt = dt;
 	}
+}
+
+/*
+ * A hex float as compact_value() writes it ("-0x1.8p+3", "0x0.0000000000001p-1022"),
+ * read without strtod(3): the mantissa's 53 bits make an exact double and
+ * ldexp() only moves its exponent. -1 for any other form (strtod's then).
+ */
+static int read_hex_value(double *out, const char *p, const char **end)
+{
+	uint64_t mant;
+	int neg = 0, nd = 0, e = 0, eneg, ed = 0;
+
+	if (*p == '-')
+		neg = 1, p++;
+	if (p[0] != '0' || p[1] != 'x' || (p[2] != '0' && p[2] != '1'))
+		return -1;
+	mant = (uint64_t)(p[2] - '0');
+	p += 3;
+	if (*p == '.') {
+		for (p++; nd < 13; p++, nd++) {
+			int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+			if (d < 0)
+				break;
+			mant = mant << 4 | (uint64_t)d;
+		}
+		if (!nd)
+			return -1;
+	}
+	mant <<= 4 * (13 - nd);
+	if (*p++ != 'p' || (*p != '+' && *p != '-'))
+		return -1;
+	eneg = *p++ == '-';
+	for (; *p >= '0' && *p <= '9' && ed < 4; p++, ed++)
+		e = e * 10 + (*p - '0');
+	if (!ed || (*p && *p != ' '))
+		return -1;
+	*out = ldexp((double)mant, (eneg ? -e : e) - 52);
+	if (neg)
+		*out = -*out;
+	*end = p;
+	return 0;
 }
 
 /* Reads series_to_compact()'s text into out; -1 when it is not that. */
@@ -418,12 +569,13 @@ static int series_from_compact(struct series *out, const char *p)
 	int64_t t = 0, dt = 0;
 	int have_dt = 0;
 	char *end;
-	const char *q;
+	const char *q, *stop;
 	size_t n = 1;
 
 	/* One sample per space-separated token: allocated once, exactly. */
 	for (q = p; *q; q++)
 		n += *q == ' ';
+	stop = q;
 	ALLOC_GROW(out->items, out->nr + n, out->alloc);
 
 	while (*p) {
@@ -446,7 +598,11 @@ static int series_from_compact(struct series *out, const char *p)
 		if (*p == 'n') {
 			v = NAN;
 			end = (char *)p + 1;
+		} else if ((decimal_parse(&v, p, stop, &q) == 0 && (!*q || *q == ' ')) ||
+			   read_hex_value(&v, p, &q) == 0) {
+			end = (char *)q;
 		} else {
+			/* "inf", "-inf", or another hand's hex float. */
 			v = strtod(p, &end);
 			if (end == p)
 				return -1;

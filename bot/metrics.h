@@ -212,9 +212,12 @@ struct json *observation_to_json(const struct observation *obs);
  * a scan of 1000 Prometheus services take 440 MB. The string is the
  * samples separated by spaces, each "T:V" where its time is T ms after
  * the previous sample's (after 0 for the first) or "V" when it is the
- * same T after it again; V is the value as %.17g reads it, or "n" for no
- * value ("1795858200000:0.5 60000:0.25 0.3 n" is 0.5, 0.25, 0.3 and a
- * gap a minute apart). observation_from_json() reads either form.
+ * same T after it again; V is the value as strtod(3) reads it back
+ * exactly: a decimal when it has at most 6 decimals, else a C99 hex float
+ * ("0x1.5555555555555p-2"), "n" for no value ("1795858200000:0.5 60000:0.25
+ * 0.3 n" is 0.5, 0.25, 0.3 and a gap a minute apart). Journals of older
+ * versions hold %.15g or %.17g decimals, which read the same way.
+ * observation_from_json() reads either form.
  */
 struct json *observation_to_json_compact(const struct observation *obs);
 /*

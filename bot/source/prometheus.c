@@ -6,7 +6,8 @@
  * whatever the number of services); any other template is one query per
  * service. The same again for the analysis window's hours on each of the
  * `detect.regression.seasonal_days` days before (the service's `seasonal`
- * series); all of them sent at once through http_run_all.
+ * series); all of them sent in parallel through http_run_each, each answer
+ * read as soon as it has come.
  *
  * What a template must return (Prometheus's base units, what exporters
  * give): cpu_usage and cpu_limit in cores (vCPU); memory_usage and
@@ -40,8 +41,12 @@
 #include "util/banned.h"
 
 #define PROM_MAX_RESPONSE (16u * 1024 * 1024)
-/* Requests sent at once: http.c's default concurrency per host (http_options.per_host). */
-#define PROM_BATCH 4
+/*
+ * Requests handed to the HTTP layer at once (it runs http_options.per_host
+ * of them at a time and scans its list at each wake-up): with the default
+ * templates a scan's 8 to 32 requests are one window.
+ */
+#define PROM_WINDOW 64
 
 /* Which observation series each query fills, and the factor to its unit (0: times the step in s). */
 static const struct {
@@ -1012,6 +1017,32 @@ static int read_answer(const struct prometheus *p, const struct prom_request *pr
 	return err;
 }
 
+/* prometheus_observe()'s state while a window's answers come in. */
+struct prom_answers {
+	const struct prometheus *p;
+	const struct prom_request *plan;
+	struct http_response *resps;
+	const int *results;
+	const char *const *names;
+	struct observation *out;
+	int64_t step;
+};
+
+/* http_run_each()'s hand-over: answer i read into series, its response freed; the first failure stops the rest. */
+static int read_next_answer(void *ctx, size_t i)
+{
+	struct prom_answers *a = ctx;
+	int err;
+
+	if (a->results[i] < 0)
+		err = bot_error(a->results[i], "%s", a->resps[i].error.buf);
+	else
+		err = read_answer(a->p, &a->plan[i], &a->resps[i], a->names, a->out, a->step);
+	http_response_release(&a->resps[i]);
+	http_response_init(&a->resps[i]);
+	return err;
+}
+
 static int prometheus_observe(struct source *src, const struct architecture *arch,
 			      int64_t start, int64_t end, int64_t step, struct observation *out)
 {
@@ -1100,21 +1131,17 @@ static int prometheus_observe(struct source *src, const struct architecture *arc
 		strbuf_release(&q);
 	}
 	/*
-	 * In batches as wide as the client's concurrency per host, each
-	 * answer read into series and its body freed before the next batch:
-	 * all the answers at once (28 MiB for 1000 services) are what held
-	 * the memory, not the series. In plan order: today first, then each
-	 * earlier day, newest first.
+	 * Each answer read into series and its body freed as soon as it has
+	 * come (http_run_each), while the next ones are on their way: all the
+	 * answers at once (28 MiB for 1000 services) are what held the memory,
+	 * not the series. Earlier days' samples are put in time order below,
+	 * whatever order the answers came in.
 	 */
-	for (b = 0; !err && b < nreq; b += PROM_BATCH) {
-		size_t nb = nreq - b < PROM_BATCH ? nreq - b : PROM_BATCH;
+	for (b = 0; !err && b < nreq; b += PROM_WINDOW) {
+		struct prom_answers a = { p, plan + b, resps + b, results + b, names, out, step };
+		size_t nb = nreq - b < PROM_WINDOW ? nreq - b : PROM_WINDOW;
 
-		err = http_run_all(p->http, reqs + b, resps + b, results + b, nb);
-		for (i = b; !err && i < b + nb; i++) {
-			err = read_answer(p, &plan[i], &resps[i], names, out, step);
-			http_response_release(&resps[i]);
-			http_response_init(&resps[i]);
-		}
+		err = http_run_each(p->http, reqs + b, resps + b, results + b, nb, read_next_answer, &a);
 	}
 	/*
 	 * An error query with an empty result, where requests were counted,

@@ -95,12 +95,58 @@ struct reply_reader {
 	void *ctx;
 };
 
+/* send_bodies()'s state while the answers come in. */
+struct answers {
+	const struct reply_reader *rd;
+	struct http_response *resps;
+	const int *results;
+	const char *const *what;
+	size_t read;
+};
+
 /*
- * Sends n GraphQL bodies in parallel with kind's auth header, then reads
- * the answers one at a time, freeing each answer's text and JSON before
- * the next is read: a chunk's answers are the largest allocations of a
- * scan. *read_any tells whether an answer was read before the failure (the
- * output then holds part of the answers; the caller must not retry).
+ * Reads answer i as soon as its transfer is done (http_run_each), and
+ * frees its text and JSON before the next is read: a chunk's answers are
+ * the largest allocations of a scan. The first failure stops the others.
+ */
+static int read_answer(void *ctx, size_t i)
+{
+	struct answers *a = ctx;
+	struct http_response *resp = &a->resps[i];
+	struct json *reply;
+	int err;
+
+	if (a->results[i] < 0)
+		return bot_error(a->results[i], "%s", resp->error.buf);
+	if (a->rd->text && resp->status >= 200 && resp->status < 300) {
+		err = a->rd->text(a->rd->ctx, i, resp->body.buf, resp->body.len);
+		if (err <= 0) {
+			strbuf_release(&resp->body);
+			a->read += !err;
+			return err;
+		}
+	}
+	err = parse_reply(&reply, resp, a->what[i]);
+	strbuf_release(&resp->body);
+	if (err < 0)
+		return err;
+	if ((err = railway_check_response(reply)) < 0) {
+		/* "Not Authorized" after a redirect to another host: the token never got there. */
+		if (err == BOT_EAUTH)
+			http_error_note_redirect(err, resp);
+		bot_error_wrap(err, "%s: ", a->what[i]);
+	} else if ((err = a->rd->tree(a->rd->ctx, i, reply)) == 0) {
+		a->read++;
+	}
+	json_free(reply);
+	return err;
+}
+
+/*
+ * Sends n GraphQL bodies in parallel with kind's auth header and reads
+ * each answer as soon as it has come (read_answer), in the order they
+ * come. *read_any tells whether an answer was read before the failure
+ * (the output then holds part of the answers; the caller must not retry).
  */
 static int send_bodies(struct source *src, struct railway *rw, enum railway_token_kind kind,
 		       const struct strbuf *bodies, const char *const *what, size_t n,
@@ -109,8 +155,9 @@ static int send_bodies(struct source *src, struct railway *rw, enum railway_toke
 	struct http_request *reqs = xcalloc(n, sizeof(*reqs));
 	struct http_response *resps = xcalloc(n, sizeof(*resps));
 	int *results = xcalloc(n, sizeof(*results));
-	size_t i, read = 0;
-	int err = 0;
+	struct answers a = { rd, resps, results, what, 0 };
+	size_t i;
+	int err;
 
 	for (i = 0; i < n; i++) {
 		http_request_init(&reqs[i], "POST", rw->endpoint);
@@ -122,39 +169,13 @@ static int send_bodies(struct source *src, struct railway *rw, enum railway_toke
 		reqs[i].no_cache = 1;
 		http_response_init(&resps[i]);
 	}
-	err = http_run_all(rw->http, reqs, resps, results, n);
+	err = http_run_each(rw->http, reqs, resps, results, n, read_answer, &a);
 	update_cost(src, rw);
-	for (i = 0; i < n; i++)
+	*read_any = a.read > 0;
+	for (i = 0; i < n; i++) {
 		http_request_release(&reqs[i]);
-	for (i = 0; !err && i < n; i++) {
-		struct json *reply;
-
-		if (rd->text && resps[i].status >= 200 && resps[i].status < 300) {
-			err = rd->text(rd->ctx, i, resps[i].body.buf, resps[i].body.len);
-			if (err <= 0) {
-				strbuf_release(&resps[i].body);
-				read += !err;
-				continue;
-			}
-			err = 0;
-		}
-		err = parse_reply(&reply, &resps[i], what[i]);
-		strbuf_release(&resps[i].body);
-		if (err < 0)
-			break;
-		if ((err = railway_check_response(reply)) < 0) {
-			/* "Not Authorized" after a redirect to another host: the token never got there. */
-			if (err == BOT_EAUTH)
-				http_error_note_redirect(err, &resps[i]);
-			bot_error_wrap(err, "%s: ", what[i]);
-		} else if ((err = rd->tree(rd->ctx, i, reply)) == 0) {
-			read++;
-		}
-		json_free(reply);
-	}
-	*read_any = read > 0;
-	for (i = 0; i < n; i++)
 		http_response_release(&resps[i]);
+	}
 	free(reqs);
 	free(resps);
 	free(results);
@@ -305,8 +326,9 @@ size_t railway_chunk_size(int64_t start, int64_t end, int64_t step, int days)
 
 /*
  * Observes the services a chunk at a time: two documents per chunk,
- * sent in parallel, each answer read into series and freed before the
- * next is parsed, so that memory follows the chunk, not the project.
+ * sent in parallel, each answer read into series as soon as it has come
+ * (while the other is still on its way) and freed before the next is
+ * parsed, so that memory follows the chunk, not the project.
  */
 static int railway_observe(struct source *src, const struct architecture *arch,
 			   int64_t start, int64_t end, int64_t step, struct observation *out)

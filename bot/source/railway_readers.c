@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "source/railway.h"
+#include "util/decimal.h"
 #include "util/error.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -220,11 +221,12 @@ static int read_values(struct series *s, size_t *bad, enum metric m, const struc
 	size_t i = 0;
 
 	reserve_samples(s, json_size(values));
+	/* json_member(), not json_get(): a path formatted and walked per sample was a tenth of a scan. */
 	for (v = json_first(values); v; v = json_next(v), i++) {
-		const struct json *ts = json_get(v, "ts");
+		const struct json *ts = json_member(v, "ts");
 		if (json_type(ts) != JSON_NUMBER)
 			return bot_error(BOT_EINVALID, "railway sample %zu has no numeric 'ts'", i);
-		metric_intake_json(s, bad, m, ts, json_get(v, "%s", valkey), scale);
+		metric_intake_json(s, bad, m, ts, json_member(v, valkey), scale);
 	}
 	series_normalise(s);
 	return 0;
@@ -276,50 +278,43 @@ static int cmp_bucket(const void *a, const void *b)
 	return (x->t > y->t) - (x->t < y->t);
 }
 
+/* The buckets of one status answer, before they are summed into series. */
+struct http_buckets {
+	struct http_bucket *b;
+	size_t nr, alloc;
+};
+
 /*
- * Status groups into series[METRIC_REQUESTS*] (svc->series, or
- * svc->seasonal for an earlier day), each count times scale.
+ * Adds one status's counts per step to the buckets; one is normalised: a
+ * repeated ts is the same bucket said again (the last wins), not a second
+ * one to add.
  */
-static int read_status_counts(struct service_metrics *svc, struct series *series, const struct json *groups,
-			      double scale, const char *alias)
+static void buckets_add(struct http_buckets *hb, int status, const struct series *one)
 {
-	struct http_bucket *b = NULL;
-	struct series one = SERIES_INIT;
-	size_t nr = 0, alloc = 0, k, out;
-	const struct json *g;
+	size_t k;
 
-	for (g = json_first(groups); g; g = json_next(g)) {
-		const struct json *code = json_get(g, "statusCode");
-		int status;
-
-		/* An HTTP status: a whole number from 100 to 599. */
-		if (json_type(code) != JSON_NUMBER || !(json_num_value(code) >= 100 && json_num_value(code) <= 599))
-			goto bad;
-		status = (int)json_num_value(code);
-		/*
-		 * One status's counts per step: a repeated ts is the same bucket
-		 * said again (the last wins), not a second one to add.
-		 */
-		if (read_values(&one, &svc->bad_samples, METRIC_REQUESTS, json_get(g, "samples"), scale, "value") < 0)
-			goto bad;
-		for (k = 0; k < one.nr; k++) {
-			double val = one.items[k].v;
-			if (isnan(val))
-				continue; /* no count: nothing to add */
-			ALLOC_GROW(b, nr + 1, alloc);
-			b[nr].t = one.items[k].t;
-			b[nr].all = val;
-			b[nr].s5xx = status >= 500 && status <= 599 ? val : 0;
-			b[nr].s4xx = status >= 400 && status <= 499 ? val : 0;
-			nr++;
-		}
-		one.nr = 0;
+	for (k = 0; k < one->nr; k++) {
+		double val = one->items[k].v;
+		if (isnan(val))
+			continue; /* no count: nothing to add */
+		ALLOC_GROW(hb->b, hb->nr + 1, hb->alloc);
+		hb->b[hb->nr].t = one->items[k].t;
+		hb->b[hb->nr].all = val;
+		hb->b[hb->nr].s5xx = status >= 500 && status <= 599 ? val : 0;
+		hb->b[hb->nr].s4xx = status >= 400 && status <= 499 ? val : 0;
+		hb->nr++;
 	}
-	series_release(&one);
-	/* Buckets of the same time from different status codes add up. */
-	if (nr > 1)
-		qsort(b, nr, sizeof(*b), cmp_bucket);
-	for (k = 0, out = 0; k < nr; k++) {
+}
+
+/* Buckets of the same time from different status codes add up, into series[METRIC_REQUESTS*]; hb is released. */
+static void buckets_commit(struct series *series, struct http_buckets *hb)
+{
+	struct http_bucket *b = hb->b;
+	size_t k, out;
+
+	if (hb->nr > 1)
+		qsort(b, hb->nr, sizeof(*b), cmp_bucket);
+	for (k = 0, out = 0; k < hb->nr; k++) {
 		if (out && b[out - 1].t == b[k].t) {
 			b[out - 1].all += b[k].all;
 			b[out - 1].s5xx += b[k].s5xx;
@@ -336,10 +331,42 @@ static int read_status_counts(struct service_metrics *svc, struct series *series
 		series_add(&series[METRIC_REQUESTS_5XX], b[k].t, b[k].s5xx);
 		series_add(&series[METRIC_REQUESTS_4XX], b[k].t, b[k].s4xx);
 	}
-	free(b);
+	free(hb->b);
+	memset(hb, 0, sizeof(*hb));
+}
+
+/* An HTTP status: a whole number from 100 to 599. */
+static int is_status_code(double code)
+{
+	return code >= 100 && code <= 599;
+}
+
+/*
+ * Status groups into series[METRIC_REQUESTS*] (svc->series, or
+ * svc->seasonal for an earlier day), each count times scale.
+ */
+static int read_status_counts(struct service_metrics *svc, struct series *series, const struct json *groups,
+			      double scale, const char *alias)
+{
+	struct http_buckets hb = { 0 };
+	struct series one = SERIES_INIT;
+	const struct json *g;
+
+	for (g = json_first(groups); g; g = json_next(g)) {
+		const struct json *code = json_get(g, "statusCode");
+
+		if (json_type(code) != JSON_NUMBER || !is_status_code(json_num_value(code)))
+			goto bad;
+		if (read_values(&one, &svc->bad_samples, METRIC_REQUESTS, json_get(g, "samples"), scale, "value") < 0)
+			goto bad;
+		buckets_add(&hb, (int)json_num_value(code), &one);
+		one.nr = 0;
+	}
+	series_release(&one);
+	buckets_commit(series, &hb);
 	return 0;
 bad:
-	free(b);
+	free(hb.b);
 	series_release(&one);
 	return bot_error(BOT_EINVALID, "'data.%s': a status group without numeric 'statusCode' or 'ts'", alias);
 }
@@ -718,9 +745,11 @@ struct member {
 /*
  * Steps through the object at *p (positioned after '{' or after the
  * previous member): 1 with *m filled, 0 at its '}' (*p after it), -1 when
- * the text is not an object of that shape.
+ * the text is not an object of that shape. With key_only, the value is
+ * not skipped (m->value_end is NULL, *p at the value): the caller reads
+ * it and moves *p past it.
  */
-static int next_member(struct member *m, const char **p, const char *end, int first)
+static int next_key(struct member *m, const char **p, const char *end, int first, int key_only)
 {
 	const char *q = skip_ws(*p, end), *k;
 
@@ -741,10 +770,323 @@ static int next_member(struct member *m, const char **p, const char *end, int fi
 	if (q >= end || *q != ':')
 		return -1;
 	m->value = skip_ws(q + 1, end);
+	if (key_only) {
+		m->value_end = NULL;
+		*p = m->value;
+		return 1;
+	}
 	if (!(m->value_end = skip_value(m->value, end)))
 		return -1;
 	*p = m->value_end;
 	return 1;
+}
+
+static int next_member(struct member *m, const char **p, const char *end, int first)
+{
+	return next_key(m, p, end, first, 0);
+}
+
+/*
+ * The fast path of the text form: an alias's samples read straight from
+ * its text, no tree (cJSON's tree was most of a scan's time). It takes
+ * only the exact shape the documents ask for, each member once, every
+ * number a JSON number (util/decimal.h: the doubles cJSON would read);
+ * anything else, a bad sample or a broken answer included, is left to
+ * the tree, which reads it or says what is wrong. Nothing is written to
+ * the services unless the whole value is read.
+ */
+struct cursor {
+	const char *p, *end;
+};
+
+static int cur_char(struct cursor *c, char ch)
+{
+	c->p = skip_ws(c->p, c->end);
+	if (c->p < c->end && *c->p == ch) {
+		c->p++;
+		return 1;
+	}
+	return 0;
+}
+
+/* A string without escapes (else -1): its text, not NUL-terminated. */
+static int cur_string(struct cursor *c, const char **str, size_t *len)
+{
+	const char *q;
+
+	c->p = skip_ws(c->p, c->end);
+	if (c->p >= c->end || *c->p != '"')
+		return -1;
+	for (q = c->p + 1; q < c->end && *q != '"'; q++)
+		if (*q == '\\' || (unsigned char)*q < 0x20)
+			return -1;
+	if (q >= c->end)
+		return -1;
+	*str = c->p + 1;
+	*len = (size_t)(q - *str);
+	c->p = q + 1;
+	return 0;
+}
+
+/* A member's key and its ':'; key_is() compares it. */
+static int cur_key(struct cursor *c, const char **key, size_t *len)
+{
+	return cur_string(c, key, len) == 0 && cur_char(c, ':') ? 0 : -1;
+}
+
+static int key_is(const char *key, size_t len, const char *want)
+{
+	return strlen(want) == len && !memcmp(key, want, len);
+}
+
+/* A number, or null (*out NaN) when nullable; -1 when neither is there. out NULL: skipped, not read. */
+static int cur_number(struct cursor *c, double *out, int nullable)
+{
+	const char *e;
+
+	c->p = skip_ws(c->p, c->end);
+	if (nullable && c->end - c->p >= 4 && !memcmp(c->p, "null", 4)) {
+		c->p += 4;
+		if (out)
+			*out = NAN;
+		return 0;
+	}
+	if (decimal_parse(out, c->p, c->end, &e) < 0)
+		return -1;
+	c->p = e;
+	return 0;
+}
+
+/*
+ * [{"ts": seconds, valkey: number or null, other numbers...}, ...] into s
+ * through the intake, as read_values() (but not normalised); -1: another shape.
+ */
+static int fast_samples(struct cursor *c, struct series *s, size_t *bad, enum metric m, double scale,
+			const char *valkey)
+{
+	int first = 1;
+
+	if (!cur_char(c, '['))
+		return -1;
+	while (!cur_char(c, ']')) {
+		double ts = 0, v = NAN;
+		int have_ts = 0, have_v = 0, f = 1;
+		int64_t ms;
+
+		if ((!first && !cur_char(c, ',')) || !cur_char(c, '{'))
+			return -1;
+		first = 0;
+		while (!cur_char(c, '}')) {
+			const char *key;
+			size_t len;
+
+			if ((!f && !cur_char(c, ',')) || cur_key(c, &key, &len) < 0)
+				return -1;
+			f = 0;
+			if (key_is(key, len, "ts")) {
+				if (have_ts++ || cur_number(c, &ts, 0) < 0)
+					return -1;
+			} else if (key_is(key, len, valkey)) {
+				if (have_v++ || cur_number(c, &v, 1) < 0)
+					return -1;
+			} else if (cur_number(c, NULL, 1) < 0) {
+				return -1;
+			}
+		}
+		if (!have_ts)
+			return -1;
+		if (metric_time_ms(&ms, ts) < 0)
+			(*bad)++;
+		else
+			metric_intake(s, bad, m, ms, isnan(v) ? NAN : v * scale);
+	}
+	return 0;
+}
+
+/* Appends samples read by fast_samples() to s, as read_values() would have (then normalised). */
+static void fast_commit(struct series *s, const struct series *read)
+{
+	reserve_samples(s, read->nr);
+	if (read->nr)
+		memcpy(s->items + s->nr, read->items, read->nr * sizeof(*read->items));
+	s->nr += read->nr;
+	series_normalise(s);
+}
+
+/* What a measurement fills (read_measurements()'s table): 0, or -1 for one not asked. */
+static int measurement_metric(const char *name, size_t len, enum metric *which, double *scale)
+{
+	*scale = 1;
+	if (key_is(name, len, "CPU_USAGE"))
+		*which = METRIC_CPU;
+	else if (key_is(name, len, "CPU_LIMIT"))
+		*which = METRIC_CPU_LIMIT;
+	else if (key_is(name, len, "MEMORY_USAGE_GB"))
+		*which = METRIC_MEMORY, *scale = RAILWAY_GB;
+	else if (key_is(name, len, "MEMORY_LIMIT_GB"))
+		*which = METRIC_MEMORY_LIMIT, *scale = RAILWAY_GB;
+	else if (key_is(name, len, "DISK_USAGE_GB"))
+		*which = METRIC_DISK, *scale = RAILWAY_GB;
+	else
+		return -1;
+	return 0;
+}
+
+#define FAST_MAX_PARTS 8
+
+/* One alias's samples, read but not yet given to its service. */
+struct fast_read {
+	struct series parts[FAST_MAX_PARTS];
+	struct series *into[FAST_MAX_PARTS];
+	size_t nr, bad;
+	struct http_buckets hb;
+	int status;
+};
+
+/* [{"measurement": "CPU_USAGE", "values": [...]}, ...] of a metrics or volume alias. */
+static int fast_measurements(struct cursor *c, struct fast_read *fr, struct series *set)
+{
+	int first = 1;
+
+	if (!cur_char(c, '['))
+		return -1;
+	while (!cur_char(c, ']')) {
+		const char *key, *name = NULL;
+		size_t len, name_len = 0;
+		enum metric which = METRIC_CPU;
+		double scale = 1;
+		int f = 1, have_values = 0;
+
+		if ((!first && !cur_char(c, ',')) || !cur_char(c, '{'))
+			return -1;
+		first = 0;
+		while (!cur_char(c, '}')) {
+			if ((!f && !cur_char(c, ',')) || cur_key(c, &key, &len) < 0)
+				return -1;
+			f = 0;
+			if (key_is(key, len, "measurement") && !name) {
+				if (cur_string(c, &name, &name_len) < 0)
+					return -1;
+			} else if (key_is(key, len, "values") && name && !have_values++ && fr->nr < FAST_MAX_PARTS) {
+				if (measurement_metric(name, name_len, &which, &scale) < 0 ||
+				    fast_samples(c, &fr->parts[fr->nr], &fr->bad, which, scale, "value") < 0)
+					return -1;
+				fr->into[fr->nr++] = &set[which];
+			} else {
+				return -1;
+			}
+		}
+		if (!have_values)
+			return -1;
+	}
+	return 0;
+}
+
+/* [{"statusCode": 200, "samples": [...]}, ...] of a status alias, into fr->hb. */
+static int fast_status(struct cursor *c, struct fast_read *fr, double scale)
+{
+	struct series one = SERIES_INIT;
+	int first = 1, ret = -1;
+
+	if (!cur_char(c, '['))
+		return -1;
+	while (!cur_char(c, ']')) {
+		const char *key;
+		size_t len;
+		double code = 0;
+		int f = 1, have_code = 0, have_samples = 0;
+
+		if ((!first && !cur_char(c, ',')) || !cur_char(c, '{'))
+			goto out;
+		first = 0;
+		one.nr = 0;
+		while (!cur_char(c, '}')) {
+			if ((!f && !cur_char(c, ',')) || cur_key(c, &key, &len) < 0)
+				goto out;
+			f = 0;
+			if (key_is(key, len, "statusCode") && !have_code++) {
+				if (cur_number(c, &code, 0) < 0 || !is_status_code(code))
+					goto out;
+			} else if (key_is(key, len, "samples") && !have_samples++) {
+				if (fast_samples(c, &one, &fr->bad, METRIC_REQUESTS, scale, "value") < 0)
+					goto out;
+			} else {
+				goto out;
+			}
+		}
+		/* A group without samples is the tree's to read (it reads it as none). */
+		if (!have_code || !have_samples)
+			goto out;
+		series_normalise(&one);
+		buckets_add(&fr->hb, (int)code, &one);
+	}
+	fr->status = 1;
+	ret = 0;
+out:
+	series_release(&one);
+	return ret;
+}
+
+/* {"samples": [{"ts": ..., "p95": ...}, ...]} of a latency alias. */
+static int fast_latency(struct cursor *c, struct fast_read *fr, struct series *into)
+{
+	const char *key;
+	size_t len;
+
+	if (!cur_char(c, '{') || cur_key(c, &key, &len) < 0 || !key_is(key, len, "samples") ||
+	    fast_samples(c, &fr->parts[0], &fr->bad, METRIC_LATENCY_P95, 1, "p95") < 0 || !cur_char(c, '}'))
+		return -1;
+	fr->into[0] = into;
+	fr->nr = 1;
+	return 0;
+}
+
+/*
+ * Reads alias a's value, at p in a text that ends at end, into its
+ * service: the position after the value, or NULL when it is not of the
+ * usual shape (the caller then reads the tree; nothing was written).
+ */
+static const char *read_alias_fast(struct service_metrics *services, const struct alias *a, const char *p,
+				   const char *end)
+{
+	struct service_metrics *svc = &services[a->i];
+	struct cursor c = { p, end };
+	struct fast_read fr;
+	struct series *series = a->k ? svc->seasonal : svc->series;
+	size_t k;
+	int r;
+
+	memset(&fr, 0, sizeof(fr));
+	switch (a->kind) {
+	case ALIAS_METRICS:
+	case ALIAS_DAY_METRICS:
+	case ALIAS_VOLUME:
+		r = fast_measurements(&c, &fr, series);
+		break;
+	case ALIAS_STATUS:
+		r = fast_status(&c, &fr, 1);
+		break;
+	case ALIAS_DAY_STATUS:
+		r = fast_status(&c, &fr, 1.0 / RAILWAY_DAY_TRAFFIC_STEPS);
+		break;
+	case ALIAS_LATENCY:
+	case ALIAS_DAY_LATENCY:
+		r = fast_latency(&c, &fr, &series[METRIC_LATENCY_P95]);
+		break;
+	default:
+		r = -1; /* deployments: the tree */
+	}
+	if (r == 0) {
+		for (k = 0; k < fr.nr; k++)
+			fast_commit(fr.into[k], &fr.parts[k]);
+		if (fr.status)
+			buckets_commit(series, &fr.hb);
+		svc->bad_samples += fr.bad;
+	}
+	for (k = 0; k < FAST_MAX_PARTS; k++)
+		series_release(&fr.parts[k]);
+	free(fr.hb.b);
+	return r == 0 ? c.p : NULL;
 }
 
 int railway_read_observe_text(struct service_metrics *services, const char *text, size_t len,
@@ -775,15 +1117,22 @@ int railway_read_observe_text(struct service_metrics *services, const char *text
 
 	seen = xcalloc(n * slots + 1, 1);
 	p = data;
-	for (first = 1; (r = next_member(&m, &p, data_end, first)) > 0; first = 0) {
+	/* Keys only: a value read by the fast path is scanned once, not skipped first. */
+	for (first = 1; (r = next_key(&m, &p, data_end, first, 1)) > 0; first = 0) {
 		struct alias a;
 		struct json *value;
+		const char *after;
 		size_t slot;
 		char name[48];
 
 		/* Members the document did not ask for are not read (as by the tree form). */
-		if (parse_alias(&a, m.key, m.key_len) < 0 || !alias_in_doc(&a, services, http, n, days))
+		if (parse_alias(&a, m.key, m.key_len) < 0 || !alias_in_doc(&a, services, http, n, days)) {
+			if (!(p = skip_value(m.value, data_end))) {
+				r = -1;
+				break;
+			}
 			continue;
+		}
 		format_alias(name, sizeof(name), &a);
 		slot = a.i * slots + alias_slot(&a, days);
 		if (seen[slot]) {
@@ -791,6 +1140,15 @@ int railway_read_observe_text(struct service_metrics *services, const char *text
 			break;
 		}
 		seen[slot] = 1;
+		if ((after = read_alias_fast(services, &a, m.value, data_end))) {
+			p = after;
+			continue;
+		}
+		if (!(m.value_end = skip_value(m.value, data_end))) {
+			r = -1;
+			break;
+		}
+		p = m.value_end;
 		if ((err = json_parse(&value, m.value, (size_t)(m.value_end - m.value))) < 0) {
 			err = bot_error_wrap(err, "'data.%s': ", name);
 			break;

@@ -852,6 +852,103 @@ static void test_parallel(void)
 	http_client_free(c);
 }
 
+/* What http_run_each()'s done() saw: the order of the hand-overs and, at each, the server still busy. */
+struct each_log {
+	int order[8], calls[8], active_then[8], nr;
+	int stop_on; /* the request whose hand-over stops the rest, -1: none */
+	struct http_response *resps;
+	int *results;
+	int failed_with_message;
+};
+
+static int each_done(void *ctx, size_t i)
+{
+	struct each_log *l = ctx;
+
+	pthread_mutex_lock(&srv.lock);
+	l->active_then[l->nr] = srv.active;
+	pthread_mutex_unlock(&srv.lock);
+	l->order[l->nr++] = (int)i;
+	l->calls[i]++;
+	if (l->results[i] < 0)
+		l->failed_with_message += l->resps[i].error.len > 0;
+	/* The body is the caller's from here: read and freed before the others end. */
+	strbuf_release(&l->resps[i].body);
+	if ((int)i == l->stop_on)
+		return bot_error(BOT_EINVALID, "answer %zu is not what was asked", i);
+	return 0;
+}
+
+/* Three requests: 0 and 2 slow, 1 (GET /missing) fast; n of them, the third refused when refused is set. */
+static int run_each(struct each_log *l, int stop_on, int refused)
+{
+	struct http_options o = HTTP_OPTIONS_INIT;
+	struct http_client *c;
+	struct http_request reqs[3];
+	struct http_response resps[3];
+	int results[3], i, ret;
+
+	for (i = 0; i < 100 && srv.active; i++)
+		time_sleep_ms(50);
+	script_reset();
+	clock_reset();
+	c = fake_client(&o);
+	memset(l, 0, sizeof(*l));
+	l->stop_on = stop_on;
+	l->resps = resps;
+	l->results = results;
+	for (i = 0; i < 3; i++) {
+		char *u = i == 2 && refused ? xstrdup("http://127.0.0.1:1/refused") : url(i == 1 ? "/missing" : "/slow");
+		http_request_init(&reqs[i], "GET", u);
+		reqs[i].no_cache = 1;
+		http_response_init(&resps[i]);
+		free(u);
+	}
+	ret = http_run_each(c, reqs, resps, results, 3, each_done, l);
+	for (i = 0; i < 3; i++) {
+		http_request_release(&reqs[i]);
+		http_response_release(&resps[i]);
+	}
+	http_client_free(c);
+	return ret;
+}
+
+static void test_run_each(void)
+{
+	struct each_log l;
+	int ret;
+
+	free(srv.fallback.raw);
+	srv.fallback.raw = reply("200 OK", NULL, "slow");
+	srv.fallback.delay_ms = 600;
+	srv.missing.kind = STEP_REPLY;
+	srv.missing.raw = reply("404 Not Found", NULL, "{}");
+	srv.missing.delay_ms = 0;
+
+	ret = run_each(&l, -1, 0);
+	is_int(ret, 0, "http_run_each: three requests");
+	ok(l.nr == 3 && l.calls[0] == 1 && l.calls[1] == 1 && l.calls[2] == 1, "  each handed over once");
+	is_int(l.order[0], 1, "  the fast answer first");
+	ok(l.active_then[0] >= 1, "  while the slow ones were still being answered");
+
+	ret = run_each(&l, 1, 0);
+	is_int(ret, BOT_EINVALID, "done() stopping: its code is the result");
+	like(bot_error_last(), "answer 1 is not what was asked", "  and its message the last error");
+	ok(l.nr == 1 && l.order[0] == 1, "  the others never handed over");
+	ok(srv.active >= 1, "  nor waited for (the server is still answering them)");
+
+	ret = run_each(&l, -1, 1);
+	is_int(ret, BOT_ETRANSIENT, "a request that fails: the first error is the result");
+	ok(l.nr == 3 && l.calls[2] == 1 && l.failed_with_message == 1, "  handed over too, with why");
+
+	free(srv.fallback.raw);
+	srv.fallback.raw = reply("500 Unscripted", NULL, "the script ran out");
+	srv.fallback.delay_ms = 0;
+	free(srv.missing.raw);
+	srv.missing.raw = NULL;
+	script_reset();
+}
+
 static void test_secrets_not_logged(void)
 {
 	struct http_options o = HTTP_OPTIONS_INIT;
@@ -1107,6 +1204,7 @@ int main(void)
 	test_caps_and_timeouts();
 	test_etag();
 	test_parallel();
+	test_run_each();
 	test_secrets_not_logged();
 	test_messages();
 	test_retry_helper();

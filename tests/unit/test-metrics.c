@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,8 +47,9 @@ static void test_compact(void)
 	series_add(&svc->seasonal[METRIC_MEMORY], 1795771800000LL, 2e8);
 	j = observation_to_json_compact(&obs);
 	is_str(json_str_value(json_get(j, "services[0].series.cpu")),
-	       "1795858200000:0.1 60000:100000000 10.000000000000002 0 1.7976931348623157e+308 "
-	       "180000:4.94065645841247e-324 1500:123456789.12345679 n 0.3", "a series is one string");
+	       "1795858200000:0.1 60000:100000000 0x1.4000000000001p+3 0 0x1.fffffffffffffp+1023 "
+	       "180000:0x0.0000000000001p-1022 1500:0x1.d6f34547e6b75p+26 n 0.3",
+	       "a series is one string: values of up to 16 digits as decimals, others as hex floats");
 	text = json_print(j, 0);
 	observation_init(&back);
 	ok(!json_parse(&parsed, text, strlen(text)) && !observation_from_json(&back, parsed), "and reads back");
@@ -73,6 +75,100 @@ static void test_compact(void)
 	   observation_from_json(&back, parsed) == BOT_EINVALID, "a compact series without its first step is refused");
 	json_free(parsed);
 	observation_release(&obs);
+}
+
+/* Writes values as a compact series one second apart and reads them back; how many came back bit for bit. */
+static size_t compact_roundtrip(const double *values, size_t n, char **text_out)
+{
+	struct observation obs, back;
+	struct service_metrics *svc;
+	struct json *j, *parsed = NULL;
+	char *text;
+	size_t i, same = 0;
+
+	observation_init(&obs);
+	obs.start = 1795858200000LL;
+	obs.end = obs.start + (int64_t)n * 1000;
+	svc = observation_add_service(&obs, "api");
+	for (i = 0; i < n; i++)
+		series_add(&svc->series[METRIC_CPU], obs.start + (int64_t)i * 1000, values[i]);
+	j = observation_to_json_compact(&obs);
+	text = json_print(j, 0);
+	observation_init(&back);
+	if (!json_parse(&parsed, text, strlen(text)) && !observation_from_json(&back, parsed) &&
+	    back.services_nr == 1 && back.services[0].series[METRIC_CPU].nr == n)
+		for (i = 0; i < n; i++) {
+			double a = values[i], b = back.services[0].series[METRIC_CPU].items[i].v;
+			same += isnan(a) ? isnan(b) : !memcmp(&a, &b, sizeof(a));
+		}
+	if (text_out)
+		*text_out = xstrdup(json_str_value(json_get(j, "services[0].series.cpu")));
+	json_free(parsed);
+	json_free(j);
+	free(text);
+	observation_release(&back);
+	observation_release(&obs);
+	return same;
+}
+
+/* Every kind of double survives the compact form, and the form of older journals still reads. */
+static void test_compact_values(void)
+{
+	static const double edges[] = { 0, -0.0, 1, -1, 42, -1234567, 9007199254740992.0, 9007199254740994.0,
+					-9007199254740992.0, 1e15, 1e16, 1e22, 1e300, -1e300, 1.7976931348623157e308,
+					-1.7976931348623157e308, 2.2250738585072014e-308, 2.2250738585072009e-308,
+					5e-324, -5e-324, 1e-7, 0.000001, -0.000001, 0.123456, 0.5, 0.25, 0.3, -0.3,
+					1.0 / 3, 2.0 / 3, 0.1 + 0.2, 512000000.0000001, 0.512 * 1e9, 123.456, 1e-300,
+					NAN, INFINITY, -INFINITY };
+	size_t n = sizeof(edges) / sizeof(*edges), i;
+	double *many = xcalloc(40000, sizeof(*many));
+	uint64_t x = 88172645463325252ULL;
+	char *text = NULL;
+	struct json *parsed = NULL;
+	struct observation back;
+	const char *old;
+
+	is_int(compact_roundtrip(edges, n, &text), n,
+	       "integers, negatives, -0, tiny, huge, subnormal, NaN and infinities read back bit for bit");
+	like(text, "1795858200000:0 1000:-0 1 -1 42 -1234567 9007199254740992 0x1.0000000000001p+53 ",
+	     "  integers as decimals, past 2^53 as hex floats");
+	like(text, " -0.000001 0.123456 0.5 0.25 0.3 -0.3 0.3333333333333333 0.6666666666666666 0x1.3333333333334p-2 "
+	     "512000000.0000001 512000000 ", "  values of up to 16 digits as decimals, 0.1 + 0.2 (17) as a hex float");
+	like(text, " n inf -inf", "  NaN is n, infinities inf and -inf");
+	free(text);
+	/* Random bit patterns (xorshift64), then decimals with 0 to 8 digits after the point. */
+	for (i = 0; i < 20000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		memcpy(&many[i], &x, sizeof(x));
+	}
+	for (; i < 40000; i++) {
+		static const double scale[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8 };
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		many[i] = (double)(int64_t)(x >> 20) / scale[x % 9] * (x & 1024 ? -1 : 1);
+	}
+	is_int(compact_roundtrip(many, 20000, NULL), 20000, "20000 random bit patterns read back bit for bit");
+	is_int(compact_roundtrip(many + 20000, 20000, NULL), 20000, "20000 random decimals read back bit for bit");
+	free(many);
+
+	/* Journals written before hex floats hold %.15g or %.17g decimals. */
+	old = "{\"start\":\"2026-11-28T09:30:00Z\",\"end\":\"2026-11-28T10:00:00Z\",\"services\":[{\"name\":\"api\","
+	      "\"series\":{\"cpu\":\"1795858200000:0.1 60000:10.000000000000002 1.7976931348623157e+308 "
+	      "4.94065645841247e-324 123456789.12345679 n -0.3 1e+20\"}}]}";
+	observation_init(&back);
+	ok(!json_parse(&parsed, old, strlen(old)) && !observation_from_json(&back, parsed) &&
+	   back.services_nr == 1 && back.services[0].series[METRIC_CPU].nr == 8 &&
+	   back.services[0].series[METRIC_CPU].items[0].v == 0.1 &&
+	   back.services[0].series[METRIC_CPU].items[1].v == 10.000000000000002 &&
+	   back.services[0].series[METRIC_CPU].items[2].v == 1.7976931348623157e308 &&
+	   back.services[0].series[METRIC_CPU].items[3].v == 5e-324 &&
+	   back.services[0].series[METRIC_CPU].items[4].v == 123456789.123456789 &&
+	   isnan(back.services[0].series[METRIC_CPU].items[5].v) &&
+	   back.services[0].series[METRIC_CPU].items[6].v == -0.3 &&
+	   back.services[0].series[METRIC_CPU].items[7].v == 1e20 &&
+	   back.services[0].series[METRIC_CPU].items[7].t == 1795858200000LL + 7 * 60000,
+	   "the decimal form of older journals still reads");
+	json_free(parsed);
+	observation_release(&back);
 }
 
 /* The intake both sources call: what is a value, what is a gap, what is bad. */
@@ -138,6 +234,50 @@ int main(void)
 		   "the value that arrived last is kept for each time");
 		series_release(&dup);
 	}
+	{
+		/*
+		 * In order, two runs (merged), three runs (sorted), ties among
+		 * them: against a reference (insertion sort, stable, the last
+		 * of equal times kept).
+		 */
+		uint64_t x = 12345;
+		int shape, trial, good = 0, trials = 0;
+		for (shape = 0; shape < 3; shape++)
+			for (trial = 0; trial < 200; trial++, trials++) {
+				struct series got = SERIES_INIT;
+				struct sample ref[64];
+				size_t n = 1 + trial % 60, i, j = 0, runs = (size_t)shape + 1, nref = 0, same;
+				for (i = 0; i < n; i++) {
+					x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+					/* Each run counts up from a random start in steps of 0 to 2 (ties). */
+					if (i % ((n + runs - 1) / runs) == 0)
+						j = (size_t)(x % 50);
+					else
+						j += (size_t)(x % 3);
+					series_add(&got, (int64_t)j * 1000, (double)i);
+				}
+				for (i = 0; i < n; i++) {
+					struct sample in = got.items[i];
+					for (j = nref; j > 0 && ref[j - 1].t > in.t; j--)
+						ref[j] = ref[j - 1];
+					ref[j] = in;
+					nref++;
+				}
+				for (i = 0, j = 0; i < nref; i++) {
+					if (j && ref[j - 1].t == ref[i].t)
+						ref[j - 1] = ref[i];
+					else
+						ref[j++] = ref[i];
+				}
+				series_normalise(&got);
+				same = got.nr == j;
+				for (i = 0; same && i < j; i++)
+					same = got.items[i].t == ref[i].t && got.items[i].v == ref[i].v;
+				good += (int)same;
+				series_release(&got);
+			}
+		is_int(good, trials, "normalise: in order, two runs, three runs, with ties, as a stable sort");
+	}
 	service_add_deployment(api, "d-2", 1795859000000LL, "SUCCESS", "abc", NULL);
 	service_add_deployment(api, "d-1", 1795858000000LL, "REMOVED", NULL, NULL);
 	is_str(api->deployments[0].id, "d-1", "deployments are kept in time order");
@@ -188,5 +328,6 @@ int main(void)
 	ok(metric_from_name(&m, "latency") == BOT_ENOTFOUND, "unknown metric names");
 	test_intake();
 	test_compact();
+	test_compact_values();
 	return done_testing();
 }

@@ -484,6 +484,98 @@ static void test_observe_text(void)
 	observation_release(&by_text);
 }
 
+/* One service's document read by the text form and by the tree: the same verdict, samples and bad samples. */
+static int text_reads_as_tree(const char *doc, int http, int days)
+{
+	struct observation by_text, by_tree;
+	struct json *j = NULL;
+	int rt, rj, same;
+
+	observation_init(&by_text);
+	observation_init(&by_tree);
+	observation_add_service(&by_text, "api");
+	observation_add_service(&by_tree, "api");
+	rt = railway_read_observe_text(by_text.services, doc, strlen(doc), 1, http, T0, T0 + 1800000, days);
+	if (json_parse(&j, doc, strlen(doc)) < 0)
+		rj = -1;
+	else if (http)
+		rj = railway_read_http(by_tree.services, j, 1, T0, T0 + 1800000, days);
+	else
+		rj = railway_read_metrics(by_tree.services, j, 1, days);
+	same = (rt < 0) == (rj < 0) &&
+	       (rt < 0 || (same_services(by_text.services, by_tree.services, 1) &&
+			   by_text.services[0].bad_samples == by_tree.services[0].bad_samples));
+	json_free(j);
+	observation_release(&by_text);
+	observation_release(&by_tree);
+	return same;
+}
+
+/*
+ * The text form's fast path (samples read without a tree) against the tree,
+ * one odd value at a time: the same samples, bad samples and verdict, whether
+ * the fast path reads the value or leaves it to the tree.
+ */
+static void test_observe_text_fast(void)
+{
+	static const char *const metrics[] = {
+		"[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":0.1},{\"ts\":1795856460,\"value\":-0}]}]",
+		"[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":1e2},{\"ts\":1795856460,\"value\":1E400}]}]",
+		"[{\"measurement\":\"MEMORY_USAGE_GB\",\"values\":[{\"ts\":1795856400,\"value\":0.512},{\"ts\":1795856400,\"value\":0.7}]}]",
+		"[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":\"x\"},{\"ts\":1795856460,\"value\":true}]}]",
+		"[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400},{\"ts\":-5,\"value\":1},{\"ts\":1e300,\"value\":1}]}]",
+		"[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"ts\":1795856460,\"value\":1}]}]",
+		"[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":1,\"tag\":\"x\"}]}]",
+		"[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"value\":1,\"ts\":1795856400.5}]}]",
+		"[{\"values\":[{\"ts\":1795856400,\"value\":1}],\"measurement\":\"CPU_USAGE\"}]",
+		"[{\"measurement\":\"CPU\\u005fUSAGE\",\"values\":[{\"ts\":1795856400,\"value\":1}]}]",
+		"[{\"measurement\":\"NETWORK_RX_GB\",\"values\":[{\"ts\":1795856400,\"value\":1}]},"
+		"{\"measurement\":\"CPU_LIMIT\",\"values\":[{\"ts\":1795856400,\"value\":2}]}]",
+		"[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":\"1795856400\",\"value\":1}]}]",
+		"[{\"measurement\":\"CPU_USAGE\"}]",
+		"[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":01}]}]",
+		"[{\"measurement\":\"CPU_USAGE\",\"values\":[{\"ts\":1795856400,\"value\":1.}]}]",
+		"[ { \"measurement\" : \"CPU_USAGE\" , \"values\" : [ { \"ts\" : 1795856400 , \"value\" : null } ] } ]",
+		"{\"measurement\":\"CPU_USAGE\"}",
+	};
+	static const char *const http[][2] = {
+		{ "[{\"statusCode\":200,\"samples\":[{\"ts\":1795856400,\"value\":90},{\"ts\":1795856400,\"value\":91}]},"
+		  "{\"statusCode\":503,\"samples\":[{\"ts\":1795856400,\"value\":7}]}]",
+		  "{\"samples\":[{\"ts\":1795856400,\"p50\":10,\"p90\":null,\"p95\":120.5,\"p99\":400}]}" },
+		{ "[{\"samples\":[{\"ts\":1795856400,\"value\":90}],\"statusCode\":404}]",
+		  "{\"samples\":[{\"ts\":1795856400,\"p95\":\"slow\"}]}" },
+		{ "[{\"statusCode\":99,\"samples\":[]}]", "{\"samples\":[]}" },
+		{ "[{\"statusCode\":200}]", "{\"samples\":[],\"extra\":1}" },
+		{ "[{\"statusCode\":200.5,\"samples\":[{\"ts\":1795856400,\"value\":1}]}]", "{\"samples\":[{\"ts\":1795856400}]}" },
+		{ "[]", "{\"samples\":[{\"ts\":1795856400,\"p95\":1e999}]}" },
+		{ "[{\"statusCode\":500,\"samples\":[{\"ts\":1795856400,\"value\":-3}]}]", "[]" },
+	};
+	size_t i, same = 0, total = 0;
+
+	for (i = 0; i < sizeof(metrics) / sizeof(*metrics); i++, total++) {
+		struct strbuf doc = STRBUF_INIT;
+
+		strbuf_addf(&doc, "{\"data\":{\"m0\":%s}}", metrics[i]);
+		if (text_reads_as_tree(doc.buf, 0, 0))
+			same++;
+		else
+			diag("metrics value %zu differs", i);
+		strbuf_release(&doc);
+	}
+	for (i = 0; i < sizeof(http) / sizeof(*http); i++, total++) {
+		struct strbuf doc = STRBUF_INIT;
+
+		strbuf_addf(&doc, "{\"data\":{\"h0\":%s,\"l0\":%s,\"d0\":{\"pageInfo\":{\"hasNextPage\":false},"
+			    "\"edges\":[]},\"yh1_0\":%s,\"yl1_0\":%s}}", http[i][0], http[i][1], http[i][0], http[i][1]);
+		if (text_reads_as_tree(doc.buf, 1, 1))
+			same++;
+		else
+			diag("HTTP values %zu differ", i);
+		strbuf_release(&doc);
+	}
+	is_int(same, total, "odd values: the text form reads what the tree reads, bad samples and refusals too");
+}
+
 static void test_logs(void)
 {
 	struct source_log_lines lines = { NULL, 0, 0 };
@@ -678,6 +770,7 @@ int main(int argc, char **argv)
 	test_volumes();
 	test_bad_values();
 	test_observe_text();
+	test_observe_text_fast();
 	test_chunk_size();
 	test_logs();
 	return done_testing();
