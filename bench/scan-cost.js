@@ -48,8 +48,8 @@ const autofix = process.env.AUTOFIX || path.join(root, build, 'autofix');
 const rusage = path.join(root, build, 'bench', 'rusage');
 const replaced = path.join(root, build, 'bench', 'replaced-scan');
 const LATENCY_MS = 50;
-// Requests autofix sends at once to one host: http.c's default (http_options.per_host).
-const PER_HOST = 4;
+// Requests autofix sends at once to Prometheus (PROM_CONCURRENCY in bot/source/prometheus.c).
+const PER_HOST = 8;
 const REPLACED_MAX = Number(process.env.BENCH_PROMETHEUS_REPLACED_MAX || 100);
 if (!(REPLACED_MAX >= 0)) {
   console.error(`scan-cost: BENCH_PROMETHEUS_REPLACED_MAX is '${process.env.BENCH_PROMETHEUS_REPLACED_MAX}', not a number of services`);
@@ -242,7 +242,7 @@ function prometheusIntro(rows) {
     'at 1-minute steps: 8 requests a service (`bench/replaced-scan.c`, through autofix\'s HTTP layer). Beside it ' +
     '`autofix scan --dry-run` with its default queries, each one request for all services, sent ' +
     `${PER_HOST} at a time ` +
-    '(the HTTP layer\'s concurrency per host), for the window, its 1-hour regression baseline and two seasonal days' +
+    '(its concurrency against Prometheus), for the window, its 1-hour regression baseline and two seasonal days' +
     (rounds ? `: ${auto.requests} requests are ${rounds} round trips, so ${rounds * LATENCY_MS} ms is its floor here` +
       (rounds > 3 ? ', beyond the 3 round trips of the goal. ' : '. ') : '. ') +
     'Both against a real Prometheus (Debian\'s package; `bench/prometheus-cost`) loaded by promtool with N healthy ' +
