@@ -214,6 +214,17 @@ static int server_start(void)
 	return pthread_create(&srv.thread, NULL, server_main, NULL);
 }
 
+/* The server as a test found it: no script, the usual fallback, nothing for a missing path. */
+static void script_defaults(void)
+{
+	free(srv.fallback.raw);
+	srv.fallback.raw = reply("500 Unscripted", NULL, "the script ran out");
+	srv.fallback.delay_ms = 0;
+	free(srv.missing.raw);
+	srv.missing.raw = NULL;
+	script_reset();
+}
+
 static void server_stop(void)
 {
 	srv.stop = 1;
@@ -843,12 +854,7 @@ static void test_parallel(void)
 		http_request_release(&reqs[i]);
 		http_response_release(&resps[i]);
 	}
-	free(srv.fallback.raw);
-	srv.fallback.raw = reply("500 Unscripted", NULL, "the script ran out");
-	srv.fallback.delay_ms = 0;
-	free(srv.missing.raw);
-	srv.missing.raw = NULL;
-	script_reset();
+	script_defaults();
 	http_client_free(c);
 }
 
@@ -941,12 +947,7 @@ static void test_run_each(void)
 	is_int(ret, BOT_ETRANSIENT, "a request that fails: the first error is the result");
 	ok(l.nr == 3 && l.calls[2] == 1 && l.failed_with_message == 1, "  handed over too, with why");
 
-	free(srv.fallback.raw);
-	srv.fallback.raw = reply("500 Unscripted", NULL, "the script ran out");
-	srv.fallback.delay_ms = 0;
-	free(srv.missing.raw);
-	srv.missing.raw = NULL;
-	script_reset();
+	script_defaults();
 }
 
 static void test_secrets_not_logged(void)
