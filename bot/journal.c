@@ -1248,6 +1248,7 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 		rc = fn(&res, data);
 		dur = time_monotonic_ms() - t0;
 		if (rc >= 0) {
+			int kept = rc == JOURNAL_KEPT;
 			char *text;
 
 			if (!res)
@@ -1259,9 +1260,10 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 			 * builds its record: the tree goes, and is read back from
 			 * the text once it is written. Only when the text is the
 			 * tree's own print (nothing masked): the caller's result
-			 * stays what the step returned.
+			 * stays what the step returned. A kept result's tree
+			 * goes in any case, and is not read back.
 			 */
-			if (strlen(text) > LARGE_RESULT && !json_any_string(res, log_has_secret)) {
+			if (kept || (strlen(text) > LARGE_RESULT && !json_any_string(res, log_has_secret))) {
 				json_free(res);
 				res = NULL;
 			}
@@ -1273,7 +1275,7 @@ static int step_run(struct json **out, struct journal_run *run, const char *name
 			if (!atomic_load(&run->unjournaled))
 				rc = step_record(run, name, attempt, at, dur,
 						 time_monotonic_ms() - step_start, text, 0, NULL, 1, &disk);
-			if (!res && json_parse(&res, text, strlen(text)) < 0) {
+			if (!res && !kept && json_parse(&res, text, strlen(text)) < 0) {
 				free(text);
 				return bot_error_wrap(BOT_ERROR, "step '%s': its own result does not read back: ", name);
 			}

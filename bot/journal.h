@@ -162,9 +162,13 @@ struct journal *journal_run_get_journal(const struct journal_run *run);
  * A step: on success returns 0 with *out set to a result the caller then
  * owns (never NULL: use json_new_null() for "nothing"); on failure a
  * negative BOT_E* code with the message recorded by bot_error(), *out
- * untouched.
+ * untouched. A step that kept what it made in memory for its caller
+ * (through data) returns JOURNAL_KEPT instead of 0: its result is then
+ * recorded and freed, and the caller gets NULL for it rather than the
+ * result read back (a large result costs more to read back than to keep).
  */
 typedef int (*journal_step_fn)(struct json **out, void *data);
+#define JOURNAL_KEPT 1
 
 /*
  * Runs step name (unique within the run) of run. When its result is
@@ -172,7 +176,8 @@ typedef int (*journal_step_fn)(struct json **out, void *data);
  * calls fn up to retry->max_attempts times (retry NULL: the defaults),
  * recording every failed attempt (number, error, duration) and waiting
  * the backoff between retryable failures, and commits the result in one
- * transaction. On success *out is the caller's (json_free). On failure
+ * transaction. On success *out is the caller's (json_free; NULL when fn
+ * ran and returned JOURNAL_KEPT). On failure
  * returns fn's code, the message prefixed with the step's name, and the
  * step is stored as failed; running the run again retries it.
  *

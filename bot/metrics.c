@@ -412,6 +412,21 @@ void service_add_deployment(struct service_metrics *svc, const char *id, int64_t
  */
 #define COMPACT_VALUE_MAX 40
 
+/* u in decimal digits to buf (no NUL); returns how many. */
+static size_t put_digits(char *buf, uint64_t u)
+{
+	char digits[20];
+	size_t len = 0, nd = 0;
+
+	do {
+		digits[nd++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (nd)
+		buf[len++] = digits[--nd];
+	return len;
+}
+
 static size_t compact_value(char *buf, double v)
 {
 	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -426,6 +441,16 @@ static size_t compact_value(char *buf, double v)
 	if (isinf(v)) {
 		memcpy(buf, v < 0 ? "-inf" : "inf", v < 0 ? 4 : 3);
 		return v < 0 ? 4 : 3;
+	}
+	/*
+	 * An integer (bytes, counts, a limit of 2 vCPU: most samples) is what
+	 * the search below ends with, N at k = 0, without multiplying it by
+	 * 10^k and dividing the zeros off again.
+	 */
+	if (fabs(v) <= 9007199254740992.0 && v == (double)(long long)v) {
+		if (signbit(v))
+			buf[len++] = '-';
+		return len + put_digits(buf + len, (uint64_t)fabs(v));
 	}
 	/*
 	 * The largest k with |v| 10^k <= 2^50: there, v times 10^k is within
@@ -480,14 +505,7 @@ static size_t compact_value(char *buf, double v)
 	}
 	buf[len++] = 'p';
 	buf[len++] = e < 0 ? '-' : '+';
-	u = (uint64_t)(e < 0 ? -e : e);
-	do {
-		digits[nd++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	while (nd)
-		buf[len++] = digits[--nd];
-	return len;
+	return len + put_digits(buf + len, (uint64_t)(e < 0 ? -e : e));
 }
 
 /*

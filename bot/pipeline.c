@@ -227,25 +227,52 @@ int pipeline_detect(struct findings *out, const struct observe_result *observed,
 struct scan_context {
 	const struct config *cfg;
 	int64_t now;
-	const struct observe_result *observed;
+	struct observe_result *observed; /* observe keeps what it observed here */
 	enum stage_failure failure;
 	int64_t requests; /* what this process's observe attempts cost */
 };
 
+/*
+ * An observation up to this many samples is kept in memory for the scan
+ * (JOURNAL_KEPT): 16 bytes a sample, 4 MiB; about 240 services of 1060
+ * samples (bench/scan-cost.js's). At 100 services that spares the scan a JSON
+ * parse of the journal's megabyte of text and every compact series parsed
+ * again. A larger one is given up while its JSON is made and read back
+ * from the journal, so that it is never held twice: at 1000 services
+ * (14 MB of text) that keeps the scan under 64 MiB.
+ */
+#define KEPT_OBSERVATION_MAX_SAMPLES (256 * 1024)
+
+static size_t observation_samples(const struct observation *obs)
+{
+	size_t i, n = 0;
+	int m;
+
+	for (i = 0; i < obs->services_nr; i++)
+		for (m = 0; m < METRIC__COUNT; m++)
+			n += obs->services[i].series[m].nr + obs->services[i].seasonal[m].nr;
+	return n;
+}
+
+/* Observes into s->observed, which the scan goes on with when it is kept. */
 static int observe_step(struct json **out, void *data)
 {
 	struct scan_context *s = data;
-	struct observe_result r;
 	int err;
 
-	observe_result_init(&r);
-	err = pipeline_observe(&r, &s->failure, s->cfg, s->now);
-	s->requests += r.requests;
-	if (err >= 0)
-		*out = result_json(&r, 1);
-	observe_result_release(&r);
+	observe_result_release(s->observed);
+	err = pipeline_observe(s->observed, &s->failure, s->cfg, s->now);
+	s->requests += s->observed->requests;
+	if (err < 0)
+		return err;
+	if (observation_samples(&s->observed->obs) <= KEPT_OBSERVATION_MAX_SAMPLES) {
+		*out = result_json(s->observed, 0);
+		return JOURNAL_KEPT;
+	}
+	*out = result_json(s->observed, 1);
+	observe_result_release(s->observed);
 	release_freed_memory();
-	return err;
+	return 0;
 }
 
 static int detect_step(struct json **out, void *data)
@@ -286,12 +313,15 @@ int pipeline_scan(struct observe_result *observed, struct findings *found,
 		*failure = s.failure;
 		return err;
 	}
-	err = observe_result_from_json(observed, result);
-	json_free(result);
-	result = NULL;
-	release_freed_memory();
-	if (err < 0)
-		return bot_error_wrap(err, "the journal's observe result: ");
+	/* Not kept: stored by an earlier execution of the run, or too large to keep. */
+	if (result) {
+		err = observe_result_from_json(observed, result);
+		json_free(result);
+		result = NULL;
+		release_freed_memory();
+		if (err < 0)
+			return bot_error_wrap(err, "the journal's observe result: ");
+	}
 
 	*stage = "detect";
 	err = journal_step(&result, run, "detect", &once, detect_step, &s);

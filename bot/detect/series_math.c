@@ -33,10 +33,19 @@ double series_value_at(const struct series *s, int64_t t)
 	return v;
 }
 
+/*
+ * series_value_at(limit, t) for each usage time t in one walk over limit
+ * rather than one per sample (a limit is reported every minute too: that
+ * was quadratic). j is the first finite limit sample at or after the
+ * previous time, before the last finite value ahead of it; a time earlier
+ * than the previous one (an unsorted usage series) starts the walk again.
+ */
 void series_fraction_of_limit(struct series *out, const struct series *usage,
 			      const struct series *limit)
 {
-	size_t i;
+	size_t i, j = 0;
+	double before = NAN;
+	int64_t prev = INT64_MIN;
 
 	for (i = 0; i < usage->nr; i++) {
 		const struct sample *u = &usage->items[i];
@@ -44,7 +53,19 @@ void series_fraction_of_limit(struct series *out, const struct series *usage,
 
 		if (!isfinite(u->v))
 			continue;
-		lim = series_value_at(limit, u->t);
+		if (u->t < prev) {
+			j = 0;
+			before = NAN;
+		}
+		prev = u->t;
+		while (j < limit->nr && (!isfinite(limit->items[j].v) || limit->items[j].t < u->t)) {
+			if (isfinite(limit->items[j].v))
+				before = limit->items[j].v;
+			j++;
+		}
+		lim = before;
+		if (j < limit->nr && (limit->items[j].t == u->t || isnan(before)))
+			lim = limit->items[j].v;
 		if (!(lim > 0))
 			continue;
 		series_add(out, u->t, u->v / lim);

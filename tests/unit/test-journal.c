@@ -459,6 +459,40 @@ static void test_resume(struct journal *j)
 	json_free(shown);
 }
 
+/* A step that keeps what it made for its caller: {"n":calls} in *out, calls in *data. */
+static int kept_step(struct json **out, void *data)
+{
+	int *calls = data;
+
+	++*calls;
+	*out = json_new_object();
+	json_set_num(*out, "n", *calls);
+	return JOURNAL_KEPT;
+}
+
+static void test_kept(struct journal *j)
+{
+	struct journal_retry once = { 1, 0, 0 };
+	struct journal_run *run;
+	struct json *before = json_new_null(), *r = before; /* not NULL: the step must set it */
+	int calls = 0;
+
+	ok(journal_run_begin(&run, j, "kept-1", "scan", "cli", NULL) == 0, "begins");
+	ok(journal_step(&r, run, "observe", &once, kept_step, &calls) == 0, "a kept step succeeds");
+	ok(r == NULL, "its caller gets no result back: it has what the step kept");
+	json_free(before);
+	journal_run_finish(run, BOT_ETRANSIENT);
+	journal_run_free(run);
+
+	ok(journal_run_begin(&run, j, "kept-1", "scan", "cli", NULL) == 0, "resumes");
+	ok(journal_step(&r, run, "observe", &once, kept_step, &calls) == 0, "the kept step again");
+	is_int(calls, 1, "comes from the journal");
+	is_int(result_n(r), 1, "as the result the step recorded");
+	json_free(r);
+	journal_run_finish(run, 0);
+	journal_run_free(run);
+}
+
 static int always_fail_step(struct json **out, void *data)
 {
 	(void)out;
@@ -1383,6 +1417,7 @@ int main(void)
 	test_cached(j);
 	test_retries(j);
 	test_resume(j);
+	test_kept(j);
 	test_parallel(j);
 	test_locks(j, path);
 	test_lock_shortcut(j, path);

@@ -51,6 +51,54 @@ static void test_fraction_of_limit(void)
 	series_release(&lim);
 }
 
+/*
+ * The one-walk fraction against series_value_at() sample by sample, over
+ * random series with gaps, non-finite values, repeated and unsorted times.
+ */
+static void test_fraction_walk(void)
+{
+	unsigned seed = 12345;
+	int round, bad = 0;
+
+	for (round = 0; round < 2000; round++) {
+		struct series use = SERIES_INIT, lim = SERIES_INIT, out = SERIES_INIT;
+		size_t i, k = 0, nu, nl;
+
+		seed = seed * 1103515245u + 12345u;
+		nu = seed >> 16 & 15;
+		seed = seed * 1103515245u + 12345u;
+		nl = seed >> 16 & 15;
+		for (i = 0; i < nu + nl; i++) {
+			int64_t t;
+			double v;
+			seed = seed * 1103515245u + 12345u;
+			t = (int64_t)(seed >> 16 & 15) * MIN_;
+			/* sorted in most rounds, as the series are; any order in the others */
+			if (round % 4)
+				t = (int64_t)(i < nu ? i : i - nu) * MIN_ + (t % 3) * MIN_;
+			seed = seed * 1103515245u + 12345u;
+			v = (seed >> 16 & 7) == 0 ? NAN : (seed >> 16 & 7) == 1 ? 0 : (double)(seed >> 16 & 1023);
+			series_add(i < nu ? &use : &lim, t, v);
+		}
+		series_fraction_of_limit(&out, &use, &lim);
+		for (i = 0; i < use.nr; i++) {
+			double l = series_value_at(&lim, use.items[i].t);
+			if (!isfinite(use.items[i].v) || !(l > 0))
+				continue;
+			if (k >= out.nr || out.items[k].t != use.items[i].t ||
+			    out.items[k].v != use.items[i].v / l)
+				bad++;
+			k++;
+		}
+		if (k != out.nr)
+			bad++;
+		series_release(&out);
+		series_release(&lim);
+		series_release(&use);
+	}
+	is_int(bad, 0, "the fraction of limit is series_value_at()'s, sample by sample, in 2000 random rounds");
+}
+
 static void test_windowed_ratio(void)
 {
 	/* requests 10, 30, 40, 0, 100 per minute; errors 1, 2, 0, 0, 5. */
@@ -308,6 +356,7 @@ int main(void)
 	test_cycle_trend();
 	test_stats();
 	test_fraction_of_limit();
+	test_fraction_walk();
 	test_windowed_ratio();
 	test_quantile();
 	test_hold();
