@@ -49,7 +49,7 @@ const rusage = path.join(root, build, 'bench', 'rusage');
 const replaced = path.join(root, build, 'bench', 'replaced-scan');
 const LATENCY_MS = 50;
 // Requests autofix sends at once to Prometheus (PROM_CONCURRENCY in bot/source/prometheus.c).
-const PER_HOST = 8;
+const PER_HOST = 12;
 const REPLACED_MAX = Number(process.env.BENCH_PROMETHEUS_REPLACED_MAX || 100);
 if (!(REPLACED_MAX >= 0)) {
   console.error(`scan-cost: BENCH_PROMETHEUS_REPLACED_MAX is '${process.env.BENCH_PROMETHEUS_REPLACED_MAX}', not a number of services`);

@@ -49,10 +49,10 @@
 #define PROM_WINDOW 64
 /*
  * Queries at once (the client's per_host): a scan's default 24 (8
- * queries, today and two earlier days) are 3 round trips. Prometheus
+ * queries, today and two earlier days) are 2 round trips. Prometheus
  * runs 20 at once by default (--query.max-concurrency) and queues more.
  */
-#define PROM_CONCURRENCY 8
+#define PROM_CONCURRENCY 12
 
 /* Which observation series each query fills, and the factor to its unit (0: times the step in s). */
 static const struct {
