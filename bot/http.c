@@ -7,6 +7,7 @@
  * until the earliest such time.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,7 +275,52 @@ struct http_client {
 	struct host_state *hosts;
 	size_t hosts_nr, hosts_alloc;
 	uint64_t rng;
+	/*
+	 * Connections, DNS answers and TLS sessions kept between calls (each
+	 * call has its own multi handle), so that a scan's stages and a pull
+	 * request's requests do not each open a connection and shake hands
+	 * again. Locked: threads may share a client.
+	 */
+	CURLSH *share;
+	pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
 };
+
+static void share_lock(CURL *e, curl_lock_data data, curl_lock_access access, void *ctx)
+{
+	struct http_client *c = ctx;
+
+	(void)e;
+	(void)access;
+	pthread_mutex_lock(&c->share_locks[data]);
+}
+
+static void share_unlock(CURL *e, curl_lock_data data, void *ctx)
+{
+	struct http_client *c = ctx;
+
+	(void)e;
+	pthread_mutex_unlock(&c->share_locks[data]);
+}
+
+/* c->share, or NULL when libcurl cannot make one (each call then connects anew). */
+static void share_init(struct http_client *c)
+{
+	size_t i;
+
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&c->share_locks[i], NULL);
+	if (!(c->share = curl_share_init()))
+		return;
+	if (curl_share_setopt(c->share, CURLSHOPT_USERDATA, c) != CURLSHE_OK ||
+	    curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+	    curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+	    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+	    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+	    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+		curl_share_cleanup(c->share);
+		c->share = NULL;
+	}
+}
 
 static int64_t wall_now_ms(void *ctx)
 {
@@ -359,6 +405,7 @@ struct http_client *http_client_new(const struct http_options *opts)
 				: "autofix/" AUTOFIX_VERSION);
 	c->opt.user_agent = NULL;
 	c->rng = (uint64_t)wall_now_ms(NULL) ^ ((uint64_t)(uintptr_t)c << 16) ^ 0x9e3779b97f4a7c15ULL;
+	share_init(c);
 	return c;
 }
 
@@ -384,6 +431,10 @@ void http_client_free(struct http_client *c)
 	free(c->hosts);
 	free(c->ca_bundle);
 	free(c->user_agent);
+	if (c->share)
+		curl_share_cleanup(c->share);
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&c->share_locks[i]);
 	free(c);
 }
 
@@ -753,6 +804,8 @@ static int transfer_start(struct http_client *c, struct transfer *t, CURLM *mult
 		return bot_error(BOT_ERROR, "cannot create a curl handle");
 	t->easy = e;
 	curl_easy_setopt(e, CURLOPT_URL, t->url ? t->url : req->url);
+	if (c->share)
+		curl_easy_setopt(e, CURLOPT_SHARE, c->share);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->opt.connect_timeout_ms);

@@ -25,8 +25,9 @@
 // synthetic service has one successful deployment, made when its data
 // begins (the bench's replaced system reads its HTTP logs).
 //
-// GET /__stats answers {"requests": n, "operations": [...], "busy_ms": t}
-// for the tests; busy_ms is the fake's own processing (parsing, validating,
+// GET /__stats answers {"requests": n, "connections": c, "operations": [...],
+// "busy_ms": t} for the tests (connections: those that carried a GraphQL
+// request); busy_ms is the fake's own processing (parsing, validating,
 // executing, serialising), the added latency not included;
 // POST /__load?FILE serves another scenario and resets the counters.
 'use strict';
@@ -276,7 +277,7 @@ function deployment(d) {
 
 // ------------------------------------------------------------------ the server
 
-const stats = { requests: 0, operations: [], windows: [], busy_ms: 0 };
+const stats = { requests: 0, connections: 0, operations: [], windows: [], busy_ms: 0 };
 
 // Sends obj; for a GraphQL answer (t0: when its body was in) the time since t0 counts as the
 // fake's processing and the answer waits --latency ms.
@@ -308,6 +309,7 @@ const server = http.createServer((req, res) => {
       return send(res, 400, { error: e.message });
     }
     stats.requests = 0;
+    stats.connections = 0;
     stats.operations = [];
     stats.windows = [];
     stats.busy_ms = 0;
@@ -316,6 +318,11 @@ const server = http.createServer((req, res) => {
   if (req.method !== 'POST' || req.url !== '/graphql/v2') return send(res, 404, { errors: [{ message: 'Not Found' }] });
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
+  // Connections that carried a document: a client that keeps its connections opens fewer.
+  if (!req.socket.carriedDocument) {
+    req.socket.carriedDocument = true;
+    stats.connections++;
+  }
   req.on('end', async () => {
     const t0 = process.hrtime.bigint();
     stats.requests++;
