@@ -1020,11 +1020,7 @@ static int classify(struct http_client *c, struct transfer *t, CURLcode cc, int6
 			t->host->blocked_until_ms = until;
 	}
 
-	switch (r->status) {
-	case 408: case 500: case 502: case 503: case 504:
-		*wait_ms = ra;
-		return 1;
-	case 403: case 429:
+	if (r->status == 403 || r->status == 429) {
 		if (remaining && !strcmp(remaining, "0") && parse_reset(reset) >= 0) {
 			int64_t until = parse_reset(reset);
 			*wait_ms = until > now ? (long)(until - now) + 1000 : 1000;
@@ -1042,12 +1038,14 @@ static int classify(struct http_client *c, struct transfer *t, CURLcode cc, int6
 			*rate_limited = 1;
 			return 1;
 		}
-		if (r->status == 429)
-			return 1;
-		return 0;
-	default:
-		return 0;
+		return r->status == 429;
 	}
+	/* 408 and the 5xx asked again (one list: http_status_transient()). */
+	if (http_status_transient(r->status)) {
+		*wait_ms = ra;
+		return 1;
+	}
+	return 0;
 }
 
 /* A failed attempt the server surely did not act on: no connection, or a rate limit's refusal. */
